@@ -1,0 +1,252 @@
+-- The double-entry ledger. The database itself enforces its invariants, so a buggy caller cannot break them:
+-- entries balance per currency, history is immutable, constrained accounts stay within their limits.
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledgerflow_app') THEN
+    CREATE ROLE ledgerflow_app NOLOGIN;
+  END IF;
+END
+$$;
+
+-- The owner that runs migrations may act as the application role (connections set `role=ledgerflow_app`).
+DO $$
+BEGIN
+  EXECUTE format('GRANT ledgerflow_app TO %I', current_user);
+EXCEPTION WHEN OTHERS THEN
+  NULL;
+END
+$$;
+
+CREATE TABLE currencies (
+  code text PRIMARY KEY CHECK (code ~ '^[A-Z0-9]{3,5}$'),
+  scale smallint NOT NULL CHECK (scale BETWEEN 0 AND 18)
+);
+
+INSERT INTO currencies (code, scale) VALUES
+  ('USD', 2), ('EUR', 2), ('RUB', 2), ('GBP', 2), ('JPY', 0), ('USDT', 6), ('BTC', 8);
+
+CREATE TABLE accounts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  owner_type text NOT NULL CHECK (owner_type IN ('partner', 'platform')),
+  owner_id text NOT NULL,
+  bucket text NOT NULL,
+  currency text NOT NULL REFERENCES currencies (code),
+  -- Limits on the balance; NULL means unlimited on that side. Constrained accounts use one balance row,
+  -- so every posting to them serialises on it and the limit check is exact under concurrency.
+  min_balance numeric,
+  max_balance numeric,
+  -- Unconstrained hot accounts (platform expense, clearing) spread their cached balance over several rows
+  -- so concurrent transfers do not queue on one row lock.
+  stripes smallint NOT NULL DEFAULT 1 CHECK (stripes BETWEEN 1 AND 64),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (owner_type, owner_id, bucket, currency),
+  CHECK (stripes = 1 OR (min_balance IS NULL AND max_balance IS NULL))
+);
+
+CREATE TABLE account_balances (
+  account_id bigint NOT NULL REFERENCES accounts (id),
+  stripe smallint NOT NULL,
+  balance numeric NOT NULL DEFAULT 0,
+  min_balance numeric,
+  max_balance numeric,
+  PRIMARY KEY (account_id, stripe),
+  CONSTRAINT account_balance_within_limits CHECK (
+    (min_balance IS NULL OR balance >= min_balance) AND (max_balance IS NULL OR balance <= max_balance)
+  )
+);
+
+CREATE FUNCTION create_account_balances() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+BEGIN
+  INSERT INTO account_balances (account_id, stripe, min_balance, max_balance)
+  SELECT NEW.id, stripe, NEW.min_balance, NEW.max_balance FROM generate_series(0, NEW.stripes - 1) AS stripe;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER accounts_create_balances AFTER INSERT ON accounts
+  FOR EACH ROW EXECUTE FUNCTION create_account_balances();
+
+CREATE TABLE journal_entries (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  idempotency_key text NOT NULL UNIQUE,
+  input_hash bytea NOT NULL,
+  kind text NOT NULL,
+  description text NOT NULL DEFAULT '',
+  metadata jsonb NOT NULL DEFAULT '{}',
+  reverses_entry_id bigint REFERENCES journal_entries (id),
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE postings (
+  entry_id bigint NOT NULL REFERENCES journal_entries (id),
+  line smallint NOT NULL,
+  account_id bigint NOT NULL REFERENCES accounts (id),
+  currency text NOT NULL,
+  amount numeric NOT NULL CHECK (amount <> 0),
+  created_at timestamptz NOT NULL,
+  PRIMARY KEY (entry_id, line)
+);
+
+CREATE INDEX postings_by_account_time ON postings (account_id, created_at);
+
+-- History is immutable for everyone, the owner included: corrections are new entries.
+CREATE FUNCTION refuse_history_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% of % is not allowed: ledger history is append-only', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE TRIGGER journal_entries_immutable BEFORE UPDATE OR DELETE ON journal_entries
+  FOR EACH ROW EXECUTE FUNCTION refuse_history_change();
+CREATE TRIGGER journal_entries_no_truncate BEFORE TRUNCATE ON journal_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();
+CREATE TRIGGER postings_immutable BEFORE UPDATE OR DELETE ON postings
+  FOR EACH ROW EXECUTE FUNCTION refuse_history_change();
+CREATE TRIGGER postings_no_truncate BEFORE TRUNCATE ON postings
+  FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();
+
+-- Postings move cached balances. Rows are updated in (account, stripe) order, so concurrent writers always
+-- take their locks in the same order and cannot deadlock; the CHECK on account_balances refuses any
+-- posting that would take a constrained account past its limit.
+CREATE FUNCTION apply_postings() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+DECLARE
+  delta record;
+BEGIN
+  FOR delta IN
+    SELECT p.account_id,
+           CASE WHEN a.stripes > 1 THEN (pg_backend_pid() % a.stripes)::smallint ELSE 0::smallint END AS stripe,
+           sum(p.amount) AS amount
+    FROM new_postings p JOIN accounts a ON a.id = p.account_id
+    GROUP BY 1, 2
+    ORDER BY 1, 2
+  LOOP
+    UPDATE account_balances SET balance = balance + delta.amount
+    WHERE account_id = delta.account_id AND stripe = delta.stripe;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER postings_apply AFTER INSERT ON postings
+  REFERENCING NEW TABLE AS new_postings
+  FOR EACH STATEMENT EXECUTE FUNCTION apply_postings();
+
+-- Checked at commit, so an entry and its postings can be inserted in any order within one transaction.
+CREATE FUNCTION check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  line_count integer;
+  unbalanced text;
+  misscaled text;
+  wrong_currency text;
+BEGIN
+  SELECT count(*) INTO line_count FROM postings WHERE entry_id = NEW.id;
+  IF line_count < 2 THEN
+    RAISE EXCEPTION 'journal entry % has % posting(s); at least 2 are required', NEW.id, line_count
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+  END IF;
+  SELECT p.currency INTO unbalanced FROM postings p WHERE p.entry_id = NEW.id
+    GROUP BY p.currency HAVING sum(p.amount) <> 0 LIMIT 1;
+  IF unbalanced IS NOT NULL THEN
+    RAISE EXCEPTION 'journal entry % does not sum to zero in %', NEW.id, unbalanced
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+  END IF;
+  SELECT p.currency INTO wrong_currency FROM postings p JOIN accounts a ON a.id = p.account_id
+    WHERE p.entry_id = NEW.id AND p.currency <> a.currency LIMIT 1;
+  IF wrong_currency IS NOT NULL THEN
+    RAISE EXCEPTION 'journal entry % posts % to an account of another currency', NEW.id, wrong_currency
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+  END IF;
+  SELECT p.currency INTO misscaled FROM postings p JOIN currencies c ON c.code = p.currency
+    WHERE p.entry_id = NEW.id AND p.amount <> round(p.amount, c.scale) LIMIT 1;
+  IF misscaled IS NOT NULL THEN
+    RAISE EXCEPTION 'journal entry % has an amount finer than the scale of %', NEW.id, misscaled
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER journal_entry_balanced AFTER INSERT ON journal_entries
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_entry_balanced();
+
+-- Posts a batch of entries in one call. Entries whose idempotency key already exists are not posted again:
+-- with the same input hash the existing entry is returned, with another hash the whole call fails.
+-- Postings are given as parallel arrays; posting_entry_index says which entry (1-based) each belongs to.
+CREATE FUNCTION post_entries(
+  entry_keys text[],
+  entry_hashes bytea[],
+  entry_kinds text[],
+  entry_descriptions text[],
+  entry_metadata jsonb[],
+  entry_reverses bigint[],
+  posting_entry_index integer[],
+  posting_accounts bigint[],
+  posting_amounts numeric[]
+) RETURNS TABLE (entry_index integer, entry_id bigint, created boolean, created_at timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+  inserted_indexes integer[];
+  conflict_key text;
+BEGIN
+  WITH requested AS (
+    SELECT r.ordinality::integer AS entry_index, r.key, r.hash, r.kind, r.description, r.metadata, r.reverses
+    FROM unnest(entry_keys, entry_hashes, entry_kinds, entry_descriptions, entry_metadata, entry_reverses)
+      WITH ORDINALITY AS r (key, hash, kind, description, metadata, reverses, ordinality)
+  ), inserted AS (
+    INSERT INTO journal_entries AS e (idempotency_key, input_hash, kind, description, metadata, reverses_entry_id)
+    SELECT q.key, q.hash, q.kind, coalesce(q.description, ''), coalesce(q.metadata, '{}'), q.reverses
+    FROM requested q ORDER BY q.entry_index
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING e.id, e.idempotency_key, e.created_at
+  ), numbered AS (
+    SELECT q.entry_index, i.id, i.created_at FROM requested q JOIN inserted i ON i.idempotency_key = q.key
+  ), posted AS (
+    INSERT INTO postings (entry_id, line, account_id, currency, amount, created_at)
+    SELECT n.id, row_number() OVER (PARTITION BY n.id ORDER BY p.ordinality), p.account_id, a.currency,
+           p.amount, n.created_at
+    FROM unnest(posting_entry_index, posting_accounts, posting_amounts) WITH ORDINALITY
+           AS p (entry_index, account_id, amount, ordinality)
+    JOIN numbered n ON n.entry_index = p.entry_index
+    JOIN accounts a ON a.id = p.account_id
+    RETURNING 1
+  )
+  -- A data-modifying CTE always runs to completion, so `posted` inserts every posting even unreferenced.
+  SELECT array_agg(n.entry_index) INTO inserted_indexes FROM numbered n;
+
+  inserted_indexes := coalesce(inserted_indexes, '{}');
+  IF cardinality(inserted_indexes) = cardinality(entry_keys) THEN
+    RETURN QUERY
+      SELECT r.entry_index::integer, e.id, true, e.created_at
+      FROM unnest(entry_keys) WITH ORDINALITY AS r (key, entry_index)
+      JOIN journal_entries e ON e.idempotency_key = r.key
+      ORDER BY 1;
+    RETURN;
+  END IF;
+
+  -- Keys that already existed (this statement takes a new snapshot, so it sees entries a concurrent
+  -- transaction committed while we waited on the unique index): same input returns the first entry,
+  -- different input is an error.
+  SELECT r.key INTO conflict_key
+  FROM unnest(entry_keys, entry_hashes) AS r (key, hash)
+  JOIN journal_entries e ON e.idempotency_key = r.key
+  WHERE e.input_hash <> r.hash LIMIT 1;
+  IF conflict_key IS NOT NULL THEN
+    RAISE EXCEPTION 'idempotency key % was used with a different input', conflict_key
+      USING ERRCODE = 'LF409', DETAIL = conflict_key;
+  END IF;
+
+  RETURN QUERY
+    SELECT r.entry_index::integer, e.id, r.entry_index::integer = ANY (inserted_indexes), e.created_at
+    FROM unnest(entry_keys) WITH ORDINALITY AS r (key, entry_index)
+    JOIN journal_entries e ON e.idempotency_key = r.key
+    ORDER BY 1;
+END
+$$;
+
+REVOKE ALL ON currencies, accounts, account_balances, journal_entries, postings FROM PUBLIC;
+GRANT SELECT ON currencies, account_balances TO ledgerflow_app;
+GRANT SELECT, INSERT ON accounts, journal_entries, postings TO ledgerflow_app;

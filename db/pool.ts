@@ -1,0 +1,52 @@
+import { createPool, createTypeParserPreset, type DatabasePool, type Interceptor, type QueryResultRow } from 'slonik';
+import { SchemaValidationError } from 'slonik';
+
+/**
+ * Rows are validated by the zod schema given to `sql.type(...)`. Slonik 47 leaves this to an interceptor.
+ */
+const resultParser: Interceptor = {
+  name: 'ledgerflow-result-parser',
+  transformRow: (context, query, row, fields) => {
+    const parser = context.resultParser;
+    if (!parser) return row;
+    const result = parser.safeParse(row);
+    if (!result.success) throw new SchemaValidationError(query, row, result.error.issues);
+    return result.data as QueryResultRow;
+  },
+};
+
+/**
+ * NUMERIC and BIGINT arrive as strings (slonik's defaults parse them into JS numbers, which loses money and
+ * ids); timestamps as Date objects.
+ */
+const typeParsers = [
+  ...createTypeParserPreset().filter((parser) => !['numeric', 'int8', 'timestamptz', 'timestamp'].includes(parser.name)),
+  { name: 'numeric', parse: (value: string) => value },
+  { name: 'int8', parse: (value: string) => value },
+  { name: 'timestamptz', parse: (value: string) => new Date(value) },
+];
+
+export type Database = DatabasePool;
+
+export async function createDatabase(url: string, options: { maximumPoolSize?: number } = {}): Promise<Database> {
+  return createPool(url, {
+    interceptors: [resultParser],
+    typeParsers,
+    maximumPoolSize: options.maximumPoolSize ?? 10,
+    // Surface a dead server quickly instead of hanging a request.
+    connectionTimeout: 5_000,
+    statementTimeout: 60_000,
+    idleInTransactionSessionTimeout: 60_000,
+  });
+}
+
+/**
+ * The application connects as `ledgerflow_app`, which may not UPDATE or DELETE history. With only an owner
+ * URL we keep one login and switch role at connection start; a deployment may give a separate login instead.
+ */
+export function applicationUrl(ownerUrl: string, explicitApplicationUrl?: string): string {
+  if (explicitApplicationUrl) return explicitApplicationUrl;
+  const url = new URL(ownerUrl);
+  url.searchParams.set('options', '-c role=ledgerflow_app');
+  return url.toString();
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting ledgerflow reads from the environment, validated once at start.
+ * The README's configuration table is the user-facing copy of this schema.
+ */
+const booleanFlag = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((value) => value === '1' || value === 'true');
+
+const port = z.coerce.number().int().min(1).max(65_535);
+
+export const configSchema = z.object({
+  LEDGERFLOW_DATA_DIR: z.string().min(1).default('.data'),
+  PORT: port.default(3000),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_APP_URL: z.string().url().optional(),
+  LEDGERFLOW_PG_PORT: port.default(54_329),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: booleanFlag.default('0'),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  LEDGERFLOW_TASK_QUEUE: z.string().min(1).default('ledgerflow'),
+  LEDGERFLOW_DEMO: booleanFlag.default('1'),
+  LEDGERFLOW_RUNTIME: z.enum(['bun', 'node']).default('bun'),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as they do in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.LEDGERFLOW_DATA_DIR) };
+}
+
+/** Paths inside the data directory; every embedded default keeps its state here. */
+export function dataPaths(config: Pick<Config, 'dataDir'>) {
+  return {
+    postgres: path.join(config.dataDir, 'postgres'),
+    temporalDatabase: path.join(config.dataDir, 'temporal.sqlite'),
+    stackState: path.join(config.dataDir, 'stack.json'),
+    logs: path.join(config.dataDir, 'logs'),
+  };
+}
