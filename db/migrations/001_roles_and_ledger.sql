@@ -247,6 +247,18 @@ BEGIN
 END
 $$;
 
+-- Locks constrained accounts (in id order, like every writer) and returns their balances, so a caller can
+-- decide how to split an amount on balances no one else can change before its entry commits. The application
+-- role may not UPDATE balances, which FOR UPDATE would otherwise require.
+CREATE FUNCTION lock_account_balances(account_ids bigint[])
+RETURNS TABLE (account_id bigint, balance numeric)
+LANGUAGE sql SECURITY DEFINER SET search_path = public AS $$
+  SELECT b.account_id, b.balance FROM account_balances b
+  WHERE b.account_id = ANY (account_ids)
+  ORDER BY b.account_id, b.stripe
+  FOR UPDATE
+$$;
+
 REVOKE ALL ON currencies, accounts, account_balances, journal_entries, postings FROM PUBLIC;
 GRANT SELECT ON currencies, account_balances TO ledgerflow_app;
 GRANT SELECT, INSERT ON accounts, journal_entries, postings TO ledgerflow_app;

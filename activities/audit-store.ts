@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import type { Database } from '../db/pool.ts';
+
+/** SPEC section 11's action types. */
+export const auditActions = [
+  'COMMISSION_CREATE', 'COMMISSION_APPROVE', 'COMMISSION_REVERSE', 'COMMISSION_ADJUST', 'COMMISSION_CLAWBACK',
+  'PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_REJECT', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE', 'PAYOUT_FAIL',
+  'PAYOUT_CANCEL', 'BALANCE_ADJUST', 'BALANCE_FREEZE', 'BALANCE_UNFREEZE', 'REFUND_REQUEST', 'REFUND_APPROVE',
+  'REFUND_PROCESS', 'BONUS_CREATE', 'BONUS_POST', 'USER_CREATE', 'USER_DISABLE', 'PARTNER_CREATE',
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export interface AuditRecordInput {
+  action: AuditAction;
+  /** Who acted: a user id, or `system:<component>` for automatic steps. */
+  actor: string;
+  targetType: string;
+  targetId: string;
+  amount?: string | null;
+  currency?: string | null;
+  balanceBefore?: string | null;
+  balanceAfter?: string | null;
+  reason?: string | null;
+  ip?: string | null;
+  entryId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Appends audit records. Run it on the same connection as the change it records, so both commit or neither:
+ * the record's checksum is set by the database as it is inserted, and the sealer links it into the chain later.
+ */
+export async function appendAuditRecord(connection: CommonQueryMethods, record: AuditRecordInput): Promise<string> {
+  return connection.oneFirst(sql.type(z.object({ id: z.string() }))`
+    INSERT INTO audit_records (action, actor, target_type, target_id, amount, currency, balance_before,
+                               balance_after, reason, ip, entry_id, details, checksum)
+    VALUES (${record.action}, ${record.actor}, ${record.targetType}, ${record.targetId}, ${record.amount ?? null},
+            ${record.currency ?? null}, ${record.balanceBefore ?? null}, ${record.balanceAfter ?? null},
+            ${record.reason ?? null}, ${record.ip ?? null}, ${record.entryId ?? null},
+            ${sql.jsonb(record.details ?? {})}, '\\x')
+    RETURNING id`);
+}
+
+/** Seals committed records into the hash chain; returns how many it sealed. Safe to call from many processes. */
+export async function sealAuditRecords(database: Database): Promise<number> {
+  return database.oneFirst(sql.type(z.object({ sealed: z.number() }))`SELECT seal_audit_records() AS sealed`);
+}
+
+export type AuditVerification =
+  | { ok: true; recordsChecked: number; sealedRecords: number; unsealedRecords: number }
+  | { ok: false; recordsChecked: number; firstBrokenRecordId: string; problem: string };
+
+const chainRow = z.object({
+  position: z.string(),
+  record_id: z.string(),
+  chain_hash: z.instanceof(Buffer),
+  stored_checksum: z.instanceof(Buffer).nullable(),
+  computed_checksum: z.instanceof(Buffer).nullable(),
+});
+const recordCheckRow = z.object({ id: z.string(), matches: z.boolean() });
+
+/**
+ * Walks the chain in order, recomputing each sealed record's checksum from its content and each link of the
+ * chain; then checks the records not yet sealed. Names the first record that is altered, missing or unchained.
+ */
+export async function verifyAuditLog(database: Database, pageSize = 5_000): Promise<AuditVerification> {
+  let previousHash = Buffer.alloc(0);
+  let position = '0';
+  let checked = 0;
+  for (;;) {
+    const rows = await database.any(sql.type(chainRow)`
+      SELECT c.position, c.record_id, c.chain_hash, r.checksum AS stored_checksum,
+             CASE WHEN r.id IS NULL THEN NULL ELSE audit_record_checksum(r) END AS computed_checksum
+      FROM audit_chain c LEFT JOIN audit_records r ON r.id = c.record_id
+      WHERE c.position > ${position}
+      ORDER BY c.position
+      LIMIT ${pageSize}`);
+    for (const row of rows) {
+      if (!row.stored_checksum || !row.computed_checksum) {
+        return { ok: false, recordsChecked: checked, firstBrokenRecordId: row.record_id, problem: 'record is missing' };
+      }
+      if (!row.stored_checksum.equals(row.computed_checksum)) {
+        return { ok: false, recordsChecked: checked, firstBrokenRecordId: row.record_id, problem: 'content does not match its checksum' };
+      }
+      const expected = sha256(Buffer.concat([previousHash, row.stored_checksum]));
+      if (!expected.equals(row.chain_hash)) {
+        return { ok: false, recordsChecked: checked, firstBrokenRecordId: row.record_id, problem: 'checksum does not match the sealed chain' };
+      }
+      previousHash = row.chain_hash;
+      position = row.position;
+      checked += 1;
+    }
+    if (rows.length < pageSize) break;
+  }
+  // Records the chain does not hold: a record older than the last seal's horizon should be in the chain.
+  const strays = await database.any(sql.type(recordCheckRow)`
+    SELECT r.id, (r.checksum = audit_record_checksum(r)) AS matches
+    FROM audit_records r
+    WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.record_id = r.id)
+      AND r.xid < coalesce((SELECT max(horizon_to) FROM audit_seals), '0'::xid8)
+    ORDER BY r.id LIMIT 1`);
+  if (strays[0]) {
+    return { ok: false, recordsChecked: checked, firstBrokenRecordId: strays[0].id, problem: 'record inside a sealed range is not in the chain' };
+  }
+  const unsealed = await database.any(sql.type(recordCheckRow)`
+    SELECT r.id, (r.checksum = audit_record_checksum(r)) AS matches
+    FROM audit_records r
+    WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.record_id = r.id)
+    ORDER BY r.id`);
+  const altered = unsealed.find((row) => !row.matches);
+  if (altered) {
+    return { ok: false, recordsChecked: checked, firstBrokenRecordId: altered.id, problem: 'content does not match its checksum' };
+  }
+  return { ok: true, recordsChecked: checked + unsealed.length, sealedRecords: checked, unsealedRecords: unsealed.length };
+}
+
+function sha256(data: Buffer): Buffer {
+  return createHash('sha256').update(data).digest();
+}

@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import { sql, type CommonQueryMethods, CheckIntegrityConstraintViolationError } from 'slonik';
+import { z } from 'zod';
+import {
+  accountKey,
+  accountLimits,
+  partnerBuckets,
+  validateEntry,
+  type AccountRef,
+  type EntryInput,
+  type PartnerBucket,
+} from '../domain/ledger.ts';
+import { Money, formatMoney } from '../domain/money.ts';
+import type { Database } from '../db/pool.ts';
+
+export class InsufficientFundsError extends Error {
+  readonly code = 'insufficient_funds';
+  constructor(readonly accountId: string) {
+    super(`the posting would take account ${accountId} past its limit`);
+  }
+}
+
+export class IdempotencyConflictError extends Error {
+  readonly code = 'idempotency_conflict';
+  constructor(readonly idempotencyKey: string) {
+    super(`idempotency key ${idempotencyKey} was already used with a different input`);
+  }
+}
+
+export interface PostedEntry {
+  entryId: string;
+  /** False when the idempotency key already existed with the same input: nothing was posted this time. */
+  created: boolean;
+  createdAt: Date;
+}
+
+const accountRow = z.object({ id: z.string(), key: z.string() });
+const postedRow = z.object({ entry_index: z.number(), entry_id: z.string(), created: z.boolean(), created_at: z.date() });
+const balanceRow = z.object({ currency: z.string(), bucket: z.string(), balance: z.string() });
+const postingRow = z.object({
+  entry_id: z.string(),
+  line: z.number(),
+  kind: z.string(),
+  description: z.string(),
+  bucket: z.string(),
+  currency: z.string(),
+  amount: z.string(),
+  created_at: z.date(),
+});
+
+export type PartnerBalances = { currency: string } & Record<PartnerBucket, string>;
+
+/** SHA-256 of a canonical JSON form of the entry: the same business input always hashes the same. */
+export function entryInputHash(entry: EntryInput): Buffer {
+  const canonical = JSON.stringify([
+    entry.kind,
+    entry.description ?? '',
+    entry.metadata ?? {},
+    entry.reversesEntryId ?? null,
+    entry.postings.map((posting) => [accountKey(posting.account), new Money(posting.amount).toFixed()]),
+  ]);
+  return createHash('sha256').update(canonical).digest();
+}
+
+/**
+ * The ledger's write and read paths. Every write goes through `post_entries` (migration 001), which inserts
+ * the entries and postings in one statement; the database's triggers apply the cached balances, enforce the
+ * account limits and check each entry balances at commit.
+ */
+export class LedgerStore {
+  /** Accounts never change once created, so their ids are cached for the life of the process. */
+  readonly #accountIds = new Map<string, string>();
+
+  constructor(readonly database: Database) {}
+
+  /**
+   * Ids of the accounts, creating the missing ones on the given connection. Inside a caller's transaction an
+   * account created there may still roll back, so only ids that were already committed are cached.
+   */
+  async accountIds(accounts: AccountRef[], connection: CommonQueryMethods = this.database): Promise<string[]> {
+    const missing = [
+      ...new Map(
+        accounts.filter((account) => !this.#accountIds.has(accountKey(account))).map((account) => [accountKey(account), account]),
+      ).values(),
+    ];
+    if (missing.length > 0) {
+      const limits = missing.map(accountLimits);
+      const created = await connection.any(sql.type(accountRow)`
+        INSERT INTO accounts (owner_type, owner_id, bucket, currency, min_balance, max_balance, stripes)
+        SELECT * FROM unnest(
+          ${sql.array(missing.map((account) => account.ownerType), 'text')},
+          ${sql.array(missing.map((account) => account.ownerId), 'text')},
+          ${sql.array(missing.map((account) => account.bucket), 'text')},
+          ${sql.array(missing.map((account) => account.currency), 'text')},
+          ${sql.array(limits.map((limit) => limit.minBalance), 'numeric')},
+          ${sql.array(limits.map((limit) => limit.maxBalance), 'numeric')},
+          ${sql.array(limits.map((limit) => limit.stripes), 'int2')}
+        )
+        ON CONFLICT (owner_type, owner_id, bucket, currency) DO NOTHING
+        RETURNING id, concat_ws(':', owner_type, owner_id, bucket, currency) AS key`);
+      const rows = await connection.many(sql.type(accountRow)`
+        SELECT id, concat_ws(':', owner_type, owner_id, bucket, currency) AS key
+        FROM accounts
+        WHERE (owner_type, owner_id, bucket, currency) IN (
+          SELECT * FROM unnest(
+            ${sql.array(missing.map((account) => account.ownerType), 'text')},
+            ${sql.array(missing.map((account) => account.ownerId), 'text')},
+            ${sql.array(missing.map((account) => account.bucket), 'text')},
+            ${sql.array(missing.map((account) => account.currency), 'text')}
+          )
+        )`);
+      const uncommitted = connection === this.database ? new Set<string>() : new Set(created.map((row) => row.key));
+      const found = new Map(rows.map((row) => [row.key, row.id]));
+      for (const [key, id] of found) if (!uncommitted.has(key)) this.#accountIds.set(key, id);
+      return accounts.map((account) => {
+        const id = this.#accountIds.get(accountKey(account)) ?? found.get(accountKey(account));
+        if (id === undefined) throw new Error(`account ${accountKey(account)} was not created`);
+        return id;
+      });
+    }
+    return accounts.map((account) => this.#accountIds.get(accountKey(account))!);
+  }
+
+  async postEntry(entry: EntryInput, connection?: CommonQueryMethods): Promise<PostedEntry> {
+    const [posted] = await this.postEntries([entry], connection);
+    return posted!;
+  }
+
+  /** Posts entries atomically: all of them, or none when one breaks a limit or reuses a key with other input. */
+  async postEntries(entries: EntryInput[], connection: CommonQueryMethods = this.database): Promise<PostedEntry[]> {
+    if (entries.length === 0) return [];
+    for (const entry of entries) validateEntry(entry);
+    const accountIds = await this.accountIds(
+      entries.flatMap((entry) => entry.postings.map((posting) => posting.account)),
+      connection,
+    );
+    const postingEntryIndex = entries.flatMap((entry, index) => entry.postings.map(() => index + 1));
+    const postingAmounts = entries.flatMap((entry) => entry.postings.map((posting) => posting.amount));
+    try {
+      const rows = await connection.many(sql.type(postedRow)`
+        SELECT entry_index, entry_id, created, created_at FROM post_entries(
+          ${sql.array(entries.map((entry) => entry.idempotencyKey), 'text')},
+          ${sql.array(entries.map((entry) => entryInputHash(entry)), 'bytea')},
+          ${sql.array(entries.map((entry) => entry.kind), 'text')},
+          ${sql.array(entries.map((entry) => entry.description ?? ''), 'text')},
+          ${sql.array(entries.map((entry) => JSON.stringify(entry.metadata ?? {})), 'jsonb')},
+          ${sql.array(entries.map((entry) => entry.reversesEntryId ?? null), 'int8')},
+          ${sql.array(postingEntryIndex, 'int4')},
+          ${sql.array(accountIds, 'int8')},
+          ${sql.array(postingAmounts, 'numeric')}
+        )`);
+      return rows.map((row) => ({ entryId: row.entry_id, created: row.created, createdAt: row.created_at }));
+    } catch (error) {
+      throw translateLedgerError(error);
+    }
+  }
+
+  /** Balances of one partner per currency, from the cached balance rows. */
+  async partnerBalances(partnerId: string, connection: CommonQueryMethods = this.database): Promise<PartnerBalances[]> {
+    const rows = await connection.any(sql.type(balanceRow)`
+      SELECT a.currency, a.bucket, sum(b.balance)::text AS balance
+      FROM accounts a JOIN account_balances b ON b.account_id = a.id
+      WHERE a.owner_type = 'partner' AND a.owner_id = ${partnerId}
+      GROUP BY a.currency, a.bucket
+      ORDER BY a.currency`);
+    return shapeBalances(rows);
+  }
+
+  /** Balances as of a past instant, summed from the postings themselves. */
+  async partnerBalancesAsOf(partnerId: string, at: Date, connection: CommonQueryMethods = this.database): Promise<PartnerBalances[]> {
+    const rows = await connection.any(sql.type(balanceRow)`
+      SELECT a.currency, a.bucket, coalesce(sum(p.amount), 0)::text AS balance
+      FROM accounts a LEFT JOIN postings p ON p.account_id = a.id AND p.created_at <= ${sql.timestamp(at)}
+      WHERE a.owner_type = 'partner' AND a.owner_id = ${partnerId}
+      GROUP BY a.currency, a.bucket
+      ORDER BY a.currency`);
+    return shapeBalances(rows);
+  }
+
+  /** One partner's postings, newest first, keyset-paginated by (created_at, entry_id, line). */
+  async partnerPostings(
+    partnerId: string,
+    page: { limit: number; before?: { createdAt: Date; entryId: string; line: number } },
+    connection: CommonQueryMethods = this.database,
+  ) {
+    const before = page.before
+      ? sql.fragment`AND (p.created_at, p.entry_id, p.line) < (${sql.timestamp(page.before.createdAt)}, ${page.before.entryId}, ${page.before.line})`
+      : sql.fragment``;
+    return connection.any(sql.type(postingRow)`
+      SELECT p.entry_id, p.line, e.kind, e.description, a.bucket, p.currency, p.amount, p.created_at
+      FROM accounts a
+      JOIN postings p ON p.account_id = a.id
+      JOIN journal_entries e ON e.id = p.entry_id
+      WHERE a.owner_type = 'partner' AND a.owner_id = ${partnerId} ${before}
+      ORDER BY p.created_at DESC, p.entry_id DESC, p.line DESC
+      LIMIT ${page.limit}`);
+  }
+}
+
+function shapeBalances(rows: readonly z.infer<typeof balanceRow>[]): PartnerBalances[] {
+  const byCurrency = new Map<string, PartnerBalances>();
+  for (const row of rows) {
+    let balances = byCurrency.get(row.currency);
+    if (!balances) {
+      balances = { currency: row.currency } as PartnerBalances;
+      for (const bucket of partnerBuckets) balances[bucket] = formatMoney('0', row.currency);
+      byCurrency.set(row.currency, balances);
+    }
+    if ((partnerBuckets as readonly string[]).includes(row.bucket)) {
+      balances[row.bucket as PartnerBucket] = formatMoney(row.balance, row.currency);
+    }
+  }
+  return [...byCurrency.values()];
+}
+
+/** Maps the database's refusals to the errors callers act on. */
+export function translateLedgerError(error: unknown): unknown {
+  if (error instanceof CheckIntegrityConstraintViolationError && error.constraint === 'account_balance_within_limits') {
+    const match = /Failing row contains \((\d+),/.exec(String((error.cause as { detail?: string } | undefined)?.detail ?? ''));
+    return new InsufficientFundsError(match?.[1] ?? 'unknown');
+  }
+  // Slonik passes some driver errors through unwrapped and wraps others; look at both.
+  for (const candidate of [error, (error as { cause?: unknown }).cause]) {
+    const databaseError = candidate as { code?: string; detail?: string } | undefined;
+    if (databaseError?.code === 'LF409') return new IdempotencyConflictError(databaseError.detail ?? '');
+  }
+  return error;
+}

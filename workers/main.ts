@@ -1,0 +1,47 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities } from '../activities/index.ts';
+import { sealAuditRecords } from '../activities/audit-store.ts';
+import { applicationUrl, createDatabase } from '../db/pool.ts';
+import { ConfigError, loadConfig } from '../stack/config.ts';
+import { temporalConnectionOptions } from '../stack/temporal.ts';
+
+/**
+ * The worker process: hosts every workflow and activity on the task queue, and seals the audit log into its
+ * hash chain once a second. Started by the supervisor (`npm start`) or on its own in a deployment.
+ */
+async function main() {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) throw new ConfigError('DATABASE_URL is not set: start the stack with `npm start`, or set it');
+  if (!config.TEMPORAL_ADDRESS) throw new ConfigError('TEMPORAL_ADDRESS is not set: start the stack with `npm start`, or set it');
+  const database = await createDatabase(applicationUrl(config.DATABASE_URL, config.DATABASE_APP_URL));
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config, config.TEMPORAL_ADDRESS));
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.LEDGERFLOW_TASK_QUEUE,
+    workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
+    activities: createActivities({ database }),
+  });
+
+  const sealer = setInterval(() => {
+    sealAuditRecords(database).catch((error: unknown) => console.error('audit sealer:', (error as Error).message));
+  }, 1_000);
+
+  const shutdown = () => worker.shutdown();
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  console.log(`worker polling task queue ${config.LEDGERFLOW_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
+  try {
+    await worker.run();
+  } finally {
+    clearInterval(sealer);
+    await connection.close();
+    await database.end();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`ledgerflow worker: ${(error as Error).message}`);
+  process.exit(1);
+});
