@@ -39,7 +39,7 @@ export async function appendAuditRecord(connection: CommonQueryMethods, record: 
     VALUES (${record.action}, ${record.actor}, ${record.targetType}, ${record.targetId}, ${record.amount ?? null},
             ${record.currency ?? null}, ${record.balanceBefore ?? null}, ${record.balanceAfter ?? null},
             ${record.reason ?? null}, ${record.ip ?? null}, ${record.entryId ?? null},
-            ${sql.jsonb(record.details ?? {})}, '\\x')
+            ${sql.jsonb((record.details ?? {}) as never)}, '\\x')
     RETURNING id`);
 }
 
@@ -66,7 +66,7 @@ const recordCheckRow = z.object({ id: z.string(), matches: z.boolean() });
  * chain; then checks the records not yet sealed. Names the first record that is altered, missing or unchained.
  */
 export async function verifyAuditLog(database: Database, pageSize = 5_000): Promise<AuditVerification> {
-  let previousHash = Buffer.alloc(0);
+  let previousHash: Buffer = Buffer.alloc(0);
   let position = '0';
   let checked = 0;
   for (;;) {

@@ -46,6 +46,8 @@ const postingRow = z.object({
   currency: z.string(),
   amount: z.string(),
   created_at: z.date(),
+  /** The exact (microsecond) timestamp, for keyset pagination; a JS Date keeps only milliseconds. */
+  cursor_time: z.string(),
 });
 
 export type PartnerBalances = { currency: string } & Record<PartnerBucket, string>;
@@ -180,14 +182,15 @@ export class LedgerStore {
   /** One partner's postings, newest first, keyset-paginated by (created_at, entry_id, line). */
   async partnerPostings(
     partnerId: string,
-    page: { limit: number; before?: { createdAt: Date; entryId: string; line: number } },
+    page: { limit: number; before?: { cursorTime: string; entryId: string; line: number } },
     connection: CommonQueryMethods = this.database,
   ) {
     const before = page.before
-      ? sql.fragment`AND (p.created_at, p.entry_id, p.line) < (${sql.timestamp(page.before.createdAt)}, ${page.before.entryId}, ${page.before.line})`
+      ? sql.fragment`AND (p.created_at, p.entry_id, p.line) < (${page.before.cursorTime}::timestamptz, ${page.before.entryId}, ${page.before.line})`
       : sql.fragment``;
     return connection.any(sql.type(postingRow)`
-      SELECT p.entry_id, p.line, e.kind, e.description, a.bucket, p.currency, p.amount, p.created_at
+      SELECT p.entry_id, p.line, e.kind, e.description, a.bucket, p.currency, p.amount, p.created_at,
+             to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
       FROM accounts a
       JOIN postings p ON p.account_id = a.id
       JOIN journal_entries e ON e.id = p.entry_id

@@ -70,3 +70,5 @@ CREATE TABLE api_idempotency (
 
 REVOKE ALL ON partners, users, sessions, bonuses, api_idempotency FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE ON partners, users, sessions, bonuses, api_idempotency TO ledgerflow_app;
+-- A stored response of a failed (5xx) request is removed so the client may retry with the same key.
+GRANT DELETE ON api_idempotency TO ledgerflow_app;

@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { ApiDependencies, ApiEnv } from './context.ts';
+import { ApiError, errorBody, sendError } from './errors.ts';
+import { authRoutes } from './routes/auth.ts';
+import { bonusRoutes } from './routes/bonuses.ts';
+import { healthRoutes } from './routes/health.ts';
+import { partnerRoutes } from './routes/partners.ts';
+
+const swaggerDirectory = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+
+const docsPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ledgerflow API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="docs"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#docs' });</script>
+</body></html>`;
+
+/** The HTTP API: one sub-app per resource under /v1, health at /healthz, the OpenAPI 3.1 document and its docs. */
+export function createApp(dependencies: ApiDependencies) {
+  const app = new OpenAPIHono<ApiEnv>();
+
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return sendError(c, error);
+    if (error instanceof HTTPException) {
+      // Hono's own refusals (a body that is not JSON, for one) keep the shared error shape.
+      return c.json(errorBody('invalid_request', error.message || 'malformed request', 'body'), error.status as 400);
+    }
+    console.error('unhandled API error', error);
+    return c.json(errorBody('internal', 'internal error'), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  // Every /v1 route but login needs a session token, checked on the server for each request.
+  app.use('/v1/*', async (c, next) => {
+    if (c.req.path === '/v1/auth/login') return next();
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
+    const user = match ? await dependencies.identity.authenticate(match[1]!) : null;
+    if (!match || !user) {
+      return sendError(c, new ApiError(401, 'unauthenticated', 'a valid session token is required', 'Authorization'));
+    }
+    c.set('user', user);
+    c.set('token', match[1]!);
+    return next();
+  });
+
+  app.route('/', healthRoutes(dependencies));
+  app.route('/v1/auth', authRoutes(dependencies));
+  app.route('/v1/partners', partnerRoutes(dependencies));
+  app.route('/v1/bonuses', bonusRoutes(dependencies));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'ledgerflow',
+      version: '0.1.0',
+      description: 'Commissions, payouts and a double-entry ledger for affiliate and MLM programs. Money is a decimal string.',
+    },
+  });
+  app.get('/docs', (c) => c.html(docsPage));
+  app.get('/docs/assets/:file{swagger-ui\\.css|swagger-ui-bundle\\.js}', async (c) => {
+    const file = c.req.param('file');
+    const body = await readFile(path.join(swaggerDirectory, file));
+    return c.body(body, 200, {
+      'content-type': file.endsWith('.css') ? 'text/css' : 'text/javascript',
+      'cache-control': 'public, max-age=86400',
+    });
+  });
+  return app;
+}

@@ -1,0 +1,68 @@
+import type { Client } from '@temporalio/client';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Permission } from '../domain/access.ts';
+import { can } from '../domain/access.ts';
+import type { Policy } from '../domain/policy.ts';
+import type { Database } from '../db/pool.ts';
+import type { LedgerStore } from '../activities/ledger-store.ts';
+import type { AuthenticatedUser, IdentityStore } from './auth/identity.ts';
+import { ApiError, sendError, validationError } from './errors.ts';
+
+export interface HealthChecks {
+  postgres(): Promise<void>;
+  temporal(): Promise<void>;
+  worker(): Promise<void>;
+}
+
+/** What the routes depend on; tests build it with a real database and a real Temporal client. */
+export interface ApiDependencies {
+  database: Database;
+  identity: IdentityStore;
+  ledger: LedgerStore;
+  temporal: Client;
+  policy: Policy;
+  taskQueue: string;
+  namespace: string;
+  temporalUiUrl: string | null;
+  health: HealthChecks;
+}
+
+export interface ApiEnv {
+  Variables: { user: AuthenticatedUser; token: string };
+}
+
+/** A sub-app whose validation failures become the shared 400 error shape. */
+export function createSubApp() {
+  return new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return sendError(c, validationError(result.error, String(result.target)));
+      return undefined;
+    },
+  });
+}
+
+export function requirePermission(user: AuthenticatedUser, permission: Permission): void {
+  if (!can(user.role, permission)) {
+    throw new ApiError(403, 'forbidden', `role ${user.role} may not ${permission.replaceAll('.', ' ')}`);
+  }
+}
+
+/** A partner reads only their own data; admins with the `.any` permission read everyone's. */
+export function requirePartnerAccess(user: AuthenticatedUser, partnerId: string, permission: Permission): void {
+  if (user.role === 'partner') {
+    if (user.partnerId !== partnerId) throw new ApiError(403, 'forbidden', 'partners may only read their own data');
+    return;
+  }
+  requirePermission(user, permission);
+}
+
+export function clientIp(headers: Headers): string | null {
+  const forwarded = headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+  const candidate = forwarded || headers.get('x-real-ip');
+  return candidate && /^[0-9a-fA-F:.]+$/.test(candidate) ? candidate : null;
+}
+
+export function workflowUrl(dependencies: ApiDependencies, workflowId: string): string | null {
+  if (!dependencies.temporalUiUrl) return null;
+  return `${dependencies.temporalUiUrl}/namespaces/${encodeURIComponent(dependencies.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

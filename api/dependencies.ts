@@ -1,0 +1,52 @@
+import { Client, Connection } from '@temporalio/client';
+import { sql } from 'slonik';
+import { LedgerStore } from '../activities/ledger-store.ts';
+import { defaultPolicy } from '../domain/policy.ts';
+import type { Database } from '../db/pool.ts';
+import { IdentityStore } from './auth/identity.ts';
+import type { ApiDependencies } from './context.ts';
+
+/** A worker counts as up when it has polled the task queue this recently (long polls last about a minute). */
+const workerPollWindowMilliseconds = 75_000;
+
+export function createApiDependencies(input: {
+  database: Database;
+  temporalConnection: Connection;
+  namespace: string;
+  taskQueue: string;
+  temporalUiUrl: string | null;
+}): ApiDependencies {
+  const { database, temporalConnection, namespace, taskQueue } = input;
+  const temporal = new Client({ connection: temporalConnection, namespace });
+  return {
+    database,
+    identity: new IdentityStore(database, defaultPolicy),
+    ledger: new LedgerStore(database),
+    temporal,
+    policy: defaultPolicy,
+    taskQueue,
+    namespace,
+    temporalUiUrl: input.temporalUiUrl,
+    health: {
+      async postgres() {
+        await database.oneFirst(sql.unsafe`SELECT 1`);
+      },
+      async temporal() {
+        await temporalConnection.workflowService.getSystemInfo({});
+      },
+      async worker() {
+        const response = await temporalConnection.workflowService.describeTaskQueue({
+          namespace,
+          taskQueue: { name: taskQueue, kind: 1 },
+          taskQueueType: 1,
+        });
+        const now = Date.now();
+        const recent = (response.pollers ?? []).some((poller) => {
+          const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
+          return now - seconds * 1_000 < workerPollWindowMilliseconds;
+        });
+        if (!recent) throw new Error(`no worker is polling task queue ${taskQueue}`);
+      },
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { userRoles } from '../../domain/access.ts';
+import { AuthError } from '../auth/identity.ts';
+import { clientIp, createSubApp, type ApiDependencies } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { bearerSecurity, errorSchema } from '../schemas.ts';
+
+const loginBody = z
+  .object({
+    email: z.string().email().max(254),
+    password: z.string().min(1).max(200),
+    totp: z.string().regex(/^\d{6}$/, 'six digits').optional(),
+  })
+  .strict()
+  .openapi('LoginRequest');
+
+const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: z.enum(userRoles),
+  partnerId: z.string().nullable(),
+});
+
+const login = createRoute({
+  method: 'post',
+  path: '/login',
+  summary: 'Sign in with email and password (admins add a TOTP code); returns a new session token',
+  request: { body: { content: { 'application/json': { schema: loginBody } }, required: true } },
+  responses: {
+    200: {
+      description: 'Signed in',
+      content: { 'application/json': { schema: z.object({ token: z.string(), expiresAt: z.string(), user: userSchema }) } },
+    },
+    400: { description: 'Malformed body', content: { 'application/json': { schema: errorSchema } } },
+    401: { description: 'Wrong credentials or TOTP code', content: { 'application/json': { schema: errorSchema } } },
+  },
+});
+
+const logout = createRoute({
+  method: 'post',
+  path: '/logout',
+  summary: 'Revoke the current session token',
+  security: bearerSecurity,
+  responses: { 204: { description: 'Signed out' } },
+});
+
+const me = createRoute({
+  method: 'get',
+  path: '/me',
+  summary: 'The signed-in user',
+  security: bearerSecurity,
+  responses: { 200: { description: 'The user', content: { 'application/json': { schema: userSchema } } } },
+});
+
+export function authRoutes(dependencies: ApiDependencies) {
+  return createSubApp()
+    .openapi(login, async (c) => {
+      const body = c.req.valid('json');
+      try {
+        const session = await dependencies.identity.login({ ...body, ip: clientIp(c.req.raw.headers) });
+        return c.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.user }, 200);
+      } catch (error) {
+        if (error instanceof AuthError) throw new ApiError(401, error.code, error.message, error.field);
+        throw error;
+      }
+    })
+    .openapi(logout, async (c) => {
+      await dependencies.identity.logout(c.get('token'));
+      return c.body(null, 204);
+    })
+    .openapi(me, (c) => c.json(c.get('user'), 200));
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { sql } from 'slonik';
+import { z as zod } from 'zod';
+import { appendAuditRecord } from '../../activities/audit-store.ts';
+import type { BonusRequest } from '../../domain/bonus.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
+import { AuthError } from '../auth/identity.ts';
+import { clientIp, createSubApp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { runIdempotent } from '../idempotency.ts';
+import { bonusWorkflowId, startBonusWorkflow } from '../start-bonus.ts';
+import { amountSchema, bearerSecurity, currencySchema, errorSchema, partnerIdSchema, refineAmountScale } from '../schemas.ts';
+
+const createBonusBody = z
+  .object({
+    partnerId: partnerIdSchema,
+    amount: amountSchema.refine((value) => !new Money(value).isZero(), 'a bonus cannot be zero').openapi({
+      description: 'Positive credits the partner; negative deducts (beyond `available` it becomes debt)',
+    }),
+    currency: currencySchema,
+    reason: z.string().trim().min(1).max(500),
+  })
+  .strict()
+  .superRefine(refineAmountScale)
+  .openapi('CreateBonusRequest');
+
+const bonusSchema = z
+  .object({
+    id: z.string(),
+    workflowId: z.string(),
+    workflowUrl: z.string().nullable(),
+    status: z.enum(['PENDING', 'COMPLETED', 'FAILED']),
+    partnerId: z.string(),
+    amount: z.string(),
+    currency: z.string(),
+    reason: z.string(),
+    entryId: z.string().nullable(),
+    failure: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('Bonus');
+
+const bonusRow = zod.object({
+  id: zod.string(),
+  partner_id: zod.string(),
+  amount: zod.string(),
+  currency: zod.string(),
+  reason: zod.string(),
+  status: zod.enum(['PENDING', 'COMPLETED', 'FAILED']),
+  entry_id: zod.string().nullable(),
+  failure: zod.string().nullable(),
+  created_at: zod.date(),
+});
+
+const errors = {
+  400: { description: 'Malformed request', content: { 'application/json': { schema: errorSchema } } },
+  401: { description: 'Not signed in, or the TOTP code is missing or wrong', content: { 'application/json': { schema: errorSchema } } },
+  403: { description: 'Not allowed', content: { 'application/json': { schema: errorSchema } } },
+};
+
+const createBonus = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Credit or debit a partner with a bonus (no hold); runs as workflow bonus-<id>',
+  description: 'Requires a fresh TOTP code in `X-TOTP-Code` (step-up). Honours `Idempotency-Key`.',
+  security: bearerSecurity,
+  request: {
+    headers: z.object({
+      'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up)' }),
+      'idempotency-key': z.string().optional(),
+    }),
+    body: { content: { 'application/json': { schema: createBonusBody } }, required: true },
+  },
+  responses: {
+    202: { description: 'Accepted; the workflow posts it', content: { 'application/json': { schema: bonusSchema } } },
+    ...errors,
+    409: { description: 'Same Idempotency-Key still in progress', content: { 'application/json': { schema: errorSchema } } },
+    422: { description: 'Unknown partner, or Idempotency-Key reused', content: { 'application/json': { schema: errorSchema } } },
+    503: { description: 'Temporal unavailable; nothing was posted', content: { 'application/json': { schema: errorSchema } } },
+  },
+});
+
+const getBonus = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One bonus and its status',
+  security: bearerSecurity,
+  request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+  responses: {
+    200: { description: 'The bonus', content: { 'application/json': { schema: bonusSchema } } },
+    ...errors,
+    404: { description: 'No such bonus', content: { 'application/json': { schema: errorSchema } } },
+  },
+});
+
+export function bonusRoutes(dependencies: ApiDependencies) {
+  const { database, identity, temporal } = dependencies;
+  const toBonus = (row: zod.infer<typeof bonusRow>) => ({
+    id: row.id,
+    workflowId: bonusWorkflowId(row.id),
+    workflowUrl: workflowUrl(dependencies, bonusWorkflowId(row.id)),
+    status: row.status,
+    partnerId: row.partner_id,
+    amount: formatMoney(row.amount, row.currency),
+    currency: row.currency,
+    reason: row.reason,
+    entryId: row.entry_id,
+    failure: row.failure,
+    createdAt: row.created_at.toISOString(),
+  });
+
+  const startBonus = async (request: BonusRequest) => {
+    const workflowId = bonusWorkflowId(request.bonusId);
+    try {
+      await startBonusWorkflow(temporal, dependencies.taskQueue, request);
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+      // The start may have reached the server even though its answer did not reach us.
+      try {
+        await temporal.workflow.getHandle(workflowId).describe();
+        return;
+      } catch (describeError) {
+        if (!(describeError instanceof WorkflowNotFoundError)) throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was posted');
+      }
+      await database.query(sql.unsafe`
+        UPDATE bonuses SET status = 'FAILED', failure = 'the workflow could not be started', completed_at = now()
+        WHERE id = ${request.bonusId} AND status = 'PENDING'`);
+      throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was posted');
+    }
+  };
+
+  return createSubApp()
+    .openapi(createBonus, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'bonuses.create');
+      const body = c.req.valid('json');
+      const headers = c.req.valid('header');
+      const result = await runIdempotent(
+        database,
+        { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/bonuses', body] },
+        async () => {
+          const code = headers['x-totp-code'];
+          if (!code) throw new ApiError(401, 'totp_required', 'a bonus needs a fresh TOTP code in X-TOTP-Code', 'X-TOTP-Code');
+          try {
+            await identity.consumeTotp(user.id, code);
+          } catch (error) {
+            if (error instanceof AuthError) throw new ApiError(401, error.code, error.message, 'X-TOTP-Code');
+            throw error;
+          }
+          const request: BonusRequest = {
+            bonusId: randomUUID(),
+            partnerId: body.partnerId,
+            amount: formatMoney(body.amount, body.currency),
+            currency: body.currency,
+            reason: body.reason,
+            actorUserId: user.id,
+            ip: clientIp(c.req.raw.headers),
+          };
+          const row = await database.transaction(async (transaction) => {
+            const partnerExists = await transaction.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${body.partnerId}`);
+            if (!partnerExists) throw new ApiError(422, 'partner_not_found', `partner ${body.partnerId} does not exist`, 'body.partnerId');
+            const inserted = await transaction.one(sql.type(bonusRow)`
+              INSERT INTO bonuses (id, partner_id, amount, currency, reason, status, created_by)
+              VALUES (${request.bonusId}, ${request.partnerId}, ${request.amount}, ${request.currency}, ${request.reason},
+                      'PENDING', ${user.id})
+              RETURNING id, partner_id, amount, currency, reason, status, entry_id, failure, created_at`);
+            await appendAuditRecord(transaction, {
+              action: 'BONUS_CREATE',
+              actor: user.id,
+              targetType: 'partner',
+              targetId: request.partnerId,
+              amount: request.amount,
+              currency: request.currency,
+              reason: request.reason,
+              ip: request.ip,
+              details: { bonusId: request.bonusId },
+            });
+            return inserted;
+          });
+          await startBonus(request);
+          return { status: 202, body: toBonus(row) };
+        },
+      );
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(result.body as zod.infer<typeof bonusSchema>, 202);
+    })
+    .openapi(getBonus, async (c) => {
+      const { id } = c.req.valid('param');
+      const row = await database.maybeOne(sql.type(bonusRow)`
+        SELECT id, partner_id, amount, currency, reason, status, entry_id, failure, created_at FROM bonuses WHERE id = ${id}`);
+      if (!row) throw new ApiError(404, 'not_found', `bonus ${id} does not exist`, 'id');
+      requirePartnerAccess(c.get('user'), row.partner_id, 'bonuses.read.any');
+      return c.json(toBonus(row), 200);
+    });
+}

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import { sql } from 'slonik';
+import { z as zod } from 'zod';
+import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
+import { kycStatuses, partnerStatuses, ranks } from '../../domain/network.ts';
+import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { balancesSchema, bearerSecurity, errorSchema, partnerIdSchema, partnerSchema } from '../schemas.ts';
+
+const partnerRow = zod.object({
+  id: zod.string(),
+  name: zod.string(),
+  sponsor_id: zod.string().nullable(),
+  rank: zod.enum(ranks),
+  status: zod.enum(partnerStatuses),
+  kyc_status: zod.enum(kycStatuses),
+  joined_at: zod.date(),
+});
+
+function toPartner(row: zod.infer<typeof partnerRow>) {
+  return {
+    id: row.id,
+    name: row.name,
+    sponsorId: row.sponsor_id,
+    rank: row.rank,
+    status: row.status,
+    kycStatus: row.kyc_status,
+    joinedAt: row.joined_at.toISOString(),
+  };
+}
+
+const createPartnerBody = z
+  .object({
+    id: partnerIdSchema.optional().openapi({ description: 'The upstream system’s id; generated when absent' }),
+    name: z.string().trim().min(1).max(200),
+    sponsorId: partnerIdSchema.nullable().optional(),
+    rank: z.enum(ranks).default('0'),
+    status: z.enum(partnerStatuses).default('ACTIVE'),
+    kycStatus: z.enum(kycStatuses).default('PENDING'),
+    joinedAt: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .openapi('CreatePartnerRequest');
+
+const idParams = z.object({ id: partnerIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
+const errors = {
+  400: { description: 'Malformed request', content: { 'application/json': { schema: errorSchema } } },
+  401: { description: 'Not signed in', content: { 'application/json': { schema: errorSchema } } },
+  403: { description: 'Not allowed', content: { 'application/json': { schema: errorSchema } } },
+  404: { description: 'No such partner', content: { 'application/json': { schema: errorSchema } } },
+};
+
+const createPartner = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Add a partner to the network',
+  security: bearerSecurity,
+  request: { body: { content: { 'application/json': { schema: createPartnerBody } }, required: true } },
+  responses: {
+    201: { description: 'Created', content: { 'application/json': { schema: partnerSchema } } },
+    ...errors,
+    409: { description: 'The id is taken', content: { 'application/json': { schema: errorSchema } } },
+    422: { description: 'The sponsor does not exist', content: { 'application/json': { schema: errorSchema } } },
+  },
+});
+
+const getPartner = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One partner',
+  security: bearerSecurity,
+  request: { params: idParams },
+  responses: { 200: { description: 'The partner', content: { 'application/json': { schema: partnerSchema } } }, ...errors },
+});
+
+const getBalances = createRoute({
+  method: 'get',
+  path: '/{id}/balances',
+  summary: 'Balances by bucket and currency, now or as of a past instant',
+  security: bearerSecurity,
+  request: {
+    params: idParams,
+    query: z.object({ asOf: z.string().datetime({ offset: true }).optional() }),
+  },
+  responses: { 200: { description: 'Balances', content: { 'application/json': { schema: balancesSchema } } }, ...errors },
+});
+
+const postingSchema = z
+  .object({
+    entryId: z.string(),
+    line: z.number().int(),
+    kind: z.string(),
+    description: z.string(),
+    bucket: z.string(),
+    currency: z.string(),
+    amount: z.string(),
+    createdAt: z.string(),
+  })
+  .openapi('Posting');
+
+const getLedger = createRoute({
+  method: 'get',
+  path: '/{id}/ledger',
+  summary: 'The partner’s postings, newest first',
+  security: bearerSecurity,
+  request: {
+    params: idParams,
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(500).default(50),
+      cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of postings',
+      content: { 'application/json': { schema: z.object({ postings: z.array(postingSchema), nextCursor: z.string().nullable() }) } },
+    },
+    ...errors,
+  },
+});
+
+function decodeCursor(cursor: string) {
+  const parsed = zod
+    .tuple([zod.string().datetime({ precision: 6 }), zod.string().regex(/^\d+$/), zod.number().int()])
+    .safeParse((() => {
+      try {
+        return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      } catch {
+        return null;
+      }
+    })());
+  if (!parsed.success) throw new ApiError(400, 'invalid_request', 'query.cursor is not a cursor this API issued', 'query.cursor');
+  const [cursorTime, entryId, line] = parsed.data;
+  return { cursorTime, entryId, line };
+}
+
+export function partnerRoutes(dependencies: ApiDependencies) {
+  const { database, ledger } = dependencies;
+  const findPartner = async (id: string) => {
+    const row = await database.maybeOne(sql.type(partnerRow)`
+      SELECT id, name, sponsor_id, rank, status, kyc_status, joined_at FROM partners WHERE id = ${id}`);
+    if (!row) throw new ApiError(404, 'not_found', `partner ${id} does not exist`, 'id');
+    return row;
+  };
+
+  return createSubApp()
+    .openapi(createPartner, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'partners.create');
+      const body = c.req.valid('json');
+      const id = body.id ?? `p_${randomUUID()}`;
+      const row = await database.transaction(async (transaction) => {
+        if (body.sponsorId) {
+          const sponsorExists = await transaction.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${body.sponsorId}`);
+          if (!sponsorExists) throw new ApiError(422, 'sponsor_not_found', `sponsor ${body.sponsorId} does not exist`, 'body.sponsorId');
+        }
+        const inserted = await transaction.maybeOne(sql.type(partnerRow)`
+          INSERT INTO partners (id, name, sponsor_id, rank, status, kyc_status, joined_at)
+          VALUES (${id}, ${body.name}, ${body.sponsorId ?? null}, ${body.rank}, ${body.status}, ${body.kycStatus},
+                  ${body.joinedAt ? sql.timestamp(new Date(body.joinedAt)) : sql.fragment`now()`})
+          ON CONFLICT (id) DO NOTHING
+          RETURNING id, name, sponsor_id, rank, status, kyc_status, joined_at`);
+        if (!inserted) throw new ApiError(409, 'conflict', `partner ${id} already exists`, 'body.id');
+        await appendAuditRecord(transaction, {
+          action: 'PARTNER_CREATE',
+          actor: user.id,
+          targetType: 'partner',
+          targetId: id,
+          ip: clientIp(c.req.raw.headers),
+          details: { sponsorId: body.sponsorId ?? null, rank: body.rank },
+        });
+        return inserted;
+      });
+      return c.json(toPartner(row), 201);
+    })
+    .openapi(getPartner, async (c) => {
+      const { id } = c.req.valid('param');
+      requirePartnerAccess(c.get('user'), id, 'partners.read.any');
+      return c.json(toPartner(await findPartner(id)), 200);
+    })
+    .openapi(getBalances, async (c) => {
+      const { id } = c.req.valid('param');
+      const { asOf } = c.req.valid('query');
+      requirePartnerAccess(c.get('user'), id, 'ledger.read.any');
+      await findPartner(id);
+      const rows = asOf ? await ledger.partnerBalancesAsOf(id, new Date(asOf)) : await ledger.partnerBalances(id);
+      return c.json(
+        {
+          balances: rows.map((row) => ({
+            currency: row.currency,
+            commissionPending: row.commission_pending,
+            commissionApproved: row.commission_approved,
+            available: row.available,
+            payoutReserved: row.payout_reserved,
+            held: row.held,
+            // Stored as a balance running below zero; shown as the positive amount owed.
+            debt: formatMoney(new Money(row.debt).negated(), row.currency),
+          })),
+          asOf: asOf ? new Date(asOf).toISOString() : null,
+        },
+        200,
+      );
+    })
+    .openapi(getLedger, async (c) => {
+      const { id } = c.req.valid('param');
+      const { limit, cursor } = c.req.valid('query');
+      requirePartnerAccess(c.get('user'), id, 'ledger.read.any');
+      await findPartner(id);
+      const rows = await ledger.partnerPostings(id, { limit, before: cursor ? decodeCursor(cursor) : undefined });
+      const last = rows.at(-1);
+      const nextCursor =
+        rows.length === limit && last
+          ? Buffer.from(JSON.stringify([last.cursor_time, last.entry_id, last.line])).toString('base64url')
+          : null;
+      return c.json(
+        {
+          postings: rows.map((row) => ({
+            entryId: row.entry_id,
+            line: row.line,
+            kind: row.kind,
+            description: row.description,
+            bucket: row.bucket,
+            currency: row.currency,
+            amount: row.amount,
+            createdAt: row.created_at.toISOString(),
+          })),
+          nextCursor,
+        },
+        200,
+      );
+    });
+}

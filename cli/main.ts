@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { sealAuditRecords, verifyAuditLog } from '../activities/audit-store.ts';
+import { AuthError, IdentityStore } from '../api/auth/identity.ts';
+import { totpCode, totpStep, totpUri } from '../api/auth/totp.ts';
+import { userRoles, type UserRole } from '../domain/access.ts';
+import { defaultPolicy } from '../domain/policy.ts';
+import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';
+import { loadConfig } from '../stack/config.ts';
+import { readStackState } from '../stack/state.ts';
+
+const usage = `usage: ledgerflow <command>
+
+  user create --email E --password P --role R [--partner-id ID]   create a user; prints JSON (admins get a TOTP secret)
+  user disable --email E                                           disable a user and revoke their sessions
+  audit verify                                                     check every audit record against the hash chain
+  audit seal                                                       seal committed audit records into the chain now
+  totp code --secret S                                             the current TOTP code for a secret (for trying the API)
+
+roles: ${userRoles.join(', ')}
+The database is DATABASE_URL when set, else the one of the stack \`npm start\` runs from LEDGERFLOW_DATA_DIR.`;
+
+class UsageError extends Error {}
+
+async function openDatabase(): Promise<Database> {
+  const config = loadConfig();
+  const ownerUrl = config.DATABASE_URL ?? (await readStackState(config))?.databaseUrl;
+  if (!ownerUrl) {
+    throw new UsageError(`no running stack in ${config.dataDir} and DATABASE_URL is not set: start it with \`npm start\`, or set DATABASE_URL`);
+  }
+  return createDatabase(applicationUrl(ownerUrl, config.DATABASE_APP_URL), { maximumPoolSize: 2 });
+}
+
+async function withDatabase<T>(action: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase();
+  try {
+    return await action(database);
+  } finally {
+    await database.end();
+  }
+}
+
+function required(values: Record<string, string | boolean | undefined>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string' },
+      'partner-id': { type: 'string' },
+      secret: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals.join(' ');
+  if (values.help || command === '') {
+    console.log(usage);
+    return 0;
+  }
+  switch (command) {
+    case 'user create': {
+      const role = required(values, 'role');
+      if (!(userRoles as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${userRoles.join(', ')}`);
+      const email = required(values, 'email');
+      if (!z.string().email().safeParse(email).success) throw new UsageError('--email is not an email address');
+      const password = required(values, 'password');
+      if (password.length < 8) throw new UsageError('--password must be at least 8 characters');
+      const partnerId = values['partner-id'];
+      if ((role === 'partner') !== Boolean(partnerId)) {
+        throw new UsageError(role === 'partner' ? '--partner-id is required for a partner' : '--partner-id is only for partners');
+      }
+      const user = await withDatabase(async (database) => {
+        if (partnerId) {
+          const exists = await database.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${partnerId}`);
+          if (!exists) throw new UsageError(`--partner-id: partner ${partnerId} does not exist`);
+        }
+        return new IdentityStore(database, defaultPolicy).createUser({ email, password, role: role as UserRole, partnerId });
+      });
+      console.log(JSON.stringify({ ...user, totpUri: user.totpSecret ? totpUri(user.totpSecret, user.email) : null }, null, 2));
+      return 0;
+    }
+    case 'user disable': {
+      const email = required(values, 'email').toLowerCase();
+      const disabled = await withDatabase(async (database) => {
+        const id = await database.maybeOneFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM users WHERE email = ${email}`);
+        if (!id) throw new UsageError(`no user with email ${email}`);
+        return new IdentityStore(database, defaultPolicy).disableUser(id);
+      });
+      console.log(JSON.stringify({ email, disabled }));
+      return 0;
+    }
+    case 'audit verify': {
+      const result = await withDatabase(async (database) => {
+        await sealAuditRecords(database);
+        return verifyAuditLog(database);
+      });
+      console.log(JSON.stringify(result, null, 2));
+      if (!result.ok) {
+        console.error(`audit log broken at record ${result.firstBrokenRecordId}: ${result.problem}`);
+        return 1;
+      }
+      return 0;
+    }
+    case 'audit seal': {
+      const sealed = await withDatabase(sealAuditRecords);
+      console.log(JSON.stringify({ sealed }));
+      return 0;
+    }
+    case 'totp code': {
+      const secret = required(values, 'secret');
+      console.log(totpCode(secret, totpStep(new Date())));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${usage}`);
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof AuthError) console.error(`ledgerflow: ${error.message}`);
+    else console.error(`ledgerflow: ${(error as Error).message}`);
+    process.exit(2);
+  },
+);

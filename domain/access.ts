@@ -1,0 +1,23 @@
+/** Users are partners or admins; admins have one of five roles (SPEC 6.5's approval chain names them). */
+export const adminRoles = ['admin', 'senior_admin', 'finance_manager', 'finance_director', 'financial_support'] as const;
+export const userRoles = ['partner', ...adminRoles] as const;
+export type UserRole = (typeof userRoles)[number];
+export type AdminRole = (typeof adminRoles)[number];
+
+export function isAdminRole(role: UserRole): role is AdminRole {
+  return role !== 'partner';
+}
+
+/** What each role may do. Routes name a permission; the server checks it on every request. */
+export const permissions = {
+  'partners.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'partners.read.any': adminRoles,
+  'bonuses.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'bonuses.read.any': adminRoles,
+  'ledger.read.any': adminRoles,
+} as const satisfies Record<string, readonly UserRole[]>;
+export type Permission = keyof typeof permissions;
+
+export function can(role: UserRole, permission: Permission): boolean {
+  return (permissions[permission] as readonly UserRole[]).includes(role);
+}
