@@ -30,7 +30,6 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.string().url().optional(),
   LEDGERFLOW_TASK_QUEUE: z.string().min(1).default('ledgerflow'),
   LEDGERFLOW_DEMO: booleanFlag.default('1'),
-  LEDGERFLOW_RUNTIME: z.enum(['bun', 'node']).default('bun'),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };

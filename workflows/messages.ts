@@ -5,6 +5,8 @@ export interface BonusState {
   status: BonusStatus;
   entryId: string | null;
   failure: string | null;
+  /** The policy version the lifecycle started under (SPEC 12). */
+  policyVersion: number;
 }
 
 export const getBonusStateQuery = defineQuery<BonusState>('getBonusState');

@@ -114,7 +114,7 @@ export function bonusRoutes(dependencies: ApiDependencies) {
   const startBonus = async (request: BonusRequest) => {
     const workflowId = bonusWorkflowId(request.bonusId);
     try {
-      await startBonusWorkflow(temporal, dependencies.taskQueue, request);
+      await startBonusWorkflow(temporal, dependencies.taskQueue, request, dependencies.policy);
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) return;
       // The start may have reached the server even though its answer did not reach us.

@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities/index.ts';
+import type { Database } from '../../db/pool.ts';
+
+export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const workflowsPath = path.join(repositoryRoot, 'workflows', 'index.ts');
+
+let runtimeQuiet = false;
+/** Keeps the SDK's per-task INFO lines out of test output; warnings and errors still show. */
+function quietRuntime() {
+  if (runtimeQuiet) return;
+  runtimeQuiet = true;
+  Runtime.install({ logger: new (class { log() {} trace() {} debug() {} info() {} warn(message: string) { console.warn(message); } error(message: string, meta?: unknown) { console.error(message, meta); } })() });
+}
+
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function connectClient(): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return { client: new Client({ connection }), connection };
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test file (bundling takes a couple of seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  return bundle;
+}
+
+/** An in-process worker (on the test's Node) hosting the real workflows and activities. */
+export async function createInProcessWorker(input: { database: Database; taskQueue: string }) {
+  quietRuntime();
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: input.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ database: input.database }),
+  });
+  return { worker, connection };
+}
+
+const bunBinary = createRequire(import.meta.url).resolve('bun/bin/bun.exe');
+
+/**
+ * The production worker entry point (workers/main.ts) as a separate Bun process, as `npm start` runs it, so a
+ * test can kill it with SIGKILL. Resolves once the worker polls its task queue.
+ */
+export async function startWorkerProcess(input: { ownerUrl: string; taskQueue: string }): Promise<{ process: ChildProcess; output: () => string }> {
+  const child = spawn(bunBinary, [path.join(repositoryRoot, 'workers', 'main.ts')], {
+    cwd: repositoryRoot,
+    env: {
+      ...process.env,
+      DATABASE_URL: input.ownerUrl,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      LEDGERFLOW_TASK_QUEUE: input.taskQueue,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('worker polling task queue')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before polling:\n${output}`)));
+    setTimeout(() => reject(new Error(`worker did not start within 60 s:\n${output}`)), 60_000).unref();
+  });
+  await ready;
+  return { process: child, output: () => output };
+}
+
+export function waitForExit(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
