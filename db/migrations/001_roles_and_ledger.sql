@@ -136,34 +136,39 @@ CREATE TRIGGER postings_apply AFTER INSERT ON postings
   FOR EACH STATEMENT EXECUTE FUNCTION apply_postings();
 
 -- Checked at commit, so an entry and its postings can be inserted in any order within one transaction.
+-- One query per entry: per currency, the sum, the line count, and whether any posting is in another currency
+-- than its account or finer than the currency's scale.
 CREATE FUNCTION check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  line_count integer;
-  unbalanced text;
-  misscaled text;
-  wrong_currency text;
+  line_count integer := 0;
+  per_currency record;
 BEGIN
-  SELECT count(*) INTO line_count FROM postings WHERE entry_id = NEW.id;
+  FOR per_currency IN
+    SELECT p.currency, sum(p.amount) AS total, count(*)::integer AS lines,
+           bool_or(p.currency <> a.currency) AS wrong_currency,
+           bool_or(p.amount <> round(p.amount, c.scale)) AS misscaled
+    FROM postings p
+    JOIN accounts a ON a.id = p.account_id
+    JOIN currencies c ON c.code = p.currency
+    WHERE p.entry_id = NEW.id
+    GROUP BY p.currency
+  LOOP
+    line_count := line_count + per_currency.lines;
+    IF per_currency.total <> 0 THEN
+      RAISE EXCEPTION 'journal entry % does not sum to zero in %', NEW.id, per_currency.currency
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+    END IF;
+    IF per_currency.wrong_currency THEN
+      RAISE EXCEPTION 'journal entry % posts % to an account of another currency', NEW.id, per_currency.currency
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+    END IF;
+    IF per_currency.misscaled THEN
+      RAISE EXCEPTION 'journal entry % has an amount finer than the scale of %', NEW.id, per_currency.currency
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+    END IF;
+  END LOOP;
   IF line_count < 2 THEN
     RAISE EXCEPTION 'journal entry % has % posting(s); at least 2 are required', NEW.id, line_count
-      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
-  END IF;
-  SELECT p.currency INTO unbalanced FROM postings p WHERE p.entry_id = NEW.id
-    GROUP BY p.currency HAVING sum(p.amount) <> 0 LIMIT 1;
-  IF unbalanced IS NOT NULL THEN
-    RAISE EXCEPTION 'journal entry % does not sum to zero in %', NEW.id, unbalanced
-      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
-  END IF;
-  SELECT p.currency INTO wrong_currency FROM postings p JOIN accounts a ON a.id = p.account_id
-    WHERE p.entry_id = NEW.id AND p.currency <> a.currency LIMIT 1;
-  IF wrong_currency IS NOT NULL THEN
-    RAISE EXCEPTION 'journal entry % posts % to an account of another currency', NEW.id, wrong_currency
-      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
-  END IF;
-  SELECT p.currency INTO misscaled FROM postings p JOIN currencies c ON c.code = p.currency
-    WHERE p.entry_id = NEW.id AND p.amount <> round(p.amount, c.scale) LIMIT 1;
-  IF misscaled IS NOT NULL THEN
-    RAISE EXCEPTION 'journal entry % has an amount finer than the scale of %', NEW.id, misscaled
       USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
   END IF;
   RETURN NULL;
