@@ -31,11 +31,20 @@ export interface ApiEnv {
   Variables: { user: AuthenticatedUser; token: string };
 }
 
+/**
+ * Hono names validation targets `json`, `param`, `query`, `header`; errors name fields as clients see the
+ * request (`body.amount`, `params.id`, `query.limit`), like the routes' own errors (`body.partnerId`).
+ */
+const targetNames: Record<string, string> = { json: 'body', form: 'body', param: 'params', query: 'query', header: 'headers', cookie: 'cookies' };
+
 /** A sub-app whose validation failures become the shared 400 error shape. */
 export function createSubApp() {
   return new OpenAPIHono<ApiEnv>({
     defaultHook: (result, c) => {
-      if (!result.success) return sendError(c, validationError(result.error, String(result.target)));
+      if (!result.success) {
+        const target = String(result.target);
+        return sendError(c, validationError(result.error, targetNames[target] ?? target));
+      }
       return undefined;
     },
   });

@@ -29,7 +29,9 @@ export function sendError(c: Context, error: ApiError) {
 /** The first zod issue as a 400 naming its field (`body.amount`, `query.limit`, `params.id`). */
 export function validationError(error: ZodError, target: string): ApiError {
   const issue = error.issues[0];
-  const path = issue ? [target, ...issue.path].join('.') : target;
+  // An unknown key (a strict object) is reported on its parent; name the key itself.
+  const unknownKey = issue?.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [];
+  const path = issue ? [target, ...issue.path, ...unknownKey].join('.') : target;
   const message = issue ? `${path}: ${issue.message}` : 'invalid request';
   return new ApiError(400, 'invalid_request', message, path);
 }

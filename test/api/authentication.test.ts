@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { totpCode, totpStep } from '../../api/auth/totp.ts';
+import { createApiHarness, errorOf, someUuid, unknownToken, wrongTotp, type ApiHarness } from '../helpers/api.ts';
+
+let api: ApiHarness;
+
+beforeAll(async () => {
+  api = await createApiHarness();
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+/** Every route behind the session check, with a concrete path to call it on. */
+const protectedRoutes = [
+  { method: 'GET', route: '/v1/auth/me', path: () => '/v1/auth/me' },
+  { method: 'POST', route: '/v1/auth/logout', path: () => '/v1/auth/logout' },
+  { method: 'POST', route: '/v1/partners', path: () => '/v1/partners' },
+  { method: 'GET', route: '/v1/partners/:id', path: () => '/v1/partners/p_1' },
+  { method: 'GET', route: '/v1/partners/:id/balances', path: () => '/v1/partners/p_1/balances' },
+  { method: 'GET', route: '/v1/partners/:id/ledger', path: () => '/v1/partners/p_1/ledger' },
+  { method: 'POST', route: '/v1/bonuses', path: () => '/v1/bonuses' },
+  { method: 'GET', route: '/v1/bonuses/:id', path: () => `/v1/bonuses/${someUuid()}` },
+] as const;
+
+describe('session check on every /v1 route', () => {
+  it('the routes listed here are all the /v1 routes the app serves, login aside', () => {
+    const served = new Set(
+      api.app.routes
+        .filter((route) => route.path.startsWith('/v1/') && route.method !== 'ALL' && route.path !== '/v1/auth/login')
+        .map((route) => `${route.method} ${route.path}`),
+    );
+    expect([...served].sort()).toEqual(protectedRoutes.map((route) => `${route.method} ${route.route}`).sort());
+  });
+
+  describe.each(protectedRoutes)('$method $route', ({ method, path }) => {
+    const body = method === 'POST' ? { name: 'anything' } : undefined;
+
+    it('without a token, it answers 401 unauthenticated naming Authorization', async () => {
+      const response = await api.request(path(), { method, body });
+      expect(response.status).toBe(401);
+      expect(await errorOf(response)).toEqual({
+        code: 'unauthenticated',
+        message: expect.any(String),
+        field: 'Authorization',
+      });
+    });
+
+    it('with a token no session has, it answers 401 unauthenticated naming Authorization', async () => {
+      const response = await api.request(path(), { method, body, token: unknownToken() });
+      expect(response.status).toBe(401);
+      expect(await errorOf(response)).toMatchObject({ code: 'unauthenticated', field: 'Authorization' });
+    });
+
+    it('with an Authorization header that is not a bearer token, it answers 401', async () => {
+      const response = await api.request(path(), { method, body, headers: { authorization: 'Basic dXNlcjpwYXNzd29yZA==' } });
+      expect(response.status).toBe(401);
+      expect(await errorOf(response)).toMatchObject({ code: 'unauthenticated', field: 'Authorization' });
+    });
+  });
+});
+
+describe('POST /v1/auth/login', () => {
+  const login = (body: Record<string, unknown>) => api.request('/v1/auth/login', { body });
+
+  it('with a wrong password, it answers 401 invalid_credentials naming password', async () => {
+    const partner = await api.createPartnerUser();
+    const response = await login({ email: partner.email, password: 'not-the-password' });
+    expect(response.status).toBe(401);
+    expect(await errorOf(response)).toMatchObject({ code: 'invalid_credentials', field: 'password' });
+  });
+
+  it('with an unknown email, it answers the same 401 as a wrong password', async () => {
+    const response = await login({ email: 'nobody@example.com', password: 'whatever' });
+    expect(response.status).toBe(401);
+    expect(await errorOf(response)).toMatchObject({ code: 'invalid_credentials', field: 'password' });
+  });
+
+  it('when an admin gives no TOTP code, it answers 401 totp_required', async () => {
+    const admin = await api.createAdmin();
+    const response = await login({ email: admin.email, password: admin.password });
+    expect(response.status).toBe(401);
+    expect(await errorOf(response)).toMatchObject({ code: 'totp_required', field: 'totp' });
+  });
+
+  it('when an admin gives a wrong TOTP code, it answers 401 invalid_totp', async () => {
+    const admin = await api.createAdmin();
+    const response = await login({ email: admin.email, password: admin.password, totp: wrongTotp(admin.totpSecret) });
+    expect(response.status).toBe(401);
+    expect(await errorOf(response)).toMatchObject({ code: 'invalid_totp', field: 'totp' });
+  });
+
+  it('when an admin gives a valid TOTP code, it answers 200 with a token that signs requests in', async () => {
+    const admin = await api.createAdmin('finance_manager');
+    const response = await login({ email: admin.email, password: admin.password, totp: totpCode(admin.totpSecret, totpStep(new Date())) });
+    expect(response.status).toBe(200);
+    const session = (await response.json()) as { token: string; expiresAt: string; user: unknown };
+    expect(session.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(new Date(session.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    expect(session.user).toEqual({ id: admin.id, email: admin.email, role: 'finance_manager', partnerId: null });
+
+    const me = await api.request('/v1/auth/me', { token: session.token });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ id: admin.id, email: admin.email, role: 'finance_manager', partnerId: null });
+  });
+
+  it('when the same TOTP code is replayed, the second login is refused', async () => {
+    const admin = await api.createAdmin();
+    const totp = totpCode(admin.totpSecret, totpStep(new Date()) + 1);
+    const first = await login({ email: admin.email, password: admin.password, totp });
+    expect(first.status).toBe(200);
+    const replayed = await login({ email: admin.email, password: admin.password, totp });
+    expect(replayed.status).toBe(401);
+    expect(await errorOf(replayed)).toMatchObject({ code: 'invalid_totp' });
+  });
+
+  it('when a partner signs in twice, each login gets its own new token', async () => {
+    const partner = await api.createPartnerUser();
+    const first = await api.signIn(partner);
+    const second = await api.signIn(partner);
+    expect(second).not.toBe(first);
+    for (const token of [first, second]) {
+      const me = await api.request('/v1/auth/me', { token });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toEqual({ id: partner.id, email: partner.email, role: 'partner', partnerId: partner.partnerId });
+    }
+  });
+
+  it('when the body has an unknown field, it answers 400 and signs nobody in', async () => {
+    const partner = await api.createPartnerUser();
+    const response = await login({ email: partner.email, password: partner.password, remember: true });
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('remember') });
+  });
+});
+
+describe('sessions', () => {
+  it('after logout, the token is refused with 401 and other sessions of the user keep working', async () => {
+    const partner = await api.createPartnerUser();
+    const token = await api.signIn(partner);
+    const otherToken = await api.signIn(partner);
+
+    const logout = await api.request('/v1/auth/logout', { method: 'POST', token });
+    expect(logout.status).toBe(204);
+
+    const me = await api.request('/v1/auth/me', { token });
+    expect(me.status).toBe(401);
+    expect(await errorOf(me)).toMatchObject({ code: 'unauthenticated', field: 'Authorization' });
+    expect((await api.request('/v1/auth/me', { token: otherToken })).status).toBe(200);
+  });
+
+  it('a session used within the idle timeout slides on, and one left idle longer than the timeout ends', async () => {
+    const partner = await api.createPartnerUser();
+    const token = await api.signIn(partner);
+    const idleMilliseconds = api.dependencies.policy.sessions.idleTimeoutMinutes * 60_000;
+    const start = Date.now();
+
+    const justInTime = new Date(start + idleMilliseconds - 60_000);
+    expect(await api.dependencies.identity.authenticate(token, justInTime)).toMatchObject({ id: partner.id });
+    const againJustInTime = new Date(justInTime.getTime() + idleMilliseconds - 60_000);
+    expect(await api.dependencies.identity.authenticate(token, againJustInTime)).toMatchObject({ id: partner.id });
+
+    const tooLate = new Date(againJustInTime.getTime() + idleMilliseconds + 60_000);
+    expect(await api.dependencies.identity.authenticate(token, tooLate)).toBeNull();
+  });
+
+  it('a session ends at its absolute timeout even when it is used all along', async () => {
+    const partner = await api.createPartnerUser();
+    const response = await api.request('/v1/auth/login', { body: { email: partner.email, password: partner.password } });
+    const { token, expiresAt } = (await response.json()) as { token: string; expiresAt: string };
+    const absoluteEnd = new Date(expiresAt).getTime();
+    const stepMilliseconds = (api.dependencies.policy.sessions.idleTimeoutMinutes - 1) * 60_000;
+
+    // Used every (idle timeout - 1) minutes, so it never goes idle, right up to a second before the end.
+    for (let at = Date.now() + stepMilliseconds; at < absoluteEnd - 1_000; at += stepMilliseconds) {
+      expect(await api.dependencies.identity.authenticate(token, new Date(at))).not.toBeNull();
+    }
+    expect(await api.dependencies.identity.authenticate(token, new Date(absoluteEnd - 1_000))).toMatchObject({ id: partner.id });
+    expect(await api.dependencies.identity.authenticate(token, new Date(absoluteEnd + 1_000))).toBeNull();
+  });
+
+  it('when a user is disabled, their token stops working at once and they cannot sign in again', async () => {
+    const partner = await api.createPartnerUser();
+    const token = await api.signIn(partner);
+    expect((await api.request('/v1/auth/me', { token })).status).toBe(200);
+
+    expect(await api.dependencies.identity.disableUser(partner.id)).toBe(true);
+
+    const me = await api.request('/v1/auth/me', { token });
+    expect(me.status).toBe(401);
+    expect(await errorOf(me)).toMatchObject({ code: 'unauthenticated' });
+    const login = await api.request('/v1/auth/login', { body: { email: partner.email, password: partner.password } });
+    expect(login.status).toBe(401);
+    expect(await errorOf(login)).toMatchObject({ code: 'invalid_credentials' });
+  });
+});

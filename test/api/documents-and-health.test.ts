@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
+
+let api: ApiHarness;
+
+beforeAll(async () => {
+  api = await createApiHarness();
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('GET /openapi.json', () => {
+  it('is an OpenAPI 3.1 document listing every route with its method', async () => {
+    const response = await api.request('/openapi.json');
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      info: { title: string };
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info.title).toBe('ledgerflow');
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'GET /healthz',
+        'POST /v1/auth/login',
+        'POST /v1/auth/logout',
+        'GET /v1/auth/me',
+        'POST /v1/partners',
+        'GET /v1/partners/{id}',
+        'GET /v1/partners/{id}/balances',
+        'GET /v1/partners/{id}/ledger',
+        'POST /v1/bonuses',
+        'GET /v1/bonuses/{id}',
+      ].sort(),
+    );
+    expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(document.paths['/v1/bonuses']!.post!.security).toEqual([{ bearer: [] }]);
+    expect(document.paths['/v1/auth/login']!.post!.security).toBeUndefined();
+  });
+});
+
+describe('GET /docs', () => {
+  it('serves HTML whose scripts and styles all load from this server, not from another host', async () => {
+    const response = await api.request('/docs');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await response.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/(?:src|href)=["']\/\//);
+
+    const assets = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)=["']([^"']+)["']/g)].map((match) => match[1]!);
+    expect(assets).toEqual(expect.arrayContaining(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js']));
+    for (const asset of assets) {
+      const loaded = await api.request(asset);
+      expect(loaded.status, asset).toBe(200);
+      expect(loaded.headers.get('content-type'), asset).toMatch(asset.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+      expect((await loaded.arrayBuffer()).byteLength, asset).toBeGreaterThan(1_000);
+    }
+  });
+
+  it('serves no other file from the swagger-ui package', async () => {
+    const response = await api.request('/docs/assets/package.json');
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('GET /healthz', () => {
+  it('with no worker polling the task queue, answers 503 naming the worker while postgres and temporal are up', async () => {
+    const response = await api.request('/healthz');
+    expect(response.status).toBe(503);
+    const health = (await response.json()) as {
+      status: string;
+      components: Record<string, { status: string; error?: string }>;
+      error: { code: string; message: string };
+    };
+    expect(health.status).toBe('down');
+    expect(health.components.postgres).toEqual({ status: 'up' });
+    expect(health.components.temporal).toEqual({ status: 'up' });
+    expect(health.components.worker).toEqual({ status: 'down', error: expect.stringContaining(api.taskQueue) });
+    expect(health.error.code).toBe('unavailable');
+    expect(health.error.message).toMatch(/\bworker\b/);
+    expect(health.error.message).not.toMatch(/postgres|temporal/);
+  });
+
+  it('needs no session token', async () => {
+    const response = await api.request('/healthz', { headers: { authorization: 'Bearer nonsense' } });
+    expect(response.status).not.toBe(401);
+  });
+});
