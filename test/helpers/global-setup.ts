@@ -1,0 +1,143 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { migrate } from '../../db/migrate.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres.ts';
+import { isProcessAlive } from '../../stack/state.ts';
+import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Superuser URL of the test PostgreSQL server, database `postgres`. */
+    ownerUrl: string;
+    /** A migrated database to copy per test file (see test/helpers/database.ts); never connect to it. */
+    templateDatabase: string;
+    /** host:port of an in-memory Temporal dev server with ledgerflow's search attributes. */
+    temporalAddress: string;
+    /** The Temporal CLI the dev server runs from, for tests that start their own. */
+    temporalCli: string;
+  }
+}
+
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const testDataDirectory = path.join(repositoryRoot, '.test-data');
+const templateDatabase = 'ledgerflow_template';
+
+/**
+ * Once per `vitest run`: a throwaway PostgreSQL (unless TEST_DATABASE_URL names one) holding a migrated
+ * template database, and an in-memory Temporal dev server. Test files copy the template (createTestDatabase)
+ * and use their own task queues, so they never see each other's data.
+ */
+export default async function setup(project: TestProject) {
+  const startedAt = Date.now();
+  const stops: (() => Promise<void>)[] = [];
+  const teardown = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => console.error('teardown:', error));
+  };
+
+  try {
+    await mkdir(testDataDirectory, { recursive: true });
+    await removeLeftoversOfDeadRuns();
+    // Both servers start at once; whichever fails, the other is still stopped by the teardown below.
+    const [database, temporal] = await Promise.allSettled([startDatabase(stops), startTemporal(stops)]);
+    if (database.status === 'rejected') throw database.reason;
+    if (temporal.status === 'rejected') throw temporal.reason;
+
+    project.provide('ownerUrl', database.value);
+    project.provide('templateDatabase', templateDatabase);
+    project.provide('temporalAddress', temporal.value.address);
+    project.provide('temporalCli', temporal.value.cli);
+    if (process.env.LEDGERFLOW_TEST_VERBOSE) console.log(`global setup ready in ${Date.now() - startedAt} ms`);
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
+
+/** The owner URL of TEST_DATABASE_URL's server or of a fresh embedded one, with the template migrated. */
+async function startDatabase(stops: (() => Promise<void>)[]): Promise<string> {
+  let ownerUrl: string;
+  if (process.env.TEST_DATABASE_URL) {
+    ownerUrl = process.env.TEST_DATABASE_URL;
+  } else {
+    const directory = path.join(testDataDirectory, `postgres-${process.pid}`);
+    await rm(directory, { recursive: true, force: true });
+    const port = process.env.LEDGERFLOW_TEST_PG_PORT ? Number(process.env.LEDGERFLOW_TEST_PG_PORT) : await freePort();
+    const server: EmbeddedPostgres = await startEmbeddedPostgres({
+      directory,
+      port,
+      logFile: `${directory}.log`,
+      durable: false,
+    });
+    stops.push(async () => {
+      await server.stop();
+      await rm(directory, { recursive: true, force: true });
+      await rm(`${directory}.log`, { force: true });
+    });
+    ownerUrl = server.ownerUrl('postgres');
+  }
+  await createTemplate(ownerUrl);
+  return ownerUrl;
+}
+
+async function startTemporal(stops: (() => Promise<void>)[]): Promise<{ address: string; cli: string }> {
+  const cli = await findTemporalCli({ TEMPORAL_CLI: process.env.TEMPORAL_CLI || undefined });
+  const logFile = path.join(testDataDirectory, `temporal-${process.pid}.log`);
+  const server: TemporalDevServer = await startTemporalDevServer({
+    cli,
+    port: await freePort(),
+    uiPort: await freePort(),
+    databaseFile: undefined,
+    headless: true,
+    logFile,
+    namespace: 'default',
+  });
+  stops.push(async () => {
+    await server.stop();
+    await rm(logFile, { force: true });
+  });
+  return { address: server.address, cli };
+}
+
+/** A fresh template each run: dropped if a previous run against TEST_DATABASE_URL left one, then migrated. */
+async function createTemplate(ownerUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${templateDatabase}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(ownerUrl);
+  url.pathname = `/${templateDatabase}`;
+  await migrate(url.toString());
+}
+
+/** A run that was killed leaves `.test-data/postgres-<pid>` behind; its server died with it (same process group). */
+async function removeLeftoversOfDeadRuns(): Promise<void> {
+  for (const entry of await readdir(testDataDirectory)) {
+    const match = /^(?:postgres|temporal)-(\d+)(?:\.log)?$/.exec(entry);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    const target = path.join(testDataDirectory, entry);
+    if (existsSync(target)) await rm(target, { recursive: true, force: true });
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // One PostgreSQL (with a migrated template) and one Temporal dev server for the whole run.
+    globalSetup: ['test/helpers/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Files run two at a time, each in its own process, so a native module or a leaked handle in one file cannot
+    // disturb another; their data is kept apart by a database per file and a task queue per test.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
