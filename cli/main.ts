@@ -16,7 +16,7 @@ const usage = `usage: ledgerflow <command>
   user disable --email E                                           disable a user and revoke their sessions
   audit verify                                                     check every audit record against the hash chain
   audit seal                                                       seal committed audit records into the chain now
-  totp code --secret S                                             the current TOTP code for a secret (for trying the API)
+  totp code --secret S [--next]                                    the current (or next) TOTP code for a secret, for trying the API
 
 roles: ${userRoles.join(', ')}
 The database is DATABASE_URL when set, else the one of the stack \`npm start\` runs from LEDGERFLOW_DATA_DIR.`;
@@ -57,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       role: { type: 'string' },
       'partner-id': { type: 'string' },
       secret: { type: 'string' },
+      next: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -116,7 +117,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'totp code': {
       const secret = required(values, 'secret');
-      console.log(totpCode(secret, totpStep(new Date())));
+      // A code is accepted once; --next gives the following step's code (accepted as clock drift) for a step-up.
+      console.log(totpCode(secret, totpStep(new Date()) + (values.next ? 1 : 0)));
       return 0;
     }
     default:

@@ -30,6 +30,7 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.string().url().optional(),
   LEDGERFLOW_TASK_QUEUE: z.string().min(1).default('ledgerflow'),
   LEDGERFLOW_DEMO: booleanFlag.default('1'),
+  LEDGERFLOW_WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };

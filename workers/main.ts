@@ -1,4 +1,4 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.ts';
 import { sealAuditRecords } from '../activities/audit-store.ts';
@@ -14,6 +14,8 @@ async function main() {
   const config = loadConfig();
   if (!config.DATABASE_URL) throw new ConfigError('DATABASE_URL is not set: start the stack with `npm start`, or set it');
   if (!config.TEMPORAL_ADDRESS) throw new ConfigError('TEMPORAL_ADDRESS is not set: start the stack with `npm start`, or set it');
+  // The SDK logs every bundling step and state change at INFO; the supervisor's terminal wants warnings only.
+  Runtime.install({ logger: new DefaultLogger(config.LEDGERFLOW_WORKER_LOG_LEVEL) });
   const database = await createDatabase(applicationUrl(config.DATABASE_URL, config.DATABASE_APP_URL));
   const connection = await NativeConnection.connect(temporalConnectionOptions(config, config.TEMPORAL_ADDRESS));
   const worker = await Worker.create({
