@@ -91,7 +91,13 @@ async function createDemoData(
   const identity = new IdentityStore(database, defaultPolicy);
   const createdUsers = new Map<string, string>();
   for (const user of demoUsers) {
-    const created = await identity.createUser({ email: user.email, password: demoPassword(user.email), role: user.role, partnerId: user.partnerId });
+    const created = await identity.createUser({
+      email: user.email,
+      password: demoPassword(user.email),
+      role: user.role,
+      partnerId: user.partnerId,
+      actor: 'system:demo',
+    });
     createdUsers.set(user.email, created.id);
   }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isAdminRole, type UserRole } from '../../domain/access.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { Database } from '../../db/pool.ts';
+import { appendAuditRecord } from '../../activities/audit-store.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { generateTotpSecret, matchTotp } from './totp.ts';
 
@@ -53,17 +54,26 @@ export class IdentityStore {
     readonly policy: Policy,
   ) {}
 
-  async createUser(input: { email: string; password: string; role: UserRole; partnerId?: string | null }) {
+  async createUser(input: { email: string; password: string; role: UserRole; partnerId?: string | null; actor?: string }) {
     const id = randomUUID();
     const totpSecret = isAdminRole(input.role) ? generateTotpSecret() : null;
     const passwordHash = await hashPassword(input.password);
     const email = input.email.toLowerCase();
-    const inserted = await this.database.maybeOne(sql.type(z.object({ id: z.string() }))`
-      INSERT INTO users (id, email, password_hash, role, partner_id, totp_secret)
-      VALUES (${id}, ${email}, ${passwordHash}, ${input.role}, ${input.partnerId ?? null}, ${totpSecret})
-      ON CONFLICT (email) DO NOTHING
-      RETURNING id`);
-    if (!inserted) throw new AuthError('conflict', `a user with email ${email} already exists`, 'email');
+    await this.database.transaction(async (transaction) => {
+      const inserted = await transaction.maybeOne(sql.type(z.object({ id: z.string() }))`
+        INSERT INTO users (id, email, password_hash, role, partner_id, totp_secret)
+        VALUES (${id}, ${email}, ${passwordHash}, ${input.role}, ${input.partnerId ?? null}, ${totpSecret})
+        ON CONFLICT (email) DO NOTHING
+        RETURNING id`);
+      if (!inserted) throw new AuthError('conflict', `a user with email ${email} already exists`, 'email');
+      await appendAuditRecord(transaction, {
+        action: 'USER_CREATE',
+        actor: input.actor ?? 'system:cli',
+        targetType: 'user',
+        targetId: id,
+        details: { email, role: input.role, partnerId: input.partnerId ?? null },
+      });
+    });
     return { id, email, role: input.role, partnerId: input.partnerId ?? null, totpSecret };
   }
 
@@ -123,12 +133,15 @@ export class IdentityStore {
   }
 
   /** Disables the user and revokes every session at once. */
-  async disableUser(userId: string): Promise<boolean> {
+  async disableUser(userId: string, actor = 'system:cli'): Promise<boolean> {
     return this.database.transaction(async (transaction) => {
       const result = await transaction.query(sql.unsafe`
         UPDATE users SET disabled_at = now() WHERE id = ${userId} AND disabled_at IS NULL`);
       await transaction.query(sql.unsafe`
         UPDATE sessions SET revoked_at = now() WHERE user_id = ${userId} AND revoked_at IS NULL`);
+      if (result.rowCount === 1) {
+        await appendAuditRecord(transaction, { action: 'USER_DISABLE', actor, targetType: 'user', targetId: userId });
+      }
       return result.rowCount === 1;
     });
   }
