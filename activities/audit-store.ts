@@ -94,6 +94,17 @@ export async function verifyAuditLog(database: Database, pageSize = 5_000): Prom
     }
     if (rows.length < pageSize) break;
   }
+  // Each seal's recorded count and final hash must match the chain it closed: rewriting the chain from a
+  // tampered record onwards would otherwise go unnoticed.
+  const brokenSeal = await database.maybeOne(sql.type(z.object({ first_record_id: z.string().nullable() }))`
+    SELECT (SELECT c.record_id FROM audit_chain c WHERE c.seal_id = s.id ORDER BY c.position LIMIT 1) AS first_record_id
+    FROM audit_seals s
+    WHERE s.record_count <> (SELECT count(*) FROM audit_chain c WHERE c.seal_id = s.id)
+       OR s.chain_hash IS DISTINCT FROM (SELECT c.chain_hash FROM audit_chain c WHERE c.seal_id = s.id ORDER BY c.position DESC LIMIT 1)
+    ORDER BY s.id LIMIT 1`);
+  if (brokenSeal) {
+    return { ok: false, recordsChecked: checked, firstBrokenRecordId: brokenSeal.first_record_id ?? 'unknown', problem: 'the chain does not match its seal' };
+  }
   // Records the chain does not hold: a record older than the last seal's horizon should be in the chain.
   const strays = await database.any(sql.type(recordCheckRow)`
     SELECT r.id, (r.checksum = audit_record_checksum(r)) AS matches

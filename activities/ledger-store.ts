@@ -9,6 +9,7 @@ import {
   type AccountRef,
   type EntryInput,
   type PartnerBucket,
+  LedgerInputError,
 } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import type { Database } from '../db/pool.ts';
@@ -84,7 +85,8 @@ export class LedgerStore {
       ...new Map(
         accounts.filter((account) => !this.#accountIds.has(accountKey(account))).map((account) => [accountKey(account), account]),
       ).values(),
-    ];
+    ].sort((left, right) => (accountKey(left) < accountKey(right) ? -1 : 1));
+    // Sorted: writers creating the same new accounts take their index locks in one order and cannot deadlock.
     if (missing.length > 0) {
       const limits = missing.map(accountLimits);
       const created = await connection.any(sql.type(accountRow)`
@@ -131,7 +133,14 @@ export class LedgerStore {
   /** Posts entries atomically: all of them, or none when one breaks a limit or reuses a key with other input. */
   async postEntries(entries: EntryInput[], connection: CommonQueryMethods = this.database): Promise<PostedEntry[]> {
     if (entries.length === 0) return [];
-    for (const entry of entries) validateEntry(entry);
+    const keys = new Set<string>();
+    for (const entry of entries) {
+      validateEntry(entry);
+      if (keys.has(entry.idempotencyKey)) {
+        throw new LedgerInputError(`idempotency key ${entry.idempotencyKey} appears twice in one batch`, 'idempotencyKey');
+      }
+      keys.add(entry.idempotencyKey);
+    }
     const accountIds = await this.accountIds(
       entries.flatMap((entry) => entry.postings.map((posting) => posting.account)),
       connection,
@@ -172,7 +181,10 @@ export class LedgerStore {
   async partnerBalancesAsOf(partnerId: string, at: Date, connection: CommonQueryMethods = this.database): Promise<PartnerBalances[]> {
     const rows = await connection.any(sql.type(balanceRow)`
       SELECT a.currency, a.bucket, coalesce(sum(p.amount), 0)::text AS balance
-      FROM accounts a LEFT JOIN postings p ON p.account_id = a.id AND p.created_at <= ${sql.timestamp(at)}
+      FROM accounts a
+      LEFT JOIN postings p ON p.account_id = a.id
+        -- Postgres keeps microseconds, a JS Date milliseconds: "as of 12:00:00.123" includes 12:00:00.123999.
+        AND p.created_at < ${sql.timestamp(at)} + interval '1 millisecond'
       WHERE a.owner_type = 'partner' AND a.owner_id = ${partnerId}
       GROUP BY a.currency, a.bucket
       ORDER BY a.currency`);

@@ -76,7 +76,9 @@ CREATE TABLE journal_entries (
   description text NOT NULL DEFAULT '',
   metadata jsonb NOT NULL DEFAULT '{}',
   reverses_entry_id bigint REFERENCES journal_entries (id),
-  created_at timestamptz NOT NULL DEFAULT now()
+  created_at timestamptz NOT NULL DEFAULT now(),
+  -- The writing transaction: postings may be added to an entry only by the transaction that created it.
+  xid xid8 NOT NULL DEFAULT pg_current_xact_id()
 );
 
 CREATE TABLE postings (
@@ -115,7 +117,17 @@ CREATE FUNCTION apply_postings() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 DECLARE
   delta record;
+  earlier_entry bigint;
 BEGIN
+  -- An entry's balance is checked when the entry is inserted, so postings added to an entry that an earlier
+  -- transaction committed would escape that check: refuse them.
+  SELECT e.id INTO earlier_entry
+  FROM (SELECT DISTINCT entry_id FROM new_postings) p JOIN journal_entries e ON e.id = p.entry_id
+  WHERE e.xid <> pg_current_xact_id() LIMIT 1;
+  IF earlier_entry IS NOT NULL THEN
+    RAISE EXCEPTION 'journal entry % was written by an earlier transaction; postings cannot be added to it', earlier_entry
+      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+  END IF;
   FOR delta IN
     SELECT p.account_id,
            CASE WHEN a.stripes > 1 THEN (pg_backend_pid() % a.stripes)::smallint ELSE 0::smallint END AS stripe,
@@ -146,10 +158,10 @@ BEGIN
   FOR per_currency IN
     SELECT p.currency, sum(p.amount) AS total, count(*)::integer AS lines,
            bool_or(p.currency <> a.currency) AS wrong_currency,
-           bool_or(p.amount <> round(p.amount, c.scale)) AS misscaled
+           bool_or(c.code IS NULL OR p.amount <> round(p.amount, c.scale)) AS misscaled
     FROM postings p
     JOIN accounts a ON a.id = p.account_id
-    JOIN currencies c ON c.code = p.currency
+    LEFT JOIN currencies c ON c.code = p.currency
     WHERE p.entry_id = NEW.id
     GROUP BY p.currency
   LOOP
@@ -197,6 +209,9 @@ DECLARE
   inserted_indexes integer[];
   conflict_key text;
 BEGIN
+  IF cardinality(entry_keys) <> (SELECT count(DISTINCT k) FROM unnest(entry_keys) AS k) THEN
+    RAISE EXCEPTION 'an idempotency key appears twice in one batch' USING ERRCODE = 'check_violation';
+  END IF;
   WITH requested AS (
     SELECT r.ordinality::integer AS entry_index, r.key, r.hash, r.kind, r.description, r.metadata, r.reverses
     FROM unnest(entry_keys, entry_hashes, entry_kinds, entry_descriptions, entry_metadata, entry_reverses)
@@ -204,7 +219,8 @@ BEGIN
   ), inserted AS (
     INSERT INTO journal_entries AS e (idempotency_key, input_hash, kind, description, metadata, reverses_entry_id)
     SELECT q.key, q.hash, q.kind, coalesce(q.description, ''), coalesce(q.metadata, '{}'), q.reverses
-    FROM requested q ORDER BY q.entry_index
+    -- Key order, so concurrent batches that share keys wait on each other instead of deadlocking.
+    FROM requested q ORDER BY q.key
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING e.id, e.idempotency_key, e.created_at
   ), numbered AS (
