@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -235,6 +236,35 @@ describe('verifying the audit log', () => {
 
     // Assert
     expect(verification).toMatchObject({ ok: false, firstBrokenRecordId: target, problem: 'checksum does not match the sealed chain' });
+  });
+
+  it('when the tamperer also rewrites the chain from that record on, the seal no longer matches and verification fails', async () => {
+    // Arrange
+    const ids = await appendRecords(6);
+    await sealEverything();
+    const target = ids[3]!;
+    await tamper(
+      [`UPDATE audit_records SET amount = amount + 1000 WHERE id = $1`, [target]],
+      [`UPDATE audit_records r SET checksum = audit_record_checksum(r) WHERE id = $1`, [target]],
+    );
+
+    // Act: recompute every link of the chain, as a careful tamperer would, leaving only the seals untouched.
+    const chain = await owner.query(
+      `SELECT c.position, r.checksum FROM audit_chain c JOIN audit_records r ON r.id = c.record_id ORDER BY c.position`,
+    );
+    await owner.query('BEGIN');
+    await owner.query('ALTER TABLE audit_chain DISABLE TRIGGER audit_chain_immutable');
+    let previous = Buffer.alloc(0);
+    for (const row of chain.rows as { position: string; checksum: Buffer }[]) {
+      previous = createHash('sha256').update(Buffer.concat([previous, row.checksum])).digest();
+      await owner.query('UPDATE audit_chain SET chain_hash = $1 WHERE position = $2', [previous, row.position]);
+    }
+    await owner.query('ALTER TABLE audit_chain ENABLE TRIGGER audit_chain_immutable');
+    await owner.query('COMMIT');
+    const verification = await verifyAuditLog(pool);
+
+    // Assert
+    expect(verification).toMatchObject({ ok: false, problem: 'the chain does not match its seal' });
   });
 
   it('when a sealed record is deleted, verification names the missing record', async () => {
