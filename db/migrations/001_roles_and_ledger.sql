@@ -76,9 +76,7 @@ CREATE TABLE journal_entries (
   description text NOT NULL DEFAULT '',
   metadata jsonb NOT NULL DEFAULT '{}',
   reverses_entry_id bigint REFERENCES journal_entries (id),
-  created_at timestamptz NOT NULL DEFAULT now(),
-  -- The writing transaction: postings may be added to an entry only by the transaction that created it.
-  xid xid8 NOT NULL DEFAULT pg_current_xact_id()
+  created_at timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE postings (
@@ -110,47 +108,13 @@ CREATE TRIGGER postings_immutable BEFORE UPDATE OR DELETE ON postings
 CREATE TRIGGER postings_no_truncate BEFORE TRUNCATE ON postings
   FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();
 
--- Postings move cached balances. Rows are updated in (account, stripe) order, so concurrent writers always
--- take their locks in the same order and cannot deadlock; the CHECK on account_balances refuses any
--- posting that would take a constrained account past its limit.
-CREATE FUNCTION apply_postings() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
-DECLARE
-  delta record;
-  earlier_entry bigint;
-BEGIN
-  -- An entry's balance is checked when the entry is inserted, so postings added to an entry that an earlier
-  -- transaction committed would escape that check: refuse them.
-  SELECT e.id INTO earlier_entry
-  FROM (SELECT DISTINCT entry_id FROM new_postings) p JOIN journal_entries e ON e.id = p.entry_id
-  WHERE e.xid <> pg_current_xact_id() LIMIT 1;
-  IF earlier_entry IS NOT NULL THEN
-    RAISE EXCEPTION 'journal entry % was written by an earlier transaction; postings cannot be added to it', earlier_entry
-      USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
-  END IF;
-  FOR delta IN
-    SELECT p.account_id,
-           CASE WHEN a.stripes > 1 THEN (pg_backend_pid() % a.stripes)::smallint ELSE 0::smallint END AS stripe,
-           sum(p.amount) AS amount
-    FROM new_postings p JOIN accounts a ON a.id = p.account_id
-    GROUP BY 1, 2
-    ORDER BY 1, 2
-  LOOP
-    UPDATE account_balances SET balance = balance + delta.amount
-    WHERE account_id = delta.account_id AND stripe = delta.stripe;
-  END LOOP;
-  RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER postings_apply AFTER INSERT ON postings
-  REFERENCING NEW TABLE AS new_postings
-  FOR EACH STATEMENT EXECUTE FUNCTION apply_postings();
-
 -- Checked at commit, so an entry and its postings can be inserted in any order within one transaction.
 -- One query per entry: per currency, the sum, the line count, and whether any posting is in another currency
 -- than its account or finer than the currency's scale.
-CREATE FUNCTION check_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION check_entry_balanced() RETURNS trigger LANGUAGE plpgsql
+-- One entry's postings by primary key: never a scan of all accounts (see post_entries).
+SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off
+AS $$
 DECLARE
   line_count integer := 0;
   per_currency record;
@@ -190,9 +154,13 @@ $$;
 CREATE CONSTRAINT TRIGGER journal_entry_balanced AFTER INSERT ON journal_entries
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_entry_balanced();
 
--- Posts a batch of entries in one call. Entries whose idempotency key already exists are not posted again:
+-- Posts a batch of entries in one call, and is the application's only way to write the ledger: the
+-- application role may not INSERT into journal_entries or postings, nor UPDATE account_balances, so cached
+-- balances move exactly with the postings. Entries whose idempotency key already exists are not posted again:
 -- with the same input hash the existing entry is returned, with another hash the whole call fails.
 -- Postings are given as parallel arrays; posting_entry_index says which entry (1-based) each belongs to.
+-- Balance rows are locked in (account, stripe) order, so concurrent writers never deadlock; the CHECK on
+-- account_balances refuses any posting that would take a constrained account past its limit.
 CREATE FUNCTION post_entries(
   entry_keys text[],
   entry_hashes bytea[],
@@ -204,12 +172,21 @@ CREATE FUNCTION post_entries(
   posting_accounts bigint[],
   posting_amounts numeric[]
 ) RETURNS TABLE (entry_index integer, entry_id bigint, created boolean, created_at timestamptz)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
+-- Every statement here touches a handful of rows by primary key. PL/pgSQL's cached generic plans cannot see
+-- how short the arrays are and would hash-join whole tables (all accounts, all balances) on every call.
+SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off
+AS $$
 DECLARE
   inserted_indexes integer[];
+  inserted_ids bigint[];
+  inserted_times timestamptz[];
+  delta_accounts bigint[];
+  delta_stripes smallint[];
+  delta_amounts numeric[];
   conflict_key text;
 BEGIN
-  IF cardinality(entry_keys) <> (SELECT count(DISTINCT k) FROM unnest(entry_keys) AS k) THEN
+  IF cardinality(entry_keys) > 1 AND cardinality(entry_keys) <> (SELECT count(DISTINCT k) FROM unnest(entry_keys) AS k) THEN
     RAISE EXCEPTION 'an idempotency key appears twice in one batch' USING ERRCODE = 'check_violation';
   END IF;
   WITH requested AS (
@@ -225,26 +202,43 @@ BEGIN
     RETURNING e.id, e.idempotency_key, e.created_at
   ), numbered AS (
     SELECT q.entry_index, i.id, i.created_at FROM requested q JOIN inserted i ON i.idempotency_key = q.key
-  ), posted AS (
-    INSERT INTO postings (entry_id, line, account_id, currency, amount, created_at)
-    SELECT n.id, row_number() OVER (PARTITION BY n.id ORDER BY p.ordinality), p.account_id, a.currency,
-           p.amount, n.created_at
+  ), lines AS (
+    SELECT n.id, n.created_at, p.ordinality, p.account_id, p.amount, a.currency,
+           CASE WHEN a.stripes > 1 THEN (pg_backend_pid() % a.stripes)::smallint ELSE 0::smallint END AS stripe
     FROM unnest(posting_entry_index, posting_accounts, posting_amounts) WITH ORDINALITY
            AS p (entry_index, account_id, amount, ordinality)
     JOIN numbered n ON n.entry_index = p.entry_index
     JOIN accounts a ON a.id = p.account_id
+  ), posted AS (
+    INSERT INTO postings (entry_id, line, account_id, currency, amount, created_at)
+    SELECT l.id, row_number() OVER (PARTITION BY l.id ORDER BY l.ordinality), l.account_id, l.currency, l.amount, l.created_at
+    FROM lines l
     RETURNING 1
+  ), deltas AS (
+    SELECT l.account_id, l.stripe, sum(l.amount) AS amount FROM lines l GROUP BY 1, 2
   )
   -- A data-modifying CTE always runs to completion, so `posted` inserts every posting even unreferenced.
-  SELECT array_agg(n.entry_index) INTO inserted_indexes FROM numbered n;
+  SELECT (SELECT array_agg(n.entry_index ORDER BY n.entry_index) FROM numbered n),
+         (SELECT array_agg(n.id ORDER BY n.entry_index) FROM numbered n),
+         (SELECT array_agg(n.created_at ORDER BY n.entry_index) FROM numbered n),
+         (SELECT array_agg(d.account_id ORDER BY d.account_id, d.stripe) FROM deltas d),
+         (SELECT array_agg(d.stripe ORDER BY d.account_id, d.stripe) FROM deltas d),
+         (SELECT array_agg(d.amount ORDER BY d.account_id, d.stripe) FROM deltas d)
+  INTO inserted_indexes, inserted_ids, inserted_times, delta_accounts, delta_stripes, delta_amounts;
+
+  IF delta_accounts IS NOT NULL THEN
+    PERFORM 1 FROM account_balances b
+    JOIN unnest(delta_accounts, delta_stripes) AS d (account_id, stripe) ON b.account_id = d.account_id AND b.stripe = d.stripe
+    ORDER BY b.account_id, b.stripe
+    FOR UPDATE OF b;
+    UPDATE account_balances b SET balance = b.balance + d.amount
+    FROM unnest(delta_accounts, delta_stripes, delta_amounts) AS d (account_id, stripe, amount)
+    WHERE b.account_id = d.account_id AND b.stripe = d.stripe;
+  END IF;
 
   inserted_indexes := coalesce(inserted_indexes, '{}');
   IF cardinality(inserted_indexes) = cardinality(entry_keys) THEN
-    RETURN QUERY
-      SELECT r.entry_index::integer, e.id, true, e.created_at
-      FROM unnest(entry_keys) WITH ORDINALITY AS r (key, entry_index)
-      JOIN journal_entries e ON e.idempotency_key = r.key
-      ORDER BY 1;
+    RETURN QUERY SELECT * FROM unnest(inserted_indexes, inserted_ids, array_fill(true, ARRAY[cardinality(inserted_ids)]), inserted_times);
     RETURN;
   END IF;
 
@@ -282,4 +276,7 @@ $$;
 
 REVOKE ALL ON currencies, accounts, account_balances, journal_entries, postings FROM PUBLIC;
 GRANT SELECT ON currencies, account_balances TO ledgerflow_app;
-GRANT SELECT, INSERT ON accounts, journal_entries, postings TO ledgerflow_app;
+GRANT SELECT, INSERT ON accounts TO ledgerflow_app;
+GRANT SELECT ON journal_entries, postings TO ledgerflow_app;
+REVOKE EXECUTE ON FUNCTION post_entries, lock_account_balances FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION post_entries, lock_account_balances TO ledgerflow_app;

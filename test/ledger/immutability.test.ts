@@ -129,11 +129,20 @@ describe('as the owner', () => {
   });
 });
 
-// The commit-time check holds for every role: the application (which may INSERT) and the owner alike.
-describe.each([
-  ['the application role', () => application],
-  ['the owner', () => owner],
-] as const)('entries inserted with SQL by %s, bypassing post_entries', (_, connectedAs) => {
+describe('the application role writes the ledger only through post_entries', () => {
+  it.each([
+    ['a journal entry', `INSERT INTO journal_entries (idempotency_key, input_hash, kind) VALUES ('app:direct', '\\x00', 'direct')`],
+    ['a posting', `INSERT INTO postings (entry_id, line, account_id, currency, amount, created_at) SELECT id, 9, 1, 'USD', 1, now() FROM journal_entries LIMIT 1`],
+  ])('inserting %s directly is refused with permission denied', async (_, statement) => {
+    const error = await refusal(application, statement);
+
+    expect(error.code).toBe('42501');
+    expect(error.message).toMatch(/permission denied/);
+  });
+});
+
+// The commit-time check holds even for the owner, who may INSERT where the application may not.
+describe.each([['the owner', () => owner]] as const)('entries inserted with SQL by %s, bypassing post_entries', (_, connectedAs) => {
   /** BEGIN; INSERT an entry; INSERT the given postings (account, currency, amount); COMMIT — as the application. */
   function directEntry(key: string, postings: [accountId: string, currency: string, amount: string][]): string[] {
     const entry = `(SELECT id FROM journal_entries WHERE idempotency_key = '${key}')`;
@@ -203,10 +212,10 @@ describe.each([
 });
 
 describe('entries inserted with SQL, bypassing post_entries', () => {
-  it('a balanced entry inserted directly moves the cached balances like post_entries does', async () => {
+  it('a balanced entry the owner inserts directly leaves the cached balances behind, and reconciliation names the drift', async () => {
     // Arrange: a database of its own, so the entry does not disturb the shared one's expected balances.
     const scratch = await createTestDatabase();
-    const client = new pg.Client({ connectionString: scratch.appUrl });
+    const client = new pg.Client({ connectionString: scratch.ownerUrl });
     await client.connect();
     try {
       const { rows } = await client.query<{ id: string }>(
@@ -223,9 +232,9 @@ describe('entries inserted with SQL, bypassing post_entries', () => {
       );
       await client.query('COMMIT');
 
-      // Assert
-      expect(await cachedBalances(client, '')).toEqual({ 'partner:a:available:USD': '3.50', 'platform:p:pool_funding:USD': '-3.50' });
-      await assertLedgerInvariants(client);
+      // Assert: only post_entries moves cached balances; the invariant check (reconciliation) finds the gap.
+      expect(await cachedBalances(client, '')).toEqual({ 'partner:a:available:USD': '0.00', 'platform:p:pool_funding:USD': '0.00' });
+      await expect(assertLedgerInvariants(client)).rejects.toThrow(/cached balance/);
     } finally {
       await client.end();
       await scratch.drop();
@@ -236,18 +245,21 @@ describe('entries inserted with SQL, bypassing post_entries', () => {
 describe('what the database must refuse besides a new unbalanced entry', () => {
   /** A fresh database holding one committed, balanced entry between a platform and a partner account. */
   async function withCommittedEntry(
-    action: (context: { client: pg.Client; entryId: string; partnerId: string; platformId: string }) => Promise<void>,
+    action: (context: { client: pg.Client; ownerClient: pg.Client; entryId: string; partnerId: string; platformId: string }) => Promise<void>,
   ): Promise<void> {
     const scratch = await createTestDatabase();
     const scratchPool = await createDatabase(scratch.appUrl, { maximumPoolSize: 1 });
     const client = new pg.Client({ connectionString: scratch.appUrl });
     await client.connect();
+    const ownerClient = new pg.Client({ connectionString: scratch.ownerUrl });
+    await ownerClient.connect();
     try {
       const scratchStore = new LedgerStore(scratchPool);
       const posted = await scratchStore.postEntry(transferEntry('hole:fund', platform, partner, '10.00', 'fund'));
       const [partnerId, platformId] = await scratchStore.accountIds([partner, platform]);
-      await action({ client, entryId: posted.entryId, partnerId: partnerId!, platformId: platformId! });
+      await action({ client, ownerClient, entryId: posted.entryId, partnerId: partnerId!, platformId: platformId! });
     } finally {
+      await ownerClient.end();
       await client.end();
       await scratchPool.end();
       await scratch.drop();
@@ -270,8 +282,8 @@ describe('what the database must refuse besides a new unbalanced entry', () => {
     });
   });
 
-  it('a posting in a currency code the ledger does not know is refused', async () => {
-    await withCommittedEntry(async ({ client, partnerId, platformId }) => {
+  it('a posting in a currency code the ledger does not know is refused, even from the owner', async () => {
+    await withCommittedEntry(async ({ ownerClient: client, partnerId, platformId }) => {
       // Act: a balanced USD entry, plus one posting in 'ZZZ' to the same USD account.
       const outcome = await (async () => {
         await client.query('BEGIN');
