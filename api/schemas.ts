@@ -56,3 +56,8 @@ export const balancesSchema = z
   .openapi('Balances');
 
 export const bearerSecurity = [{ bearer: [] }];
+
+/** An OpenAPI response in the shared error shape. */
+export function errorResponse(description: string) {
+  return { description, content: { 'application/json': { schema: errorSchema } } };
+}

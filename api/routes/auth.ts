@@ -3,7 +3,7 @@ import { userRoles } from '../../domain/access.ts';
 import { AuthError } from '../auth/identity.ts';
 import { clientIp, createSubApp, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { bearerSecurity, errorSchema } from '../schemas.ts';
+import { bearerSecurity, errorResponse } from '../schemas.ts';
 
 const loginBody = z
   .object({
@@ -31,8 +31,8 @@ const login = createRoute({
       description: 'Signed in',
       content: { 'application/json': { schema: z.object({ token: z.string(), expiresAt: z.string(), user: userSchema }) } },
     },
-    400: { description: 'Malformed body', content: { 'application/json': { schema: errorSchema } } },
-    401: { description: 'Wrong credentials or TOTP code', content: { 'application/json': { schema: errorSchema } } },
+    400: errorResponse('Malformed body'),
+    401: errorResponse('Wrong credentials or TOTP code'),
   },
 });
 

@@ -11,7 +11,7 @@ import { clientIp, createSubApp, requirePartnerAccess, requirePermission, workfl
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { bonusWorkflowId, startBonusWorkflow } from '../start-bonus.ts';
-import { amountSchema, bearerSecurity, currencySchema, errorSchema, partnerIdSchema, refineAmountScale } from '../schemas.ts';
+import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
 
 const createBonusBody = z
   .object({
@@ -55,9 +55,9 @@ const bonusRow = zod.object({
 });
 
 const errors = {
-  400: { description: 'Malformed request', content: { 'application/json': { schema: errorSchema } } },
-  401: { description: 'Not signed in, or the TOTP code is missing or wrong', content: { 'application/json': { schema: errorSchema } } },
-  403: { description: 'Not allowed', content: { 'application/json': { schema: errorSchema } } },
+  400: errorResponse('Malformed request'),
+  401: errorResponse('Not signed in, or the TOTP code is missing or wrong'),
+  403: errorResponse('Not allowed'),
 };
 
 const createBonus = createRoute({
@@ -76,9 +76,9 @@ const createBonus = createRoute({
   responses: {
     202: { description: 'Accepted; the workflow posts it', content: { 'application/json': { schema: bonusSchema } } },
     ...errors,
-    409: { description: 'Same Idempotency-Key still in progress', content: { 'application/json': { schema: errorSchema } } },
-    422: { description: 'Unknown partner, or Idempotency-Key reused', content: { 'application/json': { schema: errorSchema } } },
-    503: { description: 'Temporal unavailable; nothing was posted', content: { 'application/json': { schema: errorSchema } } },
+    409: errorResponse('Same Idempotency-Key still in progress'),
+    422: errorResponse('Unknown partner, or Idempotency-Key reused'),
+    503: errorResponse('Temporal unavailable; nothing was posted'),
   },
 });
 
@@ -91,7 +91,7 @@ const getBonus = createRoute({
   responses: {
     200: { description: 'The bonus', content: { 'application/json': { schema: bonusSchema } } },
     ...errors,
-    404: { description: 'No such bonus', content: { 'application/json': { schema: errorSchema } } },
+    404: errorResponse('No such bonus'),
   },
 });
 

@@ -7,7 +7,7 @@ import { Money, formatMoney } from '../../domain/money.ts';
 import { kycStatuses, partnerStatuses, ranks } from '../../domain/network.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { balancesSchema, bearerSecurity, errorSchema, partnerIdSchema, partnerSchema } from '../schemas.ts';
+import { balancesSchema, bearerSecurity, errorResponse, partnerIdSchema, partnerSchema } from '../schemas.ts';
 
 const partnerRow = zod.object({
   id: zod.string(),
@@ -46,10 +46,10 @@ const createPartnerBody = z
 
 const idParams = z.object({ id: partnerIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
 const errors = {
-  400: { description: 'Malformed request', content: { 'application/json': { schema: errorSchema } } },
-  401: { description: 'Not signed in', content: { 'application/json': { schema: errorSchema } } },
-  403: { description: 'Not allowed', content: { 'application/json': { schema: errorSchema } } },
-  404: { description: 'No such partner', content: { 'application/json': { schema: errorSchema } } },
+  400: errorResponse('Malformed request'),
+  401: errorResponse('Not signed in'),
+  403: errorResponse('Not allowed'),
+  404: errorResponse('No such partner'),
 };
 
 const createPartner = createRoute({
@@ -61,8 +61,8 @@ const createPartner = createRoute({
   responses: {
     201: { description: 'Created', content: { 'application/json': { schema: partnerSchema } } },
     ...errors,
-    409: { description: 'The id is taken', content: { 'application/json': { schema: errorSchema } } },
-    422: { description: 'The sponsor does not exist', content: { 'application/json': { schema: errorSchema } } },
+    409: errorResponse('The id is taken'),
+    422: errorResponse('The sponsor does not exist'),
   },
 });
 
