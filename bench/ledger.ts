@@ -1,0 +1,705 @@
+/**
+ * Ledger throughput through the application's write path (`LedgerStore.postEntry/postEntries` on a slonik pool
+ * connected as `ledgerflow_app`), next to the baseline the goals are stated against: a plain PL/pgSQL ledger,
+ * one function call per transfer that locks both account rows.
+ *
+ *   npx bun bench/ledger.ts                     # embedded PostgreSQL in a temporary directory
+ *   DATABASE_URL=postgres://… npx bun bench/ledger.ts   # an existing server (owner/superuser URL)
+ *
+ * Settings: BENCH_SECONDS (30) per workload, BENCH_CLIENTS (4) concurrent clients, BENCH_DIAGNOSTIC_SECONDS (10,
+ * 0 to skip) for the rows that explain the headline numbers, BENCH_DURABLE (1; 0 turns fsync and synchronous
+ * commit off on the embedded server), BENCH_ANALYZE (1; 0 skips the ANALYZE after seeding, as on a fresh database
+ * autovacuum has not visited yet). The database `ledgerflow_bench` is dropped and recreated on every run.
+ * Prints a markdown table and writes it to bench/results/ledger.md. Never run as a test.
+ *
+ * Only the measured ledger path goes through slonik; the owner's bookkeeping (database, baseline schema, sizes,
+ * statistics) and the baseline itself use plain `pg`, as the baseline is defined.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { migrate } from '../db/migrate.ts';
+import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';
+import { InsufficientFundsError, LedgerStore, entryInputHash } from '../activities/ledger-store.ts';
+import type { AccountRef, EntryInput } from '../domain/ledger.ts';
+import { platformStripes } from '../domain/ledger.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../stack/postgres.ts';
+
+const benchDirectory = path.dirname(fileURLToPath(import.meta.url));
+const resultsFile = path.join(benchDirectory, 'results', 'ledger.md');
+const databaseName = 'ledgerflow_bench';
+
+const seconds = positiveNumber('BENCH_SECONDS', 30);
+const clients = Math.floor(positiveNumber('BENCH_CLIENTS', 4));
+const diagnosticSeconds = nonNegativeNumber('BENCH_DIAGNOSTIC_SECONDS', 10);
+const durable = process.env.BENCH_DURABLE !== '0';
+const analyzeAfterSeeding = process.env.BENCH_ANALYZE !== '0';
+
+/** Transfer amounts: small decimal strings, so the funded balances never run out during a run. */
+const transferAmounts = ['0.01', '0.25', '1.00', '2.50', '10.00', '99.99'] as const;
+/** Every partner account starts with this much from the platform's `bench_funding` account. */
+const fundingAmount = '1000000000.00';
+const currency = 'USD';
+const batchEntries = 100;
+
+const funding: AccountRef = { ownerType: 'platform', ownerId: 'bench', bucket: 'bench_funding', currency };
+const hotPlatformAccount: AccountRef = { ownerType: 'platform', ownerId: 'bench', bucket: 'fees_income', currency };
+
+function partnerAccounts(prefix: string, count: number): AccountRef[] {
+  const width = String(count - 1).length;
+  return Array.from({ length: count }, (_, index) => ({
+    ownerType: 'partner' as const,
+    ownerId: `bench-${prefix}-${String(index).padStart(width, '0')}`,
+    bucket: 'available' as const,
+    currency,
+  }));
+}
+
+const accountsA = partnerAccounts('a', 50);
+const accountsB = partnerAccounts('b', 10);
+const accountsC = partnerAccounts('c', 1_000);
+const accountsD = partnerAccounts('d', 50);
+
+interface Goal {
+  metric: 'transfers' | 'postings';
+  perSecond: number;
+}
+
+interface WorkloadResult {
+  name: string;
+  path: string;
+  clients: number;
+  seconds: number;
+  transfers: number;
+  postings: number;
+  latenciesMs: Float64Array;
+  insufficientFunds: number;
+  failures: number;
+  firstFailure: string | undefined;
+  bytesGrowth: number;
+  clientCpuSeconds: number;
+  machineBusySeconds: number;
+  /** CPU of the server backends serving this benchmark's connections; undefined when the server is not local. */
+  backendCpuSeconds: number | undefined;
+  /** Rows read by sequential scans of the ledger's tables: a plan that scans a growing table shows up here. */
+  sequentialRows: number;
+  goal: Goal | undefined;
+}
+
+/** What one call did: how many transfers (entries) and postings it committed. */
+interface Operation {
+  transfers: number;
+  postings: number;
+}
+
+const sizeRow = z.object({ bytes: z.string() });
+const stripeRow = z.object({ stripe: z.number() });
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const loadAverageAtStart = os.loadavg()[0]!;
+  const server = await resolveServer();
+  let applicationPool: Database | undefined;
+  let rawPool: pg.Pool | undefined;
+  let ownerClient: pg.Client | undefined;
+  try {
+    const ownerUrl = await freshDatabase(server.adminUrl);
+    await migrate(ownerUrl);
+    ownerClient = new pg.Client({ connectionString: ownerUrl });
+    await ownerClient.connect();
+    const serverDescription = await describeServer(ownerClient, server.label);
+    console.error(`ledger bench: ${serverDescription}`);
+    console.error(`ledger bench: ${clients} clients, ${seconds} s per workload, diagnostics ${diagnosticSeconds} s`);
+
+    await createBaseline(ownerClient);
+
+    const appUrl = applicationUrl(ownerUrl);
+    applicationPool = await createDatabase(appUrl, { maximumPoolSize: clients });
+    rawPool = new pg.Pool({ connectionString: appUrl, max: clients });
+    const store = new LedgerStore(applicationPool);
+    await seed(store);
+    // Statistics as autovacuum would have them on a live ledger. Without them the plans depend on whether
+    // autovacuum has got round to these tables yet, and the run measures that race instead of the ledger.
+    if (analyzeAfterSeeding) await ownerClient.query('ANALYZE');
+    const accountIds = new Map<AccountRef, string>();
+    const everyAccount = [funding, hotPlatformAccount, ...accountsA, ...accountsB, ...accountsC, ...accountsD];
+    (await store.accountIds(everyAccount)).forEach((id, index) => accountIds.set(everyAccount[index]!, id));
+
+    const ledgerTables = ['journal_entries', 'postings', 'account_balances'];
+    const results: WorkloadResult[] = [];
+    const measure = (
+      name: string,
+      pathDescription: string,
+      duration: number,
+      tables: string[],
+      goal: Goal | undefined,
+      runClient: (client: number, deadline: number, record: Recorder) => Promise<void>,
+    ) => runWorkload(ownerClient!, { name, path: pathDescription, duration, tables, goal }, runClient).then((result) => {
+      results.push(result);
+      console.error(`ledger bench: ${summaryLine(result)}`);
+    });
+
+    const heldConnection = (body: (connection: CommonQueryMethods, client: number, deadline: number, record: Recorder) => Promise<void>) =>
+      (client: number, deadline: number, record: Recorder) =>
+        applicationPool!.connect((connection) => body(connection, client, deadline, record));
+
+    const stripesInUse = new Set<number>();
+    const applicationPath = 'LedgerStore, connection held per client';
+
+    await measure('(a) transfers, 50 partner accounts', applicationPath, seconds, ledgerTables, { metric: 'transfers', perSecond: 3_400 },
+      heldConnection(async (connection, client, deadline, record) => {
+        for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+          const entry = transferEntry(`a:${client}:${sequence}`, ...randomPair(accountsA));
+          await record(async () => (await store.postEntry(entry, connection), { transfers: 1, postings: 2 }));
+        }
+      }));
+
+    await measure('(b) transfers, 10 partner accounts', applicationPath, seconds, ledgerTables, undefined,
+      heldConnection(async (connection, client, deadline, record) => {
+        for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+          const entry = transferEntry(`b:${client}:${sequence}`, ...randomPair(accountsB));
+          await record(async () => (await store.postEntry(entry, connection), { transfers: 1, postings: 2 }));
+        }
+      }));
+
+    await measure('(c) 1,000 partners → 1 hot platform account', applicationPath, seconds, ledgerTables, { metric: 'transfers', perSecond: 6_800 },
+      heldConnection(async (connection, client, deadline, record) => {
+        stripesInUse.add(await connection.oneFirst(sql.type(stripeRow)`SELECT (pg_backend_pid() % ${platformStripes})::int AS stripe`));
+        for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+          const entry = transferEntry(`c:${client}:${sequence}`, pick(accountsC), hotPlatformAccount);
+          await record(async () => (await store.postEntry(entry, connection), { transfers: 1, postings: 2 }));
+        }
+      }));
+
+    await measure(`(d) batches of ${batchEntries} entries, 50 partner accounts`, applicationPath, seconds, ledgerTables, { metric: 'postings', perSecond: 30_000 },
+      heldConnection(async (connection, client, deadline, record) => {
+        for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+          const entries = Array.from({ length: batchEntries }, (_, index) =>
+            transferEntry(`d:${client}:${sequence}:${index}`, ...randomPair(accountsD)));
+          await record(async () => (await store.postEntries(entries, connection), { transfers: batchEntries, postings: 2 * batchEntries }));
+        }
+      }));
+
+    const baselineIds = await baselineAccountIds(ownerClient);
+    await measure('baseline: plain PL/pgSQL transfer(), 50 accounts', 'plain pg, one function call', seconds,
+      ['bench_baseline.accounts', 'bench_baseline.transfers'], undefined,
+      async (_client, deadline, record) => {
+        const connection = await rawPool!.connect();
+        try {
+          while (performance.now() < deadline) {
+            const [fromId, toId] = randomPair(baselineIds);
+            await record(async () => {
+              await connection.query('SELECT bench_baseline.transfer($1, $2, $3)', [fromId, toId, pick(transferAmounts)]);
+              return { transfers: 1, postings: 2 };
+            });
+          }
+        } finally {
+          connection.release();
+        }
+      });
+
+    if (diagnosticSeconds > 0) {
+      // The same SQL as LedgerStore.postEntries sends, without slonik, zod or the client-side validation: what
+      // the database alone allows, and so how much of the application path's cost is on the client.
+      const rawPostEntries = (connection: pg.PoolClient, entries: EntryInput[]) => {
+        const ids = entries.flatMap((entry) => entry.postings.map((posting) => accountIds.get(posting.account)!));
+        return connection.query(
+          `SELECT entry_index, entry_id, created, created_at FROM post_entries(
+             $1::text[], $2::bytea[], $3::text[], $4::text[], $5::jsonb[], $6::int8[], $7::int4[], $8::int8[], $9::numeric[])`,
+          [
+            entries.map((entry) => entry.idempotencyKey),
+            entries.map((entry) => entryInputHash(entry)),
+            entries.map((entry) => entry.kind),
+            entries.map((entry) => entry.description ?? ''),
+            entries.map((entry) => JSON.stringify(entry.metadata ?? {})),
+            entries.map(() => null),
+            entries.flatMap((entry, index) => entry.postings.map(() => index + 1)),
+            ids,
+            entries.flatMap((entry) => entry.postings.map((posting) => posting.amount)),
+          ],
+        );
+      };
+      const rawHeld = (body: (connection: pg.PoolClient, client: number, deadline: number, record: Recorder) => Promise<void>) =>
+        async (client: number, deadline: number, record: Recorder) => {
+          const connection = await rawPool!.connect();
+          try {
+            await body(connection, client, deadline, record);
+          } finally {
+            connection.release();
+          }
+        };
+
+      await measure('(a) transfers, 50 partner accounts', 'LedgerStore on the pool per call (slonik DISCARD ALL on release)', diagnosticSeconds, ledgerTables, undefined,
+        async (client, deadline, record) => {
+          for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+            const entry = transferEntry(`a-pool:${client}:${sequence}`, ...randomPair(accountsA));
+            await record(async () => (await store.postEntry(entry), { transfers: 1, postings: 2 }));
+          }
+        });
+      await measure('(a) transfers, 50 partner accounts', 'same post_entries SQL, plain pg', diagnosticSeconds, ledgerTables, undefined,
+        rawHeld(async (connection, client, deadline, record) => {
+          for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+            const entry = transferEntry(`a-raw:${client}:${sequence}`, ...randomPair(accountsA));
+            await record(async () => (await rawPostEntries(connection, [entry]), { transfers: 1, postings: 2 }));
+          }
+        }));
+      await measure('(c) 1,000 partners → 1 hot platform account', 'same post_entries SQL, plain pg', diagnosticSeconds, ledgerTables, undefined,
+        rawHeld(async (connection, client, deadline, record) => {
+          for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+            const entry = transferEntry(`c-raw:${client}:${sequence}`, pick(accountsC), hotPlatformAccount);
+            await record(async () => (await rawPostEntries(connection, [entry]), { transfers: 1, postings: 2 }));
+          }
+        }));
+      await measure(`(d) batches of ${batchEntries} entries, 50 partner accounts`, 'same post_entries SQL, plain pg', diagnosticSeconds, ledgerTables, undefined,
+        rawHeld(async (connection, client, deadline, record) => {
+          for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+            const entries = Array.from({ length: batchEntries }, (_, index) =>
+              transferEntry(`d-raw:${client}:${sequence}:${index}`, ...randomPair(accountsD)));
+            await record(async () => (await rawPostEntries(connection, entries), { transfers: batchEntries, postings: 2 * batchEntries }));
+          }
+        }));
+    }
+
+    await assertLedgerInvariants(ownerClient);
+
+    const report = renderReport(results, {
+      server: serverDescription,
+      loadAverageAtStart,
+      stripes: [...stripesInUse].sort((left, right) => left - right),
+      totalSeconds: (Date.now() - startedAt) / 1000,
+    });
+    console.log(report);
+    await mkdir(path.dirname(resultsFile), { recursive: true });
+    await writeFile(resultsFile, report);
+    console.error(`ledger bench: written to ${path.relative(process.cwd(), resultsFile)}`);
+  } finally {
+    await applicationPool?.end().catch(() => {});
+    await rawPool?.end().catch(() => {});
+    await ownerClient?.end().catch(() => {});
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workloads
+
+type Recorder = (operation: () => Promise<Operation>) => Promise<void>;
+
+async function runWorkload(
+  ownerClient: pg.Client,
+  workload: { name: string; path: string; duration: number; tables: string[]; goal: Goal | undefined },
+  runClient: (client: number, deadline: number, record: Recorder) => Promise<void>,
+): Promise<WorkloadResult> {
+  const latencies: number[] = [];
+  let transfers = 0;
+  let postings = 0;
+  let insufficientFunds = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+
+  const record: Recorder = async (operation) => {
+    const started = performance.now();
+    try {
+      const done = await operation();
+      latencies.push(performance.now() - started);
+      transfers += done.transfers;
+      postings += done.postings;
+    } catch (error) {
+      if (error instanceof InsufficientFundsError) {
+        insufficientFunds += 1;
+      } else {
+        failures += 1;
+        firstFailure ??= (error as Error).message;
+      }
+    }
+  };
+
+  const sizeBefore = await relationBytes(ownerClient, workload.tables);
+  const backendsBefore = await backendCpuSeconds(ownerClient);
+  const sequentialBefore = await sequentiallyReadRows(ownerClient);
+  const cpuBefore = process.cpuUsage();
+  const machineBefore = await machineCpuSeconds();
+  const started = performance.now();
+  const deadline = started + workload.duration * 1000;
+  await Promise.all(Array.from({ length: clients }, (_, client) => runClient(client, deadline, record)));
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  const machineAfter = await machineCpuSeconds();
+  const cpu = process.cpuUsage(cpuBefore);
+  const backendsAfter = await backendCpuSeconds(ownerClient);
+  const sequentialAfter = await sequentiallyReadRows(ownerClient);
+  const sizeAfter = await relationBytes(ownerClient, workload.tables);
+
+  return {
+    name: workload.name,
+    path: workload.path,
+    clients,
+    seconds: elapsedSeconds,
+    transfers,
+    postings,
+    latenciesMs: Float64Array.from(latencies).sort(),
+    insufficientFunds,
+    failures,
+    firstFailure,
+    bytesGrowth: sizeAfter - sizeBefore,
+    clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    machineBusySeconds: machineAfter.busy - machineBefore.busy,
+    backendCpuSeconds: backendCpuDelta(backendsBefore, backendsAfter),
+    sequentialRows: sequentialAfter - sequentialBefore,
+    goal: workload.goal,
+  };
+}
+
+function transferEntry(key: string, from: AccountRef, to: AccountRef): EntryInput {
+  const amount = pick(transferAmounts);
+  return {
+    idempotencyKey: `bench:${key}`,
+    kind: 'bench_transfer',
+    postings: [
+      { account: from, amount: `-${amount}` },
+      { account: to, amount },
+    ],
+  };
+}
+
+function pick<T>(values: readonly T[]): T {
+  return values[Math.floor(Math.random() * values.length)]!;
+}
+
+function randomPair<T>(values: readonly T[]): [T, T] {
+  const first = Math.floor(Math.random() * values.length);
+  const second = (first + 1 + Math.floor(Math.random() * (values.length - 1))) % values.length;
+  return [values[first]!, values[second]!];
+}
+
+/** Funds every partner account from the platform's `bench_funding` account, through the same store. */
+async function seed(store: LedgerStore): Promise<void> {
+  const partners = [...accountsA, ...accountsB, ...accountsC, ...accountsD];
+  await store.accountIds([funding, hotPlatformAccount, ...partners]);
+  for (let start = 0; start < partners.length; start += 200) {
+    await store.postEntries(
+      partners.slice(start, start + 200).map((account) => ({
+        idempotencyKey: `bench:funding:${account.ownerId}`,
+        kind: 'bench_funding',
+        postings: [
+          { account: funding, amount: `-${fundingAmount}` },
+          { account, amount: fundingAmount },
+        ],
+      })),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The baseline: a plain PL/pgSQL ledger, one function call per transfer, both account rows locked in id order.
+
+async function createBaseline(ownerClient: pg.Client): Promise<void> {
+  await ownerClient.query(`
+    CREATE SCHEMA bench_baseline;
+    CREATE TABLE bench_baseline.accounts (
+      id bigint PRIMARY KEY,
+      balance numeric NOT NULL
+    );
+    CREATE TABLE bench_baseline.transfers (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      from_account_id bigint NOT NULL REFERENCES bench_baseline.accounts (id),
+      to_account_id bigint NOT NULL REFERENCES bench_baseline.accounts (id),
+      amount numeric NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE FUNCTION bench_baseline.transfer(from_account_id bigint, to_account_id bigint, amount numeric)
+    RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE
+      transfer_id bigint;
+    BEGIN
+      PERFORM 1 FROM bench_baseline.accounts
+        WHERE id IN (from_account_id, to_account_id) ORDER BY id FOR UPDATE;
+      UPDATE bench_baseline.accounts SET balance = balance - amount WHERE id = from_account_id;
+      UPDATE bench_baseline.accounts SET balance = balance + amount WHERE id = to_account_id;
+      INSERT INTO bench_baseline.transfers (from_account_id, to_account_id, amount)
+        VALUES (from_account_id, to_account_id, amount)
+        RETURNING id INTO transfer_id;
+      RETURN transfer_id;
+    END
+    $$;
+    INSERT INTO bench_baseline.accounts (id, balance) SELECT id, ${fundingAmount} FROM generate_series(1, 50) AS id;
+    GRANT USAGE ON SCHEMA bench_baseline TO ledgerflow_app;
+    GRANT SELECT, UPDATE ON bench_baseline.accounts TO ledgerflow_app;
+    GRANT SELECT, INSERT ON bench_baseline.transfers TO ledgerflow_app;
+  `);
+}
+
+async function baselineAccountIds(ownerClient: pg.Client): Promise<string[]> {
+  const { rows } = await ownerClient.query<{ id: string }>('SELECT id::text FROM bench_baseline.accounts ORDER BY id');
+  return rows.map((row) => row.id);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measurements
+
+/** Heap, indexes and TOAST of the tables, as allocated on disk: growth, not live data (no VACUUM in between). */
+async function relationBytes(ownerClient: pg.Client, tables: string[]): Promise<number> {
+  const { rows } = await ownerClient.query<z.input<typeof sizeRow>>(
+    'SELECT sum(pg_total_relation_size(t::regclass))::text AS bytes FROM unnest($1::text[]) AS t',
+    [tables],
+  );
+  return Number(sizeRow.parse(rows[0]).bytes);
+}
+
+/**
+ * Backends report table statistics at most once a second, so a workload's count may miss its last second;
+ * good enough to tell "none" from "a table scan per transfer".
+ */
+async function sequentiallyReadRows(ownerClient: pg.Client): Promise<number> {
+  const { rows } = await ownerClient.query<{ rows: string }>(
+    `SELECT coalesce(sum(seq_tup_read), 0)::text AS rows FROM pg_stat_user_tables
+     WHERE relname IN ('accounts', 'account_balances', 'journal_entries', 'postings', 'currencies')
+        OR schemaname = 'bench_baseline'`,
+  );
+  return Number(rows[0]!.rows);
+}
+
+/**
+ * CPU seconds used so far by each backend connected to the bench database (except ours), read from
+ * /proc/<pid>/stat: exact server-side cost per transfer, unlike machine-wide figures on a shared machine.
+ * Undefined when the server's processes are not visible here (a remote server).
+ */
+async function backendCpuSeconds(ownerClient: pg.Client): Promise<Map<number, number> | undefined> {
+  const { rows } = await ownerClient.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  const { rows: [own] } = await ownerClient.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  // The pid must be a postgres process on this machine: a remote server's pid may name anything here.
+  const command = await readFile(`/proc/${own!.pid}/comm`, 'utf8').catch(() => '');
+  if (command.trim() !== 'postgres') return undefined;
+  const usage = new Map<number, number>();
+  for (const row of rows) {
+    const seconds = await processCpuSeconds(row.pid);
+    if (seconds !== undefined) usage.set(row.pid, seconds);
+  }
+  return usage;
+}
+
+function backendCpuDelta(before: Map<number, number> | undefined, after: Map<number, number> | undefined): number | undefined {
+  if (!before || !after) return undefined;
+  // A backend that connected during the workload counts from zero; one that left before the end is not counted.
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+async function processCpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command name: state is field 3, utime and stime are fields 14 and 15 (clock ticks).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat; zero where that file does not exist. */
+async function machineCpuSeconds(): Promise<{ busy: number }> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+    // Fields: user nice system idle iowait irq softirq steal, in clock ticks (USER_HZ, 100 on Linux).
+    const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+    return { busy: (user! + nice! + system! + irq! + softirq! + steal!) / 100 };
+  } catch {
+    return { busy: 0 };
+  }
+}
+
+/** The invariants the tests assert, checked once after all workloads: a benchmark that corrupts money is void. */
+async function assertLedgerInvariants(ownerClient: pg.Client): Promise<void> {
+  const { rows } = await ownerClient.query<{ problem: string }>(`
+    SELECT 'postings do not sum to zero in ' || currency AS problem
+      FROM postings GROUP BY currency HAVING sum(amount) <> 0
+    UNION ALL
+    SELECT 'cached balance of account ' || a.id || ' differs from its postings'
+      FROM accounts a
+      LEFT JOIN (SELECT account_id, sum(balance) AS balance FROM account_balances GROUP BY account_id) b ON b.account_id = a.id
+      LEFT JOIN (SELECT account_id, sum(amount) AS amount FROM postings GROUP BY account_id) p ON p.account_id = a.id
+      WHERE coalesce(b.balance, 0) <> coalesce(p.amount, 0)
+    UNION ALL
+    SELECT 'account ' || account_id || ' is below its floor'
+      FROM account_balances WHERE balance < min_balance`);
+  if (rows.length > 0) throw new Error(`ledger invariants broken: ${rows.map((row) => row.problem).join('; ')}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Report
+
+function percentile(sorted: Float64Array, fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
+}
+
+function rate(result: WorkloadResult, metric: 'transfers' | 'postings'): number {
+  return result[metric] / result.seconds;
+}
+
+function summaryLine(result: WorkloadResult): string {
+  return `${result.name} [${result.path}]: ${Math.round(rate(result, 'transfers'))} transfers/s, ` +
+    `${Math.round(rate(result, 'postings'))} postings/s, p50 ${percentile(result.latenciesMs, 0.5).toFixed(2)} ms, ` +
+    `p99 ${percentile(result.latenciesMs, 0.99).toFixed(2)} ms, ${result.insufficientFunds} insufficient, ` +
+    `${result.failures} failed${result.firstFailure ? ` (${result.firstFailure})` : ''}`;
+}
+
+function formatInteger(value: number): string {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
+}
+
+function describeGoal(result: WorkloadResult, goal: Goal): string {
+  const target = `≥ ${formatInteger(goal.perSecond)}${goal.metric === 'postings' ? ' postings' : ''}/s`;
+  const achieved = rate(result, goal.metric);
+  return `${target} ${achieved >= goal.perSecond ? '✅ met' : `❌ ${Math.round((100 * achieved) / goal.perSecond)} %`}`;
+}
+
+function renderReport(
+  results: WorkloadResult[],
+  context: { server: string; loadAverageAtStart: number; stripes: number[]; totalSeconds: number },
+): string {
+  const header =
+    '| Workload | Path | Transfers/s | Postings/s | p50 ms | p99 ms | Insufficient funds | Other failures | Bytes/transfer | Goal |';
+  const divider = '|---|---|---:|---:|---:|---:|---:|---:|---:|---|';
+  const rows = results.map((result) => {
+    const goal = result.goal ? describeGoal(result, result.goal) : '';
+    return `| ${result.name} | ${result.path} | ${formatInteger(rate(result, 'transfers'))} | ${formatInteger(rate(result, 'postings'))} | ` +
+      `${percentile(result.latenciesMs, 0.5).toFixed(2)} | ${percentile(result.latenciesMs, 0.99).toFixed(2)} | ` +
+      `${result.insufficientFunds} | ${result.failures} | ${formatInteger(result.bytesGrowth / Math.max(1, result.transfers))} | ${goal} |`;
+  });
+  const cores = os.cpus().length;
+  const cost = results.map((result) => {
+    const perTransfer = (cpuSeconds: number) => formatInteger((1e6 * cpuSeconds) / Math.max(1, result.transfers));
+    const backend = result.backendCpuSeconds;
+    const other = backend === undefined ? Number.NaN : result.machineBusySeconds - result.clientCpuSeconds - backend;
+    return `| ${result.name} | ${result.path} | ${result.seconds.toFixed(1)} | ${formatInteger(result.transfers)} | ` +
+      `${perTransfer(result.clientCpuSeconds)} | ${backend === undefined ? '–' : perTransfer(backend)} | ` +
+      `${Math.round((100 * result.machineBusySeconds) / (result.seconds * cores))} % | ` +
+      `${Number.isFinite(other) ? `${(Math.max(0, other) / result.seconds).toFixed(2)} cores` : '–'} | ` +
+      `${formatInteger(result.sequentialRows / Math.max(1, result.transfers))} |`;
+  });
+  const failures = results
+    .filter((result) => result.firstFailure)
+    .map((result) => `- ${result.name} [${result.path}]: first failure: ${result.firstFailure}`);
+  const runtime = process.versions.bun ? `Bun ${process.versions.bun}` : `Node ${process.versions.node}`;
+  return [
+    `## Ledger throughput`,
+    '',
+    `${context.server}. ${clients} clients, each on its own pool connection; ${seconds} s per workload` +
+      `${diagnosticSeconds > 0 ? `, ${diagnosticSeconds} s per diagnostic row (the last rows)` : ''}; ` +
+      `${cores} CPU cores shared by the server and the benchmark client (${runtime}); ` +
+      `load average ${context.loadAverageAtStart.toFixed(2)} at the start; ` +
+      `run took ${Math.round(context.totalSeconds)} s; ` +
+      `${analyzeAfterSeeding ? 'tables ANALYZEd after seeding' : 'no ANALYZE after seeding (BENCH_ANALYZE=0)'}.`,
+    '',
+    header,
+    divider,
+    ...rows,
+    '',
+    'Transfers are journal entries of two postings; in (d) one call posts 100 of them in one transaction, so its latency is per batch. ' +
+      'Bytes/transfer is the growth of `pg_total_relation_size` (heap, indexes, TOAST) of journal_entries, postings and ' +
+      'account_balances (the baseline: its accounts and transfers) over the workload, divided by transfers; no VACUUM in between. ' +
+      `In (c) the ${clients} connections used hot-account stripes ${context.stripes.join(', ')} of ${platformStripes} (pg_backend_pid() % ${platformStripes}).`,
+    '',
+    'Where the time goes: CPU of this benchmark process (client: slonik, zod, validation, hashing) and of the server backends ' +
+      'serving its connections, per transfer; machine busy is all cores; "other" is everything else running on the machine ' +
+      '(WAL writer, checkpointer, autovacuum, and other programs).',
+    '',
+    '| Workload | Path | Seconds | Transfers | Client CPU µs/transfer | Backend CPU µs/transfer | Machine busy | Other | Seq-scanned rows/transfer |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...cost,
+    ...(failures.length > 0 ? ['', ...failures] : []),
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The server
+
+interface Server {
+  adminUrl: string;
+  label: string;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL's server when set (we neither start nor stop it), otherwise an embedded one in a temporary directory. */
+async function resolveServer(): Promise<Server> {
+  if (process.env.DATABASE_URL) {
+    const url = new URL(process.env.DATABASE_URL);
+    return { adminUrl: process.env.DATABASE_URL, label: `external server ${url.hostname}:${url.port || 5432}`, stop: async () => {} };
+  }
+  const directory = path.join(os.tmpdir(), `ledgerflow-bench-postgres-${process.pid}`);
+  await rm(directory, { recursive: true, force: true });
+  console.error(`ledger bench: starting embedded PostgreSQL in ${directory}`);
+  const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ directory, port: await freePort(), durable });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await embedded.stop();
+    await rm(directory, { recursive: true, force: true });
+    await rm(`${directory}.log`, { force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stop().finally(() => process.exit(130)));
+  }
+  return { adminUrl: embedded.ownerUrl('postgres'), label: `embedded server (port ${embedded.port})`, stop };
+}
+
+/** Drops and recreates `ledgerflow_bench` on the server; returns the owner's URL of it. */
+async function freshDatabase(adminUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(databaseName)} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(databaseName)}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${databaseName}`;
+  return url.toString();
+}
+
+async function describeServer(ownerClient: pg.Client, label: string): Promise<string> {
+  const settings = ['server_version', 'shared_buffers', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_level', 'max_wal_size'];
+  const { rows } = await ownerClient.query<{ name: string; setting: string }>(
+    `SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name`,
+    [settings],
+  );
+  const values = new Map(rows.map((row) => [row.name, row.setting]));
+  return `PostgreSQL ${values.get('server_version')}, ${label}: ` +
+    settings.slice(1).map((name) => `${name}=${values.get(name)}`).join(', ');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function positiveNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+function nonNegativeNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be zero or a positive number`);
+  return value;
+}
+
+await main();
