@@ -37,6 +37,10 @@ export async function createDatabase(url: string, options: { maximumPoolSize?: n
     connectionTimeout: 5_000,
     statementTimeout: 60_000,
     idleInTransactionSessionTimeout: 60_000,
+    // Slonik's default runs DISCARD ALL whenever a connection returns to the pool, which throws away every
+    // cached plan (the ledger functions' included) and costs a round trip: measured, it halves the ledger's
+    // throughput. Our code sets no session state that could leak to the next borrower.
+    resetConnection: async () => {},
   });
 }
 

@@ -114,6 +114,7 @@ CREATE TRIGGER postings_no_truncate BEFORE TRUNCATE ON postings
 CREATE FUNCTION check_entry_balanced() RETURNS trigger LANGUAGE plpgsql
 -- One entry's postings by primary key: never a scan of all accounts (see post_entries).
 SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   line_count integer := 0;
@@ -151,8 +152,12 @@ BEGIN
 END
 $$;
 
+-- post_entries checks its own entries before it writes them (cheaper, and before it locks any balance), and
+-- marks the rows it inserts; every other insert (only the owner may make one) is checked at commit.
 CREATE CONSTRAINT TRIGGER journal_entry_balanced AFTER INSERT ON journal_entries
-  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_entry_balanced();
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+  WHEN (current_setting('ledgerflow.checked_by_post_entries', true) IS DISTINCT FROM 'on')
+  EXECUTE FUNCTION check_entry_balanced();
 
 -- Posts a batch of entries in one call, and is the application's only way to write the ledger: the
 -- application role may not INSERT into journal_entries or postings, nor UPDATE account_balances, so cached
@@ -176,6 +181,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public
 -- Every statement here touches a handful of rows by primary key. PL/pgSQL's cached generic plans cannot see
 -- how short the arrays are and would hash-join whole tables (all accounts, all balances) on every call.
 SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   inserted_indexes integer[];
@@ -185,10 +191,50 @@ DECLARE
   delta_stripes smallint[];
   delta_amounts numeric[];
   conflict_key text;
+  problem text;
 BEGIN
   IF cardinality(entry_keys) > 1 AND cardinality(entry_keys) <> (SELECT count(DISTINCT k) FROM unnest(entry_keys) AS k) THEN
     RAISE EXCEPTION 'an idempotency key appears twice in one batch' USING ERRCODE = 'check_violation';
   END IF;
+  IF cardinality(posting_entry_index) <> cardinality(posting_accounts) OR cardinality(posting_accounts) <> cardinality(posting_amounts) THEN
+    RAISE EXCEPTION 'posting arrays differ in length' USING ERRCODE = 'check_violation';
+  END IF;
+
+  -- The same rules check_entry_balanced applies at commit, over the input: every entry has two or more
+  -- postings, sums to zero in each currency, and no amount is finer than its currency's scale.
+  SELECT format('entry %s of the batch %s', c.entry_index, c.problem) INTO problem
+  FROM (
+    SELECT i.entry_index,
+           CASE WHEN count(p.entry_index) < 2 THEN 'has fewer than 2 postings'
+                WHEN bool_or(p.amount IS NULL OR p.amount = 0) THEN 'has a zero or missing amount'
+                WHEN bool_or(p.account_id IS NOT NULL AND a.id IS NULL) THEN 'posts to an account that does not exist'
+                WHEN bool_or(p.amount <> round(p.amount, cur.scale)) THEN 'has an amount finer than its currency allows'
+           END AS problem
+    FROM generate_series(1, cardinality(entry_keys)) AS i (entry_index)
+    LEFT JOIN unnest(posting_entry_index, posting_accounts, posting_amounts) AS p (entry_index, account_id, amount)
+      ON p.entry_index = i.entry_index
+    LEFT JOIN accounts a ON a.id = p.account_id
+    LEFT JOIN currencies cur ON cur.code = a.currency
+    GROUP BY i.entry_index
+  ) c
+  WHERE c.problem IS NOT NULL
+  ORDER BY c.entry_index LIMIT 1;
+  IF problem IS NULL THEN
+    SELECT format('entry %s of the batch does not sum to zero in %s', s.entry_index, s.currency) INTO problem
+    FROM (
+      SELECT p.entry_index, a.currency, sum(p.amount) AS total
+      FROM unnest(posting_entry_index, posting_accounts, posting_amounts) AS p (entry_index, account_id, amount)
+      JOIN accounts a ON a.id = p.account_id
+      GROUP BY 1, 2
+    ) s
+    WHERE s.total <> 0
+    ORDER BY s.entry_index LIMIT 1;
+  END IF;
+  IF problem IS NOT NULL THEN
+    RAISE EXCEPTION '%', problem USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+  END IF;
+  PERFORM set_config('ledgerflow.checked_by_post_entries', 'on', true);
+
   WITH requested AS (
     SELECT r.ordinality::integer AS entry_index, r.key, r.hash, r.kind, r.description, r.metadata, r.reverses
     FROM unnest(entry_keys, entry_hashes, entry_kinds, entry_descriptions, entry_metadata, entry_reverses)
@@ -204,7 +250,8 @@ BEGIN
     SELECT q.entry_index, i.id, i.created_at FROM requested q JOIN inserted i ON i.idempotency_key = q.key
   ), lines AS (
     SELECT n.id, n.created_at, p.ordinality, p.account_id, p.amount, a.currency,
-           CASE WHEN a.stripes > 1 THEN (pg_backend_pid() % a.stripes)::smallint ELSE 0::smallint END AS stripe
+           -- A random stripe per posting: backend pids modulo the stripe count collide too often.
+           CASE WHEN a.stripes > 1 THEN floor(random() * a.stripes)::smallint ELSE 0::smallint END AS stripe
     FROM unnest(posting_entry_index, posting_accounts, posting_amounts) WITH ORDINALITY
            AS p (entry_index, account_id, amount, ordinality)
     JOIN numbered n ON n.entry_index = p.entry_index
@@ -225,6 +272,8 @@ BEGIN
          (SELECT array_agg(d.stripe ORDER BY d.account_id, d.stripe) FROM deltas d),
          (SELECT array_agg(d.amount ORDER BY d.account_id, d.stripe) FROM deltas d)
   INTO inserted_indexes, inserted_ids, inserted_times, delta_accounts, delta_stripes, delta_amounts;
+
+  PERFORM set_config('ledgerflow.checked_by_post_entries', 'off', true);
 
   IF delta_accounts IS NOT NULL THEN
     PERFORM 1 FROM account_balances b

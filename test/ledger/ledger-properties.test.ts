@@ -284,10 +284,12 @@ function plan(run: Run, model: LedgerModel, history: Posted[], key: string, oper
       }[operation.variant];
       const message = {
         unbalanced: /does not sum to zero/,
-        misscaled: /finer than the scale/,
-        zero: /postings_amount_check/,
+        // post_entries checks its input first; the commit-time check (for the owner's direct inserts) words it
+        // slightly differently.
+        misscaled: /finer than/,
+        zero: /zero or missing amount|postings_amount_check/,
         // One non-zero posting can never sum to zero; either refusal is right.
-        single: /at least 2 are required|does not sum to zero/,
+        single: /fewer than 2 postings|at least 2 are required|does not sum to zero/,
       }[operation.variant];
       const accounts = [
         accountOf(run, { kind: 'platform', bucket: 'pool_funding' }, operation.currency),
