@@ -201,35 +201,31 @@ BEGIN
   END IF;
 
   -- The same rules check_entry_balanced applies at commit, over the input: every entry has two or more
-  -- postings, sums to zero in each currency, and no amount is finer than its currency's scale.
-  SELECT format('entry %s of the batch %s', c.entry_index, c.problem) INTO problem
-  FROM (
-    SELECT i.entry_index,
-           CASE WHEN count(p.entry_index) < 2 THEN 'has fewer than 2 postings'
-                WHEN bool_or(p.amount IS NULL OR p.amount = 0) THEN 'has a zero or missing amount'
-                WHEN bool_or(p.account_id IS NOT NULL AND a.id IS NULL) THEN 'posts to an account that does not exist'
-                WHEN bool_or(p.amount <> round(p.amount, cur.scale)) THEN 'has an amount finer than its currency allows'
-           END AS problem
+  -- postings to existing accounts, sums to zero in each currency, and no amount is finer than its currency's
+  -- scale. One query: the first entry (in batch order) that breaks a rule, and how.
+  WITH lines AS (
+    SELECT i.entry_index, p.amount, a.id AS account_id, a.currency, cur.scale
     FROM generate_series(1, cardinality(entry_keys)) AS i (entry_index)
     LEFT JOIN unnest(posting_entry_index, posting_accounts, posting_amounts) AS p (entry_index, account_id, amount)
       ON p.entry_index = i.entry_index
     LEFT JOIN accounts a ON a.id = p.account_id
     LEFT JOIN currencies cur ON cur.code = a.currency
-    GROUP BY i.entry_index
-  ) c
-  WHERE c.problem IS NOT NULL
-  ORDER BY c.entry_index LIMIT 1;
-  IF problem IS NULL THEN
-    SELECT format('entry %s of the batch does not sum to zero in %s', s.entry_index, s.currency) INTO problem
-    FROM (
-      SELECT p.entry_index, a.currency, sum(p.amount) AS total
-      FROM unnest(posting_entry_index, posting_accounts, posting_amounts) AS p (entry_index, account_id, amount)
-      JOIN accounts a ON a.id = p.account_id
-      GROUP BY 1, 2
-    ) s
-    WHERE s.total <> 0
-    ORDER BY s.entry_index LIMIT 1;
-  END IF;
+  ), per_entry AS (
+    SELECT l.entry_index,
+           CASE WHEN count(l.amount) < 2 THEN 'has fewer than 2 postings'
+                WHEN bool_or(l.amount = 0) THEN 'has a zero or missing amount'
+                WHEN bool_or(l.account_id IS NULL) THEN 'posts to an account that does not exist'
+                WHEN bool_or(l.amount <> round(l.amount, l.scale)) THEN 'has an amount finer than its currency allows'
+           END AS problem
+    FROM lines l GROUP BY l.entry_index
+  ), per_currency AS (
+    SELECT l.entry_index, 'does not sum to zero in ' || l.currency AS problem
+    FROM lines l WHERE l.currency IS NOT NULL
+    GROUP BY l.entry_index, l.currency HAVING sum(l.amount) <> 0
+  )
+  SELECT format('entry %s of the batch %s', x.entry_index, x.problem) INTO problem
+  FROM (SELECT * FROM per_entry WHERE per_entry.problem IS NOT NULL UNION ALL SELECT * FROM per_currency) x
+  ORDER BY x.entry_index LIMIT 1;
   IF problem IS NOT NULL THEN
     RAISE EXCEPTION '%', problem USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
   END IF;
@@ -273,16 +269,20 @@ BEGIN
          (SELECT array_agg(d.amount ORDER BY d.account_id, d.stripe) FROM deltas d)
   INTO inserted_indexes, inserted_ids, inserted_times, delta_accounts, delta_stripes, delta_amounts;
 
-  PERFORM set_config('ledgerflow.checked_by_post_entries', 'off', true);
+  -- The flag set above ends with this function: its SET clauses restore every setting changed inside it.
 
   IF delta_accounts IS NOT NULL THEN
-    PERFORM 1 FROM account_balances b
-    JOIN unnest(delta_accounts, delta_stripes) AS d (account_id, stripe) ON b.account_id = d.account_id AND b.stripe = d.stripe
-    ORDER BY b.account_id, b.stripe
-    FOR UPDATE OF b;
-    UPDATE account_balances b SET balance = b.balance + d.amount
-    FROM unnest(delta_accounts, delta_stripes, delta_amounts) AS d (account_id, stripe, amount)
-    WHERE b.account_id = d.account_id AND b.stripe = d.stripe;
+    -- The subquery locks the rows in (account, stripe) order before the UPDATE touches any of them.
+    UPDATE account_balances b SET balance = b.balance + locked.amount
+    FROM (
+      SELECT x.account_id, x.stripe, d.amount
+      FROM account_balances x
+      JOIN unnest(delta_accounts, delta_stripes, delta_amounts) AS d (account_id, stripe, amount)
+        ON x.account_id = d.account_id AND x.stripe = d.stripe
+      ORDER BY x.account_id, x.stripe
+      FOR UPDATE OF x
+    ) locked
+    WHERE b.account_id = locked.account_id AND b.stripe = locked.stripe;
   END IF;
 
   inserted_indexes := coalesce(inserted_indexes, '{}');
