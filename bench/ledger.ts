@@ -98,7 +98,6 @@ interface Operation {
 }
 
 const sizeRow = z.object({ bytes: z.string() });
-const stripeRow = z.object({ stripe: z.number() });
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -148,7 +147,6 @@ async function main(): Promise<void> {
       (client: number, deadline: number, record: Recorder) =>
         applicationPool!.connect((connection) => body(connection, client, deadline, record));
 
-    const stripesInUse = new Set<number>();
     const applicationPath = 'LedgerStore, connection held per client';
 
     await measure('(a) transfers, 50 partner accounts', applicationPath, seconds, ledgerTables, { metric: 'transfers', perSecond: 3_400 },
@@ -169,7 +167,6 @@ async function main(): Promise<void> {
 
     await measure('(c) 1,000 partners → 1 hot platform account', applicationPath, seconds, ledgerTables, { metric: 'transfers', perSecond: 6_800 },
       heldConnection(async (connection, client, deadline, record) => {
-        stripesInUse.add(await connection.oneFirst(sql.type(stripeRow)`SELECT (pg_backend_pid() % ${platformStripes})::int AS stripe`));
         for (let sequence = 0; performance.now() < deadline; sequence += 1) {
           const entry = transferEntry(`c:${client}:${sequence}`, pick(accountsC), hotPlatformAccount);
           await record(async () => (await store.postEntry(entry, connection), { transfers: 1, postings: 2 }));
@@ -234,7 +231,7 @@ async function main(): Promise<void> {
           }
         };
 
-      await measure('(a) transfers, 50 partner accounts', 'LedgerStore on the pool per call (slonik DISCARD ALL on release)', diagnosticSeconds, ledgerTables, undefined,
+      await measure('(a) transfers, 50 partner accounts', 'LedgerStore on the pool per call (a connection checked out per transfer)', diagnosticSeconds, ledgerTables, undefined,
         async (client, deadline, record) => {
           for (let sequence = 0; performance.now() < deadline; sequence += 1) {
             const entry = transferEntry(`a-pool:${client}:${sequence}`, ...randomPair(accountsA));
@@ -270,7 +267,6 @@ async function main(): Promise<void> {
     const report = renderReport(results, {
       server: serverDescription,
       loadAverageAtStart,
-      stripes: [...stripesInUse].sort((left, right) => left - right),
       totalSeconds: (Date.now() - startedAt) / 1000,
     });
     console.log(report);
@@ -563,7 +559,7 @@ function describeGoal(result: WorkloadResult, goal: Goal): string {
 
 function renderReport(
   results: WorkloadResult[],
-  context: { server: string; loadAverageAtStart: number; stripes: number[]; totalSeconds: number },
+  context: { server: string; loadAverageAtStart: number; totalSeconds: number },
 ): string {
   const header =
     '| Workload | Path | Transfers/s | Postings/s | p50 ms | p99 ms | Insufficient funds | Other failures | Bytes/transfer | Goal |';
@@ -606,7 +602,7 @@ function renderReport(
     'Transfers are journal entries of two postings; in (d) one call posts 100 of them in one transaction, so its latency is per batch. ' +
       'Bytes/transfer is the growth of `pg_total_relation_size` (heap, indexes, TOAST) of journal_entries, postings and ' +
       'account_balances (the baseline: its accounts and transfers) over the workload, divided by transfers; no VACUUM in between. ' +
-      `In (c) the ${clients} connections used hot-account stripes ${context.stripes.join(', ')} of ${platformStripes} (pg_backend_pid() % ${platformStripes}).`,
+      `In (c) each transfer adds to a random one of the hot account's ${platformStripes} balance rows.`,
     '',
     'Where the time goes: CPU of this benchmark process (client: slonik, zod, validation, hashing) and of the server backends ' +
       'serving its connections, per transfer; machine busy is all cores; "other" is everything else running on the machine ' +
