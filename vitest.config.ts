@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     // One PostgreSQL (with a migrated template) and one Temporal dev server for the whole run.
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
