@@ -36,11 +36,12 @@ describe('a worker killed while the bonus activity runs', () => {
     const request: BonusRequest = { bonusId: randomUUID(), partnerId: 'crash-p', amount: '12.34', currency: 'USD', reason: 'crash test', actorUserId: adminId, ip: null };
     await owner.query(`INSERT INTO bonuses (id, partner_id, amount, currency, reason, status, created_by) VALUES ($1, 'crash-p', '12.34', 'USD', 'crash test', 'PENDING', $2)`, [request.bonusId, adminId]);
 
-    // Hold the bonus row so the activity stops inside its database transaction, then kill the worker there.
+    // Lock the bonuses table so the activity stops inside its database transaction, then kill the worker there.
+    // (A table lock takes no transaction id, so it does not hold back the audit sealer of other test files.)
     const blocker = new pg.Client({ connectionString: testDatabase.ownerUrl });
     await blocker.connect();
     await blocker.query('BEGIN');
-    await blocker.query('SELECT 1 FROM bonuses WHERE id = $1 FOR UPDATE', [request.bonusId]);
+    await blocker.query('LOCK TABLE bonuses IN EXCLUSIVE MODE');
 
     const first = await startWorkerProcess({ ownerUrl: testDatabase.ownerUrl, taskQueue });
     // A short activity timeout (from the policy the workflow captures) keeps the retry quick.
