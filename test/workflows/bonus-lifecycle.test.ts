@@ -8,6 +8,7 @@ import { LedgerStore } from '../../activities/ledger-store.ts';
 import { bonusWorkflowId, startBonusWorkflow } from '../../api/start-bonus.ts';
 import type { BonusRequest } from '../../domain/bonus.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
+import { getBonusStateQuery } from '../../workflows/messages.ts';
 import { statusKey, partnerIdKey } from '../../workflows/search-attributes.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
@@ -92,6 +93,7 @@ describe('bonus lifecycle', () => {
       ip: '203.0.113.7',
       entry_id: result.entryId,
     });
+    expect(await handle.query(getBonusStateQuery)).toEqual({ status: 'COMPLETED', entryId: result.entryId, failure: null, policyVersion: 1 });
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(statusKey)).toBe('COMPLETED');
     expect(description.typedSearchAttributes.get(partnerIdKey)).toBe(partnerId);
