@@ -1,0 +1,27 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot, workflowBundle } from '../helpers/temporal.ts';
+
+/**
+ * Recorded histories of each lifecycle branch (test/histories, exported with `temporal workflow show
+ * --output json`), replayed against today's workflow code: a change that breaks determinism for a running
+ * workflow fails here instead of in production. Record a new branch's history when you add one; change a
+ * running lifecycle's code behind `patched()`.
+ */
+const historiesDirectory = path.join(repositoryRoot, 'test', 'histories');
+const files = (await readdir(historiesDirectory)).filter((file) => file.endsWith('.json')).sort();
+
+describe('replaying recorded workflow histories', () => {
+  it('has a recorded history for each bonus branch', () => {
+    expect(files).toEqual(expect.arrayContaining(['bonus-completed.json', 'bonus-failed-unknown-bonus.json']));
+  });
+
+  it.each(files)('%s replays without nondeterminism', async (file) => {
+    const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`),
+    ).resolves.toBeUndefined();
+  });
+});
