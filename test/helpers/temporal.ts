@@ -14,7 +14,7 @@ export const workflowsPath = path.join(repositoryRoot, 'workflows', 'index.ts');
 
 let runtimeQuiet = false;
 /** Keeps the SDK's per-task INFO lines out of test output; warnings and errors still show. */
-function quietRuntime() {
+export function quietRuntime() {
   if (runtimeQuiet) return;
   runtimeQuiet = true;
   Runtime.install({ logger: new (class { log() {} trace() {} debug() {} info() {} warn(message: string) { console.warn(message); } error(message: string, meta?: unknown) { console.error(message, meta); } })() });

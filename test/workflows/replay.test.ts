@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { repositoryRoot, workflowBundle } from '../helpers/temporal.ts';
+import { quietRuntime, repositoryRoot, workflowBundle } from '../helpers/temporal.ts';
 
 /**
  * Recorded histories of each lifecycle branch (test/histories, exported with `temporal workflow show
@@ -11,6 +11,7 @@ import { repositoryRoot, workflowBundle } from '../helpers/temporal.ts';
  * running lifecycle's code behind `patched()`.
  */
 const historiesDirectory = path.join(repositoryRoot, 'test', 'histories');
+quietRuntime();
 const files = (await readdir(historiesDirectory)).filter((file) => file.endsWith('.json')).sort();
 
 describe('replaying recorded workflow histories', () => {
