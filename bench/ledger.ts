@@ -16,7 +16,6 @@
  * statistics) and the baseline itself use plain `pg`, as the baseline is defined.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +28,7 @@ import { InsufficientFundsError, LedgerStore, entryInputHash } from '../activiti
 import type { AccountRef, EntryInput } from '../domain/ledger.ts';
 import { platformStripes } from '../domain/ledger.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../stack/postgres.ts';
+import { freePort } from '../stack/ports.ts';
 
 const benchDirectory = path.dirname(fileURLToPath(import.meta.url));
 const resultsFile = path.join(benchDirectory, 'results', 'ledger.md');
@@ -675,16 +675,6 @@ async function describeServer(ownerClient: pg.Client, label: string): Promise<st
     settings.slice(1).map((name) => `${name}=${values.get(name)}`).join(', ');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function positiveNumber(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);

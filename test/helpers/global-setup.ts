@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -9,6 +8,7 @@ import { migrate } from '../../db/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres.ts';
 import { isProcessAlive } from '../../stack/state.ts';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal.ts';
+import { freePort } from '../../stack/ports.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -131,13 +131,3 @@ async function removeLeftoversOfDeadRuns(): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
