@@ -185,6 +185,9 @@ DECLARE
   inserted_indexes integer[];
   inserted_ids bigint[];
   inserted_times timestamptz[];
+  delta_accounts bigint[];
+  delta_stripes smallint[];
+  delta_amounts numeric[];
   conflict_key text;
   problem text;
 BEGIN
@@ -227,18 +230,8 @@ BEGIN
     SELECT l.id, row_number() OVER (PARTITION BY l.id ORDER BY l.ordinality), l.account_id, l.currency, l.amount, l.created_at
     FROM lines l WHERE l.account_id IS NOT NULL AND l.amount <> 0
     RETURNING 1
-  ), locked AS (
-    -- Balance rows locked in (account, stripe) order, so concurrent writers never deadlock, then updated; the
-    -- CHECK on account_balances refuses a posting that takes a constrained account past its limit.
-    SELECT x.account_id, x.stripe, d.amount
-    FROM account_balances x
-    JOIN (SELECT l.account_id, l.stripe, sum(l.amount) AS amount FROM lines l WHERE l.account_id IS NOT NULL GROUP BY 1, 2) d
-      ON x.account_id = d.account_id AND x.stripe = d.stripe
-    ORDER BY x.account_id, x.stripe
-    FOR UPDATE OF x
-  ), updated AS (
-    UPDATE account_balances b SET balance = b.balance + k.amount
-    FROM locked k WHERE b.account_id = k.account_id AND b.stripe = k.stripe
+  ), deltas AS (
+    SELECT l.account_id, l.stripe, sum(l.amount) AS amount FROM lines l WHERE l.account_id IS NOT NULL GROUP BY 1, 2
   ), per_entry AS (
     -- The rules check_entry_balanced applies at commit: two or more postings to existing accounts, no zero
     -- amount, none finer than its currency's scale, and a zero sum in each currency.
@@ -254,19 +247,36 @@ BEGIN
     FROM lines l WHERE l.currency IS NOT NULL
     GROUP BY l.entry_index, l.currency HAVING sum(l.amount) <> 0
   )
-  -- Data-modifying CTEs always run to completion: `posted` and `updated` write even though nothing reads them.
+  -- A data-modifying CTE always runs to completion, so `posted` inserts every posting even unreferenced.
   SELECT (SELECT array_agg(n.entry_index ORDER BY n.entry_index) FROM numbered n),
          (SELECT array_agg(n.id ORDER BY n.entry_index) FROM numbered n),
          (SELECT array_agg(n.created_at ORDER BY n.entry_index) FROM numbered n),
+         (SELECT array_agg(d.account_id ORDER BY d.account_id, d.stripe) FROM deltas d),
+         (SELECT array_agg(d.stripe ORDER BY d.account_id, d.stripe) FROM deltas d),
+         (SELECT array_agg(d.amount ORDER BY d.account_id, d.stripe) FROM deltas d),
          (SELECT format('entry %s of the batch %s', x.entry_index, x.problem)
           FROM (SELECT * FROM per_entry WHERE per_entry.problem IS NOT NULL UNION ALL SELECT * FROM per_currency) x
           ORDER BY x.entry_index LIMIT 1)
-  INTO inserted_indexes, inserted_ids, inserted_times, problem;
+  INTO inserted_indexes, inserted_ids, inserted_times, delta_accounts, delta_stripes, delta_amounts, problem;
   IF problem IS NOT NULL THEN
     RAISE EXCEPTION '%', problem USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
   END IF;
 
   -- The flag set above ends with this function: its SET clauses restore every setting changed inside it.
+
+  IF delta_accounts IS NOT NULL THEN
+    -- The subquery locks the rows in (account, stripe) order before the UPDATE touches any of them.
+    UPDATE account_balances b SET balance = b.balance + locked.amount
+    FROM (
+      SELECT x.account_id, x.stripe, d.amount
+      FROM account_balances x
+      JOIN unnest(delta_accounts, delta_stripes, delta_amounts) AS d (account_id, stripe, amount)
+        ON x.account_id = d.account_id AND x.stripe = d.stripe
+      ORDER BY x.account_id, x.stripe
+      FOR UPDATE OF x
+    ) locked
+    WHERE b.account_id = locked.account_id AND b.stripe = locked.stripe;
+  END IF;
 
   inserted_indexes := coalesce(inserted_indexes, '{}');
   IF cardinality(inserted_indexes) = cardinality(entry_keys) THEN
