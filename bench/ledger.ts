@@ -42,12 +42,12 @@ const analyzeAfterSeeding = process.env.BENCH_ANALYZE !== '0';
 
 /** Transfer amounts: small decimal strings, so the funded balances never run out during a run. */
 const transferAmounts = ['0.01', '0.25', '1.00', '2.50', '10.00', '99.99'] as const;
-/** Every partner account starts with this much from the platform's `bench_funding` account. */
+/** Every partner account starts with this much from the platform's `adjustments` account (owner `bench`). */
 const fundingAmount = '1000000000.00';
 const currency = 'USD';
 const batchEntries = 100;
 
-const funding: AccountRef = { ownerType: 'platform', ownerId: 'bench', bucket: 'bench_funding', currency };
+const funding: AccountRef = { ownerType: 'platform', ownerId: 'bench', bucket: 'adjustments', currency };
 const hotPlatformAccount: AccountRef = { ownerType: 'platform', ownerId: 'bench', bucket: 'fees_income', currency };
 
 function partnerAccounts(prefix: string, count: number): AccountRef[] {
@@ -372,7 +372,7 @@ function randomPair<T>(values: readonly T[]): [T, T] {
   return [values[first]!, values[second]!];
 }
 
-/** Funds every partner account from the platform's `bench_funding` account, through the same store. */
+/** Funds every partner account from the platform's `adjustments` account (owner `bench`), through the same store. */
 async function seed(store: LedgerStore): Promise<void> {
   const partners = [...accountsA, ...accountsB, ...accountsC, ...accountsD];
   await store.accountIds([funding, hotPlatformAccount, ...partners]);

@@ -24,7 +24,6 @@ export const platformBuckets = [
   'refunds',
   'fx',
   'adjustments',
-  'bench_funding',
 ] as const;
 export type PlatformBucket = (typeof platformBuckets)[number];
 
