@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { LedgerStore } from '../activities/ledger-store.ts';
 import { appendAuditRecord } from '../activities/audit-store.ts';
 import { IdentityStore } from '../api/auth/identity.ts';
-import { startBonusWorkflow } from '../api/start-bonus.ts';
+import { recordBonusRequest, startBonusWorkflow } from '../api/start-bonus.ts';
 import type { UserRole } from '../domain/access.ts';
 import type { BonusRequest } from '../domain/bonus.ts';
 import { Money, formatMoney } from '../domain/money.ts';
@@ -156,9 +156,7 @@ async function createDemoData(
     ];
     for (const bonus of bonuses) {
       const request: BonusRequest = { ...bonus, bonusId: randomUUID(), actorUserId: adminId, ip: null };
-      await database.query(sql.unsafe`
-        INSERT INTO bonuses (id, partner_id, amount, currency, reason, status, created_by)
-        VALUES (${request.bonusId}, ${request.partnerId}, ${request.amount}, ${request.currency}, ${request.reason}, 'PENDING', ${adminId})`);
+      await database.transaction((transaction) => recordBonusRequest(transaction, request));
       await startBonusWorkflow(client, input.taskQueue, request);
     }
   } finally {

@@ -3,14 +3,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../activities/audit-store.ts';
 import type { BonusRequest } from '../../domain/bonus.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
 import { AuthError } from '../auth/identity.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
-import { bonusWorkflowId, startBonusWorkflow } from '../start-bonus.ts';
+import { bonusRow, bonusWorkflowId, recordBonusRequest, startBonusWorkflow } from '../start-bonus.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
 
 const createBonusBody = z
@@ -42,17 +41,6 @@ const bonusSchema = z
   })
   .openapi('Bonus');
 
-const bonusRow = zod.object({
-  id: zod.string(),
-  partner_id: zod.string(),
-  amount: zod.string(),
-  currency: zod.string(),
-  reason: zod.string(),
-  status: zod.enum(['PENDING', 'COMPLETED', 'FAILED']),
-  entry_id: zod.string().nullable(),
-  failure: zod.string().nullable(),
-  created_at: zod.date(),
-});
 
 const errors = {
   400: errorResponse('Malformed request'),
@@ -161,23 +149,7 @@ export function bonusRoutes(dependencies: ApiDependencies) {
           const row = await database.transaction(async (transaction) => {
             const partnerExists = await transaction.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${body.partnerId}`);
             if (!partnerExists) throw new ApiError(422, 'partner_not_found', `partner ${body.partnerId} does not exist`, 'body.partnerId');
-            const inserted = await transaction.one(sql.type(bonusRow)`
-              INSERT INTO bonuses (id, partner_id, amount, currency, reason, status, created_by)
-              VALUES (${request.bonusId}, ${request.partnerId}, ${request.amount}, ${request.currency}, ${request.reason},
-                      'PENDING', ${user.id})
-              RETURNING id, partner_id, amount, currency, reason, status, entry_id, failure, created_at`);
-            await appendAuditRecord(transaction, {
-              action: 'BONUS_CREATE',
-              actor: user.id,
-              targetType: 'partner',
-              targetId: request.partnerId,
-              amount: request.amount,
-              currency: request.currency,
-              reason: request.reason,
-              ip: request.ip,
-              details: { bonusId: request.bonusId },
-            });
-            return inserted;
+            return recordBonusRequest(transaction, request);
           });
           await startBonus(request);
           return { status: 202, body: toBonus(row) };
