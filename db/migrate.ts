@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { defaultPolicy } from '../domain/policy.ts';
 
 const migrationsDirectory = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -43,6 +44,13 @@ export async function migrate(ownerUrl: string): Promise<MigrationResult> {
       }
       applied.push(file);
     }
+    // The policy's first version is the code's default, in force from the beginning of time; later versions are
+    // added through the API and take effect when they say.
+    await client.query(
+      `INSERT INTO policy_versions (version, effective_from, document, reason, created_by)
+       VALUES ($1, '-infinity', $2, 'the default policy', 'system:migrate') ON CONFLICT DO NOTHING`,
+      [defaultPolicy.version, JSON.stringify(defaultPolicy)],
+    );
     return { applied, alreadyApplied: done.size };
   } finally {
     await client.end();

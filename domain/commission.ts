@@ -1,0 +1,205 @@
+import Decimal from 'decimal.js';
+import { Money } from './money.ts';
+import type { PartnerStatus, Rank } from './network.ts';
+import type { CommissionPolicy, RateColumn } from './policy.ts';
+
+/**
+ * The commission calculation of SPEC section 5 and source 002, as a pure function: no database, no clock.
+ * Given an event's USD base and the chain from the attributed partner upwards (rank and status as they were
+ * when the event completed), it returns one line per partner who earns something.
+ */
+
+export const eventKinds = [
+  'ORDER_COMPLETED', 'INVESTMENT_CONFIRMED', 'INVESTMENT_PROFIT', 'PORTFOLIO_YIELD', 'ORDER_CANCELLED',
+] as const;
+export type EventKind = (typeof eventKinds)[number];
+
+export type SourceType = 'PRODUCT' | 'INVESTMENT' | 'INVESTMENT_PROFIT' | 'PORTFOLIO_YIELD';
+
+export const incomeTypeNames = {
+  1: 'personal sales',
+  2: 'team sales',
+  3: 'repeat sales',
+  4: 'own portfolio returns',
+  5: 'client investment profits',
+  6: 'network investment profits',
+  7: 'leadership pool',
+} as const;
+export type IncomeType = keyof typeof incomeTypeNames;
+
+export function sourceTypeOf(kind: Exclude<EventKind, 'ORDER_CANCELLED'>): SourceType {
+  return ({
+    ORDER_COMPLETED: 'PRODUCT',
+    INVESTMENT_CONFIRMED: 'INVESTMENT',
+    INVESTMENT_PROFIT: 'INVESTMENT_PROFIT',
+    PORTFOLIO_YIELD: 'PORTFOLIO_YIELD',
+  } as const)[kind];
+}
+
+/** Which hold applies to a source type (source 002's pending periods). */
+export function holdKindOf(sourceType: SourceType | 'POOL'): keyof CommissionPolicy['holds'] {
+  if (sourceType === 'PRODUCT' || sourceType === 'INVESTMENT' || sourceType === 'POOL') return sourceType;
+  return 'PASSIVE';
+}
+
+/** The rate column an event uses, for the direct commission and the differential alike (SPEC section 5). */
+export function rateColumnOf(sourceType: Exclude<SourceType, 'PORTFOLIO_YIELD'>): RateColumn {
+  if (sourceType === 'PRODUCT') return 'personalSales';
+  if (sourceType === 'INVESTMENT') return 'entranceFee';
+  return 'passiveIncome';
+}
+
+export interface ChainMember {
+  partnerId: string;
+  rank: Rank;
+  status: PartnerStatus;
+}
+
+export interface CommissionLine {
+  partnerId: string;
+  incomeType: IncomeType;
+  /** 1 for the attributed partner, 2 for their sponsor, and so on up the chain. */
+  level: number;
+  base: string;
+  /** The rate applied: the partner's own rate less the highest rate already paid below them. */
+  rate: string;
+  amount: string;
+  breakdown: CommissionBreakdown;
+}
+
+export interface CommissionBreakdown {
+  text: string;
+  base: string;
+  ownRate: string;
+  paidBelow: string;
+  rate: string;
+  /** rate × base, truncated to the policy's percentage places. */
+  percentage: string;
+  amount: string;
+  /** Inactive partners passed over below this one, whose rate does not count as paid. */
+  skippedInactive: string[];
+  rateColumn?: RateColumn;
+  rank?: Rank;
+}
+
+/** Rounds a product: the percentage step truncated (ROUND_DOWN), then the amount floored (ROUND_FLOOR). */
+export function roundCommission(product: Decimal, policy: CommissionPolicy): { percentage: Money; amount: Money } {
+  const percentage = new Money(product).toDecimalPlaces(policy.rounding.percentageDecimals, Decimal.ROUND_DOWN);
+  const amount = percentage.toDecimalPlaces(policy.rounding.amountDecimals, Decimal.ROUND_FLOOR);
+  return { percentage, amount };
+}
+
+function fixed(value: Decimal, places: number): string {
+  // Exact: every value passed here already has at most `places` decimal places, so only zeros are added.
+  return value.toFixed(places, Decimal.ROUND_DOWN);
+}
+
+/** The top rate of a column: once it has been paid in a chain, no ancestor can earn anything more. */
+export function topRate(policy: CommissionPolicy, column: RateColumn): Money {
+  return Money.max(...Object.values(policy.rates).map((rates) => new Money(rates![column])));
+}
+
+/**
+ * Types 1/3 and 2 (orders, investments) or 5 and 6 (investment profits). Walking up from the attributed
+ * partner, each ACTIVE member earns (own rate − highest rate already paid below) × base when positive; inactive
+ * members are skipped and their rate does not count as paid. No attributed partner, no commission.
+ */
+export function calculateChainCommissions(
+  input: { sourceType: Exclude<SourceType, 'PORTFOLIO_YIELD'>; base: string; repeatPurchase: boolean },
+  chain: readonly ChainMember[],
+  policy: CommissionPolicy,
+): CommissionLine[] {
+  const column = rateColumnOf(input.sourceType);
+  const top = topRate(policy, column);
+  const base = new Money(input.base);
+  const directType: IncomeType = input.sourceType === 'INVESTMENT_PROFIT' ? 5 : input.repeatPurchase ? 3 : 1;
+  const chainType: IncomeType = input.sourceType === 'INVESTMENT_PROFIT' ? 6 : 2;
+  const lines: CommissionLine[] = [];
+  let paidBelow = new Money(0);
+  let skipped: string[] = [];
+  for (const [index, member] of chain.entries()) {
+    if (paidBelow.gte(top)) break;
+    if (member.status !== 'ACTIVE') {
+      skipped.push(member.partnerId);
+      continue;
+    }
+    const ownRate = new Money(policy.rates[member.rank]![column]);
+    const rate = ownRate.minus(paidBelow);
+    if (rate.lte(0)) continue;
+    const { percentage, amount } = roundCommission(base.times(rate), policy);
+    const previous = paidBelow;
+    paidBelow = ownRate;
+    if (amount.lte(0)) continue;
+    const places = policy.rounding.percentageDecimals;
+    const amountText = fixed(amount, policy.rounding.amountDecimals);
+    const rateText = rate.toFixed();
+    const incomeType = index === 0 ? directType : chainType;
+    lines.push({
+      partnerId: member.partnerId,
+      incomeType,
+      level: index + 1,
+      base: fixed(base, 2),
+      rate: rateText,
+      amount: amountText,
+      breakdown: {
+        text:
+          `${incomeTypeNames[incomeType]}, level ${index + 1}, rank ${member.rank}: ${fixed(base, 2)} × ` +
+          (previous.isZero() ? `${ownRate.toFixed()}` : `(${ownRate.toFixed()} − ${previous.toFixed()})`) +
+          ` = ${fixed(percentage, places)} (truncated to ${places} dp) → ${amountText} (floored to ` +
+          `${policy.rounding.amountDecimals} dp)` +
+          (skipped.length > 0 ? `; skipped inactive below: ${skipped.join(', ')}` : ''),
+        base: fixed(base, 2),
+        ownRate: ownRate.toFixed(),
+        paidBelow: previous.toFixed(),
+        rate: rateText,
+        percentage: fixed(percentage, places),
+        amount: amountText,
+        skippedInactive: skipped,
+        rateColumn: column,
+        rank: member.rank,
+      },
+    });
+    skipped = [];
+  }
+  return lines;
+}
+
+/** Type 4: the partner's own investment times the strategy's yield, credited to the partner alone. */
+export function calculatePortfolioYield(
+  input: { partnerId: string; base: string; yieldRate: string },
+  policy: CommissionPolicy,
+): CommissionLine[] {
+  const base = new Money(input.base);
+  const yieldRate = new Money(input.yieldRate);
+  const { percentage, amount } = roundCommission(base.times(yieldRate), policy);
+  if (amount.lte(0)) return [];
+  const places = policy.rounding.percentageDecimals;
+  const amountText = fixed(amount, policy.rounding.amountDecimals);
+  return [
+    {
+      partnerId: input.partnerId,
+      incomeType: 4,
+      level: 1,
+      base: fixed(base, 2),
+      rate: yieldRate.toFixed(),
+      amount: amountText,
+      breakdown: {
+        text:
+          `own portfolio returns: ${fixed(base, 2)} × ${yieldRate.toFixed()} = ${fixed(percentage, places)} ` +
+          `(truncated to ${places} dp) → ${amountText} (floored to ${policy.rounding.amountDecimals} dp)`,
+        base: fixed(base, 2),
+        ownRate: yieldRate.toFixed(),
+        paidBelow: '0',
+        rate: yieldRate.toFixed(),
+        percentage: fixed(percentage, places),
+        amount: amountText,
+        skippedInactive: [],
+      },
+    },
+  ];
+}
+
+/** A partial reversal: original × refund / order total, floored to cents (source 000: 1,000 × 0.25 = 250). */
+export function proportionalReversal(original: string, refund: string, orderTotal: string): Money {
+  return new Money(original).times(refund).div(orderTotal).toDecimalPlaces(2, Decimal.ROUND_FLOOR);
+}
