@@ -5,10 +5,11 @@ import type { Database } from '../db/pool.ts';
 
 /** SPEC section 11's action types. */
 export const auditActions = [
-  'COMMISSION_CREATE', 'COMMISSION_APPROVE', 'COMMISSION_REVERSE', 'COMMISSION_ADJUST', 'COMMISSION_CLAWBACK',
+  'COMMISSION_CREATE', 'COMMISSION_APPROVE', 'COMMISSION_PAY', 'COMMISSION_REVERSE', 'COMMISSION_ADJUST', 'COMMISSION_CLAWBACK',
   'PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_REJECT', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE', 'PAYOUT_FAIL',
   'PAYOUT_CANCEL', 'BALANCE_ADJUST', 'BALANCE_FREEZE', 'BALANCE_UNFREEZE', 'REFUND_REQUEST', 'REFUND_APPROVE',
-  'REFUND_PROCESS', 'BONUS_CREATE', 'BONUS_POST', 'USER_CREATE', 'USER_DISABLE', 'PARTNER_CREATE',
+  'REFUND_PROCESS', 'BONUS_CREATE', 'BONUS_POST', 'USER_CREATE', 'USER_DISABLE', 'PARTNER_CREATE', 'POLICY_CHANGE',
+  'PARTNER_CHANGE',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -41,6 +42,28 @@ export async function appendAuditRecord(connection: CommonQueryMethods, record: 
             ${record.reason ?? null}, ${record.ip ?? null}, ${record.entryId ?? null},
             ${sql.jsonb((record.details ?? {}) as never)}, '\\x')
     RETURNING id`);
+}
+
+/** Appends many records in one statement (same rules as appendAuditRecord); for batch steps. */
+export async function appendAuditRecords(connection: CommonQueryMethods, records: readonly AuditRecordInput[]): Promise<void> {
+  if (records.length === 0) return;
+  const column = <T>(pick: (record: AuditRecordInput) => T) => records.map(pick);
+  await connection.query(sql.unsafe`
+    INSERT INTO audit_records (action, actor, target_type, target_id, amount, currency, balance_before,
+                               balance_after, reason, ip, entry_id, details, checksum)
+    SELECT action, actor, target_type, target_id, amount, currency, balance_before, balance_after, reason, ip::inet,
+           entry_id, details, '\\x'
+    FROM unnest(
+      ${sql.array(column((r) => r.action), 'text')}, ${sql.array(column((r) => r.actor), 'text')},
+      ${sql.array(column((r) => r.targetType), 'text')}, ${sql.array(column((r) => r.targetId), 'text')},
+      ${sql.array(column((r) => r.amount ?? null), 'numeric')}, ${sql.array(column((r) => r.currency ?? null), 'text')},
+      ${sql.array(column((r) => r.balanceBefore ?? null), 'numeric')},
+      ${sql.array(column((r) => r.balanceAfter ?? null), 'numeric')},
+      ${sql.array(column((r) => r.reason ?? null), 'text')}, ${sql.array(column((r) => r.ip ?? null), 'text')},
+      ${sql.array(column((r) => r.entryId ?? null), 'int8')},
+      ${sql.array(column((r) => JSON.stringify(r.details ?? {})), 'jsonb')}
+    ) AS r(action, actor, target_type, target_id, amount, currency, balance_before, balance_after, reason, ip,
+           entry_id, details)`);
 }
 
 /** Seals committed records into the hash chain; returns how many it sealed. Safe to call from many processes. */

@@ -7,6 +7,8 @@ import type { ApiDependencies, ApiEnv } from './context.ts';
 import { ApiError, errorBody, sendError } from './errors.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bonusRoutes } from './routes/bonuses.ts';
+import { commissionRoutes } from './routes/commissions.ts';
+import { policyRoutes } from './routes/policy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { partnerRoutes } from './routes/partners.ts';
 
@@ -53,6 +55,8 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1/auth', authRoutes(dependencies));
   app.route('/v1/partners', partnerRoutes(dependencies));
   app.route('/v1/bonuses', bonusRoutes(dependencies));
+  app.route('/v1', commissionRoutes(dependencies));
+  app.route('/v1', policyRoutes(dependencies));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -5,6 +5,8 @@ import { can } from '../domain/access.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { Database } from '../db/pool.ts';
 import type { LedgerStore } from '../activities/ledger-store.ts';
+import type { CommissionEngine } from '../activities/commission-engine.ts';
+import type { PolicyStore } from '../activities/policy-store.ts';
 import type { AuthenticatedUser, IdentityStore } from './auth/identity.ts';
 import { ApiError, sendError, validationError } from './errors.ts';
 
@@ -19,6 +21,8 @@ export interface ApiDependencies {
   database: Database;
   identity: IdentityStore;
   ledger: LedgerStore;
+  policies: PolicyStore;
+  engine: CommissionEngine;
   temporal: Client;
   policy: Policy;
   taskQueue: string;

@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'slonik';
+import { CommissionEngine } from '../activities/commission-engine.ts';
 import { LedgerStore } from '../activities/ledger-store.ts';
+import { PolicyStore } from '../activities/policy-store.ts';
 import { defaultPolicy } from '../domain/policy.ts';
 import type { Database } from '../db/pool.ts';
 import { IdentityStore } from './auth/identity.ts';
@@ -18,10 +20,14 @@ export function createApiDependencies(input: {
 }): ApiDependencies {
   const { database, temporalConnection, namespace, taskQueue } = input;
   const temporal = new Client({ connection: temporalConnection, namespace });
+  const ledger = new LedgerStore(database);
+  const policies = new PolicyStore(database);
   return {
     database,
     identity: new IdentityStore(database, defaultPolicy),
-    ledger: new LedgerStore(database),
+    ledger,
+    policies,
+    engine: new CommissionEngine(database, ledger, policies),
     temporal,
     policy: defaultPolicy,
     taskQueue,

@@ -15,6 +15,13 @@ export const permissions = {
   'bonuses.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'bonuses.read.any': adminRoles,
   'ledger.read.any': adminRoles,
+  /** Trigger events come from the shop and investment systems through an admin (service) account. */
+  'events.ingest': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'events.read': adminRoles,
+  'fx.manage': ['finance_manager', 'finance_director'],
+  'policy.manage': ['senior_admin', 'finance_director'],
+  'commissions.read.any': adminRoles,
+  'commissions.run': ['finance_manager', 'finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 

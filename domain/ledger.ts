@@ -19,6 +19,10 @@ export const platformBuckets = [
   'commission_expense',
   'bonus_expense',
   'pool_funding',
+  /** What equal, floored pool shares leave over: the rounding remainder of each pool run, kept in the ledger. */
+  'pool_remainder',
+  /** The source of type 4 income: the returns of partners' own investments, paid out through their balances. */
+  'portfolio_returns',
   'payout_clearing',
   'fees_income',
   'refunds',

@@ -1,2 +1,4 @@
 // Every workflow the worker hosts. Workflow code imports only @temporalio/workflow, domain/ and workflows/.
 export { bonusWorkflow } from './bonus.ts';
+export { commissionReleaseWorkflow, commissionPayBatchWorkflow } from './commissions.ts';
+export { poolDistributionWorkflow } from './pools.ts';

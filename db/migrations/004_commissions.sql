@@ -156,6 +156,8 @@ CREATE TABLE commissions (
   paid_at timestamptz,
   pay_batch_id bigint,
   pay_entry_id bigint REFERENCES journal_entries (id),
+  -- Partial reversals (refunds) take part of a commission back and leave its status; a full one sets REVERSED.
+  reversed_amount numeric NOT NULL DEFAULT 0 CHECK (reversed_amount >= 0 AND reversed_amount <= amount),
   reversed_at timestamptz,
   reverse_entry_id bigint REFERENCES journal_entries (id),
   reversal_reason text,
@@ -171,6 +173,8 @@ CREATE INDEX commissions_by_created ON commissions (created_at, id);
 
 CREATE TABLE pay_batches (
   id bigserial PRIMARY KEY,
+  -- The run that started it (the workflow id): a retried activity continues its batch instead of opening another.
+  key text NOT NULL UNIQUE,
   as_of timestamptz NOT NULL,
   started_by text NOT NULL,
   partners integer NOT NULL DEFAULT 0,

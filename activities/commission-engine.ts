@@ -1,0 +1,565 @@
+import { createHash } from 'node:crypto';
+import Decimal from 'decimal.js';
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import type { Database } from '../db/pool.ts';
+import {
+  calculateChainCommissions,
+  calculatePortfolioYield,
+  holdKindOf,
+  rateColumnOf,
+  sourceTypeOf,
+  topRate,
+  type ChainMember,
+  type CommissionLine,
+  type EventKind,
+  type SourceType,
+} from '../domain/commission.ts';
+import { Money, currencyScale, fitsScale, formatMoney, isCurrency } from '../domain/money.ts';
+import type { PartnerStatus, Rank } from '../domain/network.ts';
+import { durationMs, type Policy } from '../domain/policy.ts';
+import type { AccountRef, EntryInput, PostingInput } from '../domain/ledger.ts';
+import { appendAuditRecords, type AuditRecordInput } from './audit-store.ts';
+import { insertCommissions, type NewCommission } from './commission-store.ts';
+import type { LedgerStore } from './ledger-store.ts';
+import type { PolicyStore, PolicyVersion } from './policy-store.ts';
+
+/**
+ * Trigger events in, commissions out (SPEC section 5). A batch of events is checked, converted to USD, recorded,
+ * calculated, posted to the ledger and audited in ONE database transaction: an event is processed exactly once
+ * because its external id is unique and its commissions commit with it, however often it is sent.
+ */
+
+export interface EventInput {
+  externalId: string;
+  kind: EventKind;
+  /** The order, investment or profit distribution the event is about. */
+  sourceId: string;
+  /** The partner the customer is attributed to (type 4: the investing partner); null = no attribution. */
+  partnerId: string | null;
+  customerId?: string | null;
+  repeatPurchase?: boolean;
+  completedAt: string;
+  /** Order value, entrance fee, net profit, or own investment; absent for ORDER_CANCELLED. */
+  amount?: string;
+  currency?: string;
+  /** Type 4 only: the strategy's yield for the period, as a decimal fraction. */
+  yieldRate?: string;
+}
+
+export interface CommissionSummary {
+  id: string;
+  partnerId: string;
+  incomeType: number;
+  level: number;
+  amount: string;
+}
+
+export type EventResult =
+  | { externalId: string; status: 'PROCESSED'; eventId: string; commissions: CommissionSummary[]; reversed: number }
+  | { externalId: string; status: 'DUPLICATE'; eventId: string }
+  | { externalId: string; status: 'REJECTED'; code: string; field: string; message: string };
+
+/** A refusal of one event, named by its field; the rest of the batch goes on. */
+class EventRejection extends Error {
+  constructor(
+    readonly code: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function eventInputHash(event: EventInput): Buffer {
+  const canonical = [
+    event.externalId, event.kind, event.sourceId, event.partnerId ?? null, event.customerId ?? null,
+    event.repeatPurchase ?? false, new Date(event.completedAt).toISOString(), event.amount ?? null,
+    event.currency ?? null, event.yieldRate ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest();
+}
+
+const platform = (bucket: 'commission_expense' | 'portfolio_returns', currency: string): AccountRef => ({
+  ownerType: 'platform', ownerId: 'platform', bucket, currency,
+});
+const partnerAccount = (partnerId: string, bucket: 'commission_pending' | 'commission_approved' | 'available' | 'debt', currency: string): AccountRef => ({
+  ownerType: 'partner', ownerId: partnerId, bucket, currency,
+});
+
+const sellerRow = z.object({
+  id: z.string(),
+  num: z.number(),
+  upline: z.array(z.number()),
+  rank: z.string(),
+  status: z.string(),
+  rank_since: z.date(),
+  status_since: z.date(),
+});
+type SellerRow = z.infer<typeof sellerRow>;
+const memberRow = sellerRow.omit({ upline: true });
+type MemberRow = z.infer<typeof memberRow>;
+
+/** How many ancestors to read per round: most chains settle (reach the top rate) within the first window. */
+const chainWindows = [24, 512, Number.POSITIVE_INFINITY];
+
+interface PreparedEvent {
+  index: number;
+  input: EventInput;
+  hash: Buffer;
+  completedAt: Date;
+  policy: PolicyVersion;
+  sourceType: SourceType | null;
+  originalAmount: string | null;
+  originalCurrency: string | null;
+  fxRate: string | null;
+  baseUsd: string | null;
+  seller: SellerRow | null;
+}
+
+export class CommissionEngine {
+  constructor(
+    readonly database: Database,
+    readonly ledger: LedgerStore,
+    readonly policies: PolicyStore,
+  ) {}
+
+  /** Processes a batch; each event gets its own result, and a rejected event changes nothing. */
+  async ingest(events: readonly EventInput[], actor: string): Promise<EventResult[]> {
+    const results: (EventResult | undefined)[] = new Array(events.length);
+    const reject = (index: number, rejection: EventRejection) => {
+      results[index] = { externalId: events[index]!.externalId, status: 'REJECTED', code: rejection.code, field: rejection.field, message: rejection.message };
+    };
+
+    // Repeats inside the batch: the first occurrence is processed, a later identical one is its duplicate.
+    const firstByExternalId = new Map<string, number>();
+    const hashes = events.map(eventInputHash);
+    const repeats: number[] = [];
+    for (const [index, event] of events.entries()) {
+      const first = firstByExternalId.get(event.externalId);
+      if (first === undefined) firstByExternalId.set(event.externalId, index);
+      else if (hashes[first]!.equals(hashes[index]!)) repeats.push(index);
+      else reject(index, new EventRejection('idempotency_conflict', 'externalId', `event ${event.externalId} appears twice in the batch with different content`));
+    }
+    const candidates = [...firstByExternalId.values()];
+
+    await this.#markAlreadyRecorded(candidates, events, hashes, results);
+    const fresh = candidates.filter((index) => results[index] === undefined);
+    const prepared = await this.#prepare(fresh, events, hashes, reject);
+
+    if (prepared.length > 0) {
+      await this.database.transaction(async (transaction) => {
+        const outcome = await this.#record(transaction, prepared, actor);
+        for (const [index, result] of outcome) results[index] = result;
+      });
+    }
+    for (const index of repeats) {
+      const first = results[firstByExternalId.get(events[index]!.externalId)!]!;
+      results[index] = first.status === 'REJECTED' ? first : { externalId: first.externalId, status: 'DUPLICATE', eventId: first.eventId };
+    }
+    return results.map((result, index) => result ?? { externalId: events[index]!.externalId, status: 'REJECTED', code: 'internal', field: 'externalId', message: 'not processed' });
+  }
+
+  async #markAlreadyRecorded(indexes: number[], events: readonly EventInput[], hashes: Buffer[], results: (EventResult | undefined)[], connection: CommonQueryMethods = this.database) {
+    if (indexes.length === 0) return;
+    const rows = await connection.any(sql.type(z.object({ id: z.string(), external_id: z.string(), input_hash: z.instanceof(Buffer) }))`
+      SELECT id, external_id, input_hash FROM commission_events
+      WHERE external_id = ANY(${sql.array(indexes.map((index) => events[index]!.externalId), 'text')})`);
+    const existing = new Map(rows.map((row) => [row.external_id, row]));
+    for (const index of indexes) {
+      const row = existing.get(events[index]!.externalId);
+      if (!row) continue;
+      results[index] = row.input_hash.equals(hashes[index]!)
+        ? { externalId: row.external_id, status: 'DUPLICATE', eventId: row.id }
+        : { externalId: row.external_id, status: 'REJECTED', code: 'idempotency_conflict', field: 'externalId', message: `event ${row.external_id} was already received with different content` };
+    }
+  }
+
+  /** Checks what needs the database (partners, FX rates, the cancelled order) and converts to USD. */
+  async #prepare(indexes: number[], events: readonly EventInput[], hashes: Buffer[], reject: (index: number, rejection: EventRejection) => void): Promise<PreparedEvent[]> {
+    const partnerIds = [...new Set(indexes.map((index) => events[index]!.partnerId).filter((id): id is string => id !== null))];
+    const sellers = new Map(
+      (partnerIds.length === 0 ? [] : await this.database.any(sql.type(sellerRow)`
+        SELECT id, num, upline, rank, status, rank_since, status_since FROM partners
+        WHERE id = ANY(${sql.array(partnerIds, 'text')})`)).map((row) => [row.id, row]),
+    );
+    const cancelled = indexes.filter((index) => events[index]!.kind === 'ORDER_CANCELLED').map((index) => events[index]!.sourceId);
+    const completedInBatch = new Set(indexes.filter((index) => events[index]!.kind === 'ORDER_COMPLETED').map((index) => events[index]!.sourceId));
+    const knownOrders = new Set(
+      cancelled.length === 0 ? [] : await this.database.anyFirst(sql.type(z.object({ source_id: z.string() }))`
+        SELECT source_id FROM commission_events WHERE kind = 'ORDER_COMPLETED'
+        AND source_id = ANY(${sql.array(cancelled, 'text')})`),
+    );
+    const rates = await this.#fxRates(indexes.map((index) => events[index]!));
+
+    const prepared: PreparedEvent[] = [];
+    for (const index of indexes) {
+      const input = events[index]!;
+      try {
+        const completedAt = new Date(input.completedAt);
+        const policy = await this.policies.at(completedAt);
+        let seller: SellerRow | null = null;
+        if (input.partnerId !== null) {
+          seller = sellers.get(input.partnerId) ?? null;
+          if (!seller) throw new EventRejection('unknown_partner', 'partnerId', `partner ${input.partnerId} does not exist`);
+        }
+        if (input.kind === 'ORDER_CANCELLED') {
+          if (!knownOrders.has(input.sourceId) && !completedInBatch.has(input.sourceId)) {
+            throw new EventRejection('unknown_order', 'sourceId', `order ${input.sourceId} has no ORDER_COMPLETED event to cancel`);
+          }
+          prepared.push({ index, input, hash: hashes[index]!, completedAt, policy, sourceType: null, originalAmount: null, originalCurrency: null, fxRate: null, baseUsd: null, seller });
+          continue;
+        }
+        if (input.kind === 'PORTFOLIO_YIELD' && input.partnerId === null) {
+          throw new EventRejection('invalid_event', 'partnerId', 'a portfolio yield belongs to a partner');
+        }
+        const currency = input.currency!;
+        if (!isCurrency(currency)) throw new EventRejection('invalid_event', 'currency', `unknown currency ${currency}`);
+        const amount = new Money(input.amount!);
+        if (!fitsScale(amount, currency)) throw new EventRejection('invalid_event', 'amount', `more decimal places than ${currency} allows`);
+        const usdCurrency = policy.policy.commissions.currency;
+        let fxRate = '1';
+        if (currency !== usdCurrency) {
+          const rate = rateAt(rates.get(currency) ?? [], completedAt);
+          if (!rate) {
+            throw new EventRejection('missing_fx_rate', 'currency', `no ${currency}→${usdCurrency} rate in force at ${completedAt.toISOString()}; add one with POST /v1/fx-rates`);
+          }
+          fxRate = rate;
+        }
+        // Conversion to USD rounds down to cents (ROUND_DOWN): never a base above what was actually received.
+        const baseUsd = amount.times(fxRate).toDecimalPlaces(currencyScale(usdCurrency), Decimal.ROUND_DOWN);
+        prepared.push({
+          index, input, hash: hashes[index]!, completedAt, policy, sourceType: sourceTypeOf(input.kind),
+          originalAmount: amount.toFixed(), originalCurrency: currency, fxRate,
+          baseUsd: formatMoney(baseUsd, usdCurrency), seller,
+        });
+      } catch (error) {
+        if (!(error instanceof EventRejection)) throw error;
+        reject(index, error);
+      }
+    }
+    return prepared;
+  }
+
+  async #fxRates(events: EventInput[]): Promise<Map<string, { at: number; rate: string }[]>> {
+    const currencies = [...new Set(events.map((event) => event.currency).filter((currency): currency is string => !!currency && currency !== 'USD'))];
+    const rates = new Map<string, { at: number; rate: string }[]>();
+    if (currencies.length === 0) return rates;
+    const rows = await this.database.any(sql.type(z.object({ currency: z.string(), effective_at: z.date(), usd_rate: z.string() }))`
+      SELECT currency, effective_at, usd_rate FROM fx_rates WHERE currency = ANY(${sql.array(currencies, 'text')})
+      ORDER BY currency, effective_at`);
+    for (const row of rows) {
+      const list = rates.get(row.currency) ?? [];
+      list.push({ at: row.effective_at.getTime(), rate: row.usd_rate });
+      rates.set(row.currency, list);
+    }
+    return rates;
+  }
+
+  /** Inside the transaction: record the events, calculate, post, audit; then apply cancellations. */
+  async #record(transaction: CommonQueryMethods, prepared: PreparedEvent[], actor: string): Promise<Map<number, EventResult>> {
+    const results = new Map<number, EventResult>();
+    const column = <T>(pick: (event: PreparedEvent) => T) => prepared.map(pick);
+    const inserted = await transaction.any(sql.type(z.object({ id: z.string(), external_id: z.string() }))`
+      INSERT INTO commission_events (external_id, kind, source_type, source_id, partner_id, customer_id, repeat_purchase,
+                                     completed_at, original_amount, original_currency, fx_rate, base_usd, yield_rate,
+                                     policy_version, input_hash)
+      SELECT * FROM unnest(
+        ${sql.array(column((event) => event.input.externalId), 'text')},
+        ${sql.array(column((event) => event.input.kind), 'text')},
+        ${sql.array(column((event) => event.sourceType), 'text')},
+        ${sql.array(column((event) => event.input.sourceId), 'text')},
+        ${sql.array(column((event) => event.input.partnerId), 'text')},
+        ${sql.array(column((event) => event.input.customerId ?? null), 'text')},
+        ${sql.array(column((event) => event.input.repeatPurchase ?? false), 'bool')},
+        ${sql.array(column((event) => event.completedAt.toISOString()), 'timestamptz')},
+        ${sql.array(column((event) => event.originalAmount), 'numeric')},
+        ${sql.array(column((event) => event.originalCurrency), 'text')},
+        ${sql.array(column((event) => event.fxRate), 'numeric')},
+        ${sql.array(column((event) => event.baseUsd), 'numeric')},
+        ${sql.array(column((event) => event.input.yieldRate ?? null), 'numeric')},
+        ${sql.array(column((event) => event.policy.version), 'int4')},
+        ${sql.array(column((event) => event.hash), 'bytea')}
+      )
+      ON CONFLICT DO NOTHING
+      RETURNING id, external_id`);
+    const eventIds = new Map(inserted.map((row) => [row.external_id, row.id]));
+
+    // Lost a race with a concurrent request for the same event, or the order already completed under another id.
+    const lost = prepared.filter((event) => !eventIds.has(event.input.externalId));
+    if (lost.length > 0) {
+      const late: (EventResult | undefined)[] = [];
+      await this.#markAlreadyRecorded(lost.map((_, i) => i), lost.map((event) => event.input), lost.map((event) => event.hash), late, transaction);
+      for (const [i, event] of lost.entries()) {
+        results.set(event.index, late[i] ?? {
+          externalId: event.input.externalId, status: 'REJECTED', code: 'duplicate_order', field: 'sourceId',
+          message: `order ${event.input.sourceId} already has an ${event.input.kind} event`,
+        });
+      }
+    }
+    const recorded = prepared.filter((event) => eventIds.has(event.input.externalId));
+    const earning = recorded.filter((event) => event.input.kind !== 'ORDER_CANCELLED');
+    const lines = await this.#calculate(transaction, earning);
+
+    const entries: EntryInput[] = [];
+    const entryEvents: PreparedEvent[] = [];
+    for (const event of earning) {
+      const eventLines = lines.get(event.index) ?? [];
+      if (eventLines.length === 0) continue;
+      const currency = event.policy.policy.commissions.currency;
+      const total = eventLines.reduce((sum, line) => sum.plus(line.amount), new Money(0));
+      const source = event.input.kind === 'PORTFOLIO_YIELD' ? 'portfolio_returns' : 'commission_expense';
+      entries.push({
+        idempotencyKey: `commission-event:${event.input.externalId}`,
+        kind: 'commission',
+        description: `${event.input.kind} ${event.input.sourceId}`,
+        metadata: { externalId: event.input.externalId, sourceId: event.input.sourceId },
+        postings: [
+          { account: platform(source, currency), amount: formatMoney(total.negated(), currency) },
+          ...eventLines.map((line): PostingInput => ({ account: partnerAccount(line.partnerId, 'commission_pending', currency), amount: line.amount })),
+        ],
+      });
+      entryEvents.push(event);
+    }
+    const posted = await this.ledger.postEntries(entries, transaction);
+
+    const newCommissions: NewCommission[] = [];
+    const owners: number[] = [];
+    for (const [position, event] of entryEvents.entries()) {
+      const policy = event.policy.policy.commissions;
+      const releaseAt = new Date(event.completedAt.getTime() + durationMs(policy.holds[holdKindOf(event.sourceType!)]));
+      for (const line of lines.get(event.index)!) {
+        newCommissions.push({
+          eventId: eventIds.get(event.input.externalId)!, poolRunId: null, partnerId: line.partnerId,
+          incomeType: line.incomeType, level: line.level, sourceType: event.sourceType!, base: line.base, rate: line.rate,
+          amount: line.amount, currency: policy.currency, releaseAt, breakdown: line.breakdown,
+          policyVersion: event.policy.version, entryId: posted[position]!.entryId,
+        });
+        owners.push(event.index);
+      }
+    }
+    const commissionIds = await insertCommissions(transaction, newCommissions, actor);
+    if (entryEvents.length > 0) {
+      await transaction.query(sql.unsafe`
+        UPDATE commission_events e SET entry_id = u.entry_id, commission_count = u.count, commission_total = u.total
+        FROM unnest(
+          ${sql.array(entryEvents.map((event) => eventIds.get(event.input.externalId)!), 'int8')},
+          ${sql.array(posted.map((entry) => entry.entryId), 'int8')},
+          ${sql.array(entryEvents.map((event) => lines.get(event.index)!.length), 'int4')},
+          ${sql.array(entryEvents.map((event) => lines.get(event.index)!.reduce((sum, line) => sum.plus(line.amount), new Money(0)).toFixed()), 'numeric')}
+        ) AS u(id, entry_id, count, total)
+        WHERE e.id = u.id`);
+    }
+    const summaries = new Map<number, CommissionSummary[]>();
+    for (const [position, commission] of newCommissions.entries()) {
+      const list = summaries.get(owners[position]!) ?? [];
+      list.push({ id: commissionIds[position]!, partnerId: commission.partnerId, incomeType: commission.incomeType, level: commission.level, amount: commission.amount });
+      summaries.set(owners[position]!, list);
+    }
+    for (const event of earning) {
+      results.set(event.index, { externalId: event.input.externalId, status: 'PROCESSED', eventId: eventIds.get(event.input.externalId)!, commissions: summaries.get(event.index) ?? [], reversed: 0 });
+    }
+
+    for (const event of recorded.filter((candidate) => candidate.input.kind === 'ORDER_CANCELLED')) {
+      const cancelEventId = eventIds.get(event.input.externalId)!;
+      const order = await transaction.maybeOne(sql.type(z.object({ id: z.string(), cancelled_by: z.string().nullable() }))`
+        SELECT id, cancelled_by FROM commission_events WHERE kind = 'ORDER_COMPLETED' AND source_id = ${event.input.sourceId}
+        FOR UPDATE`);
+      if (!order) throw new Error(`order ${event.input.sourceId} vanished`);
+      const commissions = await transaction.anyFirst(sql.type(z.object({ id: z.string() }))`
+        SELECT id FROM commissions WHERE event_id = ${order.id} AND status <> 'REVERSED' ORDER BY id`);
+      const reversed = await reverseCommissions(transaction, this.ledger, {
+        commissionIds: [...commissions], idempotencyKey: `commission-reverse:${event.input.externalId}`,
+        reason: `order ${event.input.sourceId} cancelled (event ${event.input.externalId})`, actor,
+      });
+      await transaction.query(sql.unsafe`
+        UPDATE commission_events SET entry_id = ${reversed.entryId}, commission_count = ${reversed.count},
+               commission_total = ${new Money(reversed.total).negated().toFixed()}
+        WHERE id = ${cancelEventId}`);
+      await transaction.query(sql.unsafe`UPDATE commission_events SET cancelled_by = ${cancelEventId} WHERE id = ${order.id}`);
+      results.set(event.index, { externalId: event.input.externalId, status: 'PROCESSED', eventId: cancelEventId, commissions: [], reversed: reversed.count });
+    }
+    return results;
+  }
+
+  /** The commission lines of each event, with the chain read as it stood when the event completed. */
+  async #calculate(transaction: CommonQueryMethods, events: PreparedEvent[]): Promise<Map<number, CommissionLine[]>> {
+    const lines = new Map<number, CommissionLine[]>();
+    const members = new Map<number, MemberRow>();
+    let pending = events.filter((event) => event.seller !== null || event.input.kind === 'PORTFOLIO_YIELD');
+    for (const event of events) if (event.seller === null && event.input.kind !== 'PORTFOLIO_YIELD') lines.set(event.index, []);
+
+    for (const windowSize of chainWindows) {
+      if (pending.length === 0) break;
+      const wanted = new Set<number>();
+      for (const event of pending) {
+        if (event.input.kind === 'PORTFOLIO_YIELD') continue;
+        for (const num of event.seller!.upline.slice(0, windowSize)) if (!members.has(num)) wanted.add(num);
+      }
+      if (wanted.size > 0) {
+        const rows = await transaction.any(sql.type(memberRow)`
+          SELECT id, num, rank, status, rank_since, status_since FROM partners WHERE num = ANY(${sql.array([...wanted], 'int4')})`);
+        for (const row of rows) members.set(row.num, row);
+      }
+      const history = await this.#historyAt(transaction, pending, members, windowSize);
+      const unsettled: PreparedEvent[] = [];
+      for (const event of pending) {
+        const policy = event.policy.policy.commissions;
+        if (event.input.kind === 'PORTFOLIO_YIELD') {
+          lines.set(event.index, calculatePortfolioYield({ partnerId: event.seller!.id, base: event.baseUsd!, yieldRate: event.input.yieldRate! }, policy));
+          continue;
+        }
+        const prefix = event.seller!.upline.slice(0, windowSize);
+        const chain: ChainMember[] = [event.seller!, ...prefix.map((num) => members.get(num)!)].map((member) => memberAt(member, event, history));
+        const sourceType = event.sourceType as Exclude<SourceType, 'PORTFOLIO_YIELD'>;
+        const column = rateColumnOf(sourceType);
+        const top = topRate(policy, column);
+        const settled = chain.some((member) => member.status === 'ACTIVE' && new Money(policy.rates[member.rank]![column]).gte(top));
+        if (settled || prefix.length === event.seller!.upline.length) {
+          lines.set(event.index, calculateChainCommissions({ sourceType, base: event.baseUsd!, repeatPurchase: event.input.repeatPurchase ?? false }, chain, policy));
+        } else {
+          unsettled.push(event);
+        }
+      }
+      pending = unsettled;
+    }
+    return lines;
+  }
+
+  /** Rank and status at each event's completion for members whose current value began later. */
+  async #historyAt(transaction: CommonQueryMethods, events: PreparedEvent[], members: Map<number, MemberRow>, windowSize: number): Promise<Map<string, string>> {
+    const partnerIds: string[] = [];
+    const times: string[] = [];
+    for (const event of events) {
+      const at = event.completedAt.getTime();
+      const chain = [event.seller!, ...(event.input.kind === 'PORTFOLIO_YIELD' ? [] : event.seller!.upline.slice(0, windowSize).map((num) => members.get(num)!))];
+      for (const member of chain) {
+        if (member.rank_since.getTime() > at || member.status_since.getTime() > at) {
+          partnerIds.push(member.id);
+          times.push(event.completedAt.toISOString());
+        }
+      }
+    }
+    const history = new Map<string, string>();
+    if (partnerIds.length === 0) return history;
+    const rows = await transaction.any(sql.type(z.object({ partner_id: z.string(), at: z.date(), field: z.string(), old_value: z.string() }))`
+      SELECT DISTINCT ON (q.pid, q.t, c.field) q.pid AS partner_id, q.t AS at, c.field, c.old_value
+      FROM unnest(${sql.array(partnerIds, 'text')}, ${sql.array(times, 'timestamptz')}) AS q(pid, t)
+      JOIN partner_changes c ON c.partner_id = q.pid AND c.field IN ('rank', 'status') AND c.effective_at > q.t
+      ORDER BY q.pid, q.t, c.field, c.effective_at`);
+    for (const row of rows) history.set(`${row.partner_id}|${row.at.getTime()}|${row.field}`, row.old_value);
+    return history;
+  }
+}
+
+function memberAt(member: MemberRow, event: PreparedEvent, history: Map<string, string>): ChainMember {
+  const at = event.completedAt.getTime();
+  const rank = member.rank_since.getTime() > at ? history.get(`${member.id}|${at}|rank`) ?? member.rank : member.rank;
+  const status = member.status_since.getTime() > at ? history.get(`${member.id}|${at}|status`) ?? member.status : member.status;
+  return { partnerId: member.id, rank: rank as Rank, status: status as PartnerStatus };
+}
+
+function rateAt(rates: { at: number; rate: string }[], moment: Date): string | null {
+  let found: string | null = null;
+  for (const rate of rates) {
+    if (rate.at <= moment.getTime()) found = rate.rate;
+    else break;
+  }
+  return found;
+}
+
+const reversibleRow = z.object({
+  id: z.string(),
+  partner_id: z.string(),
+  amount: z.string(),
+  currency: z.string(),
+  status: z.enum(['PENDING', 'APPROVED', 'PAID', 'REVERSED']),
+  source_type: z.string(),
+});
+
+/**
+ * Reverses commissions at once, by status (SPEC section 7): PENDING out of `commission_pending`, APPROVED out of
+ * `commission_approved`, PAID clawed back from `available` with the rest recorded as `debt`. `fraction` (refund /
+ * order total) reverses part of each commission, floored to cents (ROUND_FLOOR); a partial reversal keeps the
+ * commission's status. One entry for all of them, under the caller's idempotency key, in the caller's transaction.
+ */
+export async function reverseCommissions(
+  transaction: CommonQueryMethods,
+  ledger: LedgerStore,
+  request: { commissionIds: string[]; idempotencyKey: string; reason: string; actor: string; fraction?: { refund: string; total: string } },
+): Promise<{ entryId: string | null; count: number; total: string }> {
+  if (request.commissionIds.length === 0) return { entryId: null, count: 0, total: '0' };
+  const rows = await transaction.any(sql.type(reversibleRow)`
+    SELECT id, partner_id, amount - reversed_amount AS amount, currency, status, source_type FROM commissions
+    WHERE id = ANY(${sql.array(request.commissionIds, 'int8')}) AND status <> 'REVERSED'
+    ORDER BY id FOR UPDATE`);
+  // Partial: the share of the ORIGINAL amount (source 000: 1,000 × 0.25 = 250), capped by what is left.
+  const originals = new Map((await transaction.any(sql.type(z.object({ id: z.string(), amount: z.string() }))`
+    SELECT id, amount FROM commissions WHERE id = ANY(${sql.array(rows.map((row) => row.id), 'int8')})`)).map((row) => [row.id, row.amount]));
+  const amounts = rows.map((row) =>
+    request.fraction
+      ? Money.min(new Money(row.amount), new Money(originals.get(row.id)!).times(request.fraction.refund).div(request.fraction.total).toDecimalPlaces(2, Decimal.ROUND_FLOOR))
+      : new Money(row.amount),
+  );
+  const targets = rows.map((row, index) => ({ row, amount: amounts[index]! })).filter((target) => target.amount.gt(0));
+  if (targets.length === 0) return { entryId: null, count: 0, total: '0' };
+
+  // PAID commissions come back out of `available`; lock it (and debt) before reading what is there.
+  const paid = targets.filter((target) => target.row.status === 'PAID');
+  const available = new Map<string, Money>();
+  if (paid.length > 0) {
+    const keys = [...new Set(paid.map((target) => `${target.row.partner_id}|${target.row.currency}`))];
+    const accounts = keys.map((key) => { const [partnerId, currency] = key.split('|') as [string, string]; return partnerAccount(partnerId, 'available', currency); });
+    const ids = await ledger.accountIds(accounts, transaction);
+    const locked = await transaction.any(sql.type(z.object({ account_id: z.string(), balance: z.string() }))`
+      SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
+    for (const [index, key] of keys.entries()) available.set(key, new Money(locked.find((row) => row.account_id === ids[index])?.balance ?? '0'));
+  }
+
+  const postings: PostingInput[] = [];
+  const platformTotals = new Map<string, Money>();
+  const audits: AuditRecordInput[] = [];
+  for (const { row, amount } of targets) {
+    const currency = row.currency;
+    const text = formatMoney(amount, currency);
+    const source = row.source_type === 'PORTFOLIO_YIELD' ? 'portfolio_returns' : 'commission_expense';
+    platformTotals.set(`${source}|${currency}`, (platformTotals.get(`${source}|${currency}`) ?? new Money(0)).plus(amount));
+    if (row.status === 'PENDING' || row.status === 'APPROVED') {
+      postings.push({ account: partnerAccount(row.partner_id, row.status === 'PENDING' ? 'commission_pending' : 'commission_approved', currency), amount: formatMoney(amount.negated(), currency) });
+    } else {
+      const key = `${row.partner_id}|${currency}`;
+      const there = available.get(key)!;
+      const fromAvailable = Money.min(there, amount);
+      const toDebt = amount.minus(fromAvailable);
+      available.set(key, there.minus(fromAvailable));
+      if (fromAvailable.gt(0)) postings.push({ account: partnerAccount(row.partner_id, 'available', currency), amount: formatMoney(fromAvailable.negated(), currency) });
+      if (toDebt.gt(0)) postings.push({ account: partnerAccount(row.partner_id, 'debt', currency), amount: formatMoney(toDebt.negated(), currency) });
+    }
+    audits.push({
+      action: row.status === 'PAID' ? 'COMMISSION_CLAWBACK' : 'COMMISSION_REVERSE', actor: request.actor,
+      targetType: 'commission', targetId: row.id, amount: text, currency, reason: request.reason,
+      details: { statusBefore: row.status, partial: request.fraction !== undefined },
+    });
+  }
+  for (const [key, total] of platformTotals) {
+    const [bucket, currency] = key.split('|') as ['commission_expense' | 'portfolio_returns', string];
+    postings.push({ account: platform(bucket, currency), amount: formatMoney(total, currency) });
+  }
+  const entry = await ledger.postEntry({ idempotencyKey: request.idempotencyKey, kind: 'commission_reversal', description: request.reason, metadata: { commissionIds: targets.map((target) => target.row.id) }, postings }, transaction);
+  for (const audit of audits) audit.entryId = entry.entryId;
+  await appendAuditRecords(transaction, audits);
+  if (!request.fraction) {
+    await transaction.query(sql.unsafe`
+      UPDATE commissions SET status = 'REVERSED', reversed_at = now(), reverse_entry_id = ${entry.entryId},
+             reversed_amount = amount, reversal_reason = ${request.reason}
+      WHERE id = ANY(${sql.array(targets.map((target) => target.row.id), 'int8')})`);
+  } else {
+    // A partial reversal keeps the status; what remains is what the release and the pay batch move on.
+    await transaction.query(sql.unsafe`
+      UPDATE commissions c SET reversed_amount = c.reversed_amount + u.amount, reversal_reason = ${request.reason}
+      FROM unnest(${sql.array(targets.map((target) => target.row.id), 'int8')}, ${sql.array(targets.map((target) => target.amount.toFixed()), 'numeric')}) AS u(id, amount)
+      WHERE c.id = u.id`);
+  }
+  const total = targets.reduce((sum, target) => sum.plus(target.amount), new Money(0));
+  return { entryId: entry.entryId, count: targets.length, total: total.toFixed() };
+}
