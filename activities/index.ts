@@ -1,5 +1,6 @@
 import type { Database } from '../db/pool.ts';
 import { createBonusActivities } from './bonus.ts';
+import { createCommissionActivities } from './commission-release.ts';
 import { LedgerStore } from './ledger-store.ts';
 import { PolicyStore } from './policy-store.ts';
 import { createPoolActivities } from './pools.ts';
@@ -10,6 +11,7 @@ export function createActivities({ database }: { database: Database }) {
   const policies = new PolicyStore(database);
   return {
     ...createBonusActivities({ ledger }),
+    ...createCommissionActivities({ database, ledger }),
     ...createPoolActivities({ database, ledger, policies }),
   };
 }

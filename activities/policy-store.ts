@@ -98,7 +98,8 @@ export class PolicyStore {
       throw new PolicyVersionError('a new policy version cannot take effect in the past', 'effectiveFrom');
     }
     const run = async (db: CommonQueryMethods) => {
-      await db.query(sql.unsafe`LOCK TABLE policy_versions IN SHARE ROW EXCLUSIVE MODE`);
+      // One writer at a time: the next number and the effective order are read and written without a race.
+      await db.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtext('ledgerflow.policy_versions'))`);
       const latest = await db.one(sql.type(z.object({ version: z.number(), effective_from: z.date().nullable() }))`
         SELECT version, ${finiteFrom} FROM policy_versions ORDER BY version DESC LIMIT 1`);
       const latestFrom = latest.effective_from?.getTime() ?? -Infinity;

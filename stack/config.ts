@@ -31,6 +31,8 @@ export const configSchema = z.object({
   LEDGERFLOW_TASK_QUEUE: z.string().min(1).default('ledgerflow'),
   LEDGERFLOW_DEMO: booleanFlag.default('1'),
   LEDGERFLOW_WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+  /** `0`: this worker does not create or update the Temporal Schedules (tests; a second region). */
+  LEDGERFLOW_SCHEDULES: booleanFlag.default('1'),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };

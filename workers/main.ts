@@ -1,6 +1,10 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.ts';
+import { PolicyStore } from '../activities/policy-store.ts';
+import { commissionScheduleOptions, ensureSchedules } from '../stack/commission-schedules.ts';
+import { ensurePoolSchedules } from '../stack/schedules.ts';
 import { sealAuditRecords } from '../activities/audit-store.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { ConfigError, loadConfig } from '../stack/config.ts';
@@ -25,6 +29,20 @@ async function main() {
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
     activities: createActivities({ database }),
   });
+
+  if (config.LEDGERFLOW_SCHEDULES) {
+    // The calendar work (hold release, pay batch, pools) runs from Temporal Schedules that every worker keeps
+    // current on start: creating them is idempotent, and the sweep interval comes from the policy in force.
+    const clientConnection = await Connection.connect(temporalConnectionOptions(config, config.TEMPORAL_ADDRESS));
+    try {
+      const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+      const { policy } = await new PolicyStore(database).active();
+      await ensureSchedules(client, commissionScheduleOptions(config.LEDGERFLOW_TASK_QUEUE, policy));
+      await ensurePoolSchedules(client, config.LEDGERFLOW_TASK_QUEUE);
+    } finally {
+      await clientConnection.close();
+    }
+  }
 
   const sealer = setInterval(() => {
     sealAuditRecords(database).catch((error: unknown) => console.error('audit sealer:', (error as Error).message));

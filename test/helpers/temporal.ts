@@ -63,6 +63,8 @@ export async function startWorkerProcess(input: { ownerUrl: string; taskQueue: s
       DATABASE_URL: input.ownerUrl,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       LEDGERFLOW_TASK_QUEUE: input.taskQueue,
+      // The shared dev server's Schedules are not a test worker's business; tests that need one make their own.
+      LEDGERFLOW_SCHEDULES: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,48 @@
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { durationMs, type Policy } from '../domain/policy.ts';
+
+/**
+ * The Schedules that end holds and pay commissions: `commission-release` every
+ * policy.commissions.releaseSweepInterval, `commission-pay-batch` daily at policy.commissions.payBatchHourUtc.
+ * Runs missed while the cluster or the workers were down are caught up (one at a time: overlap SKIP), and the
+ * sweeps are idempotent, so a hold that ended during an outage is released once, after it.
+ */
+export const commissionScheduleIds = { release: 'commission-release', payBatch: 'commission-pay-batch' } as const;
+
+export function commissionScheduleOptions(taskQueue: string, policy: Policy, ids: { release: string; payBatch: string } = commissionScheduleIds): ScheduleOptions[] {
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' } as const;
+  return [
+    {
+      scheduleId: ids.release,
+      spec: { intervals: [{ every: durationMs(policy.commissions.releaseSweepInterval) }] },
+      action: { type: 'startWorkflow', workflowType: 'commissionReleaseWorkflow', workflowId: ids.release, taskQueue, args: [{}] },
+      policies,
+      memo: { summary: 'approves commissions whose holding period is over' },
+    },
+    {
+      scheduleId: ids.payBatch,
+      spec: { calendars: [{ hour: policy.commissions.payBatchHourUtc, minute: 0, comment: 'daily pay batch' }], timezone: 'UTC' },
+      action: { type: 'startWorkflow', workflowType: 'commissionPayBatchWorkflow', workflowId: ids.payBatch, taskQueue, args: [{}] },
+      policies,
+      memo: { summary: 'moves APPROVED commissions into available, repaying debt first' },
+    },
+  ];
+}
+
+/** Creates the schedules, or updates them to the current spec and action while keeping an operator's pause. */
+export async function ensureSchedules(client: Client, schedules: ScheduleOptions[]): Promise<void> {
+  for (const options of schedules) {
+    try {
+      await client.schedule.create(options);
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies ?? previous.policies,
+        state: { paused: previous.state.paused, note: previous.state.note },
+      }) as never);
+    }
+  }
+}
