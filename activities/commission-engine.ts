@@ -6,10 +6,10 @@ import type { Database } from '../db/pool.ts';
 import {
   calculateChainCommissions,
   calculatePortfolioYield,
+  chainSettles,
   holdKindOf,
   rateColumnOf,
   sourceTypeOf,
-  topRate,
   type ChainMember,
   type CommissionLine,
   type EventKind,
@@ -87,6 +87,7 @@ const partnerAccount = (partnerId: string, bucket: 'commission_pending' | 'commi
   ownerType: 'partner', ownerId: partnerId, bucket, currency,
 });
 
+/** The shapes of the two hot reads below (not parsed row by row: thousands of rows per batch). */
 const sellerRow = z.object({
   id: z.string(),
   num: z.number(),
@@ -179,9 +180,10 @@ export class CommissionEngine {
   async #prepare(indexes: number[], events: readonly EventInput[], hashes: Buffer[], reject: (index: number, rejection: EventRejection) => void): Promise<PreparedEvent[]> {
     const partnerIds = [...new Set(indexes.map((index) => events[index]!.partnerId).filter((id): id is string => id !== null))];
     const sellers = new Map(
-      (partnerIds.length === 0 ? [] : await this.database.any(sql.type(sellerRow)`
+      // Untyped reads on the hot path (thousands of rows per batch): the columns are fixed by the query.
+      (partnerIds.length === 0 ? [] : (await this.database.any(sql.unsafe`
         SELECT id, num, upline, rank, status, rank_since, status_since FROM partners
-        WHERE id = ANY(${sql.array(partnerIds, 'text')})`)).map((row) => [row.id, row]),
+        WHERE id = ANY(${sql.array(partnerIds, 'text')})`)) as readonly SellerRow[]).map((row) => [row.id, row]),
     );
     const cancelled = indexes.filter((index) => events[index]!.kind === 'ORDER_CANCELLED').map((index) => events[index]!.sourceId);
     const completedInBatch = new Set(indexes.filter((index) => events[index]!.kind === 'ORDER_COMPLETED').map((index) => events[index]!.sourceId));
@@ -301,15 +303,32 @@ export class CommissionEngine {
     const earning = recorded.filter((event) => event.input.kind !== 'ORDER_CANCELLED');
     const lines = await this.#calculate(transaction, earning);
 
-    const entries: EntryInput[] = [];
-    const entryEvents: PreparedEvent[] = [];
-    for (const event of earning) {
-      const eventLines = lines.get(event.index) ?? [];
-      if (eventLines.length === 0) continue;
+    // Commissions and their audit records first, the ledger entry last: the entry locks the balances of the
+    // chain's upper members (shared by most events), and they stay locked only from there to the commit.
+    const entryEvents = earning.filter((event) => (lines.get(event.index) ?? []).length > 0);
+    const newCommissions: NewCommission[] = [];
+    const owners: number[] = [];
+    for (const event of entryEvents) {
+      const policy = event.policy.policy.commissions;
+      const releaseAt = new Date(event.completedAt.getTime() + durationMs(policy.holds[holdKindOf(event.sourceType!)]));
+      for (const line of lines.get(event.index)!) {
+        newCommissions.push({
+          eventId: eventIds.get(event.input.externalId)!, poolRunId: null, partnerId: line.partnerId,
+          incomeType: line.incomeType, level: line.level, sourceType: event.sourceType!, base: line.base, rate: line.rate,
+          amount: line.amount, currency: policy.currency, releaseAt, breakdown: line.breakdown,
+          policyVersion: event.policy.version,
+        });
+        owners.push(event.index);
+      }
+    }
+    const commissionIds = await insertCommissions(transaction, newCommissions, actor);
+
+    const entries: EntryInput[] = entryEvents.map((event) => {
+      const eventLines = lines.get(event.index)!;
       const currency = event.policy.policy.commissions.currency;
       const total = eventLines.reduce((sum, line) => sum.plus(line.amount), new Money(0));
       const source = event.input.kind === 'PORTFOLIO_YIELD' ? 'portfolio_returns' : 'commission_expense';
-      entries.push({
+      return {
         idempotencyKey: `commission-event:${event.input.externalId}`,
         kind: 'commission',
         description: `${event.input.kind} ${event.input.sourceId}`,
@@ -318,27 +337,9 @@ export class CommissionEngine {
           { account: platform(source, currency), amount: formatMoney(total.negated(), currency) },
           ...eventLines.map((line): PostingInput => ({ account: partnerAccount(line.partnerId, 'commission_pending', currency), amount: line.amount })),
         ],
-      });
-      entryEvents.push(event);
-    }
+      };
+    });
     const posted = await this.ledger.postEntries(entries, transaction);
-
-    const newCommissions: NewCommission[] = [];
-    const owners: number[] = [];
-    for (const [position, event] of entryEvents.entries()) {
-      const policy = event.policy.policy.commissions;
-      const releaseAt = new Date(event.completedAt.getTime() + durationMs(policy.holds[holdKindOf(event.sourceType!)]));
-      for (const line of lines.get(event.index)!) {
-        newCommissions.push({
-          eventId: eventIds.get(event.input.externalId)!, poolRunId: null, partnerId: line.partnerId,
-          incomeType: line.incomeType, level: line.level, sourceType: event.sourceType!, base: line.base, rate: line.rate,
-          amount: line.amount, currency: policy.currency, releaseAt, breakdown: line.breakdown,
-          policyVersion: event.policy.version, entryId: posted[position]!.entryId,
-        });
-        owners.push(event.index);
-      }
-    }
-    const commissionIds = await insertCommissions(transaction, newCommissions, actor);
     if (entryEvents.length > 0) {
       await transaction.query(sql.unsafe`
         UPDATE commission_events e SET entry_id = u.entry_id, commission_count = u.count, commission_total = u.total
@@ -397,8 +398,8 @@ export class CommissionEngine {
         for (const num of event.seller!.upline.slice(0, windowSize)) if (!members.has(num)) wanted.add(num);
       }
       if (wanted.size > 0) {
-        const rows = await transaction.any(sql.type(memberRow)`
-          SELECT id, num, rank, status, rank_since, status_since FROM partners WHERE num = ANY(${sql.array([...wanted], 'int4')})`);
+        const rows = (await transaction.any(sql.unsafe`
+          SELECT id, num, rank, status, rank_since, status_since FROM partners WHERE num = ANY(${sql.array([...wanted], 'int4')})`)) as readonly MemberRow[];
         for (const row of rows) members.set(row.num, row);
       }
       const history = await this.#historyAt(transaction, pending, members, windowSize);
@@ -412,9 +413,7 @@ export class CommissionEngine {
         const prefix = event.seller!.upline.slice(0, windowSize);
         const chain: ChainMember[] = [event.seller!, ...prefix.map((num) => members.get(num)!)].map((member) => memberAt(member, event, history));
         const sourceType = event.sourceType as Exclude<SourceType, 'PORTFOLIO_YIELD'>;
-        const column = rateColumnOf(sourceType);
-        const top = topRate(policy, column);
-        const settled = chain.some((member) => member.status === 'ACTIVE' && new Money(policy.rates[member.rank]![column]).gte(top));
+        const settled = chainSettles(chain, policy, rateColumnOf(sourceType));
         if (settled || prefix.length === event.seller!.upline.length) {
           lines.set(event.index, calculateChainCommissions({ sourceType, base: event.baseUsd!, repeatPurchase: event.input.repeatPurchase ?? false }, chain, policy));
         } else {

@@ -17,13 +17,12 @@ export interface NewCommission {
   releaseAt: Date;
   breakdown: CommissionBreakdown | Record<string, unknown>;
   policyVersion: number;
-  /** The journal entry that credited the amount to the partner's `commission_pending`. */
-  entryId: string;
 }
 
 /**
  * Inserts commissions (status PENDING) and their COMMISSION_CREATE audit records in one round trip each, on the
- * caller's connection: call it inside the transaction that posted their ledger entry. Returns ids in input order.
+ * caller's connection, inside the transaction that posts their ledger entry (before it, so the balances that
+ * entry locks are held for as short a time as possible). Returns ids in input order.
  */
 export async function insertCommissions(
   connection: CommonQueryMethods,
@@ -34,9 +33,9 @@ export async function insertCommissions(
   const column = <T>(pick: (row: NewCommission) => T) => rows.map(pick);
   const ids = await connection.manyFirst(sql.type(z.object({ id: z.string() }))`
     INSERT INTO commissions (event_id, pool_run_id, partner_id, income_type, level, source_type, base, rate, amount,
-                             currency, status, release_at, breakdown, policy_version, entry_id)
+                             currency, status, release_at, breakdown, policy_version)
     SELECT event_id, pool_run_id, partner_id, income_type, level, source_type, base, rate, amount, currency,
-           'PENDING', release_at, breakdown, policy_version, entry_id
+           'PENDING', release_at, breakdown, policy_version
     FROM unnest(
       ${sql.array(column((row) => row.eventId), 'int8')}, ${sql.array(column((row) => row.poolRunId), 'int8')},
       ${sql.array(column((row) => row.partnerId), 'text')}, ${sql.array(column((row) => row.incomeType), 'int2')},
@@ -45,9 +44,9 @@ export async function insertCommissions(
       ${sql.array(column((row) => row.amount), 'numeric')}, ${sql.array(column((row) => row.currency), 'text')},
       ${sql.array(column((row) => row.releaseAt.toISOString()), 'timestamptz')},
       ${sql.array(column((row) => JSON.stringify(row.breakdown)), 'jsonb')},
-      ${sql.array(column((row) => row.policyVersion), 'int4')}, ${sql.array(column((row) => row.entryId), 'int8')}
+      ${sql.array(column((row) => row.policyVersion), 'int4')}
     ) WITH ORDINALITY AS r(event_id, pool_run_id, partner_id, income_type, level, source_type, base, rate, amount,
-                           currency, release_at, breakdown, policy_version, entry_id, position)
+                           currency, release_at, breakdown, policy_version, position)
     ORDER BY position
     RETURNING id`);
   await appendAuditRecords(
@@ -59,7 +58,6 @@ export async function insertCommissions(
       targetId: ids[index]!,
       amount: row.amount,
       currency: row.currency,
-      entryId: row.entryId,
       details: { incomeType: row.incomeType, level: row.level, eventId: row.eventId, poolRunId: row.poolRunId },
     })),
   );

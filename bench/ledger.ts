@@ -27,8 +27,7 @@ import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';
 import { InsufficientFundsError, LedgerStore, entryInputHash } from '../activities/ledger-store.ts';
 import type { AccountRef, EntryInput } from '../domain/ledger.ts';
 import { platformStripes } from '../domain/ledger.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../stack/postgres.ts';
-import { freePort } from '../stack/ports.ts';
+import { describeServer, freshDatabase, nonNegativeNumber, positiveNumber, resolveServer } from './support.ts';
 
 const benchDirectory = path.dirname(fileURLToPath(import.meta.url));
 const resultsFile = path.join(benchDirectory, 'results', 'ledger.md');
@@ -102,12 +101,12 @@ const sizeRow = z.object({ bytes: z.string() });
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadAverageAtStart = os.loadavg()[0]!;
-  const server = await resolveServer();
+  const server = await resolveServer('ledger bench', durable);
   let applicationPool: Database | undefined;
   let rawPool: pg.Pool | undefined;
   let ownerClient: pg.Client | undefined;
   try {
-    const ownerUrl = await freshDatabase(server.adminUrl);
+    const ownerUrl = await freshDatabase(server.adminUrl, databaseName);
     await migrate(ownerUrl);
     ownerClient = new pg.Client({ connectionString: ownerUrl });
     await ownerClient.connect();
@@ -617,75 +616,4 @@ function renderReport(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The server
-
-interface Server {
-  adminUrl: string;
-  label: string;
-  stop(): Promise<void>;
-}
-
-/** DATABASE_URL's server when set (we neither start nor stop it), otherwise an embedded one in a temporary directory. */
-async function resolveServer(): Promise<Server> {
-  if (process.env.DATABASE_URL) {
-    const url = new URL(process.env.DATABASE_URL);
-    return { adminUrl: process.env.DATABASE_URL, label: `external server ${url.hostname}:${url.port || 5432}`, stop: async () => {} };
-  }
-  const directory = path.join(os.tmpdir(), `ledgerflow-bench-postgres-${process.pid}`);
-  await rm(directory, { recursive: true, force: true });
-  console.error(`ledger bench: starting embedded PostgreSQL in ${directory}`);
-  const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ directory, port: await freePort(), durable });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await embedded.stop();
-    await rm(directory, { recursive: true, force: true });
-    await rm(`${directory}.log`, { force: true });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void stop().finally(() => process.exit(130)));
-  }
-  return { adminUrl: embedded.ownerUrl('postgres'), label: `embedded server (port ${embedded.port})`, stop };
-}
-
-/** Drops and recreates `ledgerflow_bench` on the server; returns the owner's URL of it. */
-async function freshDatabase(adminUrl: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(databaseName)} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${client.escapeIdentifier(databaseName)}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName}`;
-  return url.toString();
-}
-
-async function describeServer(ownerClient: pg.Client, label: string): Promise<string> {
-  const settings = ['server_version', 'shared_buffers', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_level', 'max_wal_size'];
-  const { rows } = await ownerClient.query<{ name: string; setting: string }>(
-    `SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name`,
-    [settings],
-  );
-  const values = new Map(rows.map((row) => [row.name, row.setting]));
-  return `PostgreSQL ${values.get('server_version')}, ${label}: ` +
-    settings.slice(1).map((name) => `${name}=${values.get(name)}`).join(', ');
-}
-
-
-function positiveNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-}
-
-function nonNegativeNumber(name: string, fallback: number): number {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be zero or a positive number`);
-  return value;
-}
-
 await main();

@@ -12,6 +12,8 @@ export function isAdminRole(role: UserRole): role is AdminRole {
 export const permissions = {
   'partners.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'partners.read.any': adminRoles,
+  /** Rank, status and KYC changes (`POST /v1/partners/{id}/changes`): the roles that add partners. */
+  'partners.update': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'bonuses.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'bonuses.read.any': adminRoles,
   'ledger.read.any': adminRoles,

@@ -96,7 +96,48 @@ function fixed(value: Decimal, places: number): string {
 
 /** The top rate of a column: once it has been paid in a chain, no ancestor can earn anything more. */
 export function topRate(policy: CommissionPolicy, column: RateColumn): Money {
-  return Money.max(...Object.values(policy.rates).map((rates) => new Money(rates![column])));
+  return rateTable(policy, column).top.rate;
+}
+
+interface RateStep {
+  rate: Money;
+  /** The rate in millionths: an exact integer (the policy allows at most 6 places), for comparisons only. */
+  micros: number;
+}
+
+const rateTables = new WeakMap<CommissionPolicy, Map<RateColumn, { byRank: Map<Rank, RateStep>; top: RateStep }>>();
+
+/**
+ * A column's rates by rank, parsed once per policy object: walking a chain thousands deep compares integers and
+ * builds decimals only for the members who are paid.
+ */
+export function rateTable(policy: CommissionPolicy, column: RateColumn): { byRank: Map<Rank, RateStep>; top: RateStep } {
+  let columns = rateTables.get(policy);
+  if (!columns) {
+    columns = new Map();
+    rateTables.set(policy, columns);
+  }
+  let table = columns.get(column);
+  if (!table) {
+    const byRank = new Map<Rank, RateStep>();
+    let top: RateStep = { rate: new Money(0), micros: 0 };
+    for (const [rank, rates] of Object.entries(policy.rates) as [Rank, Record<RateColumn, string>][]) {
+      const rate = new Money(rates[column]);
+      // Exact: the policy schema allows at most six decimal places, so this is an integer.
+      const step = { rate, micros: Number(rate.times(1_000_000).toFixed(0, Decimal.ROUND_DOWN)) };
+      byRank.set(rank, step);
+      if (step.micros > top.micros) top = step;
+    }
+    table = { byRank, top };
+    columns.set(column, table);
+  }
+  return table;
+}
+
+/** True when an ACTIVE member of the chain already has the top rate: nobody above can earn anything. */
+export function chainSettles(chain: readonly ChainMember[], policy: CommissionPolicy, column: RateColumn): boolean {
+  const { byRank, top } = rateTable(policy, column);
+  return chain.some((member) => member.status === 'ACTIVE' && byRank.get(member.rank)!.micros >= top.micros);
 }
 
 /**
@@ -110,25 +151,29 @@ export function calculateChainCommissions(
   policy: CommissionPolicy,
 ): CommissionLine[] {
   const column = rateColumnOf(input.sourceType);
-  const top = topRate(policy, column);
+  const { byRank, top } = rateTable(policy, column);
   const base = new Money(input.base);
   const directType: IncomeType = input.sourceType === 'INVESTMENT_PROFIT' ? 5 : input.repeatPurchase ? 3 : 1;
   const chainType: IncomeType = input.sourceType === 'INVESTMENT_PROFIT' ? 6 : 2;
   const lines: CommissionLine[] = [];
   let paidBelow = new Money(0);
+  let paidMicros = 0;
   let skipped: string[] = [];
-  for (const [index, member] of chain.entries()) {
-    if (paidBelow.gte(top)) break;
+  for (let index = 0; index < chain.length; index += 1) {
+    if (paidMicros >= top.micros) break;
+    const member = chain[index]!;
     if (member.status !== 'ACTIVE') {
       skipped.push(member.partnerId);
       continue;
     }
-    const ownRate = new Money(policy.rates[member.rank]![column]);
+    const own = byRank.get(member.rank)!;
+    if (own.micros <= paidMicros) continue;
+    const ownRate = own.rate;
     const rate = ownRate.minus(paidBelow);
-    if (rate.lte(0)) continue;
     const { percentage, amount } = roundCommission(base.times(rate), policy);
     const previous = paidBelow;
     paidBelow = ownRate;
+    paidMicros = own.micros;
     if (amount.lte(0)) continue;
     const places = policy.rounding.percentageDecimals;
     const amountText = fixed(amount, policy.rounding.amountDecimals);

@@ -1,4 +1,4 @@
-import { Money, fitsScale, isCurrency, sumMoney } from './money.ts';
+import { Money, fitsScale, isCurrency } from './money.ts';
 
 /**
  * Partner-side buckets (SPEC section 3). Amounts are signed: a positive balance is money the platform owes the
@@ -88,7 +88,7 @@ export function validateEntry(entry: EntryInput): void {
     throw new LedgerInputError('idempotency key must be 1 to 200 characters', 'idempotencyKey');
   }
   if (entry.postings.length < 2) throw new LedgerInputError('an entry needs at least two postings', 'postings');
-  const byCurrency = new Map<string, Money[]>();
+  const sums = new Map<string, Money>();
   entry.postings.forEach((posting, index) => {
     const field = `postings.${index}.amount`;
     if (!isCurrency(posting.account.currency)) {
@@ -99,10 +99,10 @@ export function validateEntry(entry: EntryInput): void {
     if (!fitsScale(amount, posting.account.currency)) {
       throw new LedgerInputError(`${posting.amount} is finer than ${posting.account.currency} allows`, field);
     }
-    byCurrency.set(posting.account.currency, [...(byCurrency.get(posting.account.currency) ?? []), amount]);
+    sums.set(posting.account.currency, (sums.get(posting.account.currency) ?? new Money(0)).plus(amount));
   });
-  for (const [currency, amounts] of byCurrency) {
-    if (!sumMoney(amounts).isZero()) {
+  for (const [currency, sum] of sums) {
+    if (!sum.isZero()) {
       throw new LedgerInputError(`postings in ${currency} do not sum to zero`, 'postings');
     }
   }

@@ -150,7 +150,8 @@ CREATE TABLE commissions (
   release_at timestamptz NOT NULL,
   breakdown jsonb NOT NULL,
   policy_version integer NOT NULL REFERENCES policy_versions (version),
-  entry_id bigint NOT NULL REFERENCES journal_entries (id),
+  -- The entry that credited it is its event's (commission_events.entry_id) or its pool run's (pool_runs.entry_id):
+  -- one entry per event, so commissions are written before the entry and the hot balances are locked last.
   approved_at timestamptz,
   approve_entry_id bigint REFERENCES journal_entries (id),
   paid_at timestamptz,

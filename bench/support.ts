@@ -1,0 +1,79 @@
+/**
+ * What every benchmark needs: a PostgreSQL server (DATABASE_URL's, or an embedded one in a temporary directory),
+ * a freshly created database on it, a line describing the server's settings, and numeric settings from the
+ * environment.
+ */
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../stack/postgres.ts';
+import { freePort } from '../stack/ports.ts';
+
+export interface Server {
+  adminUrl: string;
+  label: string;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL's server when set (we neither start nor stop it), otherwise an embedded one in a temporary directory. */
+export async function resolveServer(name: string, durable: boolean): Promise<Server> {
+  if (process.env.DATABASE_URL) {
+    const url = new URL(process.env.DATABASE_URL);
+    return { adminUrl: process.env.DATABASE_URL, label: `external server ${url.hostname}:${url.port || 5432}`, stop: async () => {} };
+  }
+  const directory = path.join(os.tmpdir(), `ledgerflow-${name}-postgres-${process.pid}`);
+  await rm(directory, { recursive: true, force: true });
+  console.error(`${name}: starting embedded PostgreSQL in ${directory}`);
+  const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ directory, port: await freePort(), durable });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await embedded.stop();
+    await rm(directory, { recursive: true, force: true });
+    await rm(`${directory}.log`, { force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void stop().finally(() => process.exit(130)));
+  }
+  return { adminUrl: embedded.ownerUrl('postgres'), label: `embedded server (port ${embedded.port})`, stop };
+}
+
+/** Drops and recreates the database on the server; returns the owner's URL of it. */
+export async function freshDatabase(adminUrl: string, databaseName: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(databaseName)} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(databaseName)}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${databaseName}`;
+  return url.toString();
+}
+
+export async function describeServer(ownerClient: pg.Client, label: string): Promise<string> {
+  const settings = ['server_version', 'shared_buffers', 'fsync', 'synchronous_commit', 'full_page_writes', 'wal_level', 'max_wal_size'];
+  const { rows } = await ownerClient.query<{ name: string; setting: string }>(
+    `SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name`,
+    [settings],
+  );
+  const values = new Map(rows.map((row) => [row.name, row.setting]));
+  return `PostgreSQL ${values.get('server_version')}, ${label}: ` +
+    settings.slice(1).map((name) => `${name}=${values.get(name)}`).join(', ');
+}
+
+export function positiveNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+}
+
+export function nonNegativeNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be zero or a positive number`);
+  return value;
+}
