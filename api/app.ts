@@ -10,6 +10,7 @@ import { bonusRoutes } from './routes/bonuses.ts';
 import { commissionRoutes } from './routes/commissions.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { healthRoutes } from './routes/health.ts';
+import { networkRoutes } from './routes/network.ts';
 import { partnerRoutes } from './routes/partners.ts';
 
 const swaggerDirectory = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -54,6 +55,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/', healthRoutes(dependencies));
   app.route('/v1/auth', authRoutes(dependencies));
   app.route('/v1/partners', partnerRoutes(dependencies));
+  app.route('/v1/partners', networkRoutes(dependencies));
   app.route('/v1/bonuses', bonusRoutes(dependencies));
   app.route('/v1', commissionRoutes(dependencies));
   app.route('/v1', policyRoutes(dependencies));

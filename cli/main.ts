@@ -9,6 +9,7 @@ import { defaultPolicy } from '../domain/policy.ts';
 import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';
 import { loadConfig } from '../stack/config.ts';
 import { readStackState } from '../stack/state.ts';
+import { runNetworkImport } from './network-import.ts';
 
 const usage = `usage: ledgerflow <command>
 
@@ -17,6 +18,8 @@ const usage = `usage: ledgerflow <command>
   audit verify                                                     check every audit record against the hash chain
   audit seal                                                       seal committed audit records into the chain now
   totp code --secret S [--next]                                    the current (or next) TOTP code for a secret, for trying the API
+  network import FILE [--report ERRORS.ndjson]                     add partners from FILE (.csv or .ndjson), sponsors first;
+                                                                   exit 2 when lines were rejected (listed in the report)
 
 roles: ${userRoles.join(', ')}
 The database is DATABASE_URL when set, else the one of the stack \`npm start\` runs from LEDGERFLOW_DATA_DIR.`;
@@ -58,10 +61,16 @@ export async function run(argv: string[]): Promise<number> {
       'partner-id': { type: 'string' },
       secret: { type: 'string' },
       next: { type: 'boolean' },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const command = positionals.join(' ');
+  if (positionals[0] === 'network' && positionals[1] === 'import' && !values.help) {
+    const file = positionals[2];
+    if (!file || positionals.length > 3) throw new UsageError('usage: ledgerflow network import <file.csv|file.ndjson> [--report errors.ndjson]');
+    return runNetworkImport({ file, reportFile: values.report, openDatabase });
+  }
   if (values.help || command === '') {
     console.log(usage);
     return 0;

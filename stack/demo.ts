@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'slonik';
 import { z } from 'zod';
+import { CommissionEngine, type EventInput } from '../activities/commission-engine.ts';
 import { LedgerStore } from '../activities/ledger-store.ts';
+import { PolicyStore } from '../activities/policy-store.ts';
 import { appendAuditRecord } from '../activities/audit-store.ts';
 import { IdentityStore } from '../api/auth/identity.ts';
 import { recordBonusRequest, startBonusWorkflow } from '../api/start-bonus.ts';
@@ -142,6 +144,31 @@ async function createDemoData(
       });
     }
   });
+
+  // Commission events of the last three weeks through the real engine: the older ones are past their 14-day hold,
+  // so the release schedule approves them within a minute of the worker starting; one order is cancelled, and
+  // the euro orders are converted at the demo's platform rate.
+  await database.query(sql.unsafe`
+    INSERT INTO fx_rates (currency, effective_at, usd_rate, created_by)
+    VALUES ('EUR', now() - interval '60 days', '1.0850', 'system:demo'), ('RUB', now() - interval '60 days', '0.0108', 'system:demo')
+    ON CONFLICT DO NOTHING`);
+  const engine = new CommissionEngine(database, ledger, new PolicyStore(database));
+  const events: EventInput[] = [];
+  for (let index = 1; index <= 240; index += 1) {
+    const seller = partners[Math.floor(random() * partners.length)]!;
+    const completedAt = new Date(Date.now() - Math.floor(random() * 21 * 86_400_000)).toISOString();
+    const kind = index % 10 === 0 ? 'INVESTMENT_CONFIRMED' : index % 15 === 0 ? 'INVESTMENT_PROFIT' : 'ORDER_COMPLETED';
+    const currency = index % 12 === 0 ? 'EUR' : index % 25 === 0 ? 'RUB' : 'USD';
+    const amount = formatMoney(new Money(Math.floor(random() * (currency === 'RUB' ? 10_000_000 : 200_000) + 1_000)).dividedBy(100), currency);
+    events.push({
+      externalId: `demo-event-${index}`, kind, sourceId: `demo-${kind === 'ORDER_COMPLETED' ? 'order' : 'investment'}-${index}`,
+      partnerId: index % 40 === 0 ? null : seller.id, completedAt, amount, currency, repeatPurchase: index % 7 === 0 && kind === 'ORDER_COMPLETED',
+    });
+  }
+  events.push({ externalId: 'demo-event-yield', kind: 'PORTFOLIO_YIELD', sourceId: 'demo-yield-1', partnerId: 'demo-0001', completedAt: new Date(Date.now() - 86_400_000).toISOString(), amount: '25000.00', currency: 'USD', yieldRate: '0.035' });
+  const cancelled = events.find((event) => event.kind === 'ORDER_COMPLETED' && event.partnerId !== null)!;
+  events.push({ externalId: 'demo-event-cancel', kind: 'ORDER_CANCELLED', sourceId: cancelled.sourceId, partnerId: null, completedAt: new Date().toISOString() });
+  await engine.ingest(events, 'system:demo');
 
   // A few bonuses through the real lifecycle: they wait in the task queue until the worker starts.
   const connection = await Connection.connect({ address: input.temporalAddress });

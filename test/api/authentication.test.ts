@@ -22,6 +22,21 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/partners/:id/ledger', path: () => '/v1/partners/p_1/ledger' },
   { method: 'POST', route: '/v1/bonuses', path: () => '/v1/bonuses' },
   { method: 'GET', route: '/v1/bonuses/:id', path: () => `/v1/bonuses/${someUuid()}` },
+  { method: 'GET', route: '/v1/partners/:id/upline', path: () => '/v1/partners/p_1/upline' },
+  { method: 'GET', route: '/v1/partners/:id/downline', path: () => '/v1/partners/p_1/downline' },
+  { method: 'GET', route: '/v1/partners/:id/changes', path: () => '/v1/partners/p_1/changes' },
+  { method: 'POST', route: '/v1/partners/:id/changes', path: () => '/v1/partners/p_1/changes' },
+  { method: 'POST', route: '/v1/events', path: () => '/v1/events' },
+  { method: 'POST', route: '/v1/events/bulk', path: () => '/v1/events/bulk' },
+  { method: 'GET', route: '/v1/events/:externalId', path: () => '/v1/events/ev-1' },
+  { method: 'GET', route: '/v1/commissions', path: () => '/v1/commissions' },
+  { method: 'GET', route: '/v1/commissions/:id', path: () => '/v1/commissions/1' },
+  { method: 'POST', route: '/v1/commission-runs', path: () => '/v1/commission-runs' },
+  { method: 'GET', route: '/v1/policy', path: () => '/v1/policy' },
+  { method: 'GET', route: '/v1/policy/versions', path: () => '/v1/policy/versions' },
+  { method: 'POST', route: '/v1/policy/versions', path: () => '/v1/policy/versions' },
+  { method: 'GET', route: '/v1/fx-rates', path: () => '/v1/fx-rates' },
+  { method: 'POST', route: '/v1/fx-rates', path: () => '/v1/fx-rates' },
 ] as const;
 
 describe('session check on every /v1 route', () => {
