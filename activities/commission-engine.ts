@@ -315,7 +315,8 @@ export class CommissionEngine {
         newCommissions.push({
           eventId: eventIds.get(event.input.externalId)!, poolRunId: null, partnerId: line.partnerId,
           incomeType: line.incomeType, level: line.level, sourceType: event.sourceType!, base: line.base, rate: line.rate,
-          amount: line.amount, currency: policy.currency, releaseAt, breakdown: line.breakdown,
+          // The figures only; the API renders the sentence (breakdownText).
+          amount: line.amount, currency: policy.currency, releaseAt, breakdown: { ...line.breakdown, text: undefined },
           policyVersion: event.policy.version,
         });
         owners.push(event.index);

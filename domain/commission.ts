@@ -187,12 +187,7 @@ export function calculateChainCommissions(
       rate: rateText,
       amount: amountText,
       breakdown: {
-        text:
-          `${incomeTypeNames[incomeType]}, level ${index + 1}, rank ${member.rank}: ${fixed(base, 2)} × ` +
-          (previous.isZero() ? `${ownRate.toFixed()}` : `(${ownRate.toFixed()} − ${previous.toFixed()})`) +
-          ` = ${fixed(percentage, places)} (truncated to ${places} dp) → ${amountText} (floored to ` +
-          `${policy.rounding.amountDecimals} dp)` +
-          (skipped.length > 0 ? `; skipped inactive below: ${skipped.join(', ')}` : ''),
+        text: '',
         base: fixed(base, 2),
         ownRate: ownRate.toFixed(),
         paidBelow: previous.toFixed(),
@@ -204,6 +199,8 @@ export function calculateChainCommissions(
         rank: member.rank,
       },
     });
+    const line = lines.at(-1)!;
+    line.breakdown.text = breakdownText(line.incomeType, line.level, line.breakdown);
     skipped = [];
   }
   return lines;
@@ -220,7 +217,7 @@ export function calculatePortfolioYield(
   if (amount.lte(0)) return [];
   const places = policy.rounding.percentageDecimals;
   const amountText = fixed(amount, policy.rounding.amountDecimals);
-  return [
+  const lines: CommissionLine[] = [
     {
       partnerId: input.partnerId,
       incomeType: 4,
@@ -229,9 +226,7 @@ export function calculatePortfolioYield(
       rate: yieldRate.toFixed(),
       amount: amountText,
       breakdown: {
-        text:
-          `own portfolio returns: ${fixed(base, 2)} × ${yieldRate.toFixed()} = ${fixed(percentage, places)} ` +
-          `(truncated to ${places} dp) → ${amountText} (floored to ${policy.rounding.amountDecimals} dp)`,
+        text: '',
         base: fixed(base, 2),
         ownRate: yieldRate.toFixed(),
         paidBelow: '0',
@@ -242,6 +237,23 @@ export function calculatePortfolioYield(
       },
     },
   ];
+  lines[0]!.breakdown.text = breakdownText(4, 1, lines[0]!.breakdown);
+  return lines;
+}
+
+const placesOf = (text: string) => (text.includes('.') ? text.length - text.indexOf('.') - 1 : 0);
+
+/**
+ * The readable form of a breakdown, from its figures alone: the engine stores the figures and the API renders
+ * this text, so a million commissions do not each carry the same sentence.
+ */
+export function breakdownText(incomeType: IncomeType, level: number, breakdown: Omit<CommissionBreakdown, 'text'>): string {
+  const rounding = `= ${breakdown.percentage} (truncated to ${placesOf(breakdown.percentage)} dp) → ${breakdown.amount} ` +
+    `(floored to ${placesOf(breakdown.amount)} dp)`;
+  if (incomeType === 4) return `own portfolio returns: ${breakdown.base} × ${breakdown.rate} ${rounding}`;
+  const rate = breakdown.paidBelow === '0' ? breakdown.ownRate : `(${breakdown.ownRate} − ${breakdown.paidBelow})`;
+  const skipped = breakdown.skippedInactive.length > 0 ? `; skipped inactive below: ${breakdown.skippedInactive.join(', ')}` : '';
+  return `${incomeTypeNames[incomeType]}, level ${level}, rank ${breakdown.rank}: ${breakdown.base} × ${rate} ${rounding}${skipped}`;
 }
 
 /** A partial reversal: original × refund / order total, floored to cents (source 000: 1,000 × 0.25 = 250). */

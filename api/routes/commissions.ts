@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
 import type { EventInput, EventResult } from '../../activities/commission-engine.ts';
-import { eventKinds, incomeTypeNames } from '../../domain/commission.ts';
+import { breakdownText, eventKinds, incomeTypeNames, type CommissionBreakdown, type IncomeType } from '../../domain/commission.ts';
 import { decimalPattern, formatMoney, isCurrency, parseMoney, fitsScale } from '../../domain/money.ts';
 import { createSubApp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError, validationError } from '../errors.ts';
@@ -151,6 +151,13 @@ function toCommission(row: zod.infer<typeof commissionRow>) {
     reversedAt: row.reversed_at?.toISOString() ?? null,
     policyVersion: row.policy_version,
   };
+}
+
+/** The stored figures plus the readable sentence, rendered here when the row does not carry it. */
+function withText(row: zod.infer<typeof commissionRow>): Record<string, unknown> {
+  const breakdown = row.breakdown as Record<string, unknown>;
+  if (typeof breakdown.text === 'string') return breakdown;
+  return { ...breakdown, text: breakdownText(row.income_type as IncomeType, row.level, breakdown as unknown as CommissionBreakdown) };
 }
 
 function toResultBody(result: EventResult) {
@@ -341,7 +348,7 @@ export function commissionRoutes(dependencies: ApiDependencies) {
         originalCurrency: event.original_currency, fxRate: event.fx_rate, baseUsd: event.base_usd, policyVersion: event.policy_version,
         commissionCount: event.commission_count, commissionTotal: event.commission_total, entryId: event.entry_id,
         cancelledByEventId: event.cancelled_by, receivedAt: event.received_at.toISOString(),
-        commissions: commissions.map((row) => ({ ...toCommission(row), breakdown: row.breakdown as Record<string, unknown> })),
+        commissions: commissions.map((row) => ({ ...toCommission(row), breakdown: withText(row) })),
       }, 200);
     })
     .openapi(listCommissions, async (c) => {
@@ -390,7 +397,7 @@ export function commissionRoutes(dependencies: ApiDependencies) {
         SELECT id, name, rank FROM partners WHERE id = ${row.partner_id}`);
       return c.json({
         ...toCommission(row),
-        breakdown: row.breakdown as Record<string, unknown>,
+        breakdown: withText(row),
         history: history.map((record) => ({ action: record.action, at: record.created_at.toISOString(), actor: record.actor, amount: record.amount, reason: record.reason, entryId: record.entry_id })),
         partner,
       }, 200);

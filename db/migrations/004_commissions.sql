@@ -169,8 +169,8 @@ CREATE TABLE commissions (
 CREATE INDEX commissions_due ON commissions (release_at) WHERE status = 'PENDING';
 CREATE INDEX commissions_approved ON commissions (partner_id) WHERE status = 'APPROVED';
 CREATE INDEX commissions_by_event ON commissions (event_id);
-CREATE INDEX commissions_by_partner ON commissions (partner_id, created_at, id);
-CREATE INDEX commissions_by_created ON commissions (created_at, id);
+-- Lists page by id (newest first); a partner's list by (partner_id, id).
+CREATE INDEX commissions_by_partner ON commissions (partner_id, id);
 
 CREATE TABLE pay_batches (
   id bigserial PRIMARY KEY,
