@@ -19,6 +19,17 @@ describe('replaying recorded workflow histories', () => {
     expect(files).toEqual(expect.arrayContaining(['bonus-completed.json', 'bonus-failed-unknown-bonus.json']));
   });
 
+  // Recorded by test/histories/record.ts (`npx bun test/histories/record.ts`).
+  it('has a recorded history for each commission release and pay-batch branch', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['commission-release-approved.json', 'commission-release-nothing-due.json', 'commission-pay-batch.json']),
+    );
+  });
+
+  it('has a recorded history for each pool distribution branch', () => {
+    expect(files).toEqual(expect.arrayContaining(['pool-distribution-weekly.json', 'pool-distribution-monthly.json']));
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(
