@@ -284,6 +284,32 @@ describe('hold, cancellation, release and pay', () => {
     await assertLedgerInvariants(harness.testDatabase.ownerUrl);
   });
 
+  it('an order cancelled after its commissions were paid claws them back from available, the rest as debt', async () => {
+    const [sponsor, seller] = await chain({ rank: '5' }, { rank: '2' });
+    const sourceId = `order-${unique()}`;
+    await send({ kind: 'ORDER_COMPLETED', sourceId, partnerId: seller, amount: '1000.00', completedAt: new Date(Date.now() - 20 * 86_400_000).toISOString() });
+    const release = new CommissionRelease(harness.database, harness.dependencies.ledger);
+    await release.releaseDue(new Date());
+    await release.payBatch(`test-${unique()}`, new Date());
+    expect(await balances(seller!)).toMatchObject({ available: '80.00' });
+    // The seller spends part of it (a withdrawal of 50.00 leaves 30.00 available).
+    await harness.dependencies.ledger.postEntry({
+      idempotencyKey: `spend-${seller}`, kind: 'test_withdrawal',
+      postings: [
+        { account: { ownerType: 'partner', ownerId: seller!, bucket: 'available', currency: 'USD' }, amount: '-50.00' },
+        { account: { ownerType: 'platform', ownerId: 'platform', bucket: 'payout_clearing', currency: 'USD' }, amount: '50.00' },
+      ],
+    });
+    const cancelled = await harness.request('/v1/events', { token, body: { externalId: `ev-${unique()}`, kind: 'ORDER_CANCELLED', sourceId, partnerId: null, completedAt: new Date().toISOString() } });
+    expect(cancelled.status).toBe(201);
+    expect(await balances(seller!)).toMatchObject({ available: '0.00', debt: '50.00' });
+    expect(await balances(sponsor!)).toMatchObject({ available: '0.00', debt: '0.00' });
+    const actions = await harness.owner.anyFirst(sql.type(z.object({ action: z.string() }))`
+      SELECT DISTINCT action FROM audit_records WHERE target_type = 'commission' AND action LIKE 'COMMISSION_C%'`);
+    expect(actions).toContain('COMMISSION_CLAWBACK');
+    await assertLedgerInvariants(harness.testDatabase.ownerUrl);
+  });
+
   it('releases a hold once it is over, then pays into available, repaying debt first', async () => {
     const [sponsor, seller] = await chain({ rank: '5' }, { rank: '2' });
     // The seller owes $50 from an earlier clawback.
