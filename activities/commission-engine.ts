@@ -7,6 +7,7 @@ import {
   calculateChainCommissions,
   calculatePortfolioYield,
   chainSettles,
+  rateTable,
   holdKindOf,
   rateColumnOf,
   sourceTypeOf,
@@ -91,18 +92,23 @@ const partnerAccount = (partnerId: string, bucket: 'commission_pending' | 'commi
 const sellerRow = z.object({
   id: z.string(),
   num: z.number(),
+  /** The nearest ancestors' numbers (at most nearLevels), nearest first. */
   upline: z.array(z.number()),
+  /** The ancestor after those, where a chain that has not settled continues; null when there is none. */
+  continueFrom: z.number().nullable(),
+  uplineLength: z.number(),
   rank: z.string(),
   status: z.string(),
   rank_since: z.date(),
   status_since: z.date(),
 });
 type SellerRow = z.infer<typeof sellerRow>;
-const memberRow = sellerRow.omit({ upline: true });
+const memberRow = sellerRow.omit({ upline: true, continueFrom: true, uplineLength: true });
 type MemberRow = z.infer<typeof memberRow>;
+type LeveledMember = MemberRow & { level: number };
 
-/** How many ancestors to read per round: most chains settle (reach the top rate) within the first window. */
-const chainWindows = [24, 512, Number.POSITIVE_INFINITY];
+/** Ancestors read whole for every event; most chains settle (reach the top rate) or end within them. */
+const nearLevels = 32;
 
 interface PreparedEvent {
   index: number;
@@ -179,11 +185,13 @@ export class CommissionEngine {
   /** Checks what needs the database (partners, FX rates, the cancelled order) and converts to USD. */
   async #prepare(indexes: number[], events: readonly EventInput[], hashes: Buffer[], reject: (index: number, rejection: EventRejection) => void): Promise<PreparedEvent[]> {
     const partnerIds = [...new Set(indexes.map((index) => events[index]!.partnerId).filter((id): id is string => id !== null))];
-    const sellers = new Map(
+    const sellers = new Map<string, SellerRow>(
       // Untyped reads on the hot path (thousands of rows per batch): the columns are fixed by the query.
       (partnerIds.length === 0 ? [] : (await this.database.any(sql.unsafe`
-        SELECT id, num, upline, rank, status, rank_since, status_since FROM partners
-        WHERE id = ANY(${sql.array(partnerIds, 'text')})`)) as readonly SellerRow[]).map((row) => [row.id, row]),
+        SELECT id, num, upline[1:${nearLevels}] AS upline, upline[${nearLevels + 1}] AS continue_from,
+               cardinality(upline) AS upline_length, rank, status, rank_since, status_since FROM partners
+        WHERE id = ANY(${sql.array(partnerIds, 'text')})`)) as readonly (Omit<SellerRow, 'continueFrom' | 'uplineLength'> & { continue_from: number | null; upline_length: number })[])
+        .map((row): [string, SellerRow] => [row.id, { ...row, continueFrom: row.continue_from, uplineLength: row.upline_length }]),
     );
     const cancelled = indexes.filter((index) => events[index]!.kind === 'ORDER_CANCELLED').map((index) => events[index]!.sourceId);
     const completedInBatch = new Set(indexes.filter((index) => events[index]!.kind === 'ORDER_COMPLETED').map((index) => events[index]!.sourceId));
@@ -384,55 +392,114 @@ export class CommissionEngine {
     return results;
   }
 
-  /** The commission lines of each event, with the chain read as it stood when the event completed. */
+  /**
+   * The commission lines of each event, with the chain read as it stood when the event completed.
+   *
+   * Most chains settle (someone ACTIVE holds the top rate) or end within the first `nearLevels` ancestors, which
+   * are read whole. A chain that goes on (the bottom of a chain thousands deep) continues from its ancestor at
+   * `nearLevels + 1`: the database returns only the members above it who could still change the result (ACTIVE
+   * with a rate above the lowest rate already paid among the events continuing there, or with a rank or status
+   * that changed after the earliest of those events), so a 10,000-deep chain costs index probes on the server
+   * and a handful of rows on the wire. The levels stay those of the full chain.
+   */
   async #calculate(transaction: CommonQueryMethods, events: PreparedEvent[]): Promise<Map<number, CommissionLine[]>> {
     const lines = new Map<number, CommissionLine[]>();
-    const members = new Map<number, MemberRow>();
-    let pending = events.filter((event) => event.seller !== null || event.input.kind === 'PORTFOLIO_YIELD');
-    for (const event of events) if (event.seller === null && event.input.kind !== 'PORTFOLIO_YIELD') lines.set(event.index, []);
+    const chainEvents: PreparedEvent[] = [];
+    for (const event of events) {
+      const policy = event.policy.policy.commissions;
+      if (event.input.kind === 'PORTFOLIO_YIELD') {
+        lines.set(event.index, calculatePortfolioYield({ partnerId: event.seller!.id, base: event.baseUsd!, yieldRate: event.input.yieldRate! }, policy));
+      } else if (event.seller === null) {
+        lines.set(event.index, []);
+      } else {
+        chainEvents.push(event);
+      }
+    }
+    if (chainEvents.length === 0) return lines;
 
-    for (const windowSize of chainWindows) {
-      if (pending.length === 0) break;
-      const wanted = new Set<number>();
-      for (const event of pending) {
-        if (event.input.kind === 'PORTFOLIO_YIELD') continue;
-        for (const num of event.seller!.upline.slice(0, windowSize)) if (!members.has(num)) wanted.add(num);
-      }
-      if (wanted.size > 0) {
-        const rows = (await transaction.any(sql.unsafe`
-          SELECT id, num, rank, status, rank_since, status_since FROM partners WHERE num = ANY(${sql.array([...wanted], 'int4')})`)) as readonly MemberRow[];
-        for (const row of rows) members.set(row.num, row);
-      }
-      const history = await this.#historyAt(transaction, pending, members, windowSize);
-      const unsettled: PreparedEvent[] = [];
-      for (const event of pending) {
-        const policy = event.policy.policy.commissions;
-        if (event.input.kind === 'PORTFOLIO_YIELD') {
-          lines.set(event.index, calculatePortfolioYield({ partnerId: event.seller!.id, base: event.baseUsd!, yieldRate: event.input.yieldRate! }, policy));
-          continue;
-        }
-        const prefix = event.seller!.upline.slice(0, windowSize);
-        const chain: ChainMember[] = [event.seller!, ...prefix.map((num) => members.get(num)!)].map((member) => memberAt(member, event, history));
-        const sourceType = event.sourceType as Exclude<SourceType, 'PORTFOLIO_YIELD'>;
-        const settled = chainSettles(chain, policy, rateColumnOf(sourceType));
-        if (settled || prefix.length === event.seller!.upline.length) {
-          lines.set(event.index, calculateChainCommissions({ sourceType, base: event.baseUsd!, repeatPurchase: event.input.repeatPurchase ?? false }, chain, policy));
-        } else {
-          unsettled.push(event);
-        }
-      }
-      pending = unsettled;
+    const wanted = new Set<number>();
+    for (const event of chainEvents) for (const num of event.seller!.upline) wanted.add(num);
+    const members = new Map<number, LeveledMember>();
+    if (wanted.size > 0) {
+      // The numbers travel as one comma-separated string, cheaper to build than an array literal.
+      const rows = (await transaction.any(sql.unsafe`
+        SELECT id, num, rank, status, rank_since, status_since FROM partners
+        WHERE num = ANY(string_to_array(${[...wanted].join(',')}, ',')::integer[])`)) as readonly MemberRow[];
+      for (const row of rows) members.set(row.num, { ...row, level: 0 });
+    }
+    const near = new Map<number, LeveledMember[]>();
+    for (const event of chainEvents) {
+      near.set(event.index, [{ ...event.seller!, level: 1 }, ...Array.from(event.seller!.upline, (num, index) => ({ ...members.get(num)!, level: index + 2 }))]);
+    }
+    let history = await this.#historyAt(transaction, chainEvents.map((event) => ({ event, chain: near.get(event.index)! })));
+
+    const continuing: PreparedEvent[] = [];
+    for (const event of chainEvents) {
+      const policy = event.policy.policy.commissions;
+      const chain = near.get(event.index)!.map((member) => memberAt(member, event, history));
+      const column = rateColumnOf(event.sourceType as Exclude<SourceType, 'PORTFOLIO_YIELD'>);
+      if (event.seller!.uplineLength > event.seller!.upline.length && !chainSettles(chain, policy, column)) continuing.push(event);
+      else lines.set(event.index, this.#lines(event, chain));
+    }
+    if (continuing.length === 0) return lines;
+
+    // Group the continuing events by the ancestor they continue from; ask once per ancestor.
+    const groups = new Map<number, { events: PreparedEvent[]; paidMicros: number; earliest: Date }>();
+    for (const event of continuing) {
+      const policy = event.policy.policy.commissions;
+      const column = rateColumnOf(event.sourceType as Exclude<SourceType, 'PORTFOLIO_YIELD'>);
+      const chain = near.get(event.index)!.map((member) => memberAt(member, event, history));
+      const paid = paidMicrosOf(chain, policy, column);
+      const group = groups.get(event.seller!.continueFrom!) ?? { events: [], paidMicros: Number.MAX_SAFE_INTEGER, earliest: event.completedAt };
+      group.events.push(event);
+      group.paidMicros = Math.min(group.paidMicros, paid);
+      if (event.completedAt < group.earliest) group.earliest = event.completedAt;
+      groups.set(event.seller!.continueFrom!, group);
+    }
+    const anchors = [...groups.keys()];
+    const { byRank } = rateTable(continuing[0]!.policy.policy.commissions, 'personalSales');
+    // Rates differ by column and policy version; the filter takes the lowest rate any of them gives a rank.
+    const rankMicros = [...byRank.keys()].map((rank) => Math.min(...continuing.map((event) => rateTable(event.policy.policy.commissions, rateColumnOf(event.sourceType as Exclude<SourceType, 'PORTFOLIO_YIELD'>)).byRank.get(rank)!.micros)));
+    const far = (await transaction.any(sql.unsafe`
+      SELECT q.anchor, u.position, p.id, p.num, p.rank, p.status, p.rank_since, p.status_since
+      FROM unnest(${sql.array(anchors, 'int4')}, ${sql.array(anchors.map((anchor) => groups.get(anchor)!.paidMicros), 'int4')},
+                  ${sql.array(anchors.map((anchor) => groups.get(anchor)!.earliest.toISOString()), 'timestamptz')}) AS q(anchor, paid, t)
+      JOIN partners a ON a.num = q.anchor
+      CROSS JOIN LATERAL unnest(q.anchor || a.upline) WITH ORDINALITY AS u(num, position)
+      JOIN partners p ON p.num = u.num
+      JOIN unnest(${sql.array([...byRank.keys()], 'text')}, ${sql.array(rankMicros, 'int4')}) AS r(rank, micros) ON r.rank = p.rank
+      WHERE (p.status = 'ACTIVE' AND r.micros > q.paid) OR p.rank_since > q.t OR p.status_since > q.t
+      ORDER BY q.anchor, u.position`)) as readonly (MemberRow & { anchor: number; position: string })[];
+    const farByAnchor = new Map<number, (MemberRow & { position: number })[]>();
+    for (const row of far) {
+      const list = farByAnchor.get(row.anchor) ?? [];
+      list.push({ ...row, position: Number(row.position) });
+      farByAnchor.set(row.anchor, list);
+    }
+    const full = new Map<number, LeveledMember[]>();
+    for (const event of continuing) {
+      const first = event.seller!.upline.length + 2;
+      const rest = (farByAnchor.get(event.seller!.continueFrom!) ?? []).map((member) => ({ ...member, level: first + member.position - 1 }));
+      full.set(event.index, [...near.get(event.index)!, ...rest]);
+    }
+    history = await this.#historyAt(transaction, continuing.map((event) => ({ event, chain: full.get(event.index)! })));
+    for (const event of continuing) {
+      lines.set(event.index, this.#lines(event, full.get(event.index)!.map((member) => memberAt(member, event, history))));
     }
     return lines;
   }
 
+  #lines(event: PreparedEvent, chain: ChainMember[]): CommissionLine[] {
+    const sourceType = event.sourceType as Exclude<SourceType, 'PORTFOLIO_YIELD'>;
+    return calculateChainCommissions({ sourceType, base: event.baseUsd!, repeatPurchase: event.input.repeatPurchase ?? false }, chain, event.policy.policy.commissions);
+  }
+
   /** Rank and status at each event's completion for members whose current value began later. */
-  async #historyAt(transaction: CommonQueryMethods, events: PreparedEvent[], members: Map<number, MemberRow>, windowSize: number): Promise<Map<string, string>> {
+  async #historyAt(transaction: CommonQueryMethods, chains: { event: PreparedEvent; chain: readonly MemberRow[] }[]): Promise<Map<string, string>> {
     const partnerIds: string[] = [];
     const times: string[] = [];
-    for (const event of events) {
+    for (const { event, chain } of chains) {
       const at = event.completedAt.getTime();
-      const chain = [event.seller!, ...(event.input.kind === 'PORTFOLIO_YIELD' ? [] : event.seller!.upline.slice(0, windowSize).map((num) => members.get(num)!))];
       for (const member of chain) {
         if (member.rank_since.getTime() > at || member.status_since.getTime() > at) {
           partnerIds.push(member.id);
@@ -452,11 +519,19 @@ export class CommissionEngine {
   }
 }
 
-function memberAt(member: MemberRow, event: PreparedEvent, history: Map<string, string>): ChainMember {
+/** The highest rate an ACTIVE member of the chain holds, in millionths: what the members above it must beat. */
+function paidMicrosOf(chain: readonly ChainMember[], policy: Policy['commissions'], column: ReturnType<typeof rateColumnOf>): number {
+  const { byRank } = rateTable(policy, column);
+  let paid = 0;
+  for (const member of chain) if (member.status === 'ACTIVE') paid = Math.max(paid, byRank.get(member.rank)!.micros);
+  return paid;
+}
+
+function memberAt(member: LeveledMember, event: PreparedEvent, history: Map<string, string>): ChainMember {
   const at = event.completedAt.getTime();
   const rank = member.rank_since.getTime() > at ? history.get(`${member.id}|${at}|rank`) ?? member.rank : member.rank;
   const status = member.status_since.getTime() > at ? history.get(`${member.id}|${at}|status`) ?? member.status : member.status;
-  return { partnerId: member.id, rank: rank as Rank, status: status as PartnerStatus };
+  return { partnerId: member.id, rank: rank as Rank, status: status as PartnerStatus, level: member.level };
 }
 
 function rateAt(rates: { at: number; rate: string }[], moment: Date): string | null {

@@ -53,6 +53,9 @@ export interface ChainMember {
   partnerId: string;
   rank: Rank;
   status: PartnerStatus;
+  /** 1 for the attributed partner, 2 for their sponsor…; defaults to the position in the chain. A chain may omit
+   *  members who cannot change the result (see the engine), so the level is carried, not counted. */
+  level?: number;
 }
 
 export interface CommissionLine {
@@ -178,11 +181,12 @@ export function calculateChainCommissions(
     const places = policy.rounding.percentageDecimals;
     const amountText = fixed(amount, policy.rounding.amountDecimals);
     const rateText = rate.toFixed();
-    const incomeType = index === 0 ? directType : chainType;
+    const level = member.level ?? index + 1;
+    const incomeType = level === 1 ? directType : chainType;
     lines.push({
       partnerId: member.partnerId,
       incomeType,
-      level: index + 1,
+      level,
       base: fixed(base, 2),
       rate: rateText,
       amount: amountText,

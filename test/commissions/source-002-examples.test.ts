@@ -3,6 +3,9 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommissionRelease } from '../../activities/commission-release.ts';
+import { calculateChainCommissions } from '../../domain/commission.ts';
+import type { PartnerStatus, Rank } from '../../domain/network.ts';
+import { defaultPolicy } from '../../domain/policy.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 
@@ -178,6 +181,36 @@ describe('the differential decision', () => {
     expect(byPartner(old.body)[sponsor!]!.amount).toBe('11.00');
     const recent = await send({ kind: 'ORDER_COMPLETED', partnerId: seller, amount: '100.00' });
     expect(byPartner(recent.body)[sponsor!]).toBeUndefined();
+  });
+});
+
+describe('deep chains', () => {
+  it('a chain 150 deep pays exactly what the calculation over the whole chain pays, levels and history included', async () => {
+    // Deterministic ranks 0–4 and some suspended members; the top is 11, and one member at level 90 was rank 10
+    // when the event completed and has dropped to 0 since.
+    const ranksCycle = ['0', '1', '2', '3', '4', '2', '1', '0', '3'];
+    const members = Array.from({ length: 150 }, (_, index) => ({
+      rank: index === 0 ? '11' : ranksCycle[index % ranksCycle.length]!,
+      status: index % 17 === 5 ? 'SUSPENDED' : 'ACTIVE',
+    }));
+    const ids = await chain(...members);
+    const seller = ids.at(-1)!;
+    const levelOf = (index: number) => ids.length - index;
+    const changed = ids[ids.length - 90]!;
+    const completedAt = new Date(Date.now() - 60_000);
+    await harness.owner.query(sql.unsafe`
+      INSERT INTO partner_changes (partner_id, field, old_value, new_value, effective_at, recorded_by)
+      VALUES (${changed}, 'rank', '10', ${members[ids.length - 90]!.rank}, now() - interval '30 seconds', 'test')`);
+    await harness.owner.query(sql.unsafe`UPDATE partners SET rank_since = now() - interval '30 seconds' WHERE id = ${changed}`);
+
+    const { body } = await send({ kind: 'ORDER_COMPLETED', partnerId: seller, amount: '777.77', completedAt: completedAt.toISOString() });
+    const asOf = members.map((member, index) => ({ partnerId: ids[index]!, rank: (ids[index] === changed ? '10' : member.rank) as Rank, status: member.status as PartnerStatus }));
+    const expected = calculateChainCommissions({ sourceType: 'PRODUCT', base: '777.77', repeatPurchase: false }, [...asOf].reverse(), defaultPolicy.commissions);
+    expect(expected.some((line) => line.level > 32)).toBe(true);
+    expect(body.commissions!.map((line) => [line.partnerId, line.level, line.amount])).toEqual(expected.map((line) => [line.partnerId, line.level, line.amount]));
+    expect(byPartner(body)[changed]).toMatchObject({ level: 90 });
+    expect(levelOf(0)).toBe(150);
+    expect(byPartner(body)[ids[0]!]).toMatchObject({ level: 150, amount: expected.at(-1)!.amount });
   });
 });
 
