@@ -102,17 +102,20 @@ export class LedgerStore {
         )
         ON CONFLICT (owner_type, owner_id, bucket, currency) DO NOTHING
         RETURNING id, concat_ws(':', owner_type, owner_id, bucket, currency) AS key`);
-      const rows = await connection.many(sql.type(accountRow)`
+      // Those the INSERT did not return existed already (or a concurrent writer just made them): read them.
+      const createdKeys = new Set(created.map((row) => row.key));
+      const existing = missing.filter((account) => !createdKeys.has(accountKey(account)));
+      const rows = existing.length === 0 ? created : [...created, ...(await connection.many(sql.type(accountRow)`
         SELECT id, concat_ws(':', owner_type, owner_id, bucket, currency) AS key
         FROM accounts
         WHERE (owner_type, owner_id, bucket, currency) IN (
           SELECT * FROM unnest(
-            ${sql.array(missing.map((account) => account.ownerType), 'text')},
-            ${sql.array(missing.map((account) => account.ownerId), 'text')},
-            ${sql.array(missing.map((account) => account.bucket), 'text')},
-            ${sql.array(missing.map((account) => account.currency), 'text')}
+            ${sql.array(existing.map((account) => account.ownerType), 'text')},
+            ${sql.array(existing.map((account) => account.ownerId), 'text')},
+            ${sql.array(existing.map((account) => account.bucket), 'text')},
+            ${sql.array(existing.map((account) => account.currency), 'text')}
           )
-        )`);
+        )`))];
       const uncommitted = connection === this.database ? new Set<string>() : new Set(created.map((row) => row.key));
       const found = new Map(rows.map((row) => [row.key, row.id]));
       for (const [key, id] of found) if (!uncommitted.has(key)) this.#accountIds.set(key, id);

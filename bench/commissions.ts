@@ -232,17 +232,23 @@ async function measureEndToEnd(database: Database): Promise<Row[]> {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 
     let sequence = 0;
+    const sellersSeen: string[] = [];
     const randomSeller = () => {
       // Every partner equally likely, so orders under the 10,000-deep chains occur as often as those partners do.
       const g = 1 + Math.floor(Math.random() * partners);
-      return `n${String(g).padStart(7, '0')}`;
+      const id = `n${String(g).padStart(7, '0')}`;
+      sellersSeen.push(id);
+      return id;
     };
+    // Sellers who have been paid before: their ledger accounts exist, as for most sellers of a running business.
+    const returningSeller = () => sellersSeen[Math.floor(Math.random() * sellersSeen.length)]!;
+    let pickSeller = randomSeller;
     const amounts = ['19.99', '49.90', '100.00', '250.00', '1200.00', '5000.00'];
     const makeEvent = () => {
       sequence += 1;
       return {
         externalId: `bench-${sequence}`, kind: 'ORDER_COMPLETED', sourceId: `bench-order-${sequence}`,
-        partnerId: sequence % 50 === 0 ? null : randomSeller(), completedAt: new Date().toISOString(),
+        partnerId: sequence % 50 === 0 ? null : pickSeller(), completedAt: new Date().toISOString(),
         amount: amounts[sequence % amounts.length], currency: 'USD',
       };
     };
@@ -275,8 +281,10 @@ async function measureEndToEnd(database: Database): Promise<Row[]> {
         goal: size === 1 ? '—' : '≥ 2,000 orders/s',
       };
     };
-    const rows = [await run(bulkSize, `POST /v1/events/bulk × ${bulkSize}`)];
-    rows.push(await run(1, 'POST /v1/events one by one'));
+    const rows = [await run(bulkSize, `POST /v1/events/bulk × ${bulkSize}, random sellers (most paid for the first time: their accounts are created)`)];
+    pickSeller = returningSeller;
+    rows.push(await run(bulkSize, `POST /v1/events/bulk × ${bulkSize}, returning sellers (accounts exist)`));
+    rows.push(await run(1, 'POST /v1/events one by one, returning sellers'));
     return rows;
   } finally {
     await server.stop(true);
