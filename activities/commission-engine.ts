@@ -460,16 +460,28 @@ export class CommissionEngine {
     const { byRank } = rateTable(continuing[0]!.policy.policy.commissions, 'personalSales');
     // Rates differ by column and policy version; the filter takes the lowest rate any of them gives a rank.
     const rankMicros = [...byRank.keys()].map((rank) => Math.min(...continuing.map((event) => rateTable(event.policy.policy.commissions, rateColumnOf(event.sourceType as Exclude<SourceType, 'PORTFOLIO_YIELD'>)).byRank.get(rank)!.micros)));
+    // The union of the anchors' uplines is read once (chains share their upper part), filtered, and each
+    // surviving member is matched to the anchors it is an ancestor of: upline[k] sits k levels above.
     const far = (await transaction.any(sql.unsafe`
-      SELECT q.anchor, u.position, p.id, p.num, p.rank, p.status, p.rank_since, p.status_since
-      FROM unnest(${sql.array(anchors, 'int4')}, ${sql.array(anchors.map((anchor) => groups.get(anchor)!.paidMicros), 'int4')},
-                  ${sql.array(anchors.map((anchor) => groups.get(anchor)!.earliest.toISOString()), 'timestamptz')}) AS q(anchor, paid, t)
-      JOIN partners a ON a.num = q.anchor
-      CROSS JOIN LATERAL unnest(q.anchor || a.upline) WITH ORDINALITY AS u(num, position)
-      JOIN partners p ON p.num = u.num
-      JOIN unnest(${sql.array([...byRank.keys()], 'text')}, ${sql.array(rankMicros, 'int4')}) AS r(rank, micros) ON r.rank = p.rank
-      WHERE (p.status = 'ACTIVE' AND r.micros > q.paid) OR p.rank_since > q.t OR p.status_since > q.t
-      ORDER BY q.anchor, u.position`)) as readonly (MemberRow & { anchor: number; position: string })[];
+      WITH anchors AS (
+        SELECT q.anchor, q.paid, q.t, a.depth, a.upline
+        FROM unnest(${sql.array(anchors, 'int4')}, ${sql.array(anchors.map((anchor) => groups.get(anchor)!.paidMicros), 'int4')},
+                    ${sql.array(anchors.map((anchor) => groups.get(anchor)!.earliest.toISOString()), 'timestamptz')}) AS q(anchor, paid, t)
+        JOIN partners a ON a.num = q.anchor
+      ),
+      reach AS (SELECT unnest(upline) AS num FROM anchors UNION SELECT anchor FROM anchors),
+      filtered AS (
+        SELECT p.id, p.num, p.depth, p.rank, p.status, p.rank_since, p.status_since
+        FROM partners p
+        JOIN unnest(${sql.array([...byRank.keys()], 'text')}, ${sql.array(rankMicros, 'int4')}) AS r(rank, micros) ON r.rank = p.rank
+        WHERE p.num = ANY(ARRAY(SELECT num FROM reach))
+          AND ((p.status = 'ACTIVE' AND r.micros > (SELECT min(paid) FROM anchors))
+               OR p.rank_since > (SELECT min(t) FROM anchors) OR p.status_since > (SELECT min(t) FROM anchors))
+      )
+      SELECT a.anchor, a.depth - f.depth + 1 AS position, f.id, f.num, f.rank, f.status, f.rank_since, f.status_since
+      FROM anchors a
+      JOIN filtered f ON f.num = a.anchor OR (f.depth < a.depth AND a.upline[a.depth - f.depth] = f.num)
+      ORDER BY a.anchor, position`)) as readonly (MemberRow & { anchor: number; position: number })[];
     const farByAnchor = new Map<number, (MemberRow & { position: number })[]>();
     for (const row of far) {
       const list = farByAnchor.get(row.anchor) ?? [];
