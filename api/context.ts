@@ -7,7 +7,7 @@ import type { Database } from '../db/pool.ts';
 import type { LedgerStore } from '../activities/ledger-store.ts';
 import type { CommissionEngine } from '../activities/commission-engine.ts';
 import type { PolicyStore } from '../activities/policy-store.ts';
-import type { AuthenticatedUser, IdentityStore } from './auth/identity.ts';
+import { AuthError, type AuthenticatedUser, type IdentityStore } from './auth/identity.ts';
 import { ApiError, sendError, validationError } from './errors.ts';
 
 export interface HealthChecks {
@@ -78,4 +78,18 @@ export function clientIp(headers: Headers): string | null {
 export function workflowUrl(dependencies: ApiDependencies, workflowId: string): string | null {
   if (!dependencies.temporalUiUrl) return null;
   return `${dependencies.temporalUiUrl}/namespaces/${encodeURIComponent(dependencies.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/**
+ * Step-up: the action needs a fresh TOTP code in X-TOTP-Code, consumed here (each code is accepted once).
+ * `action` completes the message: "a bonus needs a fresh TOTP code…".
+ */
+export async function requireFreshTotp(identity: IdentityStore, user: AuthenticatedUser, code: string | undefined, action: string): Promise<void> {
+  if (!code) throw new ApiError(401, 'totp_required', `${action} needs a fresh TOTP code in X-TOTP-Code`, 'X-TOTP-Code');
+  try {
+    await identity.consumeTotp(user.id, code);
+  } catch (error) {
+    if (error instanceof AuthError) throw new ApiError(401, error.code, error.message, 'X-TOTP-Code');
+    throw error;
+  }
 }

@@ -5,8 +5,7 @@ import { sql } from 'slonik';
 import { z as zod } from 'zod';
 import type { BonusRequest } from '../../domain/bonus.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
-import { AuthError } from '../auth/identity.ts';
-import { clientIp, createSubApp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
+import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { bonusRow, bonusWorkflowId, recordBonusRequest, startBonusWorkflow } from '../start-bonus.ts';
@@ -129,14 +128,7 @@ export function bonusRoutes(dependencies: ApiDependencies) {
         database,
         { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/bonuses', body] },
         async () => {
-          const code = headers['x-totp-code'];
-          if (!code) throw new ApiError(401, 'totp_required', 'a bonus needs a fresh TOTP code in X-TOTP-Code', 'X-TOTP-Code');
-          try {
-            await identity.consumeTotp(user.id, code);
-          } catch (error) {
-            if (error instanceof AuthError) throw new ApiError(401, error.code, error.message, 'X-TOTP-Code');
-            throw error;
-          }
+          await requireFreshTotp(identity, user, headers['x-totp-code'], 'a bonus');
           const request: BonusRequest = {
             bonusId: randomUUID(),
             partnerId: body.partnerId,

@@ -4,8 +4,7 @@ import { z as zod } from 'zod';
 import { appendAuditRecord } from '../../activities/audit-store.ts';
 import { PolicyVersionError, type PolicyVersion } from '../../activities/policy-store.ts';
 import { decimalPattern, parseMoney } from '../../domain/money.ts';
-import { AuthError } from '../auth/identity.ts';
-import { clientIp, createSubApp, requirePermission, type ApiDependencies } from '../context.ts';
+import { clientIp, createSubApp, requireFreshTotp, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearerSecurity, currencySchema, errorResponse } from '../schemas.ts';
 
@@ -132,14 +131,7 @@ export function policyRoutes(dependencies: ApiDependencies) {
     .openapi(addVersion, async (c) => {
       const user = c.get('user');
       requirePermission(user, 'policy.manage');
-      const code = c.req.valid('header')['x-totp-code'];
-      if (!code) throw new ApiError(401, 'totp_required', 'a policy change needs a fresh TOTP code in X-TOTP-Code', 'X-TOTP-Code');
-      try {
-        await identity.consumeTotp(user.id, code);
-      } catch (error) {
-        if (error instanceof AuthError) throw new ApiError(401, error.code, error.message, 'X-TOTP-Code');
-        throw error;
-      }
+      await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'a policy change');
       const body = c.req.valid('json');
       try {
         const added = await database.transaction(async (transaction) => {

@@ -373,3 +373,43 @@ describe('hold, cancellation, release and pay', () => {
     await assertLedgerInvariants(harness.testDatabase.ownerUrl);
   });
 });
+
+// Last: it changes the policy in force for the rest of the file.
+describe('policy versions', () => {
+  it('a new version applies to events completing after it takes effect, not before; bad documents name the field', async () => {
+    const director = await harness.createAdmin('finance_director');
+    const directorToken = await harness.signIn(director);
+    const current = (await (await harness.request('/v1/policy', { token })).json()) as { version: number; policy: typeof defaultPolicy };
+    const invalid = await harness.request('/v1/policy/versions', {
+      token: directorToken,
+      headers: { 'x-totp-code': await harness.nextTotp(director) },
+      body: { effectiveFrom: new Date(Date.now() + 60_000).toISOString(), reason: 'broken', policy: { ...current.policy, commissions: { ...current.policy.commissions, holds: { ...current.policy.commissions.holds, PRODUCT: 'two weeks' } } } },
+    });
+    expect(invalid.status).toBe(422);
+    expect((await errorOf(invalid)).field).toBe('body.policy.commissions.holds.PRODUCT');
+    const withoutTotp = await harness.request('/v1/policy/versions', { token: directorToken, body: { effectiveFrom: new Date(Date.now() + 60_000).toISOString(), reason: 'x', policy: current.policy } });
+    expect(withoutTotp.status).toBe(401);
+
+    // The next TOTP code may be up to 30 s away (each code is accepted once): take it before choosing the time.
+    const code = await harness.nextTotp(director);
+    const effectiveFrom = new Date(Date.now() + 1_500);
+    const rates = { ...current.policy.commissions.rates, '2': { ...current.policy.commissions.rates['2']!, personalSales: '0.09' } };
+    const added = await harness.request('/v1/policy/versions', {
+      token: directorToken,
+      headers: { 'x-totp-code': code },
+      body: { effectiveFrom: effectiveFrom.toISOString(), reason: 'rank 2 personal sales to 9 %', policy: { ...current.policy, commissions: { ...current.policy.commissions, rates } } },
+    });
+    expect(added.status).toBe(201);
+    const version = ((await added.json()) as { version: number }).version;
+    expect(version).toBe(current.version + 1);
+    // The API's policy cache is refreshed by the write; wait until the version is in force.
+    await new Promise((resolve) => setTimeout(resolve, effectiveFrom.getTime() - Date.now() + 100));
+    expect(((await (await harness.request('/v1/policy', { token })).json()) as { version: number }).version).toBe(version);
+
+    const [seller] = await chain({ rank: '2' });
+    const before = await send({ kind: 'ORDER_COMPLETED', partnerId: seller, amount: '100.00', completedAt: new Date(effectiveFrom.getTime() - 1_000).toISOString() });
+    const after = await send({ kind: 'ORDER_COMPLETED', partnerId: seller, amount: '100.00', completedAt: new Date().toISOString() });
+    expect(byPartner(before.body)[seller!]!.amount).toBe('8.00');
+    expect(byPartner(after.body)[seller!]!.amount).toBe('9.00');
+  });
+});
