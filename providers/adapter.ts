@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { currencyScales, decimalPattern, parseMoney } from '../domain/money.ts';
+
+/**
+ * The boundary between the payout lifecycle and a payment provider (issue #4). A payout workflow's activities
+ * call a `PayoutProvider`; each provider (the sandbox, later real ones) implements it. Nothing here knows about
+ * Temporal or the ledger: activities map these results to ledger entries and workflow failures.
+ *
+ * The contract in one paragraph. `send` hands a payout to the provider under an idempotency key; the provider
+ * pays at most once per key, whatever the number of sends. The answer is either "accepted" (the outcome comes
+ * later, as a signed webhook to `callbackUrl` or through `status`) or a failure with one of SPEC 6.6's codes.
+ * After a retryable failure (PROVIDER_ERROR, TIMEOUT) the provider may nevertheless have accepted the payout —
+ * the answer, not the request, may be what was lost — so retry with the SAME idempotency key, or ask `status`
+ * for the old key before sending under a new one. Sending a new attempt's key while the previous attempt's
+ * outcome is unknown can pay twice.
+ */
+
+/**
+ * SPEC 6.6's failure codes and what each allows. `none`: permanent, the payout fails and its amount goes back to
+ * `available`; `auto`: retry (up to the policy's attempt limit); `next_day`: retry on the next day.
+ */
+export const failureCodes = {
+  INVALID_ACCOUNT: { retry: 'none', description: 'the account or wallet does not exist' },
+  ACCOUNT_CLOSED: { retry: 'none', description: 'the account exists but is closed' },
+  NAME_MISMATCH: { retry: 'none', description: 'the account holder name does not match the payee' },
+  PROVIDER_ERROR: { retry: 'auto', description: 'the provider failed or could not be reached' },
+  TIMEOUT: { retry: 'auto', description: 'the provider did not answer in time; the payout may have been accepted' },
+  LIMIT_EXCEEDED: { retry: 'next_day', description: 'a provider or account limit is reached for today' },
+} as const satisfies Record<string, { retry: RetryClass; description: string }>;
+
+export type RetryClass = 'none' | 'auto' | 'next_day';
+export type ProviderFailureCode = keyof typeof failureCodes;
+
+export const failureCodeSchema = z.enum(
+  Object.keys(failureCodes) as [ProviderFailureCode, ...ProviderFailureCode[]],
+);
+
+export function isFailureCode(value: unknown): value is ProviderFailureCode {
+  return typeof value === 'string' && Object.hasOwn(failureCodes, value);
+}
+
+export function retryClassOf(code: ProviderFailureCode): RetryClass {
+  return failureCodes[code].retry;
+}
+
+/**
+ * The idempotency key of one attempt at paying one payout. A new attempt gets a new key only once the previous
+ * attempt is known not to have paid (see the contract above).
+ */
+export function idempotencyKeyFor(payoutId: string, attempt: number): string {
+  if (!Number.isSafeInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer, got ${attempt}`);
+  if (payoutId.length === 0) throw new RangeError('payoutId must not be empty');
+  return `${payoutId}:${attempt}`;
+}
+
+const keyText = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+/** A positive decimal string within the currency's scale (when ledgerflow knows the currency). */
+const amountSchema = z.string().regex(decimalPattern, 'a decimal string such as "125.50"');
+
+export const providerPayoutRequestSchema = z
+  .object({
+    idempotencyKey: keyText,
+    payoutId: keyText,
+    amount: amountSchema,
+    currency: z.string().regex(/^[A-Z]{3,5}$/, 'an upper-case currency code'),
+    method: z.string().min(1).max(64),
+    paymentDetails: z.record(z.string().max(1_000)),
+    callbackUrl: z.string().url().refine((url) => /^https?:\/\//.test(url), 'an http(s) URL'),
+  })
+  .strict()
+  .superRefine((request, context) => {
+    if (!decimalPattern.test(request.amount)) return;
+    const amount = parseMoney(request.amount);
+    if (!amount.isPositive() || amount.isZero()) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['amount'], message: 'must be greater than zero' });
+    }
+    const scale = currencyScales[request.currency];
+    if (scale !== undefined && amount.decimalPlaces() > scale) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['amount'], message: `${request.currency} allows ${scale} decimal places` });
+    }
+  });
+
+export type ProviderPayoutRequest = z.infer<typeof providerPayoutRequestSchema>;
+
+export type ProviderSendResult =
+  | { accepted: true; providerReference: string }
+  | { accepted: false; failureCode: ProviderFailureCode; message: string };
+
+export const payoutStatusValues = ['PENDING', 'COMPLETED', 'FAILED'] as const;
+
+const knownPayoutFields = {
+  providerReference: z.string().min(1),
+  idempotencyKey: z.string().min(1),
+  payoutId: z.string().min(1),
+};
+
+/** What a provider knows about a payout. `NOT_FOUND`: it has no payout under that reference or key. */
+export const providerPayoutStatusSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('NOT_FOUND') }),
+  z.object({ status: z.literal('PENDING'), ...knownPayoutFields }),
+  z.object({ status: z.literal('COMPLETED'), ...knownPayoutFields }),
+  z.object({ status: z.literal('FAILED'), ...knownPayoutFields, failureCode: failureCodeSchema, message: z.string() }),
+]);
+
+export type ProviderPayoutStatus = z.infer<typeof providerPayoutStatusSchema>;
+
+export type ProviderPayoutLookup = { providerReference: string } | { idempotencyKey: string };
+
+/**
+ * The body of a provider's webhook: the final outcome of an accepted payout. `eventId` is the same on every
+ * delivery of one event, so a receiver that has already applied it can answer 2xx and do nothing.
+ */
+export const providerWebhookEventSchema = z
+  .object({
+    eventId: z.string().min(1),
+    providerReference: z.string().min(1),
+    idempotencyKey: z.string().min(1),
+    payoutId: z.string().min(1),
+    status: z.enum(['COMPLETED', 'FAILED']),
+    failureCode: failureCodeSchema.optional(),
+    message: z.string().optional(),
+    occurredAt: z.string().datetime(),
+  })
+  .superRefine((event, context) => {
+    if ((event.status === 'FAILED') !== (event.failureCode !== undefined)) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['failureCode'], message: 'present exactly when status is FAILED' });
+    }
+  });
+
+export type ProviderWebhookEvent = z.infer<typeof providerWebhookEventSchema>;
+
+/** The adapter a payout workflow's activities call. */
+export interface PayoutProvider {
+  readonly name: string;
+  /**
+   * Hands the payout to the provider. Resolves with a failure code for every outcome SPEC 6.6 names (including a
+   * timeout or an unreachable provider); throws only for a request the provider refuses as malformed or as a
+   * reuse of a key with another body — a bug on our side that no retry can fix (`ProviderRequestRejectedError`)
+   * — or one that fails `providerPayoutRequestSchema` before it is sent (a `ZodError`).
+   */
+  send(request: ProviderPayoutRequest): Promise<ProviderSendResult>;
+  /**
+   * The provider's view of one payout. Throws `ProviderUnavailableError` when the provider cannot answer, which
+   * is retryable.
+   */
+  status(lookup: ProviderPayoutLookup): Promise<ProviderPayoutStatus>;
+}
+
+/** The provider could not answer a status query (retryable). */
+export class ProviderUnavailableError extends Error {
+  override readonly name = 'ProviderUnavailableError';
+  constructor(
+    readonly code: 'PROVIDER_ERROR' | 'TIMEOUT',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The provider refused our request as malformed (400) or as a reuse of an idempotency key with another body
+ * (409). Not a statement about the partner's account, so not a failure code: retrying the same request cannot
+ * succeed, and the payout belongs in manual review.
+ */
+export class ProviderRequestRejectedError extends Error {
+  override readonly name = 'ProviderRequestRejectedError';
+  constructor(
+    readonly httpStatus: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
