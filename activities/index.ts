@@ -1,5 +1,6 @@
 import type { Database } from '../db/pool.ts';
 import { createBonusActivities } from './bonus.ts';
+import { createPayoutActivities } from './payout.ts';
 import { createCommissionActivities } from './commission-release.ts';
 import { LedgerStore } from './ledger-store.ts';
 import { PolicyStore } from './policy-store.ts';
@@ -13,6 +14,7 @@ export function createActivities({ database }: { database: Database }) {
     ...createBonusActivities({ ledger }),
     ...createCommissionActivities({ database, ledger }),
     ...createPoolActivities({ database, ledger, policies }),
+    ...createPayoutActivities({ ledger }),
   };
 }
 

@@ -12,6 +12,7 @@ import { policyRoutes } from './routes/policy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { networkRoutes } from './routes/network.ts';
 import { partnerRoutes } from './routes/partners.ts';
+import { payoutRoutes } from './routes/payouts.ts';
 
 const swaggerDirectory = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -59,6 +60,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1/bonuses', bonusRoutes(dependencies));
   app.route('/v1', commissionRoutes(dependencies));
   app.route('/v1', policyRoutes(dependencies));
+  app.route('/v1/payouts', payoutRoutes(dependencies));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

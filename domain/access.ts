@@ -24,6 +24,14 @@ export const permissions = {
   'policy.manage': ['senior_admin', 'finance_director'],
   'commissions.read.any': adminRoles,
   'commissions.run': ['finance_manager', 'finance_director'],
+  /** Payouts (issue #4): partners request their own; these roles act on anyone's. The chain narrows approvals. */
+  'payouts.create.any': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'payouts.read.any': adminRoles,
+  'payouts.approve': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'payouts.reject': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'payouts.cancel.any': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'payouts.release': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'payouts.process': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ranks, type Rank } from './network.ts';
+import { payoutPolicySchema, defaultPayoutPolicy } from './payout-policy.ts';
 
 /**
  * The versioned policy (SPEC section 12): every number the lifecycles use lives here, never as a literal in
@@ -76,6 +77,11 @@ export const policySchema = z.object({
     postTimeoutSeconds: z.number().int().positive(),
   }),
   commissions: commissionPolicySchema,
+  /**
+   * Payouts (issue #4). Version 1 was stored before this section existed: a document without it reads as the
+   * default section, so existing databases keep parsing their stored versions.
+   */
+  payouts: payoutPolicySchema.default(defaultPayoutPolicy),
 });
 export type Policy = z.infer<typeof policySchema>;
 
@@ -130,4 +136,5 @@ export const defaultPolicy: Policy = policySchema.parse({
     releaseSweepInterval: '1m',
     payBatchHourUtc: 2,
   },
+  payouts: defaultPayoutPolicy,
 });

@@ -2,3 +2,4 @@
 export { bonusWorkflow } from './bonus.ts';
 export { commissionReleaseWorkflow, commissionPayBatchWorkflow } from './commissions.ts';
 export { poolDistributionWorkflow } from './pools.ts';
+export { payoutWorkflow } from './payout.ts';

@@ -37,6 +37,16 @@ const protectedRoutes = [
   { method: 'POST', route: '/v1/policy/versions', path: () => '/v1/policy/versions' },
   { method: 'GET', route: '/v1/fx-rates', path: () => '/v1/fx-rates' },
   { method: 'POST', route: '/v1/fx-rates', path: () => '/v1/fx-rates' },
+  { method: 'POST', route: '/v1/payouts', path: () => '/v1/payouts' },
+  { method: 'GET', route: '/v1/payouts', path: () => '/v1/payouts' },
+  { method: 'GET', route: '/v1/payouts/:id', path: () => `/v1/payouts/${someUuid()}` },
+  { method: 'POST', route: '/v1/payouts/:id/approve', path: () => `/v1/payouts/${someUuid()}/approve` },
+  { method: 'POST', route: '/v1/payouts/:id/reject', path: () => `/v1/payouts/${someUuid()}/reject` },
+  { method: 'POST', route: '/v1/payouts/:id/cancel', path: () => `/v1/payouts/${someUuid()}/cancel` },
+  { method: 'POST', route: '/v1/payouts/:id/release', path: () => `/v1/payouts/${someUuid()}/release` },
+  { method: 'POST', route: '/v1/payouts/:id/process', path: () => `/v1/payouts/${someUuid()}/process` },
+  { method: 'POST', route: '/v1/payouts/:id/complete', path: () => `/v1/payouts/${someUuid()}/complete` },
+  { method: 'POST', route: '/v1/payouts/:id/fail', path: () => `/v1/payouts/${someUuid()}/fail` },
 ] as const;
 
 describe('session check on every /v1 route', () => {

@@ -53,6 +53,16 @@ describe('GET /openapi.json', () => {
         'POST /v1/policy/versions',
         'GET /v1/fx-rates',
         'POST /v1/fx-rates',
+        'POST /v1/payouts',
+        'GET /v1/payouts',
+        'GET /v1/payouts/{id}',
+        'POST /v1/payouts/{id}/approve',
+        'POST /v1/payouts/{id}/reject',
+        'POST /v1/payouts/{id}/cancel',
+        'POST /v1/payouts/{id}/release',
+        'POST /v1/payouts/{id}/process',
+        'POST /v1/payouts/{id}/complete',
+        'POST /v1/payouts/{id}/fail',
       ].sort(),
     );
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });

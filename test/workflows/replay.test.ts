@@ -30,6 +30,16 @@ describe('replaying recorded workflow histories', () => {
     expect(files).toEqual(expect.arrayContaining(['pool-distribution-weekly.json', 'pool-distribution-monthly.json']));
   });
 
+  // Recorded by test/payouts/payout-lifecycle.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history for each payout branch', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'payout-completed.json', 'payout-rejected.json', 'payout-cancelled.json', 'payout-failed.json',
+        'payout-held-released-completed.json', 'payout-checklist-rejected.json',
+      ]),
+    );
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(

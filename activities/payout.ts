@@ -1,0 +1,275 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { sql, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import type { AccountRef } from '../domain/ledger.ts';
+import { Money, formatMoney } from '../domain/money.ts';
+import {
+  evaluateChecklist,
+  type ChecklistOutcome,
+  type PayoutActor,
+  type PayoutFailureCode,
+  type PayoutRejectionCode,
+  type PayoutStatus,
+} from '../domain/payout.ts';
+import type { PayoutPolicy } from '../domain/payout-policy.ts';
+import { appendAuditRecord } from './audit-store.ts';
+import type { LedgerStore } from './ledger-store.ts';
+
+const payoutRow = z.object({
+  id: z.string(),
+  partner_id: z.string(),
+  currency: z.string(),
+  amount: z.string(),
+  fee: z.string(),
+  amount_to_transfer: z.string(),
+  amount_rub: z.string().nullable(),
+  status: z.string(),
+  settle_entry_id: z.string().nullable(),
+});
+const partnerFactsRow = z.object({ kyc_status: z.string(), status: z.string(), age_days: z.number() });
+const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
+
+/** Who acted, as the audit log records it. */
+export const checklistActor = 'system:payout-checklist';
+
+export type PayoutSettlement = 'REJECTED' | 'CANCELLED' | 'FAILED';
+
+export interface ReleasePayoutReserveInput {
+  payoutId: string;
+  outcome: PayoutSettlement;
+  /** Where the reserved amount goes: back to `available`, or frozen in `held` (FRAUD_SUSPECTED). */
+  destination: 'available' | 'held';
+  /** A user id, or system:<component>. */
+  actor: string;
+  rejectionCode: PayoutRejectionCode | null;
+  failureCode: PayoutFailureCode | null;
+  reason: string | null;
+}
+
+const settlementSteps: Record<PayoutSettlement, { step: string; action: 'PAYOUT_REJECT' | 'PAYOUT_CANCEL' | 'PAYOUT_FAIL' }> = {
+  REJECTED: { step: 'reject', action: 'PAYOUT_REJECT' },
+  CANCELLED: { step: 'cancel', action: 'PAYOUT_CANCEL' },
+  FAILED: { step: 'fail', action: 'PAYOUT_FAIL' },
+};
+
+const partnerAccount = (partnerId: string, bucket: 'available' | 'payout_reserved' | 'held', currency: string): AccountRef => ({
+  ownerType: 'partner',
+  ownerId: partnerId,
+  bucket,
+  currency,
+});
+
+/** Locks the accounts' balance rows (in the database's order) and returns each balance, in the order given. */
+async function lockBalances(ledger: LedgerStore, connection: CommonQueryMethods, accounts: AccountRef[]): Promise<string[]> {
+  const ids = await ledger.accountIds(accounts, connection);
+  const rows = await connection.any(sql.type(lockedBalanceRow)`
+    SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
+  return ids.map((id) => rows.find((row) => row.account_id === id)?.balance ?? '0');
+}
+
+async function lockPayout(connection: CommonQueryMethods, payoutId: string) {
+  const payout = await connection.maybeOne(sql.type(payoutRow)`
+    SELECT id, partner_id, currency, amount, fee, amount_to_transfer, amount_rub, status, settle_entry_id
+    FROM payouts WHERE id = ${payoutId} FOR UPDATE`);
+  if (!payout) throw ApplicationFailure.nonRetryable(`payout ${payoutId} does not exist`, 'PayoutNotFound');
+  return payout;
+}
+
+/**
+ * Every step of `payout-<id>` that touches the database. Each runs in one transaction with its audit record, locks
+ * the payout row first (a retry racing a slow first attempt waits for it and then finds the step done), and posts
+ * ledger entries keyed `payout-<step>-<id>`, so at-least-once activities move money exactly once.
+ */
+export function createPayoutActivities({ ledger }: { ledger: LedgerStore }) {
+  const database = ledger.database;
+  return {
+    /** Runs the review checklist on the partner as they are now and records it; HELD/AWAITING_APPROVAL are written here. */
+    async runPayoutChecklist(input: { payoutId: string; checklist: PayoutPolicy['checklist'] }): Promise<ChecklistOutcome> {
+      return database.transaction(async (transaction) => {
+        const payout = await lockPayout(transaction, input.payoutId);
+        const facts = await transaction.one(sql.type(partnerFactsRow)`
+          SELECT kyc_status, status, (extract(epoch FROM now() - joined_at) / 86400)::float8 AS age_days
+          FROM partners WHERE id = ${payout.partner_id}`);
+        const outcome = evaluateChecklist(
+          { kycStatus: facts.kyc_status, partnerStatus: facts.status, accountAgeDays: facts.age_days, amountRub: payout.amount_rub },
+          input.checklist,
+        );
+        const next: PayoutStatus | null = outcome.outcome === 'PASS' ? 'AWAITING_APPROVAL' : outcome.outcome === 'HOLD' ? 'HELD' : null;
+        await transaction.query(sql.unsafe`
+          UPDATE payouts SET checklist = ${sql.jsonb(outcome.checks as never)},
+                             status = coalesce(${next}, status), updated_at = now()
+          WHERE id = ${input.payoutId} AND status IN ('REQUESTED', 'HELD')`);
+        return outcome;
+      });
+    },
+
+    /** Records one approval (and APPROVED when it completes the chain), with its PAYOUT_APPROVE audit record. */
+    async recordPayoutApproval(input: {
+      payoutId: string;
+      actor: PayoutActor;
+      step: number;
+      amountSeen: string;
+      detailsHashSeen: string;
+      completesChain: boolean;
+    }): Promise<{ at: string }> {
+      return database.transaction(async (transaction) => {
+        const payout = await lockPayout(transaction, input.payoutId);
+        const inserted = await transaction.maybeOne(sql.type(z.object({ decided_at: z.date() }))`
+          INSERT INTO payout_approvals (payout_id, approver_id, role, decision, step, amount_seen, details_hash_seen)
+          VALUES (${input.payoutId}, ${input.actor.userId}, ${input.actor.role}, 'APPROVE', ${input.step},
+                  ${input.amountSeen}, ${input.detailsHashSeen})
+          ON CONFLICT (payout_id, approver_id) DO NOTHING
+          RETURNING decided_at`);
+        if (!inserted) {
+          // A retry of a committed attempt: the approval and its audit record are already there.
+          const existing = await transaction.one(sql.type(z.object({ decided_at: z.date() }))`
+            SELECT decided_at FROM payout_approvals WHERE payout_id = ${input.payoutId} AND approver_id = ${input.actor.userId}`);
+          return { at: existing.decided_at.toISOString() };
+        }
+        await appendAuditRecord(transaction, {
+          action: 'PAYOUT_APPROVE',
+          actor: input.actor.userId,
+          targetType: 'payout',
+          targetId: input.payoutId,
+          amount: formatMoney(payout.amount, payout.currency),
+          currency: payout.currency,
+          details: { partnerId: payout.partner_id, role: input.actor.role, step: input.step, detailsHash: input.detailsHashSeen, completesChain: input.completesChain },
+        });
+        if (input.completesChain) {
+          await transaction.query(sql.unsafe`
+            UPDATE payouts SET status = 'APPROVED', updated_at = now() WHERE id = ${input.payoutId} AND status = 'AWAITING_APPROVAL'`);
+        }
+        return { at: inserted.decided_at.toISOString() };
+      });
+    },
+
+    /**
+     * Rejection, cancellation or failure: the reserved amount leaves `payout_reserved` for `available` (or `held`
+     * for FRAUD_SUSPECTED) in entry `payout-<reject|cancel|fail>-<id>`, the row is closed and audited.
+     */
+    async releasePayoutReserve(input: ReleasePayoutReserveInput): Promise<{ entryId: string }> {
+      const { step, action } = settlementSteps[input.outcome];
+      return database.transaction(async (transaction) => {
+        const payout = await lockPayout(transaction, input.payoutId);
+        if (payout.status === input.outcome && payout.settle_entry_id) return { entryId: payout.settle_entry_id };
+        const reserved = partnerAccount(payout.partner_id, 'payout_reserved', payout.currency);
+        const destination = partnerAccount(payout.partner_id, input.destination, payout.currency);
+        const [, destinationBefore] = await lockBalances(ledger, transaction, [reserved, destination]);
+        const amount = formatMoney(payout.amount, payout.currency);
+        const posted = await ledger.postEntry(
+          {
+            idempotencyKey: `payout-${step}-${input.payoutId}`,
+            kind: `payout_${step}`,
+            description: input.reason ?? `payout ${input.outcome.toLowerCase()}`,
+            metadata: { payoutId: input.payoutId, partnerId: payout.partner_id, rejectionCode: input.rejectionCode, failureCode: input.failureCode },
+            postings: [
+              { account: reserved, amount: formatMoney(new Money(amount).negated(), payout.currency) },
+              { account: destination, amount },
+            ],
+          },
+          transaction,
+        );
+        await transaction.query(sql.unsafe`
+          UPDATE payouts SET status = ${input.outcome}, settle_entry_id = ${posted.entryId},
+                             rejection_code = ${input.rejectionCode}, rejection_reason = ${input.outcome === 'FAILED' ? null : input.reason},
+                             failure_code = ${input.failureCode}, failure_reason = ${input.outcome === 'FAILED' ? input.reason : null},
+                             closed_by = ${input.actor}, closed_at = now(), updated_at = now()
+          WHERE id = ${input.payoutId}`);
+        if (input.outcome === 'REJECTED' && !input.actor.startsWith('system:')) {
+          await transaction.query(sql.unsafe`
+            INSERT INTO payout_approvals (payout_id, approver_id, role, decision)
+            SELECT ${input.payoutId}, id, role, 'REJECT' FROM users WHERE id = ${input.actor}
+            ON CONFLICT (payout_id, approver_id) DO NOTHING`);
+        }
+        await appendAuditRecord(transaction, {
+          action,
+          actor: input.actor,
+          targetType: 'payout',
+          targetId: input.payoutId,
+          amount,
+          currency: payout.currency,
+          balanceBefore: formatMoney(destinationBefore!, payout.currency),
+          balanceAfter: formatMoney(new Money(destinationBefore!).plus(amount), payout.currency),
+          reason: input.reason,
+          entryId: posted.entryId,
+          details: {
+            partnerId: payout.partner_id,
+            destination: input.destination,
+            rejectionCode: input.rejectionCode,
+            failureCode: input.failureCode,
+          },
+        });
+        return { entryId: posted.entryId };
+      });
+    },
+
+    /** Manual processing: an admin recorded the external reference (sent to the accountant or the bank). */
+    async markPayoutProcessing(input: { payoutId: string; actor: PayoutActor; externalReference: string }): Promise<void> {
+      await database.transaction(async (transaction) => {
+        const payout = await lockPayout(transaction, input.payoutId);
+        if (payout.status === 'PROCESSING') return;
+        await transaction.query(sql.unsafe`
+          UPDATE payouts SET status = 'PROCESSING', external_reference = ${input.externalReference}, updated_at = now()
+          WHERE id = ${input.payoutId}`);
+        await appendAuditRecord(transaction, {
+          action: 'PAYOUT_PROCESS',
+          actor: input.actor.userId,
+          targetType: 'payout',
+          targetId: input.payoutId,
+          amount: formatMoney(payout.amount_to_transfer, payout.currency),
+          currency: payout.currency,
+          details: { partnerId: payout.partner_id, externalReference: input.externalReference },
+        });
+      });
+    },
+
+    /**
+     * Paid: `payout-complete-<id>` takes the amount out of `payout_reserved`, the amount transferred into the
+     * platform's `payout_clearing` and the fee into `fees_income`.
+     */
+    async completePayout(input: { payoutId: string; actor: PayoutActor }): Promise<{ entryId: string }> {
+      return database.transaction(async (transaction) => {
+        const payout = await lockPayout(transaction, input.payoutId);
+        if (payout.status === 'COMPLETED' && payout.settle_entry_id) return { entryId: payout.settle_entry_id };
+        const reserved = partnerAccount(payout.partner_id, 'payout_reserved', payout.currency);
+        const [reservedBefore] = await lockBalances(ledger, transaction, [reserved]);
+        const platform = (bucket: 'payout_clearing' | 'fees_income'): AccountRef => ({ ownerType: 'platform', ownerId: 'platform', bucket, currency: payout.currency });
+        const fee = new Money(payout.fee);
+        const postings = [
+          { account: reserved, amount: formatMoney(new Money(payout.amount).negated(), payout.currency) },
+          { account: platform('payout_clearing'), amount: formatMoney(payout.amount_to_transfer, payout.currency) },
+          ...(fee.isZero() ? [] : [{ account: platform('fees_income'), amount: formatMoney(fee, payout.currency) }]),
+        ];
+        const posted = await ledger.postEntry(
+          {
+            idempotencyKey: `payout-complete-${input.payoutId}`,
+            kind: 'payout_complete',
+            description: `payout ${input.payoutId} paid`,
+            metadata: { payoutId: input.payoutId, partnerId: payout.partner_id },
+            postings,
+          },
+          transaction,
+        );
+        await transaction.query(sql.unsafe`
+          UPDATE payouts SET status = 'COMPLETED', settle_entry_id = ${posted.entryId}, closed_by = ${input.actor.userId},
+                             closed_at = now(), updated_at = now()
+          WHERE id = ${input.payoutId}`);
+        await appendAuditRecord(transaction, {
+          action: 'PAYOUT_COMPLETE',
+          actor: input.actor.userId,
+          targetType: 'payout',
+          targetId: input.payoutId,
+          amount: formatMoney(payout.amount, payout.currency),
+          currency: payout.currency,
+          balanceBefore: formatMoney(reservedBefore!, payout.currency),
+          balanceAfter: formatMoney(new Money(reservedBefore!).minus(payout.amount), payout.currency),
+          entryId: posted.entryId,
+          details: { partnerId: payout.partner_id, fee: formatMoney(payout.fee, payout.currency), amountToTransfer: formatMoney(payout.amount_to_transfer, payout.currency) },
+        });
+        return { entryId: posted.entryId };
+      });
+    },
+  };
+}
+
+export type PayoutActivities = ReturnType<typeof createPayoutActivities>;

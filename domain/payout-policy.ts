@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { adminRoles } from './access.ts';
+import { ranks } from './network.ts';
+
+/**
+ * The payouts section of the policy (SPEC 6): payment methods with their detail fields and fees, the approval
+ * chain by RUB-equivalent amount, the review checklist's settings, priorities and SLAs. Kept in its own module
+ * so domain/policy.ts only mounts it.
+ */
+
+/** A non-negative decimal amount as a string ("50000", "1.50"). */
+const amountText = z.string().regex(/^(0|[1-9]\d{0,15})(\.\d{1,8})?$/, 'a non-negative decimal amount, e.g. "50000.00"');
+
+const detailFieldSchema = z.object({
+  /** The key in `paymentDetails` (and in API errors: `body.paymentDetails.<name>`). */
+  name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9]{0,39}$/, 'letters and digits, starting with a letter'),
+  label: z.string().min(1),
+  /** A regular expression the whole value must match (anchored by the validator). */
+  pattern: z.string().refine((pattern) => {
+    try {
+      new RegExp(pattern, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression'),
+  required: z.boolean(),
+});
+export type PaymentDetailField = z.infer<typeof detailFieldSchema>;
+
+export const paymentMethodSchema = z.object({
+  id: z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'upper-case letters, digits and _'),
+  name: z.string().min(1),
+  currency: z.string().regex(/^[A-Z]{3,5}$/),
+  fields: z.array(detailFieldSchema),
+  /** The platform's fee in per cent of the amount ("1.5" is 1.5 %), at least `minFee`. */
+  feePercent: z.string().regex(/^(100|\d{1,2})(\.\d{1,4})?$/, 'a percentage such as "1.5"'),
+  minFee: amountText,
+  minPayout: amountText,
+  processing: z.enum(['MANUAL', 'AUTOMATIC']),
+});
+export type PaymentMethod = z.infer<typeof paymentMethodSchema>;
+
+const approvingRoles = z.array(z.enum(adminRoles)).min(1);
+
+/** One tier of the chain: payouts up to `maxAmountRub` (inclusive; null = no upper bound) need every step. */
+const approvalTierSchema = z.object({
+  maxAmountRub: amountText.nullable(),
+  /** Each step is one approval by a distinct person holding one of the step's roles. */
+  steps: z.array(z.object({ roles: approvingRoles })).min(1),
+});
+export type ApprovalTier = z.infer<typeof approvalTierSchema>;
+
+export const payoutPriorities = ['HIGH', 'NORMAL', 'REVIEW'] as const;
+export type PayoutPriority = (typeof payoutPriorities)[number];
+
+export const payoutPolicySchema = z.object({
+  methods: z.array(paymentMethodSchema).min(1),
+  approvalChain: z
+    .array(approvalTierSchema)
+    .min(1)
+    .refine((tiers) => tiers.at(-1)!.maxAmountRub === null, 'the last tier must have no upper bound (maxAmountRub: null)')
+    .refine(
+      (tiers) => tiers.slice(0, -1).every((tier, index) => tier.maxAmountRub !== null && (index === 0 || Number(tier.maxAmountRub) > Number(tiers[index - 1]!.maxAmountRub))),
+      'tiers must be in ascending order of maxAmountRub',
+    ),
+  checklist: z.object({
+    /** Source 000: the first payout at least this many days after joining (else HELD). */
+    minimumAccountAgeDays: z.number().int().min(0),
+    /** Above this RUB-equivalent a request is REJECTED with LIMIT_EXCEEDED. */
+    perRequestLimitRub: amountText,
+    /** A HELD payout re-runs its checklist this often, even without an admin's release. */
+    heldRecheckMinutes: z.number().int().positive(),
+  }),
+  priority: z.object({
+    /** SPEC 6.4: top leader ranks below `highMaxAmountRub` are HIGH. */
+    highRanks: z.array(z.enum(ranks)),
+    highMaxAmountRub: amountText,
+    /** Above this RUB-equivalent, or a partner younger than `newPartnerDays`, the payout is REVIEW. */
+    reviewMinAmountRub: amountText,
+    newPartnerDays: z.number().int().min(0),
+  }),
+  slaHours: z.object({ HIGH: z.number().int().positive(), NORMAL: z.number().int().positive(), REVIEW: z.number().int().positive() }),
+  /** start-to-close timeout of each payout activity (infrastructure errors are retried). */
+  activityTimeoutSeconds: z.number().int().positive(),
+});
+export type PayoutPolicy = z.infer<typeof payoutPolicySchema>;
+
+const anyAdmin = ['admin', 'senior_admin', 'finance_manager', 'finance_director'] as const;
+
+export const defaultPayoutPolicy: PayoutPolicy = payoutPolicySchema.parse({
+  methods: [
+    {
+      id: 'BANK_TRANSFER',
+      name: 'Bank transfer',
+      currency: 'USD',
+      fields: [
+        { name: 'accountName', label: 'Account holder name', pattern: "^[\\p{L} .'-]{2,100}$", required: true },
+        { name: 'accountNumber', label: 'Account number', pattern: '^[0-9]{4,34}$', required: true },
+        { name: 'routingNumber', label: 'Routing number (ABA)', pattern: '^[0-9]{9}$', required: true },
+      ],
+      feePercent: '1',
+      minFee: '5.00',
+      minPayout: '50.00',
+      processing: 'MANUAL',
+    },
+    {
+      id: 'CRYPTO_WALLET',
+      name: 'Crypto wallet (USDT)',
+      currency: 'USDT',
+      fields: [
+        { name: 'walletAddress', label: 'Wallet address', pattern: '^[A-Za-z0-9]{26,64}$', required: true },
+        { name: 'network', label: 'Network', pattern: '^(TRC20|ERC20|BEP20)$', required: true },
+      ],
+      feePercent: '0.5',
+      minFee: '1.000000',
+      minPayout: '20.000000',
+      processing: 'MANUAL',
+    },
+    {
+      id: 'YOOMONEY',
+      name: 'YooMoney',
+      currency: 'RUB',
+      fields: [{ name: 'wallet', label: 'YooMoney wallet number', pattern: '^41001[0-9]{7,11}$', required: true }],
+      feePercent: '2',
+      minFee: '50.00',
+      minPayout: '1000.00',
+      processing: 'MANUAL',
+    },
+    {
+      id: 'PAYQUICKER',
+      name: 'PayQuicker',
+      currency: 'USD',
+      fields: [{ name: 'email', label: 'PayQuicker account e-mail', pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', required: true }],
+      feePercent: '1.5',
+      minFee: '2.00',
+      minPayout: '25.00',
+      processing: 'MANUAL',
+    },
+  ],
+  // Source 000: 0–50,000 standard admin; 50,001–200,000 senior admin; 200,001–1,000,000 finance manager + senior
+  // admin; above 1,000,000 finance director + finance manager. "Standard admin" is any approving admin role.
+  approvalChain: [
+    { maxAmountRub: '50000', steps: [{ roles: anyAdmin }] },
+    { maxAmountRub: '200000', steps: [{ roles: ['senior_admin'] }] },
+    { maxAmountRub: '1000000', steps: [{ roles: ['finance_manager'] }, { roles: ['senior_admin'] }] },
+    { maxAmountRub: null, steps: [{ roles: ['finance_director'] }, { roles: ['finance_manager'] }] },
+  ],
+  checklist: { minimumAccountAgeDays: 7, perRequestLimitRub: '5000000', heldRecheckMinutes: 60 },
+  priority: { highRanks: ['11', '11_PRO'], highMaxAmountRub: '50000', reviewMinAmountRub: '500000', newPartnerDays: 30 },
+  slaHours: { HIGH: 8, NORMAL: 48, REVIEW: 72 },
+  activityTimeoutSeconds: 30,
+});

@@ -1,0 +1,232 @@
+import Decimal from 'decimal.js';
+import type { UserRole } from './access.ts';
+import { Money, currencyScale, formatMoney } from './money.ts';
+import type { ApprovalTier, PaymentMethod, PayoutPolicy, PayoutPriority } from './payout-policy.ts';
+import type { Rank } from './network.ts';
+
+/**
+ * The payout lifecycle (SPEC 6.1). DRAFT and AWAITING_PARTNER belong to later slices; this one runs
+ * REQUESTED → [HELD] → AWAITING_APPROVAL → APPROVED → PROCESSING → COMPLETED, with the side exits.
+ */
+export const payoutStatuses = [
+  'REQUESTED', 'HELD', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING', 'COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED',
+] as const;
+export type PayoutStatus = (typeof payoutStatuses)[number];
+
+export const terminalPayoutStatuses = ['COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED'] as const satisfies readonly PayoutStatus[];
+
+const transitions: Record<PayoutStatus, readonly PayoutStatus[]> = {
+  REQUESTED: ['HELD', 'AWAITING_APPROVAL', 'REJECTED', 'CANCELLED'],
+  HELD: ['AWAITING_APPROVAL', 'REJECTED', 'CANCELLED'],
+  AWAITING_APPROVAL: ['APPROVED', 'REJECTED', 'CANCELLED'],
+  APPROVED: ['PROCESSING', 'REJECTED', 'CANCELLED'],
+  PROCESSING: ['COMPLETED', 'FAILED'],
+  COMPLETED: [],
+  REJECTED: [],
+  CANCELLED: [],
+  FAILED: [],
+};
+
+export function canTransitionPayout(from: PayoutStatus, to: PayoutStatus): boolean {
+  return transitions[from].includes(to);
+}
+
+export function transitionPayout(from: PayoutStatus, to: PayoutStatus): PayoutStatus {
+  if (!canTransitionPayout(from, to)) throw new Error(`a payout cannot go from ${from} to ${to}`);
+  return to;
+}
+
+export function isTerminalPayoutStatus(status: PayoutStatus): boolean {
+  return (terminalPayoutStatuses as readonly PayoutStatus[]).includes(status);
+}
+
+/** SPEC 6.5's reason codes; FRAUD_SUSPECTED keeps the money frozen in `held`, the others give it back. */
+export const payoutRejectionCodes = [
+  'KYC_REQUIRED', 'ACCOUNT_SUSPENDED', 'INVALID_METHOD', 'LIMIT_EXCEEDED', 'DUPLICATE_REQUEST', 'FRAUD_SUSPECTED',
+] as const;
+export type PayoutRejectionCode = (typeof payoutRejectionCodes)[number];
+
+export function rejectionDestination(code: PayoutRejectionCode): 'available' | 'held' {
+  return code === 'FRAUD_SUSPECTED' ? 'held' : 'available';
+}
+
+/** SPEC 6.6's failure codes. In this slice every failure is permanent: the amount goes back to `available`. */
+export const payoutFailureCodes = ['INVALID_ACCOUNT', 'ACCOUNT_CLOSED', 'NAME_MISMATCH', 'PROVIDER_ERROR', 'TIMEOUT', 'LIMIT_EXCEEDED'] as const;
+export type PayoutFailureCode = (typeof payoutFailureCodes)[number];
+
+/** The verified actor an update carries: the API checked the session, the permission and (where due) a fresh TOTP. */
+export interface PayoutActor {
+  userId: string;
+  role: UserRole;
+}
+
+export interface ApprovalStep {
+  roles: UserRole[];
+}
+
+export interface PayoutApproval {
+  userId: string;
+  role: UserRole;
+  /** Index into the required chain of the step this approval satisfied. */
+  step: number;
+  at: string;
+}
+
+export function findPaymentMethod(policy: PayoutPolicy, methodId: string): PaymentMethod | undefined {
+  return policy.methods.find((method) => method.id === methodId);
+}
+
+export interface DetailIssue {
+  /** The key inside `paymentDetails`. */
+  field: string;
+  message: string;
+}
+
+/**
+ * Checks payment details against the method's configured fields: unknown keys, missing required fields and values
+ * that do not match the field's pattern (anchored) are issues, reported in the method's field order.
+ */
+export function validatePaymentDetails(method: PaymentMethod, details: Record<string, unknown>): DetailIssue[] {
+  const issues: DetailIssue[] = [];
+  const known = new Set(method.fields.map((field) => field.name));
+  for (const key of Object.keys(details)) {
+    if (!known.has(key)) issues.push({ field: key, message: `${method.id} has no field ${key}` });
+  }
+  for (const field of method.fields) {
+    const value = details[field.name];
+    if (value === undefined || value === '') {
+      if (field.required) issues.push({ field: field.name, message: `${field.label} is required for ${method.id}` });
+      continue;
+    }
+    if (typeof value !== 'string') {
+      issues.push({ field: field.name, message: `${field.label} must be a string` });
+      continue;
+    }
+    if (!new RegExp(`^(?:${field.pattern})$`, 'u').test(value)) {
+      issues.push({ field: field.name, message: `${field.label} is not valid for ${method.id}` });
+    }
+  }
+  return issues;
+}
+
+/**
+ * fee = max(amount × feePercent / 100, minFee), rounded ROUND_HALF_UP to the currency's scale (a half cent is
+ * charged, as a cashier would); the partner receives amount − fee.
+ */
+export function computePayoutFee(amount: string, currency: string, method: PaymentMethod): { fee: string; amountToTransfer: string } {
+  const value = new Money(amount);
+  if (!value.isPositive()) throw new RangeError('a payout amount must be positive');
+  const percentage = value.times(method.feePercent).dividedBy(100).toDecimalPlaces(currencyScale(currency), Decimal.ROUND_HALF_UP);
+  const minimum = new Money(method.minFee).toDecimalPlaces(currencyScale(currency), Decimal.ROUND_HALF_UP);
+  const fee = Money.max(percentage, minimum);
+  return { fee: formatMoney(fee, currency), amountToTransfer: formatMoney(value.minus(fee), currency) };
+}
+
+/**
+ * The RUB-equivalent of an amount: amount × rate(currency) / rate(RUB), with rates in USD per unit (USD = 1).
+ * Rounded ROUND_UP to kopecks so a fraction never moves a payout into a laxer tier. Null when a rate is missing.
+ */
+export function rubEquivalent(amount: string, currency: string, usdRates: { currency: string | null; rub: string | null }): string | null {
+  if (currency === 'RUB') return new Money(amount).toFixed(2, Decimal.ROUND_UP);
+  const currencyRate = currency === 'USD' ? '1' : usdRates.currency;
+  if (currencyRate === null || usdRates.rub === null) return null;
+  return new Money(amount).times(currencyRate).dividedBy(usdRates.rub).toDecimalPlaces(2, Decimal.ROUND_UP).toFixed(2);
+}
+
+/** The chain for a RUB-equivalent amount; without one (no FX rate) the highest tier, the strictest. */
+export function approvalChainFor(amountRub: string | null, tiers: readonly ApprovalTier[]): ApprovalStep[] {
+  const tier =
+    amountRub === null
+      ? tiers.at(-1)!
+      : tiers.find((candidate) => candidate.maxAmountRub === null || new Money(amountRub).lessThanOrEqualTo(candidate.maxAmountRub))!;
+  return tier.steps.map((step) => ({ roles: [...step.roles] }));
+}
+
+/**
+ * The step an actor's approval would satisfy: the first unsatisfied step whose roles include theirs. Steps may be
+ * satisfied in any order (the chain names who must agree, not a sequence). Null when no open step needs the role.
+ */
+export function openStepFor(chain: readonly ApprovalStep[], approvals: readonly PayoutApproval[], role: UserRole): number | null {
+  const satisfied = new Set(approvals.map((approval) => approval.step));
+  const index = chain.findIndex((step, stepIndex) => !satisfied.has(stepIndex) && step.roles.includes(role));
+  return index === -1 ? null : index;
+}
+
+export function chainComplete(chain: readonly ApprovalStep[], approvals: readonly PayoutApproval[]): boolean {
+  const satisfied = new Set(approvals.map((approval) => approval.step));
+  return chain.every((_, index) => satisfied.has(index));
+}
+
+/** SPEC 6.4. A payout without a RUB-equivalent is REVIEW (it cannot be shown to be small). */
+export function payoutPriority(
+  input: { amountRub: string | null; rank: Rank; accountAgeDays: number },
+  policy: PayoutPolicy['priority'],
+): PayoutPriority {
+  if (input.amountRub === null) return 'REVIEW';
+  const amount = new Money(input.amountRub);
+  if (amount.greaterThan(policy.reviewMinAmountRub) || input.accountAgeDays < policy.newPartnerDays) return 'REVIEW';
+  if (policy.highRanks.includes(input.rank) && amount.lessThan(policy.highMaxAmountRub)) return 'HIGH';
+  return 'NORMAL';
+}
+
+export const checklistChecks = ['KYC_APPROVED', 'PARTNER_ACTIVE', 'ACCOUNT_AGE', 'PER_REQUEST_LIMIT'] as const;
+export type ChecklistCheck = (typeof checklistChecks)[number];
+
+export interface ChecklistResult {
+  check: ChecklistCheck;
+  passed: boolean;
+  /** What a failure does (source 000's action column); PASS for a check that passed. */
+  action: 'PASS' | 'HOLD' | 'REJECT';
+  detail: string;
+}
+
+export interface ChecklistOutcome {
+  outcome: 'PASS' | 'HOLD' | 'REJECT';
+  rejectionCode: PayoutRejectionCode | null;
+  reason: string | null;
+  checks: ChecklistResult[];
+}
+
+/**
+ * Source 000's review checklist, the checks this slice runs: KYC APPROVED (else hold), partner ACTIVE (else reject
+ * ACCOUNT_SUSPENDED), account age (else hold), per-request limit (else reject LIMIT_EXCEEDED). A rejection wins
+ * over a hold. Balance and duplicates are enforced at creation by the database (floor CHECK, partial unique index).
+ */
+export function evaluateChecklist(
+  facts: { kycStatus: string; partnerStatus: string; accountAgeDays: number; amountRub: string | null },
+  policy: PayoutPolicy['checklist'],
+): ChecklistOutcome {
+  const checks: ChecklistResult[] = [];
+  const record = (check: ChecklistCheck, passed: boolean, failAction: 'HOLD' | 'REJECT', detail: string) =>
+    checks.push({ check, passed, action: passed ? 'PASS' : failAction, detail });
+  record('KYC_APPROVED', facts.kycStatus === 'APPROVED', 'HOLD', `KYC status ${facts.kycStatus}`);
+  record('PARTNER_ACTIVE', facts.partnerStatus === 'ACTIVE', 'REJECT', `partner status ${facts.partnerStatus}`);
+  record(
+    'ACCOUNT_AGE',
+    facts.accountAgeDays >= policy.minimumAccountAgeDays,
+    'HOLD',
+    `joined ${Math.floor(facts.accountAgeDays)} days ago (minimum ${policy.minimumAccountAgeDays})`,
+  );
+  if (facts.amountRub === null) {
+    // No FX rate: the limit cannot be shown to be exceeded; the payout already needs the highest approval tier.
+    record('PER_REQUEST_LIMIT', true, 'REJECT', `no FX rate to RUB: not verifiable, highest approval tier required`);
+  } else {
+    record(
+      'PER_REQUEST_LIMIT',
+      new Money(facts.amountRub).lessThanOrEqualTo(policy.perRequestLimitRub),
+      'REJECT',
+      `${facts.amountRub} RUB-equivalent (limit ${policy.perRequestLimitRub})`,
+    );
+  }
+  if (!checks.find((check) => check.check === 'PARTNER_ACTIVE')!.passed) {
+    return { outcome: 'REJECT', rejectionCode: 'ACCOUNT_SUSPENDED', reason: `the partner is ${facts.partnerStatus}`, checks };
+  }
+  if (!checks.find((check) => check.check === 'PER_REQUEST_LIMIT')!.passed) {
+    return { outcome: 'REJECT', rejectionCode: 'LIMIT_EXCEEDED', reason: `above the per-request limit of ${policy.perRequestLimitRub} RUB`, checks };
+  }
+  if (checks.some((check) => !check.passed)) {
+    const failed = checks.filter((check) => !check.passed).map((check) => check.check).join(', ');
+    return { outcome: 'HOLD', rejectionCode: null, reason: `held: ${failed}`, checks };
+  }
+  return { outcome: 'PASS', rejectionCode: null, reason: null, checks };
+}

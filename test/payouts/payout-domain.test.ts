@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import {
+  approvalChainFor,
+  chainComplete,
+  computePayoutFee,
+  evaluateChecklist,
+  findPaymentMethod,
+  openStepFor,
+  payoutPriority,
+  rubEquivalent,
+  transitionPayout,
+  validatePaymentDetails,
+} from '../../domain/payout.ts';
+import { defaultPayoutPolicy } from '../../domain/payout-policy.ts';
+import { defaultPolicy, policySchema } from '../../domain/policy.ts';
+
+const policy = defaultPayoutPolicy;
+const bank = findPaymentMethod(policy, 'BANK_TRANSFER')!;
+
+describe('payout policy', () => {
+  it('a stored policy document written before payouts existed still parses, with the default payouts section', () => {
+    const { payouts: _payouts, ...withoutPayouts } = defaultPolicy;
+    expect(policySchema.parse(withoutPayouts).payouts).toEqual(defaultPayoutPolicy);
+  });
+});
+
+describe('fees', () => {
+  it('charges the minimum fee when the percentage is below it, and rounds a half cent up', () => {
+    expect(computePayoutFee('100.00', 'USD', bank)).toEqual({ fee: '5.00', amountToTransfer: '95.00' });
+    expect(computePayoutFee('1000.50', 'USD', bank)).toEqual({ fee: '10.01', amountToTransfer: '990.49' });
+    const payquicker = findPaymentMethod(policy, 'PAYQUICKER')!;
+    // 1.5 % of 1000.30 = 15.0045 → 15.00; of 1000.35 = 15.00525 → 15.01 (ROUND_HALF_UP at the cent)
+    expect(computePayoutFee('1000.30', 'USD', payquicker).fee).toBe('15.00');
+    expect(computePayoutFee('1000.35', 'USD', payquicker).fee).toBe('15.01');
+  });
+});
+
+describe('approval chain by RUB-equivalent', () => {
+  it('picks the tier whose upper bound is at or above the amount, and the highest without an FX rate', () => {
+    expect(approvalChainFor('50000.00', policy.approvalChain)).toHaveLength(1);
+    expect(approvalChainFor('50000.01', policy.approvalChain)).toEqual([{ roles: ['senior_admin'] }]);
+    expect(approvalChainFor('1000000.00', policy.approvalChain)).toEqual([{ roles: ['finance_manager'] }, { roles: ['senior_admin'] }]);
+    expect(approvalChainFor('1000000.01', policy.approvalChain)).toEqual([{ roles: ['finance_director'] }, { roles: ['finance_manager'] }]);
+    expect(approvalChainFor(null, policy.approvalChain)).toEqual([{ roles: ['finance_director'] }, { roles: ['finance_manager'] }]);
+  });
+
+  it('converts through USD rates and rounds up to the kopeck; no rate gives null', () => {
+    expect(rubEquivalent('100.00', 'USD', { currency: null, rub: '0.011' })).toBe('9090.91');
+    expect(rubEquivalent('10.00', 'EUR', { currency: '1.1', rub: '0.01' })).toBe('1100.00');
+    expect(rubEquivalent('10.00', 'EUR', { currency: null, rub: '0.01' })).toBeNull();
+    expect(rubEquivalent('10.00', 'USD', { currency: null, rub: null })).toBeNull();
+    expect(rubEquivalent('10.005', 'RUB', { currency: null, rub: null })).toBe('10.01');
+  });
+
+  it('each approval fills one open step its role fits, in any order, until the chain is complete', () => {
+    const chain = approvalChainFor('300000', policy.approvalChain);
+    expect(openStepFor(chain, [], 'senior_admin')).toBe(1);
+    expect(openStepFor(chain, [], 'admin')).toBeNull();
+    const approvals = [{ userId: 'u1', role: 'senior_admin' as const, step: 1, at: '' }];
+    expect(openStepFor(chain, approvals, 'senior_admin')).toBeNull();
+    expect(chainComplete(chain, approvals)).toBe(false);
+    expect(chainComplete(chain, [...approvals, { userId: 'u2', role: 'finance_manager', step: 0, at: '' }])).toBe(true);
+  });
+});
+
+describe('checklist, priority, details, transitions', () => {
+  const facts = { kycStatus: 'APPROVED', partnerStatus: 'ACTIVE', accountAgeDays: 30, amountRub: '1000.00' };
+  it('holds for KYC or a young account, rejects a suspended partner or an amount over the limit', () => {
+    expect(evaluateChecklist(facts, policy.checklist).outcome).toBe('PASS');
+    expect(evaluateChecklist({ ...facts, kycStatus: 'PENDING' }, policy.checklist).outcome).toBe('HOLD');
+    expect(evaluateChecklist({ ...facts, accountAgeDays: 6.9 }, policy.checklist).outcome).toBe('HOLD');
+    expect(evaluateChecklist({ ...facts, partnerStatus: 'SUSPENDED', kycStatus: 'PENDING' }, policy.checklist)).toMatchObject({ outcome: 'REJECT', rejectionCode: 'ACCOUNT_SUSPENDED' });
+    expect(evaluateChecklist({ ...facts, amountRub: '5000000.01' }, policy.checklist)).toMatchObject({ outcome: 'REJECT', rejectionCode: 'LIMIT_EXCEEDED' });
+  });
+
+  it('ranks HIGH for top leaders below 50,000 RUB, REVIEW above 500,000 or for new partners or without a rate', () => {
+    expect(payoutPriority({ amountRub: '49999.99', rank: '11', accountAgeDays: 100 }, policy.priority)).toBe('HIGH');
+    expect(payoutPriority({ amountRub: '49999.99', rank: '5', accountAgeDays: 100 }, policy.priority)).toBe('NORMAL');
+    expect(payoutPriority({ amountRub: '500000.01', rank: '11', accountAgeDays: 100 }, policy.priority)).toBe('REVIEW');
+    expect(payoutPriority({ amountRub: '100.00', rank: '5', accountAgeDays: 3 }, policy.priority)).toBe('REVIEW');
+    expect(payoutPriority({ amountRub: null, rank: '11', accountAgeDays: 100 }, policy.priority)).toBe('REVIEW');
+  });
+
+  it('names the first detail field that is unknown, missing or malformed', () => {
+    expect(validatePaymentDetails(bank, { accountName: 'Jane Doe', accountNumber: '12345678', routingNumber: '021000021' })).toEqual([]);
+    expect(validatePaymentDetails(bank, { accountName: 'Jane Doe', accountNumber: '1234x', routingNumber: '021000021' })[0]!.field).toBe('accountNumber');
+    expect(validatePaymentDetails(bank, { accountName: 'Jane Doe', accountNumber: '12345678' })[0]!.field).toBe('routingNumber');
+  });
+
+  it('refuses a transition the lifecycle does not allow', () => {
+    expect(transitionPayout('AWAITING_APPROVAL', 'APPROVED')).toBe('APPROVED');
+    expect(() => transitionPayout('PROCESSING', 'CANCELLED')).toThrow(/cannot go from PROCESSING to CANCELLED/);
+    expect(() => transitionPayout('COMPLETED', 'FAILED')).toThrow();
+  });
+});

@@ -1,0 +1,105 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type {
+  ApprovalStep,
+  ChecklistResult,
+  PayoutActor,
+  PayoutApproval,
+  PayoutFailureCode,
+  PayoutRejectionCode,
+  PayoutStatus,
+} from '../domain/payout.ts';
+import type { PayoutPriority } from '../domain/payout-policy.ts';
+
+/**
+ * The payout lifecycle's messages (kept beside workflows/messages.ts, which holds the bonus's). Every update
+ * carries the actor the API verified (session, permission, fresh TOTP where due); validators refuse what the
+ * payout's state or the approval chain does not allow before the update is accepted.
+ */
+
+/** What `payout-<id>` is started with: decided at creation, in the same transaction as the reserve entry. */
+export interface PayoutRequest {
+  payoutId: string;
+  partnerId: string;
+  methodId: string;
+  processing: 'MANUAL' | 'AUTOMATIC';
+  currency: string;
+  amount: string;
+  fee: string;
+  amountToTransfer: string;
+  amountRub: string | null;
+  priority: PayoutPriority;
+  detailsHash: string;
+  requiredChain: ApprovalStep[];
+  initiatedBy: PayoutActor;
+}
+
+export interface PayoutState {
+  payoutId: string;
+  status: PayoutStatus;
+  partnerId: string;
+  currency: string;
+  amount: string;
+  fee: string;
+  amountToTransfer: string;
+  detailsHash: string;
+  requiredChain: ApprovalStep[];
+  approvals: PayoutApproval[];
+  checklist: ChecklistResult[];
+  checklistRuns: number;
+  rejection: { code: PayoutRejectionCode; reason: string; by: string } | null;
+  externalReference: string | null;
+  failure: { code: PayoutFailureCode; reason: string | null } | null;
+  settleEntryId: string | null;
+  /** The policy version the lifecycle started under (SPEC 12). */
+  policyVersion: number;
+}
+
+export interface ApprovePayoutInput {
+  actor: PayoutActor;
+  /** The amount and details hash the approver was shown: an approval of something else is refused. */
+  amount: string;
+  detailsHash: string;
+}
+export interface RejectPayoutInput {
+  actor: PayoutActor;
+  code: PayoutRejectionCode;
+  reason: string;
+}
+export interface CancelPayoutInput {
+  actor: PayoutActor;
+  reason: string | null;
+}
+export interface ReleasePayoutInput {
+  actor: PayoutActor;
+}
+export interface MarkPayoutProcessingInput {
+  actor: PayoutActor;
+  externalReference: string;
+}
+export interface CompletePayoutInput {
+  actor: PayoutActor;
+}
+export interface FailPayoutInput {
+  actor: PayoutActor;
+  failureCode: PayoutFailureCode;
+  reason: string | null;
+}
+
+/**
+ * Refusals of an update travel as an ApplicationFailure of this type whose first detail says how the API answers.
+ */
+export const payoutRefusedType = 'PayoutRefused';
+export interface PayoutRefusal {
+  status: 403 | 409 | 422;
+  code: string;
+  field: string | null;
+}
+
+export const getPayoutStateQuery = defineQuery<PayoutState>('getPayoutState');
+export const approvePayoutUpdate = defineUpdate<PayoutState, [ApprovePayoutInput]>('approve');
+export const rejectPayoutUpdate = defineUpdate<PayoutState, [RejectPayoutInput]>('reject');
+export const cancelPayoutUpdate = defineUpdate<PayoutState, [CancelPayoutInput]>('cancel');
+export const releasePayoutUpdate = defineUpdate<PayoutState, [ReleasePayoutInput]>('release');
+export const markPayoutProcessingUpdate = defineUpdate<PayoutState, [MarkPayoutProcessingInput]>('markProcessing');
+export const completePayoutUpdate = defineUpdate<PayoutState, [CompletePayoutInput]>('complete');
+export const failPayoutUpdate = defineUpdate<PayoutState, [FailPayoutInput]>('fail');
