@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import { durationMs, type Policy } from '../domain/policy.ts';
 
 /**
@@ -27,22 +27,4 @@ export function commissionScheduleOptions(taskQueue: string, policy: Policy, ids
       memo: { summary: 'moves APPROVED commissions into available, repaying debt first' },
     },
   ];
-}
-
-/** Creates the schedules, or updates them to the current spec and action while keeping an operator's pause. */
-export async function ensureSchedules(client: Client, schedules: ScheduleOptions[]): Promise<void> {
-  for (const options of schedules) {
-    try {
-      await client.schedule.create(options);
-    } catch (error) {
-      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
-        ...previous,
-        spec: options.spec,
-        action: options.action,
-        policies: options.policies ?? previous.policies,
-        state: { paused: previous.state.paused, note: previous.state.note },
-      }) as never);
-    }
-  }
 }

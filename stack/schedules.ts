@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleOptionsStartWorkflowAction, type ScheduleSpec } from '@temporalio/client';
 import type { PoolFrequency } from '../domain/pools.ts';
 import type { poolDistributionWorkflow } from '../workflows/pools.ts';
 
@@ -37,21 +37,32 @@ function poolScheduleAction(frequency: PoolFrequency, taskQueue: string, workflo
  * frequency) is for tests that share a Temporal server.
  */
 export async function ensurePoolSchedules(client: Client, taskQueue: string, ids: Record<PoolFrequency, string> = poolScheduleIds): Promise<void> {
-  for (const frequency of ['WEEKLY', 'MONTHLY'] as const) {
-    const scheduleId = ids[frequency];
-    const spec = poolScheduleSpecs[frequency];
-    const action = poolScheduleAction(frequency, taskQueue, scheduleId);
+  await ensureSchedules(
+    client,
+    (['WEEKLY', 'MONTHLY'] as const).map((frequency) => ({
+      scheduleId: ids[frequency],
+      spec: poolScheduleSpecs[frequency],
+      action: poolScheduleAction(frequency, taskQueue, ids[frequency]),
+      policies: poolSchedulePolicies,
+      memo: { summary: `${frequency} leadership pool distribution` },
+    })),
+  );
+}
+
+/** Creates the schedules, or updates them to the current spec and action while keeping an operator's pause. */
+export async function ensureSchedules(client: Client, schedules: ScheduleOptions[]): Promise<void> {
+  for (const options of schedules) {
     try {
-      await client.schedule.create({ scheduleId, spec, action, policies: poolSchedulePolicies, memo: { summary: `${frequency} leadership pool distribution` } });
+      await client.schedule.create(options);
     } catch (error) {
       if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await client.schedule.getHandle(scheduleId).update((previous) => ({
+      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
         ...previous,
-        spec,
-        action,
-        policies: poolSchedulePolicies,
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies ?? previous.policies,
         state: { paused: previous.state.paused, note: previous.state.note },
-      }));
+      }) as never);
     }
   }
 }

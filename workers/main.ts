@@ -3,8 +3,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.ts';
 import { PolicyStore } from '../activities/policy-store.ts';
-import { commissionScheduleOptions, ensureSchedules } from '../stack/commission-schedules.ts';
-import { ensurePoolSchedules } from '../stack/schedules.ts';
+import { commissionScheduleOptions } from '../stack/commission-schedules.ts';
+import { ensurePoolSchedules, ensureSchedules } from '../stack/schedules.ts';
 import { sealAuditRecords } from '../activities/audit-store.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { ConfigError, loadConfig } from '../stack/config.ts';
