@@ -1,20 +1,23 @@
 import type { Database } from '../db/pool.ts';
 import { createBonusActivities } from './bonus.ts';
-import { createPayoutActivities } from './payout.ts';
+import { createPayoutActivities, type PayoutProviderDependencies } from './payout.ts';
 import { createCommissionActivities } from './commission-release.ts';
 import { LedgerStore } from './ledger-store.ts';
 import { PolicyStore } from './policy-store.ts';
 import { createPoolActivities } from './pools.ts';
 
-/** Every activity the worker hosts, built from its dependencies (the database pool). */
-export function createActivities({ database }: { database: Database }) {
+/**
+ * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
+ * methods, the payment provider (null: automatic payouts wait, retrying, until a worker with one runs them).
+ */
+export function createActivities({ database, provider = null }: { database: Database; provider?: PayoutProviderDependencies | null }) {
   const ledger = new LedgerStore(database);
   const policies = new PolicyStore(database);
   return {
     ...createBonusActivities({ ledger }),
     ...createCommissionActivities({ database, ledger }),
     ...createPoolActivities({ database, ledger, policies }),
-    ...createPayoutActivities({ ledger }),
+    ...createPayoutActivities({ ledger, provider }),
   };
 }
 

@@ -4,7 +4,13 @@ import { z } from 'zod';
 import type { AccountRef } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import {
+  ProviderRequestRejectedError,
+  type PayoutProvider,
+  type ProviderPayoutStatus,
+} from '../providers/adapter.ts';
+import {
   evaluateChecklist,
+  idempotencyKeyFor,
   type ChecklistOutcome,
   type PayoutActor,
   type PayoutFailureCode,
@@ -25,6 +31,15 @@ const payoutRow = z.object({
   amount_rub: z.string().nullable(),
   status: z.string(),
   settle_entry_id: z.string().nullable(),
+});
+const providerPayoutRow = z.object({
+  id: z.string(),
+  method_id: z.string(),
+  currency: z.string(),
+  amount_to_transfer: z.string(),
+  status: z.string(),
+  payment_details: z.record(z.string()),
+  provider_attempt: z.number(),
 });
 const partnerFactsRow = z.object({ kyc_status: z.string(), status: z.string(), age_days: z.number() });
 const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
@@ -75,14 +90,170 @@ async function lockPayout(connection: CommonQueryMethods, payoutId: string) {
   return payout;
 }
 
+/** Who acts for automatic processing, as the audit log and `closed_by` record it. */
+export const providerActor = 'system:payout-provider';
+
+/** The provider an automatic payout is paid through, and where its webhooks come back. */
+export interface PayoutProviderDependencies {
+  provider: PayoutProvider;
+  /** The API's public base URL; the callback is `${publicUrl}/v1/webhooks/provider`. */
+  publicUrl: string;
+}
+
+/**
+ * What one attempt at the provider came to, as far as is known now. PENDING: accepted, the outcome comes by
+ * webhook (or a later status query). `attempt` is the attempt whose idempotency key holds the outcome: normally
+ * the one asked for, but an earlier attempt whose answer was lost and that the provider did accept wins.
+ */
+export type ProviderAttemptResult =
+  | { outcome: 'PENDING' | 'COMPLETED'; attempt: number; providerReference: string }
+  | {
+      outcome: 'FAILED';
+      attempt: number;
+      providerReference: string | null;
+      failureCode: PayoutFailureCode;
+      message: string;
+      /** When the failure was learnt (ISO): a `next_day` retry waits for the UTC day after it. */
+      at: string;
+    }
+  | { outcome: 'NOT_FOUND'; attempt: number };
+
+function fromStatus(attempt: number, status: ProviderPayoutStatus): ProviderAttemptResult {
+  switch (status.status) {
+    case 'NOT_FOUND':
+      return { outcome: 'NOT_FOUND', attempt };
+    case 'FAILED':
+      return { outcome: 'FAILED', attempt, providerReference: status.providerReference, failureCode: status.failureCode, message: status.message, at: new Date().toISOString() };
+    default:
+      return { outcome: status.status, attempt, providerReference: status.providerReference };
+  }
+}
+
 /**
  * Every step of `payout-<id>` that touches the database. Each runs in one transaction with its audit record, locks
  * the payout row first (a retry racing a slow first attempt waits for it and then finds the step done), and posts
  * ledger entries keyed `payout-<step>-<id>`, so at-least-once activities move money exactly once.
  */
-export function createPayoutActivities({ ledger }: { ledger: LedgerStore }) {
+export function createPayoutActivities({ ledger, provider = null }: { ledger: LedgerStore; provider?: PayoutProviderDependencies | null }) {
   const database = ledger.database;
+  const requireProvider = (): PayoutProviderDependencies => {
+    // Retryable on purpose: a worker started without a provider URL keeps the payout waiting, not failed.
+    if (!provider) throw ApplicationFailure.retryable('no payment provider is configured (LEDGERFLOW_PROVIDER_URL)', 'ProviderNotConfigured');
+    return provider;
+  };
+  const recordAttempt = async (payoutId: string, attempt: number, providerReference: string | null) => {
+    await database.query(sql.unsafe`
+      UPDATE payouts SET provider_attempt = greatest(provider_attempt, ${attempt}),
+                         provider_reference = coalesce(${providerReference}, provider_reference), updated_at = now()
+      WHERE id = ${payoutId}`);
+  };
   return {
+    /** Automatic processing starts: PROCESSING, by the provider actor, audited. */
+    async startAutomaticProcessing(input: { payoutId: string }): Promise<void> {
+      await database.transaction(async (transaction) => {
+        const payout = await lockPayout(transaction, input.payoutId);
+        if (payout.status === 'PROCESSING') return;
+        await transaction.query(sql.unsafe`
+          UPDATE payouts SET status = 'PROCESSING', updated_at = now() WHERE id = ${input.payoutId} AND status = 'APPROVED'`);
+        await appendAuditRecord(transaction, {
+          action: 'PAYOUT_PROCESS',
+          actor: providerActor,
+          targetType: 'payout',
+          targetId: input.payoutId,
+          amount: formatMoney(payout.amount_to_transfer, payout.currency),
+          currency: payout.currency,
+          details: { partnerId: payout.partner_id, automatic: true },
+        });
+      });
+    },
+
+    /**
+     * One attempt at the provider, exactly once toward it: first asks the provider about this attempt's key (a
+     * worker that died after sending finds its payout there), then about every earlier attempt's key (an earlier
+     * answer that was lost may still have been accepted: that attempt wins and nothing is sent), and sends only
+     * when the provider knows none of them. A retryable synchronous failure is followed by one more status query
+     * for the same key, since the answer rather than the request may have been lost.
+     */
+    async sendPayoutToProvider(input: { payoutId: string; attempt: number }): Promise<ProviderAttemptResult> {
+      const { provider: adapter, publicUrl } = requireProvider();
+      const key = idempotencyKeyFor(input.payoutId, input.attempt);
+      const known = await adapter.status({ idempotencyKey: key });
+      if (known.status !== 'NOT_FOUND') {
+        const result = fromStatus(input.attempt, known);
+        await recordAttempt(input.payoutId, input.attempt, 'providerReference' in result ? result.providerReference : null);
+        return result;
+      }
+      for (let earlier = input.attempt - 1; earlier >= 1; earlier -= 1) {
+        const previous = await adapter.status({ idempotencyKey: idempotencyKeyFor(input.payoutId, earlier) });
+        if (previous.status === 'PENDING' || previous.status === 'COMPLETED') {
+          await recordAttempt(input.payoutId, earlier, previous.providerReference);
+          return fromStatus(earlier, previous);
+        }
+      }
+      const payout = await database.maybeOne(sql.type(providerPayoutRow)`
+        SELECT id, method_id, currency, amount_to_transfer, status, payment_details, provider_attempt FROM payouts WHERE id = ${input.payoutId}`);
+      if (!payout) throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} does not exist`, 'PayoutNotFound');
+      await recordAttempt(input.payoutId, input.attempt, null);
+      let sent;
+      try {
+        sent = await adapter.send({
+          idempotencyKey: key,
+          payoutId: input.payoutId,
+          amount: formatMoney(payout.amount_to_transfer, payout.currency),
+          currency: payout.currency,
+          method: payout.method_id,
+          paymentDetails: payout.payment_details,
+          callbackUrl: `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/provider`,
+        });
+      } catch (error) {
+        if (error instanceof ProviderRequestRejectedError) {
+          throw ApplicationFailure.nonRetryable(`the provider refused the request: ${error.message}`, 'ProviderRequestRejected');
+        }
+        throw error;
+      }
+      if (sent.accepted) {
+        await recordAttempt(input.payoutId, input.attempt, sent.providerReference);
+        return { outcome: 'PENDING', attempt: input.attempt, providerReference: sent.providerReference };
+      }
+      if (sent.failureCode === 'PROVIDER_ERROR' || sent.failureCode === 'TIMEOUT') {
+        const after = await adapter.status({ idempotencyKey: key }).catch(() => ({ status: 'NOT_FOUND' }) as const);
+        if (after.status !== 'NOT_FOUND') {
+          const result = fromStatus(input.attempt, after);
+          await recordAttempt(input.payoutId, input.attempt, 'providerReference' in result ? result.providerReference : null);
+          return result;
+        }
+      }
+      return { outcome: 'FAILED', attempt: input.attempt, providerReference: null, failureCode: sent.failureCode, message: sent.message, at: new Date().toISOString() };
+    },
+
+    /** The provider's view of one attempt (the fallback when its webhook does not come). */
+    async checkPayoutAtProvider(input: { payoutId: string; attempt: number }): Promise<ProviderAttemptResult> {
+      const { provider: adapter } = requireProvider();
+      return fromStatus(input.attempt, await adapter.status({ idempotencyKey: idempotencyKeyFor(input.payoutId, input.attempt) }));
+    },
+
+    /** Attempts ran out (or the provider refused our request): the payout waits in the manual review queue. */
+    async markPayoutNeedsReview(input: { payoutId: string; failureCode: PayoutFailureCode | null; reason: string }): Promise<void> {
+      await database.transaction(async (transaction) => {
+        const payout = await lockPayout(transaction, input.payoutId);
+        const flagged = await transaction.maybeOne(sql.type(z.object({ id: z.string() }))`
+          UPDATE payouts SET needs_review = true, failure_code = ${input.failureCode}, failure_reason = ${input.reason}, updated_at = now()
+          WHERE id = ${input.payoutId} AND NOT needs_review RETURNING id`);
+        if (!flagged) return;
+        await appendAuditRecord(transaction, {
+          // SPEC 11 has no review action: a PAYOUT_PROCESS record that says the provider gave up.
+          action: 'PAYOUT_PROCESS',
+          actor: providerActor,
+          targetType: 'payout',
+          targetId: input.payoutId,
+          amount: formatMoney(payout.amount, payout.currency),
+          currency: payout.currency,
+          reason: input.reason,
+          details: { partnerId: payout.partner_id, needsReview: true, failureCode: input.failureCode },
+        });
+      });
+    },
+
     /** Runs the review checklist on the partner as they are now and records it; HELD/AWAITING_APPROVAL are written here. */
     async runPayoutChecklist(input: { payoutId: string; checklist: PayoutPolicy['checklist'] }): Promise<ChecklistOutcome> {
       return database.transaction(async (transaction) => {
@@ -227,7 +398,7 @@ export function createPayoutActivities({ ledger }: { ledger: LedgerStore }) {
      * Paid: `payout-complete-<id>` takes the amount out of `payout_reserved`, the amount transferred into the
      * platform's `payout_clearing` and the fee into `fees_income`.
      */
-    async completePayout(input: { payoutId: string; actor: PayoutActor }): Promise<{ entryId: string }> {
+    async completePayout(input: { payoutId: string; actor: PayoutActor | { userId: typeof providerActor; role: 'system' } }): Promise<{ entryId: string }> {
       return database.transaction(async (transaction) => {
         const payout = await lockPayout(transaction, input.payoutId);
         if (payout.status === 'COMPLETED' && payout.settle_entry_id) return { entryId: payout.settle_entry_id };

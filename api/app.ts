@@ -13,6 +13,10 @@ import { healthRoutes } from './routes/health.ts';
 import { networkRoutes } from './routes/network.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
+
+/** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
+export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider']);
 
 const swaggerDirectory = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -39,9 +43,10 @@ export function createApp(dependencies: ApiDependencies) {
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
-  // Every /v1 route but login needs a session token, checked on the server for each request.
+  // Every /v1 route but login and the provider's webhook (signed instead) needs a session token, checked on the
+  // server for each request.
   app.use('/v1/*', async (c, next) => {
-    if (c.req.path === '/v1/auth/login') return next();
+    if (sessionFreeRoutes.has(c.req.path)) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
     const user = match ? await dependencies.identity.authenticate(match[1]!) : null;
@@ -61,6 +66,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', commissionRoutes(dependencies));
   app.route('/v1', policyRoutes(dependencies));
   app.route('/v1/payouts', payoutRoutes(dependencies));
+  app.route('/v1/webhooks', webhookRoutes(dependencies));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -28,6 +28,8 @@ export interface ApiDependencies {
   taskQueue: string;
   namespace: string;
   temporalUiUrl: string | null;
+  /** Shared secret of the payment provider's signed webhooks (LEDGERFLOW_PROVIDER_WEBHOOK_SECRET). */
+  providerWebhookSecret?: string | null;
   health: HealthChecks;
 }
 

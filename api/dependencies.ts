@@ -17,6 +17,8 @@ export function createApiDependencies(input: {
   namespace: string;
   taskQueue: string;
   temporalUiUrl: string | null;
+  /** The provider's webhook signing secret; null: POST /v1/webhooks/provider refuses every delivery. */
+  providerWebhookSecret?: string | null;
 }): ApiDependencies {
   const { database, temporalConnection, namespace, taskQueue } = input;
   const temporal = new Client({ connection: temporalConnection, namespace });
@@ -33,6 +35,7 @@ export function createApiDependencies(input: {
     taskQueue,
     namespace,
     temporalUiUrl: input.temporalUiUrl,
+    providerWebhookSecret: input.providerWebhookSecret ?? null,
     health: {
       async postgres() {
         await database.oneFirst(sql.unsafe`SELECT 1`);

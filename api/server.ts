@@ -20,6 +20,7 @@ async function main() {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.LEDGERFLOW_TASK_QUEUE,
       temporalUiUrl,
+      providerWebhookSecret: config.LEDGERFLOW_PROVIDER_WEBHOOK_SECRET ?? null,
     }),
   );
   const server = Bun.serve({ port: config.PORT, fetch: app.fetch });

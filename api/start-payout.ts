@@ -53,6 +53,9 @@ export const payoutRow = z.object({
   closed_at: z.date().nullable(),
   reserve_entry_id: z.string(),
   settle_entry_id: z.string().nullable(),
+  provider_attempt: z.number(),
+  provider_reference: z.string().nullable(),
+  needs_review: z.boolean(),
 });
 export type PayoutRow = z.infer<typeof payoutRow>;
 
@@ -60,7 +63,7 @@ export const payoutColumns = sql.fragment`
   id, partner_id, method_id, currency, amount, fee, amount_to_transfer, amount_rub, status, priority, payment_details,
   details_hash, required_chain, checklist, policy_version, initiated_by, initiated_role, created_at, updated_at,
   sla_due_at, rejection_code, rejection_reason, external_reference, failure_code, failure_reason, closed_by, closed_at,
-  reserve_entry_id, settle_entry_id`;
+  reserve_entry_id, settle_entry_id, provider_attempt, provider_reference, needs_review`;
 
 const rateRow = z.object({ currency: z.string(), usd_rate: z.string() });
 

@@ -54,6 +54,13 @@ export type ApprovalTier = z.infer<typeof approvalTierSchema>;
 export const payoutPriorities = ['HIGH', 'NORMAL', 'REVIEW'] as const;
 export type PayoutPriority = (typeof payoutPriorities)[number];
 
+const automaticProcessingSchema = z.object({
+  maxAttempts: z.number().int().min(1).max(10),
+  retryBackoffSeconds: z.number().int().min(1),
+  resultTimeoutMinutes: z.number().int().min(1),
+});
+const defaultAutomaticProcessing = { maxAttempts: 3, retryBackoffSeconds: 60, resultTimeoutMinutes: 10 };
+
 export const payoutPolicySchema = z.object({
   methods: z.array(paymentMethodSchema).min(1),
   approvalChain: z
@@ -83,6 +90,12 @@ export const payoutPolicySchema = z.object({
   slaHours: z.object({ HIGH: z.number().int().positive(), NORMAL: z.number().int().positive(), REVIEW: z.number().int().positive() }),
   /** start-to-close timeout of each payout activity (infrastructure errors are retried). */
   activityTimeoutSeconds: z.number().int().positive(),
+  /**
+   * AUTOMATIC methods (SPEC 6.6): attempts at the provider, the wait before an `auto` retry (doubled per further
+   * attempt), and how long the workflow waits for the provider's webhook before asking the provider itself.
+   * Defaulted, so policy versions stored before automatic processing still parse.
+   */
+  automatic: automaticProcessingSchema.default(defaultAutomaticProcessing),
 });
 export type PayoutPolicy = z.infer<typeof payoutPolicySchema>;
 
@@ -135,7 +148,8 @@ export const defaultPayoutPolicy: PayoutPolicy = payoutPolicySchema.parse({
       feePercent: '1.5',
       minFee: '2.00',
       minPayout: '25.00',
-      processing: 'MANUAL',
+      // Paid through the provider adapter once approved (SPEC 6.6).
+      processing: 'AUTOMATIC',
     },
   ],
   // Source 000: 0–50,000 standard admin; 50,001–200,000 senior admin; 200,001–1,000,000 finance manager + senior

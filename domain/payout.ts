@@ -50,9 +50,55 @@ export function rejectionDestination(code: PayoutRejectionCode): 'available' | '
   return code === 'FRAUD_SUSPECTED' ? 'held' : 'available';
 }
 
-/** SPEC 6.6's failure codes. In this slice every failure is permanent: the amount goes back to `available`. */
-export const payoutFailureCodes = ['INVALID_ACCOUNT', 'ACCOUNT_CLOSED', 'NAME_MISMATCH', 'PROVIDER_ERROR', 'TIMEOUT', 'LIMIT_EXCEEDED'] as const;
-export type PayoutFailureCode = (typeof payoutFailureCodes)[number];
+/**
+ * SPEC 6.6's failure codes and what each allows — the one table (providers/adapter.ts re-exports it). `none`:
+ * permanent, the payout fails and its amount goes back to `available`; `auto`: retry after the policy's backoff
+ * (up to `payouts.automatic.maxAttempts`); `next_day`: retry on the next UTC day.
+ */
+export const failureCodes = {
+  INVALID_ACCOUNT: { retry: 'none', description: 'the account or wallet does not exist' },
+  ACCOUNT_CLOSED: { retry: 'none', description: 'the account exists but is closed' },
+  NAME_MISMATCH: { retry: 'none', description: 'the account holder name does not match the payee' },
+  PROVIDER_ERROR: { retry: 'auto', description: 'the provider failed or could not be reached' },
+  TIMEOUT: { retry: 'auto', description: 'the provider did not answer in time; the payout may have been accepted' },
+  LIMIT_EXCEEDED: { retry: 'next_day', description: 'a provider or account limit is reached for today' },
+} as const satisfies Record<string, { retry: RetryClass; description: string }>;
+
+export type RetryClass = 'none' | 'auto' | 'next_day';
+export type PayoutFailureCode = keyof typeof failureCodes;
+export const payoutFailureCodes = Object.keys(failureCodes) as [PayoutFailureCode, ...PayoutFailureCode[]];
+
+export function isFailureCode(value: unknown): value is PayoutFailureCode {
+  return typeof value === 'string' && Object.hasOwn(failureCodes, value);
+}
+
+export function retryClassOf(code: PayoutFailureCode): RetryClass {
+  return failureCodes[code].retry;
+}
+
+/**
+ * The idempotency key of one attempt at paying one payout at the provider. A new attempt gets a new key only once
+ * the previous attempt is known not to have paid.
+ */
+export function idempotencyKeyFor(payoutId: string, attempt: number): string {
+  if (!Number.isSafeInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer, got ${attempt}`);
+  if (payoutId.length === 0) throw new RangeError('payoutId must not be empty');
+  return `${payoutId}:${attempt}`;
+}
+
+/** The attempt an idempotency key of this payout names, or null when it is not one of its keys. */
+export function attemptOfKey(payoutId: string, idempotencyKey: string): number | null {
+  const prefix = `${payoutId}:`;
+  if (!idempotencyKey.startsWith(prefix)) return null;
+  const rest = idempotencyKey.slice(prefix.length);
+  return /^[1-9]\d{0,5}$/.test(rest) ? Number(rest) : null;
+}
+
+/** Milliseconds from `nowMs` to the next midnight UTC (a `next_day` retry waits this long). */
+export function millisecondsToNextUtcDay(nowMs: number): number {
+  const now = new Date(nowMs);
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - nowMs;
+}
 
 /** The verified actor an update carries: the API checked the session, the permission and (where due) a fresh TOTP. */
 export interface PayoutActor {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { currencyScales, decimalPattern, parseMoney } from '../domain/money.ts';
+import { payoutFailureCodes, type PayoutFailureCode } from '../domain/payout.ts';
 
 /**
  * The boundary between the payout lifecycle and a payment provider (issue #4). A payout workflow's activities
@@ -15,43 +16,12 @@ import { currencyScales, decimalPattern, parseMoney } from '../domain/money.ts';
  * outcome is unknown can pay twice.
  */
 
-/**
- * SPEC 6.6's failure codes and what each allows. `none`: permanent, the payout fails and its amount goes back to
- * `available`; `auto`: retry (up to the policy's attempt limit); `next_day`: retry on the next day.
- */
-export const failureCodes = {
-  INVALID_ACCOUNT: { retry: 'none', description: 'the account or wallet does not exist' },
-  ACCOUNT_CLOSED: { retry: 'none', description: 'the account exists but is closed' },
-  NAME_MISMATCH: { retry: 'none', description: 'the account holder name does not match the payee' },
-  PROVIDER_ERROR: { retry: 'auto', description: 'the provider failed or could not be reached' },
-  TIMEOUT: { retry: 'auto', description: 'the provider did not answer in time; the payout may have been accepted' },
-  LIMIT_EXCEEDED: { retry: 'next_day', description: 'a provider or account limit is reached for today' },
-} as const satisfies Record<string, { retry: RetryClass; description: string }>;
+// SPEC 6.6's failure codes, their retry classes and the idempotency key of an attempt live in domain/payout.ts
+// (the workflow decides retries from them without importing providers/); re-exported here for the adapters.
+export { failureCodes, idempotencyKeyFor, isFailureCode, retryClassOf, type RetryClass } from '../domain/payout.ts';
+export type ProviderFailureCode = PayoutFailureCode;
 
-export type RetryClass = 'none' | 'auto' | 'next_day';
-export type ProviderFailureCode = keyof typeof failureCodes;
-
-export const failureCodeSchema = z.enum(
-  Object.keys(failureCodes) as [ProviderFailureCode, ...ProviderFailureCode[]],
-);
-
-export function isFailureCode(value: unknown): value is ProviderFailureCode {
-  return typeof value === 'string' && Object.hasOwn(failureCodes, value);
-}
-
-export function retryClassOf(code: ProviderFailureCode): RetryClass {
-  return failureCodes[code].retry;
-}
-
-/**
- * The idempotency key of one attempt at paying one payout. A new attempt gets a new key only once the previous
- * attempt is known not to have paid (see the contract above).
- */
-export function idempotencyKeyFor(payoutId: string, attempt: number): string {
-  if (!Number.isSafeInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer, got ${attempt}`);
-  if (payoutId.length === 0) throw new RangeError('payoutId must not be empty');
-  return `${payoutId}:${attempt}`;
-}
+export const failureCodeSchema = z.enum(payoutFailureCodes);
 
 const keyText = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 

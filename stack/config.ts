@@ -33,9 +33,15 @@ export const configSchema = z.object({
   LEDGERFLOW_WORKER_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
   /** `0`: this worker does not create or update the Temporal Schedules (tests; a second region). */
   LEDGERFLOW_SCHEDULES: booleanFlag.default('1'),
+  /** The payment provider AUTOMATIC payout methods are paid through (the sandbox: `npm run sandbox-provider`). */
+  LEDGERFLOW_PROVIDER_URL: z.string().url().optional(),
+  /** The shared secret the provider signs its webhooks with (X-Sandbox-Signature). */
+  LEDGERFLOW_PROVIDER_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** The API's base URL as the provider reaches it, for webhook callbacks; default http://localhost:${PORT}. */
+  LEDGERFLOW_PUBLIC_URL: z.string().url().optional(),
 });
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string };
+export type Config = z.infer<typeof configSchema> & { dataDir: string; publicUrl: string };
 
 export class ConfigError extends Error {}
 
@@ -47,7 +53,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.LEDGERFLOW_DATA_DIR) };
+  return {
+    ...parsed.data,
+    dataDir: path.resolve(parsed.data.LEDGERFLOW_DATA_DIR),
+    publicUrl: (parsed.data.LEDGERFLOW_PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}`).replace(/\/+$/, ''),
+  };
 }
 
 /** Paths inside the data directory; every embedded default keeps its state here. */

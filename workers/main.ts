@@ -9,6 +9,7 @@ import { sealAuditRecords } from '../activities/audit-store.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { ConfigError, loadConfig } from '../stack/config.ts';
 import { temporalConnectionOptions } from '../stack/temporal.ts';
+import { SandboxProvider } from '../providers/sandbox/client.ts';
 
 /**
  * The worker process: hosts every workflow and activity on the task queue, and seals the audit log into its
@@ -27,7 +28,11 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.LEDGERFLOW_TASK_QUEUE,
     workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
-    activities: createActivities({ database }),
+    // AUTOMATIC payout methods are paid through the configured provider; without one they wait (retrying).
+    activities: createActivities({
+      database,
+      provider: config.LEDGERFLOW_PROVIDER_URL ? { provider: new SandboxProvider({ baseUrl: config.LEDGERFLOW_PROVIDER_URL }), publicUrl: config.publicUrl } : null,
+    }),
   });
 
   if (config.LEDGERFLOW_SCHEDULES) {

@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   ApprovalStep,
   ChecklistResult,
@@ -52,6 +52,26 @@ export interface PayoutState {
   settleEntryId: string | null;
   /** The policy version the lifecycle started under (SPEC 12). */
   policyVersion: number;
+  /** AUTOMATIC methods: the current attempt at the provider (0 before the first), and its reference there. */
+  attempt?: number;
+  providerReference?: string | null;
+  /** AUTOMATIC methods: attempts ran out, an admin completes or fails it (GET /v1/payouts?needsReview=true). */
+  needsReview?: boolean;
+}
+
+/**
+ * A provider's verified webhook, as the API passes it on (POST /v1/webhooks/provider). The workflow uses a result
+ * only for the attempt it waits on (the attempt is in the idempotency key) and ignores a repeated `eventId`.
+ */
+export interface ProviderResultInput {
+  eventId: string;
+  idempotencyKey: string;
+  providerReference: string;
+  status: 'COMPLETED' | 'FAILED';
+  failureCode?: PayoutFailureCode;
+  message?: string;
+  /** The provider's time of the outcome (ISO). */
+  occurredAt: string;
 }
 
 export interface ApprovePayoutInput {
@@ -103,3 +123,4 @@ export const releasePayoutUpdate = defineUpdate<PayoutState, [ReleasePayoutInput
 export const markPayoutProcessingUpdate = defineUpdate<PayoutState, [MarkPayoutProcessingInput]>('markProcessing');
 export const completePayoutUpdate = defineUpdate<PayoutState, [CompletePayoutInput]>('complete');
 export const failPayoutUpdate = defineUpdate<PayoutState, [FailPayoutInput]>('fail');
+export const providerResultSignal = defineSignal<[ProviderResultInput]>('providerResult');

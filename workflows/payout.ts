@@ -2,16 +2,21 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  ActivityFailure,
   proxyActivities,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { PayoutActivities, PayoutSettlement } from '../activities/payout.ts';
+import type { PayoutActivities, PayoutSettlement, ProviderAttemptResult } from '../activities/payout.ts';
 import {
+  attemptOfKey,
   canTransitionPayout,
   chainComplete,
   isTerminalPayoutStatus,
+  millisecondsToNextUtcDay,
+  retryClassOf,
   openStepFor,
   rejectionDestination,
   transitionPayout,
@@ -28,12 +33,14 @@ import {
   getPayoutStateQuery,
   markPayoutProcessingUpdate,
   payoutRefusedType,
+  providerResultSignal,
   rejectPayoutUpdate,
   releasePayoutUpdate,
   type ApprovePayoutInput,
   type PayoutRefusal,
   type PayoutRequest,
   type PayoutState,
+  type ProviderResultInput,
 } from './payout-messages.ts';
 import { payoutStatusKey } from './search-attributes.ts';
 
@@ -105,7 +112,8 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   const publish = () => {
     upsertSearchAttributes([{ key: payoutStatusKey, value: state.status }]);
     upsertMemo({
-      summary: `Payout ${state.amount} ${state.currency} (fee ${state.fee}) to partner ${state.partnerId} via ${request.methodId}: ${state.status}`,
+      summary: `Payout ${state.amount} ${state.currency} (fee ${state.fee}) to partner ${state.partnerId} via ${request.methodId}: ${state.status}${state.needsReview ? ' (needs review)' : ''}`,
+      ...(state.needsReview ? { needsReview: true } : {}),
     });
   };
 
@@ -131,6 +139,13 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   const requireTransition = (to: PayoutStatus) => {
     if (!canTransitionPayout(state.status, to)) {
       throw refuse(409, 'invalid_state', `the payout is ${state.status} and cannot become ${to}`, 'status');
+    }
+  };
+
+  /** An automatic payout is the provider's to finish until its attempts run out and it needs review. */
+  const requireManualDecision = () => {
+    if (request.processing === 'AUTOMATIC' && state.status === 'PROCESSING' && !state.needsReview) {
+      throw refuse(409, 'provider_in_progress', `the provider is processing attempt ${state.attempt ?? 0}; an admin decides only once it needs review`, 'status');
     }
   };
 
@@ -162,6 +177,18 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   };
 
   setHandler(getPayoutStateQuery, () => state);
+
+  // Provider results by attempt (the first for each), deduplicated by eventId; only the awaited attempt's is used.
+  const providerResults = new Map<number, ProviderResultInput>();
+  const seenEvents = new Set<string>();
+  setHandler(providerResultSignal, (input) => {
+    if (seenEvents.has(input.eventId)) return;
+    seenEvents.add(input.eventId);
+    const attempt = attemptOfKey(request.payoutId, input.idempotencyKey);
+    // Only attempts already sent (or being sent) can have a result; anything else is not this payout's.
+    if (attempt === null || attempt > (state.attempt ?? 0) || providerResults.has(attempt)) return;
+    providerResults.set(attempt, input);
+  });
 
   setHandler(
     approvePayoutUpdate,
@@ -252,7 +279,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
         moveTo('COMPLETED');
         return state;
       }),
-    { validator: (_input) => requireTransition('COMPLETED') },
+    { validator: (_input) => { requireTransition('COMPLETED'); requireManualDecision(); } },
   );
 
   setHandler(
@@ -264,7 +291,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
         await settle('FAILED', { actor: input.actor.userId, destination: 'available', failureCode: input.failureCode, reason: input.reason });
         return state;
       }),
-    { validator: (_input) => requireTransition('FAILED') },
+    { validator: (_input) => { requireTransition('FAILED'); requireManualDecision(); } },
   );
 
   // The review checklist, again after each release or re-check period while HELD.
@@ -295,7 +322,108 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     }
   }
 
+  if (request.processing === 'AUTOMATIC') await processAutomatically();
+
   await condition(() => isTerminalPayoutStatus(state.status));
   await condition(allHandlersFinished);
   return state;
+
+  /**
+   * SPEC 6.6 through the provider adapter: attempt n is sent under key `<payoutId>:<n>` (the activity asks the
+   * provider first, so no attempt is paid twice), its outcome comes by the `providerResult` signal or, after
+   * `resultTimeoutMinutes`, by asking the provider. A failure's retry class decides: `none` fails the payout
+   * (reserve returned), `auto` retries after the backoff, `next_day` at the next UTC midnight; after
+   * `maxAttempts` the payout stays PROCESSING with needsReview for an admin's complete or fail.
+   */
+  async function processAutomatically(): Promise<void> {
+    const automatic = policy.payouts.automatic;
+    await condition(() => state.status === 'APPROVED' || isTerminalPayoutStatus(state.status));
+    const started = await exclusive(async () => {
+      if (state.status !== 'APPROVED') return false;
+      await activities.startAutomaticProcessing({ payoutId: request.payoutId });
+      state.attempt = 0;
+      state.providerReference = null;
+      state.needsReview = false;
+      moveTo('PROCESSING');
+      return true;
+    });
+    if (!started) return;
+
+    let attempt = 1;
+    let last: { failureCode: PayoutFailureCode | null; message: string; at: string | null } = { failureCode: null, message: '', at: null };
+    for (;;) {
+      state.attempt = attempt;
+      let result: ProviderAttemptResult;
+      try {
+        result = await activities.sendPayoutToProvider({ payoutId: request.payoutId, attempt });
+      } catch (error) {
+        // The provider refused our request itself (a bug no retry fixes): an admin looks at it.
+        const message = error instanceof ActivityFailure && error.cause instanceof Error ? error.cause.message : String(error);
+        last = { failureCode: null, message, at: null };
+        break;
+      }
+      if (result.outcome !== 'NOT_FOUND' && result.providerReference) state.providerReference = result.providerReference;
+      if (result.outcome === 'PENDING') result = await awaitOutcome(result.attempt);
+      if (result.outcome === 'COMPLETED') {
+        await exclusive(async () => {
+          if (state.status !== 'PROCESSING') return;
+          const { entryId } = await activities.completePayout({ payoutId: request.payoutId, actor: { userId: 'system:payout-provider', role: 'system' } });
+          state.settleEntryId = entryId;
+          moveTo('COMPLETED');
+        });
+        return;
+      }
+      if (result.outcome !== 'FAILED') {
+        // NOT_FOUND for an accepted attempt: the provider lost it; treat as a provider error.
+        last = { failureCode: 'PROVIDER_ERROR', message: `the provider no longer knows attempt ${result.attempt}`, at: null };
+      } else {
+        last = { failureCode: result.failureCode, message: result.message, at: result.at };
+      }
+      const retry = retryClassOf(last.failureCode!);
+      if (retry === 'none') {
+        await exclusive(async () => {
+          if (state.status !== 'PROCESSING') return;
+          state.failure = { code: last.failureCode!, reason: last.message };
+          await settle('FAILED', { actor: 'system:payout-provider', destination: 'available', failureCode: last.failureCode!, reason: last.message });
+        });
+        return;
+      }
+      if (attempt >= automatic.maxAttempts) break;
+      // `next_day`: until the UTC day after the failure (its time comes from the activity or the webhook, so
+      // replay computes the same timer).
+      await sleep(retry === 'auto' || last.at === null ? automatic.retryBackoffSeconds * 1_000 * 2 ** (attempt - 1) : millisecondsToNextUtcDay(Date.parse(last.at)));
+      attempt += 1;
+    }
+
+    await exclusive(async () => {
+      if (state.status !== 'PROCESSING') return;
+      const reason = `the provider did not pay after ${attempt} attempt(s): ${last.failureCode ?? 'request refused'}: ${last.message}`;
+      await activities.markPayoutNeedsReview({ payoutId: request.payoutId, failureCode: last.failureCode, reason });
+      state.needsReview = true;
+      if (last.failureCode) state.failure = { code: last.failureCode, reason };
+      publish();
+    });
+  }
+
+  /** Waits for the attempt's webhook; without one for `resultTimeoutMinutes`, asks the provider, and again. */
+  async function awaitOutcome(attempt: number): Promise<ProviderAttemptResult> {
+    for (;;) {
+      const arrived = await condition(() => providerResults.has(attempt), `${policy.payouts.automatic.resultTimeoutMinutes} minutes`);
+      if (arrived) {
+        const signalled = providerResults.get(attempt)!;
+        return signalled.status === 'COMPLETED'
+          ? { outcome: 'COMPLETED', attempt, providerReference: signalled.providerReference }
+          : {
+              outcome: 'FAILED',
+              attempt,
+              providerReference: signalled.providerReference,
+              failureCode: signalled.failureCode ?? 'PROVIDER_ERROR',
+              message: signalled.message ?? 'the provider reported a failure',
+              at: signalled.occurredAt,
+            };
+      }
+      const polled = await activities.checkPayoutAtProvider({ payoutId: request.payoutId, attempt });
+      if (polled.outcome === 'COMPLETED' || polled.outcome === 'FAILED') return polled;
+    }
+  }
 }

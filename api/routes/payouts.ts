@@ -107,6 +107,13 @@ const payoutSchema = z
     failure: z.object({ code: z.string(), reason: z.string().nullable() }).nullable(),
     reserveEntryId: z.string(),
     settleEntryId: z.string().nullable(),
+    provider: z
+      .object({
+        attempt: z.number().openapi({ description: 'The current attempt at the provider (idempotency key <id>:<attempt>)' }),
+        reference: z.string().nullable(),
+        needsReview: z.boolean().openapi({ description: 'Attempts ran out: an admin completes or fails it' }),
+      })
+      .openapi({ description: 'AUTOMATIC methods: processing through the payment provider' }),
     policyVersion: z.number(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -154,6 +161,11 @@ const listQuery = z.object({
   partnerId: partnerIdSchema.optional(),
   methodId: z.string().max(40).optional(),
   priority: z.enum(payoutPriorities).optional(),
+  needsReview: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .openapi({ description: 'true: the manual review queue (automatic payouts whose provider attempts ran out)' }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
@@ -253,6 +265,7 @@ export function payoutRoutes(dependencies: ApiDependencies) {
       failure: row.failure_code ? { code: row.failure_code, reason: row.failure_reason } : null,
       reserveEntryId: row.reserve_entry_id,
       settleEntryId: row.settle_entry_id,
+      provider: { attempt: row.provider_attempt, reference: row.provider_reference, needsReview: row.needs_review },
       policyVersion: row.policy_version,
       createdAt: row.created_at.toISOString(),
       updatedAt: row.updated_at.toISOString(),
@@ -410,6 +423,8 @@ export function payoutRoutes(dependencies: ApiDependencies) {
       if (partnerId) conditions.push(sql.fragment`partner_id = ${partnerId}`);
       if (query.methodId) conditions.push(sql.fragment`method_id = ${query.methodId}`);
       if (query.priority) conditions.push(sql.fragment`priority = ${query.priority}`);
+      if (query.needsReview === true) conditions.push(sql.fragment`needs_review AND status = 'PROCESSING'`);
+      if (query.needsReview === false) conditions.push(sql.fragment`NOT (needs_review AND status = 'PROCESSING')`);
       const rows = await database.any(sql.type(payoutRow)`
         SELECT ${payoutColumns} FROM payouts WHERE ${sql.join(conditions, sql.fragment` AND `)}
         ORDER BY sla_due_at, id LIMIT ${query.limit}`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionFreeRoutes } from '../../api/app.ts';
 import { totpCode, totpStep } from '../../api/auth/totp.ts';
 import { createApiHarness, errorOf, someUuid, unknownToken, wrongTotp, type ApiHarness } from '../helpers/api.ts';
 
@@ -49,11 +50,24 @@ const protectedRoutes = [
   { method: 'POST', route: '/v1/payouts/:id/fail', path: () => `/v1/payouts/${someUuid()}/fail` },
 ] as const;
 
+/** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */
+const sessionFree = ['/v1/auth/login', '/v1/webhooks/provider'];
+
 describe('session check on every /v1 route', () => {
+  it('exactly login and the provider webhook are exempt from the session check', () => {
+    expect([...sessionFreeRoutes].sort()).toEqual([...sessionFree].sort());
+  });
+
+  it('POST /v1/webhooks/provider without a token is judged by its signature, not the session (no secret here: 503)', async () => {
+    const response = await api.request('/v1/webhooks/provider', { body: { eventId: 'e' } });
+    expect(response.status).toBe(503);
+    expect(await errorOf(response)).toMatchObject({ code: 'not_configured' });
+  });
+
   it('the routes listed here are all the /v1 routes the app serves, login aside', () => {
     const served = new Set(
       api.app.routes
-        .filter((route) => route.path.startsWith('/v1/') && route.method !== 'ALL' && route.path !== '/v1/auth/login')
+        .filter((route) => route.path.startsWith('/v1/') && route.method !== 'ALL' && !sessionFree.includes(route.path))
         .map((route) => `${route.method} ${route.path}`),
     );
     expect([...served].sort()).toEqual(protectedRoutes.map((route) => `${route.method} ${route.route}`).sort());

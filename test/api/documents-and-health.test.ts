@@ -63,11 +63,13 @@ describe('GET /openapi.json', () => {
         'POST /v1/payouts/{id}/process',
         'POST /v1/payouts/{id}/complete',
         'POST /v1/payouts/{id}/fail',
+        'POST /v1/webhooks/provider',
       ].sort(),
     );
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(document.paths['/v1/bonuses']!.post!.security).toEqual([{ bearer: [] }]);
     expect(document.paths['/v1/auth/login']!.post!.security).toBeUndefined();
+    expect(document.paths['/v1/webhooks/provider']!.post!.security).toBeUndefined();
   });
 });
 

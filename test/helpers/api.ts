@@ -71,7 +71,7 @@ const countSchema = z.object({ count: z.number() });
  * The real API for one test file: a fresh migrated database, the application pool, a Temporal client on the
  * shared dev server and a task queue no other file uses (and on which no worker polls).
  */
-export async function createApiHarness(): Promise<ApiHarness> {
+export async function createApiHarness(options: { providerWebhookSecret?: string } = {}): Promise<ApiHarness> {
   const testDatabase = await createTestDatabase();
   const database = await createDatabase(testDatabase.appUrl, { maximumPoolSize: 5 });
   const owner = await createDatabase(testDatabase.ownerUrl, { maximumPoolSize: 2 });
@@ -83,6 +83,7 @@ export async function createApiHarness(): Promise<ApiHarness> {
     namespace: 'default',
     taskQueue,
     temporalUiUrl: 'http://localhost:8233',
+    providerWebhookSecret: options.providerWebhookSecret ?? null,
   });
   const app = createApp(dependencies);
   const startedWorkflowIds = new Set<string>();

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
+import type { PayoutProviderDependencies } from '../../activities/payout.ts';
 import type { Database } from '../../db/pool.ts';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,14 +38,14 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 /** An in-process worker (on the test's Node) hosting the real workflows and activities. */
-export async function createInProcessWorker(input: { database: Database; taskQueue: string }) {
+export async function createInProcessWorker(input: { database: Database; taskQueue: string; provider?: PayoutProviderDependencies | null }) {
   quietRuntime();
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker = await Worker.create({
     connection,
     taskQueue: input.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ database: input.database }),
+    activities: createActivities({ database: input.database, provider: input.provider ?? null }),
   });
   return { worker, connection };
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attemptOfKey,
+  failureCodes,
+  idempotencyKeyFor,
+  millisecondsToNextUtcDay,
+  retryClassOf,
   approvalChainFor,
   chainComplete,
   computePayoutFee,
@@ -91,5 +96,28 @@ describe('checklist, priority, details, transitions', () => {
     expect(transitionPayout('AWAITING_APPROVAL', 'APPROVED')).toBe('APPROVED');
     expect(() => transitionPayout('PROCESSING', 'CANCELLED')).toThrow(/cannot go from PROCESSING to CANCELLED/);
     expect(() => transitionPayout('COMPLETED', 'FAILED')).toThrow();
+  });
+});
+
+describe('automatic processing helpers', () => {
+  it('the failure-code table is the one SPEC 6.6 gives, and the adapter re-exports the same object', async () => {
+    expect(Object.fromEntries(Object.entries(failureCodes).map(([code, { retry }]) => [code, retry]))).toEqual({
+      INVALID_ACCOUNT: 'none', ACCOUNT_CLOSED: 'none', NAME_MISMATCH: 'none', PROVIDER_ERROR: 'auto', TIMEOUT: 'auto', LIMIT_EXCEEDED: 'next_day',
+    });
+    expect(retryClassOf('TIMEOUT')).toBe('auto');
+    expect((await import('../../providers/adapter.ts')).failureCodes).toBe(failureCodes);
+  });
+
+  it('reads the attempt back from this payout’s idempotency keys only', () => {
+    const id = '0b7c2f1e-2f7a-4c1e-9a51-3f2b8c6d4e10';
+    expect(attemptOfKey(id, idempotencyKeyFor(id, 3))).toBe(3);
+    expect(attemptOfKey(id, `other:${1}`)).toBeNull();
+    expect(attemptOfKey(id, `${id}:0`)).toBeNull();
+    expect(attemptOfKey(id, `${id}:1x`)).toBeNull();
+  });
+
+  it('a next_day retry waits until the next UTC midnight', () => {
+    expect(millisecondsToNextUtcDay(Date.parse('2026-03-01T23:59:59.000Z'))).toBe(1_000);
+    expect(millisecondsToNextUtcDay(Date.parse('2026-12-31T00:00:00.000Z'))).toBe(86_400_000);
   });
 });

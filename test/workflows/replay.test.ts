@@ -36,6 +36,8 @@ describe('replaying recorded workflow histories', () => {
       expect.arrayContaining([
         'payout-completed.json', 'payout-rejected.json', 'payout-cancelled.json', 'payout-failed.json',
         'payout-held-released-completed.json', 'payout-checklist-rejected.json',
+        // Recorded by test/payouts/payout-automatic.test.ts: AUTOMATIC methods through the provider.
+        'payout-automatic-completed.json', 'payout-automatic-failed.json', 'payout-automatic-retried-completed.json',
       ]),
     );
   });
