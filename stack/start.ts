@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
@@ -8,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { migrate } from '../db/migrate.ts';
 import { ConfigError, dataPaths, loadConfig, type Config } from './config.ts';
 import { resolveDatabase } from './postgres.ts';
+import { freePort } from './ports.ts';
 import {
   commandLineOf,
   isProcessAlive,
@@ -40,7 +42,7 @@ const childStopTimeoutMs = 10_000;
 const apiWaitTimeoutMs = 60_000;
 
 interface ChildDefinition {
-  name: 'worker' | 'api';
+  name: 'worker' | 'api' | 'sandbox-provider';
   script: string;
 }
 
@@ -449,6 +451,12 @@ async function main() {
     printCredentials(demo.credentials);
   }
 
+  // Without a configured payment provider the sandbox provider runs alongside, so AUTOMATIC payout methods are
+  // paid (and can be made to fail) on one machine; its secret is new on every start, like its in-memory state.
+  const sandbox = config.LEDGERFLOW_PROVIDER_URL
+    ? null
+    : { port: await freePort(), secret: randomBytes(24).toString('base64url') };
+  if (sandbox) childDefinitions.push({ name: 'sandbox-provider', script: path.join(repositoryRoot, 'providers', 'sandbox', 'server.ts') });
   const missing = childDefinitions.find((definition) => !existsSync(definition.script));
   if (missing) {
     throw new StackError(`${path.relative(repositoryRoot, missing.script)} is missing`, 'restore it (git checkout -- .) and start again');
@@ -459,6 +467,14 @@ async function main() {
     TEMPORAL_ADDRESS: temporalAddress,
     // The API links each lifecycle to its history in the Temporal UI.
     ...(temporalUiUrl ? { TEMPORAL_UI_URL: temporalUiUrl } : {}),
+    ...(sandbox
+      ? {
+          SANDBOX_PORT: String(sandbox.port),
+          SANDBOX_WEBHOOK_SECRET: sandbox.secret,
+          LEDGERFLOW_PROVIDER_URL: `http://127.0.0.1:${sandbox.port}`,
+          LEDGERFLOW_PROVIDER_WEBHOOK_SECRET: sandbox.secret,
+        }
+      : {}),
   };
   for (const definition of childDefinitions) {
     const child = new SupervisedChild(definition, childEnvironment, paths.logs, onPidChange);
@@ -467,7 +483,7 @@ async function main() {
     child.start();
   }
   onCleanup('the worker and the API', async () => {
-    say('ledgerflow: stopping the worker and the API');
+    say(`ledgerflow: stopping the worker and the API${sandbox ? ' and the sandbox payment provider' : ''}`);
     await Promise.all(children.map((child) => child.stop()));
     for (const definition of childDefinitions) emergencyKills.delete(definition.name);
   });
@@ -483,6 +499,7 @@ async function main() {
   say(`  Temporal UI  ${temporalUiUrl ?? '(none: TEMPORAL_UI_URL is not set)'}`);
   say(`  Temporal     ${temporalAddress}, namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.LEDGERFLOW_TASK_QUEUE}`);
   say(`  Database     ${redactPassword(database.ownerUrl)}`);
+  say(`  Payments     ${sandbox ? `sandbox provider on http://127.0.0.1:${sandbox.port} (set LEDGERFLOW_PROVIDER_URL for a real one)` : config.LEDGERFLOW_PROVIDER_URL}`);
   say(`  Data         ${config.dataDir} (logs in ${paths.logs})`);
   say('Press Ctrl-C to stop.');
 }
