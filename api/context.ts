@@ -71,6 +71,21 @@ export function requirePartnerAccess(user: AuthenticatedUser, partnerId: string,
   requirePermission(user, permission);
 }
 
+/**
+ * The partner a list is scoped to: a partner always gets their own (asking for another's is a 403 naming
+ * `query.partnerId`); an admin needs the `.any` permission and gets the filter they asked for, if any.
+ */
+export function partnerScope(user: AuthenticatedUser, requested: string | undefined, permission: Permission): string | undefined {
+  if (user.role === 'partner') {
+    if (requested !== undefined && requested !== user.partnerId) {
+      throw new ApiError(403, 'forbidden', 'partners may only read their own data', 'query.partnerId');
+    }
+    return user.partnerId!;
+  }
+  requirePermission(user, permission);
+  return requested;
+}
+
 export function clientIp(headers: Headers): string | null {
   const forwarded = headers.get('x-forwarded-for')?.split(',')[0]?.trim();
   const candidate = forwarded || headers.get('x-real-ip');

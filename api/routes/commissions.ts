@@ -5,7 +5,7 @@ import { z as zod } from 'zod';
 import type { EventInput, EventResult } from '../../activities/commission-engine.ts';
 import { breakdownText, eventKinds, incomeTypeNames, type CommissionBreakdown, type IncomeType } from '../../domain/commission.ts';
 import { decimalPattern, formatMoney, isCurrency, parseMoney, fitsScale } from '../../domain/money.ts';
-import { createSubApp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
+import { createSubApp, partnerScope, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError, validationError } from '../errors.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema } from '../schemas.ts';
 
@@ -354,13 +354,7 @@ export function commissionRoutes(dependencies: ApiDependencies) {
     .openapi(listCommissions, async (c) => {
       const user = c.get('user');
       const query = c.req.valid('query');
-      let partnerId = query.partnerId;
-      if (user.role === 'partner') {
-        if (partnerId !== undefined && partnerId !== user.partnerId) throw new ApiError(403, 'forbidden', 'partners may only read their own data', 'query.partnerId');
-        partnerId = user.partnerId!;
-      } else {
-        requirePermission(user, 'commissions.read.any');
-      }
+      const partnerId = partnerScope(user, query.partnerId, 'commissions.read.any');
       const conditions = [sql.fragment`TRUE`];
       // HELD is a status of source 000's filter; a commission is never HELD in this model (frozen money sits in
       // the partner's `held` bucket instead), so the filter returns nothing.

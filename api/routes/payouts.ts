@@ -43,7 +43,7 @@ import {
   type PayoutRefusal,
   type PayoutRequest,
 } from '../../workflows/payout-messages.ts';
-import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
+import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import {
@@ -411,13 +411,7 @@ export function payoutRoutes(dependencies: ApiDependencies) {
     .openapi(listPayouts, async (c) => {
       const user = c.get('user');
       const query = c.req.valid('query');
-      let partnerId = query.partnerId;
-      if (user.role === 'partner') {
-        if (partnerId !== undefined && partnerId !== user.partnerId) throw new ApiError(403, 'forbidden', 'partners may only read their own data', 'query.partnerId');
-        partnerId = user.partnerId!;
-      } else {
-        requirePermission(user, 'payouts.read.any');
-      }
+      const partnerId = partnerScope(user, query.partnerId, 'payouts.read.any');
       const conditions = [sql.fragment`TRUE`];
       if (query.status) conditions.push(sql.fragment`status = ${query.status}`);
       if (partnerId) conditions.push(sql.fragment`partner_id = ${partnerId}`);
