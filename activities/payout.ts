@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AccountRef } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import {
+  isBatchPayoutProvider,
   ProviderRequestRejectedError,
   type PayoutProvider,
   type ProviderPayoutStatus,
@@ -18,7 +19,9 @@ import {
   type PayoutStatus,
 } from '../domain/payout.ts';
 import type { PayoutPolicy } from '../domain/payout-policy.ts';
+import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
 import { appendAuditRecord } from './audit-store.ts';
+import { createBatchRecorder } from './payout-batches.ts';
 import type { LedgerStore } from './ledger-store.ts';
 
 const payoutRow = z.object({
@@ -98,6 +101,11 @@ export interface PayoutProviderDependencies {
   provider: PayoutProvider;
   /** The API's public base URL; the callback is `${publicUrl}/v1/webhooks/provider`. */
   publicUrl: string;
+  /**
+   * How sends and status questions are gathered into per-method batches when the provider takes batches
+   * (providers/batcher.ts); false sends each payout alone. Default `defaultBatchingOptions`.
+   */
+  batching?: BatchingOptions | false;
 }
 
 /**
@@ -136,10 +144,15 @@ function fromStatus(attempt: number, status: ProviderPayoutStatus): ProviderAtte
  */
 export function createPayoutActivities({ ledger, provider = null }: { ledger: LedgerStore; provider?: PayoutProviderDependencies | null }) {
   const database = ledger.database;
+  // Batched per method when the provider takes batches: every send and status question below goes through it.
+  const configured: PayoutProviderDependencies | null =
+    provider && provider.batching !== false && isBatchPayoutProvider(provider.provider)
+      ? { ...provider, provider: new BatchingPayoutProvider(provider.provider, provider.batching ?? defaultBatchingOptions, createBatchRecorder(database)) }
+      : provider;
   const requireProvider = (): PayoutProviderDependencies => {
     // Retryable on purpose: a worker started without a provider URL keeps the payout waiting, not failed.
-    if (!provider) throw ApplicationFailure.retryable('no payment provider is configured (LEDGERFLOW_PROVIDER_URL)', 'ProviderNotConfigured');
-    return provider;
+    if (!configured) throw ApplicationFailure.retryable('no payment provider is configured (LEDGERFLOW_PROVIDER_URL)', 'ProviderNotConfigured');
+    return configured;
   };
   const recordAttempt = async (payoutId: string, attempt: number, providerReference: string | null) => {
     await database.query(sql.unsafe`

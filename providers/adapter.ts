@@ -117,6 +117,42 @@ export interface PayoutProvider {
   status(lookup: ProviderPayoutLookup): Promise<ProviderPayoutStatus>;
 }
 
+/** One payout of a batch the provider could not take as asked: a bug on our side (see ProviderRequestRejectedError). */
+export interface ProviderItemRejection {
+  accepted: false;
+  rejected: { httpStatus: number; code: string; message: string; field?: string };
+}
+
+/** Per item, in the order sent: accepted, failed with a SPEC 6.6 code, or refused as malformed. */
+export type ProviderBatchItemResult = ProviderSendResult | ProviderItemRejection;
+
+export interface ProviderBatch {
+  /** Ours: the `payout_batches` row that records what was sent together. */
+  batchId: string;
+  /** Every request of a batch is for this payment method. */
+  method: string;
+  requests: ProviderPayoutRequest[];
+}
+
+/**
+ * A provider that also takes payouts in batches (SPEC 6.6: "approved payouts are batched by payment method"). The
+ * contract per item is `send`'s: each request keeps its own idempotency key, so an item resent in a later batch is
+ * paid at most once. A batch that gets no answer as a whole resolves every item with TIMEOUT or PROVIDER_ERROR
+ * (the provider may have accepted them: ask `statusMany` before sending under new keys).
+ */
+export interface BatchPayoutProvider extends PayoutProvider {
+  sendBatch(batch: ProviderBatch): Promise<ProviderBatchItemResult[]>;
+  /** The provider's view of many payouts by idempotency key, in the order asked. Throws ProviderUnavailableError. */
+  statusMany(idempotencyKeys: string[]): Promise<ProviderPayoutStatus[]>;
+}
+
+export function isBatchPayoutProvider(provider: PayoutProvider): provider is BatchPayoutProvider {
+  return typeof (provider as Partial<BatchPayoutProvider>).sendBatch === 'function' && typeof (provider as Partial<BatchPayoutProvider>).statusMany === 'function';
+}
+
+/** The largest batch a provider is sent (also the sandbox's limit). */
+export const maximumBatchItems = 500;
+
 /** The provider could not answer a status query (retryable). */
 export class ProviderUnavailableError extends Error {
   override readonly name = 'ProviderUnavailableError';

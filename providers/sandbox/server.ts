@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import {
+  maximumBatchItems,
   providerPayoutRequestSchema,
   type ProviderFailureCode,
   type ProviderPayoutRequest,
@@ -20,8 +21,13 @@ import { signatureHeaderName, signWebhook } from '../webhooks.ts';
  *                                  another body → 409 IDEMPOTENCY_CONFLICT
  *   GET  /payouts/:reference       the payout's status (404 NOT_FOUND when unknown)
  *   GET  /payouts?idempotencyKey=  the same, looked up by idempotency key
+ *   POST /payout-batches           {batchId, method, items: ProviderPayoutRequest[]} (up to 500, all of `method`)
+ *                                  → 200 {batchReference, results: [{idempotencyKey, httpStatus, body}]}: each item
+ *                                  answered exactly as POST /payouts would answer it alone (202, 422, 429, 409, 400)
+ *   POST /payouts/status-query     {idempotencyKeys: [...]} (up to 500) → 200 {statuses: [...]}, in order, each as
+ *                                  GET /payouts?idempotencyKey= shows it, or {status: 'NOT_FOUND', idempotencyKey}
  *   POST /control/next-response    {status: 500 | 'timeout', times?: 1, afterAccepting?: false}: the next `times`
- *                                  POST /payouts fail with a 500, or get no answer for `hangMs` (longer than any
+ *                                  POST /payouts or /payout-batches fail with a 500, or get no answer for `hangMs` (longer than any
  *                                  client timeout). With afterAccepting the payout is accepted (and paid) first
  *                                  and only the answer is lost — the case that makes idempotency keys necessary.
  *   DELETE /control/next-response  forgets the queued failures
@@ -96,6 +102,8 @@ export interface SandboxRequestRecord {
   method: string;
   path: string;
   idempotencyKey: string | null;
+  /** POST /payout-batches: the idempotency key of each item (null for an item without a readable one). */
+  itemKeys?: (string | null)[];
   /** null while the request has no answer (a withheld 'timeout' answer, or one the client gave up on). */
   responseStatus: number | null;
   receivedAt: string;
@@ -159,7 +167,17 @@ const nextResponseSchema = z
   })
   .strict();
 
-const maximumBodyBytes = 1024 * 1024;
+const batchSchema = z
+  .object({
+    batchId: z.string().min(1).max(255),
+    method: z.string().min(1).max(64),
+    items: z.array(z.unknown()).min(1).max(maximumBatchItems),
+  })
+  .strict();
+
+const statusQuerySchema = z.object({ idempotencyKeys: z.array(z.string().min(1).max(255)).min(1).max(maximumBatchItems) }).strict();
+
+const maximumBodyBytes = 8 * 1024 * 1024;
 
 class HttpError extends Error {
   constructor(
@@ -453,12 +471,72 @@ export async function startSandboxProvider(options: SandboxProviderOptions): Pro
     return { ...answer, replayed };
   };
 
+  const injected = (failure: QueuedFailure): Answer & { hang?: boolean } =>
+    failure.status === 500
+      ? { status: 500, body: errorBody('PROVIDER_ERROR', 'sandbox: injected internal error') }
+      : { status: 504, body: errorBody('TIMEOUT', 'sandbox: injected timeout'), hang: true };
+
+  /** Every item is judged alone, as POST /payouts would judge it; a queued failure hits the batch as a whole. */
+  const handlePostBatch = async (request: IncomingMessage, record: SandboxRequestRecord): Promise<Answer & { hang?: boolean }> => {
+    const failure = takeQueuedFailure();
+    if (failure && !failure.afterAccepting) {
+      await readBody(request).catch(() => '');
+      log(`injected ${failure.status} before accepting a batch`);
+      return injected(failure);
+    }
+    const parsed = batchSchema.safeParse(parseJson(await readBody(request)));
+    if (!parsed.success) throw zodFailure(parsed.error);
+    const { batchId, method, items } = parsed.data;
+    record.itemKeys = items.map((item) =>
+      item !== null && typeof item === 'object' && typeof (item as { idempotencyKey?: unknown }).idempotencyKey === 'string' ? (item as { idempotencyKey: string }).idempotencyKey : null,
+    );
+    const results = items.map((item, index) => {
+      const key = record.itemKeys![index]!;
+      const checked = providerPayoutRequestSchema.safeParse(item);
+      const refusal = (error: HttpError) => ({
+        idempotencyKey: key,
+        httpStatus: error.status,
+        body: errorBody(error.code, error.message, error.field === undefined ? `items.${index}` : `items.${index}.${error.field}`),
+      });
+      if (!checked.success) return refusal(zodFailure(checked.error));
+      if (checked.data.method !== method) return refusal(new HttpError(400, 'INVALID_REQUEST', `the batch is for ${method}, not ${checked.data.method}`, 'method'));
+      try {
+        const { answer } = acceptPayout(checked.data);
+        return { idempotencyKey: key, httpStatus: answer.status, body: answer.body };
+      } catch (error) {
+        if (error instanceof HttpError) return refusal(error);
+        throw error;
+      }
+    });
+    log(`batch ${batchId} (${method}): ${items.length} item(s)`);
+    if (failure) {
+      log(`injected ${failure.status} after accepting batch ${batchId}`);
+      return injected(failure);
+    }
+    return { status: 200, body: { batchReference: `sbb_${randomBytes(8).toString('hex')}`, results } };
+  };
+
+  const lookupByKey = (key: string): Payout | undefined => {
+    const reference = referencesByKey.get(key);
+    return reference === undefined ? undefined : payoutsByReference.get(reference);
+  };
+
   const route = async (request: IncomingMessage, record: SandboxRequestRecord): Promise<Answer & { replayed?: boolean; hang?: boolean }> => {
     const url = new URL(request.url ?? '/', 'http://sandbox');
     const method = request.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '') || '/';
 
     if (path === '/payouts' && method === 'POST') return handlePostPayout(request, record);
+    if (path === '/payout-batches' && method === 'POST') return handlePostBatch(request, record);
+    if (path === '/payouts/status-query' && method === 'POST') {
+      const parsed = statusQuerySchema.safeParse(parseJson(await readBody(request)));
+      if (!parsed.success) throw zodFailure(parsed.error);
+      const statuses = parsed.data.idempotencyKeys.map((key) => {
+        const payout = lookupByKey(key);
+        return payout ? statusView(payout) : { status: 'NOT_FOUND', idempotencyKey: key };
+      });
+      return { status: 200, body: { statuses } };
+    }
     if (path === '/payouts' && method === 'GET') {
       const key = url.searchParams.get('idempotencyKey');
       if (!key) throw new HttpError(400, 'INVALID_REQUEST', 'idempotencyKey is required', 'idempotencyKey');
@@ -487,7 +565,7 @@ export async function startSandboxProvider(options: SandboxProviderOptions): Pro
     if (path === '/control/ledger' && method === 'GET') {
       return { status: 200, body: { payments: executedPayments } };
     }
-    const known = ['/payouts', '/control/next-response', '/control/ledger'].includes(path) || match !== null;
+    const known = ['/payouts', '/payout-batches', '/payouts/status-query', '/control/next-response', '/control/ledger'].includes(path) || match !== null;
     throw known
       ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`)
       : new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
@@ -556,7 +634,7 @@ export async function startSandboxProvider(options: SandboxProviderOptions): Pro
       server.closeAllConnections();
       await closed;
     },
-    requests: () => requestLog.map((record) => ({ ...record })),
+    requests: () => requestLog.map((record) => ({ ...record, ...(record.itemKeys ? { itemKeys: [...record.itemKeys] } : {}) })),
     ledger: () => executedPayments.map((payment) => ({ ...payment, paymentDetails: { ...payment.paymentDetails } })),
     webhookDeliveries: () => deliveries.map((delivery) => ({ ...delivery })),
   };

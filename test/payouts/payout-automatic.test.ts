@@ -56,6 +56,15 @@ async function serve(fetch: (request: Request) => Response | Promise<Response>):
   return { server: http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
 }
 
+/** Every payout request the sandbox received for the payout: alone (POST /payouts) or as an item of a batch. */
+function sendsOf(payoutId: string): string[] {
+  return sandbox.requests().flatMap((request) => {
+    if (request.method !== 'POST') return [];
+    const keys = request.path.startsWith('/payout-batches') ? (request.itemKeys ?? []) : request.path.startsWith('/payouts') ? [request.idempotencyKey] : [];
+    return keys.filter((key): key is string => key !== null && key.startsWith(payoutId));
+  });
+}
+
 beforeAll(async () => {
   api = await createApiHarness({ providerWebhookSecret: secret });
   ({ server, url: publicUrl } = await serve((request) => api.app.fetch(request)));
@@ -191,6 +200,13 @@ describe('automatic payouts through the provider', () => {
     expect(done).toMatchObject({ status: 'COMPLETED', provider: { attempt: 1, needsReview: false } });
     expect(done.provider.reference).toMatch(/\S/);
     expect(await balances(partnerId)).toMatchObject({ available: '900.00', payout_reserved: '0.00' });
+    // It went to the provider as an item of a PAYQUICKER batch, recorded with the provider's answer.
+    const items = await api.owner.any(sql.type(z.object({ method_id: z.string(), status: z.string(), outcome: z.string().nullable(), provider_reference: z.string().nullable(), amount: z.string(), totals: z.record(z.string()) }))`
+      SELECT b.method_id, b.status, i.outcome, i.provider_reference, i.amount::text AS amount, b.totals
+      FROM payout_batch_items i JOIN payout_batches b ON b.id = i.batch_id WHERE i.payout_id = ${payout.id}`);
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ method_id: 'PAYQUICKER', status: 'SENT', outcome: 'ACCEPTED', provider_reference: done.provider.reference, amount: done.amountToTransfer });
+    expect(items[0]!.totals.USD).toBeDefined();
     const postings = await api.owner.any(sql.type(z.object({ bucket: z.string(), amount: z.string() }))`
       SELECT a.bucket, p.amount::text AS amount FROM postings p JOIN accounts a ON a.id = p.account_id
       WHERE p.entry_id = ${done.settleEntryId} ORDER BY p.line`);
@@ -209,7 +225,7 @@ describe('automatic payouts through the provider', () => {
     expect(state).toMatchObject({ status: 'COMPLETED', attempt: 1, needsReview: false });
 
     // A worker that died after sending runs the activity again: it finds the attempt at the provider, sends nothing.
-    const posts = () => sandbox.requests().filter((request) => request.method === 'POST' && request.idempotencyKey?.startsWith(payout.id)).length;
+    const posts = () => sendsOf(payout.id).length;
     expect(posts()).toBe(1);
     const activities = createPayoutActivities({ ledger: api.dependencies.ledger, provider: { provider: new SandboxProvider({ baseUrl: sandbox.url }), publicUrl } });
     expect(await activities.sendPayoutToProvider({ payoutId: payout.id, attempt: 1 })).toMatchObject({ outcome: 'COMPLETED', attempt: 1 });
@@ -225,7 +241,7 @@ describe('automatic payouts through the provider', () => {
     expect(done).toMatchObject({ status: 'FAILED', failure: { code: 'INVALID_ACCOUNT' }, provider: { attempt: 1 } });
     expect(await balances(partnerId)).toMatchObject({ available: '1000.00', payout_reserved: '0.00' });
     expect(paymentsFor(payout.id)).toHaveLength(0);
-    expect(sandbox.requests().filter((request) => request.method === 'POST' && request.idempotencyKey?.startsWith(payout.id))).toHaveLength(1);
+    expect(sendsOf(payout.id)).toHaveLength(1);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
     await recordHistory(payout.workflowId, 'payout-automatic-failed');
   });
