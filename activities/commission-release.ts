@@ -6,6 +6,7 @@ import type { EntryInput } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import { appendAuditRecords } from './audit-store.ts';
 import type { LedgerStore } from './ledger-store.ts';
+import { commissionExcludedFromPayment, lockPaymentExclusionsShared } from './payment-exclusions-store.ts';
 
 /**
  * The hold's end and the pay batch (SPEC section 5), as sweeps over the commissions table instead of a timer
@@ -104,15 +105,20 @@ export class CommissionRelease {
       RETURNING id`);
     for (;;) {
       const done = await this.database.transaction(async (transaction) => {
+        // SPEC 6.9: commissions covered by an active payments exclusion stay APPROVED; both queries skip them, so
+        // a partner with nothing else approved is not picked again and the loop ends.
+        await lockPaymentExclusionsShared(transaction);
         const partners = await transaction.anyFirst(sql.type(z.object({ partner_id: z.string() }))`
           SELECT DISTINCT partner_id FROM commissions
           WHERE status = 'APPROVED' AND approved_at <= ${asOf.toISOString()}
+            AND NOT ${commissionExcludedFromPayment('commissions')}
           ORDER BY partner_id LIMIT ${partnersPerTransaction}`);
         if (partners.length === 0) return true;
         const rows = await transaction.any(sql.type(dueRow)`
           SELECT id, partner_id, amount - reversed_amount AS amount, currency FROM commissions
           WHERE status = 'APPROVED' AND approved_at <= ${asOf.toISOString()}
             AND partner_id = ANY(${sql.array([...partners], 'text')})
+            AND NOT ${commissionExcludedFromPayment('commissions')}
           ORDER BY id FOR UPDATE SKIP LOCKED`);
         if (rows.length === 0) return true;
         const groups = new Map<string, (typeof rows)[number][]>();

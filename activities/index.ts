@@ -5,12 +5,14 @@ import { createCommissionActivities } from './commission-release.ts';
 import { LedgerStore } from './ledger-store.ts';
 import { PolicyStore } from './policy-store.ts';
 import { createPoolActivities } from './pools.ts';
+import { createPayoutScheduleActivities } from './payout-schedule.ts';
+import { createNotificationActivities, type NotificationSmtp } from './notifications.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
  * methods, the payment provider (null: automatic payouts wait, retrying, until a worker with one runs them).
  */
-export function createActivities({ database, provider = null }: { database: Database; provider?: PayoutProviderDependencies | null }) {
+export function createActivities({ database, provider = null, smtp = null }: { database: Database; provider?: PayoutProviderDependencies | null; smtp?: NotificationSmtp | null }) {
   const ledger = new LedgerStore(database);
   const policies = new PolicyStore(database);
   return {
@@ -18,6 +20,8 @@ export function createActivities({ database, provider = null }: { database: Data
     ...createCommissionActivities({ database, ledger }),
     ...createPoolActivities({ database, ledger, policies }),
     ...createPayoutActivities({ ledger, provider }),
+    ...createPayoutScheduleActivities({ database, ledger, policies }),
+    ...createNotificationActivities({ database, smtp }),
   };
 }
 

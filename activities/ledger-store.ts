@@ -73,6 +73,8 @@ export function entryInputHash(entry: EntryInput): Buffer {
 export class LedgerStore {
   /** Accounts never change once created, so their ids are cached for the life of the process. */
   readonly #accountIds = new Map<string, string>();
+  /** Per caller's transaction (its connection object): the accounts this store created in it, not yet committed. */
+  readonly #createdInTransaction = new WeakMap<object, Set<string>>();
 
   constructor(readonly database: Database) {}
 
@@ -116,7 +118,15 @@ export class LedgerStore {
             ${sql.array(existing.map((account) => account.currency), 'text')}
           )
         )`))];
-      const uncommitted = connection === this.database ? new Set<string>() : new Set(created.map((row) => row.key));
+      // Accounts this store created inside a caller's transaction stay out of the cache until a later lookup sees
+      // them committed: the transaction may roll back. That includes a later lookup in the same transaction, which
+      // finds them through its SELECT (a cached id of a rolled-back account would fail every later request).
+      let uncommitted = new Set<string>();
+      if (connection !== this.database) {
+        uncommitted = this.#createdInTransaction.get(connection) ?? uncommitted;
+        for (const row of created) uncommitted.add(row.key);
+        this.#createdInTransaction.set(connection, uncommitted);
+      }
       const found = new Map(rows.map((row) => [row.key, row.id]));
       for (const [key, id] of found) if (!uncommitted.has(key)) this.#accountIds.set(key, id);
       return accounts.map((account) => {

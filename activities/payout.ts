@@ -19,14 +19,23 @@ import {
   type PayoutStatus,
 } from '../domain/payout.ts';
 import type { PayoutPolicy } from '../domain/payout-policy.ts';
+import type { AdminRole } from '../domain/access.ts';
+import type { PayoutSwitches } from '../domain/ops-switches.ts';
 import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
 import { appendAuditRecord } from './audit-store.ts';
+import { enqueueNotification, payoutNotices } from './notifications.ts';
+import { readPayoutSwitches } from './ops-switches-store.ts';
 import { createBatchRecorder } from './payout-batches.ts';
 import type { LedgerStore } from './ledger-store.ts';
 
 const payoutRow = z.object({
   id: z.string(),
   partner_id: z.string(),
+  method_id: z.string(),
+  required_chain: z.array(z.object({ roles: z.array(z.string()) })),
+  initiated_by: z.string(),
+  external_reference: z.string().nullable(),
+  provider_reference: z.string().nullable(),
   currency: z.string(),
   amount: z.string(),
   fee: z.string(),
@@ -44,7 +53,17 @@ const providerPayoutRow = z.object({
   payment_details: z.record(z.string()),
   provider_attempt: z.number(),
 });
-const partnerFactsRow = z.object({ kyc_status: z.string(), status: z.string(), age_days: z.number() });
+const partnerFactsRow = z.object({
+  kyc_status: z.string(),
+  status: z.string(),
+  name: z.string(),
+  age_days: z.number(),
+  account_name: z.string().nullable(),
+  requested_today_rub: z.string(),
+  recent_requests: z.number(),
+  completed_count: z.number(),
+  completed_total: z.string(),
+});
 const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
 
 /** Who acted, as the audit log records it. */
@@ -87,10 +106,33 @@ async function lockBalances(ledger: LedgerStore, connection: CommonQueryMethods,
 
 async function lockPayout(connection: CommonQueryMethods, payoutId: string) {
   const payout = await connection.maybeOne(sql.type(payoutRow)`
-    SELECT id, partner_id, currency, amount, fee, amount_to_transfer, amount_rub, status, settle_entry_id
+    SELECT id, partner_id, method_id, required_chain, initiated_by, external_reference, provider_reference, currency, amount, fee,
+           amount_to_transfer, amount_rub, status, settle_entry_id
     FROM payouts WHERE id = ${payoutId} FOR UPDATE`);
   if (!payout) throw ApplicationFailure.nonRetryable(`payout ${payoutId} does not exist`, 'PayoutNotFound');
   return payout;
+}
+
+type LockedPayout = z.infer<typeof payoutRow>;
+
+const noticeFacts = (payout: LockedPayout) => ({ payoutId: payout.id, partnerId: payout.partner_id, amount: payout.amount, currency: payout.currency });
+
+/**
+ * SPEC 6.5 "each approver is notified in turn": the admins whose role can take an open step of the chain, except the
+ * initiator and whoever approved already. Keyed by the number of approvals so far, so a retried activity asks once.
+ */
+async function noticeApprovalRequested(connection: CommonQueryMethods, payout: LockedPayout): Promise<void> {
+  const approvals = await connection.any(sql.type(z.object({ approver_id: z.string(), step: z.number().nullable() }))`
+    SELECT approver_id, step FROM payout_approvals WHERE payout_id = ${payout.id} AND decision = 'APPROVE'`);
+  const done = new Set(approvals.map((approval) => approval.step));
+  const roles = [...new Set(payout.required_chain.filter((_, index) => !done.has(index)).flatMap((step) => step.roles))] as AdminRole[];
+  if (roles.length === 0) return;
+  await enqueueNotification(connection, {
+    dedupeKey: `payout-approval-requested:${payout.id}:${approvals.length}`,
+    kind: 'APPROVAL_REQUESTED',
+    recipient: { kind: 'admin_role', roles, excludeUserIds: [payout.initiated_by, ...approvals.map((approval) => approval.approver_id)] },
+    ...payoutNotices.approvalRequested({ ...noticeFacts(payout), roles, approvedSoFar: approvals.length, stepsInChain: payout.required_chain.length }),
+  });
 }
 
 /** Who acts for automatic processing, as the audit log and `closed_by` record it. */
@@ -264,18 +306,57 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
           reason: input.reason,
           details: { partnerId: payout.partner_id, needsReview: true, failureCode: input.failureCode },
         });
+        await enqueueNotification(transaction, {
+          dedupeKey: `payout-needs-review:${input.payoutId}`,
+          kind: 'PAYOUT_NEEDS_REVIEW',
+          recipient: { kind: 'admin_role', roles: ['finance_manager'] },
+          ...payoutNotices.needsReview({ ...noticeFacts(payout), failureCode: input.failureCode, reason: input.reason }),
+        });
       });
+    },
+
+    /** The emergency switches (SPEC 6.9) that bear on this payout now: paused processing, its method forced manual, its partner frozen. */
+    async readPayoutSwitchesFor(input: { payoutId: string }): Promise<PayoutSwitches> {
+      const payout = await database.maybeOne(sql.type(z.object({ method_id: z.string(), partner_id: z.string() }))`
+        SELECT method_id, partner_id FROM payouts WHERE id = ${input.payoutId}`);
+      if (!payout) throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} does not exist`, 'PayoutNotFound');
+      return readPayoutSwitches(database, { methodId: payout.method_id, partnerId: payout.partner_id });
     },
 
     /** Runs the review checklist on the partner as they are now and records it; HELD/AWAITING_APPROVAL are written here. */
     async runPayoutChecklist(input: { payoutId: string; checklist: PayoutPolicy['checklist'] }): Promise<ChecklistOutcome> {
       return database.transaction(async (transaction) => {
         const payout = await lockPayout(transaction, input.payoutId);
+        // The partner's other payouts: drafts are not requests, and rejected or cancelled ones asked for nothing.
         const facts = await transaction.one(sql.type(partnerFactsRow)`
-          SELECT kyc_status, status, (extract(epoch FROM now() - joined_at) / 86400)::float8 AS age_days
-          FROM partners WHERE id = ${payout.partner_id}`);
+          SELECT p.kyc_status, p.status, p.name, (extract(epoch FROM now() - p.joined_at) / 86400)::float8 AS age_days,
+                 (SELECT payment_details ->> 'accountName' FROM payouts WHERE id = ${payout.id}) AS account_name,
+                 (SELECT coalesce(sum(amount_rub), 0)::text FROM payouts
+                  WHERE partner_id = p.id AND created_at >= date_trunc('day', now(), 'UTC')
+                    AND status NOT IN ('DRAFT', 'REJECTED', 'CANCELLED')) AS requested_today_rub,
+                 (SELECT count(*)::int FROM payouts
+                  WHERE partner_id = p.id AND created_at >= now() - make_interval(days => ${input.checklist.velocityWindowDays})
+                    AND status <> 'DRAFT') AS recent_requests,
+                 (SELECT count(*)::int FROM payouts WHERE partner_id = p.id AND currency = ${payout.currency} AND status = 'COMPLETED') AS completed_count,
+                 (SELECT coalesce(sum(amount), 0)::text FROM payouts
+                  WHERE partner_id = p.id AND currency = ${payout.currency} AND status = 'COMPLETED') AS completed_total
+          FROM partners p WHERE p.id = ${payout.partner_id}`);
+        const switches = await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id });
         const outcome = evaluateChecklist(
-          { kycStatus: facts.kyc_status, partnerStatus: facts.status, accountAgeDays: facts.age_days, amountRub: payout.amount_rub },
+          {
+            kycStatus: facts.kyc_status,
+            partnerStatus: facts.status,
+            accountAgeDays: facts.age_days,
+            amountRub: payout.amount_rub,
+            frozen: switches.partnerFrozen,
+            requestedTodayRub: facts.requested_today_rub,
+            recentRequests: facts.recent_requests,
+            kycName: facts.name,
+            accountName: facts.account_name,
+            amount: payout.amount,
+            completedCount: facts.completed_count,
+            completedTotal: facts.completed_total,
+          },
           input.checklist,
         );
         const next: PayoutStatus | null = outcome.outcome === 'PASS' ? 'AWAITING_APPROVAL' : outcome.outcome === 'HOLD' ? 'HELD' : null;
@@ -283,6 +364,7 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
           UPDATE payouts SET checklist = ${sql.jsonb(outcome.checks as never)},
                              status = coalesce(${next}, status), updated_at = now()
           WHERE id = ${input.payoutId} AND status IN ('REQUESTED', 'HELD')`);
+        if (next === 'AWAITING_APPROVAL') await noticeApprovalRequested(transaction, payout);
         return outcome;
       });
     },
@@ -322,6 +404,8 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
         if (input.completesChain) {
           await transaction.query(sql.unsafe`
             UPDATE payouts SET status = 'APPROVED', updated_at = now() WHERE id = ${input.payoutId} AND status = 'AWAITING_APPROVAL'`);
+        } else {
+          await noticeApprovalRequested(transaction, payout);
         }
         return { at: inserted.decided_at.toISOString() };
       });
@@ -383,6 +467,16 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
             failureCode: input.failureCode,
           },
         });
+        // SPEC 6.5/6.6: the partner hears of it, with the reason.
+        const partner = { kind: 'partner' as const, partnerId: payout.partner_id };
+        const facts = noticeFacts(payout);
+        const notice =
+          input.outcome === 'REJECTED'
+            ? { kind: 'PAYOUT_REJECTED' as const, ...payoutNotices.rejected({ ...facts, rejectionCode: input.rejectionCode ?? 'REJECTED', reason: input.reason ?? '', destination: input.destination }) }
+            : input.outcome === 'FAILED'
+              ? { kind: 'PAYOUT_FAILED' as const, ...payoutNotices.failed({ ...facts, failureCode: input.failureCode, reason: input.reason }) }
+              : { kind: 'PAYOUT_CANCELLED' as const, ...payoutNotices.cancelled({ ...facts, reason: input.reason }) };
+        await enqueueNotification(transaction, { dedupeKey: `payout-${input.outcome.toLowerCase()}:${input.payoutId}`, recipient: partner, ...notice });
         return { entryId: posted.entryId };
       });
     },
@@ -449,6 +543,12 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
           balanceAfter: formatMoney(new Money(reservedBefore!).minus(payout.amount), payout.currency),
           entryId: posted.entryId,
           details: { partnerId: payout.partner_id, fee: formatMoney(payout.fee, payout.currency), amountToTransfer: formatMoney(payout.amount_to_transfer, payout.currency) },
+        });
+        await enqueueNotification(transaction, {
+          dedupeKey: `payout-completed:${input.payoutId}`,
+          kind: 'PAYOUT_COMPLETED',
+          recipient: { kind: 'partner', partnerId: payout.partner_id },
+          ...payoutNotices.completed({ ...noticeFacts(payout), fee: payout.fee, amountToTransfer: payout.amount_to_transfer, reference: payout.external_reference ?? payout.provider_reference }),
         });
         return { entryId: posted.entryId };
       });

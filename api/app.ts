@@ -13,7 +13,13 @@ import { healthRoutes } from './routes/health.ts';
 import { networkRoutes } from './routes/network.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { payoutBatchRoutes } from './routes/payout-batches.ts';
+import { payoutScheduleRoutes } from './routes/payout-schedule.ts';
+import { payoutExportRoutes } from './routes/payout-exports.ts';
+import { paymentHistoryRoutes } from './routes/payment-history.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { opsRoutes } from './routes/ops.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
 export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider']);
@@ -66,7 +72,13 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', commissionRoutes(dependencies));
   app.route('/v1', policyRoutes(dependencies));
   app.route('/v1/payouts', payoutRoutes(dependencies));
+  app.route('/v1/payout-batches', payoutBatchRoutes(dependencies));
+  app.route('/v1', payoutScheduleRoutes(dependencies));
+  app.route('/v1/payout-exports', payoutExportRoutes(dependencies));
+  app.route('/v1/payment-history', paymentHistoryRoutes(dependencies));
+  app.route('/v1/notifications', notificationRoutes(dependencies));
   app.route('/v1/webhooks', webhookRoutes(dependencies));
+  app.route('/v1', opsRoutes(dependencies));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

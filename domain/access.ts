@@ -32,6 +32,8 @@ export const permissions = {
   'payouts.cancel.any': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'payouts.release': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'payouts.process': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  /** Export files (SPEC 6.8): whole-queue CSVs with everyone's payment details and the files money is paid from. */
+  'payouts.export': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 

@@ -54,12 +54,33 @@ export type ApprovalTier = z.infer<typeof approvalTierSchema>;
 export const payoutPriorities = ['HIGH', 'NORMAL', 'REVIEW'] as const;
 export type PayoutPriority = (typeof payoutPriorities)[number];
 
+/**
+ * The payment schedule (SPEC 6.7, source 004): payouts are made *on* payment dates (days of the month; a day the
+ * month lacks is its last day), for what cleared its hold by the payment date (00:00 UTC) minus `holdDays`; the
+ * run starts at `runHourUtc` on each payment date, after the daily pay batch. Partners below the method's
+ * minimum are listed but not paid unless `includeBelowMinimum`. Defaulted, so stored versions still parse.
+ */
+const payoutScheduleSchema = z.object({
+  enabled: z.boolean(),
+  paymentDays: z
+    .array(z.number().int().min(1).max(31))
+    .min(1)
+    .refine((days) => new Set(days).size === days.length, 'payment days must be distinct'),
+  holdDays: z.number().int().min(0).max(366),
+  includeBelowMinimum: z.boolean(),
+  runHourUtc: z.number().int().min(0).max(23),
+});
+export type PayoutSchedulePolicy = z.infer<typeof payoutScheduleSchema>;
+export const defaultPayoutSchedule: PayoutSchedulePolicy = { enabled: false, paymentDays: [1, 15], holdDays: 0, includeBelowMinimum: false, runHourUtc: 6 };
+
 const automaticProcessingSchema = z.object({
   maxAttempts: z.number().int().min(1).max(10),
   retryBackoffSeconds: z.number().int().min(1),
   resultTimeoutMinutes: z.number().int().min(1),
+  /** While processing is paused or the partner frozen (SPEC 6.9), an approved payout looks again this often. */
+  switchRecheckMinutes: z.number().int().min(1).default(5),
 });
-const defaultAutomaticProcessing = { maxAttempts: 3, retryBackoffSeconds: 60, resultTimeoutMinutes: 10 };
+const defaultAutomaticProcessing = { maxAttempts: 3, retryBackoffSeconds: 60, resultTimeoutMinutes: 10, switchRecheckMinutes: 5 };
 
 export const payoutPolicySchema = z.object({
   methods: z.array(paymentMethodSchema).min(1),
@@ -78,6 +99,22 @@ export const payoutPolicySchema = z.object({
     perRequestLimitRub: amountText,
     /** A HELD payout re-runs its checklist this often, even without an admin's release. */
     heldRecheckMinutes: z.number().int().positive(),
+    /**
+     * Source 000 "within daily cap (queue for the next day)": the partner's payouts requested on one UTC day may
+     * not exceed this RUB-equivalent; the one that would is HELD until the next day's re-check. Defaulted (like the
+     * other checks below), so policy versions stored before them still parse.
+     */
+    dailyCapRub: amountText.default('2000000'),
+    /** Source 000 "velocity (hold for review)": more than this many payout requests within `velocityWindowDays`. */
+    velocityMaxRequests: z.number().int().positive().default(5),
+    velocityWindowDays: z.number().int().positive().default(7),
+    /**
+     * Source 000 "unusual amount for this partner (flag)": above `unusualAmountFactor` × the partner's average
+     * completed payout in the currency, once they have at least `unusualAmountMinHistory` of them. A flag is
+     * recorded for the approvers; it stops nothing.
+     */
+    unusualAmountFactor: z.string().regex(/^[1-9]\d{0,3}(\.\d{1,2})?$/, 'a factor such as "3"').default('3'),
+    unusualAmountMinHistory: z.number().int().positive().default(3),
   }),
   priority: z.object({
     /** SPEC 6.4: top leader ranks below `highMaxAmountRub` are HIGH. */
@@ -96,6 +133,7 @@ export const payoutPolicySchema = z.object({
    * Defaulted, so policy versions stored before automatic processing still parse.
    */
   automatic: automaticProcessingSchema.default(defaultAutomaticProcessing),
+  schedule: payoutScheduleSchema.default(defaultPayoutSchedule),
 });
 export type PayoutPolicy = z.infer<typeof payoutPolicySchema>;
 

@@ -215,14 +215,27 @@ export function payoutPriority(
   return 'NORMAL';
 }
 
-export const checklistChecks = ['KYC_APPROVED', 'PARTNER_ACTIVE', 'ACCOUNT_AGE', 'PER_REQUEST_LIMIT'] as const;
+export const checklistChecks = [
+  'KYC_APPROVED',
+  'PARTNER_ACTIVE',
+  'ACCOUNT_AGE',
+  'PER_REQUEST_LIMIT',
+  'NOT_FROZEN',
+  'DAILY_CAP',
+  'VELOCITY',
+  'NAME_MATCHES_KYC',
+  'UNUSUAL_AMOUNT',
+] as const;
 export type ChecklistCheck = (typeof checklistChecks)[number];
 
 export interface ChecklistResult {
   check: ChecklistCheck;
   passed: boolean;
-  /** What a failure does (source 000's action column); PASS for a check that passed. */
-  action: 'PASS' | 'HOLD' | 'REJECT';
+  /**
+   * What a failure does (source 000's action column); PASS for a check that passed. NEXT_DAY holds the payout
+   * until the UTC day after (its HELD re-check passes then); FLAG is shown to the approvers and stops nothing.
+   */
+  action: 'PASS' | 'HOLD' | 'REJECT' | 'NEXT_DAY' | 'FLAG';
   detail: string;
 }
 
@@ -233,17 +246,51 @@ export interface ChecklistOutcome {
   checks: ChecklistResult[];
 }
 
+/** What the checklist looks at: the partner and their payouts as they are when it runs. */
+export interface ChecklistFacts {
+  kycStatus: string;
+  partnerStatus: string;
+  accountAgeDays: number;
+  amountRub: string | null;
+  /** SPEC 6.9: a frozen partner's payouts are held (fraud suspected, balance discrepancy). */
+  frozen: boolean;
+  /** RUB-equivalent of the partner's payouts requested today (UTC) that are not rejected or cancelled, this one included. */
+  requestedTodayRub: string;
+  /** The partner's payout requests within the velocity window, this one included. */
+  recentRequests: number;
+  /** The partner's legal (KYC) name, and the account holder name the payout is paid to (null: the method has none). */
+  kycName: string;
+  accountName: string | null;
+  /** This payout's amount, and the partner's completed payouts in the currency (count and total amount). */
+  amount: string;
+  completedCount: number;
+  completedTotal: string;
+}
+
+/** Names compared as people write them: case, accents, punctuation and word order do not matter. */
+export function namesMatch(left: string, right: string): boolean {
+  const words = (name: string) =>
+    name
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((word) => word.length > 0)
+      .sort()
+      .join(' ');
+  return words(left) === words(right);
+}
+
 /**
- * Source 000's review checklist, the checks this slice runs: KYC APPROVED (else hold), partner ACTIVE (else reject
- * ACCOUNT_SUSPENDED), account age (else hold), per-request limit (else reject LIMIT_EXCEEDED). A rejection wins
- * over a hold. Balance and duplicates are enforced at creation by the database (floor CHECK, partial unique index).
+ * Source 000's review checklist as far as ledgerflow has the facts (the rest is in docs/decisions.md): KYC APPROVED
+ * (else hold), partner ACTIVE (else reject ACCOUNT_SUSPENDED), account age (else hold), per-request limit (else
+ * reject LIMIT_EXCEEDED), not frozen (else hold), daily cap (else next day), velocity (else hold for review),
+ * account name matches the KYC name (else hold), unusual amount (flag). A rejection wins over a hold. Balance and
+ * duplicates are enforced at creation by the database (floor CHECK, partial unique index).
  */
-export function evaluateChecklist(
-  facts: { kycStatus: string; partnerStatus: string; accountAgeDays: number; amountRub: string | null },
-  policy: PayoutPolicy['checklist'],
-): ChecklistOutcome {
+export function evaluateChecklist(facts: ChecklistFacts, policy: PayoutPolicy['checklist']): ChecklistOutcome {
   const checks: ChecklistResult[] = [];
-  const record = (check: ChecklistCheck, passed: boolean, failAction: 'HOLD' | 'REJECT', detail: string) =>
+  const record = (check: ChecklistCheck, passed: boolean, failAction: Exclude<ChecklistResult['action'], 'PASS'>, detail: string) =>
     checks.push({ check, passed, action: passed ? 'PASS' : failAction, detail });
   record('KYC_APPROVED', facts.kycStatus === 'APPROVED', 'HOLD', `KYC status ${facts.kycStatus}`);
   record('PARTNER_ACTIVE', facts.partnerStatus === 'ACTIVE', 'REJECT', `partner status ${facts.partnerStatus}`);
@@ -264,15 +311,44 @@ export function evaluateChecklist(
       `${facts.amountRub} RUB-equivalent (limit ${policy.perRequestLimitRub})`,
     );
   }
-  if (!checks.find((check) => check.check === 'PARTNER_ACTIVE')!.passed) {
+  record('NOT_FROZEN', !facts.frozen, 'HOLD', facts.frozen ? 'the partner is frozen (SPEC 6.9)' : 'not frozen');
+  record(
+    'DAILY_CAP',
+    new Money(facts.requestedTodayRub).lessThanOrEqualTo(policy.dailyCapRub),
+    'NEXT_DAY',
+    `${facts.requestedTodayRub} RUB-equivalent requested today (cap ${policy.dailyCapRub})`,
+  );
+  record(
+    'VELOCITY',
+    facts.recentRequests <= policy.velocityMaxRequests,
+    'HOLD',
+    `${facts.recentRequests} request(s) in ${policy.velocityWindowDays} days (at most ${policy.velocityMaxRequests})`,
+  );
+  if (facts.accountName !== null) {
+    const matches = namesMatch(facts.accountName, facts.kycName);
+    record('NAME_MATCHES_KYC', matches, 'HOLD', matches ? 'account holder name matches the KYC name' : `account holder "${facts.accountName}" is not the KYC name "${facts.kycName}"`);
+  }
+  if (facts.completedCount > 0 && facts.completedCount >= policy.unusualAmountMinHistory) {
+    // amount ≤ factor × total / count, compared without dividing (exact); the average is only shown.
+    const usual = new Money(facts.amount).times(facts.completedCount).lessThanOrEqualTo(new Money(facts.completedTotal).times(policy.unusualAmountFactor));
+    const average = new Money(facts.completedTotal).dividedBy(facts.completedCount).toDecimalPlaces(2, Money.ROUND_HALF_UP).toFixed(2);
+    record(
+      'UNUSUAL_AMOUNT',
+      usual,
+      'FLAG',
+      `${facts.amount} against an average of ${average} (rounded half-up) over ${facts.completedCount} completed payout(s); flagged above ×${policy.unusualAmountFactor}`,
+    );
+  }
+  const failed = (check: ChecklistCheck) => checks.some((result) => result.check === check && !result.passed);
+  if (failed('PARTNER_ACTIVE')) {
     return { outcome: 'REJECT', rejectionCode: 'ACCOUNT_SUSPENDED', reason: `the partner is ${facts.partnerStatus}`, checks };
   }
-  if (!checks.find((check) => check.check === 'PER_REQUEST_LIMIT')!.passed) {
+  if (failed('PER_REQUEST_LIMIT')) {
     return { outcome: 'REJECT', rejectionCode: 'LIMIT_EXCEEDED', reason: `above the per-request limit of ${policy.perRequestLimitRub} RUB`, checks };
   }
-  if (checks.some((check) => !check.passed)) {
-    const failed = checks.filter((check) => !check.passed).map((check) => check.check).join(', ');
-    return { outcome: 'HOLD', rejectionCode: null, reason: `held: ${failed}`, checks };
+  const holding = checks.filter((check) => !check.passed && check.action !== 'FLAG');
+  if (holding.length > 0) {
+    return { outcome: 'HOLD', rejectionCode: null, reason: `held: ${holding.map((check) => check.check).join(', ')}`, checks };
   }
   return { outcome: 'PASS', rejectionCode: null, reason: null, checks };
 }

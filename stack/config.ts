@@ -37,8 +37,18 @@ export const configSchema = z.object({
   LEDGERFLOW_PROVIDER_URL: z.string().url().optional(),
   /** The shared secret the provider signs its webhooks with (X-Sandbox-Signature). */
   LEDGERFLOW_PROVIDER_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /**
+   * Automatic payouts go to the provider in batches per method (providers/batcher.ts): a batch leaves when it holds
+   * this many payouts or this many milliseconds after its first; a size of 1 sends each payout alone.
+   */
+  LEDGERFLOW_PROVIDER_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(100),
+  LEDGERFLOW_PROVIDER_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(100),
   /** The API's base URL as the provider reaches it, for webhook callbacks; default http://localhost:${PORT}. */
   LEDGERFLOW_PUBLIC_URL: z.string().url().optional(),
+  /** The SMTP relay notifications are sent through, e.g. smtp://127.0.0.1:2525 (unset: they wait in the outbox). */
+  LEDGERFLOW_SMTP_URL: z.string().url().optional(),
+  /** The From address of notifications. */
+  LEDGERFLOW_MAIL_FROM: z.string().min(1).default('ledgerflow <no-reply@localhost>'),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; publicUrl: string };

@@ -42,7 +42,7 @@ const childStopTimeoutMs = 10_000;
 const apiWaitTimeoutMs = 60_000;
 
 interface ChildDefinition {
-  name: 'worker' | 'api' | 'sandbox-provider';
+  name: 'worker' | 'api' | 'sandbox-provider' | 'mail-sink';
   script: string;
 }
 
@@ -457,6 +457,10 @@ async function main() {
     ? null
     : { port: await freePort(), secret: randomBytes(24).toString('base64url') };
   if (sandbox) childDefinitions.push({ name: 'sandbox-provider', script: path.join(repositoryRoot, 'providers', 'sandbox', 'server.ts') });
+  // Without a configured SMTP relay a local mail sink runs alongside: notifications go out over real SMTP and land
+  // in a file in the data directory instead of anyone's inbox.
+  const mailSink = config.LEDGERFLOW_SMTP_URL ? null : { port: await freePort(), file: path.join(config.dataDir, 'mail.mbox') };
+  if (mailSink) childDefinitions.push({ name: 'mail-sink', script: path.join(repositoryRoot, 'stack', 'mail-sink.ts') });
   const missing = childDefinitions.find((definition) => !existsSync(definition.script));
   if (missing) {
     throw new StackError(`${path.relative(repositoryRoot, missing.script)} is missing`, 'restore it (git checkout -- .) and start again');
@@ -474,6 +478,9 @@ async function main() {
           LEDGERFLOW_PROVIDER_URL: `http://127.0.0.1:${sandbox.port}`,
           LEDGERFLOW_PROVIDER_WEBHOOK_SECRET: sandbox.secret,
         }
+      : {}),
+    ...(mailSink
+      ? { MAIL_SINK_PORT: String(mailSink.port), MAIL_SINK_FILE: mailSink.file, LEDGERFLOW_SMTP_URL: `smtp://127.0.0.1:${mailSink.port}` }
       : {}),
   };
   for (const definition of childDefinitions) {
@@ -500,6 +507,7 @@ async function main() {
   say(`  Temporal     ${temporalAddress}, namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.LEDGERFLOW_TASK_QUEUE}`);
   say(`  Database     ${redactPassword(database.ownerUrl)}`);
   say(`  Payments     ${sandbox ? `sandbox provider on http://127.0.0.1:${sandbox.port} (set LEDGERFLOW_PROVIDER_URL for a real one)` : config.LEDGERFLOW_PROVIDER_URL}`);
+  say(`  Mail         ${mailSink ? `captured in ${mailSink.file} (set LEDGERFLOW_SMTP_URL for a real relay)` : redactPassword(config.LEDGERFLOW_SMTP_URL!)}`);
   say(`  Data         ${config.dataDir} (logs in ${paths.logs})`);
   say('Press Ctrl-C to stop.');
 }

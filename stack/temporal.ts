@@ -191,7 +191,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--ui-port', String(options.uiPort),
     '--namespace', options.namespace,
     '--log-level', 'warn',
-    ...(options.databaseFile ? ['--db-filename', options.databaseFile] : []),
+    // A SQLite file in WAL mode with synchronous=NORMAL: safe against a crash of the server (not of the machine's
+    // power), and several times the throughput of the default rollback journal (bench/payouts.ts).
+    ...(options.databaseFile ? ['--db-filename', options.databaseFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
     ...(options.headless ? ['--headless'] : []),
     ...searchAttributeArguments,
   ];

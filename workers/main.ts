@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.ts';
 import { PolicyStore } from '../activities/policy-store.ts';
 import { commissionScheduleOptions } from '../stack/commission-schedules.ts';
+import { payoutScheduleOptions } from '../stack/payout-schedules.ts';
 import { ensurePoolSchedules, ensureSchedules } from '../stack/schedules.ts';
+import { notificationScheduleOptions } from '../stack/notification-schedules.ts';
 import { sealAuditRecords } from '../activities/audit-store.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { ConfigError, loadConfig } from '../stack/config.ts';
@@ -31,7 +33,15 @@ async function main() {
     // AUTOMATIC payout methods are paid through the configured provider; without one they wait (retrying).
     activities: createActivities({
       database,
-      provider: config.LEDGERFLOW_PROVIDER_URL ? { provider: new SandboxProvider({ baseUrl: config.LEDGERFLOW_PROVIDER_URL }), publicUrl: config.publicUrl } : null,
+      provider: config.LEDGERFLOW_PROVIDER_URL
+        ? {
+            provider: new SandboxProvider({ baseUrl: config.LEDGERFLOW_PROVIDER_URL }),
+            publicUrl: config.publicUrl,
+            batching: config.LEDGERFLOW_PROVIDER_BATCH_SIZE === 1 ? false : { maxItems: config.LEDGERFLOW_PROVIDER_BATCH_SIZE, maxWaitMs: config.LEDGERFLOW_PROVIDER_BATCH_WAIT_MS },
+          }
+        : null,
+      // Without an SMTP relay notifications wait in the outbox (GET /v1/notifications shows them).
+      smtp: config.LEDGERFLOW_SMTP_URL ? { url: config.LEDGERFLOW_SMTP_URL, from: config.LEDGERFLOW_MAIL_FROM } : null,
     }),
   });
 
@@ -43,7 +53,9 @@ async function main() {
       const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
       const { policy } = await new PolicyStore(database).active();
       await ensureSchedules(client, commissionScheduleOptions(config.LEDGERFLOW_TASK_QUEUE, policy));
+      await ensureSchedules(client, payoutScheduleOptions(config.LEDGERFLOW_TASK_QUEUE, policy));
       await ensurePoolSchedules(client, config.LEDGERFLOW_TASK_QUEUE);
+      await ensureSchedules(client, notificationScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
     } finally {
       await clientConnection.close();
     }

@@ -3,3 +3,5 @@ export { bonusWorkflow } from './bonus.ts';
 export { commissionReleaseWorkflow, commissionPayBatchWorkflow } from './commissions.ts';
 export { poolDistributionWorkflow } from './pools.ts';
 export { payoutWorkflow } from './payout.ts';
+export { payoutScheduleRunWorkflow } from './payout-schedule.ts';
+export { notificationDeliveryWorkflow } from './notifications.ts';

@@ -57,6 +57,10 @@ export interface PayoutState {
   providerReference?: string | null;
   /** AUTOMATIC methods: attempts ran out, an admin completes or fails it (GET /v1/payouts?needsReview=true). */
   needsReview?: boolean;
+  /** How it is processed now: its method's, or MANUAL once an outage switched the method to manual (SPEC 6.9). */
+  processing?: 'MANUAL' | 'AUTOMATIC';
+  /** Why an approved payout waits (processing paused, partner frozen): one line per switch, empty when it does not. */
+  waitingFor?: string[];
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   ActivityFailure,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -24,6 +25,7 @@ import {
   type PayoutRejectionCode,
   type PayoutStatus,
 } from '../domain/payout.ts';
+import { mayStartProcessing } from '../domain/ops-switches.ts';
 import type { Policy } from '../domain/policy.ts';
 import {
   approvePayoutUpdate,
@@ -48,6 +50,12 @@ import { payoutStatusKey } from './search-attributes.ts';
 export type PayoutWorkflowPolicy = Pick<Policy, 'version' | 'payouts'>;
 
 export const payoutNonRetryableErrors = ['PayoutNotFound'];
+
+/**
+ * Workflows started before the emergency switches (SPEC 6.9) replay without reading them; from this patch on,
+ * automatic sending and a manual "processing" check them first.
+ */
+export const emergencySwitchesPatch = 'payout-emergency-switches';
 
 function refuse(status: PayoutRefusal['status'], code: string, message: string, field: string | null = null): ApplicationFailure {
   const refusal: PayoutRefusal = { status, code, field };
@@ -98,6 +106,9 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   };
   let busy = false;
   let releaseRequested = false;
+  let switchCheckRequested = false;
+  // The method's processing, until an outage switches the method to manual (SPEC 6.9).
+  let processing = request.processing;
 
   const exclusive = async <T>(action: () => Promise<T>): Promise<T> => {
     await condition(() => !busy);
@@ -112,7 +123,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   const publish = () => {
     upsertSearchAttributes([{ key: payoutStatusKey, value: state.status }]);
     upsertMemo({
-      summary: `Payout ${state.amount} ${state.currency} (fee ${state.fee}) to partner ${state.partnerId} via ${request.methodId}: ${state.status}${state.needsReview ? ' (needs review)' : ''}`,
+      summary: `Payout ${state.amount} ${state.currency} (fee ${state.fee}) to partner ${state.partnerId} via ${request.methodId}${processing !== request.processing ? ' (switched to manual)' : ''}: ${state.status}${state.needsReview ? ' (needs review)' : ''}${(state.waitingFor ?? []).length > 0 ? ` (waiting: ${state.waitingFor!.join('; ')})` : ''}`,
       ...(state.needsReview ? { needsReview: true } : {}),
     });
   };
@@ -144,15 +155,21 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
 
   /** An automatic payout is the provider's to finish until its attempts run out and it needs review. */
   const requireManualDecision = () => {
-    if (request.processing === 'AUTOMATIC' && state.status === 'PROCESSING' && !state.needsReview) {
+    if (processing === 'AUTOMATIC' && state.status === 'PROCESSING' && !state.needsReview) {
       throw refuse(409, 'provider_in_progress', `the provider is processing attempt ${state.attempt ?? 0}; an admin decides only once it needs review`, 'status');
     }
   };
 
-  const checkApproval = (input: ApprovePayoutInput): number => {
-    requireTransition('APPROVED');
-    if (state.status !== 'AWAITING_APPROVAL') {
-      throw refuse(409, 'invalid_state', `the payout is ${state.status}, not AWAITING_APPROVAL`, 'status');
+  /**
+   * `beforeChecklist`: the approval arrived while the checklist has not yet run (REQUESTED, the first seconds of a
+   * payout): everything but the status is checked now, the status once the checklist is done.
+   */
+  const checkApproval = (input: ApprovePayoutInput, beforeChecklist = false): number => {
+    if (!(beforeChecklist && state.status === 'REQUESTED')) {
+      requireTransition('APPROVED');
+      if (state.status !== 'AWAITING_APPROVAL') {
+        throw refuse(409, 'invalid_state', `the payout is ${state.status}, not AWAITING_APPROVAL`, 'status');
+      }
     }
     if (input.actor.userId === request.initiatedBy.userId) {
       throw refuse(403, 'maker_checker', 'an admin cannot approve a payout they initiated');
@@ -192,8 +209,10 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
 
   setHandler(
     approvePayoutUpdate,
-    (input) =>
-      exclusive(async () => {
+    async (input) => {
+      // An approval sent right after the request waits for the checklist rather than being refused.
+      await condition(() => state.status !== 'REQUESTED');
+      return exclusive(async () => {
         const step = checkApproval(input);
         const completes = chainComplete(state.requiredChain, [...state.approvals, { userId: input.actor.userId, role: input.actor.role, step, at: '' }]);
         const { at } = await activities.recordPayoutApproval({
@@ -207,8 +226,9 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
         state.approvals.push({ userId: input.actor.userId, role: input.actor.role, step, at });
         if (completes) moveTo('APPROVED');
         return state;
-      }),
-    { validator: (input) => void checkApproval(input) },
+      });
+    },
+    { validator: (input) => void checkApproval(input, true) },
   );
 
   setHandler(
@@ -237,6 +257,12 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   setHandler(
     releasePayoutUpdate,
     async (_input) => {
+      if (waitingOnSwitches()) {
+        // An admin says the switch is cleared: look now rather than at the next re-check.
+        switchCheckRequested = true;
+        await condition(() => !switchCheckRequested || isTerminalPayoutStatus(state.status));
+        return state;
+      }
       if (state.status !== 'HELD') throw refuse(409, 'invalid_state', `the payout is ${state.status}, not HELD`, 'status');
       const runs = state.checklistRuns;
       releaseRequested = true;
@@ -246,7 +272,9 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     },
     {
       validator: (_input) => {
-        if (state.status !== 'HELD') throw refuse(409, 'invalid_state', `the payout is ${state.status}, not HELD`, 'status');
+        if (state.status !== 'HELD' && !waitingOnSwitches()) {
+          throw refuse(409, 'invalid_state', `the payout is ${state.status}, neither HELD nor waiting on an emergency switch`, 'status');
+        }
       },
     },
   );
@@ -256,6 +284,10 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     (input) =>
       exclusive(async () => {
         requireTransition('PROCESSING');
+        if (patched(emergencySwitchesPatch)) {
+          const switches = await activities.readPayoutSwitchesFor({ payoutId: request.payoutId });
+          if (!mayStartProcessing(switches)) throw refuse(409, 'processing_stopped', `processing cannot start: ${switches.reasons.join('; ')}`, 'status');
+        }
         await activities.markPayoutProcessing({ payoutId: request.payoutId, actor: input.actor, externalReference: input.externalReference });
         state.externalReference = input.externalReference;
         moveTo('PROCESSING');
@@ -264,7 +296,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     {
       validator: (_input) => {
         requireTransition('PROCESSING');
-        if (request.processing !== 'MANUAL') throw refuse(422, 'not_manual', `method ${request.methodId} is processed automatically`);
+        if (processing !== 'MANUAL') throw refuse(422, 'not_manual', `method ${request.methodId} is processed automatically`);
       },
     },
   );
@@ -322,7 +354,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     }
   }
 
-  if (request.processing === 'AUTOMATIC') await processAutomatically();
+  if (processing === 'AUTOMATIC') await processAutomatically();
 
   await condition(() => isTerminalPayoutStatus(state.status));
   await condition(allHandlersFinished);
@@ -338,6 +370,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   async function processAutomatically(): Promise<void> {
     const automatic = policy.payouts.automatic;
     await condition(() => state.status === 'APPROVED' || isTerminalPayoutStatus(state.status));
+    if (state.status === 'APPROVED' && patched(emergencySwitchesPatch) && !(await awaitSwitchesClear())) return;
     const started = await exclusive(async () => {
       if (state.status !== 'APPROVED') return false;
       await activities.startAutomaticProcessing({ payoutId: request.payoutId });
@@ -403,6 +436,41 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       if (last.failureCode) state.failure = { code: last.failureCode, reason };
       publish();
     });
+  }
+
+  /**
+   * SPEC 6.9 before anything goes to the provider: while processing is paused or the partner frozen, the approved
+   * payout waits (re-checking every `switchRecheckMinutes`, or at once on an admin's release); once its method is
+   * forced to manual it leaves the provider path for good and waits for an admin's processing. False when it is not
+   * to be sent (manual now, or closed meanwhile).
+   */
+  async function awaitSwitchesClear(): Promise<boolean> {
+    for (;;) {
+      const switches = await activities.readPayoutSwitchesFor({ payoutId: request.payoutId });
+      switchCheckRequested = false;
+      if (isTerminalPayoutStatus(state.status)) return false;
+      if (switches.methodForcedManual) {
+        processing = 'MANUAL';
+        state.processing = 'MANUAL';
+        state.waitingFor = [];
+        publish();
+        return false;
+      }
+      if (mayStartProcessing(switches)) {
+        if ((state.waitingFor ?? []).length > 0) {
+          state.waitingFor = [];
+          publish();
+        }
+        return true;
+      }
+      state.waitingFor = switches.reasons;
+      publish();
+      await condition(() => switchCheckRequested || isTerminalPayoutStatus(state.status), `${policy.payouts.automatic.switchRecheckMinutes} minutes`);
+    }
+  }
+
+  function waitingOnSwitches(): boolean {
+    return state.status === 'APPROVED' && (state.waitingFor ?? []).length > 0;
   }
 
   /** Waits for the attempt's webhook; without one for `resultTimeoutMinutes`, asks the provider, and again. */

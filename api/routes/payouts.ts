@@ -1,35 +1,26 @@
-import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   ApplicationFailure,
-  WorkflowExecutionAlreadyStartedError,
+  isGrpcServiceError,
+  ServiceError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { Context } from 'hono';
-import { sql, UniqueIntegrityConstraintViolationError } from 'slonik';
+import { sql, type FragmentSqlToken, type ListSqlToken } from 'slonik';
 import { z as zod } from 'zod';
-import { InsufficientFundsError } from '../../activities/ledger-store.ts';
-import { createPayoutActivities } from '../../activities/payout.ts';
-import type { Permission } from '../../domain/access.ts';
+import { can, type Permission } from '../../domain/access.ts';
 import type { AuthenticatedUser } from '../auth/identity.ts';
-import { Money, fitsScale, formatMoney } from '../../domain/money.ts';
+import { Money, decimalPattern, fitsScale, formatMoney } from '../../domain/money.ts';
+import { ranks } from '../../domain/network.ts';
 import {
-  approvalChainFor,
-  computePayoutFee,
-  findPaymentMethod,
   isTerminalPayoutStatus,
   payoutFailureCodes,
-  payoutPriority,
   payoutRejectionCodes,
-  payoutStatuses,
-  rubEquivalent,
-  validatePaymentDetails,
   type PayoutActor,
 } from '../../domain/payout.ts';
 import { payoutPriorities } from '../../domain/payout-policy.ts';
-import type { Rank } from '../../domain/network.ts';
 import type { payoutWorkflow } from '../../workflows/payout.ts';
 import {
   approvePayoutUpdate,
@@ -41,33 +32,51 @@ import {
   rejectPayoutUpdate,
   releasePayoutUpdate,
   type PayoutRefusal,
-  type PayoutRequest,
 } from '../../workflows/payout-messages.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
-import { ApiError } from '../errors.ts';
-import { runIdempotent } from '../idempotency.ts';
 import {
-  payoutColumns,
-  payoutRow,
-  payoutWorkflowId,
-  paymentDetailsHash,
-  recordPayoutRequest,
-  startPayoutWorkflow,
-  usdRatesForRub,
-  type PayoutRow,
-} from '../start-payout.ts';
+  createPayout as createPayoutRecord,
+  discardPayoutDraft,
+  payoutRecord,
+  payoutRecordColumns,
+  payoutRecordStatuses,
+  startPayoutOrUndo,
+  submitPayoutDraft,
+  type PayoutInitiator,
+  type PayoutRecord,
+} from '../create-payout.ts';
+import { ApiError, validationError } from '../errors.ts';
+import { runIdempotent } from '../idempotency.ts';
+import { detailsChangedSinceMany } from '../payout-details-change.ts';
+import { payoutWorkflowId } from '../start-payout.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
+
+/** At most this many lines per bulk request. */
+export const maxBulkPayouts = 500;
+/** Wallets a bulk request works on at once (each holds a database connection while it writes). */
+const bulkConcurrency = 4;
+
+const payoutItemFields = {
+  partnerId: partnerIdSchema,
+  amount: amountSchema.refine((value) => new Money(value).isPositive(), 'a payout amount must be positive'),
+  currency: currencySchema,
+  methodId: z.string().min(1).max(40).openapi({ example: 'BANK_TRANSFER' }),
+  paymentDetails: z
+    .record(z.string().max(200))
+    .optional()
+    .openapi({ description: 'The method’s fields (policy `payouts.methods[].fields`); omitted: the partner’s saved details for the method' }),
+};
+
+/** One line of a bulk request: a payout without the `draft` flag (the request carries it). */
+const payoutItemSchema = z.object(payoutItemFields).strict().superRefine(refineAmountScale).openapi('BulkPayoutItem');
 
 const createPayoutBody = z
   .object({
-    partnerId: partnerIdSchema,
-    amount: amountSchema.refine((value) => new Money(value).isPositive(), 'a payout amount must be positive'),
-    currency: currencySchema,
-    methodId: z.string().min(1).max(40).openapi({ example: 'BANK_TRANSFER' }),
-    paymentDetails: z
-      .record(z.string().max(200))
+    ...payoutItemFields,
+    draft: z
+      .boolean()
       .optional()
-      .openapi({ description: 'The method’s fields (policy `payouts.methods[].fields`); omitted: the partner’s saved details for the method' }),
+      .openapi({ description: 'Admins only: a DRAFT — nothing is reserved, no workflow starts, the partner does not see it until it is submitted' }),
   })
   .strict()
   .superRefine(refineAmountScale)
@@ -84,10 +93,11 @@ const approvalSchema = z.object({
 const payoutSchema = z
   .object({
     id: z.string(),
-    workflowId: z.string(),
+    workflowId: z.string().openapi({ description: 'payout-<id>; a DRAFT has none running until it is submitted' }),
     workflowUrl: z.string().nullable(),
-    status: z.enum(payoutStatuses),
+    status: z.enum(payoutRecordStatuses),
     partnerId: z.string(),
+    partner: z.object({ id: z.string(), name: z.string(), rank: z.string() }).openapi({ description: 'Source 000’s queue column: name and id' }),
     methodId: z.string(),
     currency: z.string(),
     amount: z.string(),
@@ -96,16 +106,24 @@ const payoutSchema = z
     amountRub: z.string().nullable().openapi({ description: 'RUB-equivalent at creation; null when no FX rate was known (highest approval tier)' }),
     priority: z.enum(payoutPriorities),
     slaDueAt: z.string(),
+    slaBreached: z.boolean().openapi({ description: 'Open past its SLA, or closed after it; never for a draft' }),
     paymentDetails: z.record(z.string()),
     detailsHash: z.string().openapi({ description: 'Send it back with an approval: what the approver saw' }),
-    initiatedBy: z.object({ userId: z.string(), role: z.string() }),
+    detailsChanged: z
+      .object({ changedFields: z.array(z.string()), previousPayoutId: z.string().nullable() })
+      .openapi({ description: 'SPEC 6.6: the payment-detail fields that differ from the partner’s last completed payout by this method' }),
+    initiatedBy: z.object({ userId: z.string(), role: z.string() }).openapi({ description: 'Role `system`: the payment schedule' }),
+    draftedBy: z.string().nullable().openapi({ description: 'The admin who drafted it (neither they nor the submitter may approve it)' }),
+    requestedAt: z.string().nullable().openapi({ description: 'When the amount was reserved (a draft: null until submitted)' }),
+    scheduleDate: z.string().nullable().openapi({ description: 'The payment date of the schedule run that made it' }),
+    assignedTo: z.object({ userId: z.string(), at: z.string() }).nullable().openapi({ description: 'Source 000’s “Assigned To”' }),
     requiredChain: z.array(z.object({ roles: z.array(z.string()) })),
     approvals: z.array(approvalSchema),
     checklist: z.array(z.object({ check: z.string(), passed: z.boolean(), action: z.string(), detail: z.string() })),
     rejection: z.object({ code: z.string(), reason: z.string().nullable() }).nullable(),
     externalReference: z.string().nullable(),
     failure: z.object({ code: z.string(), reason: z.string().nullable() }).nullable(),
-    reserveEntryId: z.string(),
+    reserveEntryId: z.string().nullable().openapi({ description: 'payout-reserve-<id>; null for a draft, and for a draft discarded before submission' }),
     settleEntryId: z.string().nullable(),
     provider: z
       .object({
@@ -143,12 +161,13 @@ const payoutResponse = (description: string) => ({ description, content: { 'appl
 const createPayout = createRoute({
   method: 'post',
   path: '/',
-  summary: 'Request a payout: reserves the amount (available → payout_reserved) and starts workflow payout-<id>',
-  description: 'A partner for themself, or an admin with a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`.',
+  summary: 'Request a payout: reserves the amount (available → payout_reserved) and starts workflow payout-<id>; or an admin’s DRAFT',
+  description:
+    'A partner for themself, or an admin with a fresh TOTP code in `X-TOTP-Code`. With `"draft": true` (admins only, no TOTP: nothing moves) the payout is a DRAFT: validated and priced, nothing reserved, no workflow, invisible to the partner, until `POST /v1/payouts/{id}/submit`. Honours `Idempotency-Key`.',
   security: bearerSecurity,
   request: { headers: stepUpHeaders, body: { content: { 'application/json': { schema: createPayoutBody } }, required: true } },
   responses: {
-    201: payoutResponse('Requested; the amount is reserved'),
+    201: payoutResponse('Requested (the amount is reserved), or drafted'),
     ...errors,
     409: errorResponse('An active payout exists for this partner and currency, or the Idempotency-Key is in progress'),
     422: errorResponse('Unknown partner or method, below the minimum, or not enough available balance'),
@@ -156,27 +175,83 @@ const createPayout = createRoute({
   },
 });
 
+const bulkResultSchema = z
+  .object({
+    index: z.number(),
+    status: z.enum(['CREATED', 'REFUSED']),
+    payout: payoutSchema.optional(),
+    error: z.object({ code: z.string(), field: z.string().optional(), message: z.string() }).optional().openapi({ description: 'The field is named as sent: `items[3].amount`' }),
+  })
+  .openapi('BulkPayoutResult');
+
+const bulkPayouts = createRoute({
+  method: 'post',
+  path: '/bulk',
+  summary: `Create up to ${maxBulkPayouts} payouts (or drafts) in one request; each line is processed on its own`,
+  description:
+    'Admins, with one fresh TOTP code for the request (none for drafts). A refused line (its error names the field, e.g. `items[3].amount`) changes nothing and does not stop the others. Honours `Idempotency-Key`: a replay answers the first response and creates nothing.',
+  security: bearerSecurity,
+  request: {
+    headers: stepUpHeaders,
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({ draft: z.boolean().optional(), items: z.array(z.unknown()).min(1).max(maxBulkPayouts) }).strict().openapi('BulkPayoutRequest'),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: 'One result per line, in order',
+      content: { 'application/json': { schema: z.object({ created: z.number(), refused: z.number(), results: z.array(bulkResultSchema) }) } },
+    },
+    ...errors,
+    409: errorResponse('The Idempotency-Key is in progress'),
+  },
+});
+
+const sortKeys = ['sla_due_at', 'created_at', 'amount'] as const;
 const listQuery = z.object({
-  status: z.enum(payoutStatuses).optional(),
+  status: z
+    .string()
+    .transform((value) => value.split(','))
+    .pipe(z.array(z.enum(payoutRecordStatuses)).min(1))
+    .optional()
+    .openapi({ description: 'One status or several, comma-separated (source 000: PENDING is REQUESTED). DRAFT is listed only when asked for, and never to partners' }),
   partnerId: partnerIdSchema.optional(),
   methodId: z.string().max(40).optional(),
   priority: z.enum(payoutPriorities).optional(),
+  rank: z.enum(ranks).optional().openapi({ description: 'The partner’s current rank' }),
+  minAmount: amountSchema.optional(),
+  maxAmount: amountSchema.optional(),
+  from: z.string().datetime({ offset: true }).optional().openapi({ description: 'Requested at or after' }),
+  to: z.string().datetime({ offset: true }).optional().openapi({ description: 'Requested before' }),
+  assignedTo: z.union([z.string().uuid(), z.literal('none')]).optional().openapi({ description: 'An admin’s user id, or `none`' }),
+  slaBreached: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
   needsReview: z
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
     .optional()
     .openapi({ description: 'true: the manual review queue (automatic payouts whose provider attempts ran out)' }),
+  sort: z.enum(sortKeys).default('sla_due_at'),
+  order: z.enum(['asc', 'desc']).default('asc'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  after: z.string().max(300).optional().openapi({ description: 'The `next` cursor of the previous page (same sort and order)' }),
 });
 
 const listPayouts = createRoute({
   method: 'get',
   path: '/',
-  summary: 'The payout queue, soonest SLA first (partners see their own)',
+  summary: 'The payout queue (source 000’s columns and filters), soonest SLA first by default; partners see their own',
   security: bearerSecurity,
   request: { query: listQuery },
   responses: {
-    200: { description: 'Payouts', content: { 'application/json': { schema: z.object({ payouts: z.array(payoutSchema) }) } } },
+    200: { description: 'A page', content: { 'application/json': { schema: z.object({ payouts: z.array(payoutSchema), next: z.string().nullable() }) } } },
     ...errors,
   },
 });
@@ -215,6 +290,11 @@ const failBody = z
   .object({ failureCode: z.enum(payoutFailureCodes), reason: z.string().trim().min(1).max(500).optional() })
   .strict()
   .openapi('FailPayoutRequest');
+const discardBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict().openapi('DiscardPayoutDraftRequest');
+const assignBody = z
+  .object({ userId: z.string().uuid().nullable().openapi({ description: 'The admin to assign; null removes the assignment' }) })
+  .strict()
+  .openapi('AssignPayoutRequest');
 
 const approvePayout = updateRoute('/{id}/approve', 'Approve (one step of the chain); needs a fresh TOTP code', approveBody, true);
 const rejectPayout = updateRoute('/{id}/reject', 'Reject with a reason code; needs a fresh TOTP code', rejectBody, true);
@@ -223,60 +303,141 @@ const releasePayout = updateRoute('/{id}/release', 'Re-run the checklist of a HE
 const processPayout = updateRoute('/{id}/process', 'Record the external reference (manual processing); needs a fresh TOTP code', processBody, true);
 const completePayout = updateRoute('/{id}/complete', 'Mark paid; posts payout-complete-<id>; needs a fresh TOTP code', emptyBody, false);
 const failPayout = updateRoute('/{id}/fail', 'Mark failed; the amount returns to available; needs a fresh TOTP code', failBody, true);
+const submitDraft = updateRoute('/{id}/submit', 'Submit a DRAFT: reserves the amount and starts payout-<id> (same id); needs a fresh TOTP code', emptyBody, false);
+const discardDraft = updateRoute('/{id}/discard', 'Discard a DRAFT (it becomes CANCELLED; nothing was reserved)', discardBody, false);
+const assignPayout = updateRoute('/{id}/assign', 'Assign the payout to an admin in the queue, or remove the assignment', assignBody, true);
 
-const approvalRow = zod.object({ approver_id: zod.string(), role: zod.string(), decision: zod.enum(['APPROVE', 'REJECT']), step: zod.number().nullable(), decided_at: zod.date() });
+const approvalRow = zod.object({ payout_id: zod.string(), approver_id: zod.string(), role: zod.string(), decision: zod.enum(['APPROVE', 'REJECT']), step: zod.number().nullable(), decided_at: zod.date() });
+const assigneeRow = zod.object({ role: zod.string(), disabled: zod.boolean() });
+
+/** A payout as the queue lists it: the row, its partner's name and rank, and whether its SLA is breached. */
+const queueRow = payoutRecord.extend({ partner_name: zod.string(), partner_rank: zod.string(), sla_breached: zod.boolean(), sort_key: zod.string() });
+type QueueRow = zod.infer<typeof queueRow>;
+
+/**
+ * SLA breached: an open request past its due time, or a closed one closed after it. A draft (never requested) has
+ * no SLA running.
+ */
+const slaBreachedSql = sql.fragment`(CASE
+  WHEN requested_at IS NULL THEN false
+  WHEN status IN ('COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED') THEN coalesce(closed_at > sla_due_at, false)
+  ELSE now() > sla_due_at END)`;
+
+/** The sort keys of the queue: a column, and how a cursor's text value is read back (exactly, microseconds kept). */
+const sortColumns: Record<(typeof sortKeys)[number], { column: FragmentSqlToken; valid: RegExp; cast: (key: string) => FragmentSqlToken }> = {
+  sla_due_at: { column: sql.fragment`sla_due_at`, valid: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/, cast: (key) => sql.fragment`${key}::timestamptz` },
+  created_at: { column: sql.fragment`created_at`, valid: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/, cast: (key) => sql.fragment`${key}::timestamptz` },
+  amount: { column: sql.fragment`amount`, valid: decimalPattern, cast: (key) => sql.fragment`${key}::numeric` },
+};
+
+const cursorSchema = zod.tuple([zod.enum(sortKeys), zod.enum(['asc', 'desc']), zod.string(), zod.string().uuid()]);
+
+function encodeCursor(sort: string, order: string, row: QueueRow): string {
+  return Buffer.from(JSON.stringify([sort, order, row.sort_key, row.id])).toString('base64url');
+}
+
+function decodeCursor(text: string, sort: (typeof sortKeys)[number], order: 'asc' | 'desc'): { key: string; id: string } {
+  let parsed: zod.infer<typeof cursorSchema>;
+  try {
+    parsed = cursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    throw new ApiError(400, 'invalid_request', 'query.after: not a cursor this list gave out', 'query.after');
+  }
+  const [cursorSort, cursorOrder, key, id] = parsed;
+  if (cursorSort !== sort || cursorOrder !== order) {
+    throw new ApiError(400, 'invalid_request', `query.after: the cursor is for sort=${cursorSort}&order=${cursorOrder}`, 'query.after');
+  }
+  if (!sortColumns[sort].valid.test(key)) throw new ApiError(400, 'invalid_request', 'query.after: not a cursor this list gave out', 'query.after');
+  return { key, id };
+}
 
 export function payoutRoutes(dependencies: ApiDependencies) {
   const { database, identity, temporal, ledger } = dependencies;
-  const settlements = createPayoutActivities({ ledger });
+  const creation = { database, ledger, policies: dependencies.policies };
+  const starter = { temporal, taskQueue: dependencies.taskQueue, ledger };
 
-  const toPayout = async (row: PayoutRow): Promise<PayoutBody> => {
+  const selectPayouts = (where: FragmentSqlToken | ListSqlToken, tail: FragmentSqlToken, sortColumn: FragmentSqlToken = sql.fragment`sla_due_at`) =>
+    database.any(sql.type(queueRow)`
+      SELECT ${payoutRecordColumns},
+             (SELECT pa.name FROM partners pa WHERE pa.id = payouts.partner_id) AS partner_name,
+             (SELECT pa.rank FROM partners pa WHERE pa.id = payouts.partner_id) AS partner_rank,
+             ${slaBreachedSql} AS sla_breached,
+             ${sortColumn}::text AS sort_key
+      FROM payouts WHERE ${where} ${tail}`);
+
+  /** The API's view of payouts; approvals and details changes are read for the whole page at once. */
+  const toPayouts = async (rows: readonly QueueRow[]): Promise<PayoutBody[]> => {
+    if (rows.length === 0) return [];
+    const ids = sql.array(rows.map((row) => row.id), 'uuid');
     const approvals = await database.any(sql.type(approvalRow)`
-      SELECT approver_id, role, decision, step, decided_at FROM payout_approvals WHERE payout_id = ${row.id} ORDER BY decided_at, approver_id`);
-    const money = (value: string) => formatMoney(value, row.currency);
-    return {
-      id: row.id,
-      workflowId: payoutWorkflowId(row.id),
-      workflowUrl: workflowUrl(dependencies, payoutWorkflowId(row.id)),
-      status: row.status,
-      partnerId: row.partner_id,
-      methodId: row.method_id,
-      currency: row.currency,
-      amount: money(row.amount),
-      fee: money(row.fee),
-      amountToTransfer: money(row.amount_to_transfer),
-      amountRub: row.amount_rub,
-      priority: row.priority,
-      slaDueAt: row.sla_due_at.toISOString(),
-      paymentDetails: row.payment_details,
-      detailsHash: row.details_hash,
-      initiatedBy: { userId: row.initiated_by, role: row.initiated_role },
-      requiredChain: row.required_chain,
-      approvals: approvals.map((approval) => ({
-        userId: approval.approver_id,
-        role: approval.role,
-        decision: approval.decision,
-        step: approval.step,
-        at: approval.decided_at.toISOString(),
-      })),
-      checklist: row.checklist,
-      rejection: row.rejection_code ? { code: row.rejection_code, reason: row.rejection_reason } : null,
-      externalReference: row.external_reference,
-      failure: row.failure_code ? { code: row.failure_code, reason: row.failure_reason } : null,
-      reserveEntryId: row.reserve_entry_id,
-      settleEntryId: row.settle_entry_id,
-      provider: { attempt: row.provider_attempt, reference: row.provider_reference, needsReview: row.needs_review },
-      policyVersion: row.policy_version,
-      createdAt: row.created_at.toISOString(),
-      updatedAt: row.updated_at.toISOString(),
-    };
+      SELECT payout_id, approver_id, role, decision, step, decided_at FROM payout_approvals
+      WHERE payout_id = ANY(${ids}) ORDER BY decided_at, approver_id`);
+    const changes = await detailsChangedSinceMany(database, rows.map((row) => row.id));
+    return rows.map((row) => {
+      const money = (value: string) => formatMoney(value, row.currency);
+      return {
+        id: row.id,
+        workflowId: payoutWorkflowId(row.id),
+        workflowUrl: row.requested_at ? workflowUrl(dependencies, payoutWorkflowId(row.id)) : null,
+        status: row.status,
+        partnerId: row.partner_id,
+        partner: { id: row.partner_id, name: row.partner_name, rank: row.partner_rank },
+        methodId: row.method_id,
+        currency: row.currency,
+        amount: money(row.amount),
+        fee: money(row.fee),
+        amountToTransfer: money(row.amount_to_transfer),
+        amountRub: row.amount_rub,
+        priority: row.priority,
+        slaDueAt: row.sla_due_at.toISOString(),
+        slaBreached: row.sla_breached,
+        paymentDetails: row.payment_details,
+        detailsHash: row.details_hash,
+        detailsChanged: changes.get(row.id) ?? { changedFields: [], previousPayoutId: null },
+        initiatedBy: { userId: row.initiated_by, role: row.initiated_role },
+        draftedBy: row.drafted_by,
+        requestedAt: row.requested_at?.toISOString() ?? null,
+        scheduleDate: row.schedule_date,
+        assignedTo: row.assigned_to && row.assigned_at ? { userId: row.assigned_to, at: row.assigned_at.toISOString() } : null,
+        requiredChain: row.required_chain,
+        approvals: approvals
+          .filter((approval) => approval.payout_id === row.id)
+          .map((approval) => ({
+            userId: approval.approver_id,
+            role: approval.role,
+            decision: approval.decision,
+            step: approval.step,
+            at: approval.decided_at.toISOString(),
+          })),
+        checklist: row.checklist,
+        rejection: row.rejection_code ? { code: row.rejection_code, reason: row.rejection_reason } : null,
+        externalReference: row.external_reference,
+        failure: row.failure_code ? { code: row.failure_code, reason: row.failure_reason } : null,
+        reserveEntryId: row.reserve_entry_id,
+        settleEntryId: row.settle_entry_id,
+        provider: { attempt: row.provider_attempt, reference: row.provider_reference, needsReview: row.needs_review },
+        policyVersion: row.policy_version,
+        createdAt: row.created_at.toISOString(),
+        updatedAt: row.updated_at.toISOString(),
+      };
+    });
   };
 
-  const loadPayout = async (id: string) => {
-    const row = await database.maybeOne(sql.type(payoutRow)`SELECT ${payoutColumns} FROM payouts WHERE id = ${id}`);
+  const loadPayout = async (id: string): Promise<QueueRow> => {
+    const [row] = await selectPayouts(sql.fragment`id = ${id}`, sql.fragment``);
     if (!row) throw new ApiError(404, 'not_found', `payout ${id} does not exist`, 'params.id');
     return row;
   };
+
+  const toPayout = async (row: QueueRow): Promise<PayoutBody> => (await toPayouts([row]))[0]!;
+  const reloadPayout = async (id: string): Promise<PayoutBody> => toPayout(await loadPayout(id));
+
+  /** A partner never learns that a draft exists (or existed, if it was discarded): to them it is not found. */
+  const hideDraftFromPartner = (user: AuthenticatedUser, row: PayoutRecord) => {
+    if (user.role === 'partner' && row.requested_at === null) throw new ApiError(404, 'not_found', `payout ${row.id} does not exist`, 'params.id');
+  };
+
+  const initiatorOf = (user: AuthenticatedUser): PayoutInitiator => ({ userId: user.id, role: user.role, auditActor: user.id });
 
   /**
    * Sends one update to `payout-<id>` with the verified actor, and answers with the payout as the database has it
@@ -292,13 +453,14 @@ export function payoutRoutes(dependencies: ApiDependencies) {
       /** Completes "… needs a fresh TOTP code"; null: no step-up. */
       totpAction: string | null;
       fingerprint: unknown;
-      send: (handle: WorkflowHandle<typeof payoutWorkflow>, actor: PayoutActor, row: PayoutRow) => Promise<unknown>;
+      send: (handle: WorkflowHandle<typeof payoutWorkflow>, actor: PayoutActor, row: QueueRow) => Promise<unknown>;
     },
   ) => {
     const user: AuthenticatedUser = c.get('user');
     const headers = c.req.header();
     const row = await loadPayout(input.id);
     if (user.role === 'partner') {
+      hideDraftFromPartner(user, row);
       if (!input.partnerMay || user.partnerId !== row.partner_id) throw new ApiError(403, 'forbidden', 'partners may only cancel their own payouts');
     } else {
       requirePermission(user, input.permission);
@@ -308,6 +470,7 @@ export function payoutRoutes(dependencies: ApiDependencies) {
       { userId: user.id, key: headers['idempotency-key'], fingerprint: input.fingerprint },
       async () => {
         if (user.role !== 'partner' && input.totpAction) await requireFreshTotp(identity, user, headers['x-totp-code'], input.totpAction);
+        if (row.status === 'DRAFT') throw new ApiError(409, 'invalid_state', 'the payout is a DRAFT: submit or discard it', 'status');
         if (isTerminalPayoutStatus(row.status)) throw new ApiError(409, 'invalid_state', `the payout is ${row.status}`, 'status');
         const handle = temporal.workflow.getHandle<typeof payoutWorkflow>(payoutWorkflowId(input.id));
         try {
@@ -315,9 +478,26 @@ export function payoutRoutes(dependencies: ApiDependencies) {
         } catch (error) {
           throw translateUpdateError(error);
         }
-        return { status: 200, body: await toPayout(await loadPayout(input.id)) };
+        return { status: 200, body: await reloadPayout(input.id) };
       },
     );
+    if (result.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(result.body as PayoutBody, 200);
+  };
+
+  /** An admin's action on a DRAFT (submit, discard): permission, idempotency, then the action. */
+  const onDraft = async (c: Context<ApiEnv>, id: string, fingerprint: unknown, action: (user: AuthenticatedUser, headers: Record<string, string>) => Promise<PayoutBody>) => {
+    const user: AuthenticatedUser = c.get('user');
+    const headers = c.req.header();
+    if (user.role === 'partner') {
+      hideDraftFromPartner(user, await loadPayout(id));
+      throw new ApiError(403, 'forbidden', 'only admins act on drafts');
+    }
+    requirePermission(user, 'payouts.create.any');
+    const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint }, async () => ({
+      status: 200,
+      body: await action(user, headers),
+    }));
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(result.body as PayoutBody, 200);
   };
@@ -325,110 +505,180 @@ export function payoutRoutes(dependencies: ApiDependencies) {
   return createSubApp()
     .openapi(createPayout, async (c) => {
       const user = c.get('user');
-      const body = c.req.valid('json');
+      const { draft = false, ...body } = c.req.valid('json');
       const headers = c.req.valid('header');
       if (user.role === 'partner') {
+        if (draft) throw new ApiError(403, 'forbidden', 'only admins draft payouts', 'body.draft');
         if (user.partnerId !== body.partnerId) throw new ApiError(403, 'forbidden', 'partners may only request payouts for themselves', 'body.partnerId');
       } else {
         requirePermission(user, 'payouts.create.any');
       }
       const result = await runIdempotent(
         database,
-        { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/payouts', body] },
+        { userId: user.id, key: headers['idempotency-key'], fingerprint: draft ? ['POST /v1/payouts', body, 'draft'] : ['POST /v1/payouts', body] },
         async () => {
-          if (user.role !== 'partner') await requireFreshTotp(identity, user, headers['x-totp-code'], 'a payout requested by an admin');
-          const { policy, version } = await dependencies.policies.active();
-          const method = findPaymentMethod(policy.payouts, body.methodId);
-          if (!method) throw new ApiError(422, 'unknown_method', `no payment method ${body.methodId}`, 'body.methodId');
-          if (method.currency !== body.currency) {
-            throw new ApiError(422, 'currency_mismatch', `${method.id} pays in ${method.currency}, not ${body.currency}`, 'body.currency');
-          }
-          const partner = await database.maybeOne(sql.type(zod.object({ rank: zod.string(), age_days: zod.number() }))`
-            SELECT rank, (extract(epoch FROM now() - joined_at) / 86400)::float8 AS age_days FROM partners WHERE id = ${body.partnerId}`);
-          if (!partner) throw new ApiError(422, 'partner_not_found', `partner ${body.partnerId} does not exist`, 'body.partnerId');
-
-          let details = body.paymentDetails;
-          if (details === undefined) {
-            const saved = await database.maybeOneFirst(sql.type(zod.object({ details: zod.record(zod.string()) }))`
-              SELECT details FROM partner_payment_methods WHERE partner_id = ${body.partnerId} AND method_id = ${method.id}`);
-            if (!saved) throw new ApiError(400, 'invalid_request', `no saved details for ${method.id}: send paymentDetails`, 'body.paymentDetails');
-            details = saved;
-          }
-          const issue = validatePaymentDetails(method, details)[0];
-          if (issue) throw new ApiError(400, 'invalid_request', `body.paymentDetails.${issue.field}: ${issue.message}`, `body.paymentDetails.${issue.field}`);
-
-          const amount = formatMoney(body.amount, body.currency);
-          if (new Money(amount).lessThan(method.minPayout)) {
-            throw new ApiError(422, 'below_minimum', `${method.id} pays at least ${method.minPayout} ${method.currency}`, 'body.amount');
-          }
-          const { fee, amountToTransfer } = computePayoutFee(amount, body.currency, method);
-          if (!new Money(amountToTransfer).isPositive()) throw new ApiError(422, 'below_fee', `the fee ${fee} takes the whole amount`, 'body.amount');
-
-          const amountRub = rubEquivalent(amount, body.currency, await usdRatesForRub(database, body.currency));
-          const priority = payoutPriority({ amountRub, rank: partner.rank as Rank, accountAgeDays: partner.age_days }, policy.payouts.priority);
-          const request: PayoutRequest = {
-            payoutId: randomUUID(),
-            partnerId: body.partnerId,
-            methodId: method.id,
-            processing: method.processing,
-            currency: body.currency,
-            amount,
-            fee,
-            amountToTransfer,
-            amountRub,
-            priority,
-            detailsHash: paymentDetailsHash({ amount, currency: body.currency, methodId: method.id, details }),
-            requiredChain: approvalChainFor(amountRub, policy.payouts.approvalChain),
-            initiatedBy: { userId: user.id, role: user.role },
-          };
-          let row: PayoutRow;
-          try {
-            row = await database.transaction((transaction) =>
-              recordPayoutRequest(transaction, ledger, {
-                request,
-                paymentDetails: details,
-                policyVersion: version,
-                slaHours: policy.payouts.slaHours[priority],
-                ip: clientIp(c.req.raw.headers),
-              }),
-            );
-          } catch (error) {
-            if (error instanceof InsufficientFundsError) {
-              throw new ApiError(422, 'insufficient_funds', `the available ${body.currency} balance is less than ${amount}`, 'body.amount');
-            }
-            if (error instanceof UniqueIntegrityConstraintViolationError && error.constraint === 'payouts_one_active_per_wallet') {
-              throw new ApiError(409, 'duplicate_request', `partner ${body.partnerId} already has an active ${body.currency} payout`, 'body.currency');
-            }
-            throw error;
-          }
-          await startWorkflow(request, { version, payouts: policy.payouts });
-          return { status: 201, body: await toPayout(row) };
+          if (user.role !== 'partner' && !draft) await requireFreshTotp(identity, user, headers['x-totp-code'], 'a payout requested by an admin');
+          const created = await createPayoutRecord(creation, body, {
+            initiator: initiatorOf(user),
+            field: (name) => `body.${name}`,
+            ip: clientIp(c.req.raw.headers),
+            draft,
+          });
+          if (created.start) await startPayoutOrUndo(starter, created.start);
+          return { status: 201, body: await reloadPayout(created.row.id) };
         },
       );
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result.body as PayoutBody, 201);
+    })
+    .openapi(bulkPayouts, async (c) => {
+      const user = c.get('user');
+      const { draft = false, items } = c.req.valid('json');
+      const headers = c.req.valid('header');
+      requirePermission(user, 'payouts.create.any');
+      const result = await runIdempotent(
+        database,
+        { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/payouts/bulk', items, draft] },
+        async () => {
+          if (!draft) await requireFreshTotp(identity, user, headers['x-totp-code'], 'a bulk payout request');
+          const ip = clientIp(c.req.raw.headers);
+          const results: zod.infer<typeof bulkResultSchema>[] = new Array(items.length);
+          const refuse = (index: number, error: ApiError) => {
+            results[index] = { index, status: 'REFUSED', error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+          };
+          // Lines of one wallet (partner and currency) run in order, so the earlier line wins a conflict exactly as
+          // if the request ran line by line; different wallets run a few at a time. Each line is its own
+          // transaction: a refused line changes nothing and the others go on.
+          const wallets = new Map<string, { index: number; input: zod.infer<typeof payoutItemSchema> }[]>();
+          for (const [index, item] of items.entries()) {
+            const parsed = payoutItemSchema.safeParse(item);
+            if (!parsed.success) {
+              refuse(index, validationError(parsed.error, `items[${index}]`));
+              continue;
+            }
+            const wallet = `${parsed.data.partnerId}\u0000${parsed.data.currency}`;
+            wallets.set(wallet, [...(wallets.get(wallet) ?? []), { index, input: parsed.data }]);
+          }
+          const queue = [...wallets.values()];
+          const createdIds = new Map<number, string>();
+          let failure: { error: unknown } | null = null;
+          const work = async () => {
+            for (let lines = queue.shift(); lines && !failure; lines = queue.shift()) {
+              for (const { index, input } of lines) {
+                try {
+                  const created = await createPayoutRecord(creation, input, { initiator: initiatorOf(user), field: (name) => `items[${index}].${name}`, ip, draft });
+                  if (created.start) await startPayoutOrUndo(starter, created.start);
+                  createdIds.set(index, created.row.id);
+                } catch (error) {
+                  if (error instanceof ApiError) refuse(index, error);
+                  else failure ??= { error };
+                }
+              }
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(bulkConcurrency, queue.length) }, work));
+          if (failure) throw (failure as { error: unknown }).error;
+          // The created payouts as they are now, read in one go.
+          const rows = await selectPayouts(sql.fragment`id = ANY(${sql.array([...createdIds.values()], 'uuid')})`, sql.fragment``);
+          const bodies = new Map((await toPayouts(rows)).map((payout) => [payout.id, payout]));
+          for (const [index, id] of createdIds) results[index] = { index, status: 'CREATED', payout: bodies.get(id)! };
+          const created = results.filter((line) => line.status === 'CREATED').length;
+          return { status: 200, body: { created, refused: results.length - created, results } };
+        },
+      );
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(result.body as { created: number; refused: number; results: zod.infer<typeof bulkResultSchema>[] }, 200);
     })
     .openapi(listPayouts, async (c) => {
       const user = c.get('user');
       const query = c.req.valid('query');
       const partnerId = partnerScope(user, query.partnerId, 'payouts.read.any');
       const conditions = [sql.fragment`TRUE`];
-      if (query.status) conditions.push(sql.fragment`status = ${query.status}`);
+      const statuses = query.status?.filter((status) => user.role !== 'partner' || status !== 'DRAFT');
+      if (statuses) conditions.push(sql.fragment`status = ANY(${sql.array(statuses, 'text')})`);
+      // Drafts are an admin's working copies: listed only when asked for by status, and never to their partner.
+      if (!statuses?.includes('DRAFT')) conditions.push(sql.fragment`status <> 'DRAFT'`);
+      if (user.role === 'partner') conditions.push(sql.fragment`requested_at IS NOT NULL`);
       if (partnerId) conditions.push(sql.fragment`partner_id = ${partnerId}`);
       if (query.methodId) conditions.push(sql.fragment`method_id = ${query.methodId}`);
       if (query.priority) conditions.push(sql.fragment`priority = ${query.priority}`);
+      if (query.rank) conditions.push(sql.fragment`partner_id IN (SELECT id FROM partners WHERE rank = ${query.rank})`);
+      if (query.minAmount) conditions.push(sql.fragment`amount >= ${query.minAmount}::numeric`);
+      if (query.maxAmount) conditions.push(sql.fragment`amount <= ${query.maxAmount}::numeric`);
+      if (query.from) conditions.push(sql.fragment`requested_at >= ${query.from}::timestamptz`);
+      if (query.to) conditions.push(sql.fragment`requested_at < ${query.to}::timestamptz`);
+      if (query.assignedTo === 'none') conditions.push(sql.fragment`assigned_to IS NULL`);
+      else if (query.assignedTo) conditions.push(sql.fragment`assigned_to = ${query.assignedTo}`);
+      if (query.slaBreached !== undefined) conditions.push(query.slaBreached ? slaBreachedSql : sql.fragment`NOT ${slaBreachedSql}`);
       if (query.needsReview === true) conditions.push(sql.fragment`needs_review AND status = 'PROCESSING'`);
       if (query.needsReview === false) conditions.push(sql.fragment`NOT (needs_review AND status = 'PROCESSING')`);
-      const rows = await database.any(sql.type(payoutRow)`
-        SELECT ${payoutColumns} FROM payouts WHERE ${sql.join(conditions, sql.fragment` AND `)}
-        ORDER BY sla_due_at, id LIMIT ${query.limit}`);
-      return c.json({ payouts: await Promise.all(rows.map(toPayout)) }, 200);
+      const sort = sortColumns[query.sort];
+      const descending = query.order === 'desc';
+      if (query.after) {
+        const cursor = decodeCursor(query.after, query.sort, query.order);
+        conditions.push(
+          descending
+            ? sql.fragment`(${sort.column}, id) < (${sort.cast(cursor.key)}, ${cursor.id}::uuid)`
+            : sql.fragment`(${sort.column}, id) > (${sort.cast(cursor.key)}, ${cursor.id}::uuid)`,
+        );
+      }
+      const direction = descending ? sql.fragment`DESC` : sql.fragment`ASC`;
+      const rows = await selectPayouts(
+        sql.join(conditions, sql.fragment` AND `),
+        sql.fragment`ORDER BY ${sort.column} ${direction}, id ${direction} LIMIT ${query.limit + 1}`,
+        sort.column,
+      );
+      const page = rows.slice(0, query.limit);
+      const next = rows.length > query.limit ? encodeCursor(query.sort, query.order, page.at(-1)!) : null;
+      return c.json({ payouts: await toPayouts(page), next }, 200);
     })
     .openapi(getPayout, async (c) => {
       const { id } = c.req.valid('param');
+      const user = c.get('user');
       const row = await loadPayout(id);
-      requirePartnerAccess(c.get('user'), row.partner_id, 'payouts.read.any');
+      requirePartnerAccess(user, row.partner_id, 'payouts.read.any');
+      hideDraftFromPartner(user, row);
       return c.json(await toPayout(row), 200);
+    })
+    .openapi(submitDraft, async (c) => {
+      const { id } = c.req.valid('param');
+      return onDraft(c, id, ['submit', id], async (user, headers) => {
+        await requireFreshTotp(identity, user, headers['x-totp-code'], 'submitting a draft payout');
+        const submitted = await submitPayoutDraft(creation, id, { initiator: initiatorOf(user), ip: clientIp(c.req.raw.headers) });
+        await startPayoutOrUndo(starter, submitted.start!);
+        return reloadPayout(id);
+      });
+    })
+    .openapi(discardDraft, async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      return onDraft(c, id, ['discard', id, body], async (user) => {
+        await discardPayoutDraft(database, id, { actor: user.id, reason: body.reason ?? null, ip: clientIp(c.req.raw.headers) });
+        return reloadPayout(id);
+      });
+    })
+    .openapi(assignPayout, async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const user = c.get('user');
+      if (user.role === 'partner') {
+        hideDraftFromPartner(user, await loadPayout(id));
+        throw new ApiError(403, 'forbidden', 'only admins assign payouts');
+      }
+      requirePermission(user, 'payouts.approve');
+      const row = await loadPayout(id);
+      if (row.status !== 'DRAFT' && isTerminalPayoutStatus(row.status)) throw new ApiError(409, 'invalid_state', `the payout is ${row.status}`, 'status');
+      if (body.userId !== null) {
+        const assignee = await database.maybeOne(sql.type(assigneeRow)`
+          SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ${body.userId}`);
+        if (!assignee || assignee.disabled || assignee.role === 'partner' || !can(assignee.role as never, 'payouts.approve')) {
+          throw new ApiError(422, 'invalid_assignee', 'the assignee must be an active admin who works the payout queue', 'body.userId');
+        }
+      }
+      await database.query(sql.unsafe`
+        UPDATE payouts SET assigned_to = ${body.userId}, assigned_at = ${body.userId === null ? null : sql.fragment`now()`}, updated_at = now()
+        WHERE id = ${id}`);
+      return c.json(await reloadPayout(id), 200);
     })
     .openapi(approvePayout, async (c) => {
       const { id } = c.req.valid('param');
@@ -440,6 +690,8 @@ export function payoutRoutes(dependencies: ApiDependencies) {
         totpAction: 'an approval',
         fingerprint: ['approve', id, body],
         send: (handle, actor, row) => {
+          // The workflow knows the initiator (the submitter, for a draft); the drafter is a maker too.
+          if (row.drafted_by === actor.userId) throw new ApiError(403, 'maker_checker', 'an admin cannot approve a payout they drafted');
           const amount = new Money(body.amount);
           if (!fitsScale(amount, row.currency)) throw new ApiError(409, 'amount_mismatch', `the payout's amount is ${formatMoney(row.amount, row.currency)}`, 'body.amount');
           return handle.executeUpdate(approvePayoutUpdate, { args: [{ actor, amount: formatMoney(amount, row.currency), detailsHash: body.detailsHash }] });
@@ -516,36 +768,6 @@ export function payoutRoutes(dependencies: ApiDependencies) {
         send: (handle, actor) => handle.executeUpdate(failPayoutUpdate, { args: [{ actor, failureCode: body.failureCode, reason: body.reason ?? null }] }),
       });
     });
-
-  /**
-   * Starts the workflow; tolerates one that already exists (a start whose answer was lost). When Temporal cannot
-   * be reached and no workflow exists, the reservation is undone (CANCELLED, amount back) and the client gets 503.
-   */
-  async function startWorkflow(request: PayoutRequest, policy: Parameters<typeof startPayoutWorkflow>[3]) {
-    try {
-      await startPayoutWorkflow(temporal, dependencies.taskQueue, request, policy);
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-      try {
-        await temporal.workflow.getHandle(payoutWorkflowId(request.payoutId)).describe();
-        return;
-      } catch (describeError) {
-        if (!(describeError instanceof WorkflowNotFoundError)) {
-          throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; the payout stays REQUESTED until its workflow starts');
-        }
-      }
-      await settlements.releasePayoutReserve({
-        payoutId: request.payoutId,
-        outcome: 'CANCELLED',
-        destination: 'available',
-        actor: 'system:api',
-        rejectionCode: null,
-        failureCode: null,
-        reason: 'the workflow could not be started',
-      });
-      throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; the reservation was undone');
-    }
-  }
 }
 
 /** An update's refusal as the API answers it; anything else is rethrown. */
@@ -560,5 +782,10 @@ function translateUpdateError(error: unknown): unknown {
     return new ApiError(409, 'refused', cause instanceof Error ? cause.message : 'the payout refused the update');
   }
   if (error instanceof WorkflowNotFoundError) return new ApiError(409, 'invalid_state', 'the payout’s workflow is closed or missing', 'status');
+  // Temporal unreachable (gRPC UNAVAILABLE or DEADLINE_EXCEEDED, after the client's own retries): nothing was decided.
+  const grpc = error instanceof ServiceError ? error.cause : error;
+  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4)) {
+    return new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was decided, send the decision again later');
+  }
   return error;
 }

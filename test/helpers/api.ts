@@ -71,11 +71,12 @@ const countSchema = z.object({ count: z.number() });
  * The real API for one test file: a fresh migrated database, the application pool, a Temporal client on the
  * shared dev server and a task queue no other file uses (and on which no worker polls).
  */
-export async function createApiHarness(options: { providerWebhookSecret?: string } = {}): Promise<ApiHarness> {
+export async function createApiHarness(options: { providerWebhookSecret?: string; temporalAddress?: string } = {}): Promise<ApiHarness> {
   const testDatabase = await createTestDatabase();
   const database = await createDatabase(testDatabase.appUrl, { maximumPoolSize: 5 });
   const owner = await createDatabase(testDatabase.ownerUrl, { maximumPoolSize: 2 });
-  const temporalConnection = await Connection.connect({ address: inject('temporalAddress') });
+  // Another dev server than the shared one only for a test that kills its own (test/payouts/payout-crash.test.ts).
+  const temporalConnection = await Connection.connect({ address: options.temporalAddress ?? inject('temporalAddress') });
   const taskQueue = `api-test-${randomBytes(6).toString('hex')}`;
   const dependencies = createApiDependencies({
     database,

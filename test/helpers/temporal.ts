@@ -8,6 +8,7 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBun
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
 import type { PayoutProviderDependencies } from '../../activities/payout.ts';
+import type { NotificationSmtp } from '../../activities/notifications.ts';
 import type { Database } from '../../db/pool.ts';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,14 +39,14 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 /** An in-process worker (on the test's Node) hosting the real workflows and activities. */
-export async function createInProcessWorker(input: { database: Database; taskQueue: string; provider?: PayoutProviderDependencies | null }) {
+export async function createInProcessWorker(input: { database: Database; taskQueue: string; provider?: PayoutProviderDependencies | null; temporalAddress?: string; smtp?: NotificationSmtp | null }) {
   quietRuntime();
-  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const connection = await NativeConnection.connect({ address: input.temporalAddress ?? inject('temporalAddress') });
   const worker = await Worker.create({
     connection,
     taskQueue: input.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ database: input.database, provider: input.provider ?? null }),
+    activities: createActivities({ database: input.database, provider: input.provider ?? null, smtp: input.smtp ?? null }),
   });
   return { worker, connection };
 }

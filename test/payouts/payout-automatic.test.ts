@@ -113,6 +113,7 @@ interface Payout {
   failure: { code: string; reason: string | null } | null;
   settleEntryId: string | null;
   provider: { attempt: number; reference: string | null; needsReview: boolean };
+  checklist: { check: string; passed: boolean; action: string }[];
 }
 
 async function partnerWithLogin(funds: string) {
@@ -207,6 +208,18 @@ describe('automatic payouts through the provider', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ method_id: 'PAYQUICKER', status: 'SENT', outcome: 'ACCEPTED', provider_reference: done.provider.reference, amount: done.amountToTransfer });
     expect(items[0]!.totals.USD).toBeDefined();
+    // Ops read it through the API: the batch, and this payout as one of its items with the provider's answer.
+    const { token } = await (reader ??= admin('financial_support'));
+    const listed = await api.request('/v1/payout-batches?methodId=PAYQUICKER', { token });
+    expect(listed.status).toBe(200);
+    const batches = ((await listed.json()) as { batches: { id: string; status: string }[] }).batches;
+    const found = await Promise.all(
+      batches.map(async (batch) => (await (await api.request(`/v1/payout-batches/${batch.id}`, { token })).json()) as { status: string; items: { payoutId: string; outcome: string; amount: string }[] }),
+    );
+    expect(found.flatMap((batch) => batch.items).filter((item) => item.payoutId === payout.id)).toEqual([
+      expect.objectContaining({ outcome: 'ACCEPTED', amount: '98.00', providerReference: done.provider.reference }),
+    ]);
+    expect((await api.request('/v1/payout-batches', { token: (await partnerWithLogin('1.00')).token })).status).toBe(403);
     const postings = await api.owner.any(sql.type(z.object({ bucket: z.string(), amount: z.string() }))`
       SELECT a.bucket, p.amount::text AS amount FROM postings p JOIN accounts a ON a.id = p.account_id
       WHERE p.entry_id = ${done.settleEntryId} ORDER BY p.line`);
@@ -365,5 +378,99 @@ describe('POST /v1/webhooks/provider', () => {
     const done = await waitFor(created.id, (row) => isTerminalPayoutStatus(row.status), 'COMPLETED');
     expect(done.provider.reference).not.toBe('psb_forged');
     expect(paymentsFor(created.id)).toHaveLength(1);
+  });
+});
+
+describe('emergency switches (SPEC 6.9)', () => {
+  /** Sets a switch through the ops API as a fresh finance manager with a fresh TOTP code. */
+  async function ops(method: 'PUT' | 'POST', path: string, body: Record<string, unknown>) {
+    const { admin: actor, token } = await admin('finance_manager');
+    const response = await api.request(path, { method, token, headers: { 'x-totp-code': await api.nextTotp(actor) }, body });
+    expect(response.status, await response.clone().text()).toBe(200);
+  }
+  const stateOf = (payout: Payout) => api.dependencies.temporal.workflow.getHandle(payout.workflowId).query(getPayoutStateQuery);
+  async function waitForState(payout: Payout, done: (state: Awaited<ReturnType<typeof stateOf>>) => boolean, what: string) {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const state = await stateOf(payout);
+      if (done(state)) return state;
+      if (Date.now() > deadline) throw new Error(`payout ${payout.id}: ${JSON.stringify(state)}, expected ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('while processing is paused, an approved payout waits and says why, a manual one cannot start; resumed, both go on and the provider pays once', async () => {
+    await ops('PUT', '/v1/ops/switches/processing', { paused: true, reason: 'incident 42: ledger check running' });
+    try {
+      const { payout } = await approvedAutomaticPayout();
+      const waiting = await waitForState(payout, (state) => (state.waitingFor ?? []).length > 0, 'waiting on the pause');
+      expect(waiting.status).toBe('APPROVED');
+      expect(waiting.waitingFor![0]).toContain('incident 42');
+      expect(sendsOf(payout.id)).toEqual([]);
+
+      // A manual payout of the same partner kind: approved, but "processing" is refused while paused.
+      const { partnerId, token } = await partnerWithLogin('500.00');
+      const manual = await api.request('/v1/payouts', {
+        token,
+        body: { partnerId, amount: '100', currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: { accountName: 'Automatic Partner', accountNumber: '12345678', routingNumber: '021000021' } },
+      });
+      expect(manual.status, await manual.clone().text()).toBe(201);
+      const bank = (await manual.json()) as Payout;
+      payoutIds.add(bank.id);
+      await waitForStatus(bank.id, 'AWAITING_APPROVAL');
+      expect((await decide(bank.id, 'approve', 'admin', { amount: '100.00', detailsHash: bank.detailsHash })).status).toBe(200);
+      const refused = await decide(bank.id, 'process', 'finance_manager', { externalReference: 'BANK-PAUSED' });
+      expect(refused.status).toBe(409);
+      expect(await errorOf(refused)).toMatchObject({ code: 'processing_stopped' });
+      expect((await read(bank.id)).status).toBe('APPROVED');
+
+      await ops('PUT', '/v1/ops/switches/processing', { paused: false, reason: 'incident 42 closed' });
+      // An admin's release looks at once instead of at the next re-check.
+      expect((await decide(payout.id, 'release', 'admin')).status).toBe(200);
+      const done = await waitFor(payout.id, (row) => isTerminalPayoutStatus(row.status), 'COMPLETED');
+      expect(done.status).toBe('COMPLETED');
+      expect(paymentsFor(payout.id)).toHaveLength(1);
+      expect((await decide(bank.id, 'process', 'finance_manager', { externalReference: 'BANK-RESUMED' })).status).toBe(200);
+      await assertLedgerInvariants(api.testDatabase.ownerUrl);
+      await recordHistory(payout.workflowId, 'payout-automatic-paused-resumed');
+    } finally {
+      await ops('PUT', '/v1/ops/switches/processing', { paused: false, reason: 'test cleanup' });
+    }
+  });
+
+  it('when the provider is out and its method is switched to manual, an approved payout is processed by hand and the provider gets nothing', async () => {
+    await ops('PUT', '/v1/ops/switches/methods/PAYQUICKER', { forceManual: true, reason: 'provider outage' });
+    try {
+      const { payout, partnerId } = await approvedAutomaticPayout();
+      await waitForState(payout, (state) => state.processing === 'MANUAL', 'switched to manual');
+      const processing = await decide(payout.id, 'process', 'finance_manager', { externalReference: 'PQ-PORTAL-7' });
+      expect(processing.status, await processing.clone().text()).toBe(200);
+      const completed = await decide(payout.id, 'complete', 'finance_manager');
+      expect(completed.status, await completed.clone().text()).toBe(200);
+      expect(await completed.json()).toMatchObject({ status: 'COMPLETED', externalReference: 'PQ-PORTAL-7' });
+      expect(sendsOf(payout.id)).toEqual([]);
+      expect(paymentsFor(payout.id)).toEqual([]);
+      expect(await balances(partnerId)).toMatchObject({ available: '900.00', payout_reserved: '0.00' });
+      await assertLedgerInvariants(api.testDatabase.ownerUrl);
+      await recordHistory(payout.workflowId, 'payout-automatic-switched-manual');
+    } finally {
+      await ops('PUT', '/v1/ops/switches/methods/PAYQUICKER', { forceManual: false, reason: 'provider back' });
+    }
+  });
+
+  it('a frozen partner’s payout is HELD by the checklist; unfrozen and released, it goes on to approval', async () => {
+    const { partnerId, token } = await partnerWithLogin('300.00');
+    await ops('POST', `/v1/ops/partners/${partnerId}/freeze`, { kind: 'FRAUD_SUSPECTED', reason: 'card testing pattern' });
+    const response = await api.request('/v1/payouts', { token, body: { partnerId, amount: '100', currency: 'USD', methodId: 'PAYQUICKER', paymentDetails: { email: 'frozen@example.com' } } });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const created = (await response.json()) as Payout;
+    payoutIds.add(created.id);
+    const held = await waitForStatus(created.id, 'HELD');
+    expect(held.checklist.filter((check) => !check.passed).map((check) => check.check)).toEqual(['NOT_FROZEN']);
+    expect(await balances(partnerId)).toMatchObject({ available: '200.00', payout_reserved: '100.00' });
+
+    await ops('POST', `/v1/ops/partners/${partnerId}/unfreeze`, { reason: 'cleared by the risk team' });
+    expect((await decide(created.id, 'release', 'admin')).status).toBe(200);
+    await waitForStatus(created.id, 'AWAITING_APPROVAL');
   });
 });

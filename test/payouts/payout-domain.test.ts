@@ -9,6 +9,8 @@ import {
   chainComplete,
   computePayoutFee,
   evaluateChecklist,
+  namesMatch,
+  type ChecklistFacts,
   findPaymentMethod,
   openStepFor,
   payoutPriority,
@@ -69,13 +71,56 @@ describe('approval chain by RUB-equivalent', () => {
 });
 
 describe('checklist, priority, details, transitions', () => {
-  const facts = { kycStatus: 'APPROVED', partnerStatus: 'ACTIVE', accountAgeDays: 30, amountRub: '1000.00' };
+  const facts: ChecklistFacts = {
+    kycStatus: 'APPROVED',
+    partnerStatus: 'ACTIVE',
+    accountAgeDays: 30,
+    amountRub: '1000.00',
+    frozen: false,
+    requestedTodayRub: '1000.00',
+    recentRequests: 1,
+    kycName: 'Ada Lovelace',
+    accountName: 'Ada Lovelace',
+    amount: '10.00',
+    completedCount: 0,
+    completedTotal: '0',
+  };
   it('holds for KYC or a young account, rejects a suspended partner or an amount over the limit', () => {
     expect(evaluateChecklist(facts, policy.checklist).outcome).toBe('PASS');
     expect(evaluateChecklist({ ...facts, kycStatus: 'PENDING' }, policy.checklist).outcome).toBe('HOLD');
     expect(evaluateChecklist({ ...facts, accountAgeDays: 6.9 }, policy.checklist).outcome).toBe('HOLD');
     expect(evaluateChecklist({ ...facts, partnerStatus: 'SUSPENDED', kycStatus: 'PENDING' }, policy.checklist)).toMatchObject({ outcome: 'REJECT', rejectionCode: 'ACCOUNT_SUSPENDED' });
     expect(evaluateChecklist({ ...facts, amountRub: '5000000.01' }, policy.checklist)).toMatchObject({ outcome: 'REJECT', rejectionCode: 'LIMIT_EXCEEDED' });
+  });
+
+  it('holds a frozen partner, a request over the daily cap (until the next day), too many requests, or a name that is not the KYC name', () => {
+    const failedChecks = (outcome: ReturnType<typeof evaluateChecklist>) => outcome.checks.filter((check) => !check.passed).map((check) => [check.check, check.action]);
+    expect(failedChecks(evaluateChecklist({ ...facts, frozen: true }, policy.checklist))).toEqual([['NOT_FROZEN', 'HOLD']]);
+    expect(evaluateChecklist({ ...facts, requestedTodayRub: '2000000' }, policy.checklist).outcome).toBe('PASS');
+    const overCap = evaluateChecklist({ ...facts, requestedTodayRub: '2000000.01' }, policy.checklist);
+    expect(overCap.outcome).toBe('HOLD');
+    expect(failedChecks(overCap)).toEqual([['DAILY_CAP', 'NEXT_DAY']]);
+    expect(evaluateChecklist({ ...facts, recentRequests: 5 }, policy.checklist).outcome).toBe('PASS');
+    expect(failedChecks(evaluateChecklist({ ...facts, recentRequests: 6 }, policy.checklist))).toEqual([['VELOCITY', 'HOLD']]);
+    expect(failedChecks(evaluateChecklist({ ...facts, accountName: 'Charles Babbage' }, policy.checklist))).toEqual([['NAME_MATCHES_KYC', 'HOLD']]);
+    // A method without an account holder name has nothing to match.
+    expect(evaluateChecklist({ ...facts, accountName: null }, policy.checklist).checks.map((check) => check.check)).not.toContain('NAME_MATCHES_KYC');
+  });
+
+  it('compares names as people write them: case, accents, punctuation and word order do not matter', () => {
+    expect(namesMatch('LOVELACE, Ada', 'Ada Lovelace')).toBe(true);
+    expect(namesMatch('José  Núñez', 'jose nunez')).toBe(true);
+    expect(namesMatch('Ada Lovelace', 'Ada Byron')).toBe(false);
+  });
+
+  it('flags an amount above three times the partner’s average completed payout, once there are three, and lets it pass', () => {
+    // Average of 300.00 over 3: 900.00 is usual, 900.01 is flagged; the flag holds nothing.
+    const history = { completedCount: 3, completedTotal: '900.00' };
+    expect(evaluateChecklist({ ...facts, ...history, amount: '900.00' }, policy.checklist).checks.find((check) => check.check === 'UNUSUAL_AMOUNT')).toMatchObject({ passed: true });
+    const unusual = evaluateChecklist({ ...facts, ...history, amount: '900.01' }, policy.checklist);
+    expect(unusual.outcome).toBe('PASS');
+    expect(unusual.checks.find((check) => check.check === 'UNUSUAL_AMOUNT')).toMatchObject({ passed: false, action: 'FLAG' });
+    expect(evaluateChecklist({ ...facts, completedCount: 2, completedTotal: '20.00', amount: '900.00' }, policy.checklist).checks.map((check) => check.check)).not.toContain('UNUSUAL_AMOUNT');
   });
 
   it('ranks HIGH for top leaders below 50,000 RUB, REVIEW above 500,000 or for new partners or without a rate', () => {

@@ -69,7 +69,7 @@ async function partnerWithLogin(input: { kycStatus?: string; status?: string; jo
   const partnerId = `p_${randomBytes(5).toString('hex')}`;
   await api.owner.query(sql.unsafe`
     INSERT INTO partners (id, name, rank, status, kyc_status, joined_at)
-    VALUES (${partnerId}, 'Payout Partner', '3', ${input.status ?? 'ACTIVE'}, ${input.kycStatus ?? 'APPROVED'},
+    VALUES (${partnerId}, 'Jane Doe', '3', ${input.status ?? 'ACTIVE'}, ${input.kycStatus ?? 'APPROVED'},
             now() - make_interval(days => ${input.joinedDaysAgo ?? 30}))`);
   const user = await api.createPartnerUser(partnerId);
   const token = await api.signIn(user);
@@ -158,6 +158,10 @@ async function recordHistory(workflowId: string, name: string) {
 }
 
 const countSchema = z.object({ count: z.number() });
+/** The notices the payout put in the outbox, oldest first: kind, who (partner or roles) and subject. */
+const noticesFor = (payoutId: string) =>
+  api.owner.any(sql.type(z.object({ kind: z.string(), partner_id: z.string().nullable(), recipient_roles: z.array(z.string()).nullable(), subject: z.string(), body: z.string() }))`
+    SELECT kind, partner_id, recipient_roles, subject, body FROM notifications WHERE dedupe_key LIKE ${`%:${payoutId}%`} ORDER BY id`);
 const auditCount = (payoutId: string, action: string) =>
   api.owner.oneFirst(sql.type(countSchema)`
     SELECT count(*)::int AS count FROM audit_records WHERE target_type = 'payout' AND target_id = ${payoutId} AND action = ${action}`);
@@ -174,6 +178,7 @@ describe('payout happy path', () => {
     const awaiting = await waitForStatus(created.id, 'AWAITING_APPROVAL');
     expect(awaiting.checklist.map((check) => [check.check, check.passed])).toEqual([
       ['KYC_APPROVED', true], ['PARTNER_ACTIVE', true], ['ACCOUNT_AGE', true], ['PER_REQUEST_LIMIT', true],
+      ['NOT_FROZEN', true], ['DAILY_CAP', true], ['VELOCITY', true], ['NAME_MATCHES_KYC', true],
     ]);
 
     const approved = await decide(created.id, 'approve', 'admin', { amount: '100.00', detailsHash: created.detailsHash });
@@ -201,6 +206,11 @@ describe('payout happy path', () => {
     for (const action of ['PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE']) {
       expect(await auditCount(created.id, action), action).toBe(1);
     }
+    // The approving admins were asked, and the partner told when it was paid (SPEC 6.5, 6.6).
+    expect((await noticesFor(created.id)).map((notice) => [notice.kind, notice.partner_id ?? notice.recipient_roles])).toEqual([
+      ['APPROVAL_REQUESTED', ['admin', 'senior_admin', 'finance_manager', 'finance_director']],
+      ['PAYOUT_COMPLETED', partnerId],
+    ]);
 
     const handle = api.dependencies.temporal.workflow.getHandle(created.workflowId);
     expect(await handle.result()).toMatchObject({ status: 'COMPLETED', policyVersion: 1 });
@@ -215,6 +225,30 @@ describe('payout happy path', () => {
 });
 
 describe('approvals', () => {
+  it('when an approval arrives before the checklist has run, it waits for the checklist instead of being refused', async () => {
+    const { partnerId, token } = await partnerWithLogin({ funds: '500.00' });
+    const created = await createdPayout(token, { partnerId, amount: '100.00', currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails });
+    expect(created.status).toBe('REQUESTED');
+    const approved = await decide(created.id, 'approve', 'admin', { amount: '100.00', detailsHash: created.detailsHash });
+    expect(approved.status, await approved.clone().text()).toBe(200);
+    const body = (await approved.json()) as Payout;
+    expect(body.status).toBe('APPROVED');
+    expect(body.checklist.every((check) => check.passed)).toBe(true);
+    expect(await auditCount(created.id, 'PAYOUT_APPROVE')).toBe(1);
+    expect((await decide(created.id, 'cancel', 'admin', {})).status).toBe(200);
+    await recordHistory(created.workflowId, 'payout-approved-before-checklist');
+  });
+
+  it('when an early approval meets a checklist that holds the payout, the approval is refused and nothing is recorded', async () => {
+    const { partnerId, token } = await partnerWithLogin({ funds: '500.00', kycStatus: 'PENDING' });
+    const created = await createdPayout(token, { partnerId, amount: '100.00', currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails });
+    const refused = await decide(created.id, 'approve', 'admin', { amount: '100.00', detailsHash: created.detailsHash });
+    expect(refused.status).toBe(409);
+    expect(await errorOf(refused)).toMatchObject({ code: 'invalid_state' });
+    expect((await read(created.id)).status).toBe('HELD');
+    expect(await auditCount(created.id, 'PAYOUT_APPROVE')).toBe(0);
+  });
+
   it('when the admin who requested a payout tries to approve it, it answers 403 maker_checker', async () => {
     const { partnerId } = await partnerWithLogin({ funds: '500.00' });
     const { admin: maker, token } = await admin('senior_admin');
@@ -267,6 +301,12 @@ describe('approvals', () => {
     expect(approved.status).toBe('APPROVED');
     expect(approved.approvals.map((row) => row.role).sort()).toEqual(['finance_manager', 'senior_admin']);
     expect(await auditCount(created.id, 'PAYOUT_APPROVE')).toBe(2);
+    // Each approver in turn: every role with an open step (the steps may be taken in any order), then, after the
+    // finance manager's approval, only the senior admins.
+    expect((await noticesFor(created.id)).map((notice) => [notice.kind, notice.recipient_roles])).toEqual([
+      ['APPROVAL_REQUESTED', ['finance_manager', 'senior_admin']],
+      ['APPROVAL_REQUESTED', ['senior_admin']],
+    ]);
   });
 });
 
@@ -286,6 +326,9 @@ describe('rejections and cancellations', () => {
     expect(await rejected.json()).toMatchObject({ status: 'REJECTED', rejection: { code: 'INVALID_METHOD', reason: 'the bank does not accept the account' } });
     expect(await balances(partnerId)).toMatchObject({ available: '300.00', payout_reserved: '0.00', held: '0.00' });
     expect(await auditCount(created.id, 'PAYOUT_REJECT')).toBe(1);
+    const rejectionNotice = (await noticesFor(created.id)).find((notice) => notice.kind === 'PAYOUT_REJECTED');
+    expect(rejectionNotice).toMatchObject({ partner_id: partnerId });
+    expect(rejectionNotice!.body).toContain('INVALID_METHOD: the bank does not accept the account');
 
     const again = await decide(created.id, 'approve', 'admin', { amount: '120.00', detailsHash: created.detailsHash });
     expect(again.status).toBe(409);

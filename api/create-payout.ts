@@ -1,0 +1,467 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { sql, UniqueIntegrityConstraintViolationError, type CommonQueryMethods } from 'slonik';
+import { z } from 'zod';
+import { appendAuditRecord } from '../activities/audit-store.ts';
+import { InsufficientFundsError, type LedgerStore } from '../activities/ledger-store.ts';
+import { createPayoutActivities } from '../activities/payout.ts';
+import type { PolicyStore, PolicyVersion } from '../activities/policy-store.ts';
+import type { Database } from '../db/pool.ts';
+import type { UserRole } from '../domain/access.ts';
+import type { AccountRef } from '../domain/ledger.ts';
+import { Money, fitsScale, formatMoney, isCurrency } from '../domain/money.ts';
+import type { Rank } from '../domain/network.ts';
+import {
+  approvalChainFor,
+  computePayoutFee,
+  findPaymentMethod,
+  payoutPriority,
+  payoutStatuses,
+  rubEquivalent,
+  validatePaymentDetails,
+  type PayoutActor,
+} from '../domain/payout.ts';
+import type { PayoutWorkflowPolicy } from '../workflows/payout.ts';
+import type { PayoutRequest } from '../workflows/payout-messages.ts';
+import { ApiError } from './errors.ts';
+import { payoutColumns, payoutRow, payoutWorkflowId, paymentDetailsHash, startPayoutWorkflow, usdRatesForRub } from './start-payout.ts';
+
+/**
+ * Creating a payout, one way for every path (issue #4): a partner's or an admin's request, each line of a bulk
+ * request, an admin's DRAFT and its submission, and the payment schedule's run. Validation, fee, priority and
+ * approval chain are computed here; a request reserves its amount (available → payout_reserved) with its row and
+ * audit record in one transaction. Starting `payout-<id>` is the caller's: the API starts it with a Temporal client
+ * (`startPayoutOrUndo`), the schedule's workflow as a child. Refusals are ApiErrors naming the input field as the
+ * caller's client sees it (`body.amount`, `items[3].amount`).
+ */
+
+/** The schedule's payouts are initiated by this user (migration 010: disabled, cannot sign in or approve). */
+export const payoutScheduleUserId = '00000000-0000-4000-8000-000000000001';
+/** The audit log's actor for what the payment schedule does. */
+export const payoutScheduleActor = 'system:payout-schedule';
+
+export const payoutRecordStatuses = ['DRAFT', ...payoutStatuses] as const;
+export type PayoutRecordStatus = (typeof payoutRecordStatuses)[number];
+
+/** A payouts row with the columns of migration 010; drafts (no reserve entry yet) included. */
+export const payoutRecord = payoutRow.extend({
+  status: z.enum(payoutRecordStatuses),
+  reserve_entry_id: z.string().nullable(),
+  drafted_by: z.string().nullable(),
+  requested_at: z.date().nullable(),
+  schedule_date: z.string().nullable(),
+  assigned_to: z.string().nullable(),
+  assigned_at: z.date().nullable(),
+});
+export type PayoutRecord = z.infer<typeof payoutRecord>;
+export const payoutRecordColumns = sql.fragment`
+  ${payoutColumns}, drafted_by, requested_at, schedule_date::text AS schedule_date, assigned_to, assigned_at`;
+
+/** What is asked for. Amounts are decimal strings; omitted details mean the partner's saved ones for the method. */
+export interface PayoutInput {
+  partnerId: string;
+  amount: string;
+  currency: string;
+  methodId: string;
+  paymentDetails?: Record<string, string>;
+}
+
+/** Who initiates: a signed-in user, or the schedule's system user (role `system`). */
+export interface PayoutInitiator {
+  userId: string;
+  role: UserRole | 'system';
+  /** The audit log's actor: the user id, or `system:<component>`. */
+  auditActor: string;
+}
+
+export interface PayoutCreationDependencies {
+  database: Database;
+  ledger: LedgerStore;
+  policies: PolicyStore;
+}
+
+/** What starts `payout-<id>`: the request and the policy it was decided under. */
+export interface PayoutStart {
+  request: PayoutRequest;
+  policy: PayoutWorkflowPolicy;
+}
+
+export interface CreatedPayout {
+  row: PayoutRecord;
+  /** Null for a draft: nothing is reserved and no workflow starts. */
+  start: PayoutStart | null;
+}
+
+export interface CreatePayoutOptions {
+  initiator: PayoutInitiator;
+  /** Names an input field as the client sent it, e.g. `(name) => \`body.${name}\``. */
+  field: (name: string) => string;
+  ip: string | null;
+  /** A DRAFT: validated and priced, but nothing is reserved, no workflow starts, and the partner does not see it. */
+  draft?: boolean;
+  /** The schedule's payment date (one payout per wallet and date; unique key in migration 010). */
+  scheduleDate?: string;
+  /** The schedule with `includeBelowMinimum`: a payout below the method's minimum is allowed. */
+  allowBelowMinimum?: boolean;
+}
+
+interface PreparedPayout {
+  request: PayoutRequest;
+  paymentDetails: Record<string, string>;
+  /** The details were sent with the request (the partner's saved details are then updated). */
+  detailsSent: boolean;
+  policy: PolicyVersion;
+  slaHours: number;
+}
+
+const partnerFactsRow = z.object({ rank: z.string(), age_days: z.number() });
+const savedDetailsRow = z.object({ details: z.record(z.string()) });
+const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
+
+/** Validates and prices a payout under the policy in force; reads only, so it may run outside a transaction. */
+async function preparePayout(
+  connection: CommonQueryMethods,
+  policy: PolicyVersion,
+  input: PayoutInput,
+  options: { payoutId: string; initiator: PayoutInitiator; field: (name: string) => string; allowBelowMinimum: boolean },
+): Promise<PreparedPayout> {
+  const { field } = options;
+  const payouts = policy.policy.payouts;
+  const method = findPaymentMethod(payouts, input.methodId);
+  if (!method) throw new ApiError(422, 'unknown_method', `no payment method ${input.methodId}`, field('methodId'));
+  if (method.currency !== input.currency) {
+    throw new ApiError(422, 'currency_mismatch', `${method.id} pays in ${method.currency}, not ${input.currency}`, field('currency'));
+  }
+  if (!isCurrency(input.currency)) throw new ApiError(400, 'invalid_request', `unknown currency ${input.currency}`, field('currency'));
+  const requested = new Money(input.amount);
+  if (!requested.isPositive()) throw new ApiError(400, 'invalid_request', 'a payout amount must be positive', field('amount'));
+  if (!fitsScale(requested, input.currency)) throw new ApiError(400, 'invalid_request', `more decimal places than ${input.currency} allows`, field('amount'));
+  const partner = await connection.maybeOne(sql.type(partnerFactsRow)`
+    SELECT rank, (extract(epoch FROM now() - joined_at) / 86400)::float8 AS age_days FROM partners WHERE id = ${input.partnerId}`);
+  if (!partner) throw new ApiError(422, 'partner_not_found', `partner ${input.partnerId} does not exist`, field('partnerId'));
+
+  let details = input.paymentDetails;
+  if (details === undefined) {
+    const saved = await connection.maybeOneFirst(sql.type(savedDetailsRow)`
+      SELECT details FROM partner_payment_methods WHERE partner_id = ${input.partnerId} AND method_id = ${method.id}`);
+    if (!saved) throw new ApiError(400, 'invalid_request', `no saved details for ${method.id}: send paymentDetails`, field('paymentDetails'));
+    details = saved;
+  }
+  const issue = validatePaymentDetails(method, details)[0];
+  if (issue) {
+    const detailField = `${field('paymentDetails')}.${issue.field}`;
+    throw new ApiError(400, 'invalid_request', `${detailField}: ${issue.message}`, detailField);
+  }
+
+  const amount = formatMoney(requested, input.currency);
+  if (requested.lessThan(method.minPayout) && !options.allowBelowMinimum) {
+    throw new ApiError(422, 'below_minimum', `${method.id} pays at least ${method.minPayout} ${method.currency}`, field('amount'));
+  }
+  const { fee, amountToTransfer } = computePayoutFee(amount, input.currency, method);
+  if (!new Money(amountToTransfer).isPositive()) throw new ApiError(422, 'below_fee', `the fee ${fee} takes the whole amount`, field('amount'));
+
+  const amountRub = rubEquivalent(amount, input.currency, await usdRatesForRub(connection, input.currency));
+  const priority = payoutPriority({ amountRub, rank: partner.rank as Rank, accountAgeDays: partner.age_days }, payouts.priority);
+  const request: PayoutRequest = {
+    payoutId: options.payoutId,
+    partnerId: input.partnerId,
+    methodId: method.id,
+    processing: method.processing,
+    currency: input.currency,
+    amount,
+    fee,
+    amountToTransfer,
+    amountRub,
+    priority,
+    detailsHash: paymentDetailsHash({ amount, currency: input.currency, methodId: method.id, details }),
+    requiredChain: approvalChainFor(amountRub, payouts.approvalChain),
+    // The workflow reads only the id (maker-checker); `system` marks the schedule's system user.
+    initiatedBy: { userId: options.initiator.userId, role: options.initiator.role } as PayoutActor,
+  };
+  return { request, paymentDetails: details, detailsSent: input.paymentDetails !== undefined, policy, slaHours: payouts.slaHours[priority] };
+}
+
+/**
+ * Posts `payout-reserve-<id>` (available → payout_reserved; the floor CHECK refuses an overdraft) and writes
+ * PAYOUT_REQUEST, on the caller's transaction. The balance rows are locked before they are read, so the audit
+ * record's before/after are the ones the entry changes.
+ */
+async function reserveAndAudit(
+  transaction: CommonQueryMethods,
+  ledger: LedgerStore,
+  request: PayoutRequest,
+  input: { ip: string | null; auditActor: string; details: Record<string, unknown> },
+): Promise<string> {
+  const account = (bucket: 'available' | 'payout_reserved'): AccountRef => ({ ownerType: 'partner', ownerId: request.partnerId, bucket, currency: request.currency });
+  const ids = await ledger.accountIds([account('available'), account('payout_reserved')], transaction);
+  const locked = await transaction.any(sql.type(lockedBalanceRow)`
+    SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
+  const availableBefore = locked.find((row) => row.account_id === ids[0])?.balance ?? '0';
+  const posted = await ledger.postEntry(
+    {
+      idempotencyKey: `payout-reserve-${request.payoutId}`,
+      kind: 'payout_reserve',
+      description: `payout ${request.payoutId} requested via ${request.methodId}`,
+      metadata: { payoutId: request.payoutId, partnerId: request.partnerId },
+      postings: [
+        { account: account('available'), amount: formatMoney(new Money(request.amount).negated(), request.currency) },
+        { account: account('payout_reserved'), amount: request.amount },
+      ],
+    },
+    transaction,
+  );
+  await appendAuditRecord(transaction, {
+    action: 'PAYOUT_REQUEST',
+    actor: input.auditActor,
+    targetType: 'payout',
+    targetId: request.payoutId,
+    amount: request.amount,
+    currency: request.currency,
+    balanceBefore: formatMoney(availableBefore, request.currency),
+    balanceAfter: formatMoney(new Money(availableBefore).minus(request.amount), request.currency),
+    ip: input.ip,
+    entryId: posted.entryId,
+    details: {
+      partnerId: request.partnerId,
+      methodId: request.methodId,
+      fee: request.fee,
+      amountToTransfer: request.amountToTransfer,
+      amountRub: request.amountRub,
+      priority: request.priority,
+      detailsHash: request.detailsHash,
+      ...input.details,
+    },
+  });
+  return posted.entryId;
+}
+
+async function saveDetails(transaction: CommonQueryMethods, request: PayoutRequest, details: Record<string, string>) {
+  await transaction.query(sql.unsafe`
+    INSERT INTO partner_payment_methods (partner_id, method_id, details)
+    VALUES (${request.partnerId}, ${request.methodId}, ${sql.jsonb(details)})
+    ON CONFLICT (partner_id, method_id) DO UPDATE SET details = EXCLUDED.details, updated_at = now()`);
+}
+
+/** The database's refusals of a request, as the API answers them. */
+function translateCreationError(error: unknown, request: PayoutRequest, field: (name: string) => string): unknown {
+  if (error instanceof InsufficientFundsError) {
+    return new ApiError(422, 'insufficient_funds', `the available ${request.currency} balance is less than ${request.amount}`, field('amount'));
+  }
+  if (error instanceof UniqueIntegrityConstraintViolationError) {
+    if (error.constraint === 'payouts_one_active_per_wallet') {
+      return new ApiError(409, 'duplicate_request', `partner ${request.partnerId} already has an active ${request.currency} payout`, field('currency'));
+    }
+    if (error.constraint === 'payouts_one_per_schedule_date') {
+      return new ApiError(409, 'already_scheduled', `partner ${request.partnerId} already has a scheduled ${request.currency} payout for this date`, field('partnerId'));
+    }
+  }
+  return error;
+}
+
+/**
+ * Creates a payout: a request (reserve, row REQUESTED, saved details, PAYOUT_REQUEST — one transaction) or a DRAFT
+ * (row only, audited as PAYOUT_REQUEST with `draft: true`, no money moves). The caller starts the workflow of a
+ * request with `start`.
+ */
+export async function createPayout(
+  dependencies: PayoutCreationDependencies,
+  input: PayoutInput,
+  options: CreatePayoutOptions,
+): Promise<CreatedPayout> {
+  const { database, ledger } = dependencies;
+  const policy = await dependencies.policies.active();
+  const prepared = await preparePayout(database, policy, input, {
+    payoutId: randomUUID(),
+    initiator: options.initiator,
+    field: options.field,
+    allowBelowMinimum: options.allowBelowMinimum ?? false,
+  });
+  const { request } = prepared;
+  const draft = options.draft ?? false;
+  if (draft && options.scheduleDate) throw new Error('the schedule does not make drafts');
+  try {
+    const row = await database.transaction(async (transaction) => {
+      const entryId = draft
+        ? null
+        : await reserveAndAudit(transaction, ledger, request, {
+            ip: options.ip,
+            auditActor: options.initiator.auditActor,
+            details: options.scheduleDate ? { scheduleDate: options.scheduleDate } : {},
+          });
+      const inserted = await transaction.one(sql.type(payoutRecord)`
+        INSERT INTO payouts (id, partner_id, method_id, currency, amount, fee, amount_to_transfer, amount_rub, status,
+                             priority, payment_details, details_hash, required_chain, policy_version, initiated_by,
+                             initiated_role, sla_due_at, reserve_entry_id, requested_at, drafted_by, schedule_date)
+        VALUES (${request.payoutId}, ${request.partnerId}, ${request.methodId}, ${request.currency}, ${request.amount},
+                ${request.fee}, ${request.amountToTransfer}, ${request.amountRub}, ${draft ? 'DRAFT' : 'REQUESTED'},
+                ${request.priority}, ${sql.jsonb(prepared.paymentDetails)}, ${request.detailsHash},
+                ${sql.jsonb(request.requiredChain as never)}, ${policy.version}, ${request.initiatedBy.userId},
+                ${request.initiatedBy.role}, now() + make_interval(hours => ${prepared.slaHours}), ${entryId},
+                ${draft ? null : sql.fragment`now()`}, ${draft ? request.initiatedBy.userId : null},
+                ${options.scheduleDate ?? null}::date)
+        RETURNING ${payoutRecordColumns}`);
+      if (draft) {
+        // A draft moves no money; its audit record says who drafted what (the submission is audited again, with the
+        // reserve entry).
+        await appendAuditRecord(transaction, {
+          action: 'PAYOUT_REQUEST',
+          actor: options.initiator.auditActor,
+          targetType: 'payout',
+          targetId: request.payoutId,
+          amount: request.amount,
+          currency: request.currency,
+          ip: options.ip,
+          details: { draft: true, partnerId: request.partnerId, methodId: request.methodId, fee: request.fee, detailsHash: request.detailsHash },
+        });
+      } else if (prepared.detailsSent) {
+        await saveDetails(transaction, request, prepared.paymentDetails);
+      }
+      return inserted;
+    });
+    return { row, start: draft ? null : { request, policy: { version: policy.version, payouts: policy.policy.payouts } } };
+  } catch (error) {
+    throw translateCreationError(error, request, options.field);
+  }
+}
+
+const draftField = (name: string) => `draft.${name}`;
+
+async function loadDraft(connection: CommonQueryMethods, draftId: string, lock: boolean): Promise<PayoutRecord> {
+  const row = await connection.maybeOne(sql.type(payoutRecord)`
+    SELECT ${payoutRecordColumns} FROM payouts WHERE id = ${draftId} ${lock ? sql.fragment`FOR UPDATE` : sql.fragment``}`);
+  if (!row) throw new ApiError(404, 'not_found', `payout ${draftId} does not exist`, 'params.id');
+  if (row.status !== 'DRAFT') throw new ApiError(409, 'invalid_state', `the payout is ${row.status}, not DRAFT`, 'status');
+  return row;
+}
+
+/**
+ * Submits a DRAFT: priced again under the policy in force, its amount reserved, and REQUESTED under the same id — the
+ * same transaction as a direct request. The submitter becomes the initiator (the drafter may not approve either:
+ * the route checks `drafted_by`). Refusals name the draft's fields (`draft.amount`).
+ */
+export async function submitPayoutDraft(
+  dependencies: PayoutCreationDependencies,
+  draftId: string,
+  options: { initiator: PayoutInitiator; ip: string | null },
+): Promise<CreatedPayout> {
+  const { database, ledger } = dependencies;
+  const draft = await loadDraft(database, draftId, false);
+  const policy = await dependencies.policies.active();
+  const prepared = await preparePayout(
+    database,
+    policy,
+    { partnerId: draft.partner_id, amount: draft.amount, currency: draft.currency, methodId: draft.method_id, paymentDetails: draft.payment_details },
+    { payoutId: draft.id, initiator: options.initiator, field: draftField, allowBelowMinimum: false },
+  );
+  const { request } = prepared;
+  try {
+    const row = await database.transaction(async (transaction) => {
+      // Locked and checked again: of two submissions of one draft, the second finds it REQUESTED.
+      await loadDraft(transaction, draftId, true);
+      const entryId = await reserveAndAudit(transaction, ledger, request, {
+        ip: options.ip,
+        auditActor: options.initiator.auditActor,
+        details: { submittedDraft: true, draftedBy: draft.drafted_by },
+      });
+      const updated = await transaction.one(sql.type(payoutRecord)`
+        UPDATE payouts SET status = 'REQUESTED', fee = ${request.fee}, amount_to_transfer = ${request.amountToTransfer},
+                           amount_rub = ${request.amountRub}, priority = ${request.priority},
+                           details_hash = ${request.detailsHash}, required_chain = ${sql.jsonb(request.requiredChain as never)},
+                           policy_version = ${policy.version}, initiated_by = ${request.initiatedBy.userId},
+                           initiated_role = ${request.initiatedBy.role},
+                           sla_due_at = now() + make_interval(hours => ${prepared.slaHours}),
+                           reserve_entry_id = ${entryId}, requested_at = now(), updated_at = now()
+        WHERE id = ${draftId}
+        RETURNING ${payoutRecordColumns}`);
+      await saveDetails(transaction, request, prepared.paymentDetails);
+      return updated;
+    });
+    return { row, start: { request, policy: { version: policy.version, payouts: policy.policy.payouts } } };
+  } catch (error) {
+    throw translateCreationError(error, request, draftField);
+  }
+}
+
+/**
+ * Discards a DRAFT: it becomes CANCELLED without ever having had a reserve (rows are never deleted), audited as
+ * PAYOUT_CANCEL with `draft: true`. Nothing moves.
+ */
+export async function discardPayoutDraft(
+  database: Database,
+  draftId: string,
+  options: { actor: string; reason: string | null; ip: string | null },
+): Promise<PayoutRecord> {
+  return database.transaction(async (transaction) => {
+    const draft = await loadDraft(transaction, draftId, true);
+    const row = await transaction.one(sql.type(payoutRecord)`
+      UPDATE payouts SET status = 'CANCELLED', closed_by = ${options.actor}, closed_at = now(), updated_at = now()
+      WHERE id = ${draftId}
+      RETURNING ${payoutRecordColumns}`);
+    await appendAuditRecord(transaction, {
+      action: 'PAYOUT_CANCEL',
+      actor: options.actor,
+      targetType: 'payout',
+      targetId: draftId,
+      amount: draft.amount,
+      currency: draft.currency,
+      reason: options.reason,
+      ip: options.ip,
+      details: { draft: true, partnerId: draft.partner_id },
+    });
+    return row;
+  });
+}
+
+/** The request `payout-<id>` was started with, rebuilt from its row (the schedule's run starts it later). */
+export function payoutRequestFromRecord(row: PayoutRecord, processing: PayoutRequest['processing']): PayoutRequest {
+  return {
+    payoutId: row.id,
+    partnerId: row.partner_id,
+    methodId: row.method_id,
+    processing,
+    currency: row.currency,
+    amount: formatMoney(row.amount, row.currency),
+    fee: formatMoney(row.fee, row.currency),
+    amountToTransfer: formatMoney(row.amount_to_transfer, row.currency),
+    amountRub: row.amount_rub === null ? null : new Money(row.amount_rub).toFixed(2, Money.ROUND_UP),
+    priority: row.priority,
+    detailsHash: row.details_hash,
+    requiredChain: row.required_chain as PayoutRequest['requiredChain'],
+    initiatedBy: { userId: row.initiated_by, role: row.initiated_role } as PayoutActor,
+  };
+}
+
+/**
+ * Starts `payout-<id>` from the API; tolerates one that already exists (a start whose answer was lost). When
+ * Temporal cannot be reached and no workflow exists, the reservation is undone (CANCELLED, amount back) and the
+ * caller gets 503; when Temporal's state is unknown the payout stays REQUESTED (503) — a later start may follow.
+ */
+export async function startPayoutOrUndo(
+  dependencies: { temporal: Client; taskQueue: string; ledger: LedgerStore },
+  start: PayoutStart,
+): Promise<void> {
+  const { temporal, taskQueue, ledger } = dependencies;
+  try {
+    await startPayoutWorkflow(temporal, taskQueue, start.request, start.policy);
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+    try {
+      await temporal.workflow.getHandle(payoutWorkflowId(start.request.payoutId)).describe();
+      return;
+    } catch (describeError) {
+      if (!(describeError instanceof WorkflowNotFoundError)) {
+        throw new ApiError(503, 'temporal_unavailable', `Temporal is unreachable; payout ${start.request.payoutId} stays REQUESTED until its workflow starts`);
+      }
+    }
+    await createPayoutActivities({ ledger }).releasePayoutReserve({
+      payoutId: start.request.payoutId,
+      outcome: 'CANCELLED',
+      destination: 'available',
+      actor: 'system:api',
+      rejectionCode: null,
+      failureCode: null,
+      reason: 'the workflow could not be started',
+    });
+    throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; the reservation was undone');
+  }
+}

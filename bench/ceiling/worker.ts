@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { ceilingActivities } from './activities.ts';
+
+/**
+ * The ceiling's worker, a Bun process like workers/main.ts, with the SDK's default limits. TEMPORAL_ADDRESS and
+ * BENCH_TASK_QUEUE say where; it runs until SIGTERM.
+ */
+async function main() {
+  Runtime.install({ logger: new (class { log() {} trace() {} debug() {} info() {} warn() {} error(message: string) { console.error(message); } })() });
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: process.env.BENCH_TASK_QUEUE!,
+    workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    activities: ceilingActivities,
+  });
+  process.once('SIGTERM', () => worker.shutdown());
+  console.log('ceiling worker polling');
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(`ceiling worker: ${(error as Error).stack ?? String(error)}`);
+  process.exit(1);
+});

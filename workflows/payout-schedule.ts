@@ -1,0 +1,136 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  continueAsNew,
+  proxyActivities,
+  startChild,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PayoutScheduleActivities, ScheduleRecordPage } from '../activities/payout-schedule.ts';
+import { Money } from '../domain/money.ts';
+import { utcDateOf } from '../domain/payout-schedule.ts';
+import { payoutWorkflow } from './payout.ts';
+import { amountKey, currencyKey, methodKey, partnerIdKey, payoutStatusKey, priorityKey } from './search-attributes.ts';
+
+/**
+ * The payment schedule's run (SPEC 6.7): started on each payment date by the `payout-schedule` Temporal Schedule
+ * (stack/payout-schedules.ts), or by hand with an explicit `paymentDate`. First it records one payout per eligible
+ * wallet, a page of partners per activity (reserve, row and audit record per payout, unique per payment date, so
+ * a retried or repeated run creates nothing twice). Then it starts `payout-<id>` for every scheduled payout of the
+ * date that is still REQUESTED, as a child with ParentClosePolicy ABANDON — the payouts outlive the run — and
+ * WorkflowIdReusePolicy REJECT_DUPLICATE, so a payout whose workflow exists (running or closed) is never started
+ * again. Long runs continue as new between pages.
+ */
+const { beginPayoutScheduleRun, recordScheduledPayouts, scheduledPayoutsToStart } = proxyActivities<PayoutScheduleActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** Partners per recording page and payouts per starting page. */
+const pageSize = 100;
+/** Pages per run before continuing as new: each child start carries the request and its policy in the history. */
+const pagesPerRun = 10;
+
+export interface PayoutScheduleRunTotals {
+  created: number;
+  started: number;
+  alreadyStarted: number;
+  skipped: ScheduleRecordPage['skipped'];
+}
+
+export interface PayoutScheduleRunInput {
+  /** The payment date (YYYY-MM-DD). Absent when the Schedule started the run: the UTC date the firing was due. */
+  paymentDate?: string;
+  /** Carried across continue-as-new: where the run is. */
+  resume?: { phase: 'record' | 'start'; after: string | null; totals: PayoutScheduleRunTotals };
+}
+
+export interface PayoutScheduleRunResult extends PayoutScheduleRunTotals {
+  paymentDate: string;
+  ran: boolean;
+  reason: string;
+}
+
+/** The moment the run is for: the schedule's nominal time when a Schedule started it, else the start time. */
+function scheduledTime(): Date {
+  const info = workflowInfo();
+  const scheduled = info.searchAttributes?.TemporalScheduledStartTime?.[0];
+  return scheduled instanceof Date ? scheduled : typeof scheduled === 'string' ? new Date(scheduled) : info.startTime;
+}
+
+export async function payoutScheduleRunWorkflow(input: PayoutScheduleRunInput = {}): Promise<PayoutScheduleRunResult> {
+  const paymentDate = input.paymentDate ?? utcDateOf(scheduledTime());
+  const totals: PayoutScheduleRunTotals = input.resume?.totals ?? { created: 0, started: 0, alreadyStarted: 0, skipped: {} };
+  if (!input.resume) {
+    const begun = await beginPayoutScheduleRun({ paymentDate, scheduled: input.paymentDate === undefined });
+    if (!begun.run) {
+      await upsertMemo({ summary: `payment schedule ${paymentDate}: nothing to do — ${begun.reason}` });
+      return { paymentDate, ran: false, reason: begun.reason, ...totals };
+    }
+  }
+  let phase = input.resume?.phase ?? 'record';
+  let after = input.resume?.after ?? null;
+  let pages = 0;
+  const carryOn = () => continueAsNew<typeof payoutScheduleRunWorkflow>({ paymentDate, resume: { phase, after, totals } });
+
+  while (phase === 'record') {
+    if (pages >= pagesPerRun || workflowInfo().continueAsNewSuggested) return carryOn();
+    const page = await recordScheduledPayouts({ paymentDate, after, limit: pageSize });
+    pages += 1;
+    totals.created += page.created;
+    for (const [reason, count] of Object.entries(page.skipped)) {
+      const key = reason as keyof PayoutScheduleRunTotals['skipped'];
+      totals.skipped[key] = (totals.skipped[key] ?? 0) + (count ?? 0);
+    }
+    if (page.next === null) {
+      phase = 'start';
+      after = null;
+    } else {
+      after = page.next;
+    }
+  }
+
+  for (;;) {
+    if (pages >= pagesPerRun || workflowInfo().continueAsNewSuggested) return carryOn();
+    const page = await scheduledPayoutsToStart({ paymentDate, after, limit: pageSize });
+    pages += 1;
+    const outcomes = await Promise.all(
+      page.requests.map(async ({ request, policyVersion }) => {
+        try {
+          await startChild(payoutWorkflow, {
+            workflowId: `payout-${request.payoutId}`,
+            args: [request, { version: policyVersion, payouts: page.policies[String(policyVersion)]! }],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [
+              { key: partnerIdKey, value: request.partnerId },
+              // A Double search attribute is for filtering in the Temporal UI only; the money is the string.
+              { key: amountKey, value: new Money(request.amount).toNumber() },
+              { key: currencyKey, value: request.currency },
+              { key: payoutStatusKey, value: 'REQUESTED' },
+              { key: methodKey, value: request.methodId },
+              { key: priorityKey, value: request.priority },
+            ],
+            memo: { summary: `Payout ${request.amount} ${request.currency} (fee ${request.fee}) to partner ${request.partnerId} via ${request.methodId}: REQUESTED (schedule ${paymentDate})` },
+          });
+          return 'started' as const;
+        } catch (error) {
+          // Started by an earlier run (or attempt) of this date: that workflow owns the payout.
+          if (error instanceof WorkflowExecutionAlreadyStartedError) return 'alreadyStarted' as const;
+          throw error;
+        }
+      }),
+    );
+    totals.started += outcomes.filter((outcome) => outcome === 'started').length;
+    totals.alreadyStarted += outcomes.filter((outcome) => outcome === 'alreadyStarted').length;
+    if (page.next === null) break;
+    after = page.next;
+  }
+
+  const skipped = Object.entries(totals.skipped).map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none';
+  await upsertMemo({ summary: `payment schedule ${paymentDate}: ${totals.created} payout(s) created, ${totals.started} started; skipped: ${skipped}` });
+  return { paymentDate, ran: true, reason: 'payment date', ...totals };
+}
