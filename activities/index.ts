@@ -6,6 +6,7 @@ import { LedgerStore } from './ledger-store.ts';
 import { PolicyStore } from './policy-store.ts';
 import { createPoolActivities } from './pools.ts';
 import { createPayoutScheduleActivities } from './payout-schedule.ts';
+import { createPayoutSweepActivities } from './payout-sweep.ts';
 import { createNotificationActivities, type NotificationSmtp } from './notifications.ts';
 
 /**
@@ -21,6 +22,7 @@ export function createActivities({ database, provider = null, smtp = null }: { d
     ...createPoolActivities({ database, ledger, policies }),
     ...createPayoutActivities({ ledger, provider }),
     ...createPayoutScheduleActivities({ database, ledger, policies }),
+    ...createPayoutSweepActivities({ database, policies }),
     ...createNotificationActivities({ database, smtp }),
   };
 }

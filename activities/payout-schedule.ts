@@ -7,6 +7,7 @@ import {
   payoutRecordColumns,
   payoutRequestFromRecord,
   payoutScheduleActor,
+  type PayoutRecord,
   payoutScheduleUserId,
 } from '../api/create-payout.ts';
 import { ApiError } from '../api/errors.ts';
@@ -343,19 +344,24 @@ export class PayoutSchedule {
         AND (partner_id, currency) > (${afterPartner}, ${afterCurrency})
       ORDER BY partner_id, currency LIMIT ${input.limit + 1}`);
     const page = rows.slice(0, input.limit);
-    const policies: Record<string, PayoutPolicy> = {};
-    const requests: ScheduleStartPage['requests'] = [];
-    for (const row of page) {
-      const version = await this.policies.byVersion(row.policy_version);
-      if (!version) throw new Error(`policy version ${row.policy_version} of payout ${row.id} does not exist`);
-      policies[String(row.policy_version)] = version.policy.payouts;
-      const method = version.policy.payouts.methods.find((candidate) => candidate.id === row.method_id);
-      if (!method) throw new Error(`payout ${row.id}: method ${row.method_id} is not in policy version ${row.policy_version}`);
-      requests.push({ request: payoutRequestFromRecord(row, method.processing), policyVersion: row.policy_version });
-    }
     const last = page.at(-1);
-    return { requests, policies, next: rows.length > input.limit && last ? JSON.stringify([last.partner_id, last.currency]) : null };
+    return { ...(await startableRequests(this.policies, page)), next: rows.length > input.limit && last ? JSON.stringify([last.partner_id, last.currency]) : null };
   }
+}
+
+/** The requests `payout-<id>` is started with, rebuilt from REQUESTED rows, with the payouts policy of each version. */
+export async function startableRequests(policyStore: PolicyStore, rows: PayoutRecord[]): Promise<Omit<ScheduleStartPage, 'next'>> {
+  const policies: Record<string, PayoutPolicy> = {};
+  const requests: ScheduleStartPage['requests'] = [];
+  for (const row of rows) {
+    const version = await policyStore.byVersion(row.policy_version);
+    if (!version) throw new Error(`policy version ${row.policy_version} of payout ${row.id} does not exist`);
+    policies[String(row.policy_version)] = version.policy.payouts;
+    const method = version.policy.payouts.methods.find((candidate) => candidate.id === row.method_id);
+    if (!method) throw new Error(`payout ${row.id}: method ${row.method_id} is not in policy version ${row.policy_version}`);
+    requests.push({ request: payoutRequestFromRecord(row, method.processing), policyVersion: row.policy_version });
+  }
+  return { requests, policies };
 }
 
 /** The activities of `payoutScheduleRunWorkflow`. */

@@ -12,6 +12,8 @@ import {
 import {
   evaluateChecklist,
   idempotencyKeyFor,
+  invoiceChangedType,
+  invoiceMissingType,
   type ChecklistOutcome,
   type PayoutActor,
   type PayoutFailureCode,
@@ -65,6 +67,8 @@ const partnerFactsRow = z.object({
   completed_total: z.string(),
 });
 const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
+const partnerValidatedRow = z.object({ partner_validated_at: z.date(), partner_invoice_id: z.string().nullable() });
+const currentInvoiceRow = z.object({ id: z.string(), sha256: z.string() });
 
 /** Who acted, as the audit log records it. */
 export const checklistActor = 'system:payout-checklist';
@@ -323,8 +327,13 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
       return readPayoutSwitches(database, { methodId: payout.method_id, partnerId: payout.partner_id });
     },
 
-    /** Runs the review checklist on the partner as they are now and records it; HELD/AWAITING_APPROVAL are written here. */
-    async runPayoutChecklist(input: { payoutId: string; checklist: PayoutPolicy['checklist'] }): Promise<ChecklistOutcome> {
+    /**
+     * Runs the review checklist on the partner as they are now and records it; HELD/AWAITING_APPROVAL are written
+     * here. With `awaitPartnerSeconds` (the policy asks for the partner's validation, source 003) a payout that
+     * passes becomes AWAITING_PARTNER instead, due for validation that many seconds from now; the approvers are
+     * asked only once the partner validated.
+     */
+    async runPayoutChecklist(input: { payoutId: string; checklist: PayoutPolicy['checklist']; awaitPartnerSeconds?: number }): Promise<ChecklistOutcome> {
       return database.transaction(async (transaction) => {
         const payout = await lockPayout(transaction, input.payoutId);
         // The partner's other payouts: drafts are not requests, and rejected or cancelled ones asked for nothing.
@@ -359,13 +368,72 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
           },
           input.checklist,
         );
-        const next: PayoutStatus | null = outcome.outcome === 'PASS' ? 'AWAITING_APPROVAL' : outcome.outcome === 'HOLD' ? 'HELD' : null;
+        const awaitPartner = input.awaitPartnerSeconds !== undefined;
+        const next: PayoutStatus | null =
+          outcome.outcome === 'PASS' ? (awaitPartner ? 'AWAITING_PARTNER' : 'AWAITING_APPROVAL') : outcome.outcome === 'HOLD' ? 'HELD' : null;
         await transaction.query(sql.unsafe`
           UPDATE payouts SET checklist = ${sql.jsonb(outcome.checks as never)},
                              status = coalesce(${next}, status), updated_at = now()
           WHERE id = ${input.payoutId} AND status IN ('REQUESTED', 'HELD')`);
+        if (next === 'AWAITING_PARTNER') {
+          await transaction.query(sql.unsafe`
+            UPDATE payouts SET partner_validation_due_at = now() + make_interval(secs => ${input.awaitPartnerSeconds!})
+            WHERE id = ${input.payoutId} AND status = 'AWAITING_PARTNER'`);
+        }
         if (next === 'AWAITING_APPROVAL') await noticeApprovalRequested(transaction, payout);
         return outcome;
+      });
+    },
+
+    /**
+     * The partner validated (source 003): AWAITING_APPROVAL, with what they saw and the invoice current now, audited
+     * as PAYOUT_PARTNER_VALIDATE; the approvers are asked. The payout row is locked first, and an invoice upload
+     * locks it too, so the invoice recorded here is the one the partner validated, and none can be replaced after.
+     * Refuses (non-retryable) when the policy requires an invoice and none is there, or when the current invoice is
+     * not the one the partner saw.
+     */
+    async recordPartnerValidation(input: {
+      payoutId: string;
+      actor: PayoutActor;
+      amountSeen: string;
+      detailsHashSeen: string;
+      invoiceId: string | null;
+      invoiceRequired: boolean;
+    }): Promise<{ at: string; invoiceId: string | null }> {
+      return database.transaction(async (transaction) => {
+        const payout = await lockPayout(transaction, input.payoutId);
+        const done = await transaction.maybeOne(sql.type(partnerValidatedRow)`
+          SELECT partner_validated_at, partner_invoice_id FROM payouts WHERE id = ${input.payoutId} AND partner_validated_at IS NOT NULL`);
+        // A retry of a committed attempt: the validation and its audit record are already there.
+        if (done) return { at: done.partner_validated_at.toISOString(), invoiceId: done.partner_invoice_id };
+        if (payout.status !== 'AWAITING_PARTNER') {
+          throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} is ${payout.status}, not AWAITING_PARTNER`, 'PayoutNotAwaitingPartner');
+        }
+        const invoice = await transaction.maybeOne(sql.type(currentInvoiceRow)`
+          SELECT id, sha256 FROM payout_invoices WHERE payout_id = ${input.payoutId} ORDER BY id DESC LIMIT 1`);
+        if (input.invoiceRequired && !invoice) {
+          throw ApplicationFailure.nonRetryable('the policy requires an invoice and none is uploaded', invoiceMissingType);
+        }
+        if ((invoice?.id ?? null) !== input.invoiceId) {
+          throw ApplicationFailure.nonRetryable('another invoice was uploaded since the partner looked; validate again', invoiceChangedType);
+        }
+        const validated = await transaction.one(sql.type(z.object({ partner_validated_at: z.date() }))`
+          UPDATE payouts SET status = 'AWAITING_APPROVAL', partner_validated_by = ${input.actor.userId}, partner_validated_at = now(),
+                             partner_amount_seen = ${input.amountSeen}, partner_details_hash_seen = ${input.detailsHashSeen},
+                             partner_invoice_id = ${invoice?.id ?? null}, updated_at = now()
+          WHERE id = ${input.payoutId}
+          RETURNING partner_validated_at`);
+        await appendAuditRecord(transaction, {
+          action: 'PAYOUT_PARTNER_VALIDATE',
+          actor: input.actor.userId,
+          targetType: 'payout',
+          targetId: input.payoutId,
+          amount: formatMoney(payout.amount, payout.currency),
+          currency: payout.currency,
+          details: { partnerId: payout.partner_id, detailsHash: input.detailsHashSeen, invoiceId: invoice?.id ?? null, invoiceSha256: invoice?.sha256 ?? null },
+        });
+        await noticeApprovalRequested(transaction, payout);
+        return { at: validated.partner_validated_at.toISOString(), invoiceId: invoice?.id ?? null };
       });
     },
 

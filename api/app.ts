@@ -14,6 +14,7 @@ import { networkRoutes } from './routes/network.ts';
 import { partnerRoutes } from './routes/partners.ts';
 import { payoutRoutes } from './routes/payouts.ts';
 import { payoutBatchRoutes } from './routes/payout-batches.ts';
+import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { payoutScheduleRoutes } from './routes/payout-schedule.ts';
 import { payoutExportRoutes } from './routes/payout-exports.ts';
 import { paymentHistoryRoutes } from './routes/payment-history.ts';
@@ -73,6 +74,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', policyRoutes(dependencies));
   app.route('/v1/payouts', payoutRoutes(dependencies));
   app.route('/v1/payout-batches', payoutBatchRoutes(dependencies));
+  app.route('/v1', paymentMethodRoutes(dependencies));
   app.route('/v1', payoutScheduleRoutes(dependencies));
   app.route('/v1/payout-exports', payoutExportRoutes(dependencies));
   app.route('/v1/payment-history', paymentHistoryRoutes(dependencies));

@@ -23,7 +23,8 @@ async function main() {
       providerWebhookSecret: config.LEDGERFLOW_PROVIDER_WEBHOOK_SECRET ?? null,
     }),
   );
-  const server = Bun.serve({ port: config.PORT, fetch: app.fetch });
+  // A bulk request (500 payouts, 5,000 events) can take longer than Bun's default 10-s idle timeout on a busy machine.
+  const server = Bun.serve({ port: config.PORT, fetch: app.fetch, idleTimeout: 120 });
   console.log(`API listening on http://localhost:${server.port} (docs at /docs)`);
 
   const shutdown = async () => {

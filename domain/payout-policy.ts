@@ -82,6 +82,27 @@ const automaticProcessingSchema = z.object({
 });
 const defaultAutomaticProcessing = { maxAttempts: 3, retryBackoffSeconds: 60, resultTimeoutMinutes: 10, switchRecheckMinutes: 5 };
 
+/**
+ * Source 003's "Pending" step (SPEC 6.1 AWAITING_PARTNER): once the checklist passes, the partner confirms the amount
+ * and payment details (and, with `invoiceRequired`, uploads an invoice first) before the approval chain starts. A
+ * payout the partner leaves alone for `waitDays` is cancelled and its reserve returned. `waitSeconds`, when set,
+ * replaces `waitDays` (tests and staging need a wait shorter than a day). Off by default, so policy versions stored
+ * before it parse and behave as before; an invoice can only be required together with the validation.
+ */
+const partnerValidationSchema = z
+  .object({
+    required: z.boolean(),
+    invoiceRequired: z.boolean(),
+    waitDays: z.number().int().min(1).max(366),
+    waitSeconds: z.number().int().min(1).max(31_622_400).optional(),
+  })
+  .refine((validation) => validation.required || !validation.invoiceRequired, {
+    message: 'an invoice can only be required when partner validation is required',
+    path: ['invoiceRequired'],
+  });
+export type PartnerValidationPolicy = z.infer<typeof partnerValidationSchema>;
+export const defaultPartnerValidation: PartnerValidationPolicy = { required: false, invoiceRequired: false, waitDays: 14 };
+
 export const payoutPolicySchema = z.object({
   methods: z.array(paymentMethodSchema).min(1),
   approvalChain: z
@@ -134,6 +155,7 @@ export const payoutPolicySchema = z.object({
    */
   automatic: automaticProcessingSchema.default(defaultAutomaticProcessing),
   schedule: payoutScheduleSchema.default(defaultPayoutSchedule),
+  partnerValidation: partnerValidationSchema.default(defaultPartnerValidation),
 });
 export type PayoutPolicy = z.infer<typeof payoutPolicySchema>;
 
@@ -176,6 +198,26 @@ export const defaultPayoutPolicy: PayoutPolicy = payoutPolicySchema.parse({
       feePercent: '2',
       minFee: '50.00',
       minPayout: '1000.00',
+      processing: 'MANUAL',
+    },
+    {
+      id: 'QIWI',
+      name: 'QIWI Wallet',
+      currency: 'RUB',
+      fields: [{ name: 'phone', label: 'QIWI wallet (phone number, international format)', pattern: '^\\+[1-9][0-9]{9,14}$', required: true }],
+      feePercent: '2.5',
+      minFee: '50.00',
+      minPayout: '1000.00',
+      processing: 'MANUAL',
+    },
+    {
+      id: 'WEBMONEY',
+      name: 'WebMoney (WMZ)',
+      currency: 'USD',
+      fields: [{ name: 'purse', label: 'WMZ purse', pattern: '^Z[0-9]{12}$', required: true }],
+      feePercent: '0.8',
+      minFee: '1.00',
+      minPayout: '20.00',
       processing: 'MANUAL',
     },
     {

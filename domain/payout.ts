@@ -1,23 +1,26 @@
 import Decimal from 'decimal.js';
 import type { UserRole } from './access.ts';
 import { Money, currencyScale, formatMoney } from './money.ts';
-import type { ApprovalTier, PaymentMethod, PayoutPolicy, PayoutPriority } from './payout-policy.ts';
+import { defaultPartnerValidation, type ApprovalTier, type PartnerValidationPolicy, type PaymentMethod, type PayoutPolicy, type PayoutPriority } from './payout-policy.ts';
 import type { Rank } from './network.ts';
 
 /**
- * The payout lifecycle (SPEC 6.1). DRAFT and AWAITING_PARTNER belong to later slices; this one runs
- * REQUESTED → [HELD] → AWAITING_APPROVAL → APPROVED → PROCESSING → COMPLETED, with the side exits.
+ * The payout lifecycle (SPEC 6.1) as the workflow runs it: REQUESTED → [HELD] → [AWAITING_PARTNER] →
+ * AWAITING_APPROVAL → APPROVED → PROCESSING → COMPLETED, with the side exits. AWAITING_PARTNER (source 003's
+ * "Pending") only when the policy the payout started under asks for the partner's validation. DRAFT comes before
+ * any workflow (api/create-payout.ts).
  */
 export const payoutStatuses = [
-  'REQUESTED', 'HELD', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING', 'COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED',
+  'REQUESTED', 'HELD', 'AWAITING_PARTNER', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING', 'COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED',
 ] as const;
 export type PayoutStatus = (typeof payoutStatuses)[number];
 
 export const terminalPayoutStatuses = ['COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED'] as const satisfies readonly PayoutStatus[];
 
 const transitions: Record<PayoutStatus, readonly PayoutStatus[]> = {
-  REQUESTED: ['HELD', 'AWAITING_APPROVAL', 'REJECTED', 'CANCELLED'],
-  HELD: ['AWAITING_APPROVAL', 'REJECTED', 'CANCELLED'],
+  REQUESTED: ['HELD', 'AWAITING_PARTNER', 'AWAITING_APPROVAL', 'REJECTED', 'CANCELLED'],
+  HELD: ['AWAITING_PARTNER', 'AWAITING_APPROVAL', 'REJECTED', 'CANCELLED'],
+  AWAITING_PARTNER: ['AWAITING_APPROVAL', 'REJECTED', 'CANCELLED'],
   AWAITING_APPROVAL: ['APPROVED', 'REJECTED', 'CANCELLED'],
   APPROVED: ['PROCESSING', 'REJECTED', 'CANCELLED'],
   PROCESSING: ['COMPLETED', 'FAILED'],
@@ -39,6 +42,33 @@ export function transitionPayout(from: PayoutStatus, to: PayoutStatus): PayoutSt
 export function isTerminalPayoutStatus(status: PayoutStatus): boolean {
   return (terminalPayoutStatuses as readonly PayoutStatus[]).includes(status);
 }
+
+/**
+ * The partner-validation settings a lifecycle runs under. A workflow started before `payouts.partnerValidation`
+ * existed carries a policy without it: it never waits for the partner.
+ */
+export function partnerValidationOf(payouts: { partnerValidation?: PartnerValidationPolicy }): PartnerValidationPolicy {
+  return payouts.partnerValidation ?? defaultPartnerValidation;
+}
+
+/** How long the partner has to validate, and how the cancellation reason says it. */
+export function partnerValidationWait(validation: PartnerValidationPolicy): { milliseconds: number; text: string } {
+  if (validation.waitSeconds !== undefined) {
+    return { milliseconds: validation.waitSeconds * 1_000, text: `${validation.waitSeconds} second${validation.waitSeconds === 1 ? '' : 's'}` };
+  }
+  return { milliseconds: validation.waitDays * 86_400_000, text: `${validation.waitDays} day${validation.waitDays === 1 ? '' : 's'}` };
+}
+
+/** Who cancels a payout the partner did not validate in time, as the audit log and `closed_by` record it. */
+export const partnerValidationActor = 'system:partner-validation';
+
+/**
+ * Refusals of the partner-validation activity (non-retryable `ApplicationFailure` types) that the workflow turns
+ * into a 409 naming the invoice: none uploaded though the policy requires one, or another uploaded since the partner
+ * looked.
+ */
+export const invoiceMissingType = 'InvoiceMissing';
+export const invoiceChangedType = 'InvoiceChanged';
 
 /** SPEC 6.5's reason codes; FRAUD_SUSPECTED keeps the money frozen in `held`, the others give it back. */
 export const payoutRejectionCodes = [

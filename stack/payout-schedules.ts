@@ -2,6 +2,7 @@ import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client'
 import type { Policy } from '../domain/policy.ts';
 import { paymentDayCalendars } from '../domain/payout-schedule.ts';
 import type { payoutScheduleRunWorkflow } from '../workflows/payout-schedule.ts';
+import type { payoutSweepWorkflow } from '../workflows/payout-sweep.ts';
 
 /**
  * The Schedule that runs the payment schedule (SPEC 6.7): `payoutScheduleRunWorkflow` at
@@ -29,6 +30,27 @@ export function payoutScheduleOptions(taskQueue: string, policy: Policy, schedul
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '2 days' },
       memo: { summary: `payouts on days ${schedule.paymentDays.join(', ')} at ${schedule.runHourUtc}:00 UTC (${schedule.enabled ? 'enabled' : 'disabled by policy'})` },
+    },
+  ];
+}
+
+/** `payout-sweep` every 5 minutes: payouts recorded whose workflow never started get it (workflows/payout-sweep.ts). */
+export const payoutSweepScheduleId = 'payout-sweep';
+
+export function payoutSweepScheduleOptions(taskQueue: string, scheduleId: string = payoutSweepScheduleId): ScheduleOptions[] {
+  return [
+    {
+      scheduleId,
+      spec: { intervals: [{ every: '5 minutes' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'payoutSweepWorkflow',
+        workflowId: scheduleId,
+        taskQueue,
+        args: [{}] satisfies Parameters<typeof payoutSweepWorkflow>,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      memo: { summary: 'starts the workflow of any payout left REQUESTED without one for 5 minutes' },
     },
   ];
 }

@@ -195,6 +195,9 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     // power), and several times the throughput of the default rollback journal (bench/payouts.ts).
     ...(options.databaseFile ? ['--db-filename', options.databaseFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
     ...(options.headless ? ['--headless'] : []),
+    // A worker asks for the activities its workflow task schedules and runs them at once, without a trip through
+    // the matching service: fewer round trips per lifecycle (bench/payouts.ts measures the effect).
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...searchAttributeArguments,
   ];
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.ts';
 import { PolicyStore } from '../activities/policy-store.ts';
 import { commissionScheduleOptions } from '../stack/commission-schedules.ts';
-import { payoutScheduleOptions } from '../stack/payout-schedules.ts';
+import { payoutScheduleOptions, payoutSweepScheduleOptions } from '../stack/payout-schedules.ts';
 import { ensurePoolSchedules, ensureSchedules } from '../stack/schedules.ts';
 import { notificationScheduleOptions } from '../stack/notification-schedules.ts';
 import { sealAuditRecords } from '../activities/audit-store.ts';
@@ -54,6 +54,7 @@ async function main() {
       const { policy } = await new PolicyStore(database).active();
       await ensureSchedules(client, commissionScheduleOptions(config.LEDGERFLOW_TASK_QUEUE, policy));
       await ensureSchedules(client, payoutScheduleOptions(config.LEDGERFLOW_TASK_QUEUE, policy));
+      await ensureSchedules(client, payoutSweepScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
       await ensurePoolSchedules(client, config.LEDGERFLOW_TASK_QUEUE);
       await ensureSchedules(client, notificationScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
     } finally {

@@ -5,3 +5,4 @@ export { poolDistributionWorkflow } from './pools.ts';
 export { payoutWorkflow } from './payout.ts';
 export { payoutScheduleRunWorkflow } from './payout-schedule.ts';
 export { notificationDeliveryWorkflow } from './notifications.ts';
+export { payoutSweepWorkflow } from './payout-sweep.ts';

@@ -61,6 +61,11 @@ export interface PayoutState {
   processing?: 'MANUAL' | 'AUTOMATIC';
   /** Why an approved payout waits (processing paused, partner frozen): one line per switch, empty when it does not. */
   waitingFor?: string[];
+  /**
+   * Source 003's partner validation, when the policy asks for it: set once the partner validated (what they saw,
+   * and the invoice current then). Absent for payouts that never wait for the partner.
+   */
+  partnerValidation?: { userId: string; at: string; amount: string; detailsHash: string; invoiceId: string | null } | null;
 }
 
 /**
@@ -83,6 +88,16 @@ export interface ApprovePayoutInput {
   /** The amount and details hash the approver was shown: an approval of something else is refused. */
   amount: string;
   detailsHash: string;
+}
+/**
+ * The partner confirms the payout (source 003 "the partner will then Validate the payout"): the amount and details
+ * hash they were shown, and the invoice current when they validated (the API reads it; null when none was uploaded).
+ */
+export interface ValidatePayoutInput {
+  actor: PayoutActor;
+  amount: string;
+  detailsHash: string;
+  invoiceId: string | null;
 }
 export interface RejectPayoutInput {
   actor: PayoutActor;
@@ -121,6 +136,7 @@ export interface PayoutRefusal {
 
 export const getPayoutStateQuery = defineQuery<PayoutState>('getPayoutState');
 export const approvePayoutUpdate = defineUpdate<PayoutState, [ApprovePayoutInput]>('approve');
+export const validatePayoutUpdate = defineUpdate<PayoutState, [ValidatePayoutInput]>('validateByPartner');
 export const rejectPayoutUpdate = defineUpdate<PayoutState, [RejectPayoutInput]>('reject');
 export const cancelPayoutUpdate = defineUpdate<PayoutState, [CancelPayoutInput]>('cancel');
 export const releasePayoutUpdate = defineUpdate<PayoutState, [ReleasePayoutInput]>('release');

@@ -1,18 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import {
-  ParentClosePolicy,
-  WorkflowIdReusePolicy,
-  continueAsNew,
-  proxyActivities,
-  startChild,
-  upsertMemo,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { PayoutScheduleActivities, ScheduleRecordPage } from '../activities/payout-schedule.ts';
-import { Money } from '../domain/money.ts';
 import { utcDateOf } from '../domain/payout-schedule.ts';
-import { payoutWorkflow } from './payout.ts';
-import { amountKey, currencyKey, methodKey, partnerIdKey, payoutStatusKey, priorityKey } from './search-attributes.ts';
+import { startPayoutChildren } from './payout-children.ts';
 
 /**
  * The payment schedule's run (SPEC 6.7): started on each payment date by the `payout-schedule` Temporal Schedule
@@ -97,35 +86,9 @@ export async function payoutScheduleRunWorkflow(input: PayoutScheduleRunInput = 
     if (pages >= pagesPerRun || workflowInfo().continueAsNewSuggested) return carryOn();
     const page = await scheduledPayoutsToStart({ paymentDate, after, limit: pageSize });
     pages += 1;
-    const outcomes = await Promise.all(
-      page.requests.map(async ({ request, policyVersion }) => {
-        try {
-          await startChild(payoutWorkflow, {
-            workflowId: `payout-${request.payoutId}`,
-            args: [request, { version: policyVersion, payouts: page.policies[String(policyVersion)]! }],
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            typedSearchAttributes: [
-              { key: partnerIdKey, value: request.partnerId },
-              // A Double search attribute is for filtering in the Temporal UI only; the money is the string.
-              { key: amountKey, value: new Money(request.amount).toNumber() },
-              { key: currencyKey, value: request.currency },
-              { key: payoutStatusKey, value: 'REQUESTED' },
-              { key: methodKey, value: request.methodId },
-              { key: priorityKey, value: request.priority },
-            ],
-            memo: { summary: `Payout ${request.amount} ${request.currency} (fee ${request.fee}) to partner ${request.partnerId} via ${request.methodId}: REQUESTED (schedule ${paymentDate})` },
-          });
-          return 'started' as const;
-        } catch (error) {
-          // Started by an earlier run (or attempt) of this date: that workflow owns the payout.
-          if (error instanceof WorkflowExecutionAlreadyStartedError) return 'alreadyStarted' as const;
-          throw error;
-        }
-      }),
-    );
-    totals.started += outcomes.filter((outcome) => outcome === 'started').length;
-    totals.alreadyStarted += outcomes.filter((outcome) => outcome === 'alreadyStarted').length;
+    const outcomes = await startPayoutChildren(page, `schedule ${paymentDate}`);
+    totals.started += outcomes.started;
+    totals.alreadyStarted += outcomes.alreadyStarted;
     if (page.next === null) break;
     after = page.next;
   }

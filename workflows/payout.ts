@@ -15,8 +15,13 @@ import {
   attemptOfKey,
   canTransitionPayout,
   chainComplete,
+  invoiceChangedType,
+  invoiceMissingType,
   isTerminalPayoutStatus,
   millisecondsToNextUtcDay,
+  partnerValidationActor,
+  partnerValidationOf,
+  partnerValidationWait,
   retryClassOf,
   openStepFor,
   rejectionDestination,
@@ -38,11 +43,13 @@ import {
   providerResultSignal,
   rejectPayoutUpdate,
   releasePayoutUpdate,
+  validatePayoutUpdate,
   type ApprovePayoutInput,
   type PayoutRefusal,
   type PayoutRequest,
   type PayoutState,
   type ProviderResultInput,
+  type ValidatePayoutInput,
 } from './payout-messages.ts';
 import { payoutStatusKey } from './search-attributes.ts';
 
@@ -76,15 +83,20 @@ function payoutActivities(policy: PayoutWorkflowPolicy) {
 
 /**
  * `payout-<id>`: the request's money is already in `payout_reserved` (posted with the payout row at creation).
- * The workflow runs the review checklist (HELD waits for an admin's release or re-checks on a timer), collects the
- * approval chain as updates, then follows manual processing to COMPLETED or FAILED. Every exit moves the reserved
- * money exactly once through an activity keyed `payout-<step>-<id>`.
+ * The workflow runs the review checklist (HELD waits for an admin's release or re-checks on a timer), waits for the
+ * partner's validation when the policy asks for it (AWAITING_PARTNER, source 003; cancelled after the policy's
+ * wait), collects the approval chain as updates, then follows manual processing to COMPLETED or FAILED. Every exit
+ * moves the reserved money exactly once through an activity keyed `payout-<step>-<id>`.
  *
  * One decision at a time: updates and the checklist take a workflow-local lock, and re-check the state once they
  * hold it, so a cancel that arrives while an approval's activity runs is judged on the state that approval left.
  */
 export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkflowPolicy): Promise<PayoutState> {
   const activities = payoutActivities(policy);
+  // Source 003: with `required`, a payout that passed the checklist waits for its partner before the approval chain.
+  // Off in every policy stored before it existed (and absent from their workflows' input), so those lifecycles
+  // issue exactly the commands they always did.
+  const partnerValidation = partnerValidationOf(policy.payouts);
   const state: PayoutState = {
     payoutId: request.payoutId,
     status: 'REQUESTED',
@@ -166,6 +178,9 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
    */
   const checkApproval = (input: ApprovePayoutInput, beforeChecklist = false): number => {
     if (!(beforeChecklist && state.status === 'REQUESTED')) {
+      if (state.status === 'AWAITING_PARTNER') {
+        throw refuse(409, 'awaiting_partner', 'the partner has not validated the payout yet; it is approved only after that', 'status');
+      }
       requireTransition('APPROVED');
       if (state.status !== 'AWAITING_APPROVAL') {
         throw refuse(409, 'invalid_state', `the payout is ${state.status}, not AWAITING_APPROVAL`, 'status');
@@ -191,6 +206,30 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       throw refuse(403, 'role_not_in_chain', `no open step of the approval chain takes role ${input.actor.role}; it still needs ${open.join(', then ')}`);
     }
     return step;
+  };
+
+  /**
+   * The partner's validation (source 003): only under a policy that asks for it, only the partner, only while
+   * AWAITING_PARTNER (a validation sent before the checklist finished waits for it, like an approval), bound to the
+   * amount and details hash the partner was shown, and with an invoice when the policy requires one.
+   */
+  const checkPartnerValidation = (input: ValidatePayoutInput, beforeChecklist = false) => {
+    if (!partnerValidation.required) {
+      throw refuse(409, 'invalid_state', `policy version ${policy.version}, which this payout runs under, asks for no partner validation`, 'status');
+    }
+    if (!(beforeChecklist && state.status === 'REQUESTED') && state.status !== 'AWAITING_PARTNER') {
+      throw refuse(409, 'invalid_state', `the payout is ${state.status}, not AWAITING_PARTNER`, 'status');
+    }
+    if (input.actor.role !== 'partner') throw refuse(403, 'forbidden', 'only the payout’s partner validates it');
+    if (input.amount !== state.amount) {
+      throw refuse(409, 'amount_mismatch', `the payout's amount is ${state.amount}, not ${input.amount}`, 'body.amount');
+    }
+    if (input.detailsHash !== state.detailsHash) {
+      throw refuse(409, 'details_changed', 'the payment details differ from what the partner saw', 'body.detailsHash');
+    }
+    if (partnerValidation.invoiceRequired && input.invoiceId === null) {
+      throw refuse(409, 'invoice_required', 'upload the invoice (POST /v1/payouts/{id}/invoice) before validating the payout', 'invoice');
+    }
   };
 
   setHandler(getPayoutStateQuery, () => state);
@@ -229,6 +268,37 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       });
     },
     { validator: (input) => void checkApproval(input, true) },
+  );
+
+  setHandler(
+    validatePayoutUpdate,
+    async (input) => {
+      await condition(() => state.status !== 'REQUESTED');
+      return exclusive(async () => {
+        checkPartnerValidation(input);
+        let validated: { at: string; invoiceId: string | null };
+        try {
+          validated = await activities.recordPartnerValidation({
+            payoutId: request.payoutId,
+            actor: input.actor,
+            amountSeen: input.amount,
+            detailsHashSeen: input.detailsHash,
+            invoiceId: input.invoiceId,
+            invoiceRequired: partnerValidation.invoiceRequired,
+          });
+        } catch (error) {
+          // The database had the last word on the invoice: none after all, or another one since the partner looked.
+          const cause = error instanceof ActivityFailure ? error.cause : null;
+          if (cause instanceof ApplicationFailure && cause.type === invoiceMissingType) throw refuse(409, 'invoice_required', cause.message, 'invoice');
+          if (cause instanceof ApplicationFailure && cause.type === invoiceChangedType) throw refuse(409, 'invoice_changed', cause.message, 'invoice');
+          throw error;
+        }
+        state.partnerValidation = { userId: input.actor.userId, at: validated.at, amount: input.amount, detailsHash: input.detailsHash, invoiceId: validated.invoiceId };
+        moveTo('AWAITING_APPROVAL');
+        return state;
+      });
+    },
+    { validator: (input) => checkPartnerValidation(input, true) },
   );
 
   setHandler(
@@ -331,7 +401,12 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   while (state.status === 'REQUESTED' || state.status === 'HELD') {
     await exclusive(async () => {
       if (state.status !== 'REQUESTED' && state.status !== 'HELD') return;
-      const outcome = await activities.runPayoutChecklist({ payoutId: request.payoutId, checklist: policy.payouts.checklist });
+      // Without partner validation the input is exactly what it always was: the same command as in older histories.
+      const outcome = await activities.runPayoutChecklist({
+        payoutId: request.payoutId,
+        checklist: policy.payouts.checklist,
+        ...(partnerValidation.required ? { awaitPartnerSeconds: partnerValidationWait(partnerValidation).milliseconds / 1_000 } : {}),
+      });
       state.checklist = outcome.checks;
       if (outcome.outcome === 'REJECT') {
         state.rejection = { code: outcome.rejectionCode!, reason: outcome.reason!, by: 'system:payout-checklist' };
@@ -344,7 +419,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       } else if (outcome.outcome === 'HOLD') {
         if (state.status !== 'HELD') moveTo('HELD');
       } else {
-        moveTo('AWAITING_APPROVAL');
+        moveTo(partnerValidation.required ? 'AWAITING_PARTNER' : 'AWAITING_APPROVAL');
       }
       state.checklistRuns += 1;
     });
@@ -353,6 +428,8 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       await condition(() => releaseRequested || state.status !== 'HELD', `${recheckMinutes} minutes`);
     }
   }
+
+  if (state.status === 'AWAITING_PARTNER') await awaitPartnerValidation();
 
   if (processing === 'AUTOMATIC') await processAutomatically();
 
@@ -435,6 +512,21 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       state.needsReview = true;
       if (last.failureCode) state.failure = { code: last.failureCode, reason };
       publish();
+    });
+  }
+
+  /**
+   * Source 003's "Pending": the partner validates (the update handler moves the payout on), or cancels, or an admin
+   * rejects; a partner who does nothing for the policy's wait has the payout cancelled and its reserve returned to
+   * `available` through the ordinary cancel settlement.
+   */
+  async function awaitPartnerValidation(): Promise<void> {
+    const wait = partnerValidationWait(partnerValidation);
+    if (await condition(() => state.status !== 'AWAITING_PARTNER', wait.milliseconds)) return;
+    await exclusive(async () => {
+      // A validation whose activity was running when the wait ran out has moved the payout on meanwhile.
+      if (state.status !== 'AWAITING_PARTNER') return;
+      await settle('CANCELLED', { actor: partnerValidationActor, destination: 'available', reason: `not validated by the partner in ${wait.text}` });
     });
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import {
   ApplicationFailure,
@@ -7,7 +8,8 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { sql, type FragmentSqlToken, type ListSqlToken } from 'slonik';
 import { z as zod } from 'zod';
 import { can, type Permission } from '../../domain/access.ts';
@@ -16,11 +18,14 @@ import { Money, decimalPattern, fitsScale, formatMoney } from '../../domain/mone
 import { ranks } from '../../domain/network.ts';
 import {
   isTerminalPayoutStatus,
+  partnerValidationOf,
   payoutFailureCodes,
   payoutRejectionCodes,
   type PayoutActor,
 } from '../../domain/payout.ts';
-import { payoutPriorities } from '../../domain/payout-policy.ts';
+import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { payoutPriorities, type PartnerValidationPolicy } from '../../domain/payout-policy.ts';
+import { policySchema } from '../../domain/policy.ts';
 import type { payoutWorkflow } from '../../workflows/payout.ts';
 import {
   approvePayoutUpdate,
@@ -31,6 +36,7 @@ import {
   payoutRefusedType,
   rejectPayoutUpdate,
   releasePayoutUpdate,
+  validatePayoutUpdate,
   type PayoutRefusal,
 } from '../../workflows/payout-messages.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
@@ -55,6 +61,18 @@ import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdS
 export const maxBulkPayouts = 500;
 /** Wallets a bulk request works on at once (each holds a database connection while it writes). */
 const bulkConcurrency = 4;
+
+/** Source 003's invoice: what a partner may upload, and how large (the database checks both again). */
+export const invoiceContentTypes = ['application/pdf', 'image/png', 'image/jpeg'] as const;
+export const invoiceMaxBytes = 5 * 1024 * 1024;
+/** Room for the multipart envelope around the largest invoice. */
+const invoiceEnvelopeBytes = 64 * 1024;
+/** The first bytes each accepted type starts with: a file is what it says it is, or it is refused. */
+const invoiceSignatures: Record<(typeof invoiceContentTypes)[number], { bytes: number[]; name: string }> = {
+  'application/pdf': { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], name: 'PDF' },
+  'image/png': { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], name: 'PNG' },
+  'image/jpeg': { bytes: [0xff, 0xd8, 0xff], name: 'JPEG' },
+};
 
 const payoutItemFields = {
   partnerId: partnerIdSchema,
@@ -90,12 +108,26 @@ const approvalSchema = z.object({
   at: z.string(),
 });
 
+const invoiceSchema = z
+  .object({
+    id: z.string(),
+    payoutId: z.string(),
+    fileName: z.string(),
+    contentType: z.enum(invoiceContentTypes),
+    sizeBytes: z.number(),
+    sha256: z.string(),
+    uploadedBy: z.string(),
+    uploadedAt: z.string(),
+    url: z.string().openapi({ description: 'GET it for the file' }),
+  })
+  .openapi('PayoutInvoice');
+
 const payoutSchema = z
   .object({
     id: z.string(),
     workflowId: z.string().openapi({ description: 'payout-<id>; a DRAFT has none running until it is submitted' }),
     workflowUrl: z.string().nullable(),
-    status: z.enum(payoutRecordStatuses),
+    status: z.enum(payoutRecordStatuses).openapi({ description: 'AWAITING_PARTNER (source 003 “Pending”): the partner validates, and uploads an invoice when the policy asks, before the approval chain' }),
     partnerId: z.string(),
     partner: z.object({ id: z.string(), name: z.string(), rank: z.string() }).openapi({ description: 'Source 000’s queue column: name and id' }),
     methodId: z.string(),
@@ -132,6 +164,17 @@ const payoutSchema = z
         needsReview: z.boolean().openapi({ description: 'Attempts ran out: an admin completes or fails it' }),
       })
       .openapi({ description: 'AUTOMATIC methods: processing through the payment provider' }),
+    partnerValidation: z
+      .object({
+        invoiceRequired: z.boolean(),
+        dueAt: z.string().nullable().openapi({ description: 'Not validated by then: CANCELLED, the amount back to available (set once AWAITING_PARTNER)' }),
+        validatedBy: z.string().nullable(),
+        validatedAt: z.string().nullable(),
+        validatedInvoiceId: z.string().nullable().openapi({ description: 'The invoice current when the partner validated' }),
+        invoice: invoiceSchema.nullable().openapi({ description: 'The current invoice (the latest uploaded)' }),
+      })
+      .nullable()
+      .openapi({ description: 'Source 003: the partner validates before the approval chain (AWAITING_PARTNER); null when the payout’s policy version asks for no validation' }),
     policyVersion: z.number(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -307,11 +350,132 @@ const submitDraft = updateRoute('/{id}/submit', 'Submit a DRAFT: reserves the am
 const discardDraft = updateRoute('/{id}/discard', 'Discard a DRAFT (it becomes CANCELLED; nothing was reserved)', discardBody, false);
 const assignPayout = updateRoute('/{id}/assign', 'Assign the payout to an admin in the queue, or remove the assignment', assignBody, true);
 
+const validateBody = z
+  .object({
+    amount: amountSchema.openapi({ description: 'The amount the partner saw' }),
+    detailsHash: z.string().regex(/^[0-9a-f]{64}$/, 'the detailsHash the payout shows'),
+  })
+  .strict()
+  .openapi('ValidatePayoutRequest');
+const validatePayout = createRoute({
+  method: 'post',
+  path: '/{id}/validate',
+  summary: 'The partner validates their payout (AWAITING_PARTNER → AWAITING_APPROVAL), bound to the amount and details hash they saw',
+  description:
+    'Source 003: the partner confirms the amount and the payment details; when the payout’s policy requires an invoice, it must be uploaded first (409 `invoice_required`, field `invoice`), and the invoice current at this moment is the one recorded with the validation. Only the payout’s own partner. Honours `Idempotency-Key`.',
+  security: bearerSecurity,
+  request: { params: idParams, headers: stepUpHeaders, body: { content: { 'application/json': { schema: validateBody } }, required: true } },
+  responses: { 200: payoutResponse('The payout after the validation'), ...updateErrors },
+});
+
+const invoiceUpload = z
+  .object({
+    file: z
+      .custom<File>((value) => value instanceof File, 'attach the invoice as the multipart field "file"')
+      .openapi({ type: 'string', format: 'binary', description: `PDF, PNG or JPEG, at most ${invoiceMaxBytes} bytes; the part’s Content-Type must be the file’s` }),
+  })
+  .openapi('PayoutInvoiceUpload');
+
+/** 415 for anything but multipart/form-data, before the body is read. */
+const requireMultipart: MiddlewareHandler = async (c, next) => {
+  const contentType = c.req.header('content-type') ?? '';
+  if (!/^multipart\/form-data\s*;/i.test(contentType)) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the invoice as multipart/form-data with the file in the field "file"', 'Content-Type');
+  }
+  await next();
+};
+const limitInvoiceBody = bodyLimit({
+  maxSize: invoiceMaxBytes + invoiceEnvelopeBytes,
+  onError: () => {
+    throw new ApiError(413, 'file_too_large', `an invoice may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
+  },
+});
+
+const uploadInvoice = createRoute({
+  method: 'post',
+  path: '/{id}/invoice',
+  summary: 'The partner uploads the invoice for their payout (source 003), before validating it',
+  description:
+    'multipart/form-data with one field, `file`: a PDF, PNG or JPEG of at most 5 MB whose content matches its type. Allowed while the payout waits for its partner (REQUESTED, HELD or AWAITING_PARTNER, not yet validated) under a policy version that asks for partner validation. A new upload replaces the current invoice (earlier ones are kept); the same file again changes nothing (200). 413 `file_too_large`, 415 `unsupported_media_type` (field `body.file`, or `Content-Type` when the request is not multipart), 400 naming `body.file`.',
+  security: bearerSecurity,
+  middleware: [requireMultipart, limitInvoiceBody] as const,
+  request: { params: idParams, body: { content: { 'multipart/form-data': { schema: invoiceUpload } }, required: true } },
+  responses: {
+    201: { description: 'Uploaded: now the current invoice', content: { 'application/json': { schema: invoiceSchema } } },
+    200: { description: 'The same file is already the current invoice; nothing changed', content: { 'application/json': { schema: invoiceSchema } } },
+    ...errors,
+    404: errorResponse('No such payout'),
+    409: errorResponse('The payout does not wait for its partner, or the partner validated it already'),
+    413: errorResponse('The file is larger than 5 MB'),
+    415: errorResponse('Not multipart/form-data, or the file is not a PDF, PNG or JPEG'),
+  },
+});
+
+const getInvoice = createRoute({
+  method: 'get',
+  path: '/{id}/invoice',
+  summary: 'Download the payout’s current invoice (checked against its SHA-256)',
+  security: bearerSecurity,
+  request: { params: idParams },
+  responses: {
+    200: {
+      description: 'The file (attachment)',
+      content: Object.fromEntries(invoiceContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])),
+    },
+    ...errors,
+    404: errorResponse('No such payout, or no invoice uploaded'),
+    500: errorResponse('The stored file no longer matches its checksum'),
+  },
+});
+
 const approvalRow = zod.object({ payout_id: zod.string(), approver_id: zod.string(), role: zod.string(), decision: zod.enum(['APPROVE', 'REJECT']), step: zod.number().nullable(), decided_at: zod.date() });
 const assigneeRow = zod.object({ role: zod.string(), disabled: zod.boolean() });
+const invoiceRow = zod.object({
+  id: zod.string(),
+  payout_id: zod.string(),
+  file_name: zod.string(),
+  content_type: zod.enum(invoiceContentTypes),
+  size_bytes: zod.number(),
+  sha256: zod.string(),
+  uploaded_by: zod.string(),
+  uploaded_at: zod.date(),
+});
+type InvoiceRow = zod.infer<typeof invoiceRow>;
+const invoiceFileRow = zod.object({ id: zod.string(), file_name: zod.string(), content_type: zod.string(), content: zod.instanceof(Buffer), sha256: zod.string() });
+const lockedPayoutRow = zod.object({ status: zod.string(), partner_validated: zod.boolean() });
+const invoiceColumns = sql.fragment`id, payout_id, file_name, content_type, size_bytes, sha256, uploaded_by, uploaded_at`;
+
+function toInvoice(row: InvoiceRow): zod.infer<typeof invoiceSchema> {
+  return {
+    id: row.id,
+    payoutId: row.payout_id,
+    fileName: row.file_name,
+    contentType: row.content_type,
+    sizeBytes: row.size_bytes,
+    sha256: row.sha256,
+    uploadedBy: row.uploaded_by,
+    uploadedAt: row.uploaded_at.toISOString(),
+    url: `/v1/payouts/${row.payout_id}/invoice`,
+  };
+}
+
+/** RFC 6266: an ASCII fallback and the UTF-8 name, so any file name a partner gave survives the header. */
+function attachmentDisposition(fileName: string): string {
+  const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
 
 /** A payout as the queue lists it: the row, its partner's name and rank, and whether its SLA is breached. */
-const queueRow = payoutRecord.extend({ partner_name: zod.string(), partner_rank: zod.string(), sla_breached: zod.boolean(), sort_key: zod.string() });
+const queueRow = payoutRecord.extend({
+  partner_name: zod.string(),
+  partner_rank: zod.string(),
+  sla_breached: zod.boolean(),
+  sort_key: zod.string(),
+  partner_validation_due_at: zod.date().nullable(),
+  partner_validated_by: zod.string().nullable(),
+  partner_validated_at: zod.date().nullable(),
+  partner_invoice_id: zod.string().nullable(),
+});
 type QueueRow = zod.infer<typeof queueRow>;
 
 /**
@@ -362,7 +526,8 @@ export function payoutRoutes(dependencies: ApiDependencies) {
              (SELECT pa.name FROM partners pa WHERE pa.id = payouts.partner_id) AS partner_name,
              (SELECT pa.rank FROM partners pa WHERE pa.id = payouts.partner_id) AS partner_rank,
              ${slaBreachedSql} AS sla_breached,
-             ${sortColumn}::text AS sort_key
+             ${sortColumn}::text AS sort_key,
+             partner_validation_due_at, partner_validated_by, partner_validated_at, partner_invoice_id
       FROM payouts WHERE ${where} ${tail}`);
 
   /** The API's view of payouts; approvals and details changes are read for the whole page at once. */
@@ -373,7 +538,18 @@ export function payoutRoutes(dependencies: ApiDependencies) {
       SELECT payout_id, approver_id, role, decision, step, decided_at FROM payout_approvals
       WHERE payout_id = ANY(${ids}) ORDER BY decided_at, approver_id`);
     const changes = await detailsChangedSinceMany(database, rows.map((row) => row.id));
+    const invoices = new Map(
+      (
+        await database.any(sql.type(invoiceRow)`
+          SELECT DISTINCT ON (payout_id) ${invoiceColumns} FROM payout_invoices
+          WHERE payout_id = ANY(${ids}) ORDER BY payout_id, id DESC`)
+      ).map((invoice) => [invoice.payout_id, toInvoice(invoice)]),
+    );
+    // Whether a payout waits for its partner is decided by the policy version it was requested under.
+    const versions = new Map<number, PartnerValidationPolicy>();
+    for (const version of new Set(rows.map((row) => row.policy_version))) versions.set(version, await partnerValidationFor(version));
     return rows.map((row) => {
+      const validation = versions.get(row.policy_version);
       const money = (value: string) => formatMoney(value, row.currency);
       return {
         id: row.id,
@@ -416,6 +592,17 @@ export function payoutRoutes(dependencies: ApiDependencies) {
         reserveEntryId: row.reserve_entry_id,
         settleEntryId: row.settle_entry_id,
         provider: { attempt: row.provider_attempt, reference: row.provider_reference, needsReview: row.needs_review },
+        partnerValidation:
+          validation?.required || row.partner_validation_due_at !== null
+            ? {
+                invoiceRequired: validation?.invoiceRequired ?? false,
+                dueAt: row.partner_validation_due_at?.toISOString() ?? null,
+                validatedBy: row.partner_validated_by,
+                validatedAt: row.partner_validated_at?.toISOString() ?? null,
+                validatedInvoiceId: row.partner_invoice_id,
+                invoice: invoices.get(row.id) ?? null,
+              }
+            : null,
         policyVersion: row.policy_version,
         createdAt: row.created_at.toISOString(),
         updatedAt: row.updated_at.toISOString(),
@@ -427,6 +614,18 @@ export function payoutRoutes(dependencies: ApiDependencies) {
     const [row] = await selectPayouts(sql.fragment`id = ${id}`, sql.fragment``);
     if (!row) throw new ApiError(404, 'not_found', `payout ${id} does not exist`, 'params.id');
     return row;
+  };
+
+  /**
+   * The partner-validation settings of a policy version. The store's list is cached for a few seconds, so a version
+   * another process added just now is read from the table instead.
+   */
+  const partnerValidationFor = async (version: number): Promise<PartnerValidationPolicy> => {
+    const cached = await dependencies.policies.byVersion(version);
+    if (cached) return partnerValidationOf(cached.policy.payouts);
+    const document = await database.oneFirst(sql.type(zod.object({ document: zod.unknown() }))`
+      SELECT document FROM policy_versions WHERE version = ${version}`);
+    return partnerValidationOf(policySchema.parse(document).payouts);
   };
 
   const toPayout = async (row: QueueRow): Promise<PayoutBody> => (await toPayouts([row]))[0]!;
@@ -448,8 +647,10 @@ export function payoutRoutes(dependencies: ApiDependencies) {
     input: {
       id: string;
       permission: Permission;
-      /** The payout's partner may do it for themself (cancel). */
+      /** The payout's partner may do it for themself (cancel, validate). */
       partnerMay: boolean;
+      /** Only the payout's partner may do it (validate): admins are refused whatever their permissions. */
+      partnerOnly?: boolean;
       /** Completes "… needs a fresh TOTP code"; null: no step-up. */
       totpAction: string | null;
       fingerprint: unknown;
@@ -461,8 +662,9 @@ export function payoutRoutes(dependencies: ApiDependencies) {
     const row = await loadPayout(input.id);
     if (user.role === 'partner') {
       hideDraftFromPartner(user, row);
-      if (!input.partnerMay || user.partnerId !== row.partner_id) throw new ApiError(403, 'forbidden', 'partners may only cancel their own payouts');
+      if (!input.partnerMay || user.partnerId !== row.partner_id) throw new ApiError(403, 'forbidden', 'partners may only cancel or validate their own payouts');
     } else {
+      if (input.partnerOnly) throw new ApiError(403, 'forbidden', 'only the payout’s partner may do this');
       requirePermission(user, input.permission);
     }
     const result = await runIdempotent(
@@ -766,6 +968,110 @@ export function payoutRoutes(dependencies: ApiDependencies) {
         totpAction: 'failing a payout',
         fingerprint: ['fail', id, body],
         send: (handle, actor) => handle.executeUpdate(failPayoutUpdate, { args: [{ actor, failureCode: body.failureCode, reason: body.reason ?? null }] }),
+      });
+    })
+    .openapi(validatePayout, async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      return decide(c, {
+        id,
+        permission: 'payouts.read.any',
+        partnerMay: true,
+        partnerOnly: true,
+        totpAction: null,
+        fingerprint: ['validate', id, body],
+        send: async (handle, actor, row) => {
+          const amount = new Money(body.amount);
+          if (!fitsScale(amount, row.currency)) throw new ApiError(409, 'amount_mismatch', `the payout's amount is ${formatMoney(row.amount, row.currency)}`, 'body.amount');
+          // The invoice the partner validates is the current one now; the workflow's activity checks it still is.
+          const invoice = await database.maybeOneFirst(sql.type(zod.object({ id: zod.string() }))`
+            SELECT id FROM payout_invoices WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
+          return handle.executeUpdate(validatePayoutUpdate, {
+            args: [{ actor, amount: formatMoney(amount, row.currency), detailsHash: body.detailsHash, invoiceId: invoice ?? null }],
+          });
+        },
+      });
+    })
+    .openapi(uploadInvoice, async (c) => {
+      const { id } = c.req.valid('param');
+      const user: AuthenticatedUser = c.get('user');
+      const row = await loadPayout(id);
+      if (user.role !== 'partner') throw new ApiError(403, 'forbidden', 'only the payout’s partner uploads its invoice');
+      hideDraftFromPartner(user, row);
+      if (user.partnerId !== row.partner_id) throw new ApiError(403, 'forbidden', 'partners may only upload invoices for their own payouts');
+
+      const { file } = c.req.valid('form');
+      const type = file.type.split(';')[0]!.trim().toLowerCase();
+      if (!(invoiceContentTypes as readonly string[]).includes(type)) {
+        throw new ApiError(415, 'unsupported_media_type', `the invoice must be a PDF, PNG or JPEG, not ${type || 'an untyped file'}`, 'body.file');
+      }
+      if (file.size > invoiceMaxBytes) throw new ApiError(413, 'file_too_large', `an invoice may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
+      if (file.size === 0) throw new ApiError(400, 'invalid_request', 'body.file: the file is empty', 'body.file');
+      const fileName = file.name.trim();
+      if (fileName.length === 0 || fileName.length > 255 || /[\p{Cc}/\\"]/u.test(fileName)) {
+        throw new ApiError(400, 'invalid_request', 'body.file: the file name must be 1 to 255 characters without control characters, slashes or quotes', 'body.file');
+      }
+      const content = Buffer.from(await file.arrayBuffer());
+      const signature = invoiceSignatures[type as (typeof invoiceContentTypes)[number]];
+      if (content.length < signature.bytes.length || signature.bytes.some((byte, index) => content[index] !== byte)) {
+        throw new ApiError(415, 'unsupported_media_type', `the file's content is not a ${signature.name}`, 'body.file');
+      }
+      if (!(await partnerValidationFor(row.policy_version)).required) {
+        throw new ApiError(409, 'invoice_not_expected', `policy version ${row.policy_version}, which this payout was requested under, asks for no partner validation`, 'status');
+      }
+      const sha256 = createHash('sha256').update(content).digest('hex');
+
+      const result = await database.transaction(async (transaction) => {
+        // The payout row is the lock the partner's validation takes too: an invoice lands before it or is refused after.
+        const locked = await transaction.one(sql.type(lockedPayoutRow)`
+          SELECT status, partner_validated_at IS NOT NULL AS partner_validated FROM payouts WHERE id = ${id} FOR UPDATE`);
+        if (locked.partner_validated) throw new ApiError(409, 'invalid_state', 'the partner validated the payout already; its invoice can no longer change', 'status');
+        if (!['REQUESTED', 'HELD', 'AWAITING_PARTNER'].includes(locked.status)) {
+          throw new ApiError(409, 'invalid_state', `the payout is ${locked.status}; an invoice is uploaded while it waits for its partner`, 'status');
+        }
+        const current = await transaction.maybeOne(sql.type(invoiceRow)`
+          SELECT ${invoiceColumns} FROM payout_invoices WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
+        if (current && current.sha256 === sha256 && current.file_name === fileName && current.content_type === type) {
+          return { status: 200 as const, invoice: current };
+        }
+        const inserted = await transaction.one(sql.type(invoiceRow)`
+          INSERT INTO payout_invoices (payout_id, file_name, content_type, size_bytes, content, sha256, uploaded_by)
+          VALUES (${id}, ${fileName}, ${type}, ${content.length}, ${sql.binary(content)}, ${sha256}, ${user.id})
+          RETURNING ${invoiceColumns}`);
+        await appendAuditRecord(transaction, {
+          action: 'PAYOUT_INVOICE_UPLOAD',
+          actor: user.id,
+          targetType: 'payout',
+          targetId: id,
+          amount: formatMoney(row.amount, row.currency),
+          currency: row.currency,
+          ip: clientIp(c.req.raw.headers),
+          details: { partnerId: row.partner_id, invoiceId: inserted.id, fileName, contentType: type, sizeBytes: content.length, sha256, replaces: current?.id ?? null },
+        });
+        return { status: 201 as const, invoice: inserted };
+      });
+      return c.json(toInvoice(result.invoice), result.status);
+    })
+    .openapi(getInvoice, async (c) => {
+      const { id } = c.req.valid('param');
+      const user: AuthenticatedUser = c.get('user');
+      const row = await loadPayout(id);
+      requirePartnerAccess(user, row.partner_id, 'payouts.read.any');
+      hideDraftFromPartner(user, row);
+      const file = await database.maybeOne(sql.type(invoiceFileRow)`
+        SELECT id, file_name, content_type, content, sha256 FROM payout_invoices WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
+      if (!file) throw new ApiError(404, 'not_found', `payout ${id} has no invoice`, 'params.id');
+      if (createHash('sha256').update(file.content).digest('hex') !== file.sha256) {
+        console.error(`payout ${id}: stored invoice ${file.id} does not match its checksum`);
+        throw new ApiError(500, 'invoice_corrupted', `the stored invoice of payout ${id} does not match its checksum`);
+      }
+      return c.body(new Uint8Array(file.content), 200, {
+        'content-type': file.content_type,
+        'content-disposition': attachmentDisposition(file.file_name),
+        'x-content-type-options': 'nosniff',
+        etag: `"${file.sha256}"`,
+        'repr-digest': `sha-256=:${Buffer.from(file.sha256, 'hex').toString('base64')}:`,
+        'cache-control': 'private, no-store',
       });
     });
 }
