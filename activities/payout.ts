@@ -12,6 +12,7 @@ import {
 import {
   evaluateChecklist,
   idempotencyKeyFor,
+  processingStoppedType,
   invoiceChangedType,
   invoiceMissingType,
   type ChecklistOutcome,
@@ -22,7 +23,7 @@ import {
 } from '../domain/payout.ts';
 import type { PayoutPolicy } from '../domain/payout-policy.ts';
 import type { AdminRole } from '../domain/access.ts';
-import type { PayoutSwitches } from '../domain/ops-switches.ts';
+import { mayStartProcessing, type PayoutSwitches } from '../domain/ops-switches.ts';
 import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
 import { appendAuditRecord } from './audit-store.ts';
 import { enqueueNotification, payoutNotices } from './notifications.ts';
@@ -208,10 +209,17 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
   };
   return {
     /** Automatic processing starts: PROCESSING, by the provider actor, audited. */
-    async startAutomaticProcessing(input: { payoutId: string }): Promise<void> {
-      await database.transaction(async (transaction) => {
+    /**
+     * With `checkSwitches` (workflows since the switches patch) the emergency switches are read in the same
+     * transaction, and the payout moves only when they allow (SPEC 6.9): `started: false` with the switches says
+     * why not. Without it (histories from before) it always moves, as it did.
+     */
+    async startAutomaticProcessing(input: { payoutId: string; checkSwitches?: boolean }): Promise<{ started: boolean; switches: PayoutSwitches | null }> {
+      return database.transaction(async (transaction) => {
         const payout = await lockPayout(transaction, input.payoutId);
-        if (payout.status === 'PROCESSING') return;
+        if (payout.status === 'PROCESSING') return { started: true, switches: null };
+        const switches = input.checkSwitches ? await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id }) : null;
+        if (switches && (switches.methodForcedManual || !mayStartProcessing(switches))) return { started: false, switches };
         await transaction.query(sql.unsafe`
           UPDATE payouts SET status = 'PROCESSING', updated_at = now() WHERE id = ${input.payoutId} AND status = 'APPROVED'`);
         await appendAuditRecord(transaction, {
@@ -223,6 +231,7 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
           currency: payout.currency,
           details: { partnerId: payout.partner_id, automatic: true },
         });
+        return { started: true, switches };
       });
     },
 
@@ -317,14 +326,6 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
           ...payoutNotices.needsReview({ ...noticeFacts(payout), failureCode: input.failureCode, reason: input.reason }),
         });
       });
-    },
-
-    /** The emergency switches (SPEC 6.9) that bear on this payout now: paused processing, its method forced manual, its partner frozen. */
-    async readPayoutSwitchesFor(input: { payoutId: string }): Promise<PayoutSwitches> {
-      const payout = await database.maybeOne(sql.type(z.object({ method_id: z.string(), partner_id: z.string() }))`
-        SELECT method_id, partner_id FROM payouts WHERE id = ${input.payoutId}`);
-      if (!payout) throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} does not exist`, 'PayoutNotFound');
-      return readPayoutSwitches(database, { methodId: payout.method_id, partnerId: payout.partner_id });
     },
 
     /**
@@ -550,10 +551,15 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
     },
 
     /** Manual processing: an admin recorded the external reference (sent to the accountant or the bank). */
-    async markPayoutProcessing(input: { payoutId: string; actor: PayoutActor; externalReference: string }): Promise<void> {
+    async markPayoutProcessing(input: { payoutId: string; actor: PayoutActor; externalReference: string; checkSwitches?: boolean }): Promise<void> {
       await database.transaction(async (transaction) => {
         const payout = await lockPayout(transaction, input.payoutId);
         if (payout.status === 'PROCESSING') return;
+        if (input.checkSwitches) {
+          // SPEC 6.9: no manual payout starts processing while processing is paused or its partner frozen.
+          const switches = await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id });
+          if (!mayStartProcessing(switches)) throw ApplicationFailure.nonRetryable(switches.reasons.join('; '), processingStoppedType);
+        }
         await transaction.query(sql.unsafe`
           UPDATE payouts SET status = 'PROCESSING', external_reference = ${input.externalReference}, updated_at = now()
           WHERE id = ${input.payoutId}`);

@@ -168,6 +168,6 @@ export async function startPayoutWorkflow(client: Client, taskQueue: string, req
       { key: methodKey, value: request.methodId },
       { key: priorityKey, value: request.priority },
     ],
-    memo: { summary: `Payout ${request.amount} ${request.currency} (fee ${request.fee}) to partner ${request.partnerId} via ${request.methodId}: REQUESTED` },
+    memo: { summary: `Payout ${request.amount} ${request.currency} (fee ${request.fee}) to partner ${request.partnerId} via ${request.methodId}` }, // the status is the PayoutStatus search attribute
   });
 }

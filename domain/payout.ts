@@ -222,6 +222,9 @@ export function approvalChainFor(amountRub: string | null, tiers: readonly Appro
  * The step an actor's approval would satisfy: the first unsatisfied step whose roles include theirs. Steps may be
  * satisfied in any order (the chain names who must agree, not a sequence). Null when no open step needs the role.
  */
+/** The failure type of an activity refusing to start processing because an emergency switch stops it (SPEC 6.9). */
+export const processingStoppedType = 'ProcessingStopped';
+
 export function openStepFor(chain: readonly ApprovalStep[], approvals: readonly PayoutApproval[], role: UserRole): number | null {
   const satisfied = new Set(approvals.map((approval) => approval.step));
   const index = chain.findIndex((step, stepIndex) => !satisfied.has(stepIndex) && step.roles.includes(role));

@@ -32,7 +32,7 @@ export async function startPayoutChildren(
             { key: methodKey, value: request.methodId },
             { key: priorityKey, value: request.priority },
           ],
-          memo: { summary: `Payout ${request.amount} ${request.currency} (fee ${request.fee}) to partner ${request.partnerId} via ${request.methodId}: REQUESTED (${startedBy})` },
+          memo: { summary: `Payout ${request.amount} ${request.currency} (fee ${request.fee}) to partner ${request.partnerId} via ${request.methodId} (${startedBy})` },
         });
         return 'started' as const;
       } catch (error) {

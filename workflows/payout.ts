@@ -24,13 +24,13 @@ import {
   partnerValidationWait,
   retryClassOf,
   openStepFor,
+  processingStoppedType,
   rejectionDestination,
   transitionPayout,
   type PayoutFailureCode,
   type PayoutRejectionCode,
   type PayoutStatus,
 } from '../domain/payout.ts';
-import { mayStartProcessing } from '../domain/ops-switches.ts';
 import type { Policy } from '../domain/policy.ts';
 import {
   approvePayoutUpdate,
@@ -132,12 +132,36 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     }
   };
 
+  // Workflows started before the emergency switches replay as they ran (see `emergencySwitchesPatch`): evaluated
+  // once, in the first workflow task, so every later path of one run agrees.
+  const switchesAware = patched(emergencySwitchesPatch);
+  let publishedNotes = '';
+
+  /**
+   * The status goes to the PayoutStatus search attribute at every transition. The memo says what the payout is and,
+   * since the switches patch, changes only when there is something to say beyond the status (waiting, needs review,
+   * switched to manual): each change is a write to the server's visibility store.
+   */
   const publish = () => {
     upsertSearchAttributes([{ key: payoutStatusKey, value: state.status }]);
-    upsertMemo({
-      summary: `Payout ${state.amount} ${state.currency} (fee ${state.fee}) to partner ${state.partnerId} via ${request.methodId}${processing !== request.processing ? ' (switched to manual)' : ''}: ${state.status}${state.needsReview ? ' (needs review)' : ''}${(state.waitingFor ?? []).length > 0 ? ` (waiting: ${state.waitingFor!.join('; ')})` : ''}`,
-      ...(state.needsReview ? { needsReview: true } : {}),
-    });
+    const subject = `Payout ${state.amount} ${state.currency} (fee ${state.fee}) to partner ${state.partnerId} via ${request.methodId}`;
+    if (!switchesAware) {
+      upsertMemo({
+        summary: `${subject}${processing !== request.processing ? ' (switched to manual)' : ''}: ${state.status}${state.needsReview ? ' (needs review)' : ''}`,
+        ...(state.needsReview ? { needsReview: true } : {}),
+      });
+      return;
+    }
+    const notes = [
+      processing !== request.processing ? 'switched to manual' : null,
+      state.needsReview ? 'needs review' : null,
+      (state.waitingFor ?? []).length > 0 ? `waiting: ${state.waitingFor!.join('; ')}` : null,
+    ]
+      .filter((note) => note !== null)
+      .join('; ');
+    if (notes === publishedNotes) return;
+    publishedNotes = notes;
+    upsertMemo({ summary: notes === '' ? subject : `${subject} (${notes})`, needsReview: state.needsReview === true });
   };
 
   const moveTo = (status: PayoutStatus) => {
@@ -354,11 +378,19 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     (input) =>
       exclusive(async () => {
         requireTransition('PROCESSING');
-        if (patched(emergencySwitchesPatch)) {
-          const switches = await activities.readPayoutSwitchesFor({ payoutId: request.payoutId });
-          if (!mayStartProcessing(switches)) throw refuse(409, 'processing_stopped', `processing cannot start: ${switches.reasons.join('; ')}`, 'status');
+        try {
+          await activities.markPayoutProcessing({
+            payoutId: request.payoutId,
+            actor: input.actor,
+            externalReference: input.externalReference,
+            ...(switchesAware ? { checkSwitches: true } : {}),
+          });
+        } catch (error) {
+          if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === processingStoppedType) {
+            throw refuse(409, 'processing_stopped', `processing cannot start: ${error.cause.message}`, 'status');
+          }
+          throw error;
         }
-        await activities.markPayoutProcessing({ payoutId: request.payoutId, actor: input.actor, externalReference: input.externalReference });
         state.externalReference = input.externalReference;
         moveTo('PROCESSING');
         return state;
@@ -447,8 +479,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   async function processAutomatically(): Promise<void> {
     const automatic = policy.payouts.automatic;
     await condition(() => state.status === 'APPROVED' || isTerminalPayoutStatus(state.status));
-    if (state.status === 'APPROVED' && patched(emergencySwitchesPatch) && !(await awaitSwitchesClear())) return;
-    const started = await exclusive(async () => {
+    const started = switchesAware ? await startWhenSwitchesAllow() : await exclusive(async () => {
       if (state.status !== 'APPROVED') return false;
       await activities.startAutomaticProcessing({ payoutId: request.payoutId });
       state.attempt = 0;
@@ -531,32 +562,39 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   }
 
   /**
-   * SPEC 6.9 before anything goes to the provider: while processing is paused or the partner frozen, the approved
-   * payout waits (re-checking every `switchRecheckMinutes`, or at once on an admin's release); once its method is
-   * forced to manual it leaves the provider path for good and waits for an admin's processing. False when it is not
-   * to be sent (manual now, or closed meanwhile).
+   * SPEC 6.9 before anything goes to the provider: the activity that moves the payout to PROCESSING reads the
+   * switches in its transaction and moves it only when they allow. While processing is paused or the partner frozen
+   * the approved payout waits (again every `switchRecheckMinutes`, or at once on an admin's release); once its method
+   * is forced to manual it leaves the provider path for good and waits for an admin's processing. False when it is
+   * not to be sent (manual now, or closed meanwhile).
    */
-  async function awaitSwitchesClear(): Promise<boolean> {
+  async function startWhenSwitchesAllow(): Promise<boolean> {
     for (;;) {
-      const switches = await activities.readPayoutSwitchesFor({ payoutId: request.payoutId });
-      switchCheckRequested = false;
-      if (isTerminalPayoutStatus(state.status)) return false;
-      if (switches.methodForcedManual) {
-        processing = 'MANUAL';
-        state.processing = 'MANUAL';
-        state.waitingFor = [];
-        publish();
-        return false;
-      }
-      if (mayStartProcessing(switches)) {
-        if ((state.waitingFor ?? []).length > 0) {
+      const outcome = await exclusive(async () => {
+        if (state.status !== 'APPROVED') return 'closed' as const;
+        const result = await activities.startAutomaticProcessing({ payoutId: request.payoutId, checkSwitches: true });
+        switchCheckRequested = false;
+        if (result?.started) {
+          state.attempt = 0;
+          state.providerReference = null;
+          state.needsReview = false;
+          state.waitingFor = [];
+          moveTo('PROCESSING');
+          return 'started' as const;
+        }
+        if (result?.switches?.methodForcedManual) {
+          processing = 'MANUAL';
+          state.processing = 'MANUAL';
           state.waitingFor = [];
           publish();
+          return 'manual' as const;
         }
-        return true;
-      }
-      state.waitingFor = switches.reasons;
-      publish();
+        state.waitingFor = result?.switches?.reasons ?? [];
+        publish();
+        return 'waiting' as const;
+      });
+      if (outcome === 'started') return true;
+      if (outcome !== 'waiting') return false;
       await condition(() => switchCheckRequested || isTerminalPayoutStatus(state.status), `${policy.payouts.automatic.switchRecheckMinutes} minutes`);
     }
   }
