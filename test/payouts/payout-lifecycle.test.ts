@@ -310,6 +310,44 @@ describe('approvals', () => {
   });
 });
 
+describe('the director pair and TOTP replay', () => {
+  it('when a payout is above 1,000,000 RUB-equivalent, a finance director and a finance manager must both approve; a replayed TOTP code is refused', async () => {
+    const { partnerId, token } = await partnerWithLogin({ funds: '20000.00' });
+    const created = await createdPayout(token, { partnerId, amount: '15000.00', currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails });
+    expect(created.amountRub).toBe('1500000.00');
+    expect(created.requiredChain).toEqual([{ roles: ['finance_director'] }, { roles: ['finance_manager'] }]);
+    expect(created.priority).toBe('REVIEW');
+    await waitForStatus(created.id, 'AWAITING_APPROVAL');
+    const approval = { amount: '15000.00', detailsHash: created.detailsHash };
+
+    // A senior admin has no step here.
+    const senior = await decide(created.id, 'approve', 'senior_admin', approval);
+    expect(senior.status).toBe(403);
+    expect(await errorOf(senior)).toMatchObject({ code: 'role_not_in_chain' });
+
+    const { admin: director, token: directorToken } = await admin('finance_director');
+    const code = await api.nextTotp(director);
+    const first = await api.request(`/v1/payouts/${created.id}/approve`, { token: directorToken, headers: { 'x-totp-code': code }, body: approval });
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(await first.json()).toMatchObject({ status: 'AWAITING_APPROVAL' });
+
+    // The same code again, by the same director on another payout: refused before anything reaches the workflow.
+    const other = await partnerWithLogin({ funds: '20000.00' });
+    const target = await createdPayout(other.token, { partnerId: other.partnerId, amount: '15000.00', currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails });
+    await waitForStatus(target.id, 'AWAITING_APPROVAL');
+    const replayed = await api.request(`/v1/payouts/${target.id}/approve`, { token: directorToken, headers: { 'x-totp-code': code }, body: { amount: '15000.00', detailsHash: target.detailsHash } });
+    expect(replayed.status).toBe(401);
+    expect((await errorOf(replayed)).field).toBe('X-TOTP-Code');
+    expect((await read(target.id)).approvals).toEqual([]);
+
+    const manager = await decide(created.id, 'approve', 'finance_manager', approval);
+    expect(manager.status, await manager.clone().text()).toBe(200);
+    const approved = (await manager.json()) as Payout;
+    expect(approved.status).toBe('APPROVED');
+    expect(approved.approvals.map((row) => row.role).sort()).toEqual(['finance_director', 'finance_manager']);
+  });
+});
+
 describe('rejections and cancellations', () => {
   it('when an admin rejects a payout with INVALID_METHOD, the amount returns to available', async () => {
     const { partnerId, token } = await partnerWithLogin({ funds: '300.00' });
