@@ -1,10 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, WorkflowIdReusePolicy, startChild } from '@temporalio/workflow';
 import type { PayoutPolicy } from '../domain/payout-policy.ts';
-import { Money } from '../domain/money.ts';
 import type { PayoutRequest } from './payout-messages.ts';
 import { payoutWorkflow } from './payout.ts';
-import { amountKey, currencyKey, methodKey, partnerIdKey, payoutStatusKey, priorityKey } from './search-attributes.ts';
+import { payoutSearchAttributesAtStart } from './search-attributes.ts';
 
 /**
  * Starts `payout-<id>` for payouts recorded earlier (the schedule's run, the sweep), each as a child with
@@ -23,15 +22,7 @@ export async function startPayoutChildren(
           args: [request, { version: policyVersion, payouts: page.policies[String(policyVersion)]! }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          typedSearchAttributes: [
-            { key: partnerIdKey, value: request.partnerId },
-            // A Double search attribute is for filtering in the Temporal UI only; the money is the string.
-            { key: amountKey, value: new Money(request.amount).toNumber() },
-            { key: currencyKey, value: request.currency },
-            { key: payoutStatusKey, value: 'REQUESTED' },
-            { key: methodKey, value: request.methodId },
-            { key: priorityKey, value: request.priority },
-          ],
+          typedSearchAttributes: payoutSearchAttributesAtStart(request),
           memo: { summary: `Payout ${request.amount} ${request.currency} (fee ${request.fee}) to partner ${request.partnerId} via ${request.methodId} (${startedBy})` },
         });
         return 'started' as const;

@@ -1,4 +1,6 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+import { Money } from '../domain/money.ts';
+import type { PayoutRequest } from './payout-messages.ts';
 
 /**
  * The custom search attributes ledgerflow keeps current on its workflows, so ops can filter lifecycles in the
@@ -23,3 +25,16 @@ export const searchAttributeTypes = {
   Method: 'Keyword',
   Priority: 'Keyword',
 } as const;
+
+/** What `payout-<id>` starts with, whoever starts it (the API, the schedule's run, the sweep). */
+export function payoutSearchAttributesAtStart(request: PayoutRequest): SearchAttributePair[] {
+  return [
+    { key: partnerIdKey, value: request.partnerId },
+    // A Double search attribute is for filtering in the Temporal UI only; the money is the string.
+    { key: amountKey, value: new Money(request.amount).toNumber() },
+    { key: currencyKey, value: request.currency },
+    { key: payoutStatusKey, value: 'REQUESTED' },
+    { key: methodKey, value: request.methodId },
+    { key: priorityKey, value: request.priority },
+  ];
+}

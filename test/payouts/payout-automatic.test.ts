@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { NativeConnection, Worker } from '@temporalio/worker';
@@ -17,6 +15,7 @@ import { startSandboxProvider, type RunningSandboxProvider } from '../../provide
 import { signatureHeaderName, signWebhook } from '../../providers/webhooks.ts';
 import { getPayoutStateQuery } from '../../workflows/payout-messages.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
+import { serve, type ServedApp } from '../helpers/http.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, repositoryRoot } from '../helpers/temporal.ts';
 
@@ -32,29 +31,9 @@ let worker: Worker;
 let workerConnection: NativeConnection;
 let workerRun: Promise<void>;
 let sandbox: RunningSandboxProvider;
-let server: Server;
+let served: ServedApp;
 let publicUrl: string;
 const payoutIds = new Set<string>();
-
-/** The harness's Hono app over real HTTP (node:http), so another process-like peer can call it. */
-async function serve(fetch: (request: Request) => Response | Promise<Response>): Promise<{ server: Server; url: string }> {
-  const http = createServer(async (incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(incoming.headers)) if (typeof value === 'string') headers.set(name, value);
-    const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-    try {
-      const response = await fetch(new Request(`http://127.0.0.1${incoming.url}`, { method: incoming.method, headers, body }));
-      outgoing.writeHead(response.status, Object.fromEntries(response.headers.entries()));
-      outgoing.end(Buffer.from(await response.arrayBuffer()));
-    } catch (error) {
-      outgoing.writeHead(500).end(String(error));
-    }
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return { server: http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
-}
 
 /** Every payout request the sandbox received for the payout: alone (POST /payouts) or as an item of a batch. */
 function sendsOf(payoutId: string): string[] {
@@ -67,7 +46,8 @@ function sendsOf(payoutId: string): string[] {
 
 beforeAll(async () => {
   api = await createApiHarness({ providerWebhookSecret: secret });
-  ({ server, url: publicUrl } = await serve((request) => api.app.fetch(request)));
+  served = await serve((request) => api.app.fetch(request));
+  publicUrl = served.url;
   sandbox = await startSandboxProvider({ port: 0, secret, delayMs: 100, webhookBackoffMs: 100 });
   ({ worker, connection: workerConnection } = await createInProcessWorker({
     database: api.database,
@@ -98,7 +78,7 @@ afterAll(async () => {
   await workerRun;
   await workerConnection?.close();
   await sandbox?.stop();
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await api?.close();
 });
 
