@@ -16,7 +16,7 @@
  *
  *   npm run bench:payouts
  *
- * Settings: BENCH_PAYOUTS (10000), BENCH_CONCURRENCY (200), BENCH_DURABLE (1), BENCH_SANDBOX_DELAY_MS (200),
+ * Settings: BENCH_PAYOUTS (10000), BENCH_CONCURRENCY (50), BENCH_DURABLE (1), BENCH_SANDBOX_DELAY_MS (200),
  * LEDGERFLOW_PROVIDER_BATCH_SIZE / _WAIT_MS (the worker's batching, defaults 100 / 100). Prints a markdown table
  * and writes it to bench/results/payouts.md.
  */
@@ -47,7 +47,7 @@ const databaseName = 'ledgerflow_payout_bench';
 const bun = createRequire(import.meta.url).resolve('bun/bin/bun.exe');
 
 const payouts = Math.floor(positiveNumber('BENCH_PAYOUTS', 10_000));
-const concurrency = Math.floor(positiveNumber('BENCH_CONCURRENCY', 200));
+const concurrency = Math.floor(positiveNumber('BENCH_CONCURRENCY', 50));
 const durable = process.env.BENCH_DURABLE !== '0';
 const sandboxDelayMs = Math.floor(nonNegativeNumber('BENCH_SANDBOX_DELAY_MS', 200));
 const temporalInMemory = process.env.BENCH_TEMPORAL_MEMORY === '1';
