@@ -29,6 +29,7 @@ export const notificationKinds = [
   'PAYOUT_CANCELLED',
   'PAYOUT_NEEDS_REVIEW',
   'APPROVAL_REQUESTED',
+  'PARTNER_VALIDATION_REQUESTED',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -210,6 +211,19 @@ export const payoutNotices = {
     };
   },
   /** SPEC 6.5: "each approver is notified in turn". `roles`: who may take the open step(s). */
+  /** Source 003: the payout waits for the partner to confirm it (and upload an invoice when the policy asks). */
+  validationRequested(facts: PayoutFacts & { dueAt: string }) {
+    return {
+      subject: `Please confirm your payout of ${money(facts)}`,
+      text: [
+        `Your payout ${facts.payoutId} of ${money(facts)} waits for you to confirm the amount and the payment details`,
+        '(and to upload an invoice, if your program asks for one) before it goes to approval.',
+        '',
+        `Confirm it by ${facts.dueAt}: after that it is cancelled and the amount returns to your available balance.`,
+      ].join('\n'),
+    };
+  },
+
   approvalRequested(facts: PayoutFacts & { roles: readonly string[]; approvedSoFar: number; stepsInChain: number }) {
     return {
       subject: `Payout ${facts.payoutId} of ${money(facts)} awaits your approval`,

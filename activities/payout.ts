@@ -377,9 +377,17 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
                              status = coalesce(${next}, status), updated_at = now()
           WHERE id = ${input.payoutId} AND status IN ('REQUESTED', 'HELD')`);
         if (next === 'AWAITING_PARTNER') {
-          await transaction.query(sql.unsafe`
+          const dueAt = await transaction.maybeOneFirst(sql.type(z.object({ due: z.date() }))`
             UPDATE payouts SET partner_validation_due_at = now() + make_interval(secs => ${input.awaitPartnerSeconds!})
-            WHERE id = ${input.payoutId} AND status = 'AWAITING_PARTNER'`);
+            WHERE id = ${input.payoutId} AND status = 'AWAITING_PARTNER' RETURNING partner_validation_due_at AS due`);
+          if (dueAt) {
+            await enqueueNotification(transaction, {
+              dedupeKey: `payout-validation-requested:${input.payoutId}`,
+              kind: 'PARTNER_VALIDATION_REQUESTED',
+              recipient: { kind: 'partner', partnerId: payout.partner_id },
+              ...payoutNotices.validationRequested({ ...noticeFacts(payout), dueAt: dueAt.toISOString() }),
+            });
+          }
         }
         if (next === 'AWAITING_APPROVAL') await noticeApprovalRequested(transaction, payout);
         return outcome;

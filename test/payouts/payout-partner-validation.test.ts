@@ -207,10 +207,16 @@ describe('with partner validation required', () => {
     const dueInDays = (Date.parse(pending.partnerValidation!.dueAt!) - Date.now()) / 86_400_000;
     expect(dueInDays).toBeGreaterThan(13.9);
     expect(dueInDays).toBeLessThanOrEqual(14);
+    // The partner is asked, with the deadline.
+    const notices = await api.owner.any(sql.type(z.object({ kind: z.string(), partner_id: z.string().nullable(), body: z.string() }))`
+      SELECT kind, partner_id, body FROM notifications WHERE dedupe_key = ${`payout-validation-requested:${created.id}`}`);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ kind: 'PARTNER_VALIDATION_REQUESTED', partner_id: partnerId });
+    expect(notices[0]!.body).toContain(pending.partnerValidation!.dueAt!);
     const listed = await api.request('/v1/payouts?status=AWAITING_PARTNER', { token });
     expect(((await listed.json()) as { payouts: Payout[] }).payouts.map((payout) => payout.id)).toEqual([created.id]);
-    // Nobody is asked to approve yet.
-    expect(await noticeKinds(created.id)).toEqual([]);
+    // Nobody is asked to approve yet; only the partner is asked to validate.
+    expect(await noticeKinds(created.id)).toEqual(['PARTNER_VALIDATION_REQUESTED']);
 
     const early = await decide(created.id, 'approve', 'admin', { amount: '100.00', detailsHash: created.detailsHash });
     expect(early.status).toBe(409);
@@ -237,7 +243,7 @@ describe('with partner validation required', () => {
     expect(body).toMatchObject({ status: 'AWAITING_APPROVAL', partnerValidation: { validatedInvoiceId: null, invoice: null } });
     expect(body.partnerValidation!.validatedAt).not.toBeNull();
     expect(await auditCount(created.id, 'PAYOUT_PARTNER_VALIDATE')).toBe(1);
-    expect(await noticeKinds(created.id)).toEqual(['APPROVAL_REQUESTED']);
+    expect(await noticeKinds(created.id)).toEqual(['PARTNER_VALIDATION_REQUESTED', 'APPROVAL_REQUESTED']);
     const again = await validate(token, created.id, { amount: '100.00', detailsHash: created.detailsHash });
     expect(again.status).toBe(409);
 
@@ -364,7 +370,7 @@ describe('when the partner does not validate in time', () => {
       SELECT closed_by, rejection_reason FROM payouts WHERE id = ${created.id}`);
     expect(closed).toEqual({ closed_by: 'system:partner-validation', rejection_reason: 'not validated by the partner in 2 seconds' });
     expect(await auditCount(created.id, 'PAYOUT_CANCEL')).toBe(1);
-    expect(await noticeKinds(created.id)).toEqual(['PAYOUT_CANCELLED']);
+    expect(await noticeKinds(created.id)).toEqual(['PARTNER_VALIDATION_REQUESTED', 'PAYOUT_CANCELLED']);
     const late = await validate(token, created.id, { amount: '200.00', detailsHash: created.detailsHash });
     expect(late.status).toBe(409);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
