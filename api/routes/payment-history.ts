@@ -4,7 +4,7 @@ import { z as zod } from 'zod';
 import { payoutStatuses } from '../../domain/payout.ts';
 import { detailsChangedSinceMany } from '../payout-details-change.ts';
 import { createSubApp, partnerScope, type ApiDependencies } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
@@ -98,18 +98,6 @@ export function likePattern(text: string): string {
   return `%${text.replaceAll(/[\\%_]/g, (character) => `\\${character}`)}%`;
 }
 
-function decodeCursor(cursor: string): { cursorTime: string; id: string } {
-  let decoded: unknown = null;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    // Not JSON: refused below like any other cursor this API did not issue.
-  }
-  const parsed = zod.tuple([zod.string().datetime({ precision: 6 }), zod.string().uuid()]).safeParse(decoded);
-  if (!parsed.success) throw new ApiError(400, 'invalid_request', 'query.cursor is not a cursor this API issued', 'query.cursor');
-  return { cursorTime: parsed.data[0], id: parsed.data[1] };
-}
-
 export function paymentHistoryRoutes(dependencies: ApiDependencies) {
   const { database } = dependencies;
 
@@ -124,7 +112,7 @@ export function paymentHistoryRoutes(dependencies: ApiDependencies) {
     // A draft is not a payment (SPEC 6.1): listed only when an admin asks for drafts, never to the partner.
     if (!query.status || user.role === 'partner') conditions.push(sql.fragment`p.status <> 'DRAFT'`);
     if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
+      const cursor = decodeTimeCursor(query.cursor);
       conditions.push(sql.fragment`(p.created_at, p.id) < (${cursor.cursorTime}::timestamptz, ${cursor.id}::uuid)`);
     }
     if (query.q) {
@@ -168,7 +156,7 @@ export function paymentHistoryRoutes(dependencies: ApiDependencies) {
       };
     });
     const last = rows.at(-1);
-    const nextCursor = rows.length === query.limit && last ? Buffer.from(JSON.stringify([last.cursor_time, last.id])).toString('base64url') : null;
+    const nextCursor = rows.length === query.limit && last ? encodeTimeCursor(last.cursor_time, last.id) : null;
     return c.json({ payments, nextCursor }, 200);
   });
 }

@@ -17,6 +17,7 @@ import {
 import type { PaymentMethod, PayoutPolicy } from '../../domain/payout-policy.ts';
 import { clientIp, createSubApp, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
+import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
 
@@ -214,22 +215,6 @@ function toExport(row: ExportRow): ExportBody {
   };
 }
 
-function encodeCursor(row: ExportRow): string {
-  return Buffer.from(JSON.stringify([row.cursor_time, row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { cursorTime: string; id: string } {
-  let decoded: unknown = null;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    // Not JSON: refused below like any other cursor this API did not issue.
-  }
-  const parsed = zod.tuple([zod.string().datetime({ precision: 6 }), zod.string().uuid()]).safeParse(decoded);
-  if (!parsed.success) throw new ApiError(400, 'invalid_request', 'query.cursor is not a cursor this API issued', 'query.cursor');
-  return { cursorTime: parsed.data[0], id: parsed.data[1] };
-}
-
 /** The method a payment file is for, from the policy in force; CSV kinds filter by any method id, past ones included. */
 function paymentFileMethod(body: CreateExportBody, policy: PayoutPolicy): PaymentMethod | null {
   if (!paymentFileKinds.includes(body.kind)) return null;
@@ -377,14 +362,14 @@ export function payoutExportRoutes(dependencies: ApiDependencies) {
       const conditions = [sql.fragment`TRUE`];
       if (query.kind) conditions.push(sql.fragment`kind = ${query.kind}`);
       if (query.cursor) {
-        const cursor = decodeCursor(query.cursor);
+        const cursor = decodeTimeCursor(query.cursor);
         conditions.push(sql.fragment`(created_at, id) < (${cursor.cursorTime}::timestamptz, ${cursor.id}::uuid)`);
       }
       const rows = await database.any(sql.type(exportRow)`
         SELECT ${exportColumns} FROM payout_exports WHERE ${sql.join(conditions, sql.fragment` AND `)}
         ORDER BY created_at DESC, id DESC LIMIT ${query.limit}`);
       const last = rows.at(-1);
-      return c.json({ exports: rows.map(toExport), nextCursor: rows.length === query.limit && last ? encodeCursor(last) : null }, 200);
+      return c.json({ exports: rows.map(toExport), nextCursor: rows.length === query.limit && last ? encodeTimeCursor(last.cursor_time, last.id) : null }, 200);
     })
     .openapi(getExportFile, async (c) => {
       requirePermission(c.get('user'), 'payouts.read.any');
