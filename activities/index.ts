@@ -8,6 +8,7 @@ import { createPoolActivities } from './pools.ts';
 import { createPayoutScheduleActivities } from './payout-schedule.ts';
 import { createPayoutSweepActivities } from './payout-sweep.ts';
 import { createNotificationActivities, type NotificationSmtp } from './notifications.ts';
+import { createPartnerFlagActivities } from './partner-flags.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -24,6 +25,7 @@ export function createActivities({ database, provider = null, smtp = null }: { d
     ...createPayoutScheduleActivities({ database, ledger, policies }),
     ...createPayoutSweepActivities({ database, policies }),
     ...createNotificationActivities({ database, smtp }),
+    ...createPartnerFlagActivities({ database }),
   };
 }
 

@@ -27,6 +27,7 @@ import { mayStartProcessing, type PayoutSwitches } from '../domain/ops-switches.
 import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
 import { appendAuditRecord } from './audit-store.ts';
 import { enqueueNotification, payoutNotices } from './notifications.ts';
+import { partnerFlags } from './partner-flags-store.ts';
 import { readPayoutSwitches } from './ops-switches-store.ts';
 import { createBatchRecorder } from './payout-batches.ts';
 import type { LedgerStore } from './ledger-store.ts';
@@ -352,6 +353,7 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
                   WHERE partner_id = p.id AND currency = ${payout.currency} AND status = 'COMPLETED') AS completed_total
           FROM partners p WHERE p.id = ${payout.partner_id}`);
         const switches = await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id });
+        const flags = await partnerFlags(transaction, payout.partner_id, { activeOnly: true });
         const outcome = evaluateChecklist(
           {
             kycStatus: facts.kyc_status,
@@ -366,6 +368,7 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
             amount: payout.amount,
             completedCount: facts.completed_count,
             completedTotal: facts.completed_total,
+            flags,
           },
           input.checklist,
         );

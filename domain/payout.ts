@@ -3,6 +3,7 @@ import type { UserRole } from './access.ts';
 import { Money, currencyScale, formatMoney } from './money.ts';
 import { defaultPartnerValidation, type ApprovalTier, type PartnerValidationPolicy, type PaymentMethod, type PayoutPolicy, type PayoutPriority } from './payout-policy.ts';
 import type { Rank } from './network.ts';
+import { payoutHoldingFlags, type PartnerFlagKind } from './partner-flags.ts';
 
 /**
  * The payout lifecycle (SPEC 6.1) as the workflow runs it: REQUESTED → [HELD] → [AWAITING_PARTNER] →
@@ -258,6 +259,9 @@ export const checklistChecks = [
   'VELOCITY',
   'NAME_MATCHES_KYC',
   'UNUSUAL_AMOUNT',
+  'NO_OPEN_DISPUTES',
+  'NO_ACCOUNT_REVIEW',
+  'NO_CHARGEBACK_FLAGS',
 ] as const;
 export type ChecklistCheck = (typeof checklistChecks)[number];
 
@@ -298,6 +302,8 @@ export interface ChecklistFacts {
   amount: string;
   completedCount: number;
   completedTotal: string;
+  /** The partner's active flags (issue #5: disputes, debt limit, chargebacks and their penalties). */
+  flags: readonly { kind: PartnerFlagKind; reason: string }[];
 }
 
 /** Names compared as people write them: case, accents, punctuation and word order do not matter. */
@@ -372,6 +378,15 @@ export function evaluateChecklist(facts: ChecklistFacts, policy: PayoutPolicy['c
       `${facts.amount} against an average of ${average} (rounded half-up) over ${facts.completedCount} completed payout(s); flagged above ×${policy.unusualAmountFactor}`,
     );
   }
+  // Issue #5: an open dispute (SPEC 9) or an account review (debt limit, third chargeback) holds the payout until
+  // it clears; an open chargeback, a warning or monitoring is shown to the approvers.
+  const flagged = (check: 'NO_OPEN_DISPUTES' | 'NO_ACCOUNT_REVIEW') => facts.flags.filter((flag) => payoutHoldingFlags[flag.kind] === check);
+  const describe = (flags: readonly { kind: PartnerFlagKind; reason: string }[], none: string) =>
+    flags.length === 0 ? none : flags.map((flag) => `${flag.kind}: ${flag.reason}`).join('; ');
+  record('NO_OPEN_DISPUTES', flagged('NO_OPEN_DISPUTES').length === 0, 'HOLD', describe(flagged('NO_OPEN_DISPUTES'), 'no open dispute'));
+  record('NO_ACCOUNT_REVIEW', flagged('NO_ACCOUNT_REVIEW').length === 0, 'HOLD', describe(flagged('NO_ACCOUNT_REVIEW'), 'no account review'));
+  const chargebackFlags = facts.flags.filter((flag) => flag.kind === 'CHARGEBACK' || flag.kind === 'CHARGEBACK_WARNING' || flag.kind === 'CHARGEBACK_MONITORING');
+  record('NO_CHARGEBACK_FLAGS', chargebackFlags.length === 0, 'FLAG', describe(chargebackFlags, 'no chargeback flag'));
   const failed = (check: ChecklistCheck) => checks.some((result) => result.check === check && !result.passed);
   if (failed('PARTNER_ACTIVE')) {
     return { outcome: 'REJECT', rejectionCode: 'ACCOUNT_SUSPENDED', reason: `the partner is ${facts.partnerStatus}`, checks };

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { ranks, type Rank } from './network.ts';
 import { payoutPolicySchema, defaultPayoutPolicy } from './payout-policy.ts';
+import { durationText } from './duration.ts';
+import {
+  adjustmentPolicySchema, chargebackPolicySchema, debtPolicySchema, defaultAdjustmentPolicy, defaultChargebackPolicy,
+  defaultDebtPolicy, defaultDisputePolicy, defaultRefundPolicy, disputePolicySchema, refundPolicySchema,
+} from './lifecycle-policy.ts';
+
+export { durationMs, durationText } from './duration.ts';
 
 /**
  * The versioned policy (SPEC section 12): every number the lifecycles use lives here, never as a literal in
@@ -11,17 +18,6 @@ import { payoutPolicySchema, defaultPayoutPolicy } from './payout-policy.ts';
 /** A rate as a decimal fraction string: "0.14" is 14 %. */
 const rate = z.string().regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'a decimal fraction between 0 and 1, e.g. "0.14"');
 const usd = z.string().regex(/^(0|[1-9]\d{0,15})(\.\d{1,2})?$/, 'a USD amount, e.g. "5000.00"');
-/** A duration: a whole number and a unit (s, m, h, d), e.g. "14d". */
-export const durationText = z.string().regex(/^\d{1,6}[smhd]$/, 'a duration such as "14d", "12h" or "30s"');
-
-export function durationMs(text: string): number {
-  const unit = text.at(-1)!;
-  const value = Number.parseInt(text.slice(0, -1), 10);
-  const unitMs = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit];
-  if (unitMs === undefined) throw new RangeError(`not a duration: ${text}`);
-  return value * unitMs;
-}
-
 export const rateColumns = ['personalSales', 'entranceFee', 'passiveIncome'] as const;
 export type RateColumn = (typeof rateColumns)[number];
 
@@ -82,6 +78,12 @@ export const policySchema = z.object({
    * default section, so existing databases keep parsing their stored versions.
    */
   payouts: payoutPolicySchema.default(defaultPayoutPolicy),
+  /** Issue #5's lifecycles (domain/lifecycle-policy.ts); defaulted like `payouts` for versions stored before them. */
+  refunds: refundPolicySchema.default(defaultRefundPolicy),
+  debt: debtPolicySchema.default(defaultDebtPolicy),
+  chargebacks: chargebackPolicySchema.default(defaultChargebackPolicy),
+  disputes: disputePolicySchema.default(defaultDisputePolicy),
+  adjustments: adjustmentPolicySchema.default(defaultAdjustmentPolicy),
 });
 export type Policy = z.infer<typeof policySchema>;
 
@@ -137,4 +139,9 @@ export const defaultPolicy: Policy = policySchema.parse({
     payBatchHourUtc: 2,
   },
   payouts: defaultPayoutPolicy,
+  refunds: defaultRefundPolicy,
+  debt: defaultDebtPolicy,
+  chargebacks: defaultChargebackPolicy,
+  disputes: defaultDisputePolicy,
+  adjustments: defaultAdjustmentPolicy,
 });

@@ -144,3 +144,8 @@ export const markPayoutProcessingUpdate = defineUpdate<PayoutState, [MarkPayoutP
 export const completePayoutUpdate = defineUpdate<PayoutState, [CompletePayoutInput]>('complete');
 export const failPayoutUpdate = defineUpdate<PayoutState, [FailPayoutInput]>('fail');
 export const providerResultSignal = defineSignal<[ProviderResultInput]>('providerResult');
+/**
+ * A cause of holds cleared (a dispute closed, an account review or debt flag cleared; workflows/payout-holds.ts):
+ * a HELD payout runs its checklist now instead of at the next re-check. Any other status ignores it.
+ */
+export const holdCauseClearedSignal = defineSignal<[{ reason: string }]>('holdCauseCleared');

@@ -38,6 +38,7 @@ import {
   completePayoutUpdate,
   failPayoutUpdate,
   getPayoutStateQuery,
+  holdCauseClearedSignal,
   markPayoutProcessingUpdate,
   payoutRefusedType,
   providerResultSignal,
@@ -347,6 +348,11 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       }),
     { validator: (_input) => requireTransition('CANCELLED') },
   );
+
+  // A hold's cause cleared elsewhere: re-check now (the same step as a release or the re-check timer).
+  setHandler(holdCauseClearedSignal, () => {
+    if (state.status === 'HELD') releaseRequested = true;
+  });
 
   setHandler(
     releasePayoutUpdate,

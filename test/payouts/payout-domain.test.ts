@@ -84,6 +84,7 @@ describe('checklist, priority, details, transitions', () => {
     amount: '10.00',
     completedCount: 0,
     completedTotal: '0',
+    flags: [],
   };
   it('holds for KYC or a young account, rejects a suspended partner or an amount over the limit', () => {
     expect(evaluateChecklist(facts, policy.checklist).outcome).toBe('PASS');
@@ -105,6 +106,22 @@ describe('checklist, priority, details, transitions', () => {
     expect(failedChecks(evaluateChecklist({ ...facts, accountName: 'Charles Babbage' }, policy.checklist))).toEqual([['NAME_MATCHES_KYC', 'HOLD']]);
     // A method without an account holder name has nothing to match.
     expect(evaluateChecklist({ ...facts, accountName: null }, policy.checklist).checks.map((check) => check.check)).not.toContain('NAME_MATCHES_KYC');
+  });
+
+  it('holds while a dispute is open or the account is under review, and shows chargeback flags without holding', () => {
+    const failedChecks = (outcome: ReturnType<typeof evaluateChecklist>) => outcome.checks.filter((check) => !check.passed).map((check) => [check.check, check.action]);
+    const dispute = evaluateChecklist({ ...facts, flags: [{ kind: 'OPEN_DISPUTE', reason: 'dispute 7 is open' }] }, policy.checklist);
+    expect(dispute.outcome).toBe('HOLD');
+    expect(failedChecks(dispute)).toEqual([['NO_OPEN_DISPUTES', 'HOLD']]);
+    expect(dispute.checks.find((check) => check.check === 'NO_OPEN_DISPUTES')!.detail).toContain('dispute 7 is open');
+    for (const kind of ['DEBT_LIMIT', 'ACCOUNT_REVIEW'] as const) {
+      expect(failedChecks(evaluateChecklist({ ...facts, flags: [{ kind, reason: 'r' }] }, policy.checklist))).toEqual([['NO_ACCOUNT_REVIEW', 'HOLD']]);
+    }
+    for (const kind of ['CHARGEBACK', 'CHARGEBACK_WARNING', 'CHARGEBACK_MONITORING'] as const) {
+      const flagged = evaluateChecklist({ ...facts, flags: [{ kind, reason: 'r' }] }, policy.checklist);
+      expect(flagged.outcome).toBe('PASS');
+      expect(failedChecks(flagged)).toEqual([['NO_CHARGEBACK_FLAGS', 'FLAG']]);
+    }
   });
 
   it('compares names as people write them: case, accents, punctuation and word order do not matter', () => {

@@ -179,6 +179,7 @@ describe('payout happy path', () => {
     expect(awaiting.checklist.map((check) => [check.check, check.passed])).toEqual([
       ['KYC_APPROVED', true], ['PARTNER_ACTIVE', true], ['ACCOUNT_AGE', true], ['PER_REQUEST_LIMIT', true],
       ['NOT_FROZEN', true], ['DAILY_CAP', true], ['VELOCITY', true], ['NAME_MATCHES_KYC', true],
+      ['NO_OPEN_DISPUTES', true], ['NO_ACCOUNT_REVIEW', true], ['NO_CHARGEBACK_FLAGS', true],
     ]);
 
     const approved = await decide(created.id, 'approve', 'admin', { amount: '100.00', detailsHash: created.detailsHash });

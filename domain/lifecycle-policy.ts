@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { durationText } from './duration.ts';
+
+/**
+ * The policy sections of issue #5's lifecycles (SPEC sections 7–10): refunds and debt, chargebacks and their
+ * penalty matrix, partner disputes, adjustments. Every section has a default, so a stored policy version written
+ * before these sections existed reads as the defaults (and a running workflow keeps the section it started with).
+ * Each lifecycle's module may extend its own section; amounts are decimal strings in the commission currency
+ * (USD) unless the name says RUB.
+ */
+
+/** A non-negative decimal amount as a string ("500", "12.50"). */
+const amountText = z.string().regex(/^(0|[1-9]\d{0,15})(\.\d{1,2})?$/, 'a non-negative decimal amount, e.g. "500.00"');
+
+export const refundReasons = [
+  'PRODUCT_DEFECTIVE', 'WRONG_ITEM', 'NOT_AS_DESCRIBED', 'BUYER_REMORSE', 'NON_DELIVERY', 'GOODWILL', 'PARTIAL_DAMAGE',
+] as const;
+export type RefundReason = (typeof refundReasons)[number];
+
+export const refundPolicySchema = z.object({
+  /** SPEC 7: how each reason reverses commissions: FULL (every commission in full) or PROPORTIONAL (× refund / order total). */
+  reversalByReason: z.record(z.enum(refundReasons), z.enum(['FULL', 'PROPORTIONAL'])),
+  /** A refund request not decided within this time is left PENDING and flagged in the queue as overdue. */
+  decisionSla: durationText,
+});
+export type RefundPolicy = z.infer<typeof refundPolicySchema>;
+
+export const defaultRefundPolicy: RefundPolicy = {
+  reversalByReason: {
+    PRODUCT_DEFECTIVE: 'FULL', WRONG_ITEM: 'FULL', NOT_AS_DESCRIBED: 'FULL', BUYER_REMORSE: 'FULL',
+    NON_DELIVERY: 'FULL', GOODWILL: 'FULL', PARTIAL_DAMAGE: 'PROPORTIONAL',
+  },
+  decisionSla: '3d',
+};
+
+export const debtPolicySchema = z.object({
+  /** SPEC 7: a partner whose `debt` reaches this amount (USD) is flagged for review and their payouts are held. */
+  limit: amountText,
+});
+export type DebtPolicy = z.infer<typeof debtPolicySchema>;
+export const defaultDebtPolicy: DebtPolicy = { limit: '500' };
+
+export const chargebackPenalties = ['WARNING', 'MONITORING', 'ACCOUNT_REVIEW', 'SUSPENSION'] as const;
+export type ChargebackPenalty = (typeof chargebackPenalties)[number];
+
+export const chargebackPolicySchema = z.object({
+  /**
+   * SPEC 8's penalty matrix: the penalty for the partner's Nth chargeback is the last row whose `fromCount` ≤ N.
+   * MONITORING lasts `monitoringPeriod`; ACCOUNT_REVIEW holds payouts until an admin clears it; SUSPENSION suspends.
+   */
+  penalties: z.array(z.object({ fromCount: z.number().int().min(1), penalty: z.enum(chargebackPenalties) })).min(1),
+  monitoringPeriod: durationText,
+  /** How long the investigation waits for the provider's decision before it is escalated to the admins. */
+  decisionWait: durationText,
+});
+export type ChargebackPolicy = z.infer<typeof chargebackPolicySchema>;
+export const defaultChargebackPolicy: ChargebackPolicy = {
+  penalties: [
+    { fromCount: 1, penalty: 'WARNING' },
+    { fromCount: 2, penalty: 'MONITORING' },
+    { fromCount: 3, penalty: 'ACCOUNT_REVIEW' },
+    { fromCount: 4, penalty: 'SUSPENSION' },
+  ],
+  monitoringPeriod: '30d',
+  decisionWait: '75d',
+};
+
+export const disputePolicySchema = z.object({
+  /** SPEC 9: a dispute about a transaction older than this is rejected. */
+  window: durationText,
+  /** How long a dispute waits for the partner's evidence before it closes itself. */
+  informationWait: durationText,
+  /** The largest goodwill credit financial support may grant (USD); above it a senior admin decides. */
+  goodwillMax: amountText,
+});
+export type DisputePolicy = z.infer<typeof disputePolicySchema>;
+export const defaultDisputePolicy: DisputePolicy = { window: '30d', informationWait: '14d', goodwillMax: '50' };
+
+export const adjustmentPolicySchema = z.object({
+  /** SPEC 10: a manual commission above this RUB-equivalent needs a senior admin's approval. */
+  seniorApprovalAboveRub: amountText,
+  /** Bulk adjustments by total impact (RUB-equivalent): below `standardBelowRub` any admin, up to `seniorUpToRub` a senior admin, above it a finance director. */
+  bulkStandardBelowRub: amountText,
+  bulkSeniorUpToRub: amountText,
+  /** Partners per step of a bulk adjustment's execution (one transaction each). */
+  bulkChunkSize: z.number().int().min(1).max(10_000),
+});
+export type AdjustmentPolicy = z.infer<typeof adjustmentPolicySchema>;
+export const defaultAdjustmentPolicy: AdjustmentPolicy = {
+  seniorApprovalAboveRub: '10000',
+  bulkStandardBelowRub: '50000',
+  bulkSeniorUpToRub: '500000',
+  bulkChunkSize: 1_000,
+};
