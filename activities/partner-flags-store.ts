@@ -89,7 +89,7 @@ export async function clearPartnerFlags(
 /** Clears one flag by id (an admin closing an account review, say). Null when there is no such active flag. */
 export async function clearPartnerFlagById(
   connection: CommonQueryMethods,
-  input: { flagId: string; actor: string; reason: string },
+  input: { flagId: string; actor: string; reason: string; ip?: string | null },
 ): Promise<PartnerFlag | null> {
   const row = await connection.maybeOne(sql.type(flagRow)`
     UPDATE partner_flags SET cleared_by = ${input.actor}, cleared_at = now(), clearance_reason = ${input.reason}
@@ -98,7 +98,7 @@ export async function clearPartnerFlagById(
   if (!row) return null;
   await appendAuditRecord(connection, {
     action: 'PARTNER_UNFLAG', actor: input.actor, targetType: 'partner', targetId: row.partner_id, reason: input.reason,
-    details: { flagId: row.id, kind: row.kind, sourceType: row.source_type, sourceId: row.source_id },
+    ip: input.ip ?? null, details: { flagId: row.id, kind: row.kind, sourceType: row.source_type, sourceId: row.source_id },
   });
   return toFlag(row);
 }

@@ -21,6 +21,7 @@ import { paymentHistoryRoutes } from './routes/payment-history.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { partnerFlagRoutes } from './routes/partner-flags.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
 export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider']);
@@ -81,6 +82,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1/notifications', notificationRoutes(dependencies));
   app.route('/v1/webhooks', webhookRoutes(dependencies));
   app.route('/v1', opsRoutes(dependencies));
+  app.route('/v1', partnerFlagRoutes(dependencies));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -75,6 +75,8 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/payouts/:id/invoice', path: () => `/v1/payouts/${someUuid()}/invoice` },
   { method: 'PUT', route: '/v1/ops/switches/methods/:methodId', path: () => '/v1/ops/switches/methods/PAYQUICKER' },
   { method: 'PUT', route: '/v1/ops/switches/processing', path: () => '/v1/ops/switches/processing' },
+  { method: 'GET', route: '/v1/partners/:id/flags', path: () => '/v1/partners/p_1/flags' },
+  { method: 'POST', route: '/v1/partner-flags/:flagId/clear', path: () => '/v1/partner-flags/1/clear' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

@@ -90,6 +90,8 @@ describe('GET /openapi.json', () => {
         'GET /v1/payouts/{id}/invoice',
         'PUT /v1/ops/switches/methods/{methodId}',
         'PUT /v1/ops/switches/processing',
+        'GET /v1/partners/{id}/flags',
+        'POST /v1/partner-flags/{flagId}/clear',
         'POST /v1/webhooks/provider',
       ].sort(),
     );
