@@ -52,10 +52,13 @@ export const payoutRecord = payoutRow.extend({
   schedule_date: z.string().nullable(),
   assigned_to: z.string().nullable(),
   assigned_at: z.date().nullable(),
+  non_regular: z.boolean(),
+  surcharge: z.string(),
 });
 export type PayoutRecord = z.infer<typeof payoutRecord>;
 export const payoutRecordColumns = sql.fragment`
-  ${payoutColumns}, drafted_by, requested_at, schedule_date::text AS schedule_date, assigned_to, assigned_at`;
+  ${payoutColumns}, drafted_by, requested_at, schedule_date::text AS schedule_date, assigned_to, assigned_at, non_regular,
+  surcharge::text AS surcharge`;
 
 /** What is asked for. Amounts are decimal strings; omitted details mean the partner's saved ones for the method. */
 export interface PayoutInput {
@@ -64,6 +67,11 @@ export interface PayoutInput {
   currency: string;
   methodId: string;
   paymentDetails?: Record<string, string>;
+  /**
+   * Source 004's non-regular payment: off the payment schedule or below the method's minimum, at the method's
+   * surcharge (part of the fee). The schedule's payouts are regular.
+   */
+  nonRegular?: boolean;
 }
 
 /** Who initiates: a signed-in user, or the schedule's system user (role `system`). */
@@ -107,6 +115,8 @@ export interface CreatePayoutOptions {
 
 interface PreparedPayout {
   request: PayoutRequest;
+  nonRegular: boolean;
+  surcharge: string;
   paymentDetails: Record<string, string>;
   /** The details were sent with the request (the partner's saved details are then updated). */
   detailsSent: boolean;
@@ -154,10 +164,15 @@ async function preparePayout(
   }
 
   const amount = formatMoney(requested, input.currency);
-  if (requested.lessThan(method.minPayout) && !options.allowBelowMinimum) {
-    throw new ApiError(422, 'below_minimum', `${method.id} pays at least ${method.minPayout} ${method.currency}`, field('amount'));
+  const nonRegular = input.nonRegular ?? false;
+  if (requested.lessThan(method.minPayout) && !options.allowBelowMinimum && !nonRegular) {
+    throw new ApiError(
+      422, 'below_minimum',
+      `${method.id} pays at least ${method.minPayout} ${method.currency}; a non-regular payout (nonRegular: true, ${method.nonRegularSurchargePercent}% surcharge) may be smaller`,
+      field('amount'),
+    );
   }
-  const { fee, amountToTransfer } = computePayoutFee(amount, input.currency, method);
+  const { fee, surcharge, amountToTransfer } = computePayoutFee(amount, input.currency, method, { nonRegular });
   if (!new Money(amountToTransfer).isPositive()) throw new ApiError(422, 'below_fee', `the fee ${fee} takes the whole amount`, field('amount'));
 
   const amountRub = rubEquivalent(amount, input.currency, await usdRatesForRub(connection, input.currency));
@@ -178,7 +193,7 @@ async function preparePayout(
     // The workflow reads only the id (maker-checker); `system` marks the schedule's system user.
     initiatedBy: { userId: options.initiator.userId, role: options.initiator.role } as PayoutActor,
   };
-  return { request, paymentDetails: details, detailsSent: input.paymentDetails !== undefined, policy, slaHours: payouts.slaHours[priority] };
+  return { request, nonRegular, surcharge, paymentDetails: details, detailsSent: input.paymentDetails !== undefined, policy, slaHours: payouts.slaHours[priority] };
 }
 
 /**
@@ -286,19 +301,20 @@ export async function createPayout(
         : await reserveAndAudit(transaction, ledger, request, {
             ip: options.ip,
             auditActor: options.initiator.auditActor,
-            details: options.scheduleDate ? { scheduleDate: options.scheduleDate } : {},
+            details: { ...(options.scheduleDate ? { scheduleDate: options.scheduleDate } : {}), ...(prepared.nonRegular ? { nonRegular: true, surcharge: prepared.surcharge } : {}) },
           });
       const inserted = await transaction.one(sql.type(payoutRecord)`
         INSERT INTO payouts (id, partner_id, method_id, currency, amount, fee, amount_to_transfer, amount_rub, status,
                              priority, payment_details, details_hash, required_chain, policy_version, initiated_by,
-                             initiated_role, sla_due_at, reserve_entry_id, requested_at, drafted_by, schedule_date)
+                             initiated_role, sla_due_at, reserve_entry_id, requested_at, drafted_by, schedule_date,
+                             non_regular, surcharge)
         VALUES (${request.payoutId}, ${request.partnerId}, ${request.methodId}, ${request.currency}, ${request.amount},
                 ${request.fee}, ${request.amountToTransfer}, ${request.amountRub}, ${draft ? 'DRAFT' : 'REQUESTED'},
                 ${request.priority}, ${sql.jsonb(prepared.paymentDetails)}, ${request.detailsHash},
                 ${sql.jsonb(request.requiredChain as never)}, ${policy.version}, ${request.initiatedBy.userId},
                 ${request.initiatedBy.role}, now() + make_interval(hours => ${prepared.slaHours}), ${entryId},
                 ${draft ? null : sql.fragment`now()`}, ${draft ? request.initiatedBy.userId : null},
-                ${options.scheduleDate ?? null}::date)
+                ${options.scheduleDate ?? null}::date, ${prepared.nonRegular}, ${prepared.surcharge})
         RETURNING ${payoutRecordColumns}`);
       if (draft) {
         // A draft moves no money; its audit record says who drafted what (the submission is audited again, with the
@@ -350,7 +366,10 @@ export async function submitPayoutDraft(
   const prepared = await preparePayout(
     database,
     policy,
-    { partnerId: draft.partner_id, amount: draft.amount, currency: draft.currency, methodId: draft.method_id, paymentDetails: draft.payment_details },
+    {
+      partnerId: draft.partner_id, amount: draft.amount, currency: draft.currency, methodId: draft.method_id,
+      paymentDetails: draft.payment_details, nonRegular: draft.non_regular,
+    },
     { payoutId: draft.id, initiator: options.initiator, field: draftField, allowBelowMinimum: false },
   );
   const { request } = prepared;
@@ -361,10 +380,11 @@ export async function submitPayoutDraft(
       const entryId = await reserveAndAudit(transaction, ledger, request, {
         ip: options.ip,
         auditActor: options.initiator.auditActor,
-        details: { submittedDraft: true, draftedBy: draft.drafted_by },
+        details: { submittedDraft: true, draftedBy: draft.drafted_by, ...(prepared.nonRegular ? { nonRegular: true, surcharge: prepared.surcharge } : {}) },
       });
       const updated = await transaction.one(sql.type(payoutRecord)`
-        UPDATE payouts SET status = 'REQUESTED', fee = ${request.fee}, amount_to_transfer = ${request.amountToTransfer},
+        UPDATE payouts SET status = 'REQUESTED', fee = ${request.fee}, surcharge = ${prepared.surcharge},
+                           amount_to_transfer = ${request.amountToTransfer},
                            amount_rub = ${request.amountRub}, priority = ${request.priority},
                            details_hash = ${request.detailsHash}, required_chain = ${sql.jsonb(request.requiredChain as never)},
                            policy_version = ${policy.version}, initiated_by = ${request.initiatedBy.userId},

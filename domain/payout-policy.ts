@@ -37,6 +37,11 @@ export const paymentMethodSchema = z.object({
   feePercent: z.string().regex(/^(100|\d{1,2})(\.\d{1,4})?$/, 'a percentage such as "1.5"'),
   minFee: amountText,
   minPayout: amountText,
+  /**
+   * Source 004's non-regular payment: a payout marked non-regular (off the schedule, or below `minPayout`) costs this
+   * percentage of the amount on top of the fee. Defaulted for policies stored before it existed.
+   */
+  nonRegularSurchargePercent: z.string().regex(/^(100|\d{1,2})(\.\d{1,4})?$/, 'a percentage such as "5"').default('5'),
   processing: z.enum(['MANUAL', 'AUTOMATIC']),
 });
 export type PaymentMethod = z.infer<typeof paymentMethodSchema>;

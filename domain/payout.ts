@@ -188,15 +188,26 @@ export function validatePaymentDetails(method: PaymentMethod, details: Record<st
 
 /**
  * fee = max(amount × feePercent / 100, minFee), rounded ROUND_HALF_UP to the currency's scale (a half cent is
- * charged, as a cashier would); the partner receives amount − fee.
+ * charged, as a cashier would); a non-regular payout (source 004) adds amount × nonRegularSurchargePercent / 100,
+ * rounded the same way, which `fee` includes and `surcharge` shows. The partner receives amount − fee.
  */
-export function computePayoutFee(amount: string, currency: string, method: PaymentMethod): { fee: string; amountToTransfer: string } {
+export function computePayoutFee(
+  amount: string,
+  currency: string,
+  method: PaymentMethod,
+  { nonRegular = false }: { nonRegular?: boolean } = {},
+): { fee: string; surcharge: string; amountToTransfer: string } {
   const value = new Money(amount);
-  if (!value.isPositive()) throw new RangeError('a payout amount must be positive');
-  const percentage = value.times(method.feePercent).dividedBy(100).toDecimalPlaces(currencyScale(currency), Decimal.ROUND_HALF_UP);
-  const minimum = new Money(method.minFee).toDecimalPlaces(currencyScale(currency), Decimal.ROUND_HALF_UP);
-  const fee = Money.max(percentage, minimum);
-  return { fee: formatMoney(fee, currency), amountToTransfer: formatMoney(value.minus(fee), currency) };
+  const scale = currencyScale(currency);
+  const percentage = value.times(method.feePercent).dividedBy(100).toDecimalPlaces(scale, Decimal.ROUND_HALF_UP);
+  const minimum = new Money(method.minFee).toDecimalPlaces(scale, Decimal.ROUND_HALF_UP);
+  const methodFee = Money.max(percentage, minimum);
+  // Source 004: a non-regular payment gives up the method's surcharge percentage too, rounded the same way.
+  const surcharge = nonRegular
+    ? value.times(method.nonRegularSurchargePercent).dividedBy(100).toDecimalPlaces(scale, Decimal.ROUND_HALF_UP)
+    : new Money(0);
+  const fee = methodFee.plus(surcharge);
+  return { fee: formatMoney(fee, currency), surcharge: formatMoney(surcharge, currency), amountToTransfer: formatMoney(value.minus(fee), currency) };
 }
 
 /**

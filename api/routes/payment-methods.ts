@@ -24,6 +24,7 @@ const methodSchema = z
     feePercent: z.string(),
     minFee: z.string(),
     minPayout: z.string(),
+    nonRegularSurchargePercent: z.string().openapi({ description: 'Source 004: the surcharge a non-regular payout (off schedule or below the minimum) adds to the fee' }),
     processing: z.enum(['MANUAL', 'AUTOMATIC']).openapi({ description: 'As the policy sets it' }),
     forcedManual: z.boolean().openapi({ description: 'An outage switched the method to manual processing for now (SPEC 6.9)' }),
   })

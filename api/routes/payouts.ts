@@ -83,6 +83,10 @@ const payoutItemFields = {
     .record(z.string().max(200))
     .optional()
     .openapi({ description: 'The method’s fields (policy `payouts.methods[].fields`); omitted: the partner’s saved details for the method' }),
+  nonRegular: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'Source 004’s non-regular payment: off the schedule or below the method’s minimum, at the method’s `nonRegularSurchargePercent` (added to the fee)' }),
 };
 
 /** One line of a bulk request: a payout without the `draft` flag (the request carries it). */
@@ -133,7 +137,9 @@ const payoutSchema = z
     methodId: z.string(),
     currency: z.string(),
     amount: z.string(),
-    fee: z.string(),
+    fee: z.string().openapi({ description: 'What the platform keeps: the method’s fee plus, for a non-regular payout, the surcharge' }),
+    nonRegular: z.boolean(),
+    surcharge: z.string().openapi({ description: 'The non-regular surcharge included in `fee` (0 for a regular payout)' }),
     amountToTransfer: z.string(),
     amountRub: z.string().nullable().openapi({ description: 'RUB-equivalent at creation; null when no FX rate was known (highest approval tier)' }),
     priority: z.enum(payoutPriorities),
@@ -562,6 +568,8 @@ export function payoutRoutes(dependencies: ApiDependencies) {
         currency: row.currency,
         amount: money(row.amount),
         fee: money(row.fee),
+        nonRegular: row.non_regular,
+        surcharge: money(row.surcharge),
         amountToTransfer: money(row.amount_to_transfer),
         amountRub: row.amount_rub,
         priority: row.priority,

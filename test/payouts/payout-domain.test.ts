@@ -18,7 +18,7 @@ import {
   transitionPayout,
   validatePaymentDetails,
 } from '../../domain/payout.ts';
-import { defaultPayoutPolicy } from '../../domain/payout-policy.ts';
+import { defaultPayoutPolicy, paymentMethodSchema } from '../../domain/payout-policy.ts';
 import { defaultPolicy, policySchema } from '../../domain/policy.ts';
 
 const policy = defaultPayoutPolicy;
@@ -33,12 +33,22 @@ describe('payout policy', () => {
 
 describe('fees', () => {
   it('charges the minimum fee when the percentage is below it, and rounds a half cent up', () => {
-    expect(computePayoutFee('100.00', 'USD', bank)).toEqual({ fee: '5.00', amountToTransfer: '95.00' });
-    expect(computePayoutFee('1000.50', 'USD', bank)).toEqual({ fee: '10.01', amountToTransfer: '990.49' });
+    expect(computePayoutFee('100.00', 'USD', bank)).toEqual({ fee: '5.00', surcharge: '0.00', amountToTransfer: '95.00' });
+    expect(computePayoutFee('1000.50', 'USD', bank)).toEqual({ fee: '10.01', surcharge: '0.00', amountToTransfer: '990.49' });
     const payquicker = findPaymentMethod(policy, 'PAYQUICKER')!;
     // 1.5 % of 1000.30 = 15.0045 → 15.00; of 1000.35 = 15.00525 → 15.01 (ROUND_HALF_UP at the cent)
     expect(computePayoutFee('1000.30', 'USD', payquicker).fee).toBe('15.00');
     expect(computePayoutFee('1000.35', 'USD', payquicker).fee).toBe('15.01');
+  });
+
+  it('adds the non-regular surcharge (source 004) to the fee, rounded half up at the cent, and shows it', () => {
+    expect(bank.nonRegularSurchargePercent).toBe('5');
+    // 1 % of 1000.50 = 10.005 → 10.01; 5 % = 50.025 → 50.03; fee 60.04, 940.46 to transfer.
+    expect(computePayoutFee('1000.50', 'USD', bank, { nonRegular: true })).toEqual({ fee: '60.04', surcharge: '50.03', amountToTransfer: '940.46' });
+    expect(computePayoutFee('1000.50', 'USD', bank, { nonRegular: false })).toEqual(computePayoutFee('1000.50', 'USD', bank));
+    // A method stored without the field reads the default.
+    const { nonRegularSurchargePercent: _dropped, ...storedBefore } = bank;
+    expect(paymentMethodSchema.parse(storedBefore).nonRegularSurchargePercent).toBe('5');
   });
 });
 

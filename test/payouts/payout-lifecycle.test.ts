@@ -223,6 +223,37 @@ describe('payout happy path', () => {
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
     await recordHistory(created.workflowId, 'payout-completed');
   });
+
+  it('when a partner asks for a non-regular payout below the method’s minimum, it is made at the surcharge, which the platform keeps', async () => {
+    const { partnerId, token } = await partnerWithLogin({ funds: '1000.00' });
+    const before = await api.countRows();
+    const refused = await requestPayout(token, { partnerId, amount: '40.00', currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails });
+    expect(refused.status).toBe(422);
+    expect(await errorOf(refused)).toMatchObject({ code: 'below_minimum', field: 'body.amount', message: expect.stringContaining('non-regular') });
+    expect(await api.countRows()).toEqual(before);
+
+    // fee = max(1 % of 40.00, 5.00) = 5.00, plus the 5 % surcharge = 2.00: 7.00 kept, 33.00 transferred.
+    const created = await createdPayout(token, { partnerId, amount: '40.00', currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails, nonRegular: true });
+    expect(created).toMatchObject({ nonRegular: true, surcharge: '2.00', fee: '7.00', amountToTransfer: '33.00' });
+    await waitForStatus(created.id, 'AWAITING_APPROVAL');
+    expect((await decide(created.id, 'approve', 'admin', { amount: '40.00', detailsHash: created.detailsHash })).status).toBe(200);
+    expect((await decide(created.id, 'process', 'finance_manager', { externalReference: 'BANK-REF-NR' })).status).toBe(200);
+    const completed = await decide(created.id, 'complete', 'finance_manager');
+    const done = (await completed.json()) as Payout;
+    expect(done).toMatchObject({ status: 'COMPLETED', nonRegular: true, surcharge: '2.00' });
+    const postings = await api.owner.any(sql.type(z.object({ owner_type: z.string(), bucket: z.string(), amount: z.string() }))`
+      SELECT a.owner_type, a.bucket, p.amount::text AS amount FROM postings p JOIN accounts a ON a.id = p.account_id
+      WHERE p.entry_id = ${done.settleEntryId} ORDER BY p.line`);
+    expect(postings.map((row) => [row.owner_type, row.bucket, row.amount])).toEqual([
+      ['partner', 'payout_reserved', '-40.00'],
+      ['platform', 'payout_clearing', '33.00'],
+      ['platform', 'fees_income', '7.00'],
+    ]);
+    const audit = await api.owner.oneFirst(sql.type(z.object({ details: z.record(z.unknown()) }))`
+      SELECT details FROM audit_records WHERE target_type = 'payout' AND target_id = ${created.id} AND action = 'PAYOUT_REQUEST'`);
+    expect(audit).toMatchObject({ nonRegular: true, surcharge: '2.00', fee: '7.00' });
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  });
 });
 
 describe('approvals', () => {
