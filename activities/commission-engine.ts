@@ -24,6 +24,7 @@ import { appendAuditRecords, type AuditRecordInput } from './audit-store.ts';
 import { insertCommissions, type NewCommission } from './commission-store.ts';
 import type { LedgerStore } from './ledger-store.ts';
 import type { PolicyStore, PolicyVersion } from './policy-store.ts';
+import { followUpReversal } from './refund-reversal-follow-up.ts';
 
 /**
  * Trigger events in, commissions out (SPEC section 5). A batch of events is checked, converted to USD, recorded,
@@ -387,6 +388,8 @@ export class CommissionEngine {
                commission_total = ${new Money(reversed.total).negated().toFixed()}
         WHERE id = ${cancelEventId}`);
       await transaction.query(sql.unsafe`UPDATE commission_events SET cancelled_by = ${cancelEventId} WHERE id = ${order.id}`);
+      // SPEC 7: the partners are told, and a clawback that takes a partner's debt to the limit flags them (payouts held).
+      await followUpReversal(transaction, { entryId: reversed.entryId, debtLimit: event.policy.policy.debt.limit, sourceType: 'order-cancel', sourceId: cancelEventId, description: `order ${event.input.sourceId} cancelled (event ${event.input.externalId})`, actor });
       results.set(event.index, { externalId: event.input.externalId, status: 'PROCESSED', eventId: cancelEventId, commissions: [], reversed: reversed.count });
     }
     return results;

@@ -9,6 +9,8 @@ import { createPayoutScheduleActivities } from './payout-schedule.ts';
 import { createPayoutSweepActivities } from './payout-sweep.ts';
 import { createNotificationActivities, type NotificationSmtp } from './notifications.ts';
 import { createPartnerFlagActivities } from './partner-flags.ts';
+import { createAdjustmentActivities } from './adjustments.ts';
+import { createRefundActivities } from './refunds.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -26,6 +28,8 @@ export function createActivities({ database, provider = null, smtp = null }: { d
     ...createPayoutSweepActivities({ database, policies }),
     ...createNotificationActivities({ database, smtp }),
     ...createPartnerFlagActivities({ database }),
+    ...createAdjustmentActivities({ database, ledger }),
+    ...createRefundActivities({ database, ledger }),
   };
 }
 

@@ -22,6 +22,8 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { partnerFlagRoutes } from './routes/partner-flags.ts';
+import { adjustmentRoutes } from './routes/adjustments.ts';
+import { refundRoutes } from './routes/refunds.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
 export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider']);
@@ -83,6 +85,8 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1/webhooks', webhookRoutes(dependencies));
   app.route('/v1', opsRoutes(dependencies));
   app.route('/v1', partnerFlagRoutes(dependencies));
+  app.route('/v1', adjustmentRoutes(dependencies));
+  app.route('/v1', refundRoutes(dependencies));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

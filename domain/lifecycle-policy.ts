@@ -22,6 +22,8 @@ export const refundPolicySchema = z.object({
   reversalByReason: z.record(z.enum(refundReasons), z.enum(['FULL', 'PROPORTIONAL'])),
   /** A refund request not decided within this time is left PENDING and flagged in the queue as overdue. */
   decisionSla: durationText,
+  /** startToClose of a refund activity (a decision, or the reversal of one order's commissions: one transaction). */
+  activityTimeoutSeconds: z.number().int().min(1).max(3_600).default(60),
 });
 export type RefundPolicy = z.infer<typeof refundPolicySchema>;
 
@@ -31,6 +33,7 @@ export const defaultRefundPolicy: RefundPolicy = {
     NON_DELIVERY: 'FULL', GOODWILL: 'FULL', PARTIAL_DAMAGE: 'PROPORTIONAL',
   },
   decisionSla: '3d',
+  activityTimeoutSeconds: 60,
 };
 
 export const debtPolicySchema = z.object({
@@ -52,6 +55,8 @@ export const chargebackPolicySchema = z.object({
   monitoringPeriod: durationText,
   /** How long the investigation waits for the provider's decision before it is escalated to the admins. */
   decisionWait: durationText,
+  /** startToClose of a chargeback activity (the reversal at open, a decision's re-credit: one transaction each). */
+  activityTimeoutSeconds: z.number().int().min(1).max(3_600).default(60),
 });
 export type ChargebackPolicy = z.infer<typeof chargebackPolicySchema>;
 export const defaultChargebackPolicy: ChargebackPolicy = {
@@ -63,6 +68,7 @@ export const defaultChargebackPolicy: ChargebackPolicy = {
   ],
   monitoringPeriod: '30d',
   decisionWait: '75d',
+  activityTimeoutSeconds: 60,
 };
 
 export const disputePolicySchema = z.object({
@@ -84,6 +90,14 @@ export const adjustmentPolicySchema = z.object({
   bulkSeniorUpToRub: amountText,
   /** Partners per step of a bulk adjustment's execution (one transaction each). */
   bulkChunkSize: z.number().int().min(1).max(10_000),
+  /** A PENDING manual commission's hold before the release sweep approves it (the normal hold/release path). */
+  manualPendingHold: durationText.default('14d'),
+  /** How long a manual commission or bulk adjustment waits for its approval before it expires. */
+  approvalWait: durationText.default('7d'),
+  /** Chunks one run of `bulk-adjustment-<id>` executes before it continues as new (keeps the history small). */
+  bulkChunksPerRun: z.number().int().min(1).max(1_000).default(25),
+  /** startToClose of an adjustment activity (one chunk is one transaction). */
+  activityTimeoutSeconds: z.number().int().min(1).max(3_600).default(120),
 });
 export type AdjustmentPolicy = z.infer<typeof adjustmentPolicySchema>;
 export const defaultAdjustmentPolicy: AdjustmentPolicy = {
@@ -91,4 +105,8 @@ export const defaultAdjustmentPolicy: AdjustmentPolicy = {
   bulkStandardBelowRub: '50000',
   bulkSeniorUpToRub: '500000',
   bulkChunkSize: 1_000,
+  manualPendingHold: '14d',
+  approvalWait: '7d',
+  bulkChunksPerRun: 25,
+  activityTimeoutSeconds: 120,
 };

@@ -6,3 +6,6 @@ export { payoutWorkflow } from './payout.ts';
 export { payoutScheduleRunWorkflow } from './payout-schedule.ts';
 export { notificationDeliveryWorkflow } from './notifications.ts';
 export { payoutSweepWorkflow } from './payout-sweep.ts';
+export { adjustmentWorkflow } from './adjustment.ts';
+export { bulkAdjustmentWorkflow } from './bulk-adjustment.ts';
+export { refundWorkflow } from './refund.ts';

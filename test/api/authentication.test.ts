@@ -77,6 +77,23 @@ const protectedRoutes = [
   { method: 'PUT', route: '/v1/ops/switches/processing', path: () => '/v1/ops/switches/processing' },
   { method: 'GET', route: '/v1/partners/:id/flags', path: () => '/v1/partners/p_1/flags' },
   { method: 'POST', route: '/v1/partner-flags/:flagId/clear', path: () => '/v1/partner-flags/1/clear' },
+  { method: 'POST', route: '/v1/adjustments', path: () => '/v1/adjustments' },
+  { method: 'GET', route: '/v1/adjustments/:id', path: () => `/v1/adjustments/${someUuid()}` },
+  { method: 'GET', route: '/v1/adjustments/:id/documentation', path: () => `/v1/adjustments/${someUuid()}/documentation` },
+  { method: 'POST', route: '/v1/adjustments/:id/approve', path: () => `/v1/adjustments/${someUuid()}/approve` },
+  { method: 'POST', route: '/v1/adjustments/:id/reject', path: () => `/v1/adjustments/${someUuid()}/reject` },
+  { method: 'POST', route: '/v1/commissions/:id/clawback', path: () => '/v1/commissions/1/clawback' },
+  { method: 'POST', route: '/v1/bulk-adjustments', path: () => '/v1/bulk-adjustments' },
+  { method: 'GET', route: '/v1/bulk-adjustments/:id', path: () => `/v1/bulk-adjustments/${someUuid()}` },
+  { method: 'GET', route: '/v1/bulk-adjustments/:id/preview', path: () => `/v1/bulk-adjustments/${someUuid()}/preview` },
+  { method: 'POST', route: '/v1/bulk-adjustments/:id/approve', path: () => `/v1/bulk-adjustments/${someUuid()}/approve` },
+  { method: 'POST', route: '/v1/bulk-adjustments/:id/reject', path: () => `/v1/bulk-adjustments/${someUuid()}/reject` },
+  { method: 'GET', route: '/v1/bulk-adjustments/:id/report', path: () => `/v1/bulk-adjustments/${someUuid()}/report` },
+  { method: 'POST', route: '/v1/refunds', path: () => '/v1/refunds' },
+  { method: 'GET', route: '/v1/refunds', path: () => '/v1/refunds' },
+  { method: 'GET', route: '/v1/refunds/:id', path: () => `/v1/refunds/${someUuid()}` },
+  { method: 'POST', route: '/v1/refunds/:id/approve', path: () => `/v1/refunds/${someUuid()}/approve` },
+  { method: 'POST', route: '/v1/refunds/:id/reject', path: () => `/v1/refunds/${someUuid()}/reject` },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

@@ -42,6 +42,22 @@ describe('replaying recorded workflow histories', () => {
     );
   });
 
+  // Recorded by test/adjustments/manual-commission.test.ts and bulk-adjustment.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history for each adjustment and bulk adjustment branch', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'adjustment-posted.json', 'adjustment-approved-posted.json', 'adjustment-rejected.json', 'adjustment-expired.json',
+        'bulk-adjustment-completed.json', 'bulk-adjustment-continued-as-new.json', 'bulk-adjustment-rejected.json',
+        'bulk-adjustment-expired.json',
+      ]),
+    );
+  });
+
+  // Recorded by test/refunds/refund-queue.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history for each refund branch', () => {
+    expect(files).toEqual(expect.arrayContaining(['refund-approved-processed.json', 'refund-rejected.json']));
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(

@@ -1,0 +1,27 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { AdjustmentActor, BulkAdjustmentProgress, ManualAdjustmentState } from '../domain/adjustment.ts';
+
+/**
+ * Messages of `adjustment-<id>` and `bulk-adjustment-<id>`. Every update carries the actor the API verified
+ * (session, permission, fresh TOTP); validators refuse what the state or the maker–checker rule does not allow.
+ */
+
+export const adjustmentRefusedType = 'AdjustmentRefused';
+export interface AdjustmentRefusal {
+  status: 403 | 409 | 422;
+  code: string;
+  field: string | null;
+}
+
+export interface AdjustmentDecisionInput {
+  actor: AdjustmentActor;
+  reason?: string | null;
+}
+
+export const approveAdjustmentUpdate = defineUpdate<ManualAdjustmentState, [AdjustmentDecisionInput]>('approveAdjustment');
+export const rejectAdjustmentUpdate = defineUpdate<ManualAdjustmentState, [AdjustmentDecisionInput]>('rejectAdjustment');
+export const getAdjustmentStateQuery = defineQuery<ManualAdjustmentState>('getAdjustmentState');
+
+export const approveBulkAdjustmentUpdate = defineUpdate<BulkAdjustmentProgress, [AdjustmentDecisionInput]>('approveBulkAdjustment');
+export const rejectBulkAdjustmentUpdate = defineUpdate<BulkAdjustmentProgress, [AdjustmentDecisionInput]>('rejectBulkAdjustment');
+export const getBulkAdjustmentProgressQuery = defineQuery<BulkAdjustmentProgress>('getBulkAdjustmentProgress');

@@ -1,0 +1,24 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RefundActor, RefundState } from '../domain/refund.ts';
+
+/**
+ * Messages of `refund-<id>`. Every decision carries the admin the API verified (session, permission, fresh TOTP);
+ * the validators refuse what the state or the requester–approver rule does not allow, before anything is recorded.
+ */
+
+export const refundRefusedType = 'RefundRefused';
+export interface RefundRefusal {
+  status: 403 | 409 | 422;
+  code: string;
+  field: string | null;
+}
+
+export interface RefundDecisionInput {
+  actor: RefundActor;
+  reason?: string | null;
+}
+
+/** Approve: the update returns once every commission of the order is reversed (status PROCESSED). */
+export const approveRefundUpdate = defineUpdate<RefundState, [RefundDecisionInput]>('approveRefund');
+export const rejectRefundUpdate = defineUpdate<RefundState, [RefundDecisionInput]>('rejectRefund');
+export const getRefundStateQuery = defineQuery<RefundState>('getRefundState');
