@@ -306,7 +306,9 @@ describe('bulk', () => {
       [6, 'CREATED', null, null],
       [7, 'REFUSED', 'duplicate_request', 'items[7].currency'],
     ]);
-    expect(body.results[0]!.payout).toMatchObject({ partnerId: good[0].partnerId, amount: '100.00', status: 'REQUESTED', initiatedBy: { userId: maker.admin.id } });
+    // The bulk answer reads each payout after all lines ran: a fast checklist may have moved the first one on already.
+    expect(body.results[0]!.payout).toMatchObject({ partnerId: good[0].partnerId, amount: '100.00', initiatedBy: { userId: maker.admin.id } });
+    expect(['REQUESTED', 'AWAITING_APPROVAL']).toContain(body.results[0]!.payout!.status);
 
     // Only the two good lines moved money, wrote rows and audit records.
     expect(await balances(good[0].partnerId)).toMatchObject({ available: '200.00', payout_reserved: '100.00' });
