@@ -11,6 +11,8 @@ import { createNotificationActivities, type NotificationSmtp } from './notificat
 import { createPartnerFlagActivities } from './partner-flags.ts';
 import { createAdjustmentActivities } from './adjustments.ts';
 import { createRefundActivities } from './refunds.ts';
+import { createChargebackActivities } from './chargebacks.ts';
+import { createDisputeActivities } from './disputes.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -30,6 +32,8 @@ export function createActivities({ database, provider = null, smtp = null }: { d
     ...createPartnerFlagActivities({ database }),
     ...createAdjustmentActivities({ database, ledger }),
     ...createRefundActivities({ database, ledger }),
+    ...createChargebackActivities({ database, ledger }),
+    ...createDisputeActivities({ database, ledger }),
   };
 }
 

@@ -24,9 +24,13 @@ import { opsRoutes } from './routes/ops.ts';
 import { partnerFlagRoutes } from './routes/partner-flags.ts';
 import { adjustmentRoutes } from './routes/adjustments.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import { chargebackRoutes } from './routes/chargebacks.ts';
+import { disputeRoutes } from './routes/disputes.ts';
+import { webRoutes } from './routes/web.ts';
+import { reportRoutes } from './routes/reports.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
-export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider']);
+export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider', '/v1/webhooks/chargebacks']);
 
 const swaggerDirectory = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -87,6 +91,10 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', partnerFlagRoutes(dependencies));
   app.route('/v1', adjustmentRoutes(dependencies));
   app.route('/v1', refundRoutes(dependencies));
+  app.route('/v1', chargebackRoutes(dependencies));
+  app.route('/v1', disputeRoutes(dependencies));
+  app.route('/v1', reportRoutes(dependencies));
+  app.route('/', webRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

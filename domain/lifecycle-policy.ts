@@ -78,9 +78,15 @@ export const disputePolicySchema = z.object({
   informationWait: durationText,
   /** The largest goodwill credit financial support may grant (USD); above it a senior admin decides. */
   goodwillMax: amountText,
+  /** After an EXPLANATION, how long the partner may ask for escalation to a senior admin before the dispute closes. */
+  escalationWindow: durationText.default('14d'),
+  /** startToClose of a dispute activity (a resolution with its ledger correction is one transaction). */
+  activityTimeoutSeconds: z.number().int().min(1).max(3_600).default(60),
 });
 export type DisputePolicy = z.infer<typeof disputePolicySchema>;
-export const defaultDisputePolicy: DisputePolicy = { window: '30d', informationWait: '14d', goodwillMax: '50' };
+export const defaultDisputePolicy: DisputePolicy = {
+  window: '30d', informationWait: '14d', goodwillMax: '50', escalationWindow: '14d', activityTimeoutSeconds: 60,
+};
 
 export const adjustmentPolicySchema = z.object({
   /** SPEC 10: a manual commission above this RUB-equivalent needs a senior admin's approval. */

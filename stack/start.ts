@@ -501,6 +501,7 @@ async function main() {
   if (shuttingDown) return;
   say('');
   say(`ledgerflow is running${apiAnswers ? '' : ` (the API is not answering on port ${config.PORT} yet; see its output above)`}`);
+  say(`  Web console  ${apiUrl}/app/ (admins and partners sign in with the logins above)`);
   say(`  API          ${apiUrl}`);
   say(`  API docs     ${apiUrl}/docs`);
   say(`  Temporal UI  ${temporalUiUrl ?? '(none: TEMPORAL_UI_URL is not set)'}`);

@@ -9,3 +9,5 @@ export { payoutSweepWorkflow } from './payout-sweep.ts';
 export { adjustmentWorkflow } from './adjustment.ts';
 export { bulkAdjustmentWorkflow } from './bulk-adjustment.ts';
 export { refundWorkflow } from './refund.ts';
+export { chargebackWorkflow, chargebackMonitoringWorkflow } from './chargeback.ts';
+export { disputeWorkflow } from './dispute.ts';

@@ -94,10 +94,26 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/refunds/:id', path: () => `/v1/refunds/${someUuid()}` },
   { method: 'POST', route: '/v1/refunds/:id/approve', path: () => `/v1/refunds/${someUuid()}/approve` },
   { method: 'POST', route: '/v1/refunds/:id/reject', path: () => `/v1/refunds/${someUuid()}/reject` },
+  { method: 'POST', route: '/v1/chargebacks', path: () => '/v1/chargebacks' },
+  { method: 'GET', route: '/v1/chargebacks', path: () => '/v1/chargebacks' },
+  { method: 'GET', route: '/v1/chargebacks/:id', path: () => `/v1/chargebacks/${someUuid()}` },
+  { method: 'POST', route: '/v1/chargebacks/:id/steps', path: () => `/v1/chargebacks/${someUuid()}/steps` },
+  { method: 'POST', route: '/v1/chargebacks/:id/decision', path: () => `/v1/chargebacks/${someUuid()}/decision` },
+  { method: 'POST', route: '/v1/disputes', path: () => '/v1/disputes' },
+  { method: 'GET', route: '/v1/disputes', path: () => '/v1/disputes' },
+  { method: 'GET', route: '/v1/disputes/:id', path: () => `/v1/disputes/${someUuid()}` },
+  { method: 'POST', route: '/v1/disputes/:id/evidence', path: () => `/v1/disputes/${someUuid()}/evidence` },
+  { method: 'GET', route: '/v1/disputes/:id/evidence/:evidenceId', path: () => `/v1/disputes/${someUuid()}/evidence/1` },
+  { method: 'POST', route: '/v1/disputes/:id/assign', path: () => `/v1/disputes/${someUuid()}/assign` },
+  { method: 'POST', route: '/v1/disputes/:id/resolve', path: () => `/v1/disputes/${someUuid()}/resolve` },
+  { method: 'POST', route: '/v1/disputes/:id/escalate', path: () => `/v1/disputes/${someUuid()}/escalate` },
+  { method: 'GET', route: '/v1/reports/payouts-by-status-method', path: () => '/v1/reports/payouts-by-status-method' },
+  { method: 'GET', route: '/v1/reports/commissions-by-level-source', path: () => '/v1/reports/commissions-by-level-source' },
+  { method: 'GET', route: '/v1/reports/audit-trail', path: () => '/v1/reports/audit-trail' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */
-const sessionFree = ['/v1/auth/login', '/v1/webhooks/provider'];
+const sessionFree = ['/v1/auth/login', '/v1/webhooks/provider', '/v1/webhooks/chargebacks'];
 
 describe('session check on every /v1 route', () => {
   it('exactly login and the provider webhook are exempt from the session check', () => {

@@ -58,6 +58,27 @@ describe('replaying recorded workflow histories', () => {
     expect(files).toEqual(expect.arrayContaining(['refund-approved-processed.json', 'refund-rejected.json']));
   });
 
+  // Recorded by test/chargebacks/chargeback-lifecycle.test.ts and chargeback-penalties.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history for each chargeback branch', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'chargeback-won.json', 'chargeback-lost.json', 'chargeback-partial-webhook.json', 'chargeback-escalated-won.json',
+        'chargeback-monitoring-lost.json', 'chargeback-monitoring-ended.json',
+      ]),
+    );
+  });
+
+  // Recorded by test/disputes/dispute-lifecycle.test.ts and dispute-deadlines.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history for each dispute branch', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dispute-out-of-window.json', 'dispute-information-provided.json', 'dispute-no-information.json', 'dispute-correction.json',
+        'dispute-system-error-escalated.json', 'dispute-explained-escalated.json', 'dispute-explained-closed.json', 'dispute-goodwill.json',
+        'dispute-rejected.json',
+      ]),
+    );
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(

@@ -1,0 +1,456 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { sql } from 'slonik';
+import { z as zod } from 'zod';
+import {
+  DisputeInputError,
+  abandonDispute,
+  disputeColumns,
+  disputeEvidence,
+  disputeRow,
+  disputeTimeline,
+  insertEvidence,
+  loadDispute,
+  recordDispute,
+  resolutionMovesMoney,
+  type DisputeRow,
+  type EvidenceInput,
+  type EvidenceRow,
+} from '../../activities/disputes.ts';
+import { can, type AdminRole } from '../../domain/access.ts';
+import {
+  disputeErrorKinds,
+  disputeRefusedType,
+  disputeResolutions,
+  disputeStatuses,
+  disputeTypes,
+  type DisputeActor,
+  type DisputeRefusal,
+  type DisputeRequest,
+} from '../../domain/dispute.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
+import type { disputeWorkflow } from '../../workflows/dispute.ts';
+import {
+  assignDisputeUpdate,
+  provideDisputeEvidenceUpdate,
+  requestDisputeEscalationUpdate,
+  resolveDisputeUpdate,
+} from '../../workflows/dispute-messages.ts';
+import { partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
+import type { AuthenticatedUser } from '../auth/identity.ts';
+import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { runIdempotent } from '../idempotency.ts';
+import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
+import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema } from '../schemas.ts';
+
+/**
+ * Partner disputes (SPEC 9, source 000 "Partner Disputes"): a partner disputes one of their own transactions (an
+ * admin may file one on their behalf); each dispute is workflow `dispute-<id>`, which follows source 000's decision
+ * tree. Evidence is text and/or a file (PDF, PNG, JPEG up to 5 MB, base64 in the JSON body), kept immutable like
+ * payout invoices. While a dispute holds, the partner's payouts are HELD by the payout checklist.
+ */
+
+export const disputeWorkflowId = (id: string) => `dispute-${id}`;
+
+/** What evidence files may be, like payout invoices (migration 012); the database checks both again. */
+const evidenceContentTypes = ['application/pdf', 'image/png', 'image/jpeg'] as const;
+const evidenceMaxBytes = 5 * 1024 * 1024;
+const evidenceSignatures: Record<(typeof evidenceContentTypes)[number], { bytes: number[]; name: string }> = {
+  'application/pdf': { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], name: 'PDF' },
+  'image/png': { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], name: 'PNG' },
+  'image/jpeg': { bytes: [0xff, 0xd8, 0xff], name: 'JPEG' },
+};
+
+const stepUpHeaders = z.object({
+  'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up): required for CORRECTION and GOODWILL' }),
+  'idempotency-key': z.string().optional(),
+});
+const idParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const evidenceParam = z.object({
+  id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }),
+  evidenceId: z.string().regex(/^\d{1,18}$/).openapi({ param: { name: 'evidenceId', in: 'path' } }),
+});
+const errors = {
+  400: errorResponse('Malformed request'),
+  401: errorResponse('Not signed in, or the TOTP code is missing or wrong'),
+  403: errorResponse('Not allowed'),
+};
+
+const evidenceBody = z
+  .object({
+    text: z.string().trim().min(1).max(4000).optional().openapi({ description: 'What supports the dispute, in words' }),
+    file: z
+      .object({
+        fileName: z.string().trim().min(1).max(255).regex(/^[^\x00-\x1f\x7f/\\"]*$/, 'no control characters, slashes or quotes'),
+        contentType: z.enum(evidenceContentTypes),
+        contentBase64: z.string().min(1).max(Math.ceil((evidenceMaxBytes * 4) / 3) + 4),
+      })
+      .strict()
+      .optional()
+      .openapi({ description: `A PDF, PNG or JPEG of at most ${evidenceMaxBytes} bytes whose content matches its type` }),
+  })
+  .strict()
+  .refine((value) => value.text !== undefined || value.file !== undefined, { message: 'evidence is text, a file, or both', path: ['text'] })
+  .openapi('DisputeEvidenceInput');
+
+const createBody = z
+  .object({
+    type: z.enum(disputeTypes).openapi({ description: 'COMMISSION, REVERSAL (of a commission), PAYOUT, RANK' }),
+    transactionRef: z.string().trim().min(1).max(100).openapi({ description: 'A commission id (COMMISSION, REVERSAL), a payout id (PAYOUT) or a rank change id (RANK) — your own' }),
+    description: z.string().trim().min(1).max(4000),
+    evidence: evidenceBody.optional().openapi({ description: 'Without evidence the dispute waits for it (INFORMATION_REQUESTED)' }),
+    partnerId: partnerIdSchema.optional().openapi({ description: 'Admins filing on a partner’s behalf; a partner files their own' }),
+  })
+  .strict()
+  .openapi('CreateDisputeRequest');
+
+const resolveBody = z
+  .object({
+    resolution: z.enum(disputeResolutions),
+    errorKind: z.enum(disputeErrorKinds).optional().openapi({ description: 'CORRECTION: CALCULATION (closed) or SYSTEM (also escalated to a senior admin)' }),
+    amount: amountSchema.optional().openapi({ description: 'CORRECTION: signed (credit or debit of available); GOODWILL: positive' }),
+    currency: currencySchema.optional().openapi({ description: 'Defaults to the transaction’s currency, else USD' }),
+    note: z.string().trim().min(1).max(2000).openapi({ description: 'The explanation / what was corrected / the reason: shown to the partner' }),
+  })
+  .strict()
+  .openapi('ResolveDispute');
+const assignBody = z.object({ assigneeId: z.string().uuid().optional().openapi({ description: 'Omitted: claim it yourself' }) }).strict().openapi('AssignDispute');
+const escalateBody = z.object({ reason: z.string().trim().min(1).max(2000) }).strict().openapi('RequestDisputeEscalation');
+
+const evidenceSchema = z
+  .object({
+    id: z.string(), text: z.string().nullable(),
+    file: z.object({ fileName: z.string(), contentType: z.string(), sizeBytes: z.number(), sha256: z.string(), url: z.string() }).nullable(),
+    uploadedBy: z.string(), uploadedAt: z.string(),
+  })
+  .openapi('DisputeEvidence');
+const timelineSchema = z
+  .object({
+    sequence: z.number(), kind: z.string(), statusAfter: z.enum(disputeStatuses), resolution: z.enum(disputeResolutions).nullable(),
+    errorKind: z.enum(disputeErrorKinds).nullable(), amount: z.string().nullable(), currency: z.string().nullable(), entryId: z.string().nullable(),
+    evidenceId: z.string().nullable(), note: z.string().nullable(), actor: z.string(), actorRole: z.string().nullable(), at: z.string(),
+  })
+  .openapi('DisputeTimelineStep');
+const disputeSchema = z
+  .object({
+    id: z.string(), workflowId: z.string(), workflowUrl: z.string().nullable(), partnerId: z.string(), type: z.enum(disputeTypes),
+    transactionRef: z.string(), transactionAt: z.string(), transactionAmount: z.string().nullable(), transactionCurrency: z.string().nullable(),
+    description: z.string(), status: z.enum(disputeStatuses), resolution: z.enum(disputeResolutions).nullable(), resolutionNote: z.string().nullable(),
+    automaticReason: z.enum(['OUT_OF_WINDOW', 'NO_INFORMATION']).nullable(), assigneeId: z.string().nullable(), openedBy: z.string(), openedRole: z.string(),
+    openedAt: z.string(), informationDueAt: z.string().nullable(), escalatedAt: z.string().nullable(), explainedAt: z.string().nullable(), closedAt: z.string().nullable(),
+    credited: z.object({ total: z.string(), currency: z.string().nullable() }),
+  })
+  .openapi('Dispute');
+const disputeDetailSchema = disputeSchema
+  .extend({ timeline: z.array(timelineSchema), evidence: z.array(evidenceSchema) })
+  .openapi('DisputeDetail');
+
+const listQuery = z.object({
+  status: z.enum(disputeStatuses).optional(),
+  type: z.enum(disputeTypes).optional(),
+  partnerId: partnerIdSchema.optional().openapi({ description: 'A partner always gets their own' }),
+  assigneeId: z.string().uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
+});
+
+const route = <T extends Parameters<typeof createRoute>[0]>(definition: T) => createRoute({ security: bearerSecurity, ...definition });
+const detailResponse = (description: string) => ({ description, content: { 'application/json': { schema: disputeDetailSchema } } });
+
+const createDispute = route({
+  method: 'post', path: '/disputes',
+  summary: 'Open a dispute on one of your transactions (an admin: on a partner’s behalf); runs as workflow dispute-<id>',
+  description: 'The transaction must be the partner’s own (404 naming `body.transactionRef` otherwise). Honours `Idempotency-Key`.',
+  request: { headers: stepUpHeaders, body: { content: { 'application/json': { schema: createBody } }, required: true } },
+  responses: { 202: detailResponse('Recorded; the workflow takes the decision tree’s first step'), ...errors, 404: errorResponse('No such transaction of this partner'), 503: errorResponse('Temporal unavailable') },
+});
+const listDisputes = route({
+  method: 'get', path: '/disputes', summary: 'Disputes, newest first (filters: status, type, partner, assignee); partners see their own',
+  request: { query: listQuery },
+  responses: { 200: { description: 'A page', content: { 'application/json': { schema: z.object({ data: z.array(disputeSchema), nextCursor: z.string().nullable() }) } } }, ...errors },
+});
+const getDispute = route({
+  method: 'get', path: '/disputes/{id}', summary: 'One dispute with its timeline and evidence', request: { params: idParam },
+  responses: { 200: detailResponse('The dispute'), ...errors, 404: errorResponse('No such dispute') },
+});
+const addEvidence = route({
+  method: 'post', path: '/disputes/{id}/evidence', summary: 'Send evidence (text and/or a file); a dispute waiting for information goes to review',
+  request: { params: idParam, body: { content: { 'application/json': { schema: evidenceBody } }, required: true } },
+  responses: { 200: detailResponse('Recorded'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('The dispute is closed or explained'), 413: errorResponse('File too large'), 415: errorResponse('The file is not what its type says'), 503: errorResponse('Temporal unavailable') },
+});
+const getEvidenceFile = route({
+  method: 'get', path: '/disputes/{id}/evidence/{evidenceId}', summary: 'Download an evidence file (checked against its SHA-256)', request: { params: evidenceParam },
+  responses: {
+    200: { description: 'The file', content: Object.fromEntries(evidenceContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) },
+    ...errors, 404: errorResponse('No such dispute or evidence file'), 500: errorResponse('The stored file no longer matches its checksum'),
+  },
+});
+const assignDispute = route({
+  method: 'post', path: '/disputes/{id}/assign', summary: 'Assign the dispute to a reviewer, or claim it (financial support and above)',
+  request: { params: idParam, body: { content: { 'application/json': { schema: assignBody } }, required: false } },
+  responses: { 200: detailResponse('Assigned'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not under review or escalated'), 422: errorResponse('The assignee cannot review disputes'), 503: errorResponse('Temporal unavailable') },
+});
+const resolveDispute = route({
+  method: 'post', path: '/disputes/{id}/resolve',
+  summary: 'Resolve: CORRECTION (posted to the ledger), EXPLANATION, GOODWILL, ESCALATION, REJECTION',
+  description: 'CORRECTION and GOODWILL need a fresh TOTP code in `X-TOTP-Code`. An escalated dispute, and goodwill above the policy’s `disputes.goodwillMax`, are for senior admins.',
+  request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: resolveBody } }, required: true } },
+  responses: { 200: detailResponse('Resolved'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not in a state that takes a resolution'), 422: errorResponse('Amount or error kind wrong for the resolution'), 503: errorResponse('Temporal unavailable') },
+});
+const escalateDispute = route({
+  method: 'post', path: '/disputes/{id}/escalate', summary: 'The partner asks for a senior admin after an explanation',
+  request: { params: idParam, body: { content: { 'application/json': { schema: escalateBody } }, required: true } },
+  responses: { 200: detailResponse('Escalated'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not EXPLAINED'), 503: errorResponse('Temporal unavailable') },
+});
+
+function translateWorkflowError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (error instanceof WorkflowUpdateFailedError) {
+    // A validator's refusal is the update's cause; an activity's refusal arrives wrapped in its ActivityFailure.
+    const cause = error.cause instanceof ActivityFailure ? error.cause.cause : error.cause;
+    if (cause instanceof ApplicationFailure && cause.type === disputeRefusedType) {
+      const refusal = cause.details?.[0] as DisputeRefusal | undefined;
+      return new ApiError(refusal?.status ?? 409, refusal?.code ?? 'refused', cause.message, refusal?.field ?? undefined);
+    }
+    return new ApiError(409, 'refused', cause instanceof Error ? cause.message : 'the dispute refused the request');
+  }
+  if (error instanceof WorkflowNotFoundError) return new ApiError(409, 'invalid_state', 'the dispute’s workflow is closed or missing', 'status');
+  const grpc = error instanceof ServiceError ? error.cause : error;
+  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4)) return new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was changed');
+  return error;
+}
+
+function actorOf(user: AuthenticatedUser): DisputeActor {
+  return { userId: user.id, role: user.role as AdminRole | 'partner' };
+}
+
+/** Decodes and checks an evidence file: its size and that its content is what its type says. */
+function evidenceOf(body: zod.infer<typeof evidenceBody>, field: string): EvidenceInput {
+  if (!body.file) return { text: body.text ?? null, file: null };
+  const content = Buffer.from(body.file.contentBase64, 'base64');
+  if (content.length === 0) throw new ApiError(400, 'invalid_request', `${field}.file: the file is empty`, `${field}.file.contentBase64`);
+  if (content.length > evidenceMaxBytes) throw new ApiError(413, 'file_too_large', `an evidence file may be at most ${evidenceMaxBytes} bytes (5 MB)`, `${field}.file.contentBase64`);
+  const signature = evidenceSignatures[body.file.contentType];
+  if (content.length < signature.bytes.length || signature.bytes.some((byte, index) => content[index] !== byte)) {
+    throw new ApiError(415, 'unsupported_media_type', `the file's content is not a ${signature.name}`, `${field}.file.contentBase64`);
+  }
+  return {
+    text: body.text ?? null,
+    file: { fileName: body.file.fileName, contentType: body.file.contentType, content, sha256: createHash('sha256').update(content).digest('hex') },
+  };
+}
+
+/** RFC 6266: an ASCII fallback and the UTF-8 name. */
+function attachmentDisposition(fileName: string): string {
+  const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv> {
+  const { database, identity, temporal, policies } = dependencies;
+
+  const toDispute = (row: DisputeRow) => ({
+    id: row.id, workflowId: disputeWorkflowId(row.id), workflowUrl: workflowUrl(dependencies, disputeWorkflowId(row.id)), partnerId: row.partner_id,
+    type: row.type, transactionRef: row.transaction_ref, transactionAt: row.transaction_at.toISOString(),
+    transactionAmount: row.transaction_amount && row.transaction_currency ? formatMoney(row.transaction_amount, row.transaction_currency) : null,
+    transactionCurrency: row.transaction_currency, description: row.description, status: row.status, resolution: row.resolution,
+    resolutionNote: row.resolution_note, automaticReason: row.automatic_reason, assigneeId: row.assignee_id, openedBy: row.opened_by, openedRole: row.opened_role,
+    openedAt: row.opened_at.toISOString(), informationDueAt: row.information_due_at?.toISOString() ?? null, escalatedAt: row.escalated_at?.toISOString() ?? null,
+    explainedAt: row.explained_at?.toISOString() ?? null, closedAt: row.closed_at?.toISOString() ?? null,
+    credited: { total: row.credited_currency ? formatMoney(row.credited_total, row.credited_currency) : '0', currency: row.credited_currency },
+  });
+  const toEvidence = (row: EvidenceRow) => ({
+    id: row.id, text: row.text,
+    file: row.file_name && row.content_type && row.size_bytes !== null && row.sha256
+      ? { fileName: row.file_name, contentType: row.content_type, sizeBytes: row.size_bytes, sha256: row.sha256, url: `/v1/disputes/${row.dispute_id}/evidence/${row.id}` }
+      : null,
+    uploadedBy: row.uploaded_by, uploadedAt: row.uploaded_at.toISOString(),
+  });
+  const detail = async (row: DisputeRow) => ({
+    ...toDispute(row),
+    timeline: (await disputeTimeline(database, row.id)).map((step) => ({
+      sequence: step.sequence, kind: step.kind, statusAfter: step.status_after, resolution: step.resolution, errorKind: step.error_kind,
+      amount: step.amount && step.currency ? formatMoney(step.amount, step.currency) : null, currency: step.currency, entryId: step.entry_id,
+      evidenceId: step.evidence_id, note: step.note, actor: step.actor, actorRole: step.actor_role, at: step.recorded_at.toISOString(),
+    })),
+    evidence: (await disputeEvidence(database, row.id)).map(toEvidence),
+  });
+  /** A partner reads only their own disputes: another's is a 404 (its existence is not theirs to know). */
+  const readable = async (id: string, user: AuthenticatedUser) => {
+    const row = await loadDispute(database, id);
+    if (!row || (user.role === 'partner' && row.partner_id !== user.partnerId)) throw new ApiError(404, 'not_found', `no dispute ${id}`, 'params.id');
+    if (user.role !== 'partner') requirePermission(user, 'disputes.read.any');
+    return row;
+  };
+  const update = async <T>(id: string, send: (handle: ReturnType<typeof temporal.workflow.getHandle<typeof disputeWorkflow>>) => Promise<T>) => {
+    try {
+      await send(temporal.workflow.getHandle<typeof disputeWorkflow>(disputeWorkflowId(id)));
+    } catch (error) {
+      throw translateWorkflowError(error);
+    }
+    return detail((await loadDispute(database, id))!);
+  };
+
+  return createSubApp()
+    .openapi(createDispute, async (c) => {
+      const user = c.get('user');
+      const body = c.req.valid('json');
+      const headers = c.req.valid('header');
+      let partnerId: string;
+      if (user.role === 'partner') {
+        if (body.partnerId !== undefined && body.partnerId !== user.partnerId) throw new ApiError(403, 'forbidden', 'partners open disputes on their own transactions', 'body.partnerId');
+        partnerId = user.partnerId!;
+      } else {
+        requirePermission(user, 'disputes.review');
+        if (body.partnerId === undefined) throw new ApiError(400, 'invalid_request', 'body.partnerId: an admin names the partner the dispute is for', 'body.partnerId');
+        partnerId = body.partnerId;
+      }
+      const evidence = body.evidence ? evidenceOf(body.evidence, 'body.evidence') : null;
+      const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/disputes', { ...body, partnerId }] }, async () => {
+        const { policy } = await policies.active();
+        const disputeId = randomUUID();
+        const row = await database.transaction((transaction) => recordDispute(transaction, {
+          disputeId, partnerId, type: body.type, transactionRef: body.transactionRef, description: body.description, evidence,
+          openedBy: actorOf(user), ip: clientIp(c.req.raw.headers), policyVersion: policy.version,
+        })).catch((error: unknown) => {
+          if (error instanceof DisputeInputError) throw new ApiError(error.status, error.code, error.message, error.field);
+          throw error;
+        });
+        const request: DisputeRequest = { disputeId, partnerId, type: row.type, transactionRef: row.transaction_ref, openedBy: user.id };
+        try {
+          await temporal.workflow.start<typeof disputeWorkflow>('disputeWorkflow', {
+            workflowId: disputeWorkflowId(disputeId), taskQueue: dependencies.taskQueue,
+            args: [request, { version: policy.version, disputes: policy.disputes }],
+            typedSearchAttributes: [{ key: partnerIdKey, value: partnerId }, { key: statusKey, value: 'OPEN' }],
+            memo: { summary: `Dispute ${row.type} ${row.transaction_ref} of ${partnerId}` },
+          });
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+            await database.transaction((transaction) => abandonDispute(transaction, disputeId, 'the workflow could not be started'));
+            throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; the dispute was not opened');
+          }
+        }
+        return { status: 202, body: await detail(row) };
+      });
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(result.body as zod.infer<typeof disputeDetailSchema>, 202);
+    })
+    .openapi(listDisputes, async (c) => {
+      const user = c.get('user');
+      const query = c.req.valid('query');
+      const partnerId = partnerScope(user, query.partnerId, 'disputes.read.any');
+      const conditions = [sql.fragment`TRUE`];
+      if (partnerId !== undefined) conditions.push(sql.fragment`partner_id = ${partnerId}`);
+      if (query.status) conditions.push(sql.fragment`status = ${query.status}`);
+      if (query.type) conditions.push(sql.fragment`type = ${query.type}`);
+      if (query.assigneeId) conditions.push(sql.fragment`assignee_id = ${query.assigneeId}`);
+      if (query.cursor) {
+        const cursor = decodeTimeCursor(query.cursor);
+        conditions.push(sql.fragment`(opened_at, id) < (${cursor.cursorTime}::timestamptz, ${cursor.id}::uuid)`);
+      }
+      const rows = await database.any(sql.type(disputeRow)`
+        SELECT ${disputeColumns} FROM disputes WHERE ${sql.join(conditions, sql.fragment` AND `)}
+        ORDER BY opened_at DESC, id DESC LIMIT ${query.limit}`);
+      const last = rows.at(-1);
+      return c.json({ data: rows.map(toDispute), nextCursor: rows.length === query.limit && last ? encodeTimeCursor(last.cursor_time, last.id) : null }, 200);
+    })
+    .openapi(getDispute, async (c) => {
+      const row = await readable(c.req.valid('param').id, c.get('user'));
+      return c.json(await detail(row), 200);
+    })
+    .openapi(addEvidence, async (c) => {
+      const user = c.get('user');
+      const { id } = c.req.valid('param');
+      const row = await readable(id, user);
+      if (user.role !== 'partner') requirePermission(user, 'disputes.review');
+      const evidence = evidenceOf(c.req.valid('json'), 'body');
+      if (row.status === 'CLOSED' || row.status === 'EXPLAINED') throw new ApiError(409, 'invalid_state', `the dispute is ${row.status}`, 'status');
+      const stored = await database.transaction((transaction) => insertEvidence(transaction, { disputeId: id, evidence, userId: user.id }));
+      const body = await update(id, (handle) => handle.executeUpdate(provideDisputeEvidenceUpdate, { args: [{ actor: actorOf(user), evidenceId: stored.id }] }));
+      return c.json(body, 200);
+    })
+    .openapi(getEvidenceFile, async (c) => {
+      const { id, evidenceId } = c.req.valid('param');
+      await readable(id, c.get('user'));
+      const file = await database.maybeOne(sql.type(zod.object({ file_name: zod.string(), content_type: zod.string(), content: zod.instanceof(Buffer), sha256: zod.string() }))`
+        SELECT file_name, content_type, content, sha256 FROM dispute_evidence WHERE id = ${evidenceId} AND dispute_id = ${id} AND content IS NOT NULL`);
+      if (!file) throw new ApiError(404, 'not_found', `dispute ${id} has no evidence file ${evidenceId}`, 'params.evidenceId');
+      if (createHash('sha256').update(file.content).digest('hex') !== file.sha256) {
+        throw new ApiError(500, 'evidence_corrupted', `the stored evidence ${evidenceId} does not match its checksum`);
+      }
+      return c.body(new Uint8Array(file.content), 200, {
+        'content-type': file.content_type, 'content-disposition': attachmentDisposition(file.file_name), 'x-content-type-options': 'nosniff',
+        etag: `"${file.sha256}"`, 'cache-control': 'private, no-store',
+      });
+    })
+    .openapi(assignDispute, async (c) => {
+      const user = c.get('user');
+      if (user.role === 'partner') throw new ApiError(403, 'forbidden', 'disputes are assigned by admins');
+      requirePermission(user, 'disputes.review');
+      const { id } = c.req.valid('param');
+      await readable(id, user);
+      const body = (await c.req.json().catch(() => ({}))) as { assigneeId?: unknown };
+      const parsed = assignBody.safeParse(body);
+      if (!parsed.success) throw new ApiError(400, 'invalid_request', 'body.assigneeId must be a user id', 'body.assigneeId');
+      const assigneeId = parsed.data.assigneeId ?? user.id;
+      if (assigneeId !== user.id) {
+        const assignee = await database.maybeOne(sql.type(zod.object({ role: zod.string(), disabled: zod.boolean() }))`
+          SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ${assigneeId}`);
+        if (!assignee || assignee.disabled || assignee.role === 'partner' || !can(assignee.role as AdminRole, 'disputes.review')) {
+          throw new ApiError(422, 'invalid_assignee', `user ${assigneeId} does not review disputes`, 'body.assigneeId');
+        }
+      }
+      const result = await update(id, (handle) => handle.executeUpdate(assignDisputeUpdate, { args: [{ actor: actorOf(user), assigneeId }] }));
+      return c.json(result, 200);
+    })
+    .openapi(resolveDispute, async (c) => {
+      const user = c.get('user');
+      if (user.role === 'partner') throw new ApiError(403, 'forbidden', 'disputes are resolved by admins');
+      requirePermission(user, 'disputes.review');
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const headers = c.req.valid('header');
+      const row = await readable(id, user);
+      const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['resolve-dispute', id, body] }, async () => {
+        const currency = body.currency ?? row.transaction_currency ?? 'USD';
+        if (body.amount !== undefined && !resolutionMovesMoney(body.resolution)) {
+          throw new ApiError(422, 'invalid_request', `a ${body.resolution} moves no money`, 'body.amount');
+        }
+        // Refused before the TOTP is checked where the state says no: a refusal consumes no code.
+        if (row.status === 'CLOSED') throw new ApiError(409, 'invalid_state', `dispute ${id} is CLOSED`, 'status');
+        if (resolutionMovesMoney(body.resolution)) {
+          if (body.amount === undefined) throw new ApiError(422, 'invalid_request', `a ${body.resolution} needs an amount`, 'body.amount');
+          if (!new Money(body.amount).isFinite()) throw new ApiError(422, 'invalid_amount', 'not an amount', 'body.amount');
+          await requireFreshTotp(identity, user, headers['x-totp-code'], `a ${body.resolution.toLowerCase()}`);
+        }
+        const resolution = {
+          resolution: body.resolution, errorKind: body.errorKind ?? null, note: body.note,
+          amount: body.amount ?? null, currency: resolutionMovesMoney(body.resolution) ? currency : null,
+        };
+        const detailBody = await update(id, (handle) => handle.executeUpdate(resolveDisputeUpdate, { args: [{ actor: actorOf(user), resolution, ip: clientIp(c.req.raw.headers) }] }));
+        return { status: 200, body: detailBody };
+      });
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(result.body as zod.infer<typeof disputeDetailSchema>, 200);
+    })
+    .openapi(escalateDispute, async (c) => {
+      const user = c.get('user');
+      const { id } = c.req.valid('param');
+      const row = await readable(id, user);
+      if (user.role !== 'partner') throw new ApiError(403, 'forbidden', 'the partner asks for escalation; an admin resolves with ESCALATION');
+      if (row.status !== 'EXPLAINED') throw new ApiError(409, 'invalid_state', `the dispute is ${row.status}; escalation is asked for after an explanation`, 'status');
+      const { reason } = c.req.valid('json');
+      const body = await update(id, (handle) => handle.executeUpdate(requestDisputeEscalationUpdate, { args: [{ actor: actorOf(user), reason }] }));
+      return c.json(body, 200);
+    });
+}

@@ -1,0 +1,117 @@
+import { query, request } from '../api.ts';
+import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table } from '../dom.ts';
+import type { PageContext } from '../main.ts';
+import { expectedRelease, type Commission } from './partner-home.ts';
+
+const filterNames = ['status', 'partnerId', 'sourceType', 'level', 'from', 'to', 'minAmount', 'maxAmount'] as const;
+
+/** Source 000's commission list: transaction, partner, source, level, amount, status, created at; and its filters. */
+export async function adminCommissionsPage({ root, search, navigate }: PageContext) {
+  const filters = Object.fromEntries(filterNames.map((name) => [name, search.get(name) ?? ''])) as Record<(typeof filterNames)[number], string>;
+  const toIso = (value: string) => (value ? new Date(`${value}T00:00:00Z`).toISOString() : undefined);
+  const { commissions, next } = await request<{ commissions: Commission[]; next: string | null }>(
+    `/v1/commissions${query({ ...filters, from: toIso(filters.from), to: toIso(filters.to), limit: 100, after: search.get('after') })}`,
+  );
+  document.title = 'Commissions · ledgerflow';
+  const controls = {
+    status: h('select', {}, ['', 'PENDING', 'APPROVED', 'PAID', 'REVERSED', 'HELD'].map((value) => h('option', { value, selected: filters.status === value }, value || 'Any status'))),
+    partnerId: h('input', { value: filters.partnerId, placeholder: 'p_…' }),
+    sourceType: h('select', {}, ['', 'PRODUCT', 'INVESTMENT', 'INVESTMENT_PROFIT', 'PORTFOLIO_YIELD', 'POOL'].map((value) => h('option', { value, selected: filters.sourceType === value }, value || 'Any source'))),
+    level: h('select', {}, ['', ...Array.from({ length: 10 }, (_, index) => String(index + 1))].map((value) => h('option', { value, selected: filters.level === value }, value || 'Any level'))),
+    from: h('input', { type: 'date', value: filters.from }),
+    to: h('input', { type: 'date', value: filters.to }),
+    minAmount: h('input', { inputmode: 'decimal', value: filters.minAmount }),
+    maxAmount: h('input', { inputmode: 'decimal', value: filters.maxAmount }),
+  };
+  const labels: Record<keyof typeof controls, string> = { status: 'Status', partnerId: 'Partner', sourceType: 'Source type', level: 'Level', from: 'Created from', to: 'Created before', minAmount: 'Min amount', maxAmount: 'Max amount' };
+  const form = h(
+    'form',
+    { class: 'filters panel', role: 'search', 'aria-label': 'Filter commissions' },
+    Object.entries(controls).map(([name, control]) => field(labels[name as keyof typeof controls], control)),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply filters'), link('/app/admin/commissions', 'Clear')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    navigate(`/app/admin/commissions${query(Object.fromEntries(Object.entries(controls).map(([name, control]) => [name, control.value])))}`);
+  });
+  replace(
+    root,
+    h('h1', {}, 'Commissions'),
+    h('details', { class: 'filter-box', open: true }, h('summary', {}, 'Filters'), form),
+    table(
+      ['Transaction ID', 'Partner', 'Source', 'Level', 'Type', 'Base', 'Amount', 'Status', 'Created at', 'Release'],
+      commissions.map((commission) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, link(`/app/admin/commissions/${commission.id}`, commission.id)),
+          h('td', {}, link(`/app/admin/partners/${encodeURIComponent(commission.partnerId)}`, commission.partnerId)),
+          h('td', {}, `${commission.sourceType}${commission.sourceId ? ` ${commission.sourceId}` : ''}`),
+          h('td', { class: 'number' }, commission.level),
+          h('td', {}, commission.incomeTypeName),
+          h('td', { class: 'number' }, formatMoney(commission.base)),
+          h('td', { class: 'number' }, formatMoney(commission.amount, commission.currency)),
+          h('td', {}, statusBadge(commission.status)),
+          h('td', {}, formatTime(commission.createdAt)),
+          h('td', {}, expectedRelease(commission)),
+        ),
+      ),
+      { caption: 'Newest first', empty: 'No commissions match.' },
+    ),
+    next ? h('p', {}, link(`/app/admin/commissions${query({ ...filters, after: next })}`, 'Next page →')) : null,
+  );
+}
+
+export async function adminCommissionPage({ root, params }: PageContext) {
+  const commission = await request<
+    Commission & {
+      breakdown: Record<string, unknown> & { text?: string };
+      history: { action: string; at: string; actor: string; amount: string | null; reason: string | null; entryId: string | null }[];
+      partner: { id: string; name: string; rank: string };
+      eventExternalId: string | null;
+    }
+  >(`/v1/commissions/${encodeURIComponent(params.id!)}`);
+  document.title = `Commission ${commission.id} · ledgerflow`;
+  const breakdownRows = Object.entries(commission.breakdown).filter(([name]) => name !== 'text');
+  replace(
+    root,
+    h('p', {}, link('/app/admin/commissions', '← Commissions')),
+    h('h1', {}, `Commission ${commission.id}`),
+    h(
+      'section',
+      { class: 'panel' },
+      definitionList([
+        ['Partner', h('span', {}, link(`/app/admin/partners/${encodeURIComponent(commission.partner.id)}`, commission.partner.name), ` (${commission.partner.id}, rank ${commission.partner.rank})`)],
+        ['Income type', `${commission.incomeType} · ${commission.incomeTypeName}`],
+        ['Level', String(commission.level)],
+        ['Source', `${commission.sourceType}${commission.sourceId ? ` ${commission.sourceId}` : ''}${commission.eventExternalId ? ` (event ${commission.eventExternalId})` : ''}`],
+        ['Base', formatMoney(commission.base)],
+        ['Rate', commission.rate],
+        ['Amount', formatMoney(commission.amount, commission.currency)],
+        ['Reversed', formatMoney(commission.reversedAmount, commission.currency)],
+        ['Status', statusBadge(commission.status)],
+        ['Release', expectedRelease(commission)],
+        ['Policy version', String(commission.policyVersion)],
+      ]),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Calculation'),
+      commission.breakdown.text ? h('pre', { class: 'breakdown', 'data-testid': 'breakdown' }, String(commission.breakdown.text)) : null,
+      table(
+        ['Step', 'Value'],
+        breakdownRows.map(([name, value]) => h('tr', {}, h('td', {}, name), h('td', { class: 'mono' }, typeof value === 'object' ? JSON.stringify(value) : String(value)))),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'History'),
+      table(
+        ['When', 'Action', 'By', 'Amount', 'Reason'],
+        commission.history.map((record) => h('tr', {}, h('td', {}, formatTime(record.at)), h('td', {}, record.action), h('td', {}, record.actor), h('td', { class: 'number' }, formatMoney(record.amount)), h('td', {}, record.reason ?? ''))),
+      ),
+    ),
+  );
+}

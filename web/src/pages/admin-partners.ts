@@ -1,0 +1,245 @@
+import { query, request } from '../api.ts';
+import { formDialog } from '../dialog.ts';
+import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
+import type { PageContext } from '../main.ts';
+import type { AuditRecord } from './admin-payout.ts';
+import { balanceCards, type Balances } from './partner-home.ts';
+import type { Payout } from './partner-payouts.ts';
+
+interface Flag {
+  id: string;
+  kind: string;
+  holdsPayouts: boolean;
+  source: { type: string; id: string };
+  reason: string;
+  raisedBy: string;
+  raisedAt: string;
+  expiresAt: string | null;
+  active: boolean;
+}
+
+interface Freeze {
+  partnerId: string;
+  frozen: boolean;
+  kind: string;
+  reason: string | null;
+  changedBy: string | null;
+  changedAt: string | null;
+}
+
+interface HistoryItem {
+  id: string;
+  partnerId: string;
+  partnerName: string;
+  methodId: string;
+  currency: string;
+  amount: string;
+  status: string;
+  paymentDetails: Record<string, string>;
+  externalReference: string | null;
+  createdAt: string;
+  detailsChange: { changed: boolean; changedFields: string[] };
+}
+
+/**
+ * Open a partner by id (there is no partner search API), and SPEC 6.8's search over payment details and history:
+ * a substring of any detail value, the partner's id or name, or a reference.
+ */
+export async function adminPartnersPage({ root, navigate, search }: PageContext) {
+  document.title = 'Partners · ledgerflow';
+  const id = h('input', { name: 'partnerId', required: true, placeholder: 'p_…', autocomplete: 'off' });
+  const form = h('form', { class: 'panel filters', role: 'search', 'aria-label': 'Open a partner' }, field('Partner ID', id), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Open profile')));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (id.value.trim()) navigate(`/app/admin/partners/${encodeURIComponent(id.value.trim())}`);
+  });
+  const q = search.get('q') ?? '';
+  const text = h('input', { name: 'q', value: q, autocomplete: 'off', placeholder: 'account number, e-mail, wallet, name, reference…' });
+  const searchForm = h('form', { class: 'panel filters', role: 'search', 'aria-label': 'Search payment history' }, field('Search payment details and history', text), h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Search')));
+  searchForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    navigate(`/app/admin/partners${query({ q: text.value.trim() })}`);
+  });
+  const results = q ? await request<{ payments: HistoryItem[] }>(`/v1/payment-history${query({ q, limit: 50 })}`) : null;
+  replace(
+    root,
+    h('h1', {}, 'Partners and payment history'),
+    form,
+    searchForm,
+    results
+      ? table(
+          ['Requested', 'Partner', 'Amount', 'Method', 'Paid to', 'Reference', 'Status'],
+          results.payments.map((item) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, link(`/app/admin/payouts/${item.id}`, formatTime(item.createdAt))),
+              h('td', {}, link(`/app/admin/partners/${encodeURIComponent(item.partnerId)}`, item.partnerName), h('br'), h('small', { class: 'muted' }, item.partnerId)),
+              h('td', { class: 'number' }, formatMoney(item.amount, item.currency)),
+              h('td', {}, item.methodId),
+              h('td', {}, Object.entries(item.paymentDetails).map(([name, value]) => `${name}: ${value}`).join(', '), item.detailsChange.changed ? h('small', { class: 'warning-text' }, ` (changed: ${item.detailsChange.changedFields.join(', ')})`) : null),
+              h('td', {}, item.externalReference ?? '—'),
+              h('td', {}, statusBadge(item.status)),
+            ),
+          ),
+          { caption: `Payments matching “${q}”, newest first`, empty: 'Nothing matches.' },
+        )
+      : null,
+  );
+  (q ? text : id).focus();
+}
+
+export async function adminPartnerPage(context: PageContext) {
+  const { root, params } = context;
+  const partnerId = params.id!;
+  const path = encodeURIComponent(partnerId);
+  const [partner, { balances }, ledger, { payouts }, flags, switches, trail] = await Promise.all([
+    request<{ id: string; name: string; rank: string; status: string; kycStatus: string; joinedAt: string; sponsorId: string | null }>(`/v1/partners/${path}`),
+    request<{ balances: Balances[] }>(`/v1/partners/${path}/balances`),
+    request<{ postings: { entryId: string; line: number; kind: string; description: string; bucket: string; currency: string; amount: string; createdAt: string }[] }>(`/v1/partners/${path}/ledger${query({ limit: 50 })}`),
+    request<{ payouts: Payout[] }>(`/v1/payouts${query({ partnerId, status: 'REQUESTED,HELD,AWAITING_PARTNER,AWAITING_APPROVAL,APPROVED,PROCESSING,COMPLETED,REJECTED,CANCELLED,FAILED', sort: 'created_at', order: 'desc', limit: 50 })}`),
+    request<{ data: Flag[] }>(`/v1/partners/${path}/flags`).catch(() => ({ data: [] as Flag[] })),
+    request<{ frozenPartners: Freeze[] }>('/v1/ops/switches').catch(() => ({ frozenPartners: [] as Freeze[] })),
+    request<{ records: AuditRecord[] }>(`/v1/reports/audit-trail${query({ partnerId })}`).catch(() => ({ records: [] as AuditRecord[] })),
+  ]);
+  document.title = `${partner.name} · ledgerflow`;
+  const freeze = switches.frozenPartners.find((item) => item.partnerId === partnerId && item.frozen);
+  const reload = () => adminPartnerPage(context);
+
+  const freezeButton = freeze
+    ? h('button', {
+        type: 'button',
+        onclick: async () => {
+          const reason = h('textarea', { rows: 2, required: true, maxlength: 500 });
+          const done = await formDialog({
+            title: 'Unfreeze partner',
+            intro: `Lift the freeze on ${partner.name}; their held payouts re-run the checklist.`,
+            fields: [{ name: 'reason', label: 'Reason', control: reason }],
+            totp: true,
+            submitLabel: 'Unfreeze',
+            submit: async (values, totp) => {
+              await request(`/v1/ops/partners/${path}/unfreeze`, { body: { reason: values.reason!.trim() }, totp });
+              toast('Partner unfrozen.');
+            },
+          });
+          if (done) await reload();
+        },
+      }, 'Unfreeze…')
+    : h('button', {
+        type: 'button',
+        class: 'danger',
+        onclick: async () => {
+          const kind = h('select', {}, h('option', { value: 'FRAUD_SUSPECTED' }, 'Fraud suspected'), h('option', { value: 'BALANCE_DISCREPANCY' }, 'Balance discrepancy'));
+          const reason = h('textarea', { rows: 2, required: true, maxlength: 500 });
+          const done = await formDialog({
+            title: 'Freeze partner',
+            intro: `Freeze ${partner.name}: their payouts are held until the freeze is lifted.`,
+            fields: [
+              { name: 'kind', label: 'Why', control: kind },
+              { name: 'reason', label: 'Reason', control: reason },
+            ],
+            totp: true,
+            submitLabel: 'Freeze',
+            danger: true,
+            submit: async (values, totp) => {
+              await request(`/v1/ops/partners/${path}/freeze`, { body: { kind: values.kind, reason: values.reason!.trim() }, totp });
+              toast('Partner frozen.');
+            },
+          });
+          if (done) await reload();
+        },
+      }, 'Freeze…');
+
+  const flagRows = flags.data.map((flag) =>
+    h(
+      'tr',
+      { class: flag.active ? '' : 'muted' },
+      h('td', {}, flag.kind),
+      h('td', {}, flag.active ? 'active' : 'cleared'),
+      h('td', {}, flag.holdsPayouts ? 'yes' : 'no'),
+      h('td', {}, flag.reason),
+      h('td', {}, formatTime(flag.raisedAt)),
+      h(
+        'td',
+        {},
+        flag.active
+          ? h('button', {
+              type: 'button',
+              onclick: async () => {
+                const reason = h('textarea', { rows: 2, required: true, maxlength: 500 });
+                const done = await formDialog({
+                  title: `Clear ${flag.kind} flag`,
+                  fields: [{ name: 'reason', label: 'Reason', control: reason }],
+                  totp: true,
+                  submitLabel: 'Clear flag',
+                  submit: async (values, totp) => {
+                    await request(`/v1/partner-flags/${flag.id}/clear`, { body: { reason: values.reason!.trim() }, totp });
+                    toast('Flag cleared.');
+                  },
+                });
+                if (done) await reload();
+              },
+            }, 'Clear…')
+          : null,
+      ),
+    ),
+  );
+
+  replace(
+    root,
+    h('h1', {}, partner.name),
+    h(
+      'section',
+      { class: 'panel' },
+      definitionList([
+        ['Partner ID', partner.id],
+        ['Rank', partner.rank],
+        ['Status', statusBadge(partner.status)],
+        ['KYC', partner.kycStatus],
+        ['Joined', formatTime(partner.joinedAt)],
+        ['Sponsor', partner.sponsorId ? link(`/app/admin/partners/${encodeURIComponent(partner.sponsorId)}`, partner.sponsorId) : '—'],
+        ['Freeze', freeze ? h('strong', { class: 'warning-text' }, `FROZEN (${freeze.kind}): ${freeze.reason ?? ''}`) : 'not frozen'],
+      ]),
+      h('div', { class: 'actions' }, freezeButton),
+    ),
+    h('h2', {}, 'Balances by bucket'),
+    balanceCards(balances),
+    h('section', { class: 'panel', id: 'flags' }, h('h2', {}, 'Flags'), table(['Kind', 'State', 'Holds payouts', 'Reason', 'Raised', ''], flagRows, { empty: 'No flags.' })),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Payouts'),
+      table(
+        ['Requested', 'Amount', 'Method', 'Status'],
+        payouts.map((payout) =>
+          h('tr', {}, h('td', {}, link(`/app/admin/payouts/${payout.id}`, formatTime(payout.requestedAt ?? payout.createdAt))), h('td', { class: 'number' }, formatMoney(payout.amount, payout.currency)), h('td', {}, payout.methodId), h('td', {}, statusBadge(payout.status))),
+        ),
+        { empty: 'No payouts.' },
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Ledger postings'),
+      table(
+        ['When', 'Entry', 'Kind', 'Bucket', 'Amount', 'Description'],
+        ledger.postings.map((posting) =>
+          h('tr', {}, h('td', {}, formatTime(posting.createdAt)), h('td', { class: 'mono' }, posting.entryId), h('td', {}, posting.kind), h('td', {}, posting.bucket), h('td', { class: 'number' }, formatMoney(posting.amount, posting.currency)), h('td', {}, posting.description)),
+        ),
+        { caption: 'The 50 newest', empty: 'No postings.' },
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Audit trail'),
+      table(
+        ['When', 'Action', 'Target', 'By', 'Amount', 'Reason'],
+        trail.records.map((record) =>
+          h('tr', {}, h('td', {}, formatTime(record.createdAt)), h('td', {}, record.action), h('td', {}, `${record.targetType} ${record.targetId.slice(0, 12)}`), h('td', {}, record.actor.slice(0, 12)), h('td', { class: 'number' }, formatMoney(record.amount, record.currency)), h('td', {}, record.reason ?? '')),
+        ),
+        { empty: 'No audit records.' },
+      ),
+    ),
+  );
+}

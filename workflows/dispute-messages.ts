@@ -1,0 +1,40 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { DisputeActor, DisputeResolutionInput, DisputeState } from '../domain/dispute.ts';
+
+/**
+ * Messages of `dispute-<id>`. Every update carries who acts, as the API verified them (session, permission, and a
+ * fresh TOTP for a resolution that moves money); the validators refuse what the state does not allow before
+ * anything is recorded.
+ */
+
+export { disputeRefusedType, type DisputeRefusal } from '../domain/dispute.ts';
+
+/** The partner's evidence, stored by the API (`dispute_evidence`) before the update. */
+export interface ProvideDisputeEvidenceInput {
+  actor: DisputeActor;
+  evidenceId: string;
+}
+
+export interface AssignDisputeInput {
+  actor: DisputeActor;
+  /** The reviewer (the actor themself when they claim it). */
+  assigneeId: string;
+}
+
+export interface ResolveDisputeInput {
+  actor: DisputeActor;
+  resolution: DisputeResolutionInput;
+  ip?: string | null;
+}
+
+export interface RequestDisputeEscalationInput {
+  actor: DisputeActor;
+  reason: string;
+}
+
+export const provideDisputeEvidenceUpdate = defineUpdate<DisputeState, [ProvideDisputeEvidenceInput]>('provideDisputeEvidence');
+export const assignDisputeUpdate = defineUpdate<DisputeState, [AssignDisputeInput]>('assignDispute');
+/** A resolution: returns once any correction is posted and the state recorded. */
+export const resolveDisputeUpdate = defineUpdate<DisputeState, [ResolveDisputeInput]>('resolveDispute');
+export const requestDisputeEscalationUpdate = defineUpdate<DisputeState, [RequestDisputeEscalationInput]>('requestDisputeEscalation');
+export const getDisputeStateQuery = defineQuery<DisputeState>('getDisputeState');
