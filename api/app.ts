@@ -22,6 +22,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { partnerFlagRoutes } from './routes/partner-flags.ts';
+import { payoutConfirmationRoutes } from './routes/payout-confirmations.ts';
 import { adjustmentRoutes } from './routes/adjustments.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { chargebackRoutes } from './routes/chargebacks.ts';
@@ -80,6 +81,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', commissionRoutes(dependencies));
   app.route('/v1', policyRoutes(dependencies));
   app.route('/v1/payouts', payoutRoutes(dependencies));
+  app.route('/v1/payouts', payoutConfirmationRoutes(dependencies));
   app.route('/v1/payout-batches', payoutBatchRoutes(dependencies));
   app.route('/v1', paymentMethodRoutes(dependencies));
   app.route('/v1', payoutScheduleRoutes(dependencies));

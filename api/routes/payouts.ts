@@ -68,7 +68,7 @@ export const invoiceMaxBytes = 5 * 1024 * 1024;
 /** Room for the multipart envelope around the largest invoice. */
 const invoiceEnvelopeBytes = 64 * 1024;
 /** The first bytes each accepted type starts with: a file is what it says it is, or it is refused. */
-const invoiceSignatures: Record<(typeof invoiceContentTypes)[number], { bytes: number[]; name: string }> = {
+export const invoiceSignatures: Record<(typeof invoiceContentTypes)[number], { bytes: number[]; name: string }> = {
   'application/pdf': { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], name: 'PDF' },
   'image/png': { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], name: 'PNG' },
   'image/jpeg': { bytes: [0xff, 0xd8, 0xff], name: 'JPEG' },
@@ -163,6 +163,10 @@ const payoutSchema = z
     failure: z.object({ code: z.string(), reason: z.string().nullable() }).nullable(),
     reserveEntryId: z.string().nullable().openapi({ description: 'payout-reserve-<id>; null for a draft, and for a draft discarded before submission' }),
     settleEntryId: z.string().nullable(),
+    confirmation: z
+      .object({ id: z.string(), fileName: z.string(), sha256: z.string(), uploadedBy: z.string(), uploadedAt: z.string(), url: z.string() })
+      .nullable()
+      .openapi({ description: 'The current confirmation file of a manually processed payout (POST /v1/payouts/{id}/confirmation)' }),
     provider: z
       .object({
         attempt: z.number().openapi({ description: 'The current attempt at the provider (idempotency key <id>:<attempt>)' }),
@@ -447,6 +451,9 @@ const invoiceRow = zod.object({
   uploaded_at: zod.date(),
 });
 type InvoiceRow = zod.infer<typeof invoiceRow>;
+const confirmationSummaryRow = zod.object({
+  id: zod.string(), payout_id: zod.string(), file_name: zod.string(), sha256: zod.string(), uploaded_by: zod.string(), uploaded_at: zod.date(),
+});
 const invoiceFileRow = zod.object({ id: zod.string(), file_name: zod.string(), content_type: zod.string(), content: zod.instanceof(Buffer), sha256: zod.string() });
 const lockedPayoutRow = zod.object({ status: zod.string(), partner_validated: zod.boolean() });
 const invoiceColumns = sql.fragment`id, payout_id, file_name, content_type, size_bytes, sha256, uploaded_by, uploaded_at`;
@@ -466,7 +473,7 @@ function toInvoice(row: InvoiceRow): zod.infer<typeof invoiceSchema> {
 }
 
 /** RFC 6266: an ASCII fallback and the UTF-8 name, so any file name a partner gave survives the header. */
-function attachmentDisposition(fileName: string): string {
+export function attachmentDisposition(fileName: string): string {
   const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
@@ -551,6 +558,16 @@ export function payoutRoutes(dependencies: ApiDependencies) {
           WHERE payout_id = ANY(${ids}) ORDER BY payout_id, id DESC`)
       ).map((invoice) => [invoice.payout_id, toInvoice(invoice)]),
     );
+    const confirmations = new Map(
+      (
+        await database.any(sql.type(confirmationSummaryRow)`
+          SELECT DISTINCT ON (payout_id) id::text, payout_id, file_name, sha256, uploaded_by, uploaded_at FROM payout_confirmations
+          WHERE payout_id = ANY(${ids}) ORDER BY payout_id, id DESC`)
+      ).map((row) => [
+        row.payout_id,
+        { id: row.id, fileName: row.file_name, sha256: row.sha256, uploadedBy: row.uploaded_by, uploadedAt: row.uploaded_at.toISOString(), url: `/v1/payouts/${row.payout_id}/confirmation` },
+      ]),
+    );
     // Whether a payout waits for its partner is decided by the policy version it was requested under.
     const versions = new Map<number, PartnerValidationPolicy>();
     for (const version of new Set(rows.map((row) => row.policy_version))) versions.set(version, await partnerValidationFor(version));
@@ -599,6 +616,7 @@ export function payoutRoutes(dependencies: ApiDependencies) {
         failure: row.failure_code ? { code: row.failure_code, reason: row.failure_reason } : null,
         reserveEntryId: row.reserve_entry_id,
         settleEntryId: row.settle_entry_id,
+        confirmation: confirmations.get(row.id) ?? null,
         provider: { attempt: row.provider_attempt, reference: row.provider_reference, needsReview: row.needs_review },
         partnerValidation:
           validation?.required || row.partner_validation_due_at !== null

@@ -91,6 +91,8 @@ describe('GET /openapi.json', () => {
         'PUT /v1/ops/switches/methods/{methodId}',
         'PUT /v1/ops/switches/processing',
         'GET /v1/partners/{id}/flags',
+        'POST /v1/payouts/{id}/confirmation',
+        'GET /v1/payouts/{id}/confirmation',
         'POST /v1/partner-flags/{flagId}/clear',
         'POST /v1/adjustments',
         'GET /v1/adjustments/{id}',

@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { sql } from 'slonik';
+import { z as zod } from 'zod';
+import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { formatMoney } from '../../domain/money.ts';
+import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
+import { ApiError } from '../errors.ts';
+import { bearerSecurity, errorResponse } from '../schemas.ts';
+import { attachmentDisposition, invoiceContentTypes, invoiceMaxBytes, invoiceSignatures } from './payouts.ts';
+
+/**
+ * A manual payout's confirmation file (issue #4 item 5): the admin who processes a payout by hand attaches the bank's
+ * or provider's proof (PDF, PNG or JPEG, 5 MB at most, content checked against its type) while it is PROCESSING or
+ * once COMPLETED. Files are immutable and kept with their SHA-256; a new upload becomes the current one, the same
+ * file again changes nothing. The payout's partner may download it (their proof of payment).
+ */
+
+const idParams = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
+
+const confirmationSchema = z
+  .object({
+    id: z.string(),
+    payoutId: z.string(),
+    fileName: z.string(),
+    contentType: z.enum(invoiceContentTypes),
+    sizeBytes: z.number(),
+    sha256: z.string(),
+    uploadedBy: z.string(),
+    uploadedAt: z.string(),
+    url: z.string(),
+  })
+  .openapi('PayoutConfirmation');
+
+const upload = z
+  .object({
+    file: z
+      .custom<File>((value) => value instanceof File, 'attach the confirmation as the multipart field "file"')
+      .openapi({ type: 'string', format: 'binary', description: `PDF, PNG or JPEG, at most ${invoiceMaxBytes} bytes` }),
+  })
+  .openapi('PayoutConfirmationUpload');
+
+const requireMultipart: MiddlewareHandler = async (c, next) => {
+  if (!/^multipart\/form-data\s*;/i.test(c.req.header('content-type') ?? '')) {
+    throw new ApiError(415, 'unsupported_media_type', 'send the confirmation as multipart/form-data with the file in the field "file"', 'Content-Type');
+  }
+  await next();
+};
+const limitBody = bodyLimit({
+  maxSize: invoiceMaxBytes + 64 * 1024,
+  onError: () => {
+    throw new ApiError(413, 'file_too_large', `a confirmation may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
+  },
+});
+
+const errors = {
+  400: errorResponse('Malformed request; `field` names it'),
+  401: errorResponse('Not signed in'),
+  403: errorResponse('Not allowed'),
+  404: errorResponse('No such payout (or no confirmation uploaded)'),
+};
+
+const uploadConfirmation = createRoute({
+  method: 'post',
+  path: '/{id}/confirmation',
+  summary: 'Attach the confirmation file of a manually processed payout (PROCESSING or COMPLETED); audited',
+  security: bearerSecurity,
+  middleware: [requireMultipart, limitBody] as const,
+  request: { params: idParams, body: { content: { 'multipart/form-data': { schema: upload } }, required: true } },
+  responses: {
+    201: { description: 'Uploaded: now the current confirmation', ...json(confirmationSchema) },
+    200: { description: 'The same file is already the current confirmation; nothing changed', ...json(confirmationSchema) },
+    ...errors,
+    409: errorResponse('The payout is neither PROCESSING nor COMPLETED'),
+    413: errorResponse('The file is larger than 5 MB'),
+    415: errorResponse('Not multipart/form-data, or the file is not a PDF, PNG or JPEG'),
+  },
+});
+
+const getConfirmation = createRoute({
+  method: 'get',
+  path: '/{id}/confirmation',
+  summary: 'Download the payout’s current confirmation file (checked against its SHA-256)',
+  security: bearerSecurity,
+  request: { params: idParams },
+  responses: {
+    200: { description: 'The file (attachment)', content: Object.fromEntries(invoiceContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) },
+    ...errors,
+    500: errorResponse('The stored file no longer matches its checksum'),
+  },
+});
+
+const payoutRow = zod.object({ partner_id: zod.string(), status: zod.string(), amount: zod.string(), currency: zod.string() });
+const confirmationRow = zod.object({
+  id: zod.string(),
+  payout_id: zod.string(),
+  file_name: zod.string(),
+  content_type: zod.enum(invoiceContentTypes),
+  size_bytes: zod.number(),
+  sha256: zod.string(),
+  uploaded_by: zod.string(),
+  uploaded_at: zod.date(),
+});
+const columns = sql.fragment`id::text, payout_id, file_name, content_type, size_bytes, sha256, uploaded_by, uploaded_at`;
+const fileRow = zod.object({ id: zod.string(), file_name: zod.string(), content_type: zod.string(), content: zod.instanceof(Buffer), sha256: zod.string() });
+
+function toBody(row: zod.infer<typeof confirmationRow>): zod.infer<typeof confirmationSchema> {
+  return {
+    id: row.id, payoutId: row.payout_id, fileName: row.file_name, contentType: row.content_type, sizeBytes: row.size_bytes,
+    sha256: row.sha256, uploadedBy: row.uploaded_by, uploadedAt: row.uploaded_at.toISOString(), url: `/v1/payouts/${row.payout_id}/confirmation`,
+  };
+}
+
+export function payoutConfirmationRoutes(dependencies: ApiDependencies) {
+  const { database } = dependencies;
+  return createSubApp()
+    .openapi(uploadConfirmation, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'payouts.process');
+      const { id } = c.req.valid('param');
+      const { file } = c.req.valid('form');
+      const type = file.type.split(';')[0]!.trim().toLowerCase();
+      if (!(invoiceContentTypes as readonly string[]).includes(type)) {
+        throw new ApiError(415, 'unsupported_media_type', `the confirmation must be a PDF, PNG or JPEG, not ${type || 'an untyped file'}`, 'body.file');
+      }
+      if (file.size > invoiceMaxBytes) throw new ApiError(413, 'file_too_large', `a confirmation may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
+      if (file.size === 0) throw new ApiError(400, 'invalid_request', 'body.file: the file is empty', 'body.file');
+      const fileName = file.name.trim();
+      if (fileName.length === 0 || fileName.length > 255 || /[\p{Cc}/\\"]/u.test(fileName)) {
+        throw new ApiError(400, 'invalid_request', 'body.file: the file name must be 1 to 255 characters without control characters, slashes or quotes', 'body.file');
+      }
+      const content = Buffer.from(await file.arrayBuffer());
+      const signature = invoiceSignatures[type as (typeof invoiceContentTypes)[number]];
+      if (content.length < signature.bytes.length || signature.bytes.some((byte, index) => content[index] !== byte)) {
+        throw new ApiError(415, 'unsupported_media_type', `the file's content is not a ${signature.name}`, 'body.file');
+      }
+      const sha256 = createHash('sha256').update(content).digest('hex');
+      const result = await database.transaction(async (transaction) => {
+        const payout = await transaction.maybeOne(sql.type(payoutRow)`
+          SELECT partner_id, status, amount::text AS amount, currency FROM payouts WHERE id = ${id} FOR SHARE`);
+        if (!payout || payout.status === 'DRAFT') throw new ApiError(404, 'not_found', `payout ${id} does not exist`, 'params.id');
+        if (payout.status !== 'PROCESSING' && payout.status !== 'COMPLETED') {
+          throw new ApiError(409, 'invalid_state', `the payout is ${payout.status}; a confirmation is attached while it is PROCESSING or once COMPLETED`, 'status');
+        }
+        const current = await transaction.maybeOne(sql.type(confirmationRow)`
+          SELECT ${columns} FROM payout_confirmations WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
+        if (current && current.sha256 === sha256 && current.file_name === fileName && current.content_type === type) {
+          return { status: 200 as const, row: current };
+        }
+        const inserted = await transaction.one(sql.type(confirmationRow)`
+          INSERT INTO payout_confirmations (payout_id, file_name, content_type, size_bytes, content, sha256, uploaded_by)
+          VALUES (${id}, ${fileName}, ${type}, ${content.length}, ${sql.binary(content)}, ${sha256}, ${user.id})
+          RETURNING ${columns}`);
+        await appendAuditRecord(transaction, {
+          action: 'PAYOUT_CONFIRMATION_UPLOAD',
+          actor: user.id,
+          targetType: 'payout',
+          targetId: id,
+          amount: formatMoney(payout.amount, payout.currency),
+          currency: payout.currency,
+          ip: clientIp(c.req.raw.headers),
+          details: { partnerId: payout.partner_id, confirmationId: inserted.id, fileName, contentType: type, sizeBytes: content.length, sha256, replaces: current?.id ?? null },
+        });
+        return { status: 201 as const, row: inserted };
+      });
+      return c.json(toBody(result.row), result.status);
+    })
+    .openapi(getConfirmation, async (c) => {
+      const user = c.get('user');
+      const { id } = c.req.valid('param');
+      const payout = await database.maybeOne(sql.type(payoutRow)`
+        SELECT partner_id, status, amount::text AS amount, currency FROM payouts WHERE id = ${id}`);
+      if (!payout || (payout.status === 'DRAFT' && user.role === 'partner')) throw new ApiError(404, 'not_found', `payout ${id} does not exist`, 'params.id');
+      requirePartnerAccess(user, payout.partner_id, 'payouts.read.any');
+      const file = await database.maybeOne(sql.type(fileRow)`
+        SELECT id::text, file_name, content_type, content, sha256 FROM payout_confirmations WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
+      if (!file) throw new ApiError(404, 'not_found', `payout ${id} has no confirmation`, 'params.id');
+      if (createHash('sha256').update(file.content).digest('hex') !== file.sha256) {
+        console.error(`payout ${id}: stored confirmation ${file.id} does not match its checksum`);
+        throw new ApiError(500, 'confirmation_corrupted', `the stored confirmation of payout ${id} does not match its checksum`);
+      }
+      return c.body(new Uint8Array(file.content), 200, {
+        'content-type': file.content_type,
+        'content-disposition': attachmentDisposition(file.file_name),
+        'x-content-type-options': 'nosniff',
+        etag: `"${file.sha256}"`,
+      });
+    });
+}
