@@ -309,10 +309,13 @@ describe('the web console in a real browser', () => {
     await detail.getByRole('button', { name: 'Record manual processing…' }).click();
     const processing = detail.getByRole('dialog', { name: 'Record manual processing' });
     await processing.getByLabel('External reference').fill('WIRE-2026-0042');
+    // The bank's proof of the transfer goes with it (issue #4: "optionally a confirmation file").
+    await processing.getByLabel(/Confirmation file/).setInputFiles({ name: 'wire-2026-0042.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% wire confirmation\n%%EOF\n') });
     await processing.getByTestId('totp').fill(await api.nextTotp(accountant));
     await processing.getByRole('button', { name: 'Mark processing' }).click();
     await processing.waitFor({ state: 'detached' });
     await detail.locator('[data-status="PROCESSING"]').waitFor();
+    await detail.getByTestId('confirmation-download').filter({ hasText: 'wire-2026-0042.pdf' }).waitFor();
     await shot(detail, 'admin-payout-processing');
 
     const closer = await api.createAdmin('senior_admin');
@@ -327,6 +330,7 @@ describe('the web console in a real browser', () => {
     await last.locator('[data-status="COMPLETED"]').first().waitFor();
     const paid = await kit.waitForStatus(payoutId, 'COMPLETED');
     expect(paid).toMatchObject({ externalReference: 'WIRE-2026-0042', amountToTransfer: '95.00' });
+    expect((paid as unknown as { confirmation: { fileName: string } | null }).confirmation).toMatchObject({ fileName: 'wire-2026-0042.pdf' });
     expect(await kit.balances(partner.partnerId, 'USD')).toMatchObject({ available: '300.00' });
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   }, 45_000);

@@ -1,5 +1,5 @@
 import { failureCodes, payoutFailureCodes, payoutRejectionCodes, rejectionDestination } from '../../../domain/payout.ts';
-import { ApiFailure, newIdempotencyKey, query, request } from '../api.ts';
+import { ApiFailure, download, newIdempotencyKey, query, request } from '../api.ts';
 import { formDialog } from '../dialog.ts';
 import { countdown, definitionList, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
 import type { PageContext } from '../main.ts';
@@ -73,29 +73,55 @@ export function rejectDialog(payout: Payout): Promise<boolean> {
   });
 }
 
+/** Attaches the transfer's proof (PDF, PNG or JPEG) when one was chosen; the server checks type and size again. */
+async function uploadConfirmation(payout: Payout, input: HTMLInputElement): Promise<void> {
+  const chosen = input.files?.[0];
+  if (!chosen) return;
+  const form = new FormData();
+  form.append('file', chosen, chosen.name);
+  await request(`/v1/payouts/${payout.id}/confirmation`, { method: 'POST', form });
+}
+
+function confirmationInput(): HTMLInputElement {
+  return h('input', { type: 'file', accept: 'application/pdf,image/png,image/jpeg' });
+}
+
 function processDialog(payout: Payout): Promise<boolean> {
   const reference = h('input', { required: true, maxlength: 200, autocomplete: 'off' });
+  const confirmation = confirmationInput();
   return formDialog({
     title: 'Record manual processing',
-    intro: 'Enter the reference of the transfer you made (bank reference, transaction hash). The payout becomes PROCESSING; complete it once the money arrived.',
-    fields: [{ name: 'externalReference', label: 'External reference', control: reference }],
+    intro: 'Enter the reference of the transfer you made (bank reference, transaction hash), and attach its confirmation if you have it. The payout becomes PROCESSING; complete it once the money arrived.',
+    fields: [
+      { name: 'externalReference', label: 'External reference', control: reference },
+      { name: 'file', label: 'Confirmation file (optional: PDF, PNG or JPEG, at most 5 MB)', control: confirmation },
+    ],
     totp: true,
     submitLabel: 'Mark processing',
     submit: async (values, totp) => {
       await request(`/v1/payouts/${payout.id}/process`, { body: { externalReference: values.externalReference!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
-      toast('Marked as processing.');
+      try {
+        await uploadConfirmation(payout, confirmation);
+        toast('Marked as processing.');
+      } catch (error) {
+        // The payout is PROCESSING already: say what happened to the file rather than offer the step again.
+        toast(`Marked as processing, but the confirmation file was refused (${error instanceof Error ? error.message : String(error)}); attach it when completing.`);
+      }
     },
   });
 }
 
 function completeDialog(payout: Payout): Promise<boolean> {
+  const confirmation = confirmationInput();
   return formDialog({
     title: 'Mark payout paid',
     intro: `Confirm that ${formatMoney(payout.amountToTransfer, payout.currency)} reached ${payout.partner.name}${payout.externalReference ? ` (reference ${payout.externalReference})` : ''}.`,
-    fields: [],
+    fields: payout.confirmation ? [] : [{ name: 'file', label: 'Confirmation file (optional: PDF, PNG or JPEG, at most 5 MB)', control: confirmation }],
     totp: true,
     submitLabel: 'Mark completed',
     submit: async (_values, totp) => {
+      // The proof first: a refused file leaves the payout PROCESSING, so the admin can fix it and complete again.
+      await uploadConfirmation(payout, confirmation);
       await request(`/v1/payouts/${payout.id}/complete`, { body: {}, totp, idempotencyKey: newIdempotencyKey() });
       toast('Payout completed.');
     },
@@ -260,6 +286,12 @@ export async function adminPayoutPage(context: PageContext) {
             ['Initiated by', `${payout.initiatedBy.role.replaceAll('_', ' ')} ${payout.initiatedBy.userId.slice(0, 8)}`],
             ['Assigned to', payout.assignedTo ? (payout.assignedTo.userId === user.id ? 'me' : payout.assignedTo.userId.slice(0, 8)) : '—'],
             ['External reference', payout.externalReference ?? payout.provider.reference ?? '—'],
+            [
+              'Confirmation file',
+              payout.confirmation
+                ? h('button', { type: 'button', class: 'link', 'data-testid': 'confirmation-download', onclick: () => download(payout.confirmation!.url, payout.confirmation!.fileName) }, payout.confirmation.fileName)
+                : '—',
+            ],
             [
               'Workflow',
               payout.workflowUrl

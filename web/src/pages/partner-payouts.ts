@@ -33,6 +33,8 @@ export interface Payout {
   fee: string;
   nonRegular: boolean;
   surcharge: string;
+  /** A manual payout's proof of transfer, attached by the admin who processed it. */
+  confirmation: { id: string; fileName: string; sha256: string; uploadedAt: string; url: string } | null;
   amountToTransfer: string;
   amountRub: string | null;
   priority: string;
