@@ -264,4 +264,77 @@ export function parseBulkCsv(text: string, currencyScale: number): { partnerId: 
   return rows;
 }
 
+/** A page's filters; `cursor` is the last row's (created_at, id) of the previous page (newest first). */
+export interface AdjustmentListFilter {
+  status?: string;
+  type?: string;
+  partnerId?: string;
+  /** Only these statuses whatever else is asked (a partner reads POSTED ones only). */
+  statusIn?: readonly string[];
+  createdBy?: string;
+  from?: string;
+  /** Exclusive. */
+  to?: string;
+  cursor?: { cursorTime: string; id: string };
+  limit: number;
+}
+
+const cursorTime = sql.fragment`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time`;
+
+export const adjustmentListRow = z.object({
+  id: z.string(), partner_id: z.string(), type: z.enum(['BONUS', 'ADJUSTMENT', 'OTHER']), amount: z.string(), currency: z.string(),
+  amount_rub: z.string().nullable(), commission_status: z.enum(['PENDING', 'APPROVED']), reason: z.string(),
+  status: z.enum(['AWAITING_APPROVAL', 'POSTED', 'REJECTED', 'EXPIRED']), needs_senior_approval: z.boolean(), created_by: z.string(),
+  decided_by: z.string().nullable(), decided_at: z.date().nullable(), commission_id: z.string().nullable(), created_at: z.date(),
+  cursor_time: z.string(),
+});
+export type AdjustmentListRow = z.infer<typeof adjustmentListRow>;
+
+/** Manual commissions, newest first (created_at, then id), one page. */
+export async function listAdjustments(connection: CommonQueryMethods, filter: AdjustmentListFilter): Promise<readonly AdjustmentListRow[]> {
+  const conditions = [sql.fragment`TRUE`];
+  if (filter.partnerId !== undefined) conditions.push(sql.fragment`partner_id = ${filter.partnerId}`);
+  if (filter.statusIn !== undefined) conditions.push(sql.fragment`status = ANY(${sql.array([...filter.statusIn], 'text')})`);
+  if (filter.status !== undefined) conditions.push(sql.fragment`status = ${filter.status}`);
+  if (filter.type !== undefined) conditions.push(sql.fragment`type = ${filter.type}`);
+  if (filter.createdBy !== undefined) conditions.push(sql.fragment`created_by = ${filter.createdBy}::uuid`);
+  if (filter.from !== undefined) conditions.push(sql.fragment`created_at >= ${filter.from}::timestamptz`);
+  if (filter.to !== undefined) conditions.push(sql.fragment`created_at < ${filter.to}::timestamptz`);
+  if (filter.cursor !== undefined) conditions.push(sql.fragment`(created_at, id) < (${filter.cursor.cursorTime}::timestamptz, ${filter.cursor.id}::uuid)`);
+  return connection.any(sql.type(adjustmentListRow)`
+    SELECT id, partner_id, type, amount::text AS amount, currency, amount_rub::text AS amount_rub, commission_status, reason, status,
+           needs_senior_approval, created_by::text AS created_by, decided_by::text AS decided_by, decided_at,
+           commission_id::text AS commission_id, created_at, ${cursorTime}
+    FROM adjustments WHERE ${sql.join(conditions, sql.fragment` AND `)}
+    ORDER BY created_at DESC, id DESC LIMIT ${filter.limit}`);
+}
+
+export const bulkAdjustmentListRow = z.object({
+  id: z.string(), direction: z.enum(['ADD', 'REMOVE']), amount_kind: z.enum(['FIXED', 'PERCENTAGE']), value: z.string().nullable(),
+  currency: z.string(), target_kind: z.enum(['IDS', 'FILTER', 'CSV']),
+  status: z.enum(['AWAITING_APPROVAL', 'EXECUTING', 'COMPLETED', 'REJECTED', 'EXPIRED']), partners: z.number(), affected: z.number(),
+  total_impact: z.string(), total_impact_rub: z.string().nullable(), tier: z.enum(['STANDARD', 'SENIOR', 'FINANCE_DIRECTOR']),
+  processed: z.number(), applied: z.number(), skipped: z.number(), applied_total: z.string(), created_by: z.string(),
+  decided_by: z.string().nullable(), created_at: z.date(), finished_at: z.date().nullable(), cursor_time: z.string(),
+});
+export type BulkAdjustmentListRow = z.infer<typeof bulkAdjustmentListRow>;
+
+/** Bulk adjustments, newest first (created_at, then id), one page. */
+export async function listBulkAdjustments(
+  connection: CommonQueryMethods,
+  filter: Pick<AdjustmentListFilter, 'status' | 'createdBy' | 'cursor' | 'limit'>,
+): Promise<readonly BulkAdjustmentListRow[]> {
+  const conditions = [sql.fragment`TRUE`];
+  if (filter.status !== undefined) conditions.push(sql.fragment`status = ${filter.status}`);
+  if (filter.createdBy !== undefined) conditions.push(sql.fragment`created_by = ${filter.createdBy}::uuid`);
+  if (filter.cursor !== undefined) conditions.push(sql.fragment`(created_at, id) < (${filter.cursor.cursorTime}::timestamptz, ${filter.cursor.id}::uuid)`);
+  return connection.any(sql.type(bulkAdjustmentListRow)`
+    SELECT id, direction, amount_kind, value::text AS value, currency, target_kind, status, partners, affected,
+           total_impact::text AS total_impact, total_impact_rub::text AS total_impact_rub, tier, processed, applied, skipped,
+           applied_total::text AS applied_total, created_by::text AS created_by, decided_by::text AS decided_by, created_at, finished_at,
+           ${cursorTime}
+    FROM bulk_adjustments WHERE ${sql.join(conditions, sql.fragment` AND `)}
+    ORDER BY created_at DESC, id DESC LIMIT ${filter.limit}`);
+}
+
 export type { Database };

@@ -12,6 +12,8 @@ import { sql } from 'slonik';
 import { z as zod } from 'zod';
 import {
   AdjustmentInputError,
+  listAdjustments,
+  listBulkAdjustments,
   parseBulkCsv,
   recordBulkAdjustment,
   recordManualAdjustment,
@@ -44,9 +46,10 @@ import {
 import type { bulkAdjustmentWorkflow } from '../../workflows/bulk-adjustment.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 import type { AuthenticatedUser } from '../auth/identity.ts';
-import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
+import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
+import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
 
 /**
@@ -219,6 +222,44 @@ const previewSchema = z
   })
   .openapi('BulkAdjustmentPreview');
 
+const adjustmentStatuses = ['AWAITING_APPROVAL', 'POSTED', 'REJECTED', 'EXPIRED'] as const;
+const bulkStatuses = ['AWAITING_APPROVAL', 'EXECUTING', 'COMPLETED', 'REJECTED', 'EXPIRED'] as const;
+const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
+};
+const createdByQuery = z.string().uuid().optional().openapi({ description: 'The maker (a user id)' });
+const listAdjustmentsQuery = z.object({
+  status: z.enum(adjustmentStatuses).optional().openapi({ description: 'A partner only ever sees POSTED ones' }),
+  type: z.enum(manualCommissionTypes).optional(),
+  partnerId: partnerIdSchema.optional().openapi({ description: 'A partner always gets their own' }),
+  createdBy: createdByQuery,
+  from: z.string().datetime({ offset: true }).optional().openapi({ description: 'created_at at or after' }),
+  to: z.string().datetime({ offset: true }).optional().openapi({ description: 'created_at before (exclusive)' }),
+  ...pageQuery,
+});
+const listBulkQuery = z.object({ status: z.enum(bulkStatuses).optional(), createdBy: createdByQuery, ...pageQuery });
+
+const adjustmentListItemSchema = z
+  .object({
+    id: z.string(), partnerId: z.string(), type: z.enum(manualCommissionTypes), amount: z.string(), currency: z.string(),
+    amountRub: z.string().nullable(), commissionStatus: z.enum(manualCommissionStatuses), status: z.enum(adjustmentStatuses),
+    needsSeniorApproval: z.boolean(), reason: z.string(), createdBy: z.string(), decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(), commissionId: z.string().nullable(), workflowId: z.string(), workflowUrl: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('AdjustmentListItem');
+const bulkListItemSchema = z
+  .object({
+    id: z.string(), direction: z.enum(bulkDirections), amountKind: z.enum(bulkAmountKinds), value: z.string().nullable(), currency: z.string(),
+    targetKind: z.enum(['IDS', 'FILTER', 'CSV']), status: z.enum(bulkStatuses), partners: z.number(), affected: z.number(),
+    totalImpact: z.string(), totalImpactRub: z.string().nullable(), tier: z.enum(['STANDARD', 'SENIOR', 'FINANCE_DIRECTOR']),
+    processed: z.number(), applied: z.number(), skipped: z.number(), appliedTotal: z.string(), createdBy: z.string(),
+    decidedBy: z.string().nullable(), createdAt: z.string(), finishedAt: z.string().nullable(), workflowId: z.string(),
+    workflowUrl: z.string().nullable(),
+  })
+  .openapi('BulkAdjustmentListItem');
+
 const route = <T extends Parameters<typeof createRoute>[0]>(definition: T) => createRoute({ security: bearerSecurity, ...definition });
 
 const createAdjustment = route({
@@ -229,6 +270,23 @@ const createAdjustment = route({
   responses: {
     202: { description: 'Accepted', content: { 'application/json': { schema: adjustmentSchema } } },
     ...errors, 409: errorResponse('Same Idempotency-Key still in progress'), 422: errorResponse('Unknown partner'), 503: errorResponse('Temporal unavailable'),
+  },
+});
+const listAdjustmentsRoute = route({
+  method: 'get', path: '/adjustments',
+  summary: 'Manual commissions, newest first (filters: status, type, partner, maker, created between); a partner sees their own POSTED ones',
+  request: { query: listAdjustmentsQuery },
+  responses: {
+    200: { description: 'A page', content: { 'application/json': { schema: z.object({ data: z.array(adjustmentListItemSchema), nextCursor: z.string().nullable() }).openapi('AdjustmentPage') } } },
+    ...errors,
+  },
+});
+const listBulkRoute = route({
+  method: 'get', path: '/bulk-adjustments', summary: 'Bulk adjustments, newest first (filters: status, maker); admins only',
+  request: { query: listBulkQuery },
+  responses: {
+    200: { description: 'A page', content: { 'application/json': { schema: z.object({ data: z.array(bulkListItemSchema), nextCursor: z.string().nullable() }).openapi('BulkAdjustmentPage') } } },
+    ...errors,
   },
 });
 const getAdjustment = route({
@@ -411,6 +469,62 @@ export function adjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result.body as zod.infer<typeof adjustmentSchema>, 202);
+    })
+    .openapi(listAdjustmentsRoute, async (c) => {
+      const user = c.get('user');
+      const query = c.req.valid('query');
+      const partnerId = partnerScope(user, query.partnerId, 'adjustments.read.any');
+      if (query.from !== undefined && query.to !== undefined && new Date(query.from) >= new Date(query.to)) {
+        throw new ApiError(400, 'invalid_request', 'query.to must be after query.from', 'query.to');
+      }
+      const rows = await listAdjustments(database, {
+        ...(partnerId === undefined ? {} : { partnerId }),
+        ...(user.role === 'partner' ? { statusIn: ['POSTED'] } : {}),
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.type === undefined ? {} : { type: query.type }),
+        ...(query.createdBy === undefined ? {} : { createdBy: query.createdBy }),
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+        ...(query.cursor === undefined ? {} : { cursor: decodeTimeCursor(query.cursor) }),
+        limit: query.limit,
+      });
+      const last = rows.at(-1);
+      return c.json({
+        data: rows.map((row) => ({
+          id: row.id, partnerId: row.partner_id, type: row.type, amount: formatMoney(row.amount, row.currency), currency: row.currency,
+          amountRub: row.amount_rub === null ? null : new Money(row.amount_rub).toFixed(2), commissionStatus: row.commission_status,
+          status: row.status, needsSeniorApproval: row.needs_senior_approval, reason: row.reason, createdBy: row.created_by,
+          decidedBy: row.decided_by, decidedAt: row.decided_at?.toISOString() ?? null, commissionId: row.commission_id,
+          workflowId: adjustmentWorkflowId(row.id), workflowUrl: workflowUrl(dependencies, adjustmentWorkflowId(row.id)),
+          createdAt: row.created_at.toISOString(),
+        })),
+        nextCursor: rows.length === query.limit && last ? encodeTimeCursor(last.cursor_time, last.id) : null,
+      }, 200);
+    })
+    .openapi(listBulkRoute, async (c) => {
+      const user = c.get('user');
+      if (user.role === 'partner') throw new ApiError(403, 'forbidden', 'bulk adjustments are for admins');
+      requirePermission(user, 'adjustments.read.any');
+      const query = c.req.valid('query');
+      const rows = await listBulkAdjustments(database, {
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.createdBy === undefined ? {} : { createdBy: query.createdBy }),
+        ...(query.cursor === undefined ? {} : { cursor: decodeTimeCursor(query.cursor) }),
+        limit: query.limit,
+      });
+      const last = rows.at(-1);
+      return c.json({
+        data: rows.map((row) => ({
+          id: row.id, direction: row.direction, amountKind: row.amount_kind, value: row.value, currency: row.currency, targetKind: row.target_kind,
+          status: row.status, partners: row.partners, affected: row.affected, totalImpact: formatMoney(row.total_impact, row.currency),
+          totalImpactRub: row.total_impact_rub === null ? null : new Money(row.total_impact_rub).toFixed(2), tier: row.tier,
+          processed: row.processed, applied: row.applied, skipped: row.skipped, appliedTotal: formatMoney(row.applied_total, row.currency),
+          createdBy: row.created_by, decidedBy: row.decided_by, createdAt: row.created_at.toISOString(),
+          finishedAt: row.finished_at?.toISOString() ?? null,
+          workflowId: bulkAdjustmentWorkflowId(row.id), workflowUrl: workflowUrl(dependencies, bulkAdjustmentWorkflowId(row.id)),
+        })),
+        nextCursor: rows.length === query.limit && last ? encodeTimeCursor(last.cursor_time, last.id) : null,
+      }, 200);
     })
     .openapi(getAdjustment, async (c) => {
       const { id } = c.req.valid('param');

@@ -106,6 +106,8 @@ describe('GET /openapi.json', () => {
         'POST /v1/bulk-adjustments/{id}/approve',
         'POST /v1/bulk-adjustments/{id}/reject',
         'GET /v1/bulk-adjustments/{id}/report',
+        'GET /v1/adjustments',
+        'GET /v1/bulk-adjustments',
         'POST /v1/refunds',
         'GET /v1/refunds',
         'GET /v1/refunds/{id}',
