@@ -6,6 +6,7 @@ import { adminPayoutPage } from './pages/admin-payout.ts';
 import { adminQueuePage } from './pages/admin-queue.ts';
 import { adminExportsPage } from './pages/admin-exports.ts';
 import { adminReportsPage } from './pages/admin-reports.ts';
+import { lifecyclePages } from './pages/lifecycles.ts';
 import { loginPage } from './pages/login.ts';
 import { partnerCommissionsPage, partnerHomePage } from './pages/partner-home.ts';
 import { partnerPayoutPage, partnerPayoutsPage, partnerRequestPage } from './pages/partner-payouts.ts';
@@ -47,6 +48,16 @@ route('/app/admin/partners', 'admin', adminPartnersPage);
 route('/app/admin/partners/:id', 'admin', adminPartnerPage);
 route('/app/admin/exports', 'admin', adminExportsPage);
 route('/app/admin/reports', 'admin', adminReportsPage);
+route('/app/admin/refunds', 'admin', lifecyclePages.refunds);
+route('/app/admin/refunds/:id', 'admin', lifecyclePages.refund);
+route('/app/admin/chargebacks', 'admin', lifecyclePages.chargebacks);
+route('/app/admin/chargebacks/:id', 'admin', lifecyclePages.chargeback);
+route('/app/admin/disputes', 'admin', lifecyclePages.disputes);
+route('/app/admin/disputes/:id', 'admin', lifecyclePages.dispute);
+route('/app/admin/adjustments', 'admin', lifecyclePages.adjustments);
+route('/app/admin/adjustments/:id', 'admin', lifecyclePages.adjustment);
+route('/app/partner/disputes', 'partner', lifecyclePages.partnerDisputes);
+route('/app/partner/disputes/:id', 'partner', lifecyclePages.partnerDispute);
 route('/app/partner', 'partner', partnerHomePage);
 route('/app/partner/commissions', 'partner', partnerCommissionsPage);
 route('/app/partner/payouts', 'partner', partnerPayoutsPage);
@@ -61,12 +72,17 @@ const navigation: { href: string; label: string; area: Route['area'] }[] = [
   { href: '/app/admin/payouts', label: 'Payout queue', area: 'admin' },
   { href: '/app/admin/commissions', label: 'Commissions', area: 'admin' },
   { href: '/app/admin/partners', label: 'Partners', area: 'admin' },
+  { href: '/app/admin/refunds', label: 'Refunds', area: 'admin' },
+  { href: '/app/admin/chargebacks', label: 'Chargebacks', area: 'admin' },
+  { href: '/app/admin/disputes', label: 'Disputes', area: 'admin' },
+  { href: '/app/admin/adjustments', label: 'Adjustments', area: 'admin' },
   { href: '/app/admin/exports', label: 'Exports', area: 'admin' },
   { href: '/app/admin/reports', label: 'Charts', area: 'admin' },
   { href: '/app/partner', label: 'Balances', area: 'partner' },
   { href: '/app/partner/commissions', label: 'Commissions', area: 'partner' },
   { href: '/app/partner/payouts', label: 'Payouts', area: 'partner' },
   { href: '/app/partner/payouts/new', label: 'Request a payout', area: 'partner' },
+  { href: '/app/partner/disputes', label: 'Disputes', area: 'partner' },
 ];
 
 const main = document.getElementById('main')!;
