@@ -9,7 +9,7 @@ import { formatMoney } from '../../domain/money.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
-import { attachmentDisposition, invoiceContentTypes, invoiceMaxBytes, invoiceSignatures } from './payouts.ts';
+import { attachmentDisposition, invoiceContentTypes, invoiceMaxBytes, readUploadedDocument } from './payouts.ts';
 
 /**
  * A manual payout's confirmation file (issue #4 item 5): the admin who processes a payout by hand attaches the bank's
@@ -121,22 +121,7 @@ export function payoutConfirmationRoutes(dependencies: ApiDependencies) {
       const user = c.get('user');
       requirePermission(user, 'payouts.process');
       const { id } = c.req.valid('param');
-      const { file } = c.req.valid('form');
-      const type = file.type.split(';')[0]!.trim().toLowerCase();
-      if (!(invoiceContentTypes as readonly string[]).includes(type)) {
-        throw new ApiError(415, 'unsupported_media_type', `the confirmation must be a PDF, PNG or JPEG, not ${type || 'an untyped file'}`, 'body.file');
-      }
-      if (file.size > invoiceMaxBytes) throw new ApiError(413, 'file_too_large', `a confirmation may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
-      if (file.size === 0) throw new ApiError(400, 'invalid_request', 'body.file: the file is empty', 'body.file');
-      const fileName = file.name.trim();
-      if (fileName.length === 0 || fileName.length > 255 || /[\p{Cc}/\\"]/u.test(fileName)) {
-        throw new ApiError(400, 'invalid_request', 'body.file: the file name must be 1 to 255 characters without control characters, slashes or quotes', 'body.file');
-      }
-      const content = Buffer.from(await file.arrayBuffer());
-      const signature = invoiceSignatures[type as (typeof invoiceContentTypes)[number]];
-      if (content.length < signature.bytes.length || signature.bytes.some((byte, index) => content[index] !== byte)) {
-        throw new ApiError(415, 'unsupported_media_type', `the file's content is not a ${signature.name}`, 'body.file');
-      }
+      const { type, fileName, content } = await readUploadedDocument(c.req.valid('form').file, 'confirmation');
       const sha256 = createHash('sha256').update(content).digest('hex');
       const result = await database.transaction(async (transaction) => {
         const payout = await transaction.maybeOne(sql.type(payoutRow)`

@@ -68,7 +68,7 @@ export const invoiceMaxBytes = 5 * 1024 * 1024;
 /** Room for the multipart envelope around the largest invoice. */
 const invoiceEnvelopeBytes = 64 * 1024;
 /** The first bytes each accepted type starts with: a file is what it says it is, or it is refused. */
-export const invoiceSignatures: Record<(typeof invoiceContentTypes)[number], { bytes: number[]; name: string }> = {
+const invoiceSignatures: Record<(typeof invoiceContentTypes)[number], { bytes: number[]; name: string }> = {
   'application/pdf': { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], name: 'PDF' },
   'image/png': { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], name: 'PNG' },
   'image/jpeg': { bytes: [0xff, 0xd8, 0xff], name: 'JPEG' },
@@ -470,6 +470,30 @@ function toInvoice(row: InvoiceRow): zod.infer<typeof invoiceSchema> {
     uploadedAt: row.uploaded_at.toISOString(),
     url: `/v1/payouts/${row.payout_id}/invoice`,
   };
+}
+
+/**
+ * An uploaded PDF, PNG or JPEG (an invoice, a confirmation) checked as the database will check it again: a type we
+ * accept, 1 byte to 5 MB, a file name without control characters, slashes or quotes, and content that starts the
+ * way its type does. Refusals name `body.file`.
+ */
+export async function readUploadedDocument(file: File, what: 'invoice' | 'confirmation'): Promise<{ type: (typeof invoiceContentTypes)[number]; fileName: string; content: Buffer }> {
+  const type = file.type.split(';')[0]!.trim().toLowerCase();
+  if (!(invoiceContentTypes as readonly string[]).includes(type)) {
+    throw new ApiError(415, 'unsupported_media_type', `the ${what} must be a PDF, PNG or JPEG, not ${type || 'an untyped file'}`, 'body.file');
+  }
+  if (file.size > invoiceMaxBytes) throw new ApiError(413, 'file_too_large', `${what === 'invoice' ? 'an invoice' : 'a confirmation'} may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
+  if (file.size === 0) throw new ApiError(400, 'invalid_request', 'body.file: the file is empty', 'body.file');
+  const fileName = file.name.trim();
+  if (fileName.length === 0 || fileName.length > 255 || /[\p{Cc}/\\"]/u.test(fileName)) {
+    throw new ApiError(400, 'invalid_request', 'body.file: the file name must be 1 to 255 characters without control characters, slashes or quotes', 'body.file');
+  }
+  const content = Buffer.from(await file.arrayBuffer());
+  const signature = invoiceSignatures[type as (typeof invoiceContentTypes)[number]];
+  if (content.length < signature.bytes.length || signature.bytes.some((byte, index) => content[index] !== byte)) {
+    throw new ApiError(415, 'unsupported_media_type', `the file's content is not a ${signature.name}`, 'body.file');
+  }
+  return { type: type as (typeof invoiceContentTypes)[number], fileName, content };
 }
 
 /** RFC 6266: an ASCII fallback and the UTF-8 name, so any file name a partner gave survives the header. */
@@ -1026,22 +1050,7 @@ export function payoutRoutes(dependencies: ApiDependencies) {
       hideDraftFromPartner(user, row);
       if (user.partnerId !== row.partner_id) throw new ApiError(403, 'forbidden', 'partners may only upload invoices for their own payouts');
 
-      const { file } = c.req.valid('form');
-      const type = file.type.split(';')[0]!.trim().toLowerCase();
-      if (!(invoiceContentTypes as readonly string[]).includes(type)) {
-        throw new ApiError(415, 'unsupported_media_type', `the invoice must be a PDF, PNG or JPEG, not ${type || 'an untyped file'}`, 'body.file');
-      }
-      if (file.size > invoiceMaxBytes) throw new ApiError(413, 'file_too_large', `an invoice may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
-      if (file.size === 0) throw new ApiError(400, 'invalid_request', 'body.file: the file is empty', 'body.file');
-      const fileName = file.name.trim();
-      if (fileName.length === 0 || fileName.length > 255 || /[\p{Cc}/\\"]/u.test(fileName)) {
-        throw new ApiError(400, 'invalid_request', 'body.file: the file name must be 1 to 255 characters without control characters, slashes or quotes', 'body.file');
-      }
-      const content = Buffer.from(await file.arrayBuffer());
-      const signature = invoiceSignatures[type as (typeof invoiceContentTypes)[number]];
-      if (content.length < signature.bytes.length || signature.bytes.some((byte, index) => content[index] !== byte)) {
-        throw new ApiError(415, 'unsupported_media_type', `the file's content is not a ${signature.name}`, 'body.file');
-      }
+      const { type, fileName, content } = await readUploadedDocument(c.req.valid('form').file, 'invoice');
       if (!(await partnerValidationFor(row.policy_version)).required) {
         throw new ApiError(409, 'invoice_not_expected', `policy version ${row.policy_version}, which this payout was requested under, asks for no partner validation`, 'status');
       }
