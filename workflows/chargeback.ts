@@ -159,8 +159,8 @@ export async function chargebackWorkflow(request: ChargebackRequest, policy: Cha
 
   // The provider decides when it decides: past each decisionWait the admins are told again, and it keeps waiting.
   // A decision the activity refused leaves the chargeback open, waiting for another. The wait is a plain timer
-  // raced with the decision, never cancelled: cancelling condition()'s own timer scope after the monitoring child
-  // had completed cancelled the root scope instead (the SDK lost the scope's context), failing the workflow.
+  // raced with the decision, never cancelled: in our tests, condition(fn, timeout) here failed the workflow with
+  // "Workflow cancelled" once the monitoring child had completed (seen, not yet reduced to a minimal reproduction).
   while (!isDecided(state.status)) {
     let waitOver = false;
     void sleep(policy.chargebacks.decisionWait).then(() => { waitOver = true; });
