@@ -17,6 +17,8 @@ import { createInProcessWorker, repositoryRoot } from '../helpers/temporal.ts';
  * Issue #5's queues in the console, in headless Chromium against the API, a worker, Temporal and Postgres: an admin
  * requests a partial refund and another approves it with a TOTP code (the order's commissions are reversed); a
  * partner opens a dispute on their commission and an admin explains it; an admin posts a manual commission.
+ * Also: an admin enters a chargeback, records a step and decides it WON; a bulk adjustment is created, previewed,
+ * approved by another admin and runs to its results report.
  */
 
 const screenshots = path.join(repositoryRoot, '.test-data', 'screenshots');
@@ -28,7 +30,9 @@ let workerConnection: NativeConnection;
 let workerRun: Promise<void>;
 const contexts: BrowserContext[] = [];
 let seller: string;
+let upline: string;
 let orderId: string;
+let secondOrderId: string;
 let sellerLogin: { email: string; password: string };
 
 beforeAll(async () => {
@@ -40,9 +44,10 @@ beforeAll(async () => {
   await api.owner.query(sql.unsafe`
     INSERT INTO fx_rates (currency, effective_at, usd_rate, created_by) VALUES ('RUB', now() - interval '1 day', 0.01, 'test')`);
   const prefix = `l${randomBytes(4).toString('hex')}`;
-  const upline = `${prefix}-top`;
+  upline = `${prefix}-top`;
   seller = `${prefix}-seller`;
   orderId = `order-${prefix}`;
+  secondOrderId = `order2-${prefix}`;
   for (const [id, sponsor, rank] of [[upline, null, '5'], [seller, upline, '3']] as const) {
     await api.owner.query(sql.unsafe`
       INSERT INTO partners (id, name, sponsor_id, rank, status, kyc_status, joined_at)
@@ -54,6 +59,11 @@ beforeAll(async () => {
     body: { kind: 'ORDER_COMPLETED', externalId: `ev-${prefix}`, sourceId: orderId, partnerId: seller, amount: '1000.00', currency: 'USD', completedAt: new Date().toISOString() },
   });
   expect(event.status, await event.clone().text()).toBe(201);
+  const second = await api.request('/v1/events', {
+    token: await api.signIn(manager),
+    body: { kind: 'ORDER_COMPLETED', externalId: `ev2-${prefix}`, sourceId: secondOrderId, partnerId: seller, amount: '400.00', currency: 'USD', completedAt: new Date().toISOString() },
+  });
+  expect(second.status, await second.clone().text()).toBe(201);
   sellerLogin = await api.createPartnerUser(seller);
   await mkdir(screenshots, { recursive: true });
   browser = await launchChromium();
@@ -126,7 +136,8 @@ describe('issue #5 in the console', () => {
     await shot(checker, 'admin-refund-processed');
     // 25 % of the order: each commission of the seller is a quarter reversed.
     const commissions = await api.owner.any(sql.type(z.object({ amount: z.string(), reversed_amount: z.string() }))`
-      SELECT amount::text, reversed_amount::text FROM commissions WHERE partner_id = ${seller}`);
+      SELECT c.amount::text, c.reversed_amount::text FROM commissions c JOIN commission_events e ON e.id = c.event_id
+      WHERE c.partner_id = ${seller} AND e.source_id = ${orderId}`);
     expect(commissions.length).toBeGreaterThan(0);
     for (const row of commissions) {
       expect(new Money(row.reversed_amount).toFixed(2)).toBe(new Money(row.amount).times('0.25').toDecimalPlaces(2, Money.ROUND_FLOOR).toFixed(2));
@@ -157,6 +168,8 @@ describe('issue #5 in the console', () => {
     const { page: support, admin } = await adminPage('financial_support');
     await support.goto(`${served.url}/app/admin/disputes/${disputeId}`);
     await support.getByRole('heading', { name: 'Timeline' }).waitFor();
+    await support.getByRole('button', { name: 'Claim' }).click();
+    await expect.poll(() => support.locator('dd', { hasText: admin.id }).count()).toBeGreaterThan(0);
     await support.getByRole('button', { name: 'Resolve…' }).click();
     const resolve = support.getByRole('dialog', { name: 'Resolve dispute' });
     await resolve.getByLabel('Resolution').selectOption('EXPLANATION');
@@ -199,5 +212,105 @@ describe('issue #5 in the console', () => {
       SELECT count(*)::int AS count FROM adjustments WHERE partner_id = ${seller} AND status = 'POSTED' AND amount = 25`);
     expect(posted).toBe(1);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  }, 60_000);
+
+  it('an admin enters a chargeback by hand, records an investigation step and decides it WON with a TOTP code', async () => {
+    const { page, admin } = await adminPage('admin');
+    await page.getByRole('link', { name: 'Chargebacks' }).click();
+    await page.getByRole('heading', { name: 'Chargebacks' }).waitFor();
+    await page.getByRole('button', { name: 'Enter a chargeback…' }).click();
+    const enter = page.getByRole('dialog', { name: 'Enter a chargeback' });
+    await enter.getByLabel('Order ID').fill(secondOrderId);
+    await enter.getByLabel('Amount charged back').fill('100.00');
+    await enter.getByLabel('Currency').fill('USD');
+    await enter.getByLabel('Provider reference').fill(`cb-${randomBytes(4).toString('hex')}`);
+    await enter.getByLabel('Reason code').fill('10.4');
+    await enter.getByRole('button', { name: 'Open chargeback' }).click();
+    await page.locator('section[data-status]').first().waitFor();
+    const chargebackId = page.url().split('/').at(-1)!;
+    // The workflow reverses the order's commissions a moment after the answer.
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.getByRole('heading', { name: 'Commissions reversed' }).count();
+      }, { timeout: 15_000, interval: 300 })
+      .toBe(1);
+
+    await page.getByRole('button', { name: 'Record step…' }).click();
+    const step = page.getByRole('dialog', { name: 'Record investigation step' });
+    await step.getByLabel('Step').selectOption('EVIDENCE_GATHERED');
+    await step.getByLabel('Note (optional)').fill('Delivery receipt signed by the customer.');
+    await step.getByRole('button', { name: 'Record' }).click();
+    await step.waitFor({ state: 'detached' });
+    await page.locator('section[data-status="EVIDENCE_GATHERED"]').waitFor();
+    await page.getByRole('heading', { name: 'Investigation steps' }).waitFor();
+
+    await page.getByRole('button', { name: 'Record outcome…' }).click();
+    const decide = page.getByRole('dialog', { name: 'Record chargeback outcome' });
+    await decide.getByLabel('Outcome').selectOption('WON');
+    await decide.getByTestId('totp').fill(await api.nextTotp(admin));
+    await decide.getByRole('button', { name: 'Record outcome' }).click();
+    await decide.waitFor({ state: 'detached' });
+    await page.locator('section[data-status="WON"]').waitFor();
+    await shot(page, 'admin-chargeback-won');
+    const status = await api.owner.oneFirst(sql.type(z.object({ status: z.string() }))`SELECT status FROM chargebacks WHERE id = ${chargebackId}`);
+    expect(status).toBe('WON');
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  }, 60_000);
+
+  it('a bulk adjustment by partner IDs is previewed with its total, approved by another admin, runs, and offers its results report', async () => {
+    const { page: maker } = await adminPage('admin');
+    await maker.goto(`${served.url}/app/admin/adjustments`);
+    await maker.getByRole('link', { name: 'Bulk adjustments →' }).click();
+    await maker.getByRole('heading', { name: 'Bulk adjustments' }).waitFor();
+    await maker.getByRole('button', { name: 'New bulk adjustment…' }).click();
+    const create = maker.getByRole('dialog', { name: 'New bulk adjustment' });
+    await create.getByLabel('Direction').selectOption('ADD');
+    await create.getByLabel('Fixed or percentage').selectOption('FIXED');
+    await create.getByLabel('Value').fill('5.00');
+    await create.getByLabel('Reason (mandatory)').fill('Campaign thank-you');
+    await create.getByLabel('Target').selectOption('IDS');
+    await create.getByLabel('Partner IDs').fill(`${seller}\n${upline}`);
+    // The filter's fields are hidden while the target is by IDs.
+    expect(await create.getByLabel('Joined on or after').isVisible()).toBe(false);
+    await create.getByRole('button', { name: 'Create and preview' }).click();
+    await maker.locator('section[data-status="AWAITING_APPROVAL"]').waitFor();
+    expect(await maker.getByTestId('total-impact').textContent()).toContain('10.00');
+    expect(await maker.locator('tbody tr').count()).toBe(2);
+    const bulkId = maker.url().split('/').at(-1)!;
+    await shot(maker, 'admin-bulk-adjustment-preview');
+
+    const { page: checker, admin } = await adminPage('senior_admin');
+    await checker.goto(`${served.url}/app/admin/bulk-adjustments/${bulkId}`);
+    await checker.getByRole('button', { name: 'Approve…' }).click();
+    const approve = checker.getByRole('dialog', { name: 'Approve bulk adjustment' });
+    await approve.getByTestId('totp').fill(await api.nextTotp(admin));
+    await approve.getByRole('button', { name: 'Approve' }).click();
+    await approve.waitFor({ state: 'detached' });
+    // EXECUTING refreshes itself and re-renders once COMPLETED.
+    await checker.locator('section[data-status="COMPLETED"]').waitFor({ timeout: 20_000 });
+    await checker.getByRole('button', { name: 'Download the results report' }).waitFor();
+    const [file] = await Promise.all([checker.waitForEvent('download'), checker.getByRole('button', { name: 'Download the results report' }).click()]);
+    expect(file.suggestedFilename()).toMatch(/\.csv$/);
+    await shot(checker, 'admin-bulk-adjustment-completed');
+    const applied = await api.owner.oneFirst(sql.type(z.object({ applied: z.number() }))`SELECT applied FROM bulk_adjustments WHERE id = ${bulkId}`);
+    expect(applied).toBe(2);
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  }, 60_000);
+
+  it('the refund queue filters by reason and is usable at a phone width', async () => {
+    const { page } = await adminPage('admin');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${served.url}/app/admin/refunds`);
+    await page.getByRole('heading', { name: 'Refunds' }).waitFor();
+    await page.getByLabel('Reason').selectOption('PARTIAL_DAMAGE');
+    await page.getByLabel('Order ID').fill(orderId);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.url()).toContain('reason=PARTIAL_DAMAGE');
+    await expect.poll(() => page.locator('tbody tr[data-id]').count()).toBe(1);
+    await page.getByRole('button', { name: 'Menu' }).waitFor();
+    // Nothing but the table scrolls sideways.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await shot(page, 'admin-refunds-phone');
   }, 60_000);
 });

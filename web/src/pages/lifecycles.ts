@@ -2,7 +2,7 @@ import { chargebackOutcomes, chargebackStatuses, chargebackSteps } from '../../.
 import { disputeErrorKinds, disputeResolutions, disputeStatuses, disputeTypes } from '../../../domain/dispute.ts';
 import { refundReasons } from '../../../domain/lifecycle-policy.ts';
 import { refundStatuses } from '../../../domain/refund.ts';
-import { newIdempotencyKey, query, request } from '../api.ts';
+import { download, newIdempotencyKey, query, request } from '../api.ts';
 import { formDialog } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
 import type { Page, PageContext } from '../main.ts';
@@ -19,11 +19,19 @@ const money = (row: Row, amount = 'amount', currency = 'currency') => formatMone
 const select = (values: readonly string[], options: { empty?: string; selected?: string } = {}) =>
   h('select', {}, [...(options.empty !== undefined ? [''] : []), ...values].map((value) => h('option', { value, selected: options.selected === value }, value || options.empty!)));
 
+/** A list filter: a select when it has values, else a text box; its name is both the page's and the API's query key. */
+interface Filter {
+  name: string;
+  label: string;
+  values?: readonly string[];
+}
+
 interface QueueConfig {
   title: string;
   base: string;
   api: string;
   statuses: readonly string[];
+  filters?: Filter[];
   columns: [string, (row: Row) => string | Node][];
   create?: (context: PageContext) => HTMLElement;
   actions?: (row: Row, reload: () => void) => HTMLElement[];
@@ -32,28 +40,57 @@ interface QueueConfig {
 
 function queuePage(config: QueueConfig): Page {
   return async (context) => {
-    const status = context.search.get('status') ?? '';
-    const page = await request<{ data: Row[]; nextCursor: string | null }>(`${config.api}${query({ status, limit: 100, cursor: context.search.get('cursor') })}`);
+    const filters: Filter[] = [{ name: 'status', label: 'Status', values: config.statuses }, ...(config.filters ?? [])];
+    const current = Object.fromEntries(filters.map((filter) => [filter.name, context.search.get(filter.name) ?? '']));
+    const page = await request<{ data: Row[]; nextCursor: string | null }>(`${config.api}${query({ ...current, limit: 100, cursor: context.search.get('cursor') })}`);
     document.title = `${config.title} · ledgerflow`;
-    const statusControl = select(config.statuses, { empty: 'Any status', selected: status });
-    const filters = h('form', { class: 'filters panel', role: 'search', 'aria-label': `Filter ${config.title.toLowerCase()}` }, field('Status', statusControl), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply filters')));
-    filters.addEventListener('submit', (event) => {
+    const controls = filters.map((filter) => ({
+      filter,
+      control: filter.values ? select(filter.values, { empty: 'Any', selected: current[filter.name] }) : h('input', { value: current[filter.name], autocomplete: 'off' }),
+    }));
+    const form = h(
+      'form',
+      { class: 'filters panel', role: 'search', 'aria-label': `Filter ${config.title.toLowerCase()}` },
+      controls.map(({ filter, control }) => field(filter.label, control)),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply filters'), link(config.base, 'Clear')),
+    );
+    form.addEventListener('submit', (event) => {
       event.preventDefault();
-      context.navigate(`${config.base}${query({ status: statusControl.value })}`);
+      context.navigate(`${config.base}${query(Object.fromEntries(controls.map(({ filter, control }) => [filter.name, control.value.trim()])))}`);
     });
     replace(
       context.root,
       h('h1', {}, config.title),
       config.create ? config.create(context) : null,
-      filters,
+      form,
       table(
         config.columns.map(([name]) => name),
         page.data.map((row) => h('tr', { 'data-id': row.id }, config.columns.map(([, cell], index) => h('td', {}, index === 0 ? link(`${config.base}/${encodeURIComponent(row.id)}`, cell(row)) : cell(row))))),
         { caption: 'Newest first', empty: `No ${config.title.toLowerCase()} match.` },
       ),
-      page.nextCursor ? h('p', {}, link(`${config.base}${query({ status, cursor: page.nextCursor })}`, 'Next page →')) : null,
+      page.nextCursor ? h('p', {}, link(`${config.base}${query({ ...current, cursor: page.nextCursor })}`, 'Next page →')) : null,
     );
   };
+}
+
+/** camelCase field names as words ("decisionDueAt" → "Decision due at"); nested ones joined ("penalty kind"). */
+const label = (name: string) => {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/\./g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+/** The scalar facts of a record, one level of nested objects flattened (order, penalty, decision, reversed). */
+export function facts(row: Record<string, unknown>, skip: string[] = []): [string, string][] {
+  const entries: [string, string][] = [];
+  const add = (name: string, value: unknown) => {
+    if (Array.isArray(value) || skip.includes(name)) return;
+    if (value !== null && typeof value === 'object') {
+      for (const [inner, innerValue] of Object.entries(value)) if (innerValue === null || typeof innerValue !== 'object') add(`${name}.${inner}`, innerValue);
+      return;
+    }
+    entries.push([label(name), /(At|\.at)$/.test(name) && typeof value === 'string' ? formatTime(value) : text(value)]);
+  };
+  for (const [name, value] of Object.entries(row)) add(name, value);
+  return entries;
 }
 
 function detailPage(config: QueueConfig): Page {
@@ -61,7 +98,6 @@ function detailPage(config: QueueConfig): Page {
     const row = await request<Row>(`${config.api}/${encodeURIComponent(context.params.id!)}`);
     document.title = `${config.title} ${row.id} · ledgerflow`;
     const reload = () => context.navigate(`${config.base}/${encodeURIComponent(row.id)}`);
-    const scalar = Object.entries(row).filter(([, value]) => value === null || typeof value !== 'object');
     replace(
       context.root,
       h('p', {}, link(config.base, `← ${config.title}`)),
@@ -69,7 +105,7 @@ function detailPage(config: QueueConfig): Page {
       h(
         'section',
         { class: 'panel', 'data-status': row.status },
-        definitionList(scalar.filter(([name]) => !['workflowUrl'].includes(name)).map(([name, value]) => [name, text(value)])),
+        definitionList(facts(row, ['workflowUrl', 'order'])),
         row.workflowUrl ? h('p', {}, h('a', { href: row.workflowUrl, target: '_blank', rel: 'noopener' }, `${row.workflowId} in the Temporal UI`)) : null,
         h('div', { class: 'actions', 'data-testid': 'lifecycle-actions' }, config.actions ? config.actions(row, reload) : []),
       ),
@@ -79,16 +115,17 @@ function detailPage(config: QueueConfig): Page {
 }
 
 /** A list of objects as a table of their own fields (timelines, steps, reversed commissions). */
-function objectTable(title: string, items: unknown): HTMLElement | null {
+function objectTable(title: string, items: unknown, render?: Record<string, (value: unknown, item: Record<string, unknown>) => Node | string>): HTMLElement | null {
   if (!Array.isArray(items) || items.length === 0) return null;
   const columns = [...new Set(items.flatMap((item) => Object.keys(item as object)))];
   return h(
     'section',
     { class: 'panel' },
     h('h2', {}, title),
-    table(columns, items.map((item) => h('tr', {}, columns.map((column) => {
+    table(columns.map(label), items.map((item) => h('tr', {}, columns.map((column) => {
       const value = (item as Record<string, unknown>)[column];
-      return h('td', {}, value !== null && typeof value === 'object' ? JSON.stringify(value) : text(value));
+      if (render?.[column]) return h('td', {}, render[column]!(value, item as Record<string, unknown>));
+      return h('td', {}, value !== null && typeof value === 'object' ? JSON.stringify(value) : /At$/.test(column) && typeof value === 'string' ? formatTime(value) : text(value));
     })))),
   );
 }
@@ -102,6 +139,11 @@ const refunds: QueueConfig = {
   base: '/app/admin/refunds',
   api: '/v1/refunds',
   statuses: refundStatuses,
+  filters: [
+    { name: 'reason', label: 'Reason', values: refundReasons },
+    { name: 'orderId', label: 'Order ID' },
+    { name: 'partnerId', label: 'Seller (partner ID)' },
+  ],
   columns: [
     ['Request ID', (row) => row.id.slice(0, 8)],
     ['Order', (row) => text(row.orderId)],
@@ -109,7 +151,7 @@ const refunds: QueueConfig = {
     ['Amount', (row) => money(row)],
     ['Full / partial', (row) => text(row.type)],
     ['Reason', (row) => text(row.reason)],
-    ['Status', (row) => statusBadge(row.status)],
+    ['Status', (row) => h('span', {}, statusBadge(row.status), row.overdue ? h('span', { class: 'badge status-overdue' }, 'overdue') : null)],
     ['Requested at', (row) => formatTime(row.requestedAt as string)],
   ],
   create: (context) => {
@@ -182,6 +224,45 @@ const chargebacks: QueueConfig = {
   base: '/app/admin/chargebacks',
   api: '/v1/chargebacks',
   statuses: chargebackStatuses,
+  filters: [
+    { name: 'orderId', label: 'Order ID' },
+    { name: 'partnerId', label: 'Seller (partner ID)' },
+  ],
+  create: (context) => h('div', { class: 'actions' }, h('button', {
+    type: 'button', class: 'primary',
+    onclick: () => {
+      const orderId = h('input', { required: true, autocomplete: 'off' });
+      const amount = h('input', { inputmode: 'decimal', required: true });
+      const currency = h('input', { value: 'USD', maxlength: 5, required: true });
+      const providerReference = h('input', { required: true, autocomplete: 'off' });
+      const reasonCode = h('input', { required: true, maxlength: 100 });
+      const note = h('input', { maxlength: 2000 });
+      return formDialog({
+        title: 'Enter a chargeback',
+        intro: 'For a provider notice that did not arrive by webhook. The order’s commissions are reversed at once and the seller is flagged.',
+        fields: [
+          { name: 'orderId', label: 'Order ID', control: orderId },
+          { name: 'amount', label: 'Amount charged back', control: amount },
+          { name: 'currency', label: 'Currency', control: currency },
+          { name: 'providerReference', label: 'Provider reference', control: providerReference },
+          { name: 'reasonCode', label: 'Reason code', control: reasonCode, hint: 'The provider’s code, e.g. 10.4 or 4837' },
+          { name: 'note', label: 'Note (optional)', control: note },
+        ],
+        submitLabel: 'Open chargeback',
+        submit: async (values) => {
+          const opened = await request<Row & { duplicate: boolean }>('/v1/chargebacks', {
+            body: {
+              orderId: values.orderId!.trim(), amount: values.amount!.trim(), currency: values.currency!.trim().toUpperCase(),
+              providerReference: values.providerReference!.trim(), reasonCode: values.reasonCode!.trim(), ...(values.note!.trim() ? { note: values.note!.trim() } : {}),
+            },
+            idempotencyKey: newIdempotencyKey(),
+          });
+          toast(opened.duplicate ? 'That provider reference is known: here is its chargeback.' : 'Chargeback opened.');
+          context.navigate(`/app/admin/chargebacks/${opened.id}`);
+        },
+      });
+    },
+  }, 'Enter a chargeback…')),
   columns: [
     ['ID', (row) => row.id.slice(0, 8)],
     ['Provider reference', (row) => text(row.providerReference)],
@@ -238,6 +319,24 @@ const chargebacks: QueueConfig = {
 };
 
 // Disputes (SPEC 9): the admins' side.
+const evidenceTable = (row: Row) =>
+  objectTable('Evidence', row.evidence, {
+    file: (value) => {
+      const file = value as { fileName: string; url: string; sizeBytes: number } | null;
+      if (!file) return '—';
+      return h('button', { type: 'button', class: 'link', onclick: () => void download(file.url, file.fileName).catch((error: unknown) => toast(String((error as Error).message ?? error), 'error')) }, `${file.fileName} (${file.sizeBytes} bytes)`);
+    },
+  });
+
+/** A chosen file as the API's { fileName, contentType, contentBase64 }, or undefined when none is chosen. */
+async function fileBody(input: HTMLInputElement): Promise<{ fileName: string; contentType: string; contentBase64: string } | undefined> {
+  const file = input.files?.[0];
+  if (!file) return undefined;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let index = 0; index < bytes.length; index += 0x8000) binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+  return { fileName: file.name, contentType: file.type || 'application/octet-stream', contentBase64: btoa(binary) };
+}
 const resolveDialog = (row: Row) => {
   const resolution = select(disputeResolutions);
   const errorKind = select(disputeErrorKinds, { empty: '—' });
@@ -249,7 +348,7 @@ const resolveDialog = (row: Row) => {
     fields: [
       { name: 'resolution', label: 'Resolution', control: resolution },
       { name: 'errorKind', label: 'Error kind (CORRECTION)', control: errorKind },
-      { name: 'amount', label: 'Amount (CORRECTION, GOODWILL)', control: amount },
+      { name: 'amount', label: 'Amount (CORRECTION, GOODWILL)', control: amount, hint: 'CORRECTION: signed (−12.50 debits the partner); GOODWILL: positive' },
       { name: 'note', label: 'Note shown to the partner', control: note },
     ],
     totp: true,
@@ -278,6 +377,10 @@ const disputes: QueueConfig = {
   base: '/app/admin/disputes',
   api: '/v1/disputes',
   statuses: disputeStatuses,
+  filters: [
+    { name: 'type', label: 'Type', values: disputeTypes },
+    { name: 'partnerId', label: 'Partner ID' },
+  ],
   columns: [...disputeColumns.slice(0, 6), ['Assignee', (row) => text((row.assigneeId as string | null)?.slice(0, 8))], disputeColumns[6]!],
   actions: (row, reload) =>
     row.status === 'CLOSED'
@@ -288,9 +391,21 @@ const disputes: QueueConfig = {
             toast('Assigned to you.');
             return true;
           }, reload),
+          actionButton('Assign…', () => {
+            const assigneeId = h('input', { required: true, autocomplete: 'off' });
+            return formDialog({
+              title: 'Assign dispute',
+              fields: [{ name: 'assigneeId', label: 'Reviewer’s user ID', control: assigneeId }],
+              submitLabel: 'Assign',
+              submit: async (values) => {
+                await request(`/v1/disputes/${row.id}/assign`, { body: { assigneeId: values.assigneeId!.trim() }, idempotencyKey: newIdempotencyKey() });
+                toast('Assigned.');
+              },
+            });
+          }, reload),
           actionButton('Resolve…', () => resolveDialog(row), reload),
         ],
-  sections: (row) => [objectTable('Timeline', row.timeline), objectTable('Evidence', row.evidence)],
+  sections: (row) => [objectTable('Timeline', row.timeline), evidenceTable(row)],
 };
 
 // Disputes: the partner's side.
@@ -305,6 +420,7 @@ const partnerDisputes: QueueConfig = {
     const transactionRef = h('input', { required: true, autocomplete: 'off' });
     const description = h('textarea', { rows: 3, maxlength: 4000, required: true });
     const evidence = h('textarea', { rows: 2, maxlength: 4000 });
+    const evidenceFile = h('input', { type: 'file', accept: 'application/pdf,image/png,image/jpeg' });
     return h('div', { class: 'actions' }, h('button', {
       type: 'button', class: 'primary',
       onclick: () => formDialog({
@@ -315,11 +431,14 @@ const partnerDisputes: QueueConfig = {
           { name: 'transactionRef', label: 'Transaction (commission or payout ID)', control: transactionRef },
           { name: 'description', label: 'What is wrong', control: description },
           { name: 'evidence', label: 'Evidence (optional; without it we ask you for it)', control: evidence },
+          { name: 'file', label: 'Attach a file (PDF, PNG or JPEG, optional)', control: evidenceFile },
         ],
         submitLabel: 'Open dispute',
         submit: async (values) => {
+          const file = await fileBody(evidenceFile);
+          const evidenceValue = { ...(values.evidence!.trim() ? { text: values.evidence!.trim() } : {}), ...(file ? { file } : {}) };
           const created = await request<Row>('/v1/disputes', {
-            body: { type: values.type, transactionRef: values.transactionRef!.trim(), description: values.description!.trim(), ...(values.evidence!.trim() ? { evidence: { text: values.evidence!.trim() } } : {}) },
+            body: { type: values.type, transactionRef: values.transactionRef!.trim(), description: values.description!.trim(), ...(Object.keys(evidenceValue).length > 0 ? { evidence: evidenceValue } : {}) },
             idempotencyKey: newIdempotencyKey(),
           });
           toast('Dispute opened.');
@@ -331,13 +450,16 @@ const partnerDisputes: QueueConfig = {
   actions: (row, reload) => [
     ...(row.status === 'INFORMATION_REQUESTED' || row.status === 'OPEN' || row.status === 'UNDER_REVIEW'
       ? [actionButton('Send evidence…', () => {
-          const evidence = h('textarea', { rows: 3, maxlength: 4000, required: true });
+          const evidence = h('textarea', { rows: 3, maxlength: 4000 });
+          const evidenceFile = h('input', { type: 'file', accept: 'application/pdf,image/png,image/jpeg' });
           return formDialog({
             title: 'Send evidence',
-            fields: [{ name: 'text', label: 'Evidence', control: evidence }],
+            intro: row.status === 'INFORMATION_REQUESTED' ? `We need more information${row.informationDueAt ? ` by ${formatTime(row.informationDueAt as string)}` : ''}; without it the dispute closes.` : undefined,
+            fields: [{ name: 'text', label: 'Evidence', control: evidence }, { name: 'file', label: 'Attach a file (PDF, PNG or JPEG, optional)', control: evidenceFile }],
             submitLabel: 'Send',
             submit: async (values) => {
-              await request(`/v1/disputes/${row.id}/evidence`, { body: { text: values.text!.trim() }, idempotencyKey: newIdempotencyKey() });
+              const file = await fileBody(evidenceFile);
+              await request(`/v1/disputes/${row.id}/evidence`, { body: { ...(values.text!.trim() ? { text: values.text!.trim() } : {}), ...(file ? { file } : {}) }, idempotencyKey: newIdempotencyKey() });
               toast('Evidence sent.');
             },
           });
@@ -358,7 +480,7 @@ const partnerDisputes: QueueConfig = {
         }, reload)]
       : []),
   ],
-  sections: (row) => [objectTable('Timeline', row.timeline)],
+  sections: (row) => [objectTable('Timeline', row.timeline), evidenceTable(row)],
 };
 
 // Manual commissions (SPEC 10).
@@ -367,6 +489,10 @@ const adjustments: QueueConfig = {
   base: '/app/admin/adjustments',
   api: '/v1/adjustments',
   statuses: ['AWAITING_APPROVAL', 'POSTED', 'REJECTED', 'EXPIRED'],
+  filters: [
+    { name: 'type', label: 'Type', values: ['BONUS', 'ADJUSTMENT', 'OTHER'] },
+    { name: 'partnerId', label: 'Partner ID' },
+  ],
   columns: [
     ['ID', (row) => row.id.slice(0, 8)],
     ['Partner', (row) => text(row.partnerId)],
@@ -384,7 +510,9 @@ const adjustments: QueueConfig = {
     const currency = h('input', { value: 'USD', maxlength: 5 });
     const status = select(['APPROVED', 'PENDING']);
     const reason = h('textarea', { rows: 2, maxlength: 1000, required: true });
-    return h('div', { class: 'actions' }, h('button', {
+    const period = h('input', { maxlength: 40, placeholder: 'e.g. 2026-11' });
+    const documentation = h('input', { type: 'file' });
+    return h('div', { class: 'actions' }, link('/app/admin/bulk-adjustments', 'Bulk adjustments →'), h('button', {
       type: 'button', class: 'primary',
       onclick: () => formDialog({
         title: 'Manual commission',
@@ -396,12 +524,18 @@ const adjustments: QueueConfig = {
           { name: 'currency', label: 'Currency', control: currency },
           { name: 'status', label: 'Commission status', control: status },
           { name: 'reason', label: 'Reason (mandatory)', control: reason },
+          { name: 'period', label: 'Period (optional)', control: period },
+          { name: 'documentation', label: 'Documentation (optional)', control: documentation },
         ],
         totp: true,
         submitLabel: 'Create',
         submit: async (values, totp) => {
+          const file = await fileBody(documentation);
           const created = await request<Row>('/v1/adjustments', {
-            body: { partnerId: values.partnerId!.trim(), type: values.type, amount: values.amount!.trim(), currency: values.currency!.trim(), status: values.status, reason: values.reason!.trim() },
+            body: {
+              partnerId: values.partnerId!.trim(), type: values.type, amount: values.amount!.trim(), currency: values.currency!.trim().toUpperCase(), status: values.status, reason: values.reason!.trim(),
+              ...(values.period!.trim() ? { period: values.period!.trim() } : {}), ...(file ? { documentation: file } : {}),
+            },
             totp,
             idempotencyKey: newIdempotencyKey(),
           });
@@ -433,6 +567,13 @@ const adjustments: QueueConfig = {
             });
           }, reload),
         ],
+  sections: (row) => [
+    h('section', { class: 'panel' }, h('h2', {}, 'Posting'), h('p', {},
+      row.commissionId ? link(`/app/admin/commissions/${encodeURIComponent(row.commissionId as string)}`, `Commission ${row.commissionId as string}`) : 'Nothing is posted yet.',
+    ), row.documentation
+      ? h('p', {}, h('button', { type: 'button', onclick: () => void download(`/v1/adjustments/${row.id}/documentation`, (row.documentation as { fileName: string }).fileName).catch((error: unknown) => toast((error as Error).message, 'error')) }, 'Download the documentation'))
+      : null),
+  ],
 };
 
 export const lifecyclePages = {
