@@ -130,7 +130,11 @@ describe('the penalty matrix through the fourth chargeback', () => {
 
     const fourth = await chargeback(seller.partnerId);
     expect(fourth).toMatchObject({ penalty: 'SUSPENSION', count: 4 });
-    const status = await api.owner.oneFirst(sql.type(z.object({ status: z.string() }))`SELECT status FROM partners WHERE id = ${seller.partnerId}`);
+    // The status change follows the penalty's own transaction (applyChargebackPenalty), so it may land a moment later.
+    const status = await kit.poll(
+      () => api.owner.oneFirst(sql.type(z.object({ status: z.string() }))`SELECT status FROM partners WHERE id = ${seller.partnerId}`),
+      (value) => value === 'SUSPENDED', 'suspension after the fourth chargeback',
+    );
     expect(status).toBe('SUSPENDED');
     const change = await api.owner.one(sql.type(z.object({ old_value: z.string(), new_value: z.string(), recorded_by: z.string() }))`
       SELECT old_value, new_value, recorded_by FROM partner_changes WHERE partner_id = ${seller.partnerId} AND field = 'status'`);

@@ -242,30 +242,30 @@ describe('entries inserted with SQL, bypassing post_entries', () => {
   });
 });
 
-describe('what the database must refuse besides a new unbalanced entry', () => {
-  /** A fresh database holding one committed, balanced entry between a platform and a partner account. */
-  async function withCommittedEntry(
-    action: (context: { client: pg.Client; ownerClient: pg.Client; entryId: string; partnerId: string; platformId: string }) => Promise<void>,
-  ): Promise<void> {
-    const scratch = await createTestDatabase();
-    const scratchPool = await createDatabase(scratch.appUrl, { maximumPoolSize: 1 });
-    const client = new pg.Client({ connectionString: scratch.appUrl });
-    await client.connect();
-    const ownerClient = new pg.Client({ connectionString: scratch.ownerUrl });
-    await ownerClient.connect();
-    try {
-      const scratchStore = new LedgerStore(scratchPool);
-      const posted = await scratchStore.postEntry(transferEntry('hole:fund', platform, partner, '10.00', 'fund'));
-      const [partnerId, platformId] = await scratchStore.accountIds([partner, platform]);
-      await action({ client, ownerClient, entryId: posted.entryId, partnerId: partnerId!, platformId: platformId! });
-    } finally {
-      await ownerClient.end();
-      await client.end();
-      await scratchPool.end();
-      await scratch.drop();
-    }
+/** A fresh database holding one committed, balanced entry between a platform and a partner account. */
+async function withCommittedEntry(
+  action: (context: { client: pg.Client; ownerClient: pg.Client; entryId: string; partnerId: string; platformId: string }) => Promise<void>,
+): Promise<void> {
+  const scratch = await createTestDatabase();
+  const scratchPool = await createDatabase(scratch.appUrl, { maximumPoolSize: 1 });
+  const client = new pg.Client({ connectionString: scratch.appUrl });
+  await client.connect();
+  const ownerClient = new pg.Client({ connectionString: scratch.ownerUrl });
+  await ownerClient.connect();
+  try {
+    const scratchStore = new LedgerStore(scratchPool);
+    const posted = await scratchStore.postEntry(transferEntry('hole:fund', platform, partner, '10.00', 'fund'));
+    const [partnerId, platformId] = await scratchStore.accountIds([partner, platform]);
+    await action({ client, ownerClient, entryId: posted.entryId, partnerId: partnerId!, platformId: platformId! });
+  } finally {
+    await ownerClient.end();
+    await client.end();
+    await scratchPool.end();
+    await scratch.drop();
   }
+}
 
+describe('what the database must refuse besides a new unbalanced entry', () => {
   it('a posting appended by the application to an entry committed earlier is refused', async () => {
     await withCommittedEntry(async ({ client, entryId, partnerId }) => {
       // Act: one more posting for an existing entry, in a transaction of its own.
@@ -303,6 +303,67 @@ describe('what the database must refuse besides a new unbalanced entry', () => {
       // Assert: refused (by a foreign key, a check, or the commit-time trigger), and the ledger still balances.
       await assertLedgerInvariants(client);
       expect(outcome).toMatch(/^23/);
+    });
+  });
+});
+
+describe('what postings name must exist and stay, and the owner’s postings keep their entry balanced (migration 021)', () => {
+  /** Runs the statements in one transaction on the client; answers 'committed' or the refusal. */
+  async function attempt(client: pg.Client, statements: () => Promise<void>): Promise<'committed' | pg.DatabaseError> {
+    await client.query('BEGIN');
+    try {
+      await statements();
+      await client.query('COMMIT');
+      return 'committed';
+    } catch (error) {
+      await client.query('ROLLBACK');
+      return error as pg.DatabaseError;
+    }
+  }
+
+  it('an owner’s balanced entry naming an account that does not exist is refused', async () => {
+    await withCommittedEntry(async ({ ownerClient: client, platformId }) => {
+      const outcome = await attempt(client, async () => {
+        const entry = await client.query<{ id: string }>(`INSERT INTO journal_entries (idempotency_key, input_hash, kind) VALUES ('ghost', '\\x00', 'direct') RETURNING id`);
+        await client.query(
+          `INSERT INTO postings (entry_id, line, account_id, currency, amount, created_at) VALUES ($1, 1, $2, 'USD', -5, now()), ($1, 2, 987654321, 'USD', 5, now())`,
+          [entry.rows[0]!.id, platformId],
+        );
+      });
+
+      expect(outcome).not.toBe('committed');
+      expect((outcome as pg.DatabaseError).code).toBe('23503');
+      expect((outcome as pg.DatabaseError).constraint).toBe('postings_account_id_fkey');
+      await assertLedgerInvariants(client);
+    });
+  });
+
+  it('an owner’s posting appended to an entry committed earlier is refused at commit: the entry would no longer balance', async () => {
+    await withCommittedEntry(async ({ ownerClient: client, entryId, partnerId }) => {
+      const outcome = await attempt(client, async () => {
+        await client.query(`INSERT INTO postings (entry_id, line, account_id, currency, amount, created_at) VALUES ($1, 3, $2, 'USD', 7.00, now())`, [entryId, partnerId]);
+      });
+
+      expect(outcome).not.toBe('committed');
+      expect((outcome as pg.DatabaseError).code).toBe('23514');
+      expect((outcome as pg.DatabaseError).message).toMatch(/does not sum to zero in USD/);
+      await assertLedgerInvariants(client);
+    });
+  });
+
+  it.each([
+    ['DELETE of an account', 'DELETE FROM accounts WHERE id = $1', /^DELETE of accounts is not allowed/],
+    ['a change of an account’s currency', `UPDATE accounts SET currency = 'EUR' WHERE id = $1`, /^UPDATE of accounts is not allowed/],
+    ['DELETE of an account’s balance row', 'DELETE FROM account_balances WHERE account_id = $1', /^DELETE of account_balances is not allowed/],
+  ])('%s is refused even for the owner', async (_, statement, message) => {
+    await withCommittedEntry(async ({ ownerClient: client, partnerId }) => {
+      const outcome = await attempt(client, async () => {
+        await client.query(statement, [partnerId]);
+      });
+
+      expect(outcome).not.toBe('committed');
+      expect((outcome as pg.DatabaseError).code).toBe('42501');
+      expect((outcome as pg.DatabaseError).message).toMatch(message);
     });
   });
 });
