@@ -17,8 +17,9 @@
  *   npm run bench:payouts
  *
  * Settings: BENCH_PAYOUTS (10000), BENCH_CONCURRENCY (50), BENCH_DURABLE (1), BENCH_SANDBOX_DELAY_MS (200),
- * LEDGERFLOW_PROVIDER_BATCH_SIZE / _WAIT_MS (the worker's batching, defaults 100 / 100). Prints a markdown table
- * and writes it to bench/results/payouts.md.
+ * BENCH_PG_STATEMENTS (0; 1 adds the costliest SQL statements), LEDGERFLOW_PROVIDER_BATCH_SIZE / _WAIT_MS (the
+ * worker's batching, defaults 100 / 100). Prints markdown tables (the measures, then the CPU each process used) and
+ * writes them to bench/results/payouts.md (payouts-<n>.md for another BENCH_PAYOUTS).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -38,19 +39,22 @@ import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from 
 import { freePort } from '../stack/ports.ts';
 import { approvePayoutUpdate, payoutRefusedType, type PayoutRefusal } from '../workflows/payout-messages.ts';
 import { approveCeilingUpdate, providerResultCeilingSignal, type ceilingWorkflow } from './ceiling/workflows.ts';
-import { describeServer, freshDatabase, nonNegativeNumber, positiveNumber, resolveServer } from './support.ts';
+import { describeServer, freshDatabase, nonNegativeNumber, positiveNumber, postmasterPid, processTreeCpuSeconds, resolveServer } from './support.ts';
 
 const benchDirectory = path.dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = path.resolve(benchDirectory, '..');
-const resultsFile = path.join(benchDirectory, 'results', 'payouts.md');
 const databaseName = 'ledgerflow_payout_bench';
 const bun = createRequire(import.meta.url).resolve('bun/bin/bun.exe');
 
 const payouts = Math.floor(positiveNumber('BENCH_PAYOUTS', 10_000));
+/** The full run writes payouts.md; a run of another size keeps its own file (payouts-1000.md), so neither hides the other. */
+const resultsFile = path.join(benchDirectory, 'results', payouts === 10_000 ? 'payouts.md' : `payouts-${payouts}.md`);
 const concurrency = Math.floor(positiveNumber('BENCH_CONCURRENCY', 50));
 const durable = process.env.BENCH_DURABLE !== '0';
 const sandboxDelayMs = Math.floor(nonNegativeNumber('BENCH_SANDBOX_DELAY_MS', 200));
 const temporalInMemory = process.env.BENCH_TEMPORAL_MEMORY === '1';
+/** BENCH_PG_STATEMENTS=1: load pg_stat_statements in the embedded server and report the lifecycle's costliest statements. */
+const statementStats = process.env.BENCH_PG_STATEMENTS === '1';
 const webhookSecret = 'whsec_payout_bench';
 const taskQueue = 'ledgerflow-payout-bench';
 const ceilingQueue = 'ledgerflow-payout-bench-ceiling';
@@ -69,6 +73,35 @@ interface Phase {
 function percentile(values: number[], fraction: number): number {
   const sorted = [...values].sort((left, right) => left - right);
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? Number.NaN;
+}
+
+/** CPU seconds each process (with its children) has used so far; this benchmark's own process under "bench client". */
+async function cpuSnapshot(processes: Record<string, number | undefined>): Promise<Map<string, number>> {
+  const snapshot = new Map<string, number>();
+  for (const [name, pid] of Object.entries(processes)) {
+    const seconds = pid === undefined ? undefined : await processTreeCpuSeconds(pid);
+    if (seconds !== undefined) snapshot.set(name, seconds);
+  }
+  const own = process.cpuUsage();
+  snapshot.set('bench client', (own.user + own.system) / 1e6);
+  return snapshot;
+}
+
+function cpuDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)]));
+}
+
+/** The statements that took the most time in the lifecycle phase (pg_stat_statements, with nested ones). */
+async function costliestStatements(owner: pg.Client, completed: number): Promise<string> {
+  const { rows } = await owner.query<{ query: string; calls: string; total: number; mean: number; rows: string }>(`
+    SELECT regexp_replace(left(query, 160), '\\s+', ' ', 'g') AS query, calls, total_exec_time AS total, mean_exec_time AS mean, rows
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY total_exec_time DESC LIMIT 20`);
+  return [
+    '| statement (pg_stat_statements, lifecycle phase, top 20 by total time) | calls per payout | ms per payout | mean ms |',
+    '|---|---:|---:|---:|',
+    ...rows.map((row) => `| \`${row.query.replaceAll('|', '\\|').replaceAll('`', "'")}\` | ${(Number(row.calls) / completed).toFixed(2)} | ${(row.total / completed).toFixed(2)} | ${row.mean.toFixed(3)} |`),
+  ].join('\n');
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -246,7 +279,7 @@ async function measureCeiling(input: { client: Client; worker: ChildProcess }): 
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadAverageAtStart = os.loadavg()[0]!;
-  const server = await resolveServer('payout bench', durable);
+  const server = await resolveServer('payout bench', durable, statementStats ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } : undefined);
   const scratch = path.join(os.tmpdir(), `ledgerflow-payout-bench-${process.pid}`);
   const owner = { client: undefined as pg.Client | undefined };
   const children: ChildProcess[] = [];
@@ -285,17 +318,33 @@ async function main(): Promise<void> {
       LEDGERFLOW_PROVIDER_WEBHOOK_SECRET: webhookSecret,
       LEDGERFLOW_PUBLIC_URL: `http://127.0.0.1:${apiPort}`,
     };
-    children.push(
-      await startChild('sandbox provider', 'providers/sandbox/server.ts', { SANDBOX_PORT: String(sandboxPort), SANDBOX_WEBHOOK_SECRET: webhookSecret, SANDBOX_DELAY_MS: String(sandboxDelayMs) }, /listening/),
-    );
-    children.push(await startChild('API', 'api/server.ts', environment, /API listening/));
+    const sandbox = await startChild('sandbox provider', 'providers/sandbox/server.ts', { SANDBOX_PORT: String(sandboxPort), SANDBOX_WEBHOOK_SECRET: webhookSecret, SANDBOX_DELAY_MS: String(sandboxDelayMs) }, /listening/);
+    children.push(sandbox);
+    const api = await startChild('API', 'api/server.ts', environment, /API listening/);
+    children.push(api);
     const worker = await startChild('worker', 'workers/main.ts', environment, /worker polling task queue/);
     children.push(worker);
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
 
+    const postgresPid = await postmasterPid(owner.client);
+    const processes = (workerPid: number | undefined) => ({
+      'Temporal server': temporal!.process.pid,
+      PostgreSQL: postgresPid,
+      API: api.pid,
+      worker: workerPid,
+      'sandbox provider': sandbox.pid,
+    });
+
     console.error(`payout bench: ${payouts.toLocaleString('en-US')} payouts, ${concurrency} in flight…`);
+    if (statementStats) {
+      await owner.client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await owner.client.query('SELECT pg_stat_statements_reset()');
+    }
+    const lifecycleCpuBefore = await cpuSnapshot(processes(worker.pid));
     const lifecycle = await measureLifecycle({ apiUrl: `http://127.0.0.1:${apiPort}`, client, tokens, adminId, worker, owner: owner.client });
+    const lifecycleCpu = cpuDelta(lifecycleCpuBefore, await cpuSnapshot(processes(worker.pid)));
+    const statements = statementStats ? await costliestStatements(owner.client, lifecycle.completed) : '';
     const batches = await owner.client.query<{ batches: string; items: string; average: string }>(
       `SELECT count(DISTINCT b.id) AS batches, count(*) AS items, round(count(*)::numeric / greatest(count(DISTINCT b.id), 1), 1) AS average
        FROM payout_batches b JOIN payout_batch_items i ON i.batch_id = b.id`,
@@ -306,7 +355,9 @@ async function main(): Promise<void> {
     console.error(`payout bench: ceiling, ${payouts.toLocaleString('en-US')} no-op workflows…`);
     const ceilingWorker = await startChild('ceiling worker', 'bench/ceiling/worker.ts', { TEMPORAL_ADDRESS: temporal.address, BENCH_TASK_QUEUE: ceilingQueue }, /ceiling worker polling/);
     children.push(ceilingWorker);
+    const ceilingCpuBefore = await cpuSnapshot(processes(ceilingWorker.pid));
     const ceiling = await measureCeiling({ client, worker: ceilingWorker });
+    const ceilingCpu = cpuDelta(ceilingCpuBefore, await cpuSnapshot(processes(ceilingWorker.pid)));
 
     const rate = (phase: Phase) => phase.completed / phase.seconds;
     const share = rate(lifecycle) / rate(ceiling);
@@ -321,6 +372,20 @@ async function main(): Promise<void> {
       `| worker peak RSS | ${lifecycle.workerPeakRssMb.toFixed(0)} MiB | ${ceiling.workerPeakRssMb.toFixed(0)} MiB | — | — |`,
       `| wall time | ${lifecycle.seconds.toFixed(1)} s | ${ceiling.seconds.toFixed(1)} s | — | — |`,
     ].join('\n');
+    // Where the CPU went: seconds per process over each phase, and milliseconds per completed payout.
+    const cpuNames = [...new Set([...lifecycleCpu.keys(), ...ceilingCpu.keys()])];
+    const cpuCell = (usage: Map<string, number>, phase: Phase, name: string) => {
+      const seconds = usage.get(name);
+      return seconds === undefined ? '–' : `${seconds.toFixed(1)} s (${((1000 * seconds) / phase.completed).toFixed(1)} ms)`;
+    };
+    const total = (usage: Map<string, number>) => [...usage.values()].reduce((sum, seconds) => sum + seconds, 0);
+    const cpuTable = [
+      '| CPU by process: seconds (per payout) | lifecycle | ceiling (no-op) |',
+      '|---|---|---|',
+      ...cpuNames.map((name) => `| ${name} | ${cpuCell(lifecycleCpu, lifecycle, name)} | ${cpuCell(ceilingCpu, ceiling, name)} |`),
+      `| all of them | ${total(lifecycleCpu).toFixed(1)} s (${((1000 * total(lifecycleCpu)) / lifecycle.completed).toFixed(1)} ms) | ${total(ceilingCpu).toFixed(1)} s (${((1000 * total(ceilingCpu)) / ceiling.completed).toFixed(1)} ms) |`,
+      `| machine capacity over the phase (${os.cpus().length} cores × wall time) | ${(os.cpus().length * lifecycle.seconds).toFixed(1)} s | ${(os.cpus().length * ceiling.seconds).toFixed(1)} s |`,
+    ].join('\n');
     const report = [
       '# Payout lifecycle benchmark',
       '',
@@ -329,6 +394,9 @@ async function main(): Promise<void> {
       '',
       table,
       '',
+      cpuTable,
+      '',
+      ...(statements ? [statements, ''] : []),
       `Total run time ${((Date.now() - startedAt) / 1000).toFixed(0)} s. Command: \`npm run bench:payouts\`.`,
       '',
     ].join('\n');

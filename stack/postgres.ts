@@ -44,6 +44,8 @@ export interface EmbeddedPostgresOptions {
   detached?: boolean;
   /** Durability off (fsync, synchronous commit): for throwaway test clusters only. */
   durable?: boolean;
+  /** More server settings (`-c name=value`), for diagnostics such as benchmarks loading pg_stat_statements. */
+  settings?: Record<string, string>;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         // Memory is only touched as it is used.
         '-c', 'shared_buffers=512MB',
         ...durabilityFlags,
+        ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       {
         ...runAs,
