@@ -1,14 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { sql } from 'slonik';
 import { z } from 'zod';
+import { recordManualAdjustment } from '../activities/adjustment-store.ts';
+import { appendAuditRecord } from '../activities/audit-store.ts';
+import { recordChargeback } from '../activities/chargebacks.ts';
 import { CommissionEngine, type EventInput } from '../activities/commission-engine.ts';
+import { recordDispute } from '../activities/disputes.ts';
 import { LedgerStore } from '../activities/ledger-store.ts';
 import { PolicyStore } from '../activities/policy-store.ts';
-import { appendAuditRecord } from '../activities/audit-store.ts';
+import { recordRefundRequest } from '../activities/refunds.ts';
 import { IdentityStore } from '../api/auth/identity.ts';
+import type { ApiDependencies } from '../api/context.ts';
+import { createPayout, startPayoutOrUndo, type PayoutInput } from '../api/create-payout.ts';
+import { createApiDependencies } from '../api/dependencies.ts';
+import { startAdjustmentWorkflow } from '../api/routes/adjustments.ts';
+import { startChargeback } from '../api/routes/chargebacks.ts';
+import { startDisputeWorkflow } from '../api/routes/disputes.ts';
+import { startRefundWorkflow } from '../api/routes/refunds.ts';
 import { recordBonusRequest, startBonusWorkflow } from '../api/start-bonus.ts';
 import type { UserRole } from '../domain/access.ts';
+import type { ManualAdjustmentRequest } from '../domain/adjustment.ts';
 import type { BonusRequest } from '../domain/bonus.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import { ranks, type Rank } from '../domain/network.ts';
@@ -23,15 +35,24 @@ export interface DemoCredentials {
 }
 
 const demoPartnerCount = 300;
+/** The demo's partner login (partner@demo.ledgerflow). */
+const demoPartnerLogin = 'demo-0042';
+/** The leader's login (leader@demo.ledgerflow): the partner who files the demo's dispute. */
+const demoLeaderLogin = 'demo-0001';
 const demoUsers: { email: string; role: UserRole; partnerId?: string }[] = [
   { email: 'admin@demo.ledgerflow', role: 'admin' },
   { email: 'senior@demo.ledgerflow', role: 'senior_admin' },
   { email: 'manager@demo.ledgerflow', role: 'finance_manager' },
   { email: 'director@demo.ledgerflow', role: 'finance_director' },
   { email: 'support@demo.ledgerflow', role: 'financial_support' },
-  { email: 'leader@demo.ledgerflow', role: 'partner', partnerId: 'demo-0001' },
-  { email: 'partner@demo.ledgerflow', role: 'partner', partnerId: 'demo-0042' },
+  { email: 'leader@demo.ledgerflow', role: 'partner', partnerId: demoLeaderLogin },
+  { email: 'partner@demo.ledgerflow', role: 'partner', partnerId: demoPartnerLogin },
 ];
+/**
+ * The partner the demo's bank transfer pays. A bank account's holder name is letters only (policy pattern) and the
+ * payout checklist compares it with the KYC name, so this partner has a person's name rather than "Demo Partner 0003".
+ */
+const demoBankTransferPartner = { id: 'demo-0003', name: 'Alex Morgan' };
 /** Demo passwords are public on purpose: the demo data set is for trying ledgerflow, never for production. */
 const demoPassword = (email: string) => `demo-${email.split('@')[0]}-pass`;
 
@@ -46,8 +67,9 @@ function seededRandom(seed: number) {
 
 /**
  * Seeds the demo data set once: a network of 300 partners under one leader, opening balances posted to the
- * ledger, a few bonuses run as real `bonus-<id>` workflows (so the Temporal UI has histories to show), and a
- * login for each admin role and two partners. On later starts it only reads the logins back.
+ * ledger, a few bonuses run as real `bonus-<id>` workflows (so the Temporal UI has histories to show), payouts, a
+ * refund, a chargeback, a dispute and a manual commission on their way (createDemoLifecycles), and a login for each
+ * admin role and two partners. `databaseUrl` is the owner's URL. On later starts it only reads the logins back.
  */
 export async function seedDemo(input: { databaseUrl: string; temporalAddress: string; namespace: string; taskQueue: string }) {
   const database = await createDatabase(applicationUrl(input.databaseUrl), { maximumPoolSize: 4 });
@@ -81,9 +103,11 @@ async function createDemoData(
   }
   await database.query(sql.unsafe`
     INSERT INTO partners (id, name, sponsor_id, rank, status, kyc_status, joined_at)
-    SELECT id, 'Demo Partner ' || right(id, 4), sponsor_id, rank,
+    SELECT id, CASE WHEN id = ${demoBankTransferPartner.id} THEN ${demoBankTransferPartner.name} ELSE 'Demo Partner ' || right(id, 4) END,
+           sponsor_id, rank,
            CASE WHEN ordinality % 29 = 0 THEN 'SUSPENDED' ELSE 'ACTIVE' END,
-           CASE WHEN ordinality % 7 = 0 THEN 'PENDING' ELSE 'APPROVED' END,
+           -- The partner login's own account (demo-0042) is KYC-approved, so its payout reaches the approvers.
+           CASE WHEN ordinality % 7 = 0 AND id <> ${demoPartnerLogin} THEN 'PENDING' ELSE 'APPROVED' END,
            now() - make_interval(days => (400 - ordinality)::integer)
     FROM unnest(${sql.array(partners.map((partner) => partner.id), 'text')},
                 ${sql.array(partners.map((partner) => partner.sponsorId), 'text')},
@@ -173,7 +197,10 @@ async function createDemoData(
   // A few bonuses through the real lifecycle: they wait in the task queue until the worker starts.
   const connection = await Connection.connect({ address: input.temporalAddress });
   try {
-    const client = new Client({ connection, namespace: input.namespace });
+    const dependencies = createApiDependencies({
+      database, temporalConnection: connection, namespace: input.namespace, taskQueue: input.taskQueue, temporalUiUrl: null,
+    });
+    const client = dependencies.temporal;
     const adminId = createdUsers.get('admin@demo.ledgerflow')!;
     const bonuses: Omit<BonusRequest, 'bonusId' | 'actorUserId' | 'ip'>[] = [
       { partnerId: 'demo-0001', amount: '250.00', currency: 'USD', reason: 'Demo: leadership recognition' },
@@ -186,7 +213,130 @@ async function createDemoData(
       await database.transaction((transaction) => recordBonusRequest(transaction, request));
       await startBonusWorkflow(client, input.taskQueue, request);
     }
+    await createDemoLifecycles(dependencies, createdUsers);
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Issue #4's payouts as the API makes them (reserve entry, PAYOUT_REQUEST audit record, `payout-<id>`): the partner
+ * login's automatic PayQuicker request and an admin's bank transfer pass the checklist to AWAITING_APPROVAL (both
+ * within the first approval tier, so admin@ approves either); the WebMoney payout stays HELD, its partner's KYC
+ * still pending.
+ */
+const demoPayouts: { requestedBy: string; input: PayoutInput }[] = [
+  {
+    requestedBy: 'partner@demo.ledgerflow',
+    input: { partnerId: demoPartnerLogin, methodId: 'PAYQUICKER', amount: '120.00', currency: 'USD', paymentDetails: { email: 'partner@demo.ledgerflow' } },
+  },
+  {
+    requestedBy: 'manager@demo.ledgerflow',
+    input: {
+      partnerId: demoBankTransferPartner.id, methodId: 'BANK_TRANSFER', amount: '480.00', currency: 'USD',
+      paymentDetails: { accountName: demoBankTransferPartner.name, accountNumber: '4000123456789', routingNumber: '021000021' },
+    },
+  },
+  {
+    requestedBy: 'manager@demo.ledgerflow',
+    input: { partnerId: 'demo-0014', methodId: 'WEBMONEY', amount: '60.00', currency: 'USD', paymentDetails: { purse: 'Z100000000014' } },
+  },
+];
+
+const demoOrderRow = z.object({ source_id: z.string(), total: z.string(), currency: z.string() });
+const commissionIdRow = z.object({ id: z.string() });
+
+/**
+ * Issues #4 and #5 in motion, each through the functions its API route calls, so rows, ledger entries, audit records
+ * and workflows are the real ones: the payouts above, a refund request awaiting approval (`refund-<id>`), a chargeback
+ * whose workflow reverses its order's commissions (`chargeback-<id>`), the leader's dispute of one of their
+ * commissions (`dispute-<id>`, with evidence, so it goes to review) and a manual commission awaiting a senior admin's approval
+ * (`adjustment-<id>`). The workflows wait in the task queue until the worker starts, like the bonuses.
+ */
+async function createDemoLifecycles(dependencies: ApiDependencies, users: Map<string, string>) {
+  const { database, ledger, policies, temporal, taskQueue } = dependencies;
+  const userOf = (email: string) => {
+    const user = demoUsers.find((candidate) => candidate.email === email);
+    const id = users.get(email);
+    if (!user || !id) throw new Error(`the demo has no user ${email}`);
+    return { userId: id, role: user.role };
+  };
+  const adminOf = (email: string) => {
+    const { userId, role } = userOf(email);
+    if (role === 'partner') throw new Error(`${email} is not an admin`);
+    return { userId, role };
+  };
+
+  for (const payout of demoPayouts) {
+    const { userId, role } = userOf(payout.requestedBy);
+    const created = await createPayout({ database, ledger, policies }, payout.input, {
+      initiator: { userId, role, auditActor: userId },
+      field: (name) => `body.${name}`,
+      ip: null,
+    });
+    await startPayoutOrUndo({ temporal, taskQueue, ledger }, created.start!);
+  }
+
+  const { policy } = await policies.active();
+  // The refund's and the chargeback's orders are paid in USD and pay no commission to a partner with a payout above,
+  // so the reversals never race a payout's checklist.
+  const [refundOrder, chargebackOrder] = await database.many(sql.type(demoOrderRow)`
+    SELECT e.source_id, e.original_amount::text AS total, e.original_currency AS currency
+    FROM commission_events e
+    WHERE e.kind = 'ORDER_COMPLETED' AND e.source_id LIKE 'demo-order-%' AND e.partner_id IS NOT NULL AND e.cancelled_by IS NULL
+      AND e.original_currency = 'USD'
+      AND EXISTS (SELECT 1 FROM commissions c WHERE c.event_id = e.id)
+      AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.event_id = e.id
+                      AND c.partner_id = ANY(${sql.array(demoPayouts.map((payout) => payout.input.partnerId), 'text')}))
+    ORDER BY e.id
+    LIMIT 2`);
+  if (!refundOrder || !chargebackOrder) throw new Error('the demo has too few orders for a refund and a chargeback');
+
+  const support = adminOf('support@demo.ledgerflow');
+  const refundId = randomUUID();
+  const { row: refund } = await database.transaction((transaction) => recordRefundRequest(transaction, {
+    refundId, orderId: refundOrder.source_id, reason: 'NOT_AS_DESCRIBED', note: 'Demo: the customer says the item is not as described',
+    requestedBy: support, ip: null, policyVersion: policy.version, policy: policy.refunds,
+  }));
+  await startRefundWorkflow(temporal, taskQueue, refund, policy, support.userId);
+
+  const manager = adminOf('manager@demo.ledgerflow');
+  const { row: chargeback } = await database.transaction((transaction) => recordChargeback(transaction, {
+    chargebackId: randomUUID(), providerReference: 'demo-chargeback-1', source: 'ADMIN', orderId: chargebackOrder.source_id,
+    amount: formatMoney(chargebackOrder.total, chargebackOrder.currency), currency: chargebackOrder.currency, reasonCode: '13.1',
+    note: 'Demo: the customer says the order never arrived', openedBy: manager.userId, ip: null, policyVersion: policy.version,
+  }));
+  await startChargeback(dependencies, chargeback);
+
+  // The leader disputes their commission of the last order ingested that is neither refunded nor charged back. Not the
+  // partner login: an open dispute holds the partner's payouts, and demo-0042's payout is there to be approved.
+  const leader = userOf('leader@demo.ledgerflow');
+  const disputedCommissionId = await database.oneFirst(sql.type(commissionIdRow)`
+    SELECT c.id::text AS id FROM commissions c JOIN commission_events e ON e.id = c.event_id
+    WHERE c.partner_id = ${demoLeaderLogin} AND e.kind = 'ORDER_COMPLETED' AND e.cancelled_by IS NULL
+      AND e.source_id <> ALL(${sql.array([refundOrder.source_id, chargebackOrder.source_id], 'text')})
+    ORDER BY e.id DESC
+    LIMIT 1`);
+  const disputeId = randomUUID();
+  const dispute = await database.transaction((transaction) => recordDispute(transaction, {
+    disputeId, partnerId: demoLeaderLogin, type: 'COMMISSION', transactionRef: disputedCommissionId,
+    description: 'Demo: my commission on this order looks one level short',
+    evidence: { text: 'The seller joined through my direct line in the same week; the order should count for my level.', file: null },
+    openedBy: { userId: leader.userId, role: 'partner' }, ip: null, policyVersion: policy.version,
+  }));
+  await startDisputeWorkflow(temporal, taskQueue, dispute, policy, leader.userId);
+
+  // A manual commission the finance manager made: above the policy's RUB threshold (150 USD is about 13,900 RUB at the
+  // demo's rates), so it waits for a senior admin (senior@ or director@) instead of posting at once.
+  const adjustmentId = randomUUID();
+  const adjustment = {
+    partnerId: demoPartnerLogin, type: 'ADJUSTMENT' as const, amount: '150.00', currency: 'USD', commissionStatus: 'PENDING' as const,
+  };
+  const recorded = await database.transaction((transaction) => recordManualAdjustment(transaction, {
+    adjustmentId, ...adjustment, reason: 'Demo: commission missed on an order re-assigned to this partner', period: null, documentation: null,
+    maker: manager, ip: null, policyVersion: policy.version, policy: policy.adjustments,
+  }));
+  if (!recorded.needsSeniorApproval) throw new Error(`the demo's manual commission of ${adjustment.amount} USD would post without an approval`);
+  const adjustmentRequest: ManualAdjustmentRequest = { adjustmentId, ...adjustment, needsSeniorApproval: recorded.needsSeniorApproval, maker: manager };
+  await startAdjustmentWorkflow(temporal, taskQueue, adjustmentRequest, policy);
 }

@@ -159,8 +159,9 @@ export async function chargebackWorkflow(request: ChargebackRequest, policy: Cha
 
   // The provider decides when it decides: past each decisionWait the admins are told again, and it keeps waiting.
   // A decision the activity refused leaves the chargeback open, waiting for another. The wait is a plain timer
-  // raced with the decision, never cancelled: in our tests, condition(fn, timeout) here failed the workflow with
-  // "Workflow cancelled" once the monitoring child had completed (seen, not yet reduced to a minimal reproduction).
+  // raced with the decision, never cancelled. (It was written so while condition(fn, timeout) failed workflows with
+  // "Workflow cancelled" on Node workers of SDK 1.14.2 — sdk-typescript#1866, see docs/decisions.md; fixed in 1.15.
+  // Changing it back would change this workflow's commands, so it stays.)
   while (!isDecided(state.status)) {
     let waitOver = false;
     void sleep(policy.chargebacks.decisionWait).then(() => { waitOver = true; });

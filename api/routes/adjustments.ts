@@ -7,6 +7,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type Client,
 } from '@temporalio/client';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
@@ -448,15 +449,7 @@ export function adjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
           needsSeniorApproval: recorded.needsSeniorApproval, maker: actorOf(user),
         };
         try {
-          await temporal.workflow.start<typeof adjustmentWorkflow>('adjustmentWorkflow', {
-            workflowId: adjustmentWorkflowId(adjustmentId), taskQueue: dependencies.taskQueue,
-            args: [request, { version: policy.version, adjustments: policy.adjustments }],
-            typedSearchAttributes: [
-              { key: partnerIdKey, value: body.partnerId }, { key: amountKey, value: new Money(amount).toNumber() },
-              { key: currencyKey, value: body.currency }, { key: statusKey, value: 'AWAITING_APPROVAL' },
-            ],
-            memo: { summary: `Manual commission ${amount} ${body.currency} (${body.type}) to ${body.partnerId}` },
-          });
+          await startAdjustmentWorkflow(temporal, dependencies.taskQueue, request, policy);
         } catch (error) {
           if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
             await database.query(sql.unsafe`
@@ -749,4 +742,17 @@ export function adjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
         'content-disposition': `attachment; filename="bulk-adjustment-${id}.csv"`,
       });
     });
+}
+
+/** Starts `adjustment-<id>` for a recorded manual commission, as the route does and the demo data set does. */
+export async function startAdjustmentWorkflow(temporal: Client, taskQueue: string, request: ManualAdjustmentRequest, policy: Policy): Promise<void> {
+  await temporal.workflow.start<typeof adjustmentWorkflow>('adjustmentWorkflow', {
+    workflowId: adjustmentWorkflowId(request.adjustmentId), taskQueue,
+    args: [request, { version: policy.version, adjustments: policy.adjustments }],
+    typedSearchAttributes: [
+      { key: partnerIdKey, value: request.partnerId }, { key: amountKey, value: new Money(request.amount).toNumber() },
+      { key: currencyKey, value: request.currency }, { key: statusKey, value: 'AWAITING_APPROVAL' },
+    ],
+    memo: { summary: `Manual commission ${request.amount} ${request.currency} (${request.type}) to ${request.partnerId}` },
+  });
 }

@@ -8,8 +8,10 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type Client,
 } from '@temporalio/client';
 import { sql } from 'slonik';
+import type { Policy } from '../../domain/policy.ts';
 import { z as zod } from 'zod';
 import {
   DisputeInputError,
@@ -326,14 +328,8 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
           if (error instanceof DisputeInputError) throw new ApiError(error.status, error.code, error.message, error.field);
           throw error;
         });
-        const request: DisputeRequest = { disputeId, partnerId, type: row.type, transactionRef: row.transaction_ref, openedBy: user.id };
         try {
-          await temporal.workflow.start<typeof disputeWorkflow>('disputeWorkflow', {
-            workflowId: disputeWorkflowId(disputeId), taskQueue: dependencies.taskQueue,
-            args: [request, { version: policy.version, disputes: policy.disputes }],
-            typedSearchAttributes: [{ key: partnerIdKey, value: partnerId }, { key: statusKey, value: 'OPEN' }],
-            memo: { summary: `Dispute ${row.type} ${row.transaction_ref} of ${partnerId}` },
-          });
+          await startDisputeWorkflow(temporal, dependencies.taskQueue, row, policy, user.id);
         } catch (error) {
           if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
             await database.transaction((transaction) => abandonDispute(transaction, disputeId, 'the workflow could not be started'));
@@ -453,4 +449,15 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       const body = await update(id, (handle) => handle.executeUpdate(requestDisputeEscalationUpdate, { args: [{ actor: actorOf(user), reason }] }));
       return c.json(body, 200);
     });
+}
+
+/** Starts `dispute-<id>` for a recorded dispute, as the route does and the demo data set does. */
+export async function startDisputeWorkflow(temporal: Client, taskQueue: string, row: DisputeRow, policy: Policy, openedBy: string): Promise<void> {
+  const request: DisputeRequest = { disputeId: row.id, partnerId: row.partner_id, type: row.type, transactionRef: row.transaction_ref, openedBy };
+  await temporal.workflow.start<typeof disputeWorkflow>('disputeWorkflow', {
+    workflowId: disputeWorkflowId(row.id), taskQueue,
+    args: [request, { version: policy.version, disputes: policy.disputes }],
+    typedSearchAttributes: [{ key: partnerIdKey, value: row.partner_id }, { key: statusKey, value: 'OPEN' }],
+    memo: { summary: `Dispute ${row.type} ${row.transaction_ref} of ${row.partner_id}` },
+  });
 }

@@ -8,6 +8,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type Client,
 } from '@temporalio/client';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
@@ -19,6 +20,7 @@ import { refundReasons, refundStatuses, refundTypes, reversalModes, type RefundA
 import type { refundWorkflow } from '../../workflows/refund.ts';
 import { approveRefundUpdate, refundRefusedType, rejectRefundUpdate, type RefundRefusal } from '../../workflows/refund-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
+import type { Policy } from '../../domain/policy.ts';
 import type { AuthenticatedUser } from '../auth/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -238,20 +240,8 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
           throw error;
         });
         const row = recorded.row;
-        const request: RefundRequest = {
-          refundId, orderId: row.order_id, partnerId: row.partner_id, amount: formatMoney(row.amount, row.currency), currency: row.currency,
-          reversal: row.reversal, requestedBy: user.id,
-        };
         try {
-          await temporal.workflow.start<typeof refundWorkflow>('refundWorkflow', {
-            workflowId: refundWorkflowId(refundId), taskQueue: dependencies.taskQueue,
-            args: [request, { version: policy.version, refunds: policy.refunds, debt: policy.debt }],
-            typedSearchAttributes: [
-              ...(row.partner_id === null ? [] : [{ key: partnerIdKey, value: row.partner_id }]),
-              { key: amountKey, value: new Money(row.amount).toNumber() }, { key: currencyKey, value: row.currency }, { key: statusKey, value: 'PENDING' },
-            ],
-            memo: { summary: `Refund ${request.amount} ${row.currency} of order ${row.order_id} (${body.reason}, ${row.refund_type}, reversal ${row.reversal})` },
-          });
+          await startRefundWorkflow(temporal, dependencies.taskQueue, row, policy, user.id);
         } catch (error) {
           if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
             await database.transaction((transaction) => abandonRefund(transaction, refundId, 'the workflow could not be started'));
@@ -308,4 +298,21 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result.body as zod.infer<typeof refundDetailSchema>, 200);
     });
+}
+
+/** Starts `refund-<id>` for a recorded request, as the route does and the demo data set does. */
+export async function startRefundWorkflow(temporal: Client, taskQueue: string, row: RefundRow, policy: Policy, requestedBy: string): Promise<void> {
+  const request: RefundRequest = {
+    refundId: row.id, orderId: row.order_id, partnerId: row.partner_id, amount: formatMoney(row.amount, row.currency), currency: row.currency,
+    reversal: row.reversal, requestedBy,
+  };
+  await temporal.workflow.start<typeof refundWorkflow>('refundWorkflow', {
+    workflowId: refundWorkflowId(row.id), taskQueue,
+    args: [request, { version: policy.version, refunds: policy.refunds, debt: policy.debt }],
+    typedSearchAttributes: [
+      ...(row.partner_id === null ? [] : [{ key: partnerIdKey, value: row.partner_id }]),
+      { key: amountKey, value: new Money(row.amount).toNumber() }, { key: currencyKey, value: row.currency }, { key: statusKey, value: 'PENDING' },
+    ],
+    memo: { summary: `Refund ${request.amount} ${row.currency} of order ${row.order_id} (${row.reason}, ${row.refund_type}, reversal ${row.reversal})` },
+  });
 }
