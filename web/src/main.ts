@@ -187,8 +187,12 @@ async function render(): Promise<void> {
     return;
   }
   const params = Object.fromEntries(match.candidate.names.map((name, index) => [name, decodeURIComponent(match.result![index + 1]!)]));
+  // Each navigation renders into a container of its own: a page still loading when the user has moved on (the
+  // partner's home after sign-in, say) then writes into a detached element instead of over the newer page.
+  const container = h('div', { class: 'page' });
+  replace(main, container);
   try {
-    const result = await match.candidate.page({ root: main, params, search: new URLSearchParams(location.search), user, navigate });
+    const result = await match.candidate.page({ root: container, params, search: new URLSearchParams(location.search), user, navigate });
     if (current !== renderCount) {
       if (result) result();
       return;
@@ -197,7 +201,7 @@ async function render(): Promise<void> {
   } catch (error) {
     if (current !== renderCount) return;
     if (error instanceof ApiFailure && error.status === 401) return;
-    replace(main, failurePanel(error));
+    replace(container, failurePanel(error));
   }
 }
 
