@@ -17,7 +17,8 @@
  *   npm run bench:payouts
  *
  * Settings: BENCH_PAYOUTS (10000), BENCH_CONCURRENCY (50), BENCH_DURABLE (1), BENCH_SANDBOX_DELAY_MS (200),
- * BENCH_PG_STATEMENTS (0; 1 adds the costliest SQL statements), LEDGERFLOW_PROVIDER_BATCH_SIZE / _WAIT_MS (the
+ * BENCH_PG_STATEMENTS (0; 1 adds the costliest SQL statements), BENCH_CPU_PROFILE (a directory: Bun CPU profiles of the
+ * API and the worker, as markdown, written when they stop), LEDGERFLOW_PROVIDER_BATCH_SIZE / _WAIT_MS (the
  * worker's batching, defaults 100 / 100). Prints markdown tables (the measures, then the CPU each process used) and
  * writes them to bench/results/payouts.md (payouts-<n>.md for another BENCH_PAYOUTS).
  */
@@ -55,6 +56,8 @@ const sandboxDelayMs = Math.floor(nonNegativeNumber('BENCH_SANDBOX_DELAY_MS', 20
 const temporalInMemory = process.env.BENCH_TEMPORAL_MEMORY === '1';
 /** BENCH_PG_STATEMENTS=1: load pg_stat_statements in the embedded server and report the lifecycle's costliest statements. */
 const statementStats = process.env.BENCH_PG_STATEMENTS === '1';
+/** BENCH_CPU_PROFILE=<dir>: the API and the worker run under Bun's CPU profiler, writing markdown profiles there on exit. */
+const cpuProfileDirectory = process.env.BENCH_CPU_PROFILE ? path.resolve(process.env.BENCH_CPU_PROFILE) : undefined;
 const webhookSecret = 'whsec_payout_bench';
 const taskQueue = 'ledgerflow-payout-bench';
 const ceilingQueue = 'ledgerflow-payout-bench-ceiling';
@@ -121,7 +124,9 @@ function peakRssMb(pid: number | undefined): number {
 const childOutputs = new Map<string, () => string>();
 
 async function startChild(name: string, script: string, environment: NodeJS.ProcessEnv, ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(bun, [script], { cwd: repositoryRoot, env: { ...process.env, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profiled = cpuProfileDirectory !== undefined && (script === 'api/server.ts' || script === 'workers/main.ts');
+  const flags = profiled ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${cpuProfileDirectory}`, `--cpu-prof-name=${path.basename(script, '.ts')}.cpuprofile`] : [];
+  const child = spawn(bun, [...flags, script], { cwd: repositoryRoot, env: { ...process.env, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-65_536);
