@@ -313,4 +313,31 @@ describe('issue #5 in the console', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot(page, 'admin-refunds-phone');
   }, 60_000);
+
+  it('a senior admin claws part of a commission back from its page with a TOTP code; an admin is told only a senior admin may', async () => {
+    const row = await api.owner.one(sql.type(z.object({ id: z.string(), reversed: z.string() }))`
+      SELECT c.id::text AS id, c.reversed_amount::text AS reversed FROM commissions c JOIN commission_events e ON e.id = c.event_id
+      WHERE c.partner_id = ${upline} AND e.source_id = ${orderId} AND c.status <> 'REVERSED' ORDER BY c.id LIMIT 1`);
+    const { page: plain } = await adminPage('admin');
+    await plain.goto(`${served.url}/app/admin/commissions/${row.id}`);
+    await plain.getByText('A senior admin can claw this commission back.').waitFor();
+    expect(await plain.getByRole('button', { name: 'Claw back…' }).count()).toBe(0);
+
+    const { page, admin } = await adminPage('senior_admin');
+    await page.goto(`${served.url}/app/admin/commissions/${row.id}`);
+    await page.getByRole('button', { name: 'Claw back…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Claw back commission' });
+    await dialog.getByLabel(/^Amount/).fill('1.00');
+    await dialog.getByLabel('Reason').fill('Order line returned outside the refund flow');
+    await dialog.getByTestId('totp').fill(await api.nextTotp(admin));
+    await dialog.getByRole('button', { name: 'Claw back' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    // The page reloads with the new reversed amount and the clawback in the history.
+    await page.getByRole('cell', { name: 'COMMISSION_CLAWBACK' }).first().waitFor();
+    const reversed = await api.owner.oneFirst(sql.type(z.object({ reversed: z.string() }))`
+      SELECT reversed_amount::text AS reversed FROM commissions WHERE id = ${row.id}`);
+    expect(new Money(reversed).minus(row.reversed).toFixed(2)).toBe('1.00');
+    await shot(page, 'admin-commission-clawback');
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
-import { query, request } from '../api.ts';
+import { newIdempotencyKey, query, request } from '../api.ts';
+import { formDialog } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table } from '../dom.ts';
 import type { PageContext } from '../main.ts';
 import { expectedRelease, type Commission } from './partner-home.ts';
@@ -62,7 +63,7 @@ export async function adminCommissionsPage({ root, search, navigate }: PageConte
   );
 }
 
-export async function adminCommissionPage({ root, params }: PageContext) {
+export async function adminCommissionPage({ root, params, user, navigate }: PageContext) {
   const commission = await request<
     Commission & {
       breakdown: Record<string, unknown> & { text?: string };
@@ -93,6 +94,7 @@ export async function adminCommissionPage({ root, params }: PageContext) {
         ['Release', expectedRelease(commission)],
         ['Policy version', String(commission.policyVersion)],
       ]),
+      clawbackAction(commission, user.role, () => navigate(location.pathname + location.search)),
     ),
     h(
       'section',
@@ -114,4 +116,39 @@ export async function adminCommissionPage({ root, params }: PageContext) {
       ),
     ),
   );
+}
+
+/**
+ * Source 000's "Reverse commission — senior admin": a full or partial clawback (POST /v1/commissions/:id/clawback) with
+ * a reason and a fresh TOTP code. Other roles see why they cannot; the server refuses them anyway.
+ */
+function clawbackAction(commission: Commission, role: string, reload: () => void): Node | null {
+  if (commission.status === 'REVERSED') return null;
+  if (role !== 'senior_admin') return h('p', { class: 'hint' }, 'A senior admin can claw this commission back.');
+  const amount = h('input', { inputmode: 'decimal', autocomplete: 'off', placeholder: 'all that is left' });
+  const reason = h('textarea', { rows: 2, maxlength: 1000, required: true });
+  return h('div', { class: 'actions' }, h('button', {
+    type: 'button', class: 'danger',
+    onclick: async () => {
+      const done = await formDialog({
+        title: 'Claw back commission',
+        intro: `Takes the amount back from the partner's ${commission.status === 'PAID' ? 'available balance (any shortfall becomes debt)' : 'commission balance'}; a full clawback marks it REVERSED.`,
+        fields: [
+          { name: 'amount', label: `Amount (${commission.currency}, empty for all that is left)`, control: amount },
+          { name: 'reason', label: 'Reason', control: reason },
+        ],
+        totp: true,
+        danger: true,
+        submitLabel: 'Claw back',
+        submit: async (values, totp) => {
+          await request(`/v1/commissions/${encodeURIComponent(commission.id)}/clawback`, {
+            body: { ...(values.amount!.trim() ? { amount: values.amount!.trim() } : {}), reason: values.reason!.trim() },
+            totp,
+            idempotencyKey: newIdempotencyKey(),
+          });
+        },
+      });
+      if (done) reload();
+    },
+  }, 'Claw back…'));
 }
