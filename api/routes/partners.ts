@@ -75,6 +75,28 @@ const getPartner = createRoute({
   responses: { 200: { description: 'The partner', content: { 'application/json': { schema: partnerSchema } } }, ...errors },
 });
 
+const searchPartners = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'The partner directory: partners whose name, id or login e-mail contains the text, by name then id',
+  description: 'Admins only. `q` matches a substring case-insensitively, literally (`%` and `_` are not wildcards).',
+  security: bearerSecurity,
+  request: {
+    query: z.object({
+      q: z.string().trim().min(2).max(100).openapi({ description: 'Part of a name, an id or the e-mail of the partner’s login' }),
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+      cursor: z.string().max(4000).optional().openapi({ description: 'nextCursor of the previous page' }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of partners',
+      content: { 'application/json': { schema: z.object({ data: z.array(partnerSchema), nextCursor: z.string().nullable() }) } },
+    },
+    ...errors,
+  },
+});
+
 const getBalances = createRoute({
   method: 'get',
   path: '/{id}/balances',
@@ -136,6 +158,28 @@ function decodeCursor(cursor: string) {
   return { cursorTime, entryId, line };
 }
 
+/** The keyset cursor of the directory: the last row's name and id, as base64url JSON. */
+function encodeNameCursor(name: string, id: string): string {
+  return Buffer.from(JSON.stringify([name, id])).toString('base64url');
+}
+
+function decodeNameCursor(cursor: string): { name: string; id: string } {
+  let decoded: unknown = null;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    // Not JSON: refused below like any other cursor this API did not issue.
+  }
+  const parsed = zod.tuple([zod.string(), zod.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/)]).safeParse(decoded);
+  if (!parsed.success) throw new ApiError(400, 'invalid_request', 'query.cursor is not a cursor this API issued', 'query.cursor');
+  return { name: parsed.data[0], id: parsed.data[1] };
+}
+
+/** A LIKE pattern matching `text` anywhere, literally: `\` (LIKE's default escape), `%` and `_` are escaped. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
 export function partnerRoutes(dependencies: ApiDependencies) {
   const { database, ledger } = dependencies;
   const findPartner = async (id: string) => {
@@ -174,6 +218,32 @@ export function partnerRoutes(dependencies: ApiDependencies) {
         return inserted;
       });
       return c.json(toPartner(row), 201);
+    })
+    .openapi(searchPartners, async (c) => {
+      const user = c.get('user');
+      if (user.role === 'partner') throw new ApiError(403, 'forbidden', 'partners may only read their own data');
+      requirePermission(user, 'partners.read.any');
+      const { q, limit, cursor } = c.req.valid('query');
+      const pattern = containsPattern(q);
+      const after = cursor ? decodeNameCursor(cursor) : null;
+      // One branch per indexed expression (migration 022's trigram indexes on lower(name) and lower(id)), so each can
+      // use its index; e-mails are stored lower-case. One row more than the page tells whether another page follows.
+      const rows = await database.any(sql.type(partnerRow)`
+        WITH matched AS (
+          SELECT id FROM partners WHERE lower(name) LIKE lower(${pattern})
+          UNION
+          SELECT id FROM partners WHERE lower(id) LIKE lower(${pattern})
+          UNION
+          SELECT partner_id FROM users WHERE partner_id IS NOT NULL AND email LIKE lower(${pattern})
+        )
+        SELECT p.id, p.name, p.sponsor_id, p.rank, p.status, p.kyc_status, p.joined_at
+        FROM partners p JOIN matched m ON m.id = p.id
+        WHERE ${after ? sql.fragment`(p.name, p.id) > (${after.name}, ${after.id})` : sql.fragment`TRUE`}
+        ORDER BY p.name, p.id
+        LIMIT ${limit + 1}`);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return c.json({ data: page.map(toPartner), nextCursor: rows.length > limit && last ? encodeNameCursor(last.name, last.id) : null }, 200);
     })
     .openapi(getPartner, async (c) => {
       const { id } = c.req.valid('param');

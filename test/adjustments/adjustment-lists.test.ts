@@ -1,7 +1,7 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { adjustmentKit } from './kit.ts';
 
 /**
@@ -107,16 +107,7 @@ beforeAll(async () => {
   expect(bulkRejected.status, await bulkRejected.clone().text()).toBe(200);
 }, 60_000);
 
-afterAll(async () => {
-  await Promise.allSettled([...workflowIds].map(async (id) => {
-    const handle = api.dependencies.temporal.workflow.getHandle(id);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
-  }));
-  worker?.shutdown();
-  await workerRun?.catch(() => undefined);
-  await workerConnection?.close();
-  await api?.close();
-});
+afterAll(() => endLifecycleTestFile({ api, workflowIds, worker, workerRun, workerConnection }));
 
 describe('GET /v1/adjustments (admin)', () => {
   it('lists every manual commission newest first, each row with its amounts, state, maker, decider and workflow', async () => {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { Money } from '../../domain/money.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { adjustmentKit } from './kit.ts';
 
 /**
@@ -30,16 +30,7 @@ beforeAll(async () => {
   await kit.setAdjustmentPolicy({ bulkChunkSize: 3, bulkChunksPerRun: 2 });
 });
 
-afterAll(async () => {
-  await Promise.allSettled([...workflowIds].map(async (id) => {
-    const handle = api.dependencies.temporal.workflow.getHandle(id);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
-  }));
-  worker?.shutdown();
-  await workerRun?.catch(() => undefined);
-  await workerConnection?.close();
-  await api?.close();
-});
+afterAll(() => endLifecycleTestFile({ api, workflowIds, worker, workerRun, workerConnection }));
 
 interface BulkView {
   id: string; workflowId: string; status: string; partners: number; affected: number; totalImpact: string; totalImpactRub: string | null;

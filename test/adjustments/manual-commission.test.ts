@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CommissionRelease } from '../../activities/commission-release.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { adjustmentKit } from './kit.ts';
 
 /**
@@ -29,16 +29,7 @@ beforeAll(async () => {
   await kit.insertRubRate();
 });
 
-afterAll(async () => {
-  await Promise.allSettled([...workflowIds].map(async (id) => {
-    const handle = api.dependencies.temporal.workflow.getHandle(id);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
-  }));
-  worker?.shutdown();
-  await workerRun?.catch(() => undefined);
-  await workerConnection?.close();
-  await api?.close();
-});
+afterAll(() => endLifecycleTestFile({ api, workflowIds, worker, workerRun, workerConnection }));
 
 interface AdjustmentView { id: string; workflowId: string; status: string; commissionId: string | null; entryId: string | null; needsSeniorApproval: boolean; amountRub: string | null; documentation: { fileName: string; sha256: string } | null }
 

@@ -114,6 +114,7 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/reports/payouts-by-status-method', path: () => '/v1/reports/payouts-by-status-method' },
   { method: 'GET', route: '/v1/reports/commissions-by-level-source', path: () => '/v1/reports/commissions-by-level-source' },
   { method: 'GET', route: '/v1/reports/audit-trail', path: () => '/v1/reports/audit-trail' },
+  { method: 'GET', route: '/v1/partners', path: () => '/v1/partners?q=partner' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

@@ -129,6 +129,7 @@ describe('GET /openapi.json', () => {
         'GET /v1/reports/payouts-by-status-method',
         'GET /v1/reports/commissions-by-level-source',
         'GET /v1/reports/audit-trail',
+        'GET /v1/partners',
         'POST /v1/webhooks/chargebacks',
         'POST /v1/webhooks/provider',
       ].sort(),

@@ -13,7 +13,7 @@ import { signatureHeaderName, signWebhook } from '../../providers/webhooks.ts';
 import { getChargebackStateQuery } from '../../workflows/chargeback-messages.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { adjustmentKit } from '../adjustments/kit.ts';
 
 /**
@@ -44,16 +44,7 @@ beforeAll(async () => {
   await api.createAdmin('admin');
 });
 
-afterAll(async () => {
-  await Promise.allSettled([...workflowIds].map(async (id) => {
-    const handle = api.dependencies.temporal.workflow.getHandle(id);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
-  }));
-  worker?.shutdown();
-  await workerRun?.catch(() => undefined);
-  await workerConnection?.close();
-  await api?.close();
-});
+afterAll(() => endLifecycleTestFile({ api, workflowIds, worker, workerRun, workerConnection }));
 
 async function partner(rank: string, sponsor: string | null = null): Promise<string> {
   const id = `p_${unique()}`;

@@ -8,7 +8,7 @@ import { chargebackMonitoringWorkflowId } from '../../workflows/chargeback.ts';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { adjustmentKit } from '../adjustments/kit.ts';
 
 /**
@@ -42,16 +42,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await Promise.allSettled([...workflowIds].map(async (id) => {
-    const handle = api.dependencies.temporal.workflow.getHandle(id);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
-  }));
-  worker?.shutdown();
-  await workerRun?.catch(() => undefined);
-  await workerConnection?.close();
-  await api?.close();
-});
+afterAll(() => endLifecycleTestFile({ api, workflowIds, worker, workerRun, workerConnection }));
 
 async function completeOrder(seller: string, amount: string): Promise<string> {
   const orderId = `order-${unique()}`;

@@ -8,7 +8,7 @@ import { getDisputeStateQuery } from '../../workflows/dispute-messages.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { disputeKit } from './kit.ts';
 
 /**
@@ -38,16 +38,7 @@ beforeAll(async () => {
   await api.createAdmin('senior_admin');
 });
 
-afterAll(async () => {
-  await Promise.allSettled([...workflowIds].map(async (id) => {
-    const handle = api.dependencies.temporal.workflow.getHandle(id);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
-  }));
-  worker?.shutdown();
-  await workerRun?.catch(() => undefined);
-  await workerConnection?.close();
-  await api?.close();
-});
+afterAll(() => endLifecycleTestFile({ api, workflowIds, worker, workerRun, workerConnection }));
 
 const dayMs = 86_400_000;
 const evidence = { text: 'my order total was 1,000 but the commission looks computed on 800' };

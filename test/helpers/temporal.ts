@@ -57,6 +57,30 @@ const bunBinary = createRequire(import.meta.url).resolve('bun/bin/bun.exe');
  * The production worker entry point (workers/main.ts) as a separate Bun process, as `npm start` runs it, so a
  * test can kill it with SIGKILL. Resolves once the worker polls its task queue.
  */
+/**
+ * A lifecycle test file's teardown: terminates the workflows it started that are still running (timers of days would
+ * keep them alive on the shared dev server), stops its in-process worker, and closes the API harness.
+ */
+export async function endLifecycleTestFile(input: {
+  api: { dependencies: { temporal: Client }; close(): Promise<void> } | undefined;
+  workflowIds: Iterable<string>;
+  worker: Worker | undefined;
+  workerRun: Promise<void> | undefined;
+  workerConnection: NativeConnection | undefined;
+}): Promise<void> {
+  const { api } = input;
+  if (api) {
+    await Promise.allSettled([...input.workflowIds].map(async (id) => {
+      const handle = api.dependencies.temporal.workflow.getHandle(id);
+      if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
+    }));
+  }
+  input.worker?.shutdown();
+  await input.workerRun?.catch(() => undefined);
+  await input.workerConnection?.close();
+  await api?.close();
+}
+
 export async function startWorkerProcess(input: { ownerUrl: string; taskQueue: string }): Promise<{ process: ChildProcess; output: () => string }> {
   const child = spawn(bunBinary, [path.join(repositoryRoot, 'workers', 'main.ts')], {
     cwd: repositoryRoot,

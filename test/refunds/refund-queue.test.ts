@@ -7,7 +7,7 @@ import { CommissionRelease } from '../../activities/commission-release.ts';
 import { createRefundActivities } from '../../activities/refunds.ts';
 import { createApiHarness, errorOf, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { adjustmentKit } from '../adjustments/kit.ts';
 
 /**
@@ -33,16 +33,7 @@ beforeAll(async () => {
   requester = await kit.admin('financial_support');
 });
 
-afterAll(async () => {
-  await Promise.allSettled([...workflowIds].map(async (id) => {
-    const handle = api.dependencies.temporal.workflow.getHandle(id);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
-  }));
-  worker?.shutdown();
-  await workerRun?.catch(() => undefined);
-  await workerConnection?.close();
-  await api?.close();
-});
+afterAll(() => endLifecycleTestFile({ api, workflowIds, worker, workerRun, workerConnection }));
 
 /** A chain, top first: each partner sponsors the next. Returns the ids top first. */
 async function chain(...ranks: string[]): Promise<string[]> {

@@ -7,7 +7,7 @@ import { Money } from '../../domain/money.ts';
 import { seedDemo, type DemoCredentials } from '../../stack/demo.ts';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 
 /**
  * The demo data set as `npm start` seeds it: into a fresh database, before the worker runs (the workflows wait in
@@ -36,14 +36,7 @@ afterAll(async () => {
     SELECT 'payout-' || id AS id FROM payouts UNION ALL SELECT 'refund-' || id FROM refunds
     UNION ALL SELECT 'chargeback-' || id FROM chargebacks UNION ALL SELECT 'dispute-' || id FROM disputes
     UNION ALL SELECT 'adjustment-' || id FROM adjustments UNION ALL SELECT 'bonus-' || id FROM bonuses`).catch(() => []);
-  await Promise.allSettled((ids ?? []).map(async (id) => {
-    const handle = api.dependencies.temporal.workflow.getHandle(id);
-    if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
-  }));
-  worker?.shutdown();
-  await workerRun?.catch(() => undefined);
-  await workerConnection?.close();
-  await api?.close();
+  await endLifecycleTestFile({ api, workflowIds: ids ?? [], worker, workerRun, workerConnection });
 });
 
 async function workflowStatus(workflowId: string): Promise<string> {

@@ -225,6 +225,23 @@ describe('the admin pages in a real browser', () => {
     await shot(page, 'admin-payment-search');
   });
 
+  it('find a partner by a fragment of their name in another case, and open their profile from the result', async () => {
+    const { page } = await adminPage();
+    await page.getByRole('link', { name: 'Partners' }).click();
+    const fragment = `NER ${seller.toUpperCase().slice(0, -2)}`;
+    await page.getByLabel('Find a partner (name, ID or e-mail)').fill(fragment);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+    await page.waitForURL((url) => url.searchParams.get('name') === fragment);
+    const result = page.getByRole('link', { name: `Partner ${seller}`, exact: true });
+    await result.waitFor();
+    await expect(page.locator('tr[data-partner-id]').count()).resolves.toBe(1);
+    await shot(page, 'admin-partner-search');
+    await result.click();
+    await page.getByRole('heading', { name: `Partner ${seller}`, exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Balances by bucket' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/app/admin/partners/${seller}`);
+  });
+
   it('draw the charts as SVG from the aggregates, with the numbers beside them', async () => {
     const { page } = await adminPage();
     await page.getByRole('link', { name: 'Charts' }).click();

@@ -41,12 +41,30 @@ interface HistoryItem {
   detailsChange: { changed: boolean; changedFields: string[] };
 }
 
+interface DirectoryPartner {
+  id: string;
+  name: string;
+  rank: string;
+  status: string;
+  kycStatus: string;
+  sponsorId: string | null;
+  joinedAt: string;
+}
+
 /**
- * Open a partner by id (there is no partner search API), and SPEC 6.8's search over payment details and history:
- * a substring of any detail value, the partner's id or name, or a reference.
+ * Find a partner by a substring of their name, id or login e-mail (GET /v1/partners?q=), open one by exact id, and
+ * SPEC 6.8's search over payment details and history: a substring of any detail value, the partner's id or name, or
+ * a reference.
  */
 export async function adminPartnersPage({ root, navigate, search }: PageContext) {
   document.title = 'Partners · ledgerflow';
+  const name = search.get('name')?.trim() ?? '';
+  const nameInput = h('input', { name: 'name', value: name, required: true, minlength: 2, maxlength: 100, autocomplete: 'off', placeholder: 'part of a name, ID or e-mail' });
+  const findForm = h('form', { class: 'panel filters', role: 'search', 'aria-label': 'Find a partner' }, field('Find a partner (name, ID or e-mail)', nameInput), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Find')));
+  findForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    navigate(`/app/admin/partners${query({ name: nameInput.value.trim() })}`);
+  });
   const id = h('input', { name: 'partnerId', required: true, placeholder: 'p_…', autocomplete: 'off' });
   const form = h('form', { class: 'panel filters', role: 'search', 'aria-label': 'Open a partner' }, field('Partner ID', id), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Open profile')));
   form.addEventListener('submit', (event) => {
@@ -61,9 +79,34 @@ export async function adminPartnersPage({ root, navigate, search }: PageContext)
     navigate(`/app/admin/partners${query({ q: text.value.trim() })}`);
   });
   const results = q ? await request<{ payments: HistoryItem[] }>(`/v1/payment-history${query({ q, limit: 50 })}`) : null;
+  // The API needs at least two characters; a shorter name in the URL is answered here instead of with its 400.
+  const directory = name.length >= 2 ? await request<{ data: DirectoryPartner[]; nextCursor: string | null }>(`/v1/partners${query({ q: name, limit: 50, cursor: search.get('cursor') })}`) : null;
   replace(
     root,
     h('h1', {}, 'Partners and payment history'),
+    findForm,
+    name && !directory ? h('p', { class: 'muted', role: 'status' }, 'Type at least two characters to find a partner.') : null,
+    directory
+      ? [
+          table(
+            ['Name', 'Partner ID', 'Rank', 'Status', 'KYC', 'Joined'],
+            directory.data.map((partner) =>
+              h(
+                'tr',
+                { 'data-partner-id': partner.id },
+                h('td', {}, link(`/app/admin/partners/${encodeURIComponent(partner.id)}`, partner.name)),
+                h('td', { class: 'mono' }, partner.id),
+                h('td', {}, partner.rank),
+                h('td', {}, statusBadge(partner.status)),
+                h('td', {}, partner.kycStatus),
+                h('td', {}, formatTime(partner.joinedAt)),
+              ),
+            ),
+            { caption: `Partners matching “${name}”, by name`, empty: 'No partner matches.' },
+          ),
+          directory.nextCursor ? h('p', {}, link(`/app/admin/partners${query({ name, cursor: directory.nextCursor })}`, 'Next page →')) : null,
+        ]
+      : null,
     form,
     searchForm,
     results
@@ -86,7 +129,7 @@ export async function adminPartnersPage({ root, navigate, search }: PageContext)
         )
       : null,
   );
-  (q ? text : id).focus();
+  (q ? text : nameInput).focus();
 }
 
 export async function adminPartnerPage(context: PageContext) {
