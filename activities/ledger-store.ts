@@ -12,7 +12,7 @@ import {
   LedgerInputError,
 } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
-import type { Database } from '../db/pool.ts';
+import { prepared, type Database } from '../db/pool.ts';
 
 export class InsufficientFundsError extends Error {
   readonly code = 'insufficient_funds';
@@ -37,6 +37,7 @@ export interface PostedEntry {
 
 const accountRow = z.object({ id: z.string(), key: z.string() });
 const postedRow = z.object({ entry_index: z.number(), entry_id: z.string(), created: z.boolean(), created_at: z.date() });
+const postedEntryRow = z.object({ entry_id: z.string(), created: z.boolean(), created_at: z.date() });
 const balanceRow = z.object({ currency: z.string(), bucket: z.string(), balance: z.string() });
 const postingRow = z.object({
   entry_id: z.string(),
@@ -66,9 +67,9 @@ export function entryInputHash(entry: EntryInput): Buffer {
 }
 
 /**
- * The ledger's write and read paths. Every write goes through `post_entries` (migration 001), which inserts
- * the entries and postings in one statement; the database's triggers apply the cached balances, enforce the
- * account limits and check each entry balances at commit.
+ * The ledger's write and read paths. Every write goes through `post_entry` (one entry, migration 023) or
+ * `post_entries` (a batch, migration 001): each checks its entries before writing them, inserts the entry and its
+ * postings and moves the cached balances in one call; the CHECK on the balance rows enforces the account limits.
  */
 export class LedgerStore {
   /** Accounts never change once created, so their ids are cached for the life of the process. */
@@ -161,6 +162,22 @@ export class LedgerStore {
     const postingEntryIndex = entries.flatMap((entry, index) => entry.postings.map(() => index + 1));
     const postingAmounts = entries.flatMap((entry) => entry.postings.map((posting) => posting.amount));
     try {
+      if (entries.length === 1) {
+        // One entry: the single-entry function, the same rules at a fraction of the batch statement's cost.
+        const entry = entries[0]!;
+        const row = await connection.one(sql.type(postedEntryRow)`${prepared}
+          SELECT entry_id, created, created_at FROM post_entry(
+            ${entry.idempotencyKey}::text,
+            ${sql.binary(entryInputHash(entry))}::bytea,
+            ${entry.kind}::text,
+            ${entry.description ?? ''}::text,
+            ${JSON.stringify(entry.metadata ?? {})}::jsonb,
+            ${entry.reversesEntryId ?? null}::int8,
+            ${sql.array(accountIds, 'int8')},
+            ${sql.array(postingAmounts, 'numeric')}
+          )`);
+        return [{ entryId: row.entry_id, created: row.created, createdAt: row.created_at }];
+      }
       const rows = await connection.many(sql.type(postedRow)`
         SELECT entry_index, entry_id, created, created_at FROM post_entries(
           ${sql.array(entries.map((entry) => entry.idempotencyKey), 'text')},

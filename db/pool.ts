@@ -1,4 +1,6 @@
-import { createPool, createTypeParserPreset, type DatabasePool, type Interceptor, type QueryResultRow } from 'slonik';
+import { createHash } from 'node:crypto';
+import { createPgDriverFactory } from '@slonik/pg-driver';
+import { createPool, createTypeParserPreset, sql, type DatabasePool, type DriverFactory, type Interceptor, type QueryResultRow } from 'slonik';
 import { SchemaValidationError } from 'slonik';
 
 /**
@@ -28,8 +30,53 @@ const typeParsers = [
 
 export type Database = DatabasePool;
 
+/**
+ * Marks a statement to be prepared once per connection and then only bound and executed: PostgreSQL parses,
+ * analyses and plans it on its first run on a connection instead of on every run. For the hottest statements
+ * only, whose text never varies (all values are parameters): the ledger's single-entry post costs about a fifth
+ * less of the server's CPU this way (docs/decisions.md). Put it first in the statement.
+ */
+export const prepared = sql.fragment`/* prepared */`;
+const preparedMarker = '/* prepared */';
+
+/**
+ * Slonik's pg driver, with one addition: a statement that starts with the `prepared` marker is sent to pg as a
+ * named statement (the name derives from its text), which pg parses once per connection. Everything else,
+ * errors and results included, passes through unchanged.
+ */
+function preparingDriverFactory(): DriverFactory {
+  const pgDriverFactory = createPgDriverFactory();
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `lf_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return async (configuration) => {
+    const driver = await pgDriverFactory(configuration);
+    return {
+      ...driver,
+      createClient: async () => {
+        const client = await driver.createClient();
+        return {
+          ...client,
+          // pg's client.query takes a { name, text } config where slonik passes the text; the driver hands it on.
+          query: (text, values) =>
+            text.startsWith(preparedMarker)
+              ? client.query({ name: nameOf(text), text } as unknown as string, values)
+              : client.query(text, values),
+        };
+      },
+    };
+  };
+}
+
 export async function createDatabase(url: string, options: { maximumPoolSize?: number } = {}): Promise<Database> {
   return createPool(url, {
+    driverFactory: preparingDriverFactory(),
     interceptors: [resultParser],
     typeParsers,
     maximumPoolSize: options.maximumPoolSize ?? 10,

@@ -129,7 +129,7 @@ describe('as the owner', () => {
   });
 });
 
-describe('the application role writes the ledger only through post_entries', () => {
+describe('the application role writes the ledger only through post_entry and post_entries', () => {
   it.each([
     ['a journal entry', `INSERT INTO journal_entries (idempotency_key, input_hash, kind) VALUES ('app:direct', '\\x00', 'direct')`],
     ['a posting', `INSERT INTO postings (entry_id, line, account_id, currency, amount, created_at) SELECT id, 9, 1, 'USD', 1, now() FROM journal_entries LIMIT 1`],

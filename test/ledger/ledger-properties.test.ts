@@ -164,7 +164,7 @@ type Operation =
   | { type: 'unbalanced'; currency: TestCurrency; from: Slot; to: Slot; units: number; offBy: 1 | -1 }
   | { type: 'misscaled'; currency: TestCurrency; from: Slot; to: Slot; units: number; extraDigit: number }
   | { type: 'zero'; currency: TestCurrency; from: Slot; to: Slot; units: number }
-  | { type: 'raw'; variant: 'unbalanced' | 'misscaled' | 'zero' | 'single'; currency: TestCurrency; from: Slot; to: Slot; units: number }
+  | { type: 'raw'; via: 'post_entries' | 'post_entry'; variant: 'unbalanced' | 'misscaled' | 'zero' | 'single'; currency: TestCurrency; from: Slot; to: Slot; units: number }
   | { type: 'replay'; pick: number; reformat: boolean }
   | { type: 'reuseKey'; pick: number; change: 'description' | 'reverse' | 'amount' };
 
@@ -189,7 +189,7 @@ const operationArbitrary: fc.Arbitrary<Operation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ type: fc.constant('unbalanced' as const), currency: currencyArbitrary, from: slotArbitrary, to: slotArbitrary, units: unitsArbitrary, offBy: fc.constantFrom(1 as const, -1 as const) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('misscaled' as const), currency: currencyArbitrary, from: slotArbitrary, to: slotArbitrary, units: unitsArbitrary, extraDigit: fc.integer({ min: 1, max: 9 }) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('zero' as const), currency: currencyArbitrary, from: slotArbitrary, to: slotArbitrary, units: unitsArbitrary }) },
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('raw' as const), variant: fc.constantFrom('unbalanced' as const, 'misscaled' as const, 'zero' as const, 'single' as const), currency: currencyArbitrary, from: slotArbitrary, to: slotArbitrary, units: unitsArbitrary }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('raw' as const), via: fc.constantFrom('post_entries' as const, 'post_entry' as const), variant: fc.constantFrom('unbalanced' as const, 'misscaled' as const, 'zero' as const, 'single' as const), currency: currencyArbitrary, from: slotArbitrary, to: slotArbitrary, units: unitsArbitrary }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('replay' as const), pick: fc.nat(), reformat: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('reuseKey' as const), pick: fc.nat(), change: fc.constantFrom('description' as const, 'reverse' as const, 'amount' as const) }) },
 );
@@ -273,7 +273,7 @@ function plan(run: Run, model: LedgerModel, history: Posted[], key: string, oper
       return { call: () => store.postEntry(entry), expect: { outcome: 'input refused' } };
     }
     case 'raw': {
-      // Straight to post_entries as the application role: the database refuses what LedgerStore would have.
+      // Straight to post_entries or post_entry as the application role: the database refuses what LedgerStore would have.
       const amount = minorUnits(operation.units, operation.currency);
       const finer = new Money(amount).plus(new Money(1).dividedBy(new Money(10).pow(currencyScale(operation.currency) + 1))).toFixed();
       const amounts = {
@@ -299,18 +299,25 @@ function plan(run: Run, model: LedgerModel, history: Posted[], key: string, oper
       return {
         call: async () => {
           const accountIds = await store.accountIds(accounts);
-          await application.query(
-            `SELECT * FROM post_entries($1::text[], $2::bytea[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[],
-                                        $7::int[], $8::bigint[], $9::numeric[])`,
-            [[key], [randomBytes(32)], ['raw'], [''], ['{}'], [null], amounts.map(() => 1), accountIds, amounts],
-          );
+          if (operation.via === 'post_entries') {
+            await application.query(
+              `SELECT * FROM post_entries($1::text[], $2::bytea[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[],
+                                          $7::int[], $8::bigint[], $9::numeric[])`,
+              [[key], [randomBytes(32)], ['raw'], [''], ['{}'], [null], amounts.map(() => 1), accountIds, amounts],
+            );
+          } else {
+            await application.query(
+              `SELECT * FROM post_entry($1::text, $2::bytea, $3::text, $4::text, $5::jsonb, $6::bigint, $7::bigint[], $8::numeric[])`,
+              [key, randomBytes(32), 'raw', '', '{}', null, accountIds, amounts],
+            );
+          }
         },
         expect: { outcome: 'database refused', message },
       };
     }
     case 'replay': {
       const original = history[operation.pick % Math.max(history.length, 1)];
-      if (!original) return plan(run, model, history, key, { type: 'raw', variant: 'single', currency: 'USD', from: { kind: 'platform', bucket: 'pool_funding' }, to: { kind: 'platform', bucket: 'pool_funding' }, units: 1 });
+      if (!original) return plan(run, model, history, key, { type: 'raw', via: 'post_entry', variant: 'single', currency: 'USD', from: { kind: 'platform', bucket: 'pool_funding' }, to: { kind: 'platform', bucket: 'pool_funding' }, units: 1 });
       // The same business input, possibly written differently ('10' for '10.00'): it hashes the same.
       const entry: EntryInput = operation.reformat
         ? { ...original.entry, postings: original.entry.postings.map((posting) => ({ ...posting, amount: new Money(posting.amount).toFixed() })) }
