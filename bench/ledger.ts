@@ -6,7 +6,8 @@
  *   npx bun bench/ledger.ts                     # embedded PostgreSQL in a temporary directory
  *   DATABASE_URL=postgres://… npx bun bench/ledger.ts   # an existing server (owner/superuser URL)
  *
- * Settings: BENCH_SECONDS (30) per workload, BENCH_CLIENTS (4) concurrent clients, BENCH_DIAGNOSTIC_SECONDS (10,
+ * Settings: BENCH_SECONDS (30) per workload, BENCH_CLIENTS (4) concurrent clients, BENCH_WRITER_CALLERS (256) callers
+ * of the group-commit row, BENCH_DIAGNOSTIC_SECONDS (10,
  * 0 to skip) for the rows that explain the headline numbers, BENCH_DURABLE (1; 0 turns fsync and synchronous
  * commit off on the embedded server), BENCH_ANALYZE (1; 0 skips the ANALYZE after seeding, as on a fresh database
  * autovacuum has not visited yet). The database `ledgerflow_bench` is dropped and recreated on every run.
@@ -25,6 +26,7 @@ import { z } from 'zod';
 import { migrate } from '../db/migrate.ts';
 import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';
 import { InsufficientFundsError, LedgerStore, entryInputHash } from '../activities/ledger-store.ts';
+import { LedgerWriter } from '../activities/ledger-writer.ts';
 import type { AccountRef, EntryInput } from '../domain/ledger.ts';
 import { platformStripes } from '../domain/ledger.ts';
 import { describeServer, freshDatabase, nonNegativeNumber, positiveNumber, resolveServer } from './support.ts';
@@ -38,6 +40,8 @@ const clients = Math.floor(positiveNumber('BENCH_CLIENTS', 4));
 const diagnosticSeconds = nonNegativeNumber('BENCH_DIAGNOSTIC_SECONDS', 10);
 const durable = process.env.BENCH_DURABLE !== '0';
 const analyzeAfterSeeding = process.env.BENCH_ANALYZE !== '0';
+/** Callers posting at once through the group-commit writer in the second (c) row, each awaiting its own entry. */
+const writerCallers = Math.max(clients, Math.floor(positiveNumber('BENCH_WRITER_CALLERS', 256)));
 
 /** Transfer amounts: small decimal strings, so the funded balances never run out during a run. */
 const transferAmounts = ['0.01', '0.25', '1.00', '2.50', '10.00', '99.99'] as const;
@@ -171,6 +175,21 @@ async function main(): Promise<void> {
           await record(async () => (await store.postEntry(entry, connection), { transfers: 1, postings: 2 }));
         }
       }));
+
+    // The same hot-account traffic as many concurrent callers make it (an API under load): each caller posts one
+    // entry and awaits its own outcome; the writer commits what arrives together, on the same connections.
+    const writer = new LedgerWriter(store, { concurrency: clients });
+    await measure('(c) 1,000 partners → 1 hot platform account', `LedgerWriter: ${writerCallers} callers, one entry each, group commit on ${clients} connections`,
+      seconds, ledgerTables, { metric: 'transfers', perSecond: 6_800 },
+      async (client, deadline, record) => {
+        const callersHere = Math.ceil(writerCallers / clients);
+        await Promise.all(Array.from({ length: callersHere }, async (_, caller) => {
+          for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+            const entry = transferEntry(`cw:${client}:${caller}:${sequence}`, pick(accountsC), hotPlatformAccount);
+            await record(async () => (await writer.post(entry), { transfers: 1, postings: 2 }));
+          }
+        }));
+      });
 
     await measure(`(d) batches of ${batchEntries} entries, 50 partner accounts`, applicationPath, seconds, ledgerTables, { metric: 'postings', perSecond: 30_000 },
       heldConnection(async (connection, client, deadline, record) => {
@@ -601,7 +620,10 @@ function renderReport(
     'Transfers are journal entries of two postings; in (d) one call posts 100 of them in one transaction, so its latency is per batch. ' +
       'Bytes/transfer is the growth of `pg_total_relation_size` (heap, indexes, TOAST) of journal_entries, postings and ' +
       'account_balances (the baseline: its accounts and transfers) over the workload, divided by transfers; no VACUUM in between. ' +
-      `In (c) each transfer adds to a random one of the hot account's ${platformStripes} balance rows.`,
+      `In (c) each transfer adds to a random one of the hot account's ${platformStripes} balance rows. ` +
+      'The second (c) row posts the same transfers one per call from many concurrent callers through `LedgerWriter`, which ' +
+      'commits the entries that arrive while its connections are busy together (one `post_entries` call per batch); its ' +
+      'latency is per entry, from the call to its own outcome.',
     '',
     'Where the time goes: CPU of this benchmark process (client: slonik, zod, validation, hashing) and of the server backends ' +
       'serving its connections, per transfer; machine busy is all cores; "other" is everything else running on the machine ' +
