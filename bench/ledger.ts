@@ -7,7 +7,8 @@
  *   DATABASE_URL=postgres://… npx bun bench/ledger.ts   # an existing server (owner/superuser URL)
  *
  * Settings: BENCH_SECONDS (30) per workload, BENCH_CLIENTS (4) concurrent clients, BENCH_WRITER_CALLERS (256) callers
- * of the group-commit row, BENCH_DIAGNOSTIC_SECONDS (10,
+ * of the group-commit row, BENCH_SWEEP_CLIENTS ("2,8") other client counts for (a) and the baseline among the
+ * diagnostic rows, BENCH_WARMUP_SECONDS (5) of unrecorded (a) traffic first, BENCH_DIAGNOSTIC_SECONDS (10,
  * 0 to skip) for the rows that explain the headline numbers, BENCH_DURABLE (1; 0 turns fsync and synchronous
  * commit off on the embedded server), BENCH_ANALYZE (1; 0 skips the ANALYZE after seeding, as on a fresh database
  * autovacuum has not visited yet). The database `ledgerflow_bench` is dropped and recreated on every run.
@@ -40,6 +41,15 @@ const clients = Math.floor(positiveNumber('BENCH_CLIENTS', 4));
 const diagnosticSeconds = nonNegativeNumber('BENCH_DIAGNOSTIC_SECONDS', 10);
 const durable = process.env.BENCH_DURABLE !== '0';
 const analyzeAfterSeeding = process.env.BENCH_ANALYZE !== '0';
+/** Client counts of the diagnostic rows that run (a) and the baseline again at other concurrency ("" for none). */
+const sweepClients = (process.env.BENCH_SWEEP_CLIENTS ?? '2,8').split(',').filter((text) => text.trim() !== '').map((text) => {
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`BENCH_SWEEP_CLIENTS: ${text} is not a positive whole number`);
+  return count;
+});
+const poolSize = Math.max(clients, ...sweepClients);
+/** Seconds of unrecorded (a) traffic before the first workload. */
+const warmupSeconds = nonNegativeNumber('BENCH_WARMUP_SECONDS', 5);
 /** Callers posting at once through the group-commit writer in the second (c) row, each awaiting its own entry. */
 const writerCallers = Math.max(clients, Math.floor(positiveNumber('BENCH_WRITER_CALLERS', 256)));
 
@@ -121,8 +131,8 @@ async function main(): Promise<void> {
     await createBaseline(ownerClient);
 
     const appUrl = applicationUrl(ownerUrl);
-    applicationPool = await createDatabase(appUrl, { maximumPoolSize: clients });
-    rawPool = new pg.Pool({ connectionString: appUrl, max: clients });
+    applicationPool = await createDatabase(appUrl, { maximumPoolSize: poolSize });
+    rawPool = new pg.Pool({ connectionString: appUrl, max: poolSize });
     const store = new LedgerStore(applicationPool);
     await seed(store);
     // Statistics as autovacuum would have them on a live ledger. Without them the plans depend on whether
@@ -141,7 +151,8 @@ async function main(): Promise<void> {
       tables: string[],
       goal: Goal | undefined,
       runClient: (client: number, deadline: number, record: Recorder) => Promise<void>,
-    ) => runWorkload(ownerClient!, { name, path: pathDescription, duration, tables, goal }, runClient).then((result) => {
+      clientCount = clients,
+    ) => runWorkload(ownerClient!, { name, path: pathDescription, duration, tables, goal, clients: clientCount }, runClient).then((result) => {
       results.push(result);
       console.error(`ledger bench: ${summaryLine(result)}`);
     });
@@ -152,13 +163,24 @@ async function main(): Promise<void> {
 
     const applicationPath = 'LedgerStore, connection held per client';
 
-    await measure('(a) transfers, 50 partner accounts', applicationPath, seconds, ledgerTables, { metric: 'transfers', perSecond: 3_400 },
+    const transfersA = (keyPrefix: string) =>
       heldConnection(async (connection, client, deadline, record) => {
         for (let sequence = 0; performance.now() < deadline; sequence += 1) {
-          const entry = transferEntry(`a:${client}:${sequence}`, ...randomPair(accountsA));
+          const entry = transferEntry(`${keyPrefix}:${client}:${sequence}`, ...randomPair(accountsA));
           await record(async () => (await store.postEntry(entry, connection), { transfers: 1, postings: 2 }));
         }
-      }));
+      });
+    if (warmupSeconds > 0) {
+      // Unrecorded: the same traffic as (a), so the first measured workload does not also pay for the JIT compiling
+      // the client's path (slonik, pg, the store) and for the server's first plans and cache misses.
+      const discard: Recorder = async (operation) => {
+        await operation().catch(() => undefined);
+      };
+      const deadline = performance.now() + warmupSeconds * 1000;
+      await Promise.all(Array.from({ length: clients }, (_, client) => transfersA('warmup')(client, deadline, discard)));
+    }
+    await measure('(a) transfers, 50 partner accounts', applicationPath, seconds, ledgerTables, { metric: 'transfers', perSecond: 3_400 },
+      transfersA('a'));
 
     await measure('(b) transfers, 10 partner accounts', applicationPath, seconds, ledgerTables, undefined,
       heldConnection(async (connection, client, deadline, record) => {
@@ -201,28 +223,55 @@ async function main(): Promise<void> {
       }));
 
     const baselineIds = await baselineAccountIds(ownerClient);
-    await measure('baseline: plain PL/pgSQL transfer(), 50 accounts', 'plain pg, one function call', seconds,
-      ['bench_baseline.accounts', 'bench_baseline.transfers'], undefined,
-      async (_client, deadline, record) => {
-        const connection = await rawPool!.connect();
-        try {
-          while (performance.now() < deadline) {
-            const [fromId, toId] = randomPair(baselineIds);
-            await record(async () => {
-              await connection.query('SELECT bench_baseline.transfer($1, $2, $3)', [fromId, toId, pick(transferAmounts)]);
-              return { transfers: 1, postings: 2 };
-            });
-          }
-        } finally {
-          connection.release();
+    const baselineTables = ['bench_baseline.accounts', 'bench_baseline.transfers'];
+    const baselineTransfers = async (_client: number, deadline: number, record: Recorder) => {
+      const connection = await rawPool!.connect();
+      try {
+        while (performance.now() < deadline) {
+          const [fromId, toId] = randomPair(baselineIds);
+          await record(async () => {
+            await connection.query('SELECT bench_baseline.transfer($1, $2, $3)', [fromId, toId, pick(transferAmounts)]);
+            return { transfers: 1, postings: 2 };
+          });
         }
-      });
+      } finally {
+        connection.release();
+      }
+    };
+    await measure('baseline: plain PL/pgSQL transfer(), 50 accounts', 'plain pg, one function call', seconds, baselineTables, undefined,
+      baselineTransfers);
 
     if (diagnosticSeconds > 0) {
-      // The same SQL as LedgerStore.postEntries sends, without slonik, zod or the client-side validation: what
-      // the database alone allows, and so how much of the application path's cost is on the client.
+      // (a) and the baseline at other client counts: on two cores both are bound by waiting at 4 clients, not by CPU.
+      for (const count of sweepClients) {
+        await measure('(a) transfers, 50 partner accounts', `${applicationPath}, ${count} clients`, diagnosticSeconds, ledgerTables, undefined,
+          transfersA(`a-sweep-${count}`), count);
+        await measure('baseline: plain PL/pgSQL transfer(), 50 accounts', `plain pg, one function call, ${count} clients`, diagnosticSeconds,
+          baselineTables, undefined, baselineTransfers, count);
+      }
+      // The same SQL as LedgerStore.postEntries sends (one entry: post_entry, as a prepared statement; several:
+      // post_entries), without slonik, zod or the client-side validation: what the database alone allows, and so
+      // how much of the application path's cost is on the client.
       const rawPostEntries = (connection: pg.PoolClient, entries: EntryInput[]) => {
         const ids = entries.flatMap((entry) => entry.postings.map((posting) => accountIds.get(posting.account)!));
+        if (entries.length === 1) {
+          const entry = entries[0]!;
+          return connection.query({
+            name: 'bench_post_entry',
+            text: `SELECT entry_id, created, created_at
+                   FROM post_entry($1::text, $2::bytea, $3::text, $4::text, $5::jsonb, $6::int8, $7::int8[], $8::numeric[])`,
+            values: [
+              entry.idempotencyKey,
+              entryInputHash(entry),
+              entry.kind,
+              entry.description ?? '',
+              JSON.stringify(entry.metadata ?? {}),
+              null,
+              ids,
+              entry.postings.map((posting) => posting.amount),
+            ],
+          });
+        }
         return connection.query(
           `SELECT entry_index, entry_id, created, created_at FROM post_entries(
              $1::text[], $2::bytea[], $3::text[], $4::text[], $5::jsonb[], $6::int8[], $7::int4[], $8::int8[], $9::numeric[])`,
@@ -256,21 +305,21 @@ async function main(): Promise<void> {
             await record(async () => (await store.postEntry(entry), { transfers: 1, postings: 2 }));
           }
         });
-      await measure('(a) transfers, 50 partner accounts', 'same post_entries SQL, plain pg', diagnosticSeconds, ledgerTables, undefined,
+      await measure('(a) transfers, 50 partner accounts', 'same SQL as LedgerStore, plain pg', diagnosticSeconds, ledgerTables, undefined,
         rawHeld(async (connection, client, deadline, record) => {
           for (let sequence = 0; performance.now() < deadline; sequence += 1) {
             const entry = transferEntry(`a-raw:${client}:${sequence}`, ...randomPair(accountsA));
             await record(async () => (await rawPostEntries(connection, [entry]), { transfers: 1, postings: 2 }));
           }
         }));
-      await measure('(c) 1,000 partners → 1 hot platform account', 'same post_entries SQL, plain pg', diagnosticSeconds, ledgerTables, undefined,
+      await measure('(c) 1,000 partners → 1 hot platform account', 'same SQL as LedgerStore, plain pg', diagnosticSeconds, ledgerTables, undefined,
         rawHeld(async (connection, client, deadline, record) => {
           for (let sequence = 0; performance.now() < deadline; sequence += 1) {
             const entry = transferEntry(`c-raw:${client}:${sequence}`, pick(accountsC), hotPlatformAccount);
             await record(async () => (await rawPostEntries(connection, [entry]), { transfers: 1, postings: 2 }));
           }
         }));
-      await measure(`(d) batches of ${batchEntries} entries, 50 partner accounts`, 'same post_entries SQL, plain pg', diagnosticSeconds, ledgerTables, undefined,
+      await measure(`(d) batches of ${batchEntries} entries, 50 partner accounts`, 'same SQL as LedgerStore, plain pg', diagnosticSeconds, ledgerTables, undefined,
         rawHeld(async (connection, client, deadline, record) => {
           for (let sequence = 0; performance.now() < deadline; sequence += 1) {
             const entries = Array.from({ length: batchEntries }, (_, index) =>
@@ -306,7 +355,7 @@ type Recorder = (operation: () => Promise<Operation>) => Promise<void>;
 
 async function runWorkload(
   ownerClient: pg.Client,
-  workload: { name: string; path: string; duration: number; tables: string[]; goal: Goal | undefined },
+  workload: { name: string; path: string; duration: number; tables: string[]; goal: Goal | undefined; clients: number },
   runClient: (client: number, deadline: number, record: Recorder) => Promise<void>,
 ): Promise<WorkloadResult> {
   const latencies: number[] = [];
@@ -340,7 +389,7 @@ async function runWorkload(
   const machineBefore = await machineCpuSeconds();
   const started = performance.now();
   const deadline = started + workload.duration * 1000;
-  await Promise.all(Array.from({ length: clients }, (_, client) => runClient(client, deadline, record)));
+  await Promise.all(Array.from({ length: workload.clients }, (_, client) => runClient(client, deadline, record)));
   const elapsedSeconds = (performance.now() - started) / 1000;
   const machineAfter = await machineCpuSeconds();
   const cpu = process.cpuUsage(cpuBefore);
@@ -351,7 +400,7 @@ async function runWorkload(
   return {
     name: workload.name,
     path: workload.path,
-    clients,
+    clients: workload.clients,
     seconds: elapsedSeconds,
     transfers,
     postings,
@@ -606,7 +655,8 @@ function renderReport(
   return [
     `## Ledger throughput`,
     '',
-    `${context.server}. ${clients} clients, each on its own pool connection; ${seconds} s per workload` +
+    `${context.server}. ${clients} clients (where a row names no other count), each on its own pool connection; ` +
+      `${warmupSeconds} s of unrecorded (a) traffic first; ${seconds} s per workload` +
       `${diagnosticSeconds > 0 ? `, ${diagnosticSeconds} s per diagnostic row (the last rows)` : ''}; ` +
       `${cores} CPU cores shared by the server and the benchmark client (${runtime}); ` +
       `load average ${context.loadAverageAtStart.toFixed(2)} at the start; ` +
