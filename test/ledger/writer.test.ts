@@ -1,4 +1,6 @@
 import pg from 'pg';
+import { sql } from 'slonik';
+import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IdempotencyConflictError, InsufficientFundsError, LedgerStore } from '../../activities/ledger-store.ts';
 import { LedgerWriter } from '../../activities/ledger-writer.ts';
@@ -192,5 +194,24 @@ describe('a striped hot account', () => {
     expect(await stripesInUse(batched)).toBe(1);
     expect(await stripesInUse(single)).toBeGreaterThan(1);
     expect((await cachedBalances(owner, 'writer-stripes-batch'))['platform:writer-stripes-batch:fees_income:USD']).toBe('60.00');
+  });
+});
+
+describe('the single-entry post', () => {
+  it('is one statement prepared on its connection and reused by every later post there', async () => {
+    const partner = partnerAccount('writer-prepared');
+    const preparedRow = z.object({ name: z.string(), statement: z.string() });
+    await pool.connect(async (connection) => {
+      // Act
+      await store.postEntry(transferEntry('writer-prepared:1', funding, partner, '1.00'), connection);
+      await store.postEntry(transferEntry('writer-prepared:2', funding, partner, '2.00'), connection);
+
+      // Assert: the server holds one named statement for both posts (pg refuses a name reused for other text).
+      const statements = await connection.any(sql.type(preparedRow)`
+        SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'lf\_%'`);
+      expect(statements).toHaveLength(1);
+      expect(statements[0]!.statement).toContain('FROM post_entry(');
+    });
+    expect((await cachedBalances(owner, 'writer-prepared'))['partner:writer-prepared:available:USD']).toBe('3.00');
   });
 });
