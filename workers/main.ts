@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, UnexpectedError, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities/index.ts';
 import { PolicyStore } from '../activities/policy-store.ts';
@@ -12,6 +12,7 @@ import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { ConfigError, loadConfig } from '../stack/config.ts';
 import { temporalConnectionOptions } from '../stack/temporal.ts';
 import { SandboxProvider } from '../providers/sandbox/client.ts';
+import { runUntilShutdown } from './run-until-shutdown.ts';
 
 /**
  * The worker process: hosts every workflow and activity on the task queue, and seals the audit log into its
@@ -66,22 +67,9 @@ async function main() {
     sealAuditRecords(database).catch((error: unknown) => console.error('audit sealer:', (error as Error).message));
   }, 1_000);
 
-  let shutdownRequested = false;
-  const shutdown = () => {
-    shutdownRequested = true;
-    worker.shutdown();
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
   console.log(`worker polling task queue ${config.LEDGERFLOW_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   try {
-    await worker.run();
-  } catch (error) {
-    // SDK 1.15 expects Bun's Worker.terminate() to report exit code 0 for the workflow thread; Bun 1.4 reports 1, so
-    // run() rejects at the very end of a requested shutdown, after every task has finished (docs/decisions.md).
-    // That one error, after a shutdown we asked for, is a clean stop; anything else is not.
-    const bunThreadExit = error instanceof UnexpectedError && error.message.startsWith('Failed to terminate Worker thread');
-    if (!(shutdownRequested && bunThreadExit)) throw error;
+    await runUntilShutdown(worker);
   } finally {
     clearInterval(sealer);
     await connection.close();

@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { runUntilShutdown } from '../../workers/run-until-shutdown.ts';
 import { ceilingActivities } from './activities.ts';
 
 /**
  * The ceiling's worker, a Bun process like workers/main.ts, with the SDK's default limits. TEMPORAL_ADDRESS and
- * BENCH_TASK_QUEUE say where; it runs until SIGTERM.
+ * BENCH_TASK_QUEUE say where; it runs until SIGTERM or SIGINT.
  */
 async function main() {
   Runtime.install({ logger: new (class { log() {} trace() {} debug() {} info() {} warn() {} error(message: string) { console.error(message); } })() });
@@ -15,10 +16,12 @@ async function main() {
     workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
     activities: ceilingActivities,
   });
-  process.once('SIGTERM', () => worker.shutdown());
   console.log('ceiling worker polling');
-  await worker.run();
-  await connection.close();
+  try {
+    await runUntilShutdown(worker);
+  } finally {
+    await connection.close();
+  }
 }
 
 main().catch((error: unknown) => {

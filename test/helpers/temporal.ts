@@ -51,7 +51,7 @@ export async function createInProcessWorker(input: { database: Database; taskQue
   return { worker, connection };
 }
 
-const bunBinary = createRequire(import.meta.url).resolve('bun/bin/bun.exe');
+export const bunBinary = createRequire(import.meta.url).resolve('bun/bin/bun.exe');
 
 /**
  * The production worker entry point (workers/main.ts) as a separate Bun process, as `npm start` runs it, so a
