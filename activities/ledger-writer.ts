@@ -1,4 +1,4 @@
-import { validateEntry, type EntryInput } from '../domain/ledger.ts';
+import { accountKey, accountLimits, validateEntry, type EntryInput } from '../domain/ledger.ts';
 import type { LedgerStore, PostedEntry } from './ledger-store.ts';
 
 export interface LedgerWriterOptions {
@@ -10,6 +10,8 @@ export interface LedgerWriterOptions {
 
 interface Pending {
   entry: EntryInput;
+  /** Keys of the entry's accounts that have one balance row (every constrained account): what batches must not share. */
+  singleRowAccounts: string[];
   resolve: (posted: PostedEntry) => void;
   reject: (error: unknown) => void;
 }
@@ -27,6 +29,11 @@ interface Pending {
  * idempotency key never share a batch: the later one waits for the next, and then replays or conflicts like a
  * second `postEntry` would.
  *
+ * Batches in flight at the same time never share an account with a single balance row (a partner's account, any
+ * account with a limit): an entry for an account a running batch holds waits for the next batch. Otherwise the second
+ * batch would wait on the first one's row locks until it commits, and concurrent batches would run one after the
+ * other. Striped accounts (a hot platform account) are shared freely: each batch locks one random stripe of them.
+ *
  * For writers of standalone entries, as many concurrent callers make: an entry that must commit together with
  * other writes of its caller (an audit record, a payout row) is posted with `LedgerStore.postEntry` on the
  * caller's transaction instead.
@@ -37,6 +44,8 @@ export class LedgerWriter {
   readonly #maximumBatch: number;
   #busy = 0;
   #idle: (() => void)[] = [];
+  /** Single-row accounts held by the batches in flight. */
+  readonly #held = new Set<string>();
 
   constructor(
     readonly store: LedgerStore,
@@ -54,8 +63,11 @@ export class LedgerWriter {
     } catch (error) {
       return Promise.reject(error);
     }
+    const singleRowAccounts = [
+      ...new Set(entry.postings.filter((posting) => accountLimits(posting.account).stripes === 1).map((posting) => accountKey(posting.account))),
+    ];
     return new Promise<PostedEntry>((resolve, reject) => {
-      this.#queue.push({ entry, resolve, reject });
+      this.#queue.push({ entry, singleRowAccounts, resolve, reject });
       this.#pump();
     });
   }
@@ -73,9 +85,12 @@ export class LedgerWriter {
 
   #pump(): void {
     while (this.#busy < this.#concurrency && this.#queue.length > 0) {
-      const batch = this.#takeBatch();
+      const { batch, accounts } = this.#takeBatch();
+      // Everything waiting needs an account a running batch holds: its end pumps again.
+      if (batch.length === 0) return;
       this.#busy += 1;
       void this.#post(batch).finally(() => {
+        for (const account of accounts) this.#held.delete(account);
         this.#busy -= 1;
         this.#pump();
         if (this.#busy === 0 && this.#queue.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
@@ -83,21 +98,32 @@ export class LedgerWriter {
     }
   }
 
-  /** The oldest waiting entries, up to the maximum, at most one per idempotency key; the rest keep their order. */
-  #takeBatch(): Pending[] {
+  /**
+   * The oldest waiting entries, up to the maximum, at most one per idempotency key and none needing a single-row
+   * account a running batch holds; the rest keep their order (so entries for one account keep theirs). The batch's
+   * single-row accounts are held until it ends.
+   */
+  #takeBatch(): { batch: Pending[]; accounts: Set<string> } {
     const batch: Pending[] = [];
     const keys = new Set<string>();
+    const accounts = new Set<string>();
     const left: Pending[] = [];
     for (const pending of this.#queue) {
-      if (batch.length < this.#maximumBatch && !keys.has(pending.entry.idempotencyKey)) {
+      const free =
+        batch.length < this.#maximumBatch &&
+        !keys.has(pending.entry.idempotencyKey) &&
+        !pending.singleRowAccounts.some((account) => this.#held.has(account));
+      if (free) {
         keys.add(pending.entry.idempotencyKey);
+        for (const account of pending.singleRowAccounts) accounts.add(account);
         batch.push(pending);
       } else {
         left.push(pending);
       }
     }
     this.#queue.splice(0, this.#queue.length, ...left);
-    return batch;
+    for (const account of accounts) this.#held.add(account);
+    return { batch, accounts };
   }
 
   async #post(batch: Pending[]): Promise<void> {

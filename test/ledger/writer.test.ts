@@ -8,7 +8,8 @@ import { createDatabase, type Database } from '../../db/pool.ts';
 import { LedgerInputError } from '../../domain/ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
-import { cachedBalances, historyCounts, partnerAccount, platformAccount, rejectionOf, transferEntry } from './ledger-fixtures.ts';
+import type { EntryInput } from '../../domain/ledger.ts';
+import { accountKeyOf, cachedBalances, historyCounts, partnerAccount, platformAccount, rejectionOf, transferEntry } from './ledger-fixtures.ts';
 
 let database: TestDatabase;
 let pool: Database;
@@ -150,6 +151,42 @@ describe('LedgerWriter: entries posted on their own, committed in groups', () =>
     expect([...rest, ...later].every((posted) => posted.created)).toBe(true);
     const balance = (await cachedBalances(owner, 'writer-idempotent'))['partner:writer-idempotent:available:USD'];
     expect(balance, 'funded 50.00 and 30 × 1.00, paid 4.00 once').toBe('76.00');
+  });
+
+  it('never runs two batches that share a partner account at the same time, yet runs batches side by side and posts every entry', async () => {
+    // Arrange: the real store, watched: which partner accounts each call in flight posts to.
+    class WatchedStore extends LedgerStore {
+      readonly inFlight: Set<string>[] = [];
+      sharedWhileRunning = 0;
+      mostAtOnce = 0;
+      override async postEntries(entries: EntryInput[], connection?: Parameters<LedgerStore['postEntries']>[1]) {
+        const partners = new Set(entries.flatMap((entry) =>
+          entry.postings.filter((posting) => posting.account.ownerType === 'partner').map((posting) => accountKeyOf(posting.account))));
+        if (this.inFlight.some((running) => [...partners].some((partner) => running.has(partner)))) this.sharedWhileRunning += 1;
+        this.inFlight.push(partners);
+        this.mostAtOnce = Math.max(this.mostAtOnce, this.inFlight.length);
+        try {
+          return await super.postEntries(entries, connection);
+        } finally {
+          this.inFlight.splice(this.inFlight.indexOf(partners), 1);
+        }
+      }
+    }
+    const watched = new WatchedStore(pool);
+    const watchedWriter = new LedgerWriter(watched, { concurrency: 4, maximumBatch: 25 });
+    const partners = Array.from({ length: 20 }, (_, index) => partnerAccount(`writer-disjoint-${String(index).padStart(2, '0')}`));
+    await store.postEntries(partners.map((account, index) => transferEntry(`writer-disjoint:fund:${index}`, funding, account, '100.00', 'fund')));
+
+    // Act: 400 payments, 20 from each partner, interleaved.
+    const posted = await Promise.all(Array.from({ length: 400 }, (_, index) =>
+      watchedWriter.post(transferEntry(`writer-disjoint:pay:${index}`, partners[index % 20]!, feesIncome, '0.50', 'fee'))));
+
+    // Assert
+    expect(watched.sharedWhileRunning).toBe(0);
+    expect(watched.mostAtOnce).toBeGreaterThan(1);
+    expect(posted.every((entry) => entry.created)).toBe(true);
+    const balances = await cachedBalances(owner, 'writer-disjoint-');
+    expect(Object.values(balances).every((balance) => balance === '90.00')).toBe(true);
   });
 
   it('refuses bad input at once, naming the field, and writes nothing', async () => {
