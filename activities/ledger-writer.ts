@@ -25,9 +25,8 @@ interface Pending {
  *
  * A batch is atomic in the database, so one refused entry would refuse its neighbours. A refused batch is halved and
  * each half posted again, down to single entries, so each caller gets the outcome of its own entry (the refused
- * batch rolled back whole, so nothing of it was posted before). Two entries with the same
- * idempotency key never share a batch: the later one waits for the next, and then replays or conflicts like a
- * second `postEntry` would.
+ * batch rolled back whole, so nothing of it was posted before). Two entries with the same idempotency key never
+ * share a batch: the later one waits for the next, and then replays or conflicts like a second `postEntry` would.
  *
  * Batches in flight at the same time never share an account with a single balance row (a partner's account, any
  * account with a limit): an entry for an account a running batch holds waits for the next batch. Otherwise the second
