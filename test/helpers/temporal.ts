@@ -51,12 +51,6 @@ export async function createInProcessWorker(input: { database: Database; taskQue
   return { worker, connection };
 }
 
-export const bunBinary = createRequire(import.meta.url).resolve('bun/bin/bun.exe');
-
-/**
- * The production worker entry point (workers/main.ts) as a separate Bun process, as `npm start` runs it, so a
- * test can kill it with SIGKILL. Resolves once the worker polls its task queue.
- */
 /**
  * A lifecycle test file's teardown: terminates the workflows it started that are still running (timers of days would
  * keep them alive on the shared dev server), stops its in-process worker, and closes the API harness.
@@ -81,32 +75,50 @@ export async function endLifecycleTestFile(input: {
   await api?.close();
 }
 
-export async function startWorkerProcess(input: { ownerUrl: string; taskQueue: string }): Promise<{ process: ChildProcess; output: () => string }> {
-  const child = spawn(bunBinary, [path.join(repositoryRoot, 'workers', 'main.ts')], {
+const bunBinary = createRequire(import.meta.url).resolve('bun/bin/bun.exe');
+
+/**
+ * A repository script as a separate Bun process, resolving once its output (stdout or stderr) contains `ready`;
+ * rejects if it exits first or is not ready within 60 s.
+ */
+export async function startBunScript(input: { script: string; env: NodeJS.ProcessEnv; ready: string; name: string }): Promise<{ process: ChildProcess; output: () => string }> {
+  const child = spawn(bunBinary, [path.join(repositoryRoot, input.script)], {
     cwd: repositoryRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: input.ownerUrl,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      LEDGERFLOW_TASK_QUEUE: input.taskQueue,
-      // The shared dev server's Schedules are not a test worker's business; tests that need one make their own.
-      LEDGERFLOW_SCHEDULES: '0',
-    },
+    env: { ...process.env, ...input.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('worker polling task queue')) resolve();
+      if (output.includes(input.ready)) resolve();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before polling:\n${output}`)));
-    setTimeout(() => reject(new Error(`worker did not start within 60 s:\n${output}`)), 60_000).unref();
+    child.once('exit', (code) => reject(new Error(`${input.name} exited with ${code} before it was ready:\n${output}`)));
+    setTimeout(() => reject(new Error(`${input.name} was not ready within 60 s:\n${output}`)), 60_000).unref();
   });
   await ready;
   return { process: child, output: () => output };
+}
+
+/**
+ * The production worker entry point (workers/main.ts) as a separate Bun process, as `npm start` runs it, so a
+ * test can kill it with SIGKILL. Resolves once the worker polls its task queue.
+ */
+export function startWorkerProcess(input: { ownerUrl: string; taskQueue: string }): Promise<{ process: ChildProcess; output: () => string }> {
+  return startBunScript({
+    name: 'worker',
+    script: 'workers/main.ts',
+    env: {
+      DATABASE_URL: input.ownerUrl,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      LEDGERFLOW_TASK_QUEUE: input.taskQueue,
+      // The shared dev server's Schedules are not a test worker's business; tests that need one make their own.
+      LEDGERFLOW_SCHEDULES: '0',
+    },
+    ready: 'worker polling task queue',
+  });
 }
 
 export function waitForExit(child: ChildProcess): Promise<void> {

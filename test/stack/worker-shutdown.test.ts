@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
-import { bunBinary, repositoryRoot, startWorkerProcess, uniqueTaskQueue, waitForExit } from '../helpers/temporal.ts';
+import { startBunScript, startWorkerProcess, uniqueTaskQueue, waitForExit } from '../helpers/temporal.ts';
 
 /**
  * The production worker (workers/main.ts on Bun) stops cleanly on SIGTERM, as `npm start` stops it on Ctrl-C: exit
@@ -32,25 +30,16 @@ it('a worker process asked to stop with SIGTERM exits with code 0 and reports no
 }, 60_000);
 
 it('the payout benchmark\'s no-op worker asked to stop with SIGTERM exits with code 0 and reports no error', async () => {
-  const child = spawn(bunBinary, [path.join(repositoryRoot, 'bench', 'ceiling', 'worker.ts')], {
-    cwd: repositoryRoot,
-    env: { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), BENCH_TASK_QUEUE: uniqueTaskQueue('ceiling-shutdown') },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const worker = await startBunScript({
+    name: 'ceiling worker',
+    script: 'bench/ceiling/worker.ts',
+    env: { TEMPORAL_ADDRESS: inject('temporalAddress'), BENCH_TASK_QUEUE: uniqueTaskQueue('ceiling-shutdown') },
+    ready: 'ceiling worker polling',
   });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('ceiling worker polling')) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`ceiling worker exited with ${code} before polling:\n${output}`)));
-  });
-  const exited = waitForExit(child);
-  child.kill('SIGTERM');
+  const exited = waitForExit(worker.process);
+  worker.process.kill('SIGTERM');
   await exited;
 
-  expect(output).not.toMatch(/ceiling worker:|Failed to terminate/);
-  expect(child.exitCode).toBe(0);
+  expect(worker.output()).not.toMatch(/ceiling worker:|Failed to terminate/);
+  expect(worker.process.exitCode).toBe(0);
 }, 60_000);
