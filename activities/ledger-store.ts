@@ -159,7 +159,6 @@ export class LedgerStore {
       entries.flatMap((entry) => entry.postings.map((posting) => posting.account)),
       connection,
     );
-    const postingEntryIndex = entries.flatMap((entry, index) => entry.postings.map(() => index + 1));
     const postingAmounts = entries.flatMap((entry) => entry.postings.map((posting) => posting.amount));
     try {
       if (entries.length === 1) {
@@ -178,6 +177,7 @@ export class LedgerStore {
           )`);
         return [{ entryId: row.entry_id, created: row.created, createdAt: row.created_at }];
       }
+      const postingEntryIndex = entries.flatMap((entry, index) => entry.postings.map(() => index + 1));
       const rows = await connection.many(sql.type(postedRow)`
         SELECT entry_index, entry_id, created, created_at FROM post_entries(
           ${sql.array(entries.map((entry) => entry.idempotencyKey), 'text')},
