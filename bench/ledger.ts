@@ -6,12 +6,13 @@
  *   npx bun bench/ledger.ts                     # embedded PostgreSQL in a temporary directory
  *   DATABASE_URL=postgres://… npx bun bench/ledger.ts   # an existing server (owner/superuser URL)
  *
- * Settings: BENCH_SECONDS (30) per workload, BENCH_CLIENTS (4) concurrent clients, BENCH_WRITER_CALLERS (256) callers
- * of the group-commit row, BENCH_SWEEP_CLIENTS ("2,8") other client counts for (a) and the baseline among the
- * diagnostic rows, BENCH_WARMUP_SECONDS (5) of unrecorded (a) traffic first, BENCH_DIAGNOSTIC_SECONDS (10,
- * 0 to skip) for the rows that explain the headline numbers, BENCH_DURABLE (1; 0 turns fsync and synchronous
- * commit off on the embedded server), BENCH_ANALYZE (1; 0 skips the ANALYZE after seeding, as on a fresh database
- * autovacuum has not visited yet). The database `ledgerflow_bench` is dropped and recreated on every run.
+ * Settings: BENCH_SECONDS (30) per workload, BENCH_CLIENTS (4) concurrent clients, BENCH_WRITER_CALLERS (1,000:
+ * one per partner of (c)) callers of the group-commit row, BENCH_SWEEP_CLIENTS ("2,8") other client counts for (a)
+ * and the baseline among the diagnostic rows, BENCH_WARMUP_SECONDS (5) of unrecorded (a) traffic first,
+ * BENCH_DIAGNOSTIC_SECONDS (10, 0 to skip) for the rows that explain the headline numbers, BENCH_DURABLE (1; 0 turns
+ * fsync and synchronous commit off on the embedded server), BENCH_ANALYZE (1; 0 skips the ANALYZE after seeding, as
+ * on a fresh database autovacuum has not visited yet), BENCH_ONLY (a comma list of a, b, c, d, baseline: only those
+ * rows). The database `ledgerflow_bench` is dropped and recreated on every run.
  * Prints a markdown table and writes it to bench/results/ledger.md. Never run as a test.
  *
  * Only the measured ledger path goes through slonik; the owner's bookkeeping (database, baseline schema, sizes,
@@ -51,7 +52,9 @@ const poolSize = Math.max(clients, ...sweepClients);
 /** Seconds of unrecorded (a) traffic before the first workload. */
 const warmupSeconds = nonNegativeNumber('BENCH_WARMUP_SECONDS', 5);
 /** Callers posting at once through the group-commit writer in the second (c) row, each awaiting its own entry. */
-const writerCallers = Math.max(clients, Math.floor(positiveNumber('BENCH_WRITER_CALLERS', 256)));
+const writerCallers = Math.max(clients, Math.floor(positiveNumber('BENCH_WRITER_CALLERS', 1_000)));
+/** Workloads to run, by label (a, b, c, d, baseline); all when unset. For working on one of them. */
+const onlyWorkloads = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((label) => label.trim())) : undefined;
 
 /** Transfer amounts: small decimal strings, so the funded balances never run out during a run. */
 const transferAmounts = ['0.01', '0.25', '1.00', '2.50', '10.00', '99.99'] as const;
@@ -101,6 +104,8 @@ interface WorkloadResult {
   backendCpuSeconds: number | undefined;
   /** Rows read by sequential scans of the ledger's tables: a plan that scans a growing table shows up here. */
   sequentialRows: number;
+  /** WAL the whole server wrote meanwhile (every commit waits for its share to reach the disk). */
+  walBytes: number;
   goal: Goal | undefined;
 }
 
@@ -152,7 +157,7 @@ async function main(): Promise<void> {
       goal: Goal | undefined,
       runClient: (client: number, deadline: number, record: Recorder) => Promise<void>,
       clientCount = clients,
-    ) => runWorkload(ownerClient!, { name, path: pathDescription, duration, tables, goal, clients: clientCount }, runClient).then((result) => {
+    ) => onlyWorkloads && !onlyWorkloads.has(name.match(/^\((\w)\)/)?.[1] ?? 'baseline') ? Promise.resolve() : runWorkload(ownerClient!, { name, path: pathDescription, duration, tables, goal, clients: clientCount }, runClient).then((result) => {
       results.push(result);
       console.error(`ledger bench: ${summaryLine(result)}`);
     });
@@ -201,13 +206,16 @@ async function main(): Promise<void> {
     // The same hot-account traffic as many concurrent callers make it (an API under load): each caller posts one
     // entry and awaits its own outcome; the writer commits what arrives together, on the same connections.
     const writer = new LedgerWriter(store, { concurrency: clients });
-    await measure('(c) 1,000 partners → 1 hot platform account', `LedgerWriter: ${writerCallers} callers, one entry each, group commit on ${clients} connections`,
+    await measure('(c) 1,000 partners → 1 hot platform account', `LedgerWriter: ${formatInteger(writerCallers)} callers, one entry each, group commit on ${clients} connections`,
       seconds, ledgerTables, { metric: 'transfers', perSecond: 6_800 },
       async (client, deadline, record) => {
+        // Caller i pays from partner i (modulo the 1,000): with the default 1,000 callers, every partner pays again
+        // as soon as its last payment is answered.
         const callersHere = Math.ceil(writerCallers / clients);
         await Promise.all(Array.from({ length: callersHere }, async (_, caller) => {
+          const partner = accountsC[(client * callersHere + caller) % accountsC.length]!;
           for (let sequence = 0; performance.now() < deadline; sequence += 1) {
-            const entry = transferEntry(`cw:${client}:${caller}:${sequence}`, pick(accountsC), hotPlatformAccount);
+            const entry = transferEntry(`cw:${client}:${caller}:${sequence}`, partner, hotPlatformAccount);
             await record(async () => (await writer.post(entry), { transfers: 1, postings: 2 }));
           }
         }));
@@ -385,6 +393,7 @@ async function runWorkload(
   const sizeBefore = await relationBytes(ownerClient, workload.tables);
   const backendsBefore = await backendCpuSeconds(ownerClient);
   const sequentialBefore = await sequentiallyReadRows(ownerClient);
+  const walBefore = await walPosition(ownerClient);
   const cpuBefore = process.cpuUsage();
   const machineBefore = await machineCpuSeconds();
   const started = performance.now();
@@ -395,6 +404,7 @@ async function runWorkload(
   const cpu = process.cpuUsage(cpuBefore);
   const backendsAfter = await backendCpuSeconds(ownerClient);
   const sequentialAfter = await sequentiallyReadRows(ownerClient);
+  const walBytes = await walBytesSince(ownerClient, walBefore);
   const sizeAfter = await relationBytes(ownerClient, workload.tables);
 
   return {
@@ -413,6 +423,7 @@ async function runWorkload(
     machineBusySeconds: machineAfter.busy - machineBefore.busy,
     backendCpuSeconds: backendCpuDelta(backendsBefore, backendsAfter),
     sequentialRows: sequentialAfter - sequentialBefore,
+    walBytes,
     goal: workload.goal,
   };
 }
@@ -566,6 +577,17 @@ async function processCpuSeconds(pid: number): Promise<number | undefined> {
   }
 }
 
+async function walPosition(ownerClient: pg.Client): Promise<string> {
+  const { rows } = await ownerClient.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+  return rows[0]!.lsn;
+}
+
+async function walBytesSince(ownerClient: pg.Client, before: string): Promise<number> {
+  const { rows } = await ownerClient.query<{ bytes: string }>(
+    'SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::text AS bytes', [before]);
+  return Number(rows[0]!.bytes);
+}
+
 /** Busy CPU seconds of the whole machine (all cores), from /proc/stat; zero where that file does not exist. */
 async function machineCpuSeconds(): Promise<{ busy: number }> {
   try {
@@ -646,7 +668,8 @@ function renderReport(
       `${perTransfer(result.clientCpuSeconds)} | ${backend === undefined ? '–' : perTransfer(backend)} | ` +
       `${Math.round((100 * result.machineBusySeconds) / (result.seconds * cores))} % | ` +
       `${Number.isFinite(other) ? `${(Math.max(0, other) / result.seconds).toFixed(2)} cores` : '–'} | ` +
-      `${formatInteger(result.sequentialRows / Math.max(1, result.transfers))} |`;
+      `${formatInteger(result.sequentialRows / Math.max(1, result.transfers))} | ` +
+      `${formatInteger(result.walBytes / Math.max(1, result.transfers))} |`;
   });
   const failures = results
     .filter((result) => result.firstFailure)
@@ -677,10 +700,10 @@ function renderReport(
     '',
     'Where the time goes: CPU of this benchmark process (client: slonik, zod, validation, hashing) and of the server backends ' +
       'serving its connections, per transfer; machine busy is all cores; "other" is everything else running on the machine ' +
-      '(WAL writer, checkpointer, autovacuum, and other programs).',
+      '(WAL writer, checkpointer, autovacuum, and other programs); WAL bytes is all the WAL the server wrote during the workload, per transfer.',
     '',
-    '| Workload | Path | Seconds | Transfers | Client CPU µs/transfer | Backend CPU µs/transfer | Machine busy | Other | Seq-scanned rows/transfer |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| Workload | Path | Seconds | Transfers | Client CPU µs/transfer | Backend CPU µs/transfer | Machine busy | Other | Seq-scanned rows/transfer | WAL bytes/transfer |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...cost,
     ...(failures.length > 0 ? ['', ...failures] : []),
     '',
