@@ -313,11 +313,38 @@ async function main(): Promise<void> {
             await record(async () => (await store.postEntry(entry), { transfers: 1, postings: 2 }));
           }
         });
+      // The floor under (a): the same rows, indexes and limit CHECK, written by a plain function with none of the
+      // ledger's other safeguards. Its tables start as copies of the ledger's, so both rows write into tables of one size.
+      await createBareLedger(ownerClient);
+      const bareTables = ['bench_bare.journal_entries', 'bench_bare.postings', 'bench_bare.account_balances'];
       await measure('(a) transfers, 50 partner accounts', 'same SQL as LedgerStore, plain pg', diagnosticSeconds, ledgerTables, undefined,
         rawHeld(async (connection, client, deadline, record) => {
           for (let sequence = 0; performance.now() < deadline; sequence += 1) {
             const entry = transferEntry(`a-raw:${client}:${sequence}`, ...randomPair(accountsA));
             await record(async () => (await rawPostEntries(connection, [entry]), { transfers: 1, postings: 2 }));
+          }
+        }));
+      await measure('(a) transfers, 50 partner accounts',
+        'the same rows bare: no account lookups or checks but the limit CHECK, no foreign keys, commit-time triggers or SECURITY DEFINER; plain pg',
+        diagnosticSeconds, bareTables, undefined,
+        rawHeld(async (connection, client, deadline, record) => {
+          for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+            const entry = transferEntry(`a-bare:${client}:${sequence}`, ...randomPair(accountsA));
+            await record(async () => {
+              await connection.query({
+                name: 'bench_bare_post_entry',
+                text: 'SELECT bench_bare.post_entry($1::text, $2::bytea, $3::text, $4::text, $5::int8[], $6::numeric[])',
+                values: [
+                  entry.idempotencyKey,
+                  entryInputHash(entry),
+                  entry.kind,
+                  currency,
+                  entry.postings.map((posting) => accountIds.get(posting.account)!),
+                  entry.postings.map((posting) => posting.amount),
+                ],
+              });
+              return { transfers: 1, postings: 2 };
+            });
           }
         }));
       await measure('(c) 1,000 partners → 1 hot platform account', 'same SQL as LedgerStore, plain pg', diagnosticSeconds, ledgerTables, undefined,
@@ -505,6 +532,53 @@ async function createBaseline(ownerClient: pg.Client): Promise<void> {
     GRANT SELECT, UPDATE ON bench_baseline.accounts TO ledgerflow_app;
     GRANT SELECT, INSERT ON bench_baseline.transfers TO ledgerflow_app;
   `);
+}
+
+/**
+ * The floor under (a): schema `bench_bare`, copies of the ledger's three tables with their indexes, defaults and
+ * CHECK constraints (LIKE … INCLUDING ALL: no foreign keys, no triggers) and their rows, and a plain function that
+ * writes one two-line entry as post_entry does (entry, postings, both balance rows in id order) and checks nothing.
+ */
+async function createBareLedger(ownerClient: pg.Client): Promise<void> {
+  await ownerClient.query(`
+    DROP SCHEMA IF EXISTS bench_bare CASCADE;
+    CREATE SCHEMA bench_bare;
+    CREATE TABLE bench_bare.journal_entries (LIKE public.journal_entries INCLUDING ALL);
+    CREATE TABLE bench_bare.postings (LIKE public.postings INCLUDING ALL);
+    CREATE TABLE bench_bare.account_balances (LIKE public.account_balances INCLUDING ALL);
+    INSERT INTO bench_bare.journal_entries OVERRIDING SYSTEM VALUE SELECT * FROM public.journal_entries;
+    SELECT setval(pg_get_serial_sequence('bench_bare.journal_entries', 'id'), (SELECT max(id) FROM bench_bare.journal_entries));
+    INSERT INTO bench_bare.postings SELECT * FROM public.postings;
+    INSERT INTO bench_bare.account_balances SELECT * FROM public.account_balances;
+    CREATE FUNCTION bench_bare.post_entry(entry_key text, entry_hash bytea, entry_kind text, entry_currency text,
+                                          posting_accounts bigint[], posting_amounts numeric[])
+    RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE
+      new_id bigint;
+      new_time timestamptz;
+    BEGIN
+      INSERT INTO bench_bare.journal_entries AS e (idempotency_key, input_hash, kind)
+      VALUES (entry_key, entry_hash, entry_kind)
+      ON CONFLICT (idempotency_key) DO NOTHING
+      RETURNING e.id, e.created_at INTO new_id, new_time;
+      INSERT INTO bench_bare.postings (entry_id, line, account_id, currency, amount, created_at)
+      SELECT new_id, p.line, p.account_id, entry_currency, p.amount, new_time
+      FROM unnest(posting_accounts, posting_amounts) WITH ORDINALITY AS p (account_id, amount, line);
+      IF posting_accounts[1] < posting_accounts[2] THEN
+        UPDATE bench_bare.account_balances b SET balance = b.balance + posting_amounts[1] WHERE b.account_id = posting_accounts[1] AND b.stripe = 0;
+        UPDATE bench_bare.account_balances b SET balance = b.balance + posting_amounts[2] WHERE b.account_id = posting_accounts[2] AND b.stripe = 0;
+      ELSE
+        UPDATE bench_bare.account_balances b SET balance = b.balance + posting_amounts[2] WHERE b.account_id = posting_accounts[2] AND b.stripe = 0;
+        UPDATE bench_bare.account_balances b SET balance = b.balance + posting_amounts[1] WHERE b.account_id = posting_accounts[1] AND b.stripe = 0;
+      END IF;
+      RETURN new_id;
+    END
+    $$;
+    GRANT USAGE ON SCHEMA bench_bare TO ledgerflow_app;
+    GRANT SELECT, INSERT ON bench_bare.journal_entries, bench_bare.postings TO ledgerflow_app;
+    GRANT SELECT, UPDATE ON bench_bare.account_balances TO ledgerflow_app;
+  `);
+  await ownerClient.query('VACUUM ANALYZE bench_bare.journal_entries, bench_bare.postings, bench_bare.account_balances');
 }
 
 async function baselineAccountIds(ownerClient: pg.Client): Promise<string[]> {
