@@ -54,7 +54,14 @@ const warmupSeconds = nonNegativeNumber('BENCH_WARMUP_SECONDS', 5);
 /** Callers posting at once through the group-commit writer in the second (c) row, each awaiting its own entry. */
 const writerCallers = Math.max(clients, Math.floor(positiveNumber('BENCH_WRITER_CALLERS', 1_000)));
 /** Workloads to run, by label (a, b, c, d, baseline); all when unset. For working on one of them. */
-const onlyWorkloads = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((label) => label.trim())) : undefined;
+const workloadLabels = ['a', 'b', 'c', 'd', 'baseline'];
+const onlyWorkloads = process.env.BENCH_ONLY === undefined ? undefined : new Set(process.env.BENCH_ONLY.split(',').map((text) => {
+  const label = text.trim();
+  if (!workloadLabels.includes(label)) throw new Error(`BENCH_ONLY: ${text} is none of ${workloadLabels.join(', ')}`);
+  return label;
+}));
+/** Whether a row of this workload runs: its label is the letter in "(a) …", or `baseline`. */
+const selected = (workloadName: string) => onlyWorkloads === undefined || onlyWorkloads.has(workloadName.match(/^\((\w)\)/)?.[1] ?? 'baseline');
 
 /** Transfer amounts: small decimal strings, so the funded balances never run out during a run. */
 const transferAmounts = ['0.01', '0.25', '1.00', '2.50', '10.00', '99.99'] as const;
@@ -157,10 +164,13 @@ async function main(): Promise<void> {
       goal: Goal | undefined,
       runClient: (client: number, deadline: number, record: Recorder) => Promise<void>,
       clientCount = clients,
-    ) => onlyWorkloads && !onlyWorkloads.has(name.match(/^\((\w)\)/)?.[1] ?? 'baseline') ? Promise.resolve() : runWorkload(ownerClient!, { name, path: pathDescription, duration, tables, goal, clients: clientCount }, runClient).then((result) => {
-      results.push(result);
-      console.error(`ledger bench: ${summaryLine(result)}`);
-    });
+    ) => {
+      if (!selected(name)) return Promise.resolve();
+      return runWorkload(ownerClient!, { name, path: pathDescription, duration, tables, goal, clients: clientCount }, runClient).then((result) => {
+        results.push(result);
+        console.error(`ledger bench: ${summaryLine(result)}`);
+      });
+    };
 
     const heldConnection = (body: (connection: CommonQueryMethods, client: number, deadline: number, record: Recorder) => Promise<void>) =>
       (client: number, deadline: number, record: Recorder) =>
@@ -315,7 +325,7 @@ async function main(): Promise<void> {
         });
       // The floor under (a): the same rows, indexes and limit CHECK, written by a plain function with none of the
       // ledger's other safeguards. Its tables start as copies of the ledger's, so both rows write into tables of one size.
-      await createBareLedger(ownerClient);
+      if (selected('(a)')) await createBareLedger(ownerClient);
       const bareTables = ['bench_bare.journal_entries', 'bench_bare.postings', 'bench_bare.account_balances'];
       await measure('(a) transfers, 50 partner accounts', 'same SQL as LedgerStore, plain pg', diagnosticSeconds, ledgerTables, undefined,
         rawHeld(async (connection, client, deadline, record) => {
