@@ -270,14 +270,15 @@ async function main(): Promise<void> {
       // The same SQL as LedgerStore.postEntries sends (one entry: post_entry, as a prepared statement; several:
       // post_entries), without slonik, zod or the client-side validation: what the database alone allows, and so
       // how much of the application path's cost is on the client.
-      const rawPostEntries = (connection: pg.PoolClient, entries: EntryInput[]) => {
+      // `singleEntryFunction`: post_entry, or the copy of it that writes the bare tables (createBareLedger).
+      const rawPostEntries = (connection: pg.PoolClient, entries: EntryInput[], singleEntryFunction = 'post_entry') => {
         const ids = entries.flatMap((entry) => entry.postings.map((posting) => accountIds.get(posting.account)!));
         if (entries.length === 1) {
           const entry = entries[0]!;
           return connection.query({
-            name: 'bench_post_entry',
+            name: `bench_${singleEntryFunction.replace('.', '_')}`,
             text: `SELECT entry_id, created, created_at
-                   FROM post_entry($1::text, $2::bytea, $3::text, $4::text, $5::jsonb, $6::int8, $7::int8[], $8::numeric[])`,
+                   FROM ${singleEntryFunction}($1::text, $2::bytea, $3::text, $4::text, $5::jsonb, $6::int8, $7::int8[], $8::numeric[])`,
             values: [
               entry.idempotencyKey,
               entryInputHash(entry),
@@ -332,6 +333,15 @@ async function main(): Promise<void> {
           for (let sequence = 0; performance.now() < deadline; sequence += 1) {
             const entry = transferEntry(`a-raw:${client}:${sequence}`, ...randomPair(accountsA));
             await record(async () => (await rawPostEntries(connection, [entry]), { transfers: 1, postings: 2 }));
+          }
+        }));
+      await measure('(a) transfers, 50 partner accounts',
+        'post_entry itself (every check, SECURITY DEFINER) on the bare tables: no foreign keys or commit-time triggers; plain pg',
+        diagnosticSeconds, bareTables, undefined,
+        rawHeld(async (connection, client, deadline, record) => {
+          for (let sequence = 0; performance.now() < deadline; sequence += 1) {
+            const entry = transferEntry(`a-bare-checked:${client}:${sequence}`, ...randomPair(accountsA));
+            await record(async () => (await rawPostEntries(connection, [entry], 'bench_bare.post_entry_checked'), { transfers: 1, postings: 2 }));
           }
         }));
       await measure('(a) transfers, 50 partner accounts',
@@ -546,8 +556,9 @@ async function createBaseline(ownerClient: pg.Client): Promise<void> {
 
 /**
  * The floor under (a): schema `bench_bare`, copies of the ledger's three tables with their indexes, defaults and
- * CHECK constraints (LIKE … INCLUDING ALL: no foreign keys, no triggers) and their rows, and a plain function that
- * writes one two-line entry as post_entry does (entry, postings, both balance rows in id order) and checks nothing.
+ * CHECK constraints (LIKE … INCLUDING ALL: no foreign keys, no triggers) and their rows, a plain function that
+ * writes one two-line entry as post_entry does (entry, postings, both balance rows in id order) and checks nothing,
+ * and post_entry itself rewritten to write these tables.
  */
 async function createBareLedger(ownerClient: pg.Client): Promise<void> {
   await ownerClient.query(`
@@ -588,6 +599,15 @@ async function createBareLedger(ownerClient: pg.Client): Promise<void> {
     GRANT SELECT, INSERT ON bench_bare.journal_entries, bench_bare.postings TO ledgerflow_app;
     GRANT SELECT, UPDATE ON bench_bare.account_balances TO ledgerflow_app;
   `);
+  // post_entry itself, writing the bare tables: its checks and SECURITY DEFINER without the foreign keys and
+  // commit-time triggers of the ledger's tables. (Only the three table names change.)
+  const { rows } = await ownerClient.query<{ definition: string }>(
+    "SELECT pg_get_functiondef('public.post_entry'::regproc) AS definition");
+  const checked = rows[0]!.definition
+    .replace(/FUNCTION public\.post_entry\(/, 'FUNCTION bench_bare.post_entry_checked(')
+    .replace(/\b(journal_entries|postings|account_balances)\b/g, 'bench_bare.$1');
+  if (!checked.includes('bench_bare.post_entry_checked(')) throw new Error('post_entry could not be copied for the bare tables');
+  await ownerClient.query(checked);
   await ownerClient.query('VACUUM ANALYZE bench_bare.journal_entries, bench_bare.postings, bench_bare.account_balances');
 }
 
