@@ -799,7 +799,7 @@ function renderReport(
     '',
     'Transfers are journal entries of two postings; in (d) one call posts 100 of them in one transaction, so its latency is per batch. ' +
       'Bytes/transfer is the growth of `pg_total_relation_size` (heap, indexes, TOAST) of journal_entries, postings and ' +
-      'account_balances (the baseline: its accounts and transfers) over the workload, divided by transfers; no VACUUM in between. ' +
+      'account_balances (the baseline: its accounts and transfers) over the workload, divided by transfers; no VACUUM in between (the ledger\'s tables are vacuumed once, before the rows that compare them with their bare copies). ' +
       `In (c) each transfer adds to a random one of the hot account's ${platformStripes} balance rows. ` +
       'The second (c) row posts the same transfers one per call from many concurrent callers through `LedgerWriter`, which ' +
       'commits the entries that arrive while its connections are busy together (one `post_entries` call per batch); its ' +
