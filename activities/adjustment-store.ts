@@ -18,7 +18,7 @@ import type { AdminRole } from '../domain/access.ts';
 import type { AdjustmentPolicy } from '../domain/lifecycle-policy.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import { rubEquivalent } from '../domain/payout.ts';
-import { appendAuditRecord } from './audit-store.ts';
+import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import { enqueueNotification } from './notifications.ts';
 
 /**

@@ -11,9 +11,9 @@ import {
 import type { AccountRef, EntryInput } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import { durationMs } from '../domain/policy.ts';
-import { appendAuditRecord, appendAuditRecords, type AuditRecordInput } from './audit-store.ts';
+import { appendAuditRecord, appendAuditRecords, type AuditRecordInput } from '../modules/audit/audit-store.ts';
 import { reverseCommissions } from './commission-engine.ts';
-import type { LedgerStore } from './ledger-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { enqueueNotification } from './notifications.ts';
 
 /**

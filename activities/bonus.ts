@@ -3,8 +3,8 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { planBonusPostings, type BonusRequest } from '../domain/bonus.ts';
 import { Money, formatMoney } from '../domain/money.ts';
-import type { LedgerStore } from './ledger-store.ts';
-import { appendAuditRecord } from './audit-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
+import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 
 const bonusRow = z.object({ status: z.string(), entry_id: z.string().nullable() });
 const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });

@@ -20,10 +20,10 @@ import { Money, currencyScale, fitsScale, formatMoney, isCurrency } from '../dom
 import type { PartnerStatus, Rank } from '../domain/network.ts';
 import { durationMs, type Policy } from '../domain/policy.ts';
 import type { AccountRef, EntryInput, PostingInput } from '../domain/ledger.ts';
-import { appendAuditRecords, type AuditRecordInput } from './audit-store.ts';
+import { appendAuditRecords, type AuditRecordInput } from '../modules/audit/audit-store.ts';
 import { insertCommissions, type NewCommission } from './commission-store.ts';
-import type { LedgerStore } from './ledger-store.ts';
-import type { PolicyStore, PolicyVersion } from './policy-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
+import type { PolicyStore, PolicyVersion } from '../modules/policy/policy-store.ts';
 import { followUpReversal } from './refund-reversal-follow-up.ts';
 
 /**

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { Database } from '../db/pool.ts';
 import type { EntryInput } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
-import { appendAuditRecords } from './audit-store.ts';
-import type { LedgerStore } from './ledger-store.ts';
+import { appendAuditRecords } from '../modules/audit/audit-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { commissionExcludedFromPayment, lockPaymentExclusionsShared } from './payment-exclusions-store.ts';
 
 /**

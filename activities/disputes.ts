@@ -19,8 +19,8 @@ import {
 import type { DisputePolicy } from '../domain/lifecycle-policy.ts';
 import { Money, currencyScale, formatMoney } from '../domain/money.ts';
 import { durationMs } from '../domain/policy.ts';
-import { appendAuditRecord } from './audit-store.ts';
-import type { LedgerStore } from './ledger-store.ts';
+import { appendAuditRecord } from '../modules/audit/audit-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { enqueueNotification } from './notifications.ts';
 import { clearPartnerFlags, raisePartnerFlag } from './partner-flags-store.ts';
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db/pool.ts';
 import { formatMoney } from '../domain/money.ts';
 import type { PartnerFreezeKind, PayoutSwitches } from '../domain/ops-switches.ts';
-import { appendAuditRecord } from './audit-store.ts';
+import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 
 /**
  * The emergency switches of SPEC 6.9 (source 000 "Emergency Procedures"), kept in Postgres so every process sees

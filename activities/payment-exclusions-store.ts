@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db/pool.ts';
 import { formatMoney } from '../domain/money.ts';
 import { matchValueProblem, type ExclusionMatchField } from '../domain/ops-switches.ts';
-import { appendAuditRecord } from './audit-store.ts';
+import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 
 /**
  * The payments exclude list (SPEC 6.9, source 004 "Payments exclude list"): while an exclusion is active, the pay

@@ -25,8 +25,8 @@ import {
   type NextPaymentAmount,
 } from '../domain/payout-schedule.ts';
 import type { PayoutRequest } from '../workflows/payout-messages.ts';
-import type { LedgerStore } from './ledger-store.ts';
-import type { PolicyStore } from './policy-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
+import type { PolicyStore } from '../modules/policy/policy-store.ts';
 
 /**
  * The payment schedule (SPEC 6.7, source 004): each wallet's "next payment" — what cleared its hold by the payment

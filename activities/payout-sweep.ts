@@ -2,7 +2,7 @@ import { sql } from 'slonik';
 import { payoutRecord, payoutRecordColumns } from '../api/create-payout.ts';
 import type { Database } from '../db/pool.ts';
 import { startableRequests } from './payout-schedule.ts';
-import type { PolicyStore } from './policy-store.ts';
+import type { PolicyStore } from '../modules/policy/policy-store.ts';
 
 /**
  * The payout sweep's one activity: a page of payouts still REQUESTED some time after they were requested. A request

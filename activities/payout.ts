@@ -25,12 +25,12 @@ import type { PayoutPolicy } from '../domain/payout-policy.ts';
 import type { AdminRole } from '../domain/access.ts';
 import { mayStartProcessing, type PayoutSwitches } from '../domain/ops-switches.ts';
 import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
-import { appendAuditRecord } from './audit-store.ts';
+import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import { enqueueNotification, payoutNotices } from './notifications.ts';
 import { partnerFlags } from './partner-flags-store.ts';
 import { readPayoutSwitches } from './ops-switches-store.ts';
 import { createBatchRecorder } from './payout-batches.ts';
-import type { LedgerStore } from './ledger-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 
 const payoutRow = z.object({
   id: z.string(),

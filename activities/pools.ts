@@ -27,8 +27,8 @@ import {
   type WeeklyQualification,
 } from '../domain/pools.ts';
 import { insertCommissions, type NewCommission } from './commission-store.ts';
-import type { LedgerStore } from './ledger-store.ts';
-import type { PolicyStore, PolicyVersion } from './policy-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
+import type { PolicyStore, PolicyVersion } from '../modules/policy/policy-store.ts';
 
 /**
  * Leadership pool runs (income type 7). One call distributes every pool of a frequency for one period: it reads

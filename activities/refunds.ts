@@ -16,9 +16,9 @@ import {
   type RefundType,
   type ReversalMode,
 } from '../domain/refund.ts';
-import { appendAuditRecord } from './audit-store.ts';
+import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import { reverseCommissions } from './commission-engine.ts';
-import type { LedgerStore } from './ledger-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { enqueueNotification } from './notifications.ts';
 import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';
 import { followUpReversal } from './refund-reversal-follow-up.ts';

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { ApiDependencies, ApiEnv } from './context.ts';
-import { ApiError, errorBody, sendError } from './errors.ts';
+import { DomainError } from '../domain/errors.ts';
+import { ApiError, domainApiError, errorBody, sendError } from './errors.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bonusRoutes } from './routes/bonuses.ts';
 import { commissionRoutes } from './routes/commissions.ts';
@@ -49,6 +50,7 @@ export function createApp(dependencies: ApiDependencies) {
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return sendError(c, error);
+    if (error instanceof DomainError) return sendError(c, domainApiError(error));
     if (error instanceof HTTPException) {
       // Hono's own refusals (a body that is not JSON, for one) keep the shared error shape.
       return c.json(errorBody('invalid_request', error.message || 'malformed request', 'body'), error.status as 400);

@@ -4,10 +4,10 @@ import type { Permission } from '../domain/access.ts';
 import { can } from '../domain/access.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { Database } from '../db/pool.ts';
-import type { LedgerStore } from '../activities/ledger-store.ts';
+import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import type { CommissionEngine } from '../activities/commission-engine.ts';
-import type { PolicyStore } from '../activities/policy-store.ts';
-import { AuthError, type AuthenticatedUser, type IdentityStore } from './auth/identity.ts';
+import type { PolicyStore } from '../modules/policy/policy-store.ts';
+import { AuthError, type AuthenticatedUser, type IdentityStore } from '../modules/identity/identity.ts';
 import { ApiError, sendError, validationError } from './errors.ts';
 
 export interface HealthChecks {

@@ -1,11 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'slonik';
 import { CommissionEngine } from '../activities/commission-engine.ts';
-import { LedgerStore } from '../activities/ledger-store.ts';
-import { PolicyStore } from '../activities/policy-store.ts';
+import { LedgerStore } from '../modules/ledger/ledger-store.ts';
+import { PolicyStore } from '../modules/policy/policy-store.ts';
 import { defaultPolicy } from '../domain/policy.ts';
 import type { Database } from '../db/pool.ts';
-import { IdentityStore } from './auth/identity.ts';
+import { IdentityStore } from '../modules/identity/identity.ts';
 import type { ApiDependencies } from './context.ts';
 
 /** A worker counts as up when it has polled the task queue this recently (long polls last about a minute). */

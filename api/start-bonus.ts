@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { appendAuditRecord } from '../activities/audit-store.ts';
+import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import type { BonusRequest } from '../domain/bonus.ts';
 import { Money } from '../domain/money.ts';
 import type { BonusPolicy, bonusWorkflow } from '../workflows/bonus.ts';

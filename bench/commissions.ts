@@ -25,7 +25,7 @@ import { z } from 'zod';
 import { NetworkStore } from '../activities/network-store.ts';
 import { loadPersonalVolumes, loadPoolCandidates, loadPoolNetwork, planPools } from '../activities/pools.ts';
 import { createApp } from '../api/app.ts';
-import { totpCode, totpStep } from '../api/auth/totp.ts';
+import { totpCode, totpStep } from '../modules/identity/totp.ts';
 import { createApiDependencies } from '../api/dependencies.ts';
 import { migrate } from '../db/migrate.ts';
 import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';

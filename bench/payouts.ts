@@ -32,7 +32,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import pg from 'pg';
-import { LedgerStore } from '../activities/ledger-store.ts';
+import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { migrate } from '../db/migrate.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { formatMoney } from '../domain/money.ts';

@@ -28,7 +28,7 @@ import pg from 'pg';
 import { CommissionRelease } from '../activities/commission-release.ts';
 import { createActivities } from '../activities/index.ts';
 import { createApp } from '../api/app.ts';
-import { totpCode, totpStep } from '../api/auth/totp.ts';
+import { totpCode, totpStep } from '../modules/identity/totp.ts';
 import { createApiDependencies } from '../api/dependencies.ts';
 import { migrate } from '../db/migrate.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';

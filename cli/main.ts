@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { sealAuditRecords, verifyAuditLog } from '../activities/audit-store.ts';
-import { AuthError, IdentityStore } from '../api/auth/identity.ts';
-import { totpCode, totpStep, totpUri } from '../api/auth/totp.ts';
+import { sealAuditRecords, verifyAuditLog } from '../modules/audit/audit-store.ts';
+import { AuthError, IdentityStore } from '../modules/identity/identity.ts';
+import { totpCode, totpStep, totpUri } from '../modules/identity/totp.ts';
 import { userRoles, type UserRole } from '../domain/access.ts';
 import { defaultPolicy } from '../domain/policy.ts';
 import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';

@@ -46,7 +46,7 @@ import {
 } from '../../workflows/adjustment-messages.ts';
 import type { bulkAdjustmentWorkflow } from '../../workflows/bulk-adjustment.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
-import type { AuthenticatedUser } from '../auth/identity.ts';
+import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { userRoles } from '../../domain/access.ts';
-import { AuthError } from '../auth/identity.ts';
+import { AuthError } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';

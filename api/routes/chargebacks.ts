@@ -40,7 +40,7 @@ import { signatureHeaderName, verifyWebhook, WebhookSignatureError } from '../..
 import type { chargebackWorkflow } from '../../workflows/chargeback.ts';
 import { decideChargebackUpdate, recordChargebackStepUpdate, type ChargebackDecisionInput } from '../../workflows/chargeback-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
-import type { AuthenticatedUser } from '../auth/identity.ts';
+import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';

@@ -48,7 +48,7 @@ import {
   resolveDisputeUpdate,
 } from '../../workflows/dispute-messages.ts';
 import { partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
-import type { AuthenticatedUser } from '../auth/identity.ts';
+import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
 import { kycStatuses, partnerStatuses, ranks } from '../../domain/network.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
 import { readPayoutSwitches } from '../../activities/ops-switches-store.ts';
 import { findPaymentMethod, validatePaymentDetails } from '../../domain/payout.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';

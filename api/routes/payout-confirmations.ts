@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
 import { formatMoney } from '../../domain/money.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';

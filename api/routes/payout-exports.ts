@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
 import { findPaymentMethod, payoutStatuses } from '../../domain/payout.ts';
 import {
   PayoutExportError,

@@ -13,7 +13,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { sql, type FragmentSqlToken, type ListSqlToken } from 'slonik';
 import { z as zod } from 'zod';
 import { can, type Permission } from '../../domain/access.ts';
-import type { AuthenticatedUser } from '../auth/identity.ts';
+import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { Money, decimalPattern, fitsScale, formatMoney } from '../../domain/money.ts';
 import { ranks } from '../../domain/network.ts';
 import {
@@ -23,7 +23,7 @@ import {
   payoutRejectionCodes,
   type PayoutActor,
 } from '../../domain/payout.ts';
-import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
 import { payoutPriorities, type PartnerValidationPolicy } from '../../domain/payout-policy.ts';
 import { policySchema } from '../../domain/policy.ts';
 import type { payoutWorkflow } from '../../workflows/payout.ts';

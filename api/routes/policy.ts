@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../activities/audit-store.ts';
-import { PolicyVersionError, type PolicyVersion } from '../../activities/policy-store.ts';
+import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
+import { PolicyVersionError, type PolicyVersion } from '../../modules/policy/policy-store.ts';
 import { decimalPattern, parseMoney } from '../../domain/money.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';

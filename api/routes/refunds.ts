@@ -21,7 +21,7 @@ import type { refundWorkflow } from '../../workflows/refund.ts';
 import { approveRefundUpdate, refundRefusedType, rejectRefundUpdate, type RefundRefusal } from '../../workflows/refund-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 import type { Policy } from '../../domain/policy.ts';
-import type { AuthenticatedUser } from '../auth/identity.ts';
+import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionFreeRoutes } from '../../api/app.ts';
-import { totpCode, totpStep } from '../../api/auth/totp.ts';
+import { totpCode, totpStep } from '../../modules/identity/totp.ts';
 import { createApiHarness, errorOf, someUuid, unknownToken, wrongTotp, type ApiHarness } from '../helpers/api.ts';
 
 let api: ApiHarness;

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerStore } from '../../activities/ledger-store.ts';
+import { LedgerStore } from '../../modules/ledger/ledger-store.ts';
 import type { AccountRef, EntryInput, PartnerBucket, PlatformBucket } from '../../domain/ledger.ts';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';

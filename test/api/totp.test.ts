@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base32Decode, base32Encode, generateTotpSecret, matchTotp, totpCode, totpStep } from '../../api/auth/totp.ts';
+import { base32Decode, base32Encode, generateTotpSecret, matchTotp, totpCode, totpStep } from '../../modules/identity/totp.ts';
 
 // RFC 6238 Appendix B, SHA-1 rows: the secret is the ASCII string "12345678901234567890"; the RFC prints eight
 // digits, an authenticator shows the last six.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode, totpStep } from '../../api/auth/totp.ts';
+import { totpCode, totpStep } from '../../modules/identity/totp.ts';
 import { createApiHarness, errorOf, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
 
 let api: ApiHarness;

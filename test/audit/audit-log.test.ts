@@ -9,8 +9,8 @@ import {
   sealAuditRecords,
   verifyAuditLog,
   type AuditRecordInput,
-} from '../../activities/audit-store.ts';
-import { LedgerStore } from '../../activities/ledger-store.ts';
+} from '../../modules/audit/audit-store.ts';
+import { LedgerStore } from '../../modules/ledger/ledger-store.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';

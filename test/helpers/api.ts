@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { createApp } from '../../api/app.ts';
 import type { ApiDependencies } from '../../api/context.ts';
 import { createApiDependencies } from '../../api/dependencies.ts';
-import { totpCode, totpStep, totpStepSeconds } from '../../api/auth/totp.ts';
+import { totpCode, totpStep, totpStepSeconds } from '../../modules/identity/totp.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { createPool, sql } from 'slonik';
 import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IdempotencyConflictError, InsufficientFundsError, LedgerStore, type PostedEntry } from '../../activities/ledger-store.ts';
+import { IdempotencyConflictError, InsufficientFundsError, LedgerStore, type PostedEntry } from '../../modules/ledger/ledger-store.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { LedgerInputError } from '../../domain/ledger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerStore } from '../../activities/ledger-store.ts';
+import { LedgerStore } from '../../modules/ledger/ledger-store.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';

@@ -8,7 +8,7 @@ import {
   LedgerStore,
   entryInputHash,
   type PostedEntry,
-} from '../../activities/ledger-store.ts';
+} from '../../modules/ledger/ledger-store.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { LedgerInputError, partnerBuckets, type AccountRef, type EntryInput } from '../../domain/ledger.ts';
 import { Money, currencyScale, formatMoney } from '../../domain/money.ts';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { CommissionRelease } from '../../activities/commission-release.ts';
 import { PayoutSchedule } from '../../activities/payout-schedule.ts';
-import { PolicyStore } from '../../activities/policy-store.ts';
+import { PolicyStore } from '../../modules/policy/policy-store.ts';
 import { payoutScheduleActor, payoutScheduleUserId } from '../../api/create-payout.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { isPaymentDate, nextPaymentAmount, nextPaymentDate, paymentCutoff, paymentDatesOfMonth, paymentDayCalendars, utcDateOf } from '../../domain/payout-schedule.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { LedgerStore } from '../../activities/ledger-store.ts';
-import { PolicyStore } from '../../activities/policy-store.ts';
+import { LedgerStore } from '../../modules/ledger/ledger-store.ts';
+import { PolicyStore } from '../../modules/policy/policy-store.ts';
 import type { PoolDependencies } from '../../activities/pools.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';

@@ -2,7 +2,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
-import { totpCode, totpStep } from '../../api/auth/totp.ts';
+import { totpCode, totpStep } from '../../modules/identity/totp.ts';
 import { Money } from '../../domain/money.ts';
 import { seedDemo, type DemoCredentials } from '../../stack/demo.ts';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';

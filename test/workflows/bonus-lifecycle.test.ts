@@ -4,7 +4,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
-import { LedgerStore } from '../../activities/ledger-store.ts';
+import { LedgerStore } from '../../modules/ledger/ledger-store.ts';
 import { bonusWorkflowId, startBonusWorkflow } from '../../api/start-bonus.ts';
 import type { BonusRequest } from '../../domain/bonus.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isAdminRole, type UserRole } from '../../domain/access.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { Database } from '../../db/pool.ts';
-import { appendAuditRecord } from '../../activities/audit-store.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { generateTotpSecret, matchTotp } from './totp.ts';
 

@@ -10,9 +10,9 @@ import {
   type EntryInput,
   type PartnerBucket,
   LedgerInputError,
-} from '../domain/ledger.ts';
-import { Money, formatMoney } from '../domain/money.ts';
-import { prepared, type Database } from '../db/pool.ts';
+} from '../../domain/ledger.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
+import { prepared, type Database } from '../../db/pool.ts';
 
 export class InsufficientFundsError extends Error {
   readonly code = 'insufficient_funds';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
+import type { Database } from '../../db/pool.ts';
 
 /** SPEC section 11's action types. */
 export const auditActions = [

@@ -1,4 +1,4 @@
-import { accountKey, accountLimits, validateEntry, type EntryInput } from '../domain/ledger.ts';
+import { accountKey, accountLimits, validateEntry, type EntryInput } from '../../domain/ledger.ts';
 import type { LedgerStore, PostedEntry } from './ledger-store.ts';
 
 export interface LedgerWriterOptions {

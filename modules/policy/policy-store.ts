@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
-import { policySchema, type Policy } from '../domain/policy.ts';
+import type { Database } from '../../db/pool.ts';
+import { policySchema, type Policy } from '../../domain/policy.ts';
 
 export interface PolicyVersion {
   version: number;
