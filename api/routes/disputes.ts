@@ -50,6 +50,8 @@ import {
 import { partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
+import { storedFileResponse } from '../files.ts';
+import { checkDocumentContent, documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
@@ -63,15 +65,6 @@ import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdS
  */
 
 export const disputeWorkflowId = (id: string) => `dispute-${id}`;
-
-/** What evidence files may be, like payout invoices (migration 012); the database checks both again. */
-const evidenceContentTypes = ['application/pdf', 'image/png', 'image/jpeg'] as const;
-const evidenceMaxBytes = 5 * 1024 * 1024;
-const evidenceSignatures: Record<(typeof evidenceContentTypes)[number], { bytes: number[]; name: string }> = {
-  'application/pdf': { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], name: 'PDF' },
-  'image/png': { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], name: 'PNG' },
-  'image/jpeg': { bytes: [0xff, 0xd8, 0xff], name: 'JPEG' },
-};
 
 const stepUpHeaders = z.object({
   'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up): required for CORRECTION and GOODWILL' }),
@@ -94,12 +87,12 @@ const evidenceBody = z
     file: z
       .object({
         fileName: z.string().trim().min(1).max(255).regex(/^[^\x00-\x1f\x7f/\\"]*$/, 'no control characters, slashes or quotes'),
-        contentType: z.enum(evidenceContentTypes),
-        contentBase64: z.string().min(1).max(Math.ceil((evidenceMaxBytes * 4) / 3) + 4),
+        contentType: z.enum(documentContentTypes),
+        contentBase64: z.string().min(1).max(Math.ceil((documentMaxBytes * 4) / 3) + 4),
       })
       .strict()
       .optional()
-      .openapi({ description: `A PDF, PNG or JPEG of at most ${evidenceMaxBytes} bytes whose content matches its type` }),
+      .openapi({ description: `A PDF, PNG or JPEG of at most ${documentMaxBytes} bytes whose content matches its type` }),
   })
   .strict()
   .refine((value) => value.text !== undefined || value.file !== undefined, { message: 'evidence is text, a file, or both', path: ['text'] })
@@ -193,7 +186,7 @@ const addEvidence = route({
 const getEvidenceFile = route({
   method: 'get', path: '/disputes/{id}/evidence/{evidenceId}', summary: 'Download an evidence file (checked against its SHA-256)', request: { params: evidenceParam },
   responses: {
-    200: { description: 'The file', content: Object.fromEntries(evidenceContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) },
+    200: { description: 'The file', content: Object.fromEntries(documentContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) },
     ...errors, 404: errorResponse('No such dispute or evidence file'), 500: errorResponse('The stored file no longer matches its checksum'),
   },
 });
@@ -240,23 +233,13 @@ function actorOf(user: AuthenticatedUser): DisputeActor {
 function evidenceOf(body: zod.infer<typeof evidenceBody>, field: string): EvidenceInput {
   if (!body.file) return { text: body.text ?? null, file: null };
   const content = Buffer.from(body.file.contentBase64, 'base64');
-  if (content.length === 0) throw new ApiError(400, 'invalid_request', `${field}.file: the file is empty`, `${field}.file.contentBase64`);
-  if (content.length > evidenceMaxBytes) throw new ApiError(413, 'file_too_large', `an evidence file may be at most ${evidenceMaxBytes} bytes (5 MB)`, `${field}.file.contentBase64`);
-  const signature = evidenceSignatures[body.file.contentType];
-  if (content.length < signature.bytes.length || signature.bytes.some((byte, index) => content[index] !== byte)) {
-    throw new ApiError(415, 'unsupported_media_type', `the file's content is not a ${signature.name}`, `${field}.file.contentBase64`);
-  }
+  checkDocumentContent(body.file.contentType, content, 'an evidence file', `${field}.file.contentBase64`);
   return {
     text: body.text ?? null,
     file: { fileName: body.file.fileName, contentType: body.file.contentType, content, sha256: createHash('sha256').update(content).digest('hex') },
   };
 }
 
-/** RFC 6266: an ASCII fallback and the UTF-8 name. */
-function attachmentDisposition(fileName: string): string {
-  const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv> {
   const { database, identity, temporal, policies } = dependencies;
@@ -381,13 +364,7 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       const file = await database.maybeOne(sql.type(zod.object({ file_name: zod.string(), content_type: zod.string(), content: zod.instanceof(Buffer), sha256: zod.string() }))`
         SELECT file_name, content_type, content, sha256 FROM dispute_evidence WHERE id = ${evidenceId} AND dispute_id = ${id} AND content IS NOT NULL`);
       if (!file) throw new ApiError(404, 'not_found', `dispute ${id} has no evidence file ${evidenceId}`, 'params.evidenceId');
-      if (createHash('sha256').update(file.content).digest('hex') !== file.sha256) {
-        throw new ApiError(500, 'evidence_corrupted', `the stored evidence ${evidenceId} does not match its checksum`);
-      }
-      return c.body(new Uint8Array(file.content), 200, {
-        'content-type': file.content_type, 'content-disposition': attachmentDisposition(file.file_name), 'x-content-type-options': 'nosniff',
-        etag: `"${file.sha256}"`, 'cache-control': 'private, no-store',
-      });
+      return storedFileResponse(c, file, `the stored evidence ${evidenceId} of dispute ${id}`, 'evidence_corrupted');
     })
     .openapi(assignDispute, async (c) => {
       const user = c.get('user');

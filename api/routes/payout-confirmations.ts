@@ -9,7 +9,8 @@ import { formatMoney } from '../../domain/money.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
-import { attachmentDisposition, invoiceContentTypes, invoiceMaxBytes, readUploadedDocument } from './payouts.ts';
+import { readUploadedDocument, storedFileResponse } from '../files.ts';
+import { documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
 
 /**
  * A manual payout's confirmation file (issue #4 item 5): the admin who processes a payout by hand attaches the bank's
@@ -26,7 +27,7 @@ const confirmationSchema = z
     id: z.string(),
     payoutId: z.string(),
     fileName: z.string(),
-    contentType: z.enum(invoiceContentTypes),
+    contentType: z.enum(documentContentTypes),
     sizeBytes: z.number(),
     sha256: z.string(),
     uploadedBy: z.string(),
@@ -39,7 +40,7 @@ const upload = z
   .object({
     file: z
       .custom<File>((value) => value instanceof File, 'attach the confirmation as the multipart field "file"')
-      .openapi({ type: 'string', format: 'binary', description: `PDF, PNG or JPEG, at most ${invoiceMaxBytes} bytes` }),
+      .openapi({ type: 'string', format: 'binary', description: `PDF, PNG or JPEG, at most ${documentMaxBytes} bytes` }),
   })
   .openapi('PayoutConfirmationUpload');
 
@@ -50,9 +51,9 @@ const requireMultipart: MiddlewareHandler = async (c, next) => {
   await next();
 };
 const limitBody = bodyLimit({
-  maxSize: invoiceMaxBytes + 64 * 1024,
+  maxSize: documentMaxBytes + 64 * 1024,
   onError: () => {
-    throw new ApiError(413, 'file_too_large', `a confirmation may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
+    throw new ApiError(413, 'file_too_large', `a confirmation may be at most ${documentMaxBytes} bytes (5 MB)`, 'body.file');
   },
 });
 
@@ -87,7 +88,7 @@ const getConfirmation = createRoute({
   security: bearerSecurity,
   request: { params: idParams },
   responses: {
-    200: { description: 'The file (attachment)', content: Object.fromEntries(invoiceContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) },
+    200: { description: 'The file (attachment)', content: Object.fromEntries(documentContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) },
     ...errors,
     500: errorResponse('The stored file no longer matches its checksum'),
   },
@@ -98,7 +99,7 @@ const confirmationRow = zod.object({
   id: zod.string(),
   payout_id: zod.string(),
   file_name: zod.string(),
-  content_type: zod.enum(invoiceContentTypes),
+  content_type: zod.enum(documentContentTypes),
   size_bytes: zod.number(),
   sha256: zod.string(),
   uploaded_by: zod.string(),
@@ -121,7 +122,7 @@ export function payoutConfirmationRoutes(dependencies: ApiDependencies) {
       const user = c.get('user');
       requirePermission(user, 'payouts.process');
       const { id } = c.req.valid('param');
-      const { type, fileName, content } = await readUploadedDocument(c.req.valid('form').file, 'confirmation');
+      const { type, fileName, content } = await readUploadedDocument(c.req.valid('form').file, 'a confirmation');
       const sha256 = createHash('sha256').update(content).digest('hex');
       const result = await database.transaction(async (transaction) => {
         const payout = await transaction.maybeOne(sql.type(payoutRow)`
@@ -163,15 +164,6 @@ export function payoutConfirmationRoutes(dependencies: ApiDependencies) {
       const file = await database.maybeOne(sql.type(fileRow)`
         SELECT id::text, file_name, content_type, content, sha256 FROM payout_confirmations WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
       if (!file) throw new ApiError(404, 'not_found', `payout ${id} has no confirmation`, 'params.id');
-      if (createHash('sha256').update(file.content).digest('hex') !== file.sha256) {
-        console.error(`payout ${id}: stored confirmation ${file.id} does not match its checksum`);
-        throw new ApiError(500, 'confirmation_corrupted', `the stored confirmation of payout ${id} does not match its checksum`);
-      }
-      return c.body(new Uint8Array(file.content), 200, {
-        'content-type': file.content_type,
-        'content-disposition': attachmentDisposition(file.file_name),
-        'x-content-type-options': 'nosniff',
-        etag: `"${file.sha256}"`,
-      });
+      return storedFileResponse(c, file, `the stored confirmation ${file.id} of payout ${id}`, 'confirmation_corrupted');
     });
 }

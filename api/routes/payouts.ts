@@ -52,6 +52,8 @@ import {
   type PayoutRecord,
 } from '../create-payout.ts';
 import { ApiError, validationError } from '../errors.ts';
+import { readUploadedDocument, storedFileResponse } from '../files.ts';
+import { documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { detailsChangedSinceMany } from '../payout-details-change.ts';
 import { payoutWorkflowId } from '../start-payout.ts';
@@ -62,17 +64,8 @@ export const maxBulkPayouts = 500;
 /** Wallets a bulk request works on at once (each holds a database connection while it writes). */
 const bulkConcurrency = 4;
 
-/** Source 003's invoice: what a partner may upload, and how large (the database checks both again). */
-export const invoiceContentTypes = ['application/pdf', 'image/png', 'image/jpeg'] as const;
-export const invoiceMaxBytes = 5 * 1024 * 1024;
 /** Room for the multipart envelope around the largest invoice. */
 const invoiceEnvelopeBytes = 64 * 1024;
-/** The first bytes each accepted type starts with: a file is what it says it is, or it is refused. */
-const invoiceSignatures: Record<(typeof invoiceContentTypes)[number], { bytes: number[]; name: string }> = {
-  'application/pdf': { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], name: 'PDF' },
-  'image/png': { bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], name: 'PNG' },
-  'image/jpeg': { bytes: [0xff, 0xd8, 0xff], name: 'JPEG' },
-};
 
 const payoutItemFields = {
   partnerId: partnerIdSchema,
@@ -117,7 +110,7 @@ const invoiceSchema = z
     id: z.string(),
     payoutId: z.string(),
     fileName: z.string(),
-    contentType: z.enum(invoiceContentTypes),
+    contentType: z.enum(documentContentTypes),
     sizeBytes: z.number(),
     sha256: z.string(),
     uploadedBy: z.string(),
@@ -382,7 +375,7 @@ const invoiceUpload = z
   .object({
     file: z
       .custom<File>((value) => value instanceof File, 'attach the invoice as the multipart field "file"')
-      .openapi({ type: 'string', format: 'binary', description: `PDF, PNG or JPEG, at most ${invoiceMaxBytes} bytes; the part’s Content-Type must be the file’s` }),
+      .openapi({ type: 'string', format: 'binary', description: `PDF, PNG or JPEG, at most ${documentMaxBytes} bytes; the part’s Content-Type must be the file’s` }),
   })
   .openapi('PayoutInvoiceUpload');
 
@@ -395,9 +388,9 @@ const requireMultipart: MiddlewareHandler = async (c, next) => {
   await next();
 };
 const limitInvoiceBody = bodyLimit({
-  maxSize: invoiceMaxBytes + invoiceEnvelopeBytes,
+  maxSize: documentMaxBytes + invoiceEnvelopeBytes,
   onError: () => {
-    throw new ApiError(413, 'file_too_large', `an invoice may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
+    throw new ApiError(413, 'file_too_large', `an invoice may be at most ${documentMaxBytes} bytes (5 MB)`, 'body.file');
   },
 });
 
@@ -430,7 +423,7 @@ const getInvoice = createRoute({
   responses: {
     200: {
       description: 'The file (attachment)',
-      content: Object.fromEntries(invoiceContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])),
+      content: Object.fromEntries(documentContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])),
     },
     ...errors,
     404: errorResponse('No such payout, or no invoice uploaded'),
@@ -444,7 +437,7 @@ const invoiceRow = zod.object({
   id: zod.string(),
   payout_id: zod.string(),
   file_name: zod.string(),
-  content_type: zod.enum(invoiceContentTypes),
+  content_type: zod.enum(documentContentTypes),
   size_bytes: zod.number(),
   sha256: zod.string(),
   uploaded_by: zod.string(),
@@ -472,35 +465,6 @@ function toInvoice(row: InvoiceRow): zod.infer<typeof invoiceSchema> {
   };
 }
 
-/**
- * An uploaded PDF, PNG or JPEG (an invoice, a confirmation) checked as the database will check it again: a type we
- * accept, 1 byte to 5 MB, a file name without control characters, slashes or quotes, and content that starts the
- * way its type does. Refusals name `body.file`.
- */
-export async function readUploadedDocument(file: File, what: 'invoice' | 'confirmation'): Promise<{ type: (typeof invoiceContentTypes)[number]; fileName: string; content: Buffer }> {
-  const type = file.type.split(';')[0]!.trim().toLowerCase();
-  if (!(invoiceContentTypes as readonly string[]).includes(type)) {
-    throw new ApiError(415, 'unsupported_media_type', `the ${what} must be a PDF, PNG or JPEG, not ${type || 'an untyped file'}`, 'body.file');
-  }
-  if (file.size > invoiceMaxBytes) throw new ApiError(413, 'file_too_large', `${what === 'invoice' ? 'an invoice' : 'a confirmation'} may be at most ${invoiceMaxBytes} bytes (5 MB)`, 'body.file');
-  if (file.size === 0) throw new ApiError(400, 'invalid_request', 'body.file: the file is empty', 'body.file');
-  const fileName = file.name.trim();
-  if (fileName.length === 0 || fileName.length > 255 || /[\p{Cc}/\\"]/u.test(fileName)) {
-    throw new ApiError(400, 'invalid_request', 'body.file: the file name must be 1 to 255 characters without control characters, slashes or quotes', 'body.file');
-  }
-  const content = Buffer.from(await file.arrayBuffer());
-  const signature = invoiceSignatures[type as (typeof invoiceContentTypes)[number]];
-  if (content.length < signature.bytes.length || signature.bytes.some((byte, index) => content[index] !== byte)) {
-    throw new ApiError(415, 'unsupported_media_type', `the file's content is not a ${signature.name}`, 'body.file');
-  }
-  return { type: type as (typeof invoiceContentTypes)[number], fileName, content };
-}
-
-/** RFC 6266: an ASCII fallback and the UTF-8 name, so any file name a partner gave survives the header. */
-export function attachmentDisposition(fileName: string): string {
-  const fallback = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 /** A payout as the queue lists it: the row, its partner's name and rank, and whether its SLA is breached. */
 const queueRow = payoutRecord.extend({
@@ -1050,7 +1014,7 @@ export function payoutRoutes(dependencies: ApiDependencies) {
       hideDraftFromPartner(user, row);
       if (user.partnerId !== row.partner_id) throw new ApiError(403, 'forbidden', 'partners may only upload invoices for their own payouts');
 
-      const { type, fileName, content } = await readUploadedDocument(c.req.valid('form').file, 'invoice');
+      const { type, fileName, content } = await readUploadedDocument(c.req.valid('form').file, 'an invoice');
       if (!(await partnerValidationFor(row.policy_version)).required) {
         throw new ApiError(409, 'invoice_not_expected', `policy version ${row.policy_version}, which this payout was requested under, asks for no partner validation`, 'status');
       }
@@ -1096,18 +1060,7 @@ export function payoutRoutes(dependencies: ApiDependencies) {
       const file = await database.maybeOne(sql.type(invoiceFileRow)`
         SELECT id, file_name, content_type, content, sha256 FROM payout_invoices WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
       if (!file) throw new ApiError(404, 'not_found', `payout ${id} has no invoice`, 'params.id');
-      if (createHash('sha256').update(file.content).digest('hex') !== file.sha256) {
-        console.error(`payout ${id}: stored invoice ${file.id} does not match its checksum`);
-        throw new ApiError(500, 'invoice_corrupted', `the stored invoice of payout ${id} does not match its checksum`);
-      }
-      return c.body(new Uint8Array(file.content), 200, {
-        'content-type': file.content_type,
-        'content-disposition': attachmentDisposition(file.file_name),
-        'x-content-type-options': 'nosniff',
-        etag: `"${file.sha256}"`,
-        'repr-digest': `sha-256=:${Buffer.from(file.sha256, 'hex').toString('base64')}:`,
-        'cache-control': 'private, no-store',
-      });
+      return storedFileResponse(c, file, `the stored invoice ${file.id} of payout ${id}`, 'invoice_corrupted');
     });
 }
 
