@@ -24,7 +24,8 @@ import {
 import type { PayoutWorkflowPolicy } from '../workflows/payout.ts';
 import type { PayoutRequest } from '../workflows/payout-messages.ts';
 import { ApiError } from './errors.ts';
-import { payoutColumns, payoutRow, payoutWorkflowId, paymentDetailsHash, startPayoutWorkflow, usdRatesForRub } from './start-payout.ts';
+import { payoutColumns, payoutRow, paymentDetailsHash, startPayoutWorkflow, usdRatesForRub } from './start-payout.ts';
+import { payoutWorkflowId } from '../workflows/payout-messages.ts';
 
 /**
  * Creating a payout, one way for every path (issue #4): a partner's or an admin's request, each line of a bulk

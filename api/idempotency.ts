@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'slonik';
-import { z } from 'zod';
 import type { Database } from '../db/pool.ts';
+import { RequestIdempotencyStore } from '../modules/idempotency/request-store.ts';
 import { ApiError } from './errors.ts';
-
-const storedRow = z.object({ request_hash: z.instanceof(Buffer), status_code: z.number().nullable(), response: z.unknown() });
 
 export interface IdempotentResult {
   status: number;
@@ -28,30 +25,23 @@ export async function runIdempotent(
     throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1 to 200 visible ASCII characters', 'Idempotency-Key');
   }
   const hash = createHash('sha256').update(JSON.stringify(request.fingerprint)).digest();
-  const claimed = await database.query(sql.unsafe`
-    INSERT INTO api_idempotency (user_id, key, request_hash) VALUES (${request.userId}, ${request.key}, ${sql.binary(hash)})
-    ON CONFLICT (user_id, key) DO NOTHING`);
-  if (claimed.rowCount === 0) {
-    const stored = await database.one(sql.type(storedRow)`
-      SELECT request_hash, status_code, response FROM api_idempotency WHERE user_id = ${request.userId} AND key = ${request.key}`);
-    if (!stored.request_hash.equals(hash)) {
-      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request', 'Idempotency-Key');
-    }
-    if (stored.status_code === null) {
-      throw new ApiError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', 'Idempotency-Key');
-    }
-    return { status: stored.status_code, body: stored.response, replayed: true };
+  const store = new RequestIdempotencyStore(database);
+  const claim = await store.claim(request.userId, request.key, hash);
+  if (claim.outcome === 'reused') {
+    throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request', 'Idempotency-Key');
   }
+  if (claim.outcome === 'in_progress') {
+    throw new ApiError(409, 'request_in_progress', 'a request with this Idempotency-Key is still being processed', 'Idempotency-Key');
+  }
+  if (claim.outcome === 'answered') return { status: claim.status, body: claim.body, replayed: true };
   let result: { status: number; body: unknown };
   try {
     result = await handler();
   } catch (error) {
     // A refused or failed request changed nothing: release the key so a corrected retry can use it.
-    await database.query(sql.unsafe`DELETE FROM api_idempotency WHERE user_id = ${request.userId} AND key = ${request.key}`);
+    await store.release(request.userId, request.key);
     throw error;
   }
-  await database.query(sql.unsafe`
-    UPDATE api_idempotency SET status_code = ${result.status}, response = ${sql.jsonb(result.body as never)}
-    WHERE user_id = ${request.userId} AND key = ${request.key}`);
+  await store.recordAnswer(request.userId, request.key, result.status, result.body);
   return { ...result, replayed: false };
 }

@@ -7,8 +7,8 @@ import { Money } from '../domain/money.ts';
 import type { BonusPolicy, bonusWorkflow } from '../workflows/bonus.ts';
 import { defaultPolicy } from '../domain/policy.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../workflows/search-attributes.ts';
+import { bonusWorkflowId } from '../workflows/messages.ts';
 
-export const bonusWorkflowId = (bonusId: string) => `bonus-${bonusId}`;
 
 export const bonusRow = z.object({
   id: z.string(),

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import type { PayoutWorkflowPolicy, payoutWorkflow } from '../workflows/payout.ts';
 import type { PayoutRequest } from '../workflows/payout-messages.ts';
 import { payoutSearchAttributesAtStart } from '../workflows/search-attributes.ts';
+import { payoutWorkflowId } from '../workflows/payout-messages.ts';
 
-export const payoutWorkflowId = (payoutId: string) => `payout-${payoutId}`;
 
 /**
  * What an approver confirms they saw: SHA-256 over a canonical form of the amount, currency, method and payment

@@ -25,3 +25,9 @@ export const getAdjustmentStateQuery = defineQuery<ManualAdjustmentState>('getAd
 export const approveBulkAdjustmentUpdate = defineUpdate<BulkAdjustmentProgress, [AdjustmentDecisionInput]>('approveBulkAdjustment');
 export const rejectBulkAdjustmentUpdate = defineUpdate<BulkAdjustmentProgress, [AdjustmentDecisionInput]>('rejectBulkAdjustment');
 export const getBulkAdjustmentProgressQuery = defineQuery<BulkAdjustmentProgress>('getBulkAdjustmentProgress');
+
+/** The manual commission's workflow id. */
+export const adjustmentWorkflowId = (adjustmentId: string) => `adjustment-${adjustmentId}`;
+
+/** The bulk adjustment's workflow id. */
+export const bulkAdjustmentWorkflowId = (bulkId: string) => `bulk-adjustment-${bulkId}`;

@@ -28,3 +28,8 @@ export const recordChargebackStepUpdate = defineUpdate<ChargebackState, [Chargeb
 /** The outcome: the update returns once the re-credit (if any) is posted and the flag cleared. */
 export const decideChargebackUpdate = defineUpdate<ChargebackState, [ChargebackDecisionInput]>('decideChargeback');
 export const getChargebackStateQuery = defineQuery<ChargebackState>('getChargebackState');
+
+/** The chargeback lifecycle's workflow id. */
+export const chargebackWorkflowId = (chargebackId: string) => `chargeback-${chargebackId}`;
+
+export const chargebackMonitoringWorkflowId = (chargebackId: string) => `chargeback-monitoring-${chargebackId}`;

@@ -25,7 +25,7 @@ import {
 } from '../domain/chargeback.ts';
 import { Money } from '../domain/money.ts';
 import type { Policy } from '../domain/policy.ts';
-import { decideChargebackUpdate, getChargebackStateQuery, recordChargebackStepUpdate } from './chargeback-messages.ts';
+import { chargebackMonitoringWorkflowId, decideChargebackUpdate, getChargebackStateQuery, recordChargebackStepUpdate } from './chargeback-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
 
 /** The part of the policy a chargeback uses, captured when it starts (SPEC 12). */
@@ -45,7 +45,6 @@ function activitiesOf(timeoutSeconds: number) {
   });
 }
 
-export const chargebackMonitoringWorkflowId = (chargebackId: string) => `chargeback-monitoring-${chargebackId}`;
 
 /**
  * `chargeback-<id>` (SPEC 8): the provider's notice was recorded (and the order amount claimed) by the API before

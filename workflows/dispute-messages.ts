@@ -38,3 +38,6 @@ export const assignDisputeUpdate = defineUpdate<DisputeState, [AssignDisputeInpu
 export const resolveDisputeUpdate = defineUpdate<DisputeState, [ResolveDisputeInput]>('resolveDispute');
 export const requestDisputeEscalationUpdate = defineUpdate<DisputeState, [RequestDisputeEscalationInput]>('requestDisputeEscalation');
 export const getDisputeStateQuery = defineQuery<DisputeState>('getDisputeState');
+
+/** The dispute lifecycle's workflow id. */
+export const disputeWorkflowId = (disputeId: string) => `dispute-${disputeId}`;

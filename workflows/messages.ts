@@ -10,3 +10,6 @@ export interface BonusState {
 }
 
 export const getBonusStateQuery = defineQuery<BonusState>('getBonusState');
+
+/** The bonus lifecycle's workflow id. */
+export const bonusWorkflowId = (bonusId: string) => `bonus-${bonusId}`;

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, WorkflowIdReusePolicy, startChild } from '@temporalio/workflow';
 import type { PayoutPolicy } from '../domain/payout-policy.ts';
-import type { PayoutRequest } from './payout-messages.ts';
+import { payoutWorkflowId, type PayoutRequest } from './payout-messages.ts';
 import { payoutWorkflow } from './payout.ts';
 import { payoutSearchAttributesAtStart } from './search-attributes.ts';
 
@@ -18,7 +18,7 @@ export async function startPayoutChildren(
     page.requests.map(async ({ request, policyVersion }) => {
       try {
         await startChild(payoutWorkflow, {
-          workflowId: `payout-${request.payoutId}`,
+          workflowId: payoutWorkflowId(request.payoutId),
           args: [request, { version: policyVersion, payouts: page.policies[String(policyVersion)]! }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

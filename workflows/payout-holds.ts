@@ -1,5 +1,5 @@
 import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
-import { holdCauseClearedSignal } from './payout-messages.ts';
+import { holdCauseClearedSignal, payoutWorkflowId } from './payout-messages.ts';
 
 /**
  * Tells each of a partner's HELD payouts (ids from the `heldPayoutIds` activity, activities/partner-flags-store.ts)
@@ -9,7 +9,7 @@ import { holdCauseClearedSignal } from './payout-messages.ts';
 export async function nudgeHeldPayouts(payoutIds: readonly string[], reason: string): Promise<void> {
   for (const payoutId of payoutIds) {
     try {
-      await getExternalWorkflowHandle(`payout-${payoutId}`).signal(holdCauseClearedSignal, { reason });
+      await getExternalWorkflowHandle(payoutWorkflowId(payoutId)).signal(holdCauseClearedSignal, { reason });
     } catch (error) {
       log.warn('held payout not signalled', { payoutId, error: (error as Error).message });
     }

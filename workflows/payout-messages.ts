@@ -149,3 +149,6 @@ export const providerResultSignal = defineSignal<[ProviderResultInput]>('provide
  * a HELD payout runs its checklist now instead of at the next re-check. Any other status ignores it.
  */
 export const holdCauseClearedSignal = defineSignal<[{ reason: string }]>('holdCauseCleared');
+
+/** The payout lifecycle's workflow id: one workflow per payout, addressed by its id. */
+export const payoutWorkflowId = (payoutId: string) => `payout-${payoutId}`;

@@ -22,3 +22,6 @@ export interface RefundDecisionInput {
 export const approveRefundUpdate = defineUpdate<RefundState, [RefundDecisionInput]>('approveRefund');
 export const rejectRefundUpdate = defineUpdate<RefundState, [RefundDecisionInput]>('rejectRefund');
 export const getRefundStateQuery = defineQuery<RefundState>('getRefundState');
+
+/** The refund lifecycle's workflow id. */
+export const refundWorkflowId = (refundId: string) => `refund-${refundId}`;

@@ -36,14 +36,7 @@ import { Money, currencyScale, fitsScale, formatMoney } from '../../domain/money
 import { ranks, partnerStatuses } from '../../domain/network.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { adjustmentWorkflow } from '../../workflows/adjustment.ts';
-import {
-  adjustmentRefusedType,
-  approveAdjustmentUpdate,
-  approveBulkAdjustmentUpdate,
-  rejectAdjustmentUpdate,
-  rejectBulkAdjustmentUpdate,
-  type AdjustmentRefusal,
-} from '../../workflows/adjustment-messages.ts';
+import { type AdjustmentRefusal, adjustmentRefusedType, adjustmentWorkflowId, approveAdjustmentUpdate, approveBulkAdjustmentUpdate, bulkAdjustmentWorkflowId, rejectAdjustmentUpdate, rejectBulkAdjustmentUpdate } from '../../workflows/adjustment-messages.ts';
 import type { bulkAdjustmentWorkflow } from '../../workflows/bulk-adjustment.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
@@ -58,8 +51,6 @@ import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdS
  * (`bulk-adjustment-<id>`) with their preview, approval by total impact and results report.
  */
 
-export const adjustmentWorkflowId = (id: string) => `adjustment-${id}`;
-export const bulkAdjustmentWorkflowId = (id: string) => `bulk-adjustment-${id}`;
 
 const documentationMaxBytes = 5 * 1024 * 1024;
 const totpHeaders = z.object({

@@ -8,8 +8,9 @@ import { Money, formatMoney } from '../../domain/money.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
-import { bonusRow, bonusWorkflowId, recordBonusRequest, startBonusWorkflow } from '../start-bonus.ts';
+import { bonusRow, recordBonusRequest, startBonusWorkflow } from '../start-bonus.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
+import { bonusWorkflowId } from '../../workflows/messages.ts';
 
 const createBonusBody = z
   .object({

@@ -38,7 +38,7 @@ import { chargebackPenalties } from '../../domain/lifecycle-policy.ts';
 import { Money, formatMoney, isCurrency } from '../../domain/money.ts';
 import { signatureHeaderName, verifyWebhook, WebhookSignatureError } from '../../providers/webhooks.ts';
 import type { chargebackWorkflow } from '../../workflows/chargeback.ts';
-import { decideChargebackUpdate, recordChargebackStepUpdate, type ChargebackDecisionInput } from '../../workflows/chargeback-messages.ts';
+import { type ChargebackDecisionInput, chargebackWorkflowId, decideChargebackUpdate, recordChargebackStepUpdate } from '../../workflows/chargeback-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
@@ -55,7 +55,6 @@ import { amountSchema, bearerSecurity, errorResponse, partnerIdSchema } from '..
  * nothing new.
  */
 
-export const chargebackWorkflowId = (id: string) => `chargeback-${id}`;
 export const chargebackWebhookPath = '/v1/webhooks/chargebacks';
 
 const textSchema = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, 'no control characters');

@@ -41,12 +41,7 @@ import {
 } from '../../domain/dispute.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
 import type { disputeWorkflow } from '../../workflows/dispute.ts';
-import {
-  assignDisputeUpdate,
-  provideDisputeEvidenceUpdate,
-  requestDisputeEscalationUpdate,
-  resolveDisputeUpdate,
-} from '../../workflows/dispute-messages.ts';
+import { assignDisputeUpdate, disputeWorkflowId, requestDisputeEscalationUpdate, resolveDisputeUpdate, provideDisputeEvidenceUpdate } from '../../workflows/dispute-messages.ts';
 import { partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
@@ -64,7 +59,6 @@ import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdS
  * payout invoices. While a dispute holds, the partner's payouts are HELD by the payout checklist.
  */
 
-export const disputeWorkflowId = (id: string) => `dispute-${id}`;
 
 const stepUpHeaders = z.object({
   'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up): required for CORRECTION and GOODWILL' }),

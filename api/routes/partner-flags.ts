@@ -2,10 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'slonik';
 import { clearPartnerFlagById, heldPayoutIds, partnerFlags } from '../../activities/partner-flags-store.ts';
 import { partnerFlagKinds, type PartnerFlag } from '../../domain/partner-flags.ts';
-import { holdCauseClearedSignal } from '../../workflows/payout-messages.ts';
+import { payoutWorkflowId, holdCauseClearedSignal } from '../../workflows/payout-messages.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
-import { payoutWorkflowId } from '../start-payout.ts';
+
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
 import { payoutStatuses } from '../../domain/payout.ts';
-import { detailsChangedSinceMany } from '../payout-details-change.ts';
+import { detailsChangedSinceMany } from '../../modules/payouts/details-change.ts';
 import { createSubApp, partnerScope, type ApiDependencies } from '../context.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';

@@ -27,18 +27,7 @@ import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
 import { payoutPriorities, type PartnerValidationPolicy } from '../../domain/payout-policy.ts';
 import { policySchema } from '../../domain/policy.ts';
 import type { payoutWorkflow } from '../../workflows/payout.ts';
-import {
-  approvePayoutUpdate,
-  cancelPayoutUpdate,
-  completePayoutUpdate,
-  failPayoutUpdate,
-  markPayoutProcessingUpdate,
-  payoutRefusedType,
-  rejectPayoutUpdate,
-  releasePayoutUpdate,
-  validatePayoutUpdate,
-  type PayoutRefusal,
-} from '../../workflows/payout-messages.ts';
+import { approvePayoutUpdate, type PayoutRefusal, payoutRefusedType, payoutWorkflowId, cancelPayoutUpdate, completePayoutUpdate, failPayoutUpdate, markPayoutProcessingUpdate, rejectPayoutUpdate, releasePayoutUpdate, validatePayoutUpdate } from '../../workflows/payout-messages.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import {
   createPayout as createPayoutRecord,
@@ -55,8 +44,8 @@ import { ApiError, validationError } from '../errors.ts';
 import { readUploadedDocument, storedFileResponse } from '../files.ts';
 import { documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
 import { runIdempotent } from '../idempotency.ts';
-import { detailsChangedSinceMany } from '../payout-details-change.ts';
-import { payoutWorkflowId } from '../start-payout.ts';
+import { detailsChangedSinceMany } from '../../modules/payouts/details-change.ts';
+
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
 
 /** At most this many lines per bulk request. */

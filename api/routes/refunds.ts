@@ -18,7 +18,7 @@ import type { AdminRole } from '../../domain/access.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
 import { refundReasons, refundStatuses, refundTypes, reversalModes, type RefundActor, type RefundRequest } from '../../domain/refund.ts';
 import type { refundWorkflow } from '../../workflows/refund.ts';
-import { approveRefundUpdate, refundRefusedType, rejectRefundUpdate, type RefundRefusal } from '../../workflows/refund-messages.ts';
+import { approveRefundUpdate, type RefundRefusal, refundRefusedType, refundWorkflowId, rejectRefundUpdate } from '../../workflows/refund-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
@@ -36,7 +36,6 @@ import { amountSchema, bearerSecurity, errorResponse, partnerIdSchema } from '..
  * commission at once (and a refund of a cancelled order is refused).
  */
 
-export const refundWorkflowId = (id: string) => `refund-${id}`;
 
 const orderIdSchema = z.string().min(1).max(200).regex(/^[^\x00-\x1f\x7f]*$/, 'no control characters');
 const stepUpHeaders = z.object({

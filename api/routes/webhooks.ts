@@ -5,11 +5,11 @@ import { ZodError, z as zod } from 'zod';
 import { attemptOfKey } from '../../domain/payout.ts';
 import { parseWebhook, signatureHeaderName, WebhookSignatureError } from '../../providers/webhooks.ts';
 import type { ProviderWebhookEvent } from '../../providers/adapter.ts';
-import { providerResultSignal } from '../../workflows/payout-messages.ts';
+import { payoutWorkflowId, providerResultSignal } from '../../workflows/payout-messages.ts';
 import { createSubApp, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { errorResponse } from '../schemas.ts';
-import { payoutWorkflowId } from '../start-payout.ts';
+
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -4,12 +4,13 @@ import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { partnerFlags } from '../../activities/partner-flags-store.ts';
-import { chargebackMonitoringWorkflowId } from '../../workflows/chargeback.ts';
+
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
 import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { adjustmentKit } from '../adjustments/kit.ts';
+import { chargebackMonitoringWorkflowId } from '../../workflows/chargeback-messages.ts';
 
 /**
  * SPEC 8's penalty matrix, applied automatically when each chargeback opens, by the seller's chargeback count:

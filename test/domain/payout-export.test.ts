@@ -11,7 +11,7 @@ import {
   moneyField,
   type ExportedPayout,
 } from '../../domain/payout-export.ts';
-import { changedDetailFields } from '../../api/payout-details-change.ts';
+import { changedDetailFields } from '../../modules/payouts/details-change.ts';
 
 const method = (id: string) => defaultPayoutPolicy.methods.find((candidate) => candidate.id === id)!;
 

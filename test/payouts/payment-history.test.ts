@@ -3,7 +3,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { detailsChangedSince } from '../../api/payout-details-change.ts';
+import { detailsChangedSince } from '../../modules/payouts/details-change.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { isTerminalPayoutStatus, type PayoutStatus } from '../../domain/payout.ts';
 import { createApiHarness, errorOf, someUuid, type ApiHarness } from '../helpers/api.ts';
