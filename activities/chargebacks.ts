@@ -25,9 +25,9 @@ import { reverseCommissions } from './commission-engine.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { NetworkInputError, NetworkStore } from './network-store.ts';
 import { enqueueNotification } from './notifications.ts';
-import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';
+import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from '../modules/refunds/order-refunds.ts';
 import { clearPartnerFlags, raisePartnerFlag } from './partner-flags-store.ts';
-import { followUpReversal } from './refund-reversal-follow-up.ts';
+import { followUpReversal } from '../modules/refunds/reversal-follow-up.ts';
 
 /**
  * Chargebacks' side effects (SPEC section 8): recording the provider's notice (the order amount claimed in the same

@@ -24,7 +24,7 @@ import { appendAuditRecords, type AuditRecordInput } from '../modules/audit/audi
 import { insertCommissions, type NewCommission } from './commission-store.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import type { PolicyStore, PolicyVersion } from '../modules/policy/policy-store.ts';
-import { followUpReversal } from './refund-reversal-follow-up.ts';
+import { followUpReversal } from '../modules/refunds/reversal-follow-up.ts';
 
 /**
  * Trigger events in, commissions out (SPEC section 5). A batch of events is checked, converted to USD, recorded,

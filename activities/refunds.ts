@@ -20,8 +20,8 @@ import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import { reverseCommissions } from './commission-engine.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { enqueueNotification } from './notifications.ts';
-import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';
-import { followUpReversal } from './refund-reversal-follow-up.ts';
+import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from '../modules/refunds/order-refunds.ts';
+import { followUpReversal } from '../modules/refunds/reversal-follow-up.ts';
 
 /**
  * Refunds' side effects (SPEC section 7): recording a request (the order amount claimed in the same transaction,

@@ -22,7 +22,7 @@ import {
   recordChargeback,
   type ChargebackRow,
 } from '../../activities/chargebacks.ts';
-import { orderRefundState } from '../../activities/order-refunds.ts';
+import { orderRefundState } from '../../modules/refunds/order-refunds.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import {
   chargebackOutcomes,

@@ -13,7 +13,7 @@ import {
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
 import { RefundInputError, abandonRefund, loadRefund, recordRefundRequest, refundColumns, refundRow, type RefundRow } from '../../activities/refunds.ts';
-import { orderRefundState } from '../../activities/order-refunds.ts';
+import { orderRefundState } from '../../modules/refunds/order-refunds.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
 import { refundReasons, refundStatuses, refundTypes, reversalModes, type RefundActor, type RefundRequest } from '../../domain/refund.ts';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createChargebackActivities } from '../../activities/chargebacks.ts';
 import { CommissionRelease } from '../../activities/commission-release.ts';
-import { orderRefundState } from '../../activities/order-refunds.ts';
+import { orderRefundState } from '../../modules/refunds/order-refunds.ts';
 import { partnerFlags } from '../../activities/partner-flags-store.ts';
 import { providerActor } from '../../domain/chargeback.ts';
 import { Money } from '../../domain/money.ts';

@@ -1,6 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { Money } from '../domain/money.ts';
+import { Money } from '../../domain/money.ts';
 
 /**
  * How much of an order refunds and chargebacks have taken back (`commission_events.refunded_amount`, migration
