@@ -35,7 +35,7 @@ import { applicationUrl, createDatabase } from '../db/pool.ts';
 import type { RefundState } from '../domain/refund.ts';
 import { freePort } from '../stack/ports.ts';
 import { findTemporalCli, startTemporalDevServer } from '../stack/temporal.ts';
-import { approveRefundUpdate } from '../workflows/refund-messages.ts';
+import { approveRefundUpdate, refundWorkflowId } from '../workflows/refund-messages.ts';
 import { describeServer, freshDatabase, positiveNumber, resolveServer } from './support.ts';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -153,7 +153,7 @@ async function main() {
       started = performance.now();
       await pool(refundIds, concurrency, async (refundId) => {
         const begun = performance.now();
-        const state: RefundState = await dependencies.temporal.workflow.getHandle(`refund-${refundId}`).executeUpdate(approveRefundUpdate, {
+        const state: RefundState = await dependencies.temporal.workflow.getHandle(refundWorkflowId(refundId)).executeUpdate(approveRefundUpdate, {
           args: [{ actor: { userId: approver.userId, role: 'finance_manager' }, reason: 'bench' }],
         });
         if (state.status !== 'PROCESSED') throw new Error(`refund ${refundId} is ${state.status}`);

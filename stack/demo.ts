@@ -9,7 +9,7 @@ import { CommissionEngine, type EventInput } from '../activities/commission-engi
 import { recordDispute } from '../activities/disputes.ts';
 import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../modules/policy/policy-store.ts';
-import { recordRefundRequest } from '../activities/refunds.ts';
+import { recordRefundRequest, startRefundWorkflow } from '../modules/refunds/request-refund.ts';
 import { IdentityStore } from '../modules/identity/identity.ts';
 import type { ApiDependencies } from '../api/context.ts';
 import { createPayout, startPayoutOrUndo, type PayoutInput } from '../api/create-payout.ts';
@@ -17,7 +17,6 @@ import { createApiDependencies } from '../api/dependencies.ts';
 import { startAdjustmentWorkflow } from '../api/routes/adjustments.ts';
 import { startChargeback } from '../api/routes/chargebacks.ts';
 import { startDisputeWorkflow } from '../api/routes/disputes.ts';
-import { startRefundWorkflow } from '../api/routes/refunds.ts';
 import { recordBonusRequest, startBonusWorkflow } from '../api/start-bonus.ts';
 import type { UserRole } from '../domain/access.ts';
 import type { ManualAdjustmentRequest } from '../domain/adjustment.ts';

@@ -6,12 +6,8 @@ import type { RefundActor, RefundState } from '../domain/refund.ts';
  * the validators refuse what the state or the requester–approver rule does not allow, before anything is recorded.
  */
 
+/** The ApplicationFailure type of a refusal (the workflow's validators and its activities); its details are a Refusal. */
 export const refundRefusedType = 'RefundRefused';
-export interface RefundRefusal {
-  status: 403 | 409 | 422;
-  code: string;
-  field: string | null;
-}
 
 export interface RefundDecisionInput {
   actor: RefundActor;

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -8,27 +7,17 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { RefundActivities } from '../activities/refunds.ts';
+import { refusalFailure } from '../domain/errors.ts';
 import { Money } from '../domain/money.ts';
 import type { Policy } from '../domain/policy.ts';
 import { transitionRefund, type RefundActor, type RefundRequest, type RefundState, type RefundStatus } from '../domain/refund.ts';
-import {
-  approveRefundUpdate,
-  getRefundStateQuery,
-  rejectRefundUpdate,
-  refundRefusedType,
-  type RefundRefusal,
-} from './refund-messages.ts';
+import { approveRefundUpdate, getRefundStateQuery, rejectRefundUpdate, refundRefusedType } from './refund-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
 
 /** The part of the policy a refund uses, captured when it starts (SPEC 12). */
 export type RefundWorkflowPolicy = Pick<Policy, 'version' | 'refunds' | 'debt'>;
 
 export const refundNonRetryableErrors = [refundRefusedType];
-
-function refuse(status: RefundRefusal['status'], code: string, message: string, field: string | null = null): ApplicationFailure {
-  const refusal: RefundRefusal = { status, code, field };
-  return ApplicationFailure.create({ type: refundRefusedType, message, nonRetryable: true, details: [refusal] });
-}
 
 /**
  * `refund-<id>` (SPEC 7): the request was recorded (and the order amount claimed) by the API before this started.
@@ -53,8 +42,8 @@ export async function refundWorkflow(request: RefundRequest, policy: RefundWorkf
 
   setHandler(getRefundStateQuery, () => state);
   const validate = (kind: 'approve' | 'reject') => ({ actor }: { actor: { userId: string } }) => {
-    if (decided || state.status !== 'PENDING') throw refuse(409, 'invalid_state', `the refund is ${state.status}`, 'status');
-    if (kind === 'approve' && actor.userId === request.requestedBy) throw refuse(403, 'maker_checker', 'the requester of a refund cannot approve it');
+    if (decided || state.status !== 'PENDING') throw refusalFailure(refundRefusedType, 'conflict', 'invalid_state', `the refund is ${state.status}`, 'status');
+    if (kind === 'approve' && actor.userId === request.requestedBy) throw refusalFailure(refundRefusedType, 'forbidden', 'maker_checker', 'the requester of a refund cannot approve it');
   };
   // A decision the activity refused (the row says otherwise) leaves the refund open for another decision.
   const record = async (decision: 'APPROVED' | 'REJECTED', actor: RefundActor, reason: string | null) => {

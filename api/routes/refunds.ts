@@ -1,29 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  isGrpcServiceError,
-  ServiceError,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
-import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import { RefundInputError, abandonRefund, loadRefund, recordRefundRequest, refundColumns, refundRow, type RefundRow } from '../../activities/refunds.ts';
-import { orderRefundState } from '../../modules/refunds/order-refunds.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
-import { refundReasons, refundStatuses, refundTypes, reversalModes, type RefundActor, type RefundRequest } from '../../domain/refund.ts';
-import type { refundWorkflow } from '../../workflows/refund.ts';
-import { approveRefundUpdate, type RefundRefusal, refundRefusedType, refundWorkflowId, rejectRefundUpdate } from '../../workflows/refund-messages.ts';
-import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
-import type { Policy } from '../../domain/policy.ts';
+import { refundReasons, refundStatuses, refundTypes, reversalModes, type RefundActor } from '../../domain/refund.ts';
+import { refundWorkflowId } from '../../workflows/refund-messages.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
+import { checkRefundDecision, sendRefundDecision, type RefundDecisionKind } from '../../modules/refunds/decide-refund.ts';
+import { orderRefundState } from '../../modules/refunds/order-refunds.ts';
+import { listRefunds as listRefundRows, refundReversals, requireRefund, type RefundRow } from '../../modules/refunds/refund-store.ts';
+import { requestRefund } from '../../modules/refunds/request-refund.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, toApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { amountSchema, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
@@ -114,7 +101,7 @@ const rejectBody = z.object({ reason: z.string().trim().min(1).max(1000) }).stri
 const route = <T extends Parameters<typeof createRoute>[0]>(definition: T) => createRoute({ security: bearerSecurity, ...definition });
 
 const createRefund = route({
-  method: 'post', path: '/refunds',
+  operationId: 'createRefund', method: 'post', path: '/refunds',
   summary: 'Request a refund of an order (full or partial); runs as workflow refund-<id>',
   description: 'Claims the amount on the order at once: a request beyond what is left to refund is a 409 naming `amount` and changes nothing. Honours `Idempotency-Key`.',
   request: { headers: stepUpHeaders, body: { content: { 'application/json': { schema: createBody } }, required: true } },
@@ -125,55 +112,34 @@ const createRefund = route({
   },
 });
 const listRefunds = route({
-  method: 'get', path: '/refunds', summary: 'The refund queue, newest first (filters: status, reason, order, seller); partners see their own orders’',
+  operationId: 'listRefunds', method: 'get', path: '/refunds', summary: 'The refund queue, newest first (filters: status, reason, order, seller); partners see their own orders’',
   request: { query: listQuery },
   responses: { 200: { description: 'A page', content: { 'application/json': { schema: z.object({ data: z.array(refundSchema), nextCursor: z.string().nullable() }) } } }, ...errors },
 });
 const getRefund = route({
-  method: 'get', path: '/refunds/{id}', summary: 'One refund, the order’s refund state and the commissions it reversed', request: { params: idParam },
+  operationId: 'getRefund', method: 'get', path: '/refunds/{id}', summary: 'One refund, the order’s refund state and the commissions it reversed', request: { params: idParam },
   responses: { 200: { description: 'The refund', content: { 'application/json': { schema: refundDetailSchema } } }, ...errors, 404: errorResponse('No such refund') },
 });
 const approveRefund = route({
-  method: 'post', path: '/refunds/{id}/approve',
+  operationId: 'approveRefund', method: 'post', path: '/refunds/{id}/approve',
   summary: 'Approve a refund: every commission of the order, at every level, is reversed (PROCESSED)',
   description: 'Requires a fresh TOTP code in `X-TOTP-Code`; the requester cannot approve. Answers once the reversal is posted.',
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: approveBody } }, required: false } },
   responses: { 200: { description: 'Approved and processed', content: { 'application/json': { schema: refundDetailSchema } } }, ...errors, 404: errorResponse('No such refund'), 409: errorResponse('Not PENDING'), 503: errorResponse('Temporal unavailable') },
 });
 const rejectRefund = route({
-  method: 'post', path: '/refunds/{id}/reject', summary: 'Reject a PENDING refund (the order amount it claimed is released)',
+  operationId: 'rejectRefund', method: 'post', path: '/refunds/{id}/reject', summary: 'Reject a PENDING refund (the order amount it claimed is released)',
   description: 'Requires a fresh TOTP code in `X-TOTP-Code`.',
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: rejectBody } }, required: true } },
   responses: { 200: { description: 'Rejected', content: { 'application/json': { schema: refundDetailSchema } } }, ...errors, 404: errorResponse('No such refund'), 409: errorResponse('Not PENDING'), 503: errorResponse('Temporal unavailable') },
 });
 
-function translateWorkflowError(error: unknown): unknown {
-  if (error instanceof ApiError) return error;
-  if (error instanceof WorkflowUpdateFailedError) {
-    // A validator's refusal is the update's cause; an activity's refusal arrives wrapped in its ActivityFailure.
-    const cause = error.cause instanceof ActivityFailure ? error.cause.cause : error.cause;
-    if (cause instanceof ApplicationFailure && cause.type === refundRefusedType) {
-      const refusal = cause.details?.[0] as RefundRefusal | undefined;
-      return new ApiError(refusal?.status ?? 409, refusal?.code ?? 'refused', cause.message, refusal?.field ?? undefined);
-    }
-    return new ApiError(409, 'refused', cause instanceof Error ? cause.message : 'the refund refused the decision');
-  }
-  if (error instanceof WorkflowNotFoundError) return new ApiError(409, 'invalid_state', 'the refund’s workflow is closed or missing', 'status');
-  const grpc = error instanceof ServiceError ? error.cause : error;
-  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4)) return new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was decided');
-  return error;
-}
-
 function actorOf(user: AuthenticatedUser): RefundActor {
   return { userId: user.id, role: user.role as AdminRole };
 }
 
-const reversalRow = zod.object({
-  commission_id: zod.string(), partner_id: zod.string(), level: zod.number(), status_before: zod.enum(['PENDING', 'APPROVED', 'PAID']), amount: zod.string(), currency: zod.string(),
-});
-
 export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv> {
-  const { database, identity, temporal, policies } = dependencies;
+  const { database, identity, temporal } = dependencies;
 
   const toRefund = (row: RefundRow) => ({
     id: row.id, workflowId: refundWorkflowId(row.id), workflowUrl: workflowUrl(dependencies, refundWorkflowId(row.id)),
@@ -184,17 +150,9 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
     decidedAt: row.decided_at?.toISOString() ?? null, decisionReason: row.decision_reason, processedAt: row.processed_at?.toISOString() ?? null,
     reversed: { entryId: row.reversal_entry_id, count: row.reversed_count, total: new Money(row.reversed_total).toFixed(2) },
   });
-  const load = async (id: string) => {
-    const row = await loadRefund(database, id);
-    if (!row) throw new ApiError(404, 'not_found', `no refund ${id}`, 'params.id');
-    return row;
-  };
   const detail = async (row: RefundRow, user: AuthenticatedUser) => {
     const order = await orderRefundState(database, row.order_id);
-    const reversals = await database.any(sql.type(reversalRow)`
-      SELECT commission_id::text AS commission_id, partner_id, level, status_before, amount::text AS amount, currency FROM refund_reversals
-      WHERE refund_id = ${row.id} ${user.role === 'partner' ? sql.fragment`AND partner_id = ${user.partnerId!}` : sql.fragment``}
-      ORDER BY level, commission_id`);
+    const reversals = await refundReversals(database, row.id, user.role === 'partner' ? user.partnerId! : null);
     return {
       ...toRefund(row),
       order: { total: formatMoney(order.total, order.currency), refunded: formatMoney(order.refunded, order.currency), refundable: formatMoney(order.refundable, order.currency), currency: order.currency, cancelled: order.cancelled },
@@ -205,20 +163,18 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
     if (user.role === 'partner') throw new ApiError(403, 'forbidden', 'refunds are requested and decided by admins');
     requirePermission(user, permission);
   };
-  const decide = async (kind: 'approve' | 'reject', id: string, user: AuthenticatedUser, headers: { 'x-totp-code'?: string; 'idempotency-key'?: string }, reason: string | null) => {
-    const row = await load(id);
+  const decide = async (kind: RefundDecisionKind, id: string, user: AuthenticatedUser, headers: { 'x-totp-code'?: string; 'idempotency-key'?: string }, reason: string | null) => {
+    const row = await requireRefund(database, id);
     return runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: [`${kind}-refund`, id, reason] }, async () => {
       // Refused before the TOTP is checked: a refusal consumes no code.
-      if (row.status !== 'PENDING') throw new ApiError(409, 'invalid_state', `refund ${id} is ${row.status}`, 'status');
-      if (kind === 'approve' && row.requested_by === user.id) throw new ApiError(403, 'maker_checker', 'the requester of a refund cannot approve it');
+      checkRefundDecision(row, kind, user.id);
       await requireFreshTotp(identity, user, headers['x-totp-code'], kind === 'approve' ? 'an approval' : 'a rejection');
-      const handle = temporal.workflow.getHandle<typeof refundWorkflow>(refundWorkflowId(id));
       try {
-        await handle.executeUpdate(kind === 'approve' ? approveRefundUpdate : rejectRefundUpdate, { args: [{ actor: actorOf(user), reason }] });
+        await sendRefundDecision(temporal, id, kind, { actor: actorOf(user), reason });
       } catch (error) {
-        throw translateWorkflowError(error);
+        throw toApiError(error, 'the refund');
       }
-      return { status: 200, body: await detail(await load(id), user) };
+      return { status: 200, body: await detail(await requireRefund(database, id), user) };
     });
   };
 
@@ -229,24 +185,10 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
       const body = c.req.valid('json');
       const headers = c.req.valid('header');
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/refunds', body] }, async () => {
-        const { policy } = await policies.active();
-        const refundId = randomUUID();
-        const recorded = await database.transaction((transaction) => recordRefundRequest(transaction, {
-          refundId, orderId: body.orderId, ...(body.amount === undefined ? {} : { amount: body.amount }), reason: body.reason, note: body.note ?? null,
-          requestedBy: actorOf(user), ip: clientIp(c.req.raw.headers), policyVersion: policy.version, policy: policy.refunds,
-        })).catch((error: unknown) => {
-          if (error instanceof RefundInputError) throw new ApiError(error.status, error.code, error.message, error.field);
-          throw error;
+        const row = await requestRefund(dependencies, {
+          orderId: body.orderId, ...(body.amount === undefined ? {} : { amount: body.amount }), reason: body.reason, note: body.note ?? null,
+          requestedBy: actorOf(user), ip: clientIp(c.req.raw.headers),
         });
-        const row = recorded.row;
-        try {
-          await startRefundWorkflow(temporal, dependencies.taskQueue, row, policy, user.id);
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-            await database.transaction((transaction) => abandonRefund(transaction, refundId, 'the workflow could not be started'));
-            throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; the refund was not recorded');
-          }
-        }
         return { status: 202, body: toRefund(row) };
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
@@ -256,24 +198,16 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
       const user = c.get('user');
       const query = c.req.valid('query');
       const partnerId = partnerScope(user, query.partnerId, 'refunds.read.any');
-      const conditions = [sql.fragment`TRUE`];
-      if (partnerId !== undefined) conditions.push(sql.fragment`partner_id = ${partnerId}`);
-      if (query.status) conditions.push(sql.fragment`status = ${query.status}`);
-      if (query.reason) conditions.push(sql.fragment`reason = ${query.reason}`);
-      if (query.orderId) conditions.push(sql.fragment`order_id = ${query.orderId}`);
-      if (query.cursor) {
-        const cursor = decodeTimeCursor(query.cursor);
-        conditions.push(sql.fragment`(requested_at, id) < (${cursor.cursorTime}::timestamptz, ${cursor.id}::uuid)`);
-      }
-      const rows = await database.any(sql.type(refundRow)`
-        SELECT ${refundColumns} FROM refunds WHERE ${sql.join(conditions, sql.fragment` AND `)}
-        ORDER BY requested_at DESC, id DESC LIMIT ${query.limit}`);
+      const rows = await listRefundRows(database, {
+        partnerId, status: query.status, reason: query.reason, orderId: query.orderId, limit: query.limit,
+        after: query.cursor ? decodeTimeCursor(query.cursor) : undefined,
+      });
       const last = rows.at(-1);
       return c.json({ data: rows.map(toRefund), nextCursor: rows.length === query.limit && last ? encodeTimeCursor(last.cursor_time, last.id) : null }, 200);
     })
     .openapi(getRefund, async (c) => {
       const user = c.get('user');
-      const row = await load(c.req.valid('param').id);
+      const row = await requireRefund(database, c.req.valid('param').id);
       if (user.role === 'partner') {
         if (row.partner_id === null) throw new ApiError(403, 'forbidden', 'partners may only read their own data');
         requirePartnerAccess(user, row.partner_id, 'refunds.read.any');
@@ -297,21 +231,4 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result.body as zod.infer<typeof refundDetailSchema>, 200);
     });
-}
-
-/** Starts `refund-<id>` for a recorded request, as the route does and the demo data set does. */
-export async function startRefundWorkflow(temporal: Client, taskQueue: string, row: RefundRow, policy: Policy, requestedBy: string): Promise<void> {
-  const request: RefundRequest = {
-    refundId: row.id, orderId: row.order_id, partnerId: row.partner_id, amount: formatMoney(row.amount, row.currency), currency: row.currency,
-    reversal: row.reversal, requestedBy,
-  };
-  await temporal.workflow.start<typeof refundWorkflow>('refundWorkflow', {
-    workflowId: refundWorkflowId(row.id), taskQueue,
-    args: [request, { version: policy.version, refunds: policy.refunds, debt: policy.debt }],
-    typedSearchAttributes: [
-      ...(row.partner_id === null ? [] : [{ key: partnerIdKey, value: row.partner_id }]),
-      { key: amountKey, value: new Money(row.amount).toNumber() }, { key: currencyKey, value: row.currency }, { key: statusKey, value: 'PENDING' },
-    ],
-    memo: { summary: `Refund ${request.amount} ${row.currency} of order ${row.order_id} (${row.reason}, ${row.refund_type}, reversal ${row.reversal})` },
-  });
 }
