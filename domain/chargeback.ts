@@ -8,7 +8,7 @@ export { chargebackPenalties, type ChargebackPenalty } from './lifecycle-policy.
 /**
  * Chargebacks (SPEC section 8, source 000 "Chargeback Process", source 002 "Chargeback") as pure rules: the
  * statuses and their transitions, the penalty matrix, and the share of a reversal a PARTIAL outcome gives back.
- * The money moves in activities/chargebacks.ts; the lifecycle is workflows/chargeback.ts (`chargeback-<id>`).
+ * The money moves in modules/chargebacks/; the lifecycle is workflows/chargeback.ts (`chargeback-<id>`).
  */
 
 /** Source 000's investigation steps, in their order. */
@@ -115,12 +115,4 @@ export interface ChargebackState {
   amountWon: string | null;
   recreditedTotal: string;
   policyVersion: number;
-}
-
-/** The ApplicationFailure type of a refusal (the workflow's validators and the activities), with its HTTP answer. */
-export const chargebackRefusedType = 'ChargebackRefused';
-export interface ChargebackRefusal {
-  status: 403 | 404 | 409 | 422;
-  code: string;
-  field: string | null;
 }

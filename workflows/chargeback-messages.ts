@@ -7,7 +7,8 @@ import type { ChargebackActor, ChargebackOutcome, ChargebackState, ChargebackSte
  * state does not allow, before anything is recorded.
  */
 
-export { chargebackRefusedType, type ChargebackRefusal } from '../domain/chargeback.ts';
+/** The ApplicationFailure type of a refusal (the workflow's validators and its activities); its details are a Refusal. */
+export const chargebackRefusedType = 'ChargebackRefused';
 
 export interface ChargebackStepInput {
   actor: ChargebackActor;

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
@@ -15,28 +14,29 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ChargebackActivities } from '../activities/chargebacks.ts';
 import {
   amountWonOf,
-  chargebackRefusedType,
   isDecided,
   transitionChargeback,
-  type ChargebackRefusal,
   type ChargebackRequest,
   type ChargebackState,
   type ChargebackStatus,
+  type ChargebackStep,
 } from '../domain/chargeback.ts';
+import { refusalFailure } from '../domain/errors.ts';
 import { Money } from '../domain/money.ts';
 import type { Policy } from '../domain/policy.ts';
-import { chargebackMonitoringWorkflowId, decideChargebackUpdate, getChargebackStateQuery, recordChargebackStepUpdate } from './chargeback-messages.ts';
+import {
+  chargebackMonitoringWorkflowId,
+  chargebackRefusedType,
+  decideChargebackUpdate,
+  getChargebackStateQuery,
+  recordChargebackStepUpdate,
+} from './chargeback-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
 
 /** The part of the policy a chargeback uses, captured when it starts (SPEC 12). */
 export type ChargebackWorkflowPolicy = Pick<Policy, 'version' | 'chargebacks' | 'debt'>;
 
 export const chargebackNonRetryableErrors = [chargebackRefusedType];
-
-function refuse(status: ChargebackRefusal['status'], code: string, message: string, field: string | null = null): ApplicationFailure {
-  const refusal: ChargebackRefusal = { status, code, field };
-  return ApplicationFailure.create({ type: chargebackRefusedType, message, nonRetryable: true, details: [refusal] });
-}
 
 function activitiesOf(timeoutSeconds: number) {
   return proxyActivities<ChargebackActivities>({
@@ -67,17 +67,25 @@ export async function chargebackWorkflow(request: ChargebackRequest, policy: Cha
     state.status = transitionChargeback(state.status, status);
     upsertSearchAttributes([{ key: statusKey, value: state.status }]);
   };
+  /** Steps and the outcome are refused once it is decided, and while an outcome is being recorded. */
+  const refuseIfDecided = () => {
+    if (deciding || isDecided(state.status)) throw refusalFailure(chargebackRefusedType, 'conflict', 'invalid_state', `the chargeback is ${state.status}`, 'status');
+  };
+  /** The investigation moves forward only (transitionChargeback). */
+  const refuseStepBack = (step: ChargebackStep) => {
+    try {
+      transitionChargeback(state.status, step);
+    } catch (error) {
+      throw refusalFailure(chargebackRefusedType, 'conflict', 'invalid_step', (error as Error).message, 'body.step');
+    }
+  };
 
   setHandler(getChargebackStateQuery, () => state);
   setHandler(recordChargebackStepUpdate, async ({ actor, step, note }) => {
     await condition(() => opened && !stepping);
     // Checked again: another step or the outcome may have come first while this one waited.
-    if (deciding || isDecided(state.status)) throw refuse(409, 'invalid_state', `the chargeback is ${state.status}`, 'status');
-    try {
-      transitionChargeback(state.status, step);
-    } catch (error) {
-      throw refuse(409, 'invalid_step', (error as Error).message, 'body.step');
-    }
+    refuseIfDecided();
+    refuseStepBack(step);
     stepping = true;
     try {
       const sequence = state.steps.length + 1;
@@ -90,12 +98,8 @@ export async function chargebackWorkflow(request: ChargebackRequest, policy: Cha
     return state;
   }, {
     validator: ({ step }) => {
-      if (deciding || isDecided(state.status)) throw refuse(409, 'invalid_state', `the chargeback is ${state.status}`, 'status');
-      try {
-        transitionChargeback(state.status, step);
-      } catch (error) {
-        throw refuse(409, 'invalid_step', (error as Error).message, 'body.step');
-      }
+      refuseIfDecided();
+      refuseStepBack(step);
     },
   });
   setHandler(decideChargebackUpdate, async ({ actor, outcome, amountWon, note }) => {
@@ -114,11 +118,11 @@ export async function chargebackWorkflow(request: ChargebackRequest, policy: Cha
     return state;
   }, {
     validator: ({ outcome, amountWon }) => {
-      if (deciding || isDecided(state.status)) throw refuse(409, 'invalid_state', `the chargeback is ${state.status}`, 'status');
+      refuseIfDecided();
       try {
         amountWonOf(outcome, request.amount, amountWon);
       } catch (error) {
-        throw refuse(422, 'invalid_amount', (error as Error).message, 'body.amountWon');
+        throw refusalFailure(chargebackRefusedType, 'unprocessable', 'invalid_amount', (error as Error).message, 'body.amountWon');
       }
     },
   });

@@ -1,48 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  isGrpcServiceError,
-  ServiceError,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
-import { sql } from 'slonik';
 import { ZodError, z as zod } from 'zod';
-import {
-  ChargebackInputError,
-  chargebackColumns,
-  chargebackReversalRow,
-  chargebackRow,
-  chargebackStepRow,
-  loadChargeback,
-  loadChargebackByReference,
-  recordChargeback,
-  type ChargebackRow,
-} from '../../activities/chargebacks.ts';
-import { orderRefundState } from '../../modules/refunds/order-refunds.ts';
 import type { AdminRole } from '../../domain/access.ts';
-import {
-  chargebackOutcomes,
-  chargebackRefusedType,
-  chargebackStatuses,
-  chargebackSteps,
-  providerActor,
-  type ChargebackActor,
-  type ChargebackRefusal,
-  type ChargebackRequest,
-} from '../../domain/chargeback.ts';
+import { chargebackOutcomes, chargebackStatuses, chargebackSteps, providerActor, type ChargebackActor } from '../../domain/chargeback.ts';
 import { chargebackPenalties } from '../../domain/lifecycle-policy.ts';
 import { Money, formatMoney, isCurrency } from '../../domain/money.ts';
-import { signatureHeaderName, verifyWebhook, WebhookSignatureError } from '../../providers/webhooks.ts';
-import type { chargebackWorkflow } from '../../workflows/chargeback.ts';
-import { type ChargebackDecisionInput, chargebackWorkflowId, decideChargebackUpdate, recordChargebackStepUpdate } from '../../workflows/chargeback-messages.ts';
-import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
+import { chargebackWorkflowId } from '../../workflows/chargeback-messages.ts';
+import { chargebackReversals, chargebackStepsOf, listChargebacks as listChargebackRows, requireChargeback, type ChargebackRow } from '../../modules/chargebacks/chargeback-store.ts';
+import { checkChargebackUndecided, deliverProviderDecision, sendChargebackDecision } from '../../modules/chargebacks/decide-chargeback.ts';
+import { sendChargebackStep } from '../../modules/chargebacks/investigate-chargeback.ts';
+import { receiveChargebackNotice } from '../../modules/chargebacks/record-chargeback.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
+import { signatureHeaderName, verifyWebhook, WebhookSignatureError } from '../../providers/webhooks.ts';
+import { orderRefundState } from '../../modules/refunds/order-refunds.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, toApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { amountSchema, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
@@ -164,7 +135,7 @@ const webhookEvent = zod.discriminatedUnion('type', [
 const route = <T extends Parameters<typeof createRoute>[0]>(definition: T) => createRoute({ security: bearerSecurity, ...definition });
 
 const createChargeback = route({
-  method: 'post', path: '/chargebacks',
+  operationId: 'createChargeback', method: 'post', path: '/chargebacks',
   summary: 'Enter a provider’s chargeback notice; runs as workflow chargeback-<id>',
   description: 'Claims the amount on the order at once (beyond what is left: 409 naming `amount`, nothing written); the workflow reverses the '
     + 'order’s commissions, flags and penalises the seller. A known `providerReference` opens nothing new (200, `duplicate: true`). Honours `Idempotency-Key`.',
@@ -177,28 +148,31 @@ const createChargeback = route({
   },
 });
 const listChargebacks = route({
-  method: 'get', path: '/chargebacks', summary: 'Chargebacks, newest first (filters: status, order, seller); partners see their own orders’',
+  operationId: 'listChargebacks', method: 'get', path: '/chargebacks', summary: 'Chargebacks, newest first (filters: status, order, seller); partners see their own orders’',
   request: { query: listQuery },
   responses: { 200: { description: 'A page', content: { 'application/json': { schema: z.object({ data: z.array(chargebackSchema), nextCursor: z.string().nullable() }) } } }, ...errors },
 });
 const getChargeback = route({
-  method: 'get', path: '/chargebacks/{id}', summary: 'One chargeback with its investigation steps and the commissions it reversed (and re-credited)',
+  operationId: 'getChargeback', method: 'get', path: '/chargebacks/{id}', summary: 'One chargeback with its investigation steps and the commissions it reversed (and re-credited)',
   request: { params: idParam },
   responses: { 200: { description: 'The chargeback', content: { 'application/json': { schema: chargebackDetailSchema } } }, ...errors, 404: errorResponse('No such chargeback') },
 });
 const recordStep = route({
-  method: 'post', path: '/chargebacks/{id}/steps', summary: 'Record an investigation step (evidence gathered, submitted to the provider, awaiting decision)',
+  operationId: 'createChargebackStep', method: 'post', path: '/chargebacks/{id}/steps', summary: 'Record an investigation step (evidence gathered, submitted to the provider, awaiting decision)',
   request: { params: idParam, body: { content: { 'application/json': { schema: stepBody } }, required: true } },
   responses: { 200: { description: 'Recorded', content: { 'application/json': { schema: chargebackDetailSchema } } }, ...errors, 404: errorResponse('No such chargeback'), 409: errorResponse('Decided, or a step behind the current one'), 503: errorResponse('Temporal unavailable') },
 });
 const decide = route({
-  method: 'post', path: '/chargebacks/{id}/decision', summary: 'Record the provider’s outcome: WON re-credits the reversed commissions, LOST keeps the reversal, PARTIAL re-credits the share won',
+  operationId: 'createChargebackDecision', method: 'post', path: '/chargebacks/{id}/decision', summary: 'Record the provider’s outcome: WON re-credits the reversed commissions, LOST keeps the reversal, PARTIAL re-credits the share won',
   description: 'Requires a fresh TOTP code in `X-TOTP-Code`. Answers once the re-credit is posted.',
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: decisionBody } }, required: true } },
   responses: { 200: { description: 'Decided', content: { 'application/json': { schema: chargebackDetailSchema } } }, ...errors, 404: errorResponse('No such chargeback'), 409: errorResponse('Decided already'), 422: errorResponse('amountWon out of range'), 503: errorResponse('Temporal unavailable') },
 });
 const webhook = createRoute({
+  operationId: 'receiveChargebackWebhook',
   method: 'post', path: '/webhooks/chargebacks',
+  // No session: the provider signs each delivery instead (the description says how); api/app.ts lets it through.
+  security: [],
   summary: "The payment provider's chargeback notices: opened, decided (signed; no session)",
   description: `Authenticated by \`${signatureHeaderName}: t=<unix seconds>,v1=<HMAC-SHA256 hex of "t.rawBody">\` with the provider's shared secret `
     + '(LEDGERFLOW_PROVIDER_WEBHOOK_SECRET), like /v1/webhooks/provider. `chargeback.opened` opens a chargeback (a known `providerReference` opens nothing); '
@@ -214,32 +188,12 @@ const webhook = createRoute({
   },
 });
 
-function translateWorkflowError(error: unknown): unknown {
-  if (error instanceof ApiError) return error;
-  if (error instanceof WorkflowUpdateFailedError) {
-    // A validator's refusal is the update's cause; an activity's refusal arrives wrapped in its ActivityFailure.
-    const cause = error.cause instanceof ActivityFailure ? error.cause.cause : error.cause;
-    if (cause instanceof ApplicationFailure && cause.type === chargebackRefusedType) {
-      const refusal = cause.details?.[0] as ChargebackRefusal | undefined;
-      return new ApiError(refusal?.status ?? 409, refusal?.code ?? 'refused', cause.message, refusal?.field ?? undefined);
-    }
-    return new ApiError(409, 'refused', cause instanceof Error ? cause.message : 'the chargeback refused it');
-  }
-  if (error instanceof WorkflowNotFoundError) return new ApiError(409, 'invalid_state', 'the chargeback’s workflow is closed or missing', 'status');
-  const grpc = error instanceof ServiceError ? error.cause : error;
-  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4)) return new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was recorded');
-  return error;
-}
-
 function actorOf(user: AuthenticatedUser): ChargebackActor {
   return { userId: user.id, role: user.role as AdminRole };
 }
 
-const reversalColumns = sql.fragment`commission_id::text AS commission_id, partner_id, level, status_before, amount::text AS amount, currency,
-  recredited::text AS recredited, recredit_status`;
-
 export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv> {
-  const { database, identity, temporal, policies } = dependencies;
+  const { database, identity, temporal } = dependencies;
 
   const toChargeback = (row: ChargebackRow) => ({
     id: row.id, workflowId: chargebackWorkflowId(row.id), workflowUrl: workflowUrl(dependencies, chargebackWorkflowId(row.id)),
@@ -257,19 +211,10 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
       decidedAt: row.decided_at.toISOString(), note: row.decision_note, recreditEntryId: row.recredit_entry_id, recreditedTotal: new Money(row.recredited_total).toFixed(2),
     },
   });
-  const load = async (id: string) => {
-    const row = await loadChargeback(database, id);
-    if (!row) throw new ApiError(404, 'not_found', `no chargeback ${id}`, 'params.id');
-    return row;
-  };
-  const detail = async (row: ChargebackRow, user: AuthenticatedUser | null) => {
+  const detail = async (row: ChargebackRow, user: AuthenticatedUser) => {
     const order = await orderRefundState(database, row.order_id);
-    const steps = await database.any(sql.type(chargebackStepRow)`
-      SELECT sequence, step, note, recorded_by, recorded_at FROM chargeback_steps WHERE chargeback_id = ${row.id} ORDER BY sequence`);
-    const reversals = await database.any(sql.type(chargebackReversalRow)`
-      SELECT ${reversalColumns} FROM chargeback_reversals
-      WHERE chargeback_id = ${row.id} ${user?.role === 'partner' ? sql.fragment`AND partner_id = ${user.partnerId!}` : sql.fragment``}
-      ORDER BY level, commission_id`);
+    const steps = await chargebackStepsOf(database, row.id);
+    const reversals = await chargebackReversals(database, row.id, user.role === 'partner' ? user.partnerId! : null);
     return {
       ...toChargeback(row),
       steps: steps.map((step) => ({ sequence: step.sequence, step: step.step, note: step.note, recordedBy: step.recorded_by, recordedAt: step.recorded_at.toISOString() })),
@@ -285,17 +230,6 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
     requirePermission(user, 'chargebacks.manage');
   };
 
-  const open = (notice: Notice, source: 'WEBHOOK' | 'ADMIN', openedBy: string, ip: string | null) => openNotice(dependencies, notice, source, openedBy, ip);
-
-  const sendDecision = async (row: ChargebackRow, decision: ChargebackDecisionInput) => {
-    const handle = temporal.workflow.getHandle<typeof chargebackWorkflow>(chargebackWorkflowId(row.id));
-    try {
-      await handle.executeUpdate(decideChargebackUpdate, { args: [decision] });
-    } catch (error) {
-      throw translateWorkflowError(error);
-    }
-  };
-
   return createSubApp()
     .openapi(createChargeback, async (c) => {
       const user = c.get('user');
@@ -303,7 +237,7 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
       const body = c.req.valid('json');
       const headers = c.req.valid('header');
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/chargebacks', body] }, async () => {
-        const { row, created } = await open(body, 'ADMIN', user.id, clientIp(c.req.raw.headers));
+        const { row, created } = await receiveChargebackNotice(dependencies, body, { source: 'ADMIN', openedBy: user.id, ip: clientIp(c.req.raw.headers) });
         return { status: created ? 201 : 200, body: { ...toChargeback(row), duplicate: !created } };
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
@@ -313,23 +247,15 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
       const user = c.get('user');
       const query = c.req.valid('query');
       const partnerId = partnerScope(user, query.partnerId, 'chargebacks.read.any');
-      const conditions = [sql.fragment`TRUE`];
-      if (partnerId !== undefined) conditions.push(sql.fragment`partner_id = ${partnerId}`);
-      if (query.status) conditions.push(sql.fragment`status = ${query.status}`);
-      if (query.orderId) conditions.push(sql.fragment`order_id = ${query.orderId}`);
-      if (query.cursor) {
-        const cursor = decodeTimeCursor(query.cursor);
-        conditions.push(sql.fragment`(opened_at, id) < (${cursor.cursorTime}::timestamptz, ${cursor.id}::uuid)`);
-      }
-      const rows = await database.any(sql.type(chargebackRow)`
-        SELECT ${chargebackColumns} FROM chargebacks WHERE ${sql.join(conditions, sql.fragment` AND `)}
-        ORDER BY opened_at DESC, id DESC LIMIT ${query.limit}`);
+      const rows = await listChargebackRows(database, {
+        partnerId, status: query.status, orderId: query.orderId, limit: query.limit, after: query.cursor ? decodeTimeCursor(query.cursor) : undefined,
+      });
       const last = rows.at(-1);
       return c.json({ data: rows.map(toChargeback), nextCursor: rows.length === query.limit && last ? encodeTimeCursor(last.cursor_time, last.id) : null }, 200);
     })
     .openapi(getChargeback, async (c) => {
       const user = c.get('user');
-      const row = await load(c.req.valid('param').id);
+      const row = await requireChargeback(database, c.req.valid('param').id);
       if (user.role === 'partner') {
         if (row.partner_id === null) throw new ApiError(403, 'forbidden', 'partners may only read their own data');
         requirePartnerAccess(user, row.partner_id, 'chargebacks.read.any');
@@ -339,15 +265,14 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
     .openapi(recordStep, async (c) => {
       const user = c.get('user');
       requireManager(user);
-      const row = await load(c.req.valid('param').id);
+      const row = await requireChargeback(database, c.req.valid('param').id);
       const body = c.req.valid('json');
-      const handle = temporal.workflow.getHandle<typeof chargebackWorkflow>(chargebackWorkflowId(row.id));
       try {
-        await handle.executeUpdate(recordChargebackStepUpdate, { args: [{ actor: actorOf(user), step: body.step, note: body.note ?? null }] });
+        await sendChargebackStep(temporal, row.id, { actor: actorOf(user), step: body.step, note: body.note ?? null });
       } catch (error) {
-        throw translateWorkflowError(error);
+        throw toApiError(error, 'the chargeback');
       }
-      return c.json(await detail(await load(row.id), user), 200);
+      return c.json(await detail(await requireChargeback(database, row.id), user), 200);
     })
     .openapi(decide, async (c) => {
       const user = c.get('user');
@@ -355,13 +280,17 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
       const id = c.req.valid('param').id;
       const body = c.req.valid('json');
       const headers = c.req.valid('header');
-      const row = await load(id);
+      const row = await requireChargeback(database, id);
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['decide-chargeback', id, body] }, async () => {
         // Refused before the TOTP is checked: a refusal consumes no code.
-        if (row.decided_at !== null) throw new ApiError(409, 'invalid_state', `chargeback ${id} is ${row.status}`, 'status');
+        checkChargebackUndecided(row);
         await requireFreshTotp(identity, user, headers['x-totp-code'], 'a chargeback decision');
-        await sendDecision(row, { actor: actorOf(user), outcome: body.outcome, amountWon: body.amountWon ?? null, note: body.note ?? null });
-        return { status: 200, body: await detail(await load(id), user) };
+        try {
+          await sendChargebackDecision(temporal, row.id, { actor: actorOf(user), outcome: body.outcome, amountWon: body.amountWon ?? null, note: body.note ?? null });
+        } catch (error) {
+          throw toApiError(error, 'the chargeback');
+        }
+        return { status: 200, body: await detail(await requireChargeback(database, id), user) };
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result.body as zod.infer<typeof chargebackDetailSchema>, 200);
@@ -381,62 +310,14 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
         throw error;
       }
       if (event.type === 'chargeback.opened') {
-        const { row, created } = await open(event, 'WEBHOOK', providerActor.userId, null);
+        const { row, created } = await receiveChargebackNotice(dependencies, event, { source: 'WEBHOOK', openedBy: providerActor.userId, ip: null });
         return c.json({ received: true as const, chargebackId: row.id, duplicate: !created }, 200);
       }
-      const row = await loadChargebackByReference(database, event.providerReference);
-      if (!row) throw new ApiError(404, 'not_found', `no chargeback with provider reference ${event.providerReference}`, 'body.providerReference');
-      if (row.decided_at !== null) {
-        if (row.status === event.outcome) return c.json({ received: true as const, chargebackId: row.id, duplicate: true }, 200);
-        throw new ApiError(409, 'invalid_state', `chargeback ${row.id} is ${row.status} already`, 'body.outcome');
+      try {
+        const { chargebackId, duplicate } = await deliverProviderDecision(dependencies, event);
+        return c.json({ received: true as const, chargebackId, duplicate }, 200);
+      } catch (error) {
+        throw toApiError(error, 'the chargeback');
       }
-      await sendDecision(row, { actor: providerActor, outcome: event.outcome, amountWon: event.amountWon ?? null, note: event.note ?? null });
-      return c.json({ received: true as const, chargebackId: row.id, duplicate: false }, 200);
     });
-}
-
-interface Notice { orderId: string; amount: string; currency: string; providerReference: string; reasonCode: string; note?: string | undefined }
-
-/** Records a notice (an admin's entry or the webhook's `chargeback.opened`) and starts its workflow. */
-async function openNotice(dependencies: ApiDependencies, notice: Notice, source: 'WEBHOOK' | 'ADMIN', openedBy: string, ip: string | null) {
-  const { database, policies } = dependencies;
-  const { policy } = await policies.active();
-  const { row, created } = await database.transaction((transaction) => recordChargeback(transaction, {
-    chargebackId: randomUUID(), providerReference: notice.providerReference, source, orderId: notice.orderId, amount: notice.amount,
-    currency: notice.currency, reasonCode: notice.reasonCode, note: notice.note ?? null, openedBy, ip, policyVersion: policy.version,
-  })).catch((error: unknown) => {
-    if (error instanceof ChargebackInputError) throw new ApiError(error.status, error.code, error.message, error.field);
-    throw error;
-  });
-  await startChargeback(dependencies, row);
-  return { row, created };
-}
-
-/**
- * Starts `chargeback-<id>` for a recorded notice, under the policy version it was recorded with. A workflow that
- * runs or ran already is left alone (REJECT_DUPLICATE: a closed chargeback is never run again), so a repeated
- * notice after a failed start starts it, and any other repeat does nothing.
- */
-export async function startChargeback(dependencies: ApiDependencies, row: ChargebackRow): Promise<void> {
-  const version = await dependencies.policies.byVersion(row.policy_version);
-  if (!version) throw new Error(`policy version ${row.policy_version} vanished`);
-  const policy = version.policy;
-  const request: ChargebackRequest = {
-    chargebackId: row.id, orderId: row.order_id, partnerId: row.partner_id, amount: formatMoney(row.amount, row.currency), currency: row.currency,
-    providerReference: row.provider_reference, openedBy: row.opened_by,
-  };
-  try {
-    await dependencies.temporal.workflow.start<typeof chargebackWorkflow>('chargebackWorkflow', {
-      workflowId: chargebackWorkflowId(row.id), taskQueue: dependencies.taskQueue, workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      args: [request, { version: policy.version, chargebacks: policy.chargebacks, debt: policy.debt }],
-      typedSearchAttributes: [
-        ...(row.partner_id === null ? [] : [{ key: partnerIdKey, value: row.partner_id }]),
-        { key: amountKey, value: new Money(row.amount).toNumber() }, { key: currencyKey, value: row.currency }, { key: statusKey, value: 'OPEN' },
-      ],
-      memo: { summary: `Chargeback ${request.amount} ${row.currency} on order ${row.order_id} (${row.reason_code}, provider ${row.provider_reference})` },
-    });
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-    throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable: the chargeback is recorded and starts when the notice is sent again');
-  }
 }

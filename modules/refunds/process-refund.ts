@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
 import { Money, currencyScale, formatMoney } from '../../domain/money.ts';
 import { proportionalReversal, type RefundActor } from '../../domain/refund.ts';
-import { reverseCommissions } from '../../activities/commission-engine.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { loadRefund, refundStateConflict } from './refund-store.ts';
 import { followUpReversal } from './reversal-follow-up.ts';
+import { recordReversalLines, reverseOrderCommissions } from './reverse-order.ts';
 
 export interface ProcessRefundInput {
   refundId: string;
@@ -22,11 +22,6 @@ export interface ProcessedRefund {
   entryId: string | null;
   flaggedPartners: string[];
 }
-
-const orderCommissionRow = z.object({
-  id: z.string(), partner_id: z.string(), level: z.number(), status: z.enum(['PENDING', 'APPROVED', 'PAID', 'REVERSED']),
-  amount: z.string(), reversed_amount: z.string(), currency: z.string(),
-});
 
 /**
  * Reverses every commission of the approved refund's order, at every level, in ONE transaction keyed by the
@@ -52,27 +47,13 @@ export async function processRefund({ database, ledger }: { database: Database; 
     }
     if (refund.status !== 'APPROVED') throw refundStateConflict(`refund ${refund.id} is ${refund.status}, not APPROVED`);
 
-    const before = await transaction.any(sql.type(orderCommissionRow)`
-      SELECT id, partner_id, level, status, amount::text AS amount, reversed_amount::text AS reversed_amount, currency FROM commissions
-      WHERE event_id = ${refund.order_event_id} AND status <> 'REVERSED'
-      ORDER BY id FOR UPDATE`);
     const description = `refund ${refund.id} of order ${refund.order_id} (${refund.reason}, ${formatMoney(refund.amount, refund.currency)} of ${formatMoney(refund.order_total, refund.currency)} ${refund.currency})`;
-    const reversed = await reverseCommissions(transaction, ledger, {
-      commissionIds: before.map((row) => row.id),
-      idempotencyKey: `refund-reverse:${refund.id}`,
-      reason: description,
-      actor: input.actor.userId,
-      ...(refund.reversal === 'FULL' ? {} : { fraction: { refund: refund.amount, total: refund.order_total } }),
+    const { before, lines, total, entryId } = await reverseOrderCommissions(transaction, ledger, {
+      eventId: refund.order_event_id, idempotencyKey: `refund-reverse:${refund.id}`, reason: description, actor: input.actor.userId,
+      fraction: refund.reversal === 'FULL' ? null : { refund: refund.amount, total: refund.order_total }, subject: `refund ${refund.id}`,
     });
-    const after = new Map((before.length === 0 ? [] : await transaction.any(sql.type(z.object({ id: z.string(), reversed_amount: z.string() }))`
-      SELECT id, reversed_amount::text AS reversed_amount FROM commissions WHERE id = ANY(${sql.array(before.map((row) => row.id), 'int8')})`))
-      .map((row) => [row.id, row.reversed_amount]));
-    const lines = before
-      .map((row) => ({ row, amount: new Money(after.get(row.id) ?? row.reversed_amount).minus(row.reversed_amount) }))
-      .filter((line) => line.amount.gt(0));
-    const total = lines.reduce((sum, line) => sum.plus(line.amount), new Money(0));
-    // Each commission must have given back exactly what SPEC 7 says (all that was left, or its floored share), and
-    // the entry must carry that total: a mismatch would be money unaccounted for, so the transaction is refused.
+    // Each commission must have given back exactly what SPEC 7 says (all that was left, or its floored share): a
+    // mismatch would be money unaccounted for, so the transaction is refused.
     for (const row of before) {
       const remaining = new Money(row.amount).minus(row.reversed_amount);
       const expected = refund.reversal === 'FULL'
@@ -81,35 +62,25 @@ export async function processRefund({ database, ledger }: { database: Database; 
       const actual = lines.find((line) => line.row.id === row.id)?.amount ?? new Money(0);
       if (!actual.eq(expected)) throw new Error(`refund ${refund.id}: commission ${row.id} gave back ${actual.toFixed()}, expected ${expected.toFixed()}`);
     }
-    if (!total.eq(reversed.total) || lines.length !== reversed.count) {
-      throw new Error(`refund ${refund.id}: commissions record ${total.toFixed()} over ${lines.length}, the reversal posted ${reversed.total} over ${reversed.count}`);
-    }
-    if (lines.length > 0) {
-      await transaction.query(sql.unsafe`
-        INSERT INTO refund_reversals (refund_id, commission_id, partner_id, level, status_before, amount, currency)
-        SELECT ${refund.id}, * FROM unnest(
-          ${sql.array(lines.map((line) => line.row.id), 'int8')}, ${sql.array(lines.map((line) => line.row.partner_id), 'text')},
-          ${sql.array(lines.map((line) => line.row.level), 'int4')}, ${sql.array(lines.map((line) => line.row.status), 'text')},
-          ${sql.array(lines.map((line) => line.amount.toFixed()), 'numeric')}, ${sql.array(lines.map((line) => line.row.currency), 'text')})`);
-    }
+    await recordReversalLines(transaction, { refundId: refund.id }, lines);
     await transaction.query(sql.unsafe`
-      UPDATE refunds SET status = 'PROCESSED', processed_at = now(), reversal_entry_id = ${reversed.entryId},
+      UPDATE refunds SET status = 'PROCESSED', processed_at = now(), reversal_entry_id = ${entryId},
              reversed_count = ${lines.length}, reversed_total = ${total.toFixed()}
       WHERE id = ${refund.id}`);
     const currency = lines[0]?.row.currency ?? null;
     await appendAuditRecord(transaction, {
       action: 'REFUND_PROCESS', actor: input.actor.userId, targetType: 'refund', targetId: refund.id,
-      amount: formatMoney(refund.amount, refund.currency), currency: refund.currency, reason: refund.reason, entryId: reversed.entryId,
+      amount: formatMoney(refund.amount, refund.currency), currency: refund.currency, reason: refund.reason, entryId,
       details: {
         orderId: refund.order_id, reversal: refund.reversal, commissionsReversed: lines.length,
         reversedTotal: currency ? formatMoney(total, currency) : '0', reversedCurrency: currency,
       },
     });
     const followUp = await followUpReversal(transaction, {
-      entryId: reversed.entryId, debtLimit: input.debtLimit, sourceType: 'refund', sourceId: refund.id, description, actor: input.actor.userId,
+      entryId, debtLimit: input.debtLimit, sourceType: 'refund', sourceId: refund.id, description, actor: input.actor.userId,
     });
     return {
-      reversedCount: lines.length, reversedTotal: currency ? formatMoney(total, currency) : '0', entryId: reversed.entryId,
+      reversedCount: lines.length, reversedTotal: currency ? formatMoney(total, currency) : '0', entryId,
       flaggedPartners: followUp.flags.map((flag) => flag.partnerId),
     };
   });

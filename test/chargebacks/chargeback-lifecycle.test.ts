@@ -10,7 +10,7 @@ import { partnerFlags } from '../../activities/partner-flags-store.ts';
 import { providerActor } from '../../domain/chargeback.ts';
 import { Money } from '../../domain/money.ts';
 import { signatureHeaderName, signWebhook } from '../../providers/webhooks.ts';
-import { getChargebackStateQuery } from '../../workflows/chargeback-messages.ts';
+import { chargebackWorkflowId, getChargebackStateQuery } from '../../workflows/chargeback-messages.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
@@ -257,7 +257,7 @@ describe('a chargeback by the provider’s signed webhook, decided PARTIAL', () 
     expect(received.status, await received.clone().text()).toBe(200);
     const { chargebackId, duplicate } = (await received.json()) as { chargebackId: string; duplicate: boolean };
     expect(duplicate).toBe(false);
-    workflowIds.add(`chargeback-${chargebackId}`);
+    workflowIds.add(chargebackWorkflowId(chargebackId));
     const open = await opened(chargebackId);
     // 400 / 1,000 of each commission: 32.00 and 24.00.
     expect(open.reversed).toMatchObject({ count: 2, total: '56.00' });
@@ -299,7 +299,7 @@ describe('a chargeback by the provider’s signed webhook, decided PARTIAL', () 
     expect(await kit.auditCount('CHARGEBACK_DECIDE', chargebackId)).toBe(1);
     expect(await balances(seller)).toMatchObject({ commission_approved: '56.00' });
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await kit.recordHistory(`chargeback-${chargebackId}`, 'chargeback-partial-webhook');
+    await kit.recordHistory(chargebackWorkflowId(chargebackId), 'chargeback-partial-webhook');
   });
 });
 
