@@ -1,4 +1,5 @@
 import { permissions, type AdminRole } from './access.ts';
+import { DomainError } from './errors.ts';
 import type { PostingInput } from './ledger.ts';
 import type { DisputePolicy } from './lifecycle-policy.ts';
 import { Money, fitsScale, formatMoney } from './money.ts';
@@ -6,7 +7,7 @@ import { Money, fitsScale, formatMoney } from './money.ts';
 /**
  * Partner disputes (SPEC section 9, source 000 "Partner Disputes", its decision tree and resolution types) as pure
  * rules: the types, statuses and resolutions, which status a resolution leads to, who may give it, the window, and
- * the postings of a correction or goodwill credit. The side effects are in activities/disputes.ts; the lifecycle is
+ * the postings of a correction or goodwill credit. The side effects are in modules/disputes/; the lifecycle is
  * workflows/dispute.ts (`dispute-<id>`).
  */
 
@@ -78,21 +79,6 @@ export interface DisputeResolutionInput {
   note: string;
 }
 
-/** The ApplicationFailure type of a refusal (workflow validators and activities), with its HTTP answer. */
-export const disputeRefusedType = 'DisputeRefused';
-export interface DisputeRefusal {
-  status: 403 | 404 | 409 | 422;
-  code: string;
-  field: string | null;
-}
-
-export class DisputeRuleError extends Error {
-  constructor(readonly refusal: DisputeRefusal, message: string) {
-    super(message);
-    this.name = 'DisputeRuleError';
-  }
-}
-
 /** A goodwill credit above the policy's limit (or in another currency than the limit's, USD) needs a senior admin. */
 export function goodwillNeedsSenior(amount: string, currency: string, policy: Pick<DisputePolicy, 'goodwillMax'>): boolean {
   return currency !== 'USD' || new Money(amount).gt(policy.goodwillMax);
@@ -124,60 +110,57 @@ export function statusAfterResolution(from: DisputeStatus, input: Pick<DisputeRe
 
 /**
  * Checks a resolution before anything is recorded: the state allows it, the actor may give it, and its amount is
- * right for its kind. Throws a DisputeRuleError naming the field.
+ * right for its kind. Throws a DomainError naming the field.
  */
 export function checkResolution(
   input: { status: DisputeStatus; assigneeId: string | null; actor: DisputeActor; resolution: DisputeResolutionInput; policy: Pick<DisputePolicy, 'goodwillMax'> },
 ): { amount: string | null; currency: string | null; statusAfter: DisputeStatus } {
   const { status, actor, resolution } = input;
   if (status !== 'UNDER_REVIEW' && status !== 'ESCALATED') {
-    throw new DisputeRuleError({ status: 409, code: 'invalid_state', field: 'status' }, `the dispute is ${status}; it is resolved while UNDER_REVIEW or ESCALATED`);
+    throw new DomainError('conflict', 'invalid_state', `the dispute is ${status}; it is resolved while UNDER_REVIEW or ESCALATED`, 'status');
   }
   if (actor.role === 'partner' || !reviewDisputeRoles.includes(actor.role)) {
-    throw new DisputeRuleError({ status: 403, code: 'forbidden', field: null }, `role ${actor.role} may not resolve disputes`);
+    throw new DomainError('forbidden', 'forbidden', `role ${actor.role} may not resolve disputes`);
   }
   const senior = seniorDisputeRoles.includes(actor.role);
   if (status === 'ESCALATED' && !senior) {
-    throw new DisputeRuleError({ status: 403, code: 'senior_required', field: null }, 'an escalated dispute is resolved by a senior admin');
+    throw new DomainError('forbidden', 'senior_required', 'an escalated dispute is resolved by a senior admin');
   }
   if (status === 'UNDER_REVIEW' && input.assigneeId !== null && input.assigneeId !== actor.userId && !senior) {
-    throw new DisputeRuleError({ status: 403, code: 'not_assignee', field: null }, 'the dispute is assigned to another reviewer');
+    throw new DomainError('forbidden', 'not_assignee', 'the dispute is assigned to another reviewer');
   }
   if (resolution.note.trim().length === 0) {
-    throw new DisputeRuleError({ status: 422, code: 'invalid_request', field: 'body.note' }, 'a resolution needs a note for the partner');
+    throw new DomainError('unprocessable', 'invalid_request', 'a resolution needs a note for the partner', 'body.note');
   }
   if (resolution.resolution === 'CORRECTION' && !resolution.errorKind) {
-    throw new DisputeRuleError({ status: 422, code: 'invalid_request', field: 'body.errorKind' }, 'a correction names its error: CALCULATION or SYSTEM');
+    throw new DomainError('unprocessable', 'invalid_request', 'a correction names its error: CALCULATION or SYSTEM', 'body.errorKind');
   }
   if (resolution.resolution !== 'CORRECTION' && resolution.errorKind) {
-    throw new DisputeRuleError({ status: 422, code: 'invalid_request', field: 'body.errorKind' }, 'only a correction names an error kind');
+    throw new DomainError('unprocessable', 'invalid_request', 'only a correction names an error kind', 'body.errorKind');
   }
   let statusAfter: DisputeStatus;
   try {
     statusAfter = statusAfterResolution(status, resolution);
   } catch (error) {
-    throw new DisputeRuleError({ status: 409, code: 'invalid_state', field: 'body.resolution' }, (error as Error).message);
+    throw new DomainError('conflict', 'invalid_state', (error as Error).message, 'body.resolution');
   }
   const moves = resolution.resolution === 'CORRECTION' || resolution.resolution === 'GOODWILL';
   if (!moves) {
-    if (resolution.amount) throw new DisputeRuleError({ status: 422, code: 'invalid_request', field: 'body.amount' }, `a ${resolution.resolution} moves no money`);
+    if (resolution.amount) throw new DomainError('unprocessable', 'invalid_request', `a ${resolution.resolution} moves no money`, 'body.amount');
     return { amount: null, currency: null, statusAfter };
   }
   if (!resolution.amount || !resolution.currency) {
-    throw new DisputeRuleError({ status: 422, code: 'invalid_request', field: 'body.amount' }, `a ${resolution.resolution} needs an amount and its currency`);
+    throw new DomainError('unprocessable', 'invalid_request', `a ${resolution.resolution} needs an amount and its currency`, 'body.amount');
   }
   const amount = new Money(resolution.amount);
   if (amount.isZero() || (resolution.resolution === 'GOODWILL' && amount.isNegative())) {
-    throw new DisputeRuleError({ status: 422, code: 'invalid_amount', field: 'body.amount' }, resolution.resolution === 'GOODWILL' ? 'a goodwill credit is positive' : 'a correction is not zero');
+    throw new DomainError('unprocessable', 'invalid_amount', resolution.resolution === 'GOODWILL' ? 'a goodwill credit is positive' : 'a correction is not zero', 'body.amount');
   }
   if (!fitsScale(amount, resolution.currency)) {
-    throw new DisputeRuleError({ status: 422, code: 'invalid_amount', field: 'body.amount' }, `more decimal places than ${resolution.currency} allows`);
+    throw new DomainError('unprocessable', 'invalid_amount', `more decimal places than ${resolution.currency} allows`, 'body.amount');
   }
   if (resolution.resolution === 'GOODWILL' && !senior && goodwillNeedsSenior(resolution.amount, resolution.currency, input.policy)) {
-    throw new DisputeRuleError(
-      { status: 403, code: 'senior_required', field: 'body.amount' },
-      `a goodwill credit above ${input.policy.goodwillMax} USD (or in another currency) is granted by a senior admin`,
-    );
+    throw new DomainError('forbidden', 'senior_required', `a goodwill credit above ${input.policy.goodwillMax} USD (or in another currency) is granted by a senior admin`, 'body.amount');
   }
   return { amount: formatMoney(amount, resolution.currency), currency: resolution.currency, statusAfter };
 }

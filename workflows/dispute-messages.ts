@@ -7,7 +7,8 @@ import type { DisputeActor, DisputeResolutionInput, DisputeState } from '../doma
  * anything is recorded.
  */
 
-export { disputeRefusedType, type DisputeRefusal } from '../domain/dispute.ts';
+/** The ApplicationFailure type of a refusal (the workflow's validators and its activities); its details are a Refusal. */
+export const disputeRefusedType = 'DisputeRefused';
 
 /** The partner's evidence, stored by the API (`dispute_evidence`) before the update. */
 export interface ProvideDisputeEvidenceInput {

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -10,20 +9,13 @@ import {
 } from '@temporalio/workflow';
 import type { DisputeActivities } from '../activities/disputes.ts';
 import type { PartnerFlagActivities } from '../activities/partner-flags.ts';
-import {
-  DisputeRuleError,
-  checkResolution,
-  disputeRefusedType,
-  transitionDispute,
-  type DisputeRefusal,
-  type DisputeRequest,
-  type DisputeState,
-  type DisputeStatus,
-} from '../domain/dispute.ts';
+import { checkResolution, transitionDispute, type DisputeRequest, type DisputeState, type DisputeStatus } from '../domain/dispute.ts';
+import { DomainError, domainErrorFailure, refusalFailure } from '../domain/errors.ts';
 import { Money } from '../domain/money.ts';
 import { durationMs, type Policy } from '../domain/policy.ts';
 import {
   assignDisputeUpdate,
+  disputeRefusedType,
   getDisputeStateQuery,
   provideDisputeEvidenceUpdate,
   requestDisputeEscalationUpdate,
@@ -37,14 +29,12 @@ export type DisputeWorkflowPolicy = Pick<Policy, 'version' | 'disputes'>;
 
 export const disputeNonRetryableErrors = [disputeRefusedType];
 
-function refuse(status: DisputeRefusal['status'], code: string, message: string, field: string | null = 'status'): ApplicationFailure {
-  const refusal: DisputeRefusal = { status, code, field };
-  return ApplicationFailure.create({ type: disputeRefusedType, message, nonRetryable: true, details: [refusal] });
-}
+/** The dispute's state refuses the request: a conflict naming `status`. */
+const refuseState = (message: string) => refusalFailure(disputeRefusedType, 'conflict', 'invalid_state', message, 'status');
 
-function refusalOf(error: unknown): unknown {
-  if (error instanceof DisputeRuleError) return refuse(error.refusal.status, error.refusal.code, error.message, error.refusal.field);
-  return error;
+/** A rule of domain/dispute.ts refused the request: the same refusal, as the workflow's failure. */
+function asRefusal(error: unknown): unknown {
+  return error instanceof DomainError ? domainErrorFailure(disputeRefusedType, error) : error;
 }
 
 /**
@@ -91,25 +81,33 @@ export async function disputeWorkflow(request: DisputeRequest, policy: DisputeWo
     await nudgeHeldPayouts(held, reason);
   };
   const refuseClosed = () => {
-    if (state.status === 'CLOSED') throw refuse(409, 'invalid_state', 'the dispute is closed');
+    if (state.status === 'CLOSED') throw refuseState('the dispute is closed');
+  };
+  /** Evidence is taken until the dispute is explained or closed. */
+  const refuseEvidence = () => {
+    if (state.status === 'CLOSED' || state.status === 'EXPLAINED') throw refuseState(`the dispute is ${state.status}`);
+  };
+  /** The partner asks for a senior admin after an explanation only. */
+  const refuseEscalation = () => {
+    if (state.status !== 'EXPLAINED') throw refuseState(`the dispute is ${state.status}; escalation is asked for after an explanation`);
   };
 
   setHandler(getDisputeStateQuery, () => state);
 
   setHandler(provideDisputeEvidenceUpdate, ({ actor, evidenceId }) => exclusive(async () => {
-    if (state.status === 'CLOSED' || state.status === 'EXPLAINED') throw refuse(409, 'invalid_state', `the dispute is ${state.status}`);
+    refuseEvidence();
     const provided = await activities.provideDisputeEvidence({ disputeId: request.disputeId, stepKey: `evidence-${evidenceId}`, evidenceId, actor });
     state.evidenceCount += 1;
     moveTo(provided.status);
     return state;
   }), {
     validator: (_input) => {
-      if (state.status === 'CLOSED' || state.status === 'EXPLAINED') throw refuse(409, 'invalid_state', `the dispute is ${state.status}`);
+      refuseEvidence();
     },
   });
 
   setHandler(assignDisputeUpdate, ({ actor, assigneeId }) => exclusive(async () => {
-    if (state.status !== 'UNDER_REVIEW' && state.status !== 'ESCALATED') throw refuse(409, 'invalid_state', `the dispute is ${state.status}`);
+    if (state.status !== 'UNDER_REVIEW' && state.status !== 'ESCALATED') throw refuseState(`the dispute is ${state.status}`);
     assignments += 1;
     const assigned = await activities.assignDispute({ disputeId: request.disputeId, stepKey: `assign-${assignments}`, assigneeId, actor });
     state.assigneeId = assigned.assigneeId;
@@ -117,7 +115,7 @@ export async function disputeWorkflow(request: DisputeRequest, policy: DisputeWo
   }), {
     validator: (_input) => {
       if (state.status !== 'UNDER_REVIEW' && state.status !== 'ESCALATED' && state.status !== 'OPEN') {
-        throw refuse(409, 'invalid_state', `the dispute is ${state.status}; it is assigned while under review or escalated`);
+        throw refuseState(`the dispute is ${state.status}; it is assigned while under review or escalated`);
       }
     },
   });
@@ -126,7 +124,7 @@ export async function disputeWorkflow(request: DisputeRequest, policy: DisputeWo
     try {
       checkResolution({ status: state.status, assigneeId: state.assigneeId, actor, resolution, policy: policy.disputes });
     } catch (error) {
-      throw refusalOf(error);
+      throw asRefusal(error);
     }
     const sequence = state.resolutions.length + 1;
     const before = state.status;
@@ -156,20 +154,20 @@ export async function disputeWorkflow(request: DisputeRequest, policy: DisputeWo
         checkResolution({ status: state.status, assigneeId: state.assigneeId, actor, resolution, policy: policy.disputes });
       } catch (error) {
         // OPEN means the first step is still running: the handler waits for it, then checks again.
-        if (!(state.status === 'OPEN' && error instanceof DisputeRuleError && error.refusal.code === 'invalid_state')) throw refusalOf(error);
+        if (!(state.status === 'OPEN' && error instanceof DomainError && error.code === 'invalid_state')) throw asRefusal(error);
       }
     },
   });
 
   setHandler(requestDisputeEscalationUpdate, ({ actor, reason }) => exclusive(async () => {
-    if (state.status !== 'EXPLAINED') throw refuse(409, 'invalid_state', `the dispute is ${state.status}; escalation is asked for after an explanation`);
+    refuseEscalation();
     const escalated = await activities.requestDisputeEscalation({ disputeId: request.disputeId, actor, reason });
     moveTo(escalated.status);
     return state;
   }), {
     validator: ({ actor }) => {
-      if (actor.role !== 'partner') throw refuse(403, 'forbidden', 'the partner asks for escalation', null);
-      if (state.status !== 'EXPLAINED') throw refuse(409, 'invalid_state', `the dispute is ${state.status}; escalation is asked for after an explanation`);
+      if (actor.role !== 'partner') throw refusalFailure(disputeRefusedType, 'forbidden', 'forbidden', 'the partner asks for escalation');
+      refuseEscalation();
     },
   });
 

@@ -1,53 +1,19 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  isGrpcServiceError,
-  ServiceError,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-} from '@temporalio/client';
-import { sql } from 'slonik';
-import type { Policy } from '../../domain/policy.ts';
 import { z as zod } from 'zod';
-import {
-  DisputeInputError,
-  abandonDispute,
-  disputeColumns,
-  disputeEvidence,
-  disputeRow,
-  disputeTimeline,
-  insertEvidence,
-  loadDispute,
-  recordDispute,
-  resolutionMovesMoney,
-  type DisputeRow,
-  type EvidenceInput,
-  type EvidenceRow,
-} from '../../activities/disputes.ts';
-import { can, type AdminRole } from '../../domain/access.ts';
-import {
-  disputeErrorKinds,
-  disputeRefusedType,
-  disputeResolutions,
-  disputeStatuses,
-  disputeTypes,
-  type DisputeActor,
-  type DisputeRefusal,
-  type DisputeRequest,
-} from '../../domain/dispute.ts';
-import { Money, formatMoney } from '../../domain/money.ts';
-import type { disputeWorkflow } from '../../workflows/dispute.ts';
-import { assignDisputeUpdate, disputeWorkflowId, requestDisputeEscalationUpdate, resolveDisputeUpdate, provideDisputeEvidenceUpdate } from '../../workflows/dispute-messages.ts';
-import { partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
+import type { AdminRole } from '../../domain/access.ts';
+import { checkDocumentContent, documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
+import { disputeErrorKinds, disputeResolutions, disputeStatuses, disputeTypes, type DisputeActor } from '../../domain/dispute.ts';
+import { formatMoney } from '../../domain/money.ts';
+import { disputeWorkflowId } from '../../workflows/dispute-messages.ts';
+import { disputeEvidence, disputeTimeline, evidenceFile, listDisputes as listDisputeRows, loadDispute, type DisputeRow, type EvidenceInput, type EvidenceRow } from '../../modules/disputes/dispute-store.ts';
+import { fileDispute } from '../../modules/disputes/record-dispute.ts';
+import { checkResolutionRequest, sendDisputeResolution } from '../../modules/disputes/resolve-dispute.ts';
+import { sendDisputeAssignment, sendDisputeEscalationRequest, sendDisputeEvidence } from '../../modules/disputes/review-dispute.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { storedFileResponse } from '../files.ts';
-import { checkDocumentContent, documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, toApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema } from '../schemas.ts';
@@ -157,67 +123,50 @@ const route = <T extends Parameters<typeof createRoute>[0]>(definition: T) => cr
 const detailResponse = (description: string) => ({ description, content: { 'application/json': { schema: disputeDetailSchema } } });
 
 const createDispute = route({
-  method: 'post', path: '/disputes',
+  operationId: 'createDispute', method: 'post', path: '/disputes',
   summary: 'Open a dispute on one of your transactions (an admin: on a partner’s behalf); runs as workflow dispute-<id>',
   description: 'The transaction must be the partner’s own (404 naming `body.transactionRef` otherwise). Honours `Idempotency-Key`.',
   request: { headers: stepUpHeaders, body: { content: { 'application/json': { schema: createBody } }, required: true } },
   responses: { 202: detailResponse('Recorded; the workflow takes the decision tree’s first step'), ...errors, 404: errorResponse('No such transaction of this partner'), 503: errorResponse('Temporal unavailable') },
 });
 const listDisputes = route({
-  method: 'get', path: '/disputes', summary: 'Disputes, newest first (filters: status, type, partner, assignee); partners see their own',
+  operationId: 'listDisputes', method: 'get', path: '/disputes', summary: 'Disputes, newest first (filters: status, type, partner, assignee); partners see their own',
   request: { query: listQuery },
   responses: { 200: { description: 'A page', content: { 'application/json': { schema: z.object({ data: z.array(disputeSchema), nextCursor: z.string().nullable() }) } } }, ...errors },
 });
 const getDispute = route({
-  method: 'get', path: '/disputes/{id}', summary: 'One dispute with its timeline and evidence', request: { params: idParam },
+  operationId: 'getDispute', method: 'get', path: '/disputes/{id}', summary: 'One dispute with its timeline and evidence', request: { params: idParam },
   responses: { 200: detailResponse('The dispute'), ...errors, 404: errorResponse('No such dispute') },
 });
 const addEvidence = route({
-  method: 'post', path: '/disputes/{id}/evidence', summary: 'Send evidence (text and/or a file); a dispute waiting for information goes to review',
+  operationId: 'createDisputeEvidence', method: 'post', path: '/disputes/{id}/evidence', summary: 'Send evidence (text and/or a file); a dispute waiting for information goes to review',
   request: { params: idParam, body: { content: { 'application/json': { schema: evidenceBody } }, required: true } },
   responses: { 200: detailResponse('Recorded'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('The dispute is closed or explained'), 413: errorResponse('File too large'), 415: errorResponse('The file is not what its type says'), 503: errorResponse('Temporal unavailable') },
 });
 const getEvidenceFile = route({
-  method: 'get', path: '/disputes/{id}/evidence/{evidenceId}', summary: 'Download an evidence file (checked against its SHA-256)', request: { params: evidenceParam },
+  operationId: 'downloadDisputeEvidence', method: 'get', path: '/disputes/{id}/evidence/{evidenceId}', summary: 'Download an evidence file (checked against its SHA-256)', request: { params: evidenceParam },
   responses: {
     200: { description: 'The file', content: Object.fromEntries(documentContentTypes.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) },
     ...errors, 404: errorResponse('No such dispute or evidence file'), 500: errorResponse('The stored file no longer matches its checksum'),
   },
 });
 const assignDispute = route({
-  method: 'post', path: '/disputes/{id}/assign', summary: 'Assign the dispute to a reviewer, or claim it (financial support and above)',
+  operationId: 'assignDispute', method: 'post', path: '/disputes/{id}/assign', summary: 'Assign the dispute to a reviewer, or claim it (financial support and above)',
   request: { params: idParam, body: { content: { 'application/json': { schema: assignBody } }, required: false } },
   responses: { 200: detailResponse('Assigned'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not under review or escalated'), 422: errorResponse('The assignee cannot review disputes'), 503: errorResponse('Temporal unavailable') },
 });
 const resolveDispute = route({
-  method: 'post', path: '/disputes/{id}/resolve',
+  operationId: 'resolveDispute', method: 'post', path: '/disputes/{id}/resolve',
   summary: 'Resolve: CORRECTION (posted to the ledger), EXPLANATION, GOODWILL, ESCALATION, REJECTION',
   description: 'CORRECTION and GOODWILL need a fresh TOTP code in `X-TOTP-Code`. An escalated dispute, and goodwill above the policy’s `disputes.goodwillMax`, are for senior admins.',
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: resolveBody } }, required: true } },
   responses: { 200: detailResponse('Resolved'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not in a state that takes a resolution'), 422: errorResponse('Amount or error kind wrong for the resolution'), 503: errorResponse('Temporal unavailable') },
 });
 const escalateDispute = route({
-  method: 'post', path: '/disputes/{id}/escalate', summary: 'The partner asks for a senior admin after an explanation',
+  operationId: 'escalateDispute', method: 'post', path: '/disputes/{id}/escalate', summary: 'The partner asks for a senior admin after an explanation',
   request: { params: idParam, body: { content: { 'application/json': { schema: escalateBody } }, required: true } },
   responses: { 200: detailResponse('Escalated'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not EXPLAINED'), 503: errorResponse('Temporal unavailable') },
 });
-
-function translateWorkflowError(error: unknown): unknown {
-  if (error instanceof ApiError) return error;
-  if (error instanceof WorkflowUpdateFailedError) {
-    // A validator's refusal is the update's cause; an activity's refusal arrives wrapped in its ActivityFailure.
-    const cause = error.cause instanceof ActivityFailure ? error.cause.cause : error.cause;
-    if (cause instanceof ApplicationFailure && cause.type === disputeRefusedType) {
-      const refusal = cause.details?.[0] as DisputeRefusal | undefined;
-      return new ApiError(refusal?.status ?? 409, refusal?.code ?? 'refused', cause.message, refusal?.field ?? undefined);
-    }
-    return new ApiError(409, 'refused', cause instanceof Error ? cause.message : 'the dispute refused the request');
-  }
-  if (error instanceof WorkflowNotFoundError) return new ApiError(409, 'invalid_state', 'the dispute’s workflow is closed or missing', 'status');
-  const grpc = error instanceof ServiceError ? error.cause : error;
-  if (isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4)) return new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was changed');
-  return error;
-}
 
 function actorOf(user: AuthenticatedUser): DisputeActor {
   return { userId: user.id, role: user.role as AdminRole | 'partner' };
@@ -236,7 +185,7 @@ function evidenceOf(body: zod.infer<typeof evidenceBody>, field: string): Eviden
 
 
 export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv> {
-  const { database, identity, temporal, policies } = dependencies;
+  const { database, identity, temporal } = dependencies;
 
   const toDispute = (row: DisputeRow) => ({
     id: row.id, workflowId: disputeWorkflowId(row.id), workflowUrl: workflowUrl(dependencies, disputeWorkflowId(row.id)), partnerId: row.partner_id,
@@ -271,11 +220,12 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
     if (user.role !== 'partner') requirePermission(user, 'disputes.read.any');
     return row;
   };
-  const update = async <T>(id: string, send: (handle: ReturnType<typeof temporal.workflow.getHandle<typeof disputeWorkflow>>) => Promise<T>) => {
+  /** Sends an update to the dispute's workflow and answers with the dispute as it is after it. */
+  const update = async (id: string, send: () => Promise<unknown>) => {
     try {
-      await send(temporal.workflow.getHandle<typeof disputeWorkflow>(disputeWorkflowId(id)));
+      await send();
     } catch (error) {
-      throw translateWorkflowError(error);
+      throw toApiError(error, 'the dispute');
     }
     return detail((await loadDispute(database, id))!);
   };
@@ -296,23 +246,10 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       }
       const evidence = body.evidence ? evidenceOf(body.evidence, 'body.evidence') : null;
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/disputes', { ...body, partnerId }] }, async () => {
-        const { policy } = await policies.active();
-        const disputeId = randomUUID();
-        const row = await database.transaction((transaction) => recordDispute(transaction, {
-          disputeId, partnerId, type: body.type, transactionRef: body.transactionRef, description: body.description, evidence,
-          openedBy: actorOf(user), ip: clientIp(c.req.raw.headers), policyVersion: policy.version,
-        })).catch((error: unknown) => {
-          if (error instanceof DisputeInputError) throw new ApiError(error.status, error.code, error.message, error.field);
-          throw error;
+        const row = await fileDispute(dependencies, {
+          partnerId, type: body.type, transactionRef: body.transactionRef, description: body.description, evidence,
+          openedBy: actorOf(user), ip: clientIp(c.req.raw.headers),
         });
-        try {
-          await startDisputeWorkflow(temporal, dependencies.taskQueue, row, policy, user.id);
-        } catch (error) {
-          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
-            await database.transaction((transaction) => abandonDispute(transaction, disputeId, 'the workflow could not be started'));
-            throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; the dispute was not opened');
-          }
-        }
         return { status: 202, body: await detail(row) };
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
@@ -322,18 +259,10 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       const user = c.get('user');
       const query = c.req.valid('query');
       const partnerId = partnerScope(user, query.partnerId, 'disputes.read.any');
-      const conditions = [sql.fragment`TRUE`];
-      if (partnerId !== undefined) conditions.push(sql.fragment`partner_id = ${partnerId}`);
-      if (query.status) conditions.push(sql.fragment`status = ${query.status}`);
-      if (query.type) conditions.push(sql.fragment`type = ${query.type}`);
-      if (query.assigneeId) conditions.push(sql.fragment`assignee_id = ${query.assigneeId}`);
-      if (query.cursor) {
-        const cursor = decodeTimeCursor(query.cursor);
-        conditions.push(sql.fragment`(opened_at, id) < (${cursor.cursorTime}::timestamptz, ${cursor.id}::uuid)`);
-      }
-      const rows = await database.any(sql.type(disputeRow)`
-        SELECT ${disputeColumns} FROM disputes WHERE ${sql.join(conditions, sql.fragment` AND `)}
-        ORDER BY opened_at DESC, id DESC LIMIT ${query.limit}`);
+      const rows = await listDisputeRows(database, {
+        partnerId, status: query.status, type: query.type, assigneeId: query.assigneeId, limit: query.limit,
+        after: query.cursor ? decodeTimeCursor(query.cursor) : undefined,
+      });
       const last = rows.at(-1);
       return c.json({ data: rows.map(toDispute), nextCursor: rows.length === query.limit && last ? encodeTimeCursor(last.cursor_time, last.id) : null }, 200);
     })
@@ -347,17 +276,13 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       const row = await readable(id, user);
       if (user.role !== 'partner') requirePermission(user, 'disputes.review');
       const evidence = evidenceOf(c.req.valid('json'), 'body');
-      if (row.status === 'CLOSED' || row.status === 'EXPLAINED') throw new ApiError(409, 'invalid_state', `the dispute is ${row.status}`, 'status');
-      const stored = await database.transaction((transaction) => insertEvidence(transaction, { disputeId: id, evidence, userId: user.id }));
-      const body = await update(id, (handle) => handle.executeUpdate(provideDisputeEvidenceUpdate, { args: [{ actor: actorOf(user), evidenceId: stored.id }] }));
+      const body = await update(id, () => sendDisputeEvidence(dependencies, row, { evidence, actor: actorOf(user) }));
       return c.json(body, 200);
     })
     .openapi(getEvidenceFile, async (c) => {
       const { id, evidenceId } = c.req.valid('param');
       await readable(id, c.get('user'));
-      const file = await database.maybeOne(sql.type(zod.object({ file_name: zod.string(), content_type: zod.string(), content: zod.instanceof(Buffer), sha256: zod.string() }))`
-        SELECT file_name, content_type, content, sha256 FROM dispute_evidence WHERE id = ${evidenceId} AND dispute_id = ${id} AND content IS NOT NULL`);
-      if (!file) throw new ApiError(404, 'not_found', `dispute ${id} has no evidence file ${evidenceId}`, 'params.evidenceId');
+      const file = await evidenceFile(database, id, evidenceId);
       return storedFileResponse(c, file, `the stored evidence ${evidenceId} of dispute ${id}`, 'evidence_corrupted');
     })
     .openapi(assignDispute, async (c) => {
@@ -370,14 +295,7 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       const parsed = assignBody.safeParse(body);
       if (!parsed.success) throw new ApiError(400, 'invalid_request', 'body.assigneeId must be a user id', 'body.assigneeId');
       const assigneeId = parsed.data.assigneeId ?? user.id;
-      if (assigneeId !== user.id) {
-        const assignee = await database.maybeOne(sql.type(zod.object({ role: zod.string(), disabled: zod.boolean() }))`
-          SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ${assigneeId}`);
-        if (!assignee || assignee.disabled || assignee.role === 'partner' || !can(assignee.role as AdminRole, 'disputes.review')) {
-          throw new ApiError(422, 'invalid_assignee', `user ${assigneeId} does not review disputes`, 'body.assigneeId');
-        }
-      }
-      const result = await update(id, (handle) => handle.executeUpdate(assignDisputeUpdate, { args: [{ actor: actorOf(user), assigneeId }] }));
+      const result = await update(id, () => sendDisputeAssignment(dependencies, id, { actor: actorOf(user), assigneeId }));
       return c.json(result, 200);
     })
     .openapi(resolveDispute, async (c) => {
@@ -390,21 +308,14 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       const row = await readable(id, user);
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['resolve-dispute', id, body] }, async () => {
         const currency = body.currency ?? row.transaction_currency ?? 'USD';
-        if (body.amount !== undefined && !resolutionMovesMoney(body.resolution)) {
-          throw new ApiError(422, 'invalid_request', `a ${body.resolution} moves no money`, 'body.amount');
-        }
         // Refused before the TOTP is checked where the state says no: a refusal consumes no code.
-        if (row.status === 'CLOSED') throw new ApiError(409, 'invalid_state', `dispute ${id} is CLOSED`, 'status');
-        if (resolutionMovesMoney(body.resolution)) {
-          if (body.amount === undefined) throw new ApiError(422, 'invalid_request', `a ${body.resolution} needs an amount`, 'body.amount');
-          if (!new Money(body.amount).isFinite()) throw new ApiError(422, 'invalid_amount', 'not an amount', 'body.amount');
-          await requireFreshTotp(identity, user, headers['x-totp-code'], `a ${body.resolution.toLowerCase()}`);
-        }
+        const movesMoney = checkResolutionRequest(row, body);
+        if (movesMoney) await requireFreshTotp(identity, user, headers['x-totp-code'], `a ${body.resolution.toLowerCase()}`);
         const resolution = {
           resolution: body.resolution, errorKind: body.errorKind ?? null, note: body.note,
-          amount: body.amount ?? null, currency: resolutionMovesMoney(body.resolution) ? currency : null,
+          amount: body.amount ?? null, currency: movesMoney ? currency : null,
         };
-        const detailBody = await update(id, (handle) => handle.executeUpdate(resolveDisputeUpdate, { args: [{ actor: actorOf(user), resolution, ip: clientIp(c.req.raw.headers) }] }));
+        const detailBody = await update(id, () => sendDisputeResolution(temporal, id, { actor: actorOf(user), resolution, ip: clientIp(c.req.raw.headers) }));
         return { status: 200, body: detailBody };
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
@@ -415,20 +326,8 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       const { id } = c.req.valid('param');
       const row = await readable(id, user);
       if (user.role !== 'partner') throw new ApiError(403, 'forbidden', 'the partner asks for escalation; an admin resolves with ESCALATION');
-      if (row.status !== 'EXPLAINED') throw new ApiError(409, 'invalid_state', `the dispute is ${row.status}; escalation is asked for after an explanation`, 'status');
       const { reason } = c.req.valid('json');
-      const body = await update(id, (handle) => handle.executeUpdate(requestDisputeEscalationUpdate, { args: [{ actor: actorOf(user), reason }] }));
+      const body = await update(id, () => sendDisputeEscalationRequest(temporal, row, { actor: actorOf(user), reason }));
       return c.json(body, 200);
     });
-}
-
-/** Starts `dispute-<id>` for a recorded dispute, as the route does and the demo data set does. */
-export async function startDisputeWorkflow(temporal: Client, taskQueue: string, row: DisputeRow, policy: Policy, openedBy: string): Promise<void> {
-  const request: DisputeRequest = { disputeId: row.id, partnerId: row.partner_id, type: row.type, transactionRef: row.transaction_ref, openedBy };
-  await temporal.workflow.start<typeof disputeWorkflow>('disputeWorkflow', {
-    workflowId: disputeWorkflowId(row.id), taskQueue,
-    args: [request, { version: policy.version, disputes: policy.disputes }],
-    typedSearchAttributes: [{ key: partnerIdKey, value: row.partner_id }, { key: statusKey, value: 'OPEN' }],
-    memo: { summary: `Dispute ${row.type} ${row.transaction_ref} of ${row.partner_id}` },
-  });
 }

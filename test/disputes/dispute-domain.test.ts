@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DisputeRuleError, checkResolution, isOutOfWindow, planDisputeCreditPostings, statusAfterResolution } from '../../domain/dispute.ts';
+import { checkResolution, isOutOfWindow, planDisputeCreditPostings, statusAfterResolution } from '../../domain/dispute.ts';
+import { DomainError } from '../../domain/errors.ts';
 
 /** Source 000's decision tree and the correction postings as pure rules (the workflow and activities use these). */
 describe('dispute rules', () => {
@@ -25,7 +26,7 @@ describe('dispute rules', () => {
     const base = { status: 'UNDER_REVIEW' as const, assigneeId: null, policy: { goodwillMax: '50' } };
     const goodwill = (amount: string, currency = 'USD') => ({ resolution: 'GOODWILL' as const, amount, currency, note: 'sorry' });
     expect(checkResolution({ ...base, actor: { userId: 'u1', role: 'financial_support' }, resolution: goodwill('50.00') }).amount).toBe('50.00');
-    expect(() => checkResolution({ ...base, actor: { userId: 'u1', role: 'financial_support' }, resolution: goodwill('50.01') })).toThrow(DisputeRuleError);
+    expect(() => checkResolution({ ...base, actor: { userId: 'u1', role: 'financial_support' }, resolution: goodwill('50.01') })).toThrow(DomainError);
     expect(() => checkResolution({ ...base, actor: { userId: 'u1', role: 'financial_support' }, resolution: goodwill('10.00', 'EUR') })).toThrow(/senior/);
     expect(checkResolution({ ...base, actor: { userId: 'u2', role: 'senior_admin' }, resolution: goodwill('500.00') }).statusAfter).toBe('CLOSED');
     expect(() => checkResolution({ ...base, actor: { userId: 'u1', role: 'financial_support' }, resolution: goodwill('-1.00') })).toThrow(/positive/);
