@@ -8,6 +8,9 @@ import { seedDemo, type DemoCredentials } from '../../stack/demo.ts';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
+import { chargebackWorkflowId } from '../../workflows/chargeback-messages.ts';
+import { disputeWorkflowId } from '../../workflows/dispute-messages.ts';
+import { refundWorkflowId } from '../../workflows/refund-messages.ts';
 
 /**
  * The demo data set as `npm start` seeds it: into a fresh database, before the worker runs (the workflows wait in
@@ -116,8 +119,8 @@ describe('the demo data set', () => {
   it('when the worker runs, the refund waits for approval, the chargeback has reversed its order’s commissions, the dispute is under review and the manual commission waits for approval', async () => {
     const refund = await api.owner.one(sql.type(z.object({ id: z.string(), status: z.string(), order_id: z.string() }))`
       SELECT id::text, status, order_id FROM refunds`);
-    await takenUp(`refund-${refund.id}`);
-    expect(await workflowStatus(`refund-${refund.id}`)).toBe('RUNNING');
+    await takenUp(refundWorkflowId(refund.id));
+    expect(await workflowStatus(refundWorkflowId(refund.id))).toBe('RUNNING');
     expect((await api.owner.oneFirst(sql.type(z.object({ status: z.string() }))`SELECT status FROM refunds WHERE id = ${refund.id}`))).toBe('PENDING');
 
     const chargebackOf = () => api.owner.one(sql.type(z.object({ id: z.string(), status: z.string(), order_id: z.string(), reversed_count: z.number(), reversed: z.boolean() }))`
@@ -132,7 +135,7 @@ describe('the demo data set', () => {
     expect(orderCommissions.length).toBeGreaterThan(0);
     expect(chargeback.reversed_count).toBe(orderCommissions.length);
     expect(orderCommissions.every((row) => row.status === 'REVERSED' && new Money(row.reversed_amount).equals(row.amount))).toBe(true);
-    expect(await workflowStatus(`chargeback-${chargeback.id}`)).toBe('RUNNING');
+    expect(await workflowStatus(chargebackWorkflowId(chargeback.id))).toBe('RUNNING');
 
     const disputeOf = () => api.owner.one(sql.type(z.object({ id: z.string(), status: z.string(), partner_id: z.string(), type: z.string() }))`
       SELECT id::text, status, partner_id, type FROM disputes`);
@@ -141,7 +144,7 @@ describe('the demo data set', () => {
     expect([dispute.partner_id, dispute.type]).toEqual(['demo-0001', 'COMMISSION']);
     expect(await api.owner.anyFirst(sql.type(z.object({ kind: z.string() }))`
       SELECT kind FROM partner_flags WHERE partner_id = 'demo-0001' AND cleared_at IS NULL`)).toContain('OPEN_DISPUTE');
-    expect(await workflowStatus(`dispute-${dispute.id}`)).toBe('RUNNING');
+    expect(await workflowStatus(disputeWorkflowId(dispute.id))).toBe('RUNNING');
 
     const adjustmentOf = () => api.owner.one(sql.type(z.object({ id: z.string(), status: z.string(), partner_id: z.string(), amount: z.string(), needs_senior_approval: z.boolean() }))`
       SELECT id::text, status, partner_id, amount::text AS amount, needs_senior_approval FROM adjustments`);
