@@ -143,8 +143,9 @@ const createChargeback = route({
   responses: {
     201: { description: 'Opened', content: { 'application/json': { schema: openedSchema } } },
     200: { description: 'A duplicate notice: the chargeback it names', content: { 'application/json': { schema: openedSchema } } },
-    ...errors, 404: errorResponse('Unknown order'), 409: errorResponse('Beyond what is left of the order, the order cancelled, or the reference names another order'),
-    422: errorResponse('Currency or amount not the order’s'), 503: errorResponse('Temporal unavailable'),
+    ...errors, 404: errorResponse('Unknown order'),
+    409: errorResponse('Beyond what is left of the order, the order cancelled, the reference names another order, or the same Idempotency-Key is in progress'),
+    422: errorResponse('Currency or amount not the order’s, or the Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable'),
   },
 });
 const listChargebacks = route({
@@ -166,7 +167,7 @@ const decide = route({
   operationId: 'createChargebackDecision', method: 'post', path: '/chargebacks/{id}/decision', summary: 'Record the provider’s outcome: WON re-credits the reversed commissions, LOST keeps the reversal, PARTIAL re-credits the share won',
   description: 'Requires a fresh TOTP code in `X-TOTP-Code`. Answers once the re-credit is posted.',
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: decisionBody } }, required: true } },
-  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: chargebackDetailSchema } } }, ...errors, 404: errorResponse('No such chargeback'), 409: errorResponse('Decided already'), 422: errorResponse('amountWon out of range'), 503: errorResponse('Temporal unavailable') },
+  responses: { 200: { description: 'Decided', content: { 'application/json': { schema: chargebackDetailSchema } } }, ...errors, 404: errorResponse('No such chargeback'), 409: errorResponse('Decided already, or the same Idempotency-Key is in progress'), 422: errorResponse('amountWon out of range, or the Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable') },
 });
 const webhook = createRoute({
   operationId: 'receiveChargebackWebhook',

@@ -127,7 +127,11 @@ const createDispute = route({
   summary: 'Open a dispute on one of your transactions (an admin: on a partner’s behalf); runs as workflow dispute-<id>',
   description: 'The transaction must be the partner’s own (404 naming `body.transactionRef` otherwise). Honours `Idempotency-Key`.',
   request: { headers: stepUpHeaders, body: { content: { 'application/json': { schema: createBody } }, required: true } },
-  responses: { 202: detailResponse('Recorded; the workflow takes the decision tree’s first step'), ...errors, 404: errorResponse('No such transaction of this partner'), 503: errorResponse('Temporal unavailable') },
+  responses: {
+    202: detailResponse('Recorded; the workflow takes the decision tree’s first step'), ...errors, 404: errorResponse('No such transaction of this partner'),
+    409: errorResponse('The same Idempotency-Key is in progress'), 413: errorResponse('Evidence file too large'), 415: errorResponse('The evidence file is not what its type says'),
+    422: errorResponse('Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable'),
+  },
 });
 const listDisputes = route({
   operationId: 'listDisputes', method: 'get', path: '/disputes', summary: 'Disputes, newest first (filters: status, type, partner, assignee); partners see their own',
@@ -160,7 +164,7 @@ const resolveDispute = route({
   summary: 'Resolve: CORRECTION (posted to the ledger), EXPLANATION, GOODWILL, ESCALATION, REJECTION',
   description: 'CORRECTION and GOODWILL need a fresh TOTP code in `X-TOTP-Code`. An escalated dispute, and goodwill above the policy’s `disputes.goodwillMax`, are for senior admins.',
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: resolveBody } }, required: true } },
-  responses: { 200: detailResponse('Resolved'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not in a state that takes a resolution'), 422: errorResponse('Amount or error kind wrong for the resolution'), 503: errorResponse('Temporal unavailable') },
+  responses: { 200: detailResponse('Resolved'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not in a state that takes a resolution, or the same Idempotency-Key is in progress'), 422: errorResponse('Amount or error kind wrong for the resolution, or the Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable') },
 });
 const escalateDispute = route({
   operationId: 'escalateDispute', method: 'post', path: '/disputes/{id}/escalate', summary: 'The partner asks for a senior admin after an explanation',

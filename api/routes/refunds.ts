@@ -107,8 +107,8 @@ const createRefund = route({
   request: { headers: stepUpHeaders, body: { content: { 'application/json': { schema: createBody } }, required: true } },
   responses: {
     202: { description: 'Recorded, PENDING an admin’s decision', content: { 'application/json': { schema: refundSchema } } },
-    ...errors, 404: errorResponse('Unknown order'), 409: errorResponse('Beyond what is left to refund, or the order was cancelled'),
-    422: errorResponse('Amount finer than the order’s currency'), 503: errorResponse('Temporal unavailable'),
+    ...errors, 404: errorResponse('Unknown order'), 409: errorResponse('Beyond what is left to refund, the order was cancelled, or the same Idempotency-Key is in progress'),
+    422: errorResponse('Amount finer than the order’s currency, or the Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable'),
   },
 });
 const listRefunds = route({
@@ -125,13 +125,13 @@ const approveRefund = route({
   summary: 'Approve a refund: every commission of the order, at every level, is reversed (PROCESSED)',
   description: 'Requires a fresh TOTP code in `X-TOTP-Code`; the requester cannot approve. Answers once the reversal is posted.',
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: approveBody } }, required: false } },
-  responses: { 200: { description: 'Approved and processed', content: { 'application/json': { schema: refundDetailSchema } } }, ...errors, 404: errorResponse('No such refund'), 409: errorResponse('Not PENDING'), 503: errorResponse('Temporal unavailable') },
+  responses: { 200: { description: 'Approved and processed', content: { 'application/json': { schema: refundDetailSchema } } }, ...errors, 404: errorResponse('No such refund'), 409: errorResponse('Not PENDING, or the same Idempotency-Key is in progress'), 422: errorResponse('Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable') },
 });
 const rejectRefund = route({
   operationId: 'rejectRefund', method: 'post', path: '/refunds/{id}/reject', summary: 'Reject a PENDING refund (the order amount it claimed is released)',
   description: 'Requires a fresh TOTP code in `X-TOTP-Code`.',
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: rejectBody } }, required: true } },
-  responses: { 200: { description: 'Rejected', content: { 'application/json': { schema: refundDetailSchema } } }, ...errors, 404: errorResponse('No such refund'), 409: errorResponse('Not PENDING'), 503: errorResponse('Temporal unavailable') },
+  responses: { 200: { description: 'Rejected', content: { 'application/json': { schema: refundDetailSchema } } }, ...errors, 404: errorResponse('No such refund'), 409: errorResponse('Not PENDING, or the same Idempotency-Key is in progress'), 422: errorResponse('Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable') },
 });
 
 function actorOf(user: AuthenticatedUser): RefundActor {
