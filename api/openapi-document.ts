@@ -125,6 +125,6 @@ if (import.meta.main) {
   for (const [operation, problems] of Object.entries(problemsByOperation)) {
     console.log(`${operation}\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   }
-  console.log(`OpenAPI document: ${totals.errors} errors, ${totals.warnings} warnings, ${totals.ignored} ignored (.redocly.lint-ignore.yaml says why)`);
+  console.log(`OpenAPI document: errors ${totals.errors}, warnings ${totals.warnings}, ignored ${totals.ignored} (.redocly.lint-ignore.yaml says why)`);
   process.exit(totals.errors + totals.warnings > 0 ? 1 : 0);
 }
