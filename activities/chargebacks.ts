@@ -24,7 +24,7 @@ import { appendAuditRecord, appendAuditRecords, type AuditRecordInput } from '..
 import { reverseCommissions } from './commission-engine.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { NetworkInputError, NetworkStore } from './network-store.ts';
-import { enqueueNotification } from './notifications.ts';
+import { enqueueNotification } from '../modules/notifications/outbox.ts';
 import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';
 import { clearPartnerFlags, raisePartnerFlag } from './partner-flags-store.ts';
 import { followUpReversal } from './refund-reversal-follow-up.ts';

@@ -21,7 +21,7 @@ import { Money, currencyScale, formatMoney } from '../domain/money.ts';
 import { durationMs } from '../domain/policy.ts';
 import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import { enqueueNotification } from './notifications.ts';
+import { enqueueNotification } from '../modules/notifications/outbox.ts';
 import { clearPartnerFlags, raisePartnerFlag } from './partner-flags-store.ts';
 
 /**

@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { Money, formatMoney } from '../domain/money.ts';
 import type { PartnerFlag } from '../domain/partner-flags.ts';
-import { enqueueNotification } from './notifications.ts';
+import { enqueueNotification } from '../modules/notifications/outbox.ts';
 import { raisePartnerFlag } from './partner-flags-store.ts';
 
 /**

@@ -19,7 +19,7 @@ import {
 import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import { reverseCommissions } from './commission-engine.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import { enqueueNotification } from './notifications.ts';
+import { enqueueNotification } from '../modules/notifications/outbox.ts';
 import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';
 import { followUpReversal } from './refund-reversal-follow-up.ts';
 

@@ -25,6 +25,8 @@ import { opsRoutes } from './routes/ops.ts';
 import { partnerFlagRoutes } from './routes/partner-flags.ts';
 import { payoutConfirmationRoutes } from './routes/payout-confirmations.ts';
 import { adjustmentRoutes } from './routes/adjustments.ts';
+import { bulkAdjustmentRoutes } from './routes/bulk-adjustments.ts';
+import { clawbackRoutes } from './routes/clawbacks.ts';
 import { refundRoutes } from './routes/refunds.ts';
 import { chargebackRoutes } from './routes/chargebacks.ts';
 import { disputeRoutes } from './routes/disputes.ts';
@@ -113,6 +115,8 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', opsRoutes(dependencies));
   app.route('/v1', partnerFlagRoutes(dependencies));
   app.route('/v1', adjustmentRoutes(dependencies));
+  app.route('/v1', bulkAdjustmentRoutes(dependencies));
+  app.route('/v1', clawbackRoutes(dependencies));
   app.route('/v1', refundRoutes(dependencies));
   app.route('/v1', chargebackRoutes(dependencies));
   app.route('/v1', disputeRoutes(dependencies));
