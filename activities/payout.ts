@@ -27,8 +27,8 @@ import { mayStartProcessing, type PayoutSwitches } from '../domain/ops-switches.
 import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
 import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import { enqueueNotification, payoutNotices } from './notifications.ts';
-import { partnerFlags } from './partner-flags-store.ts';
-import { readPayoutSwitches } from './ops-switches-store.ts';
+import { partnerFlags } from '../modules/partner-flags/partner-flags-store.ts';
+import { readPayoutSwitches } from '../modules/ops/ops-switches-store.ts';
 import { createBatchRecorder } from './payout-batches.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 
