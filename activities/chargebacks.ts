@@ -26,7 +26,7 @@ import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { NetworkInputError, NetworkStore } from './network-store.ts';
 import { enqueueNotification } from '../modules/notifications/outbox.ts';
 import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';
-import { clearPartnerFlags, raisePartnerFlag } from './partner-flags-store.ts';
+import { clearPartnerFlags, raisePartnerFlag } from '../modules/partner-flags/partner-flags-store.ts';
 import { followUpReversal } from './refund-reversal-follow-up.ts';
 
 /**

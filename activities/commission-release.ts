@@ -6,7 +6,7 @@ import type { EntryInput } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import { appendAuditRecords } from '../modules/audit/audit-store.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import { commissionExcludedFromPayment, lockPaymentExclusionsShared } from './payment-exclusions-store.ts';
+import { commissionExcludedFromPayment, lockPaymentExclusionsShared } from '../modules/ops/payment-exclusions-store.ts';
 
 /**
  * The hold's end and the pay batch (SPEC section 5), as sweeps over the commissions table instead of a timer

@@ -22,7 +22,7 @@ import { durationMs } from '../domain/policy.ts';
 import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { enqueueNotification } from '../modules/notifications/outbox.ts';
-import { clearPartnerFlags, raisePartnerFlag } from './partner-flags-store.ts';
+import { clearPartnerFlags, raisePartnerFlag } from '../modules/partner-flags/partner-flags-store.ts';
 
 /**
  * Partner disputes' side effects (SPEC section 9): finding the disputed transaction (only the partner's own),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Money, formatMoney } from '../domain/money.ts';
 import type { PartnerFlag } from '../domain/partner-flags.ts';
 import { enqueueNotification } from '../modules/notifications/outbox.ts';
-import { raisePartnerFlag } from './partner-flags-store.ts';
+import { raisePartnerFlag } from '../modules/partner-flags/partner-flags-store.ts';
 
 /**
  * What follows a reversal of commissions (a refund, an order cancelled before shipping), in the transaction that

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { createChargebackActivities } from '../../activities/chargebacks.ts';
 import { CommissionRelease } from '../../activities/commission-release.ts';
 import { orderRefundState } from '../../activities/order-refunds.ts';
-import { partnerFlags } from '../../activities/partner-flags-store.ts';
+import { partnerFlags } from '../../modules/partner-flags/partner-flags-store.ts';
 import { providerActor } from '../../domain/chargeback.ts';
 import { Money } from '../../domain/money.ts';
 import { signatureHeaderName, signWebhook } from '../../providers/webhooks.ts';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommissionRelease } from '../../activities/commission-release.ts';
 import type { EventInput } from '../../activities/commission-engine.ts';
-import { PaymentExclusionStore } from '../../activities/payment-exclusions-store.ts';
+import { PaymentExclusionStore } from '../../modules/ops/payment-exclusions-store.ts';
 import { exclusionCovers, type PaymentExclusionRule } from '../../domain/ops-switches.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { createApiHarness, errorOf, type ApiHarness, type TestAdmin } from '../helpers/api.ts';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Money } from '../../domain/money.ts';
 import { CommissionRelease } from '../../activities/commission-release.ts';
-import { partnerFlags } from '../../activities/partner-flags-store.ts';
+import { partnerFlags } from '../../modules/partner-flags/partner-flags-store.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
