@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { requirePartnerExists } from '../../modules/partners/partner-exists.ts';
+import { requirePartnerExists } from '../../modules/partners/partner-store.ts';
 import { savePaymentMethod, savedPaymentMethods, type SavedPaymentMethod } from '../../modules/payouts/saved-payment-methods.ts';
 import { readPayoutSwitches } from '../../modules/ops/ops-switches-store.ts';
 import { findPaymentMethod, validatePaymentDetails } from '../../domain/payout.ts';

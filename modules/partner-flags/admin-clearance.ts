@@ -5,7 +5,7 @@ import type { Database } from '../../db/pool.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { PartnerFlag } from '../../domain/partner-flags.ts';
 import { holdCauseClearedSignal, payoutWorkflowId } from '../../workflows/payout-messages.ts';
-import { requirePartnerExists } from '../partners/partner-exists.ts';
+import { requirePartnerExists } from '../partners/partner-store.ts';
 import { clearPartnerFlagById, heldPayoutIds, partnerFlags } from './partner-flags-store.ts';
 
 /** Kinds an admin may clear by hand; the others end with the lifecycle that raised them. */

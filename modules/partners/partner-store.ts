@@ -22,6 +22,13 @@ export async function partnerExists(connection: CommonQueryMethods, partnerId: s
   return connection.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${partnerId}`);
 }
 
+/** Refuses as not_found (`partnerId`) when there is no partner with this id. */
+export async function requirePartnerExists(connection: CommonQueryMethods, partnerId: string): Promise<void> {
+  if (!(await partnerExists(connection, partnerId))) {
+    throw new DomainError('not_found', 'not_found', `partner ${partnerId} does not exist`, 'partnerId');
+  }
+}
+
 export async function findPartner(connection: CommonQueryMethods, partnerId: string): Promise<PartnerRow | null> {
   return connection.maybeOne(sql.type(partnerRow)`
     SELECT id, name, sponsor_id, rank, status, kyc_status, joined_at FROM partners WHERE id = ${partnerId}`);
