@@ -10,7 +10,7 @@ import {
   type ImportInput,
   type ImportProgress,
   type ImportRejection,
-} from '../activities/network-store.ts';
+} from '../modules/network/network-store.ts';
 import type { Database } from '../db/pool.ts';
 
 /** The CSV header's names for the import fields. */

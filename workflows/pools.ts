@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ApplicationFailure, log, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { PoolActivities, PoolDistributionResult } from '../activities/pools.ts';
+import type { PoolActivities, PoolDistributionResult } from '../modules/commissions/distribute-pools.ts';
 import { lastCompletePeriod, periodStartingAt, PoolPeriodError, type PoolFrequency, type PoolPeriod } from '../domain/pools.ts';
 import { statusKey } from './search-attributes.ts';
 

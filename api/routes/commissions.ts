@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import type { EventInput, EventResult } from '../../activities/commission-engine.ts';
+import type { EventInput, EventResult } from '../../modules/commissions/ingest-events.ts';
 import { breakdownText, eventKinds, incomeTypeNames, type CommissionBreakdown, type IncomeType } from '../../domain/commission.ts';
 import { decimalPattern, formatMoney, isCurrency, parseMoney, fitsScale } from '../../domain/money.ts';
 import { createSubApp, partnerScope, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';

@@ -6,7 +6,7 @@ import {
   NetworkStore,
   PartnerNotFoundError,
   type PartnerChange,
-} from '../../activities/network-store.ts';
+} from '../../modules/network/network-store.ts';
 import { kycStatuses, partnerStatuses, ranks } from '../../domain/network.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';

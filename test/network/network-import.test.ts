@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { NetworkStore, type ImportInput, type ImportRejection } from '../../activities/network-store.ts';
+import { NetworkStore, type ImportInput, type ImportRejection } from '../../modules/network/network-store.ts';
 import { parseCsvRecord, readCsv, readNdjson } from '../../cli/network-import.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';

@@ -1,12 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
-import { incomeTypeNames } from '../domain/commission.ts';
-import type { AccountRef, PostingInput } from '../domain/ledger.ts';
-import { Money, currencyScale, formatMoney } from '../domain/money.ts';
-import type { Rank } from '../domain/network.ts';
-import { durationMs, type PoolName, type PoolPolicy } from '../domain/policy.ts';
+import type { Database } from '../../db/pool.ts';
+import { incomeTypeNames } from '../../domain/commission.ts';
+import type { AccountRef, PostingInput } from '../../domain/ledger.ts';
+import { Money, currencyScale, formatMoney } from '../../domain/money.ts';
+import type { Rank } from '../../domain/network.ts';
+import { durationMs, type PoolName, type PoolPolicy } from '../../domain/policy.ts';
 import {
   buildPoolNetwork,
   equalShareRate,
@@ -25,10 +25,10 @@ import {
   type PoolPeriod,
   type WeeklyCandidate,
   type WeeklyQualification,
-} from '../domain/pools.ts';
+} from '../../domain/pools.ts';
 import { insertCommissions, type NewCommission } from './commission-store.ts';
-import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import type { PolicyStore, PolicyVersion } from '../modules/policy/policy-store.ts';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
+import type { PolicyStore, PolicyVersion } from '../policy/policy-store.ts';
 
 /**
  * Leadership pool runs (income type 7). One call distributes every pool of a frequency for one period: it reads

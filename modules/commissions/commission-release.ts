@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
-import type { EntryInput } from '../domain/ledger.ts';
-import { Money, formatMoney } from '../domain/money.ts';
-import { appendAuditRecords } from '../modules/audit/audit-store.ts';
-import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import { commissionExcludedFromPayment, lockPaymentExclusionsShared } from './payment-exclusions-store.ts';
+import type { Database } from '../../db/pool.ts';
+import type { EntryInput } from '../../domain/ledger.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
+import { appendAuditRecords } from '../audit/audit-store.ts';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
+import { commissionExcludedFromPayment, lockPaymentExclusionsShared } from '../../activities/payment-exclusions-store.ts';
 
 /**
  * The hold's end and the pay batch (SPEC section 5), as sweeps over the commissions table instead of a timer

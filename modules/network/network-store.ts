@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type CommonQueryMethods, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
-import { kycStatuses, partnerStatuses, ranks, type KycStatus, type PartnerStatus, type Rank } from '../domain/network.ts';
-import type { Database } from '../db/pool.ts';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
+import { kycStatuses, partnerStatuses, ranks, type KycStatus, type PartnerStatus, type Rank } from '../../domain/network.ts';
+import type { Database } from '../../db/pool.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
 
 /** The partner attributes whose history `partner_changes` keeps, as the API names them. */
 export const changeFields = ['rank', 'status', 'kycStatus'] as const;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
+import type { Database } from '../../db/pool.ts';
 import {
   calculateChainCommissions,
   calculatePortfolioYield,
@@ -15,16 +15,16 @@ import {
   type CommissionLine,
   type EventKind,
   type SourceType,
-} from '../domain/commission.ts';
-import { Money, currencyScale, fitsScale, formatMoney, isCurrency } from '../domain/money.ts';
-import type { PartnerStatus, Rank } from '../domain/network.ts';
-import { durationMs, type Policy } from '../domain/policy.ts';
-import type { AccountRef, EntryInput, PostingInput } from '../domain/ledger.ts';
-import { appendAuditRecords, type AuditRecordInput } from '../modules/audit/audit-store.ts';
+} from '../../domain/commission.ts';
+import { Money, currencyScale, fitsScale, formatMoney, isCurrency } from '../../domain/money.ts';
+import type { PartnerStatus, Rank } from '../../domain/network.ts';
+import { durationMs, type Policy } from '../../domain/policy.ts';
+import type { AccountRef, EntryInput, PostingInput } from '../../domain/ledger.ts';
+import { appendAuditRecords, type AuditRecordInput } from '../audit/audit-store.ts';
 import { insertCommissions, type NewCommission } from './commission-store.ts';
-import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import type { PolicyStore, PolicyVersion } from '../modules/policy/policy-store.ts';
-import { followUpReversal } from './refund-reversal-follow-up.ts';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
+import type { PolicyStore, PolicyVersion } from '../policy/policy-store.ts';
+import { followUpReversal } from '../../activities/refund-reversal-follow-up.ts';
 
 /**
  * Trigger events in, commissions out (SPEC section 5). A batch of events is checked, converted to USD, recorded,

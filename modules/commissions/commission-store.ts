@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { CommissionBreakdown, IncomeType, SourceType } from '../domain/commission.ts';
-import { appendAuditRecords } from '../modules/audit/audit-store.ts';
+import type { CommissionBreakdown, IncomeType, SourceType } from '../../domain/commission.ts';
+import { appendAuditRecords } from '../audit/audit-store.ts';
 
 export interface NewCommission {
   eventId: string | null;
