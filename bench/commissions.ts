@@ -23,7 +23,7 @@ import pg from 'pg';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { NetworkStore } from '../modules/network/network-store.ts';
-import { loadPersonalVolumes, loadPoolCandidates, loadPoolNetwork, planPools } from '../modules/commissions/distribute-pools.ts';
+import { loadPersonalVolumes, loadPoolCandidates, loadPoolNetwork } from '../modules/commissions/pool-store.ts';
 import { createApp } from '../api/app.ts';
 import { totpCode, totpStep } from '../modules/identity/totp.ts';
 import { createApiDependencies } from '../api/dependencies.ts';
@@ -32,7 +32,7 @@ import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';
 import { calculateChainCommissions, type ChainMember } from '../domain/commission.ts';
 import type { PartnerStatus, Rank } from '../domain/network.ts';
 import { defaultPolicy } from '../domain/policy.ts';
-import { lastCompletePeriod } from '../domain/pools.ts';
+import { lastCompletePeriod, planPools } from '../domain/pools.ts';
 import { describeServer, freshDatabase, positiveNumber, resolveServer } from './support.ts';
 
 const benchDirectory = path.dirname(fileURLToPath(import.meta.url));

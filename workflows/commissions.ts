@@ -1,5 +1,5 @@
 import { proxyActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import type { CommissionActivities } from '../modules/commissions/commission-release.ts';
+import type { CommissionActivities } from '../activities/commission-release.ts';
 
 /**
  * The hold's end and the pay batch run as short workflows that Temporal Schedules start (stack/schedules.ts):

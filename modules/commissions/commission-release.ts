@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
@@ -32,19 +31,15 @@ export interface PayBatchResult {
   debtRepaid: string;
 }
 
-function heartbeat(details: unknown) {
-  // Called outside an activity (a test or the CLI) there is no context to report to.
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    /* not in an activity */
-  }
-}
+/** Reports progress after each committed batch; the activity adapter passes Temporal's heartbeat. */
+export type ReleaseHeartbeat = (details: unknown) => void;
 
 export class CommissionRelease {
   constructor(
     readonly database: Database,
     readonly ledger: LedgerStore,
+    // Called outside an activity (a test, a benchmark) there is no one to report progress to.
+    readonly heartbeat: ReleaseHeartbeat = () => {},
   ) {}
 
   /** PENDING → APPROVED for every commission whose hold ended at or before `asOf`. */
@@ -87,7 +82,7 @@ export class CommissionRelease {
       batches += 1;
       approved += batch.length;
       total = batch.reduce((sum, row) => sum.plus(row.amount), total);
-      heartbeat({ approved });
+      this.heartbeat({ approved });
       if (batch.length < batchSize) break;
     }
     return { approved, total: total.toFixed(), batches };
@@ -186,7 +181,7 @@ export class CommissionRelease {
           UPDATE pay_batches SET partners = partners + ${summaries.length}, commissions = commissions + ${ids.length},
                  total = total + ${total.toFixed()}, debt_repaid = debt_repaid + ${repaid.toFixed()}
           WHERE id = ${batchId}`);
-        heartbeat({ batchId });
+        this.heartbeat({ batchId });
         return false;
       });
       if (done) break;
@@ -197,18 +192,3 @@ export class CommissionRelease {
     return { batchId, partners: summary.partners, commissions: summary.commissions, total: summary.total, debtRepaid: summary.debt_repaid };
   }
 }
-
-/** The activities the release and pay-batch workflows call. */
-export function createCommissionActivities({ database, ledger }: { database: Database; ledger: LedgerStore }) {
-  const release = new CommissionRelease(database, ledger);
-  return {
-    async releaseDueCommissions(input: { asOf: string }): Promise<ReleaseResult> {
-      return release.releaseDue(new Date(input.asOf));
-    },
-    async payApprovedCommissions(input: { key: string; asOf: string }): Promise<PayBatchResult> {
-      return release.payBatch(input.key, new Date(input.asOf));
-    },
-  };
-}
-
-export type CommissionActivities = ReturnType<typeof createCommissionActivities>;
