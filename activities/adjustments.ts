@@ -12,7 +12,7 @@ import type { AccountRef, EntryInput } from '../domain/ledger.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import { durationMs } from '../domain/policy.ts';
 import { appendAuditRecord, appendAuditRecords, type AuditRecordInput } from '../modules/audit/audit-store.ts';
-import { reverseCommissions } from '../modules/commissions/ingest-events.ts';
+import { reverseCommissions } from '../modules/commissions/reverse-commissions.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { enqueueNotification } from './notifications.ts';
 

@@ -21,7 +21,7 @@ import type { AccountRef, PartnerBucket, PostingInput } from '../domain/ledger.t
 import { Money, currencyScale, fitsScale, formatMoney } from '../domain/money.ts';
 import { durationMs } from '../domain/policy.ts';
 import { appendAuditRecord, appendAuditRecords, type AuditRecordInput } from '../modules/audit/audit-store.ts';
-import { reverseCommissions } from '../modules/commissions/ingest-events.ts';
+import { reverseCommissions } from '../modules/commissions/reverse-commissions.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { NetworkInputError, NetworkStore } from '../modules/network/network-store.ts';
 import { enqueueNotification } from './notifications.ts';
