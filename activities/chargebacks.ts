@@ -21,9 +21,9 @@ import type { AccountRef, PartnerBucket, PostingInput } from '../domain/ledger.t
 import { Money, currencyScale, fitsScale, formatMoney } from '../domain/money.ts';
 import { durationMs } from '../domain/policy.ts';
 import { appendAuditRecord, appendAuditRecords, type AuditRecordInput } from '../modules/audit/audit-store.ts';
-import { reverseCommissions } from './commission-engine.ts';
+import { reverseCommissions } from '../modules/commissions/reverse-commissions.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import { NetworkInputError, NetworkStore } from './network-store.ts';
+import { NetworkInputError, NetworkStore } from '../modules/network/network-store.ts';
 import { enqueueNotification } from '../modules/notifications/outbox.ts';
 import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';
 import { clearPartnerFlags, raisePartnerFlag } from '../modules/partner-flags/partner-flags-store.ts';

@@ -17,7 +17,7 @@ import {
   type ReversalMode,
 } from '../domain/refund.ts';
 import { appendAuditRecord } from '../modules/audit/audit-store.ts';
-import { reverseCommissions } from './commission-engine.ts';
+import { reverseCommissions } from '../modules/commissions/reverse-commissions.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { enqueueNotification } from '../modules/notifications/outbox.ts';
 import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';

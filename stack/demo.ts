@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { recordManualAdjustment, startAdjustmentWorkflow } from '../modules/adjustments/manual-adjustments.ts';
 import { appendAuditRecord } from '../modules/audit/audit-store.ts';
 import { recordChargeback } from '../activities/chargebacks.ts';
-import { CommissionEngine, type EventInput } from '../activities/commission-engine.ts';
+import { CommissionEngine, type EventInput } from '../modules/commissions/ingest-events.ts';
 import { recordDispute } from '../activities/disputes.ts';
 import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../modules/policy/policy-store.ts';

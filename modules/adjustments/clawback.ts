@@ -4,7 +4,7 @@ import type { Database } from '../../db/pool.ts';
 import type { AdjustmentActor } from '../../domain/adjustment.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
-import { reverseCommissions } from '../../activities/commission-engine.ts';
+import { reverseCommissions } from '../commissions/reverse-commissions.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';

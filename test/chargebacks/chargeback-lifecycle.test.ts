@@ -4,7 +4,7 @@ import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createChargebackActivities } from '../../activities/chargebacks.ts';
-import { CommissionRelease } from '../../activities/commission-release.ts';
+import { CommissionRelease } from '../../modules/commissions/commission-release.ts';
 import { orderRefundState } from '../../activities/order-refunds.ts';
 import { partnerFlags } from '../../modules/partner-flags/partner-flags-store.ts';
 import { providerActor } from '../../domain/chargeback.ts';
