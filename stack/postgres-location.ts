@@ -5,7 +5,7 @@ import { chmod, chown, mkdir, readlink, rename, rm, rmdir, symlink } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { StackError } from './state.ts';
+import { oneLine, StackError } from './state.ts';
 
 /**
  * Where the embedded PostgreSQL's binaries and cluster live, so that the user the server runs as can reach them.
@@ -277,12 +277,16 @@ async function makeSharedDirectory(
 }
 
 function fallbackFailure(whatFailed: string, reason: unknown, user: ServerUser, blocked: string[], fallbackDirectory: string): StackError {
+  // A file system error by its code; a failed command (cp) by what it printed.
+  const { code, message, stderr } = (typeof reason === 'string' ? {} : reason) as { code?: unknown; message?: string; stderr?: string };
   const why =
     typeof reason === 'string'
       ? reason
-      : (reason as NodeJS.ErrnoException).code === 'EROFS'
+      : code === 'EROFS'
         ? 'its file system is read-only'
-        : ((reason as NodeJS.ErrnoException).code ?? (reason as Error).message);
+        : typeof code === 'string'
+          ? code
+          : oneLine(stderr?.trim() || message || String(reason));
   return new StackError(
     `${whatFailed}, and ${fallbackDirectory} cannot take its place (${why})`,
     `${setfaclCommand(user, blocked)}, or set LEDGERFLOW_PG_FALLBACK_DIR to a writable directory that user can reach`,
