@@ -1,5 +1,5 @@
 import type { Database } from '../db/pool.ts';
-import { heldPayoutIds } from './partner-flags-store.ts';
+import { heldPayoutIds } from '../modules/partner-flags/partner-flags-store.ts';
 
 /** What lifecycles ask about partner flags from workflow code (see workflows/payout-holds.ts). */
 export function createPartnerFlagActivities({ database }: { database: Database }) {

@@ -26,9 +26,10 @@ import type { AdminRole } from '../domain/access.ts';
 import { mayStartProcessing, type PayoutSwitches } from '../domain/ops-switches.ts';
 import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
 import { appendAuditRecord } from '../modules/audit/audit-store.ts';
-import { enqueueNotification, payoutNotices } from './notifications.ts';
-import { partnerFlags } from './partner-flags-store.ts';
-import { readPayoutSwitches } from './ops-switches-store.ts';
+import { enqueueNotification } from '../modules/notifications/outbox.ts';
+import { payoutNotices } from '../modules/notifications/payout-notices.ts';
+import { partnerFlags } from '../modules/partner-flags/partner-flags-store.ts';
+import { readPayoutSwitches } from '../modules/ops/ops-switches-store.ts';
 import { createBatchRecorder } from './payout-batches.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 

@@ -5,7 +5,7 @@ import { can } from '../domain/access.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { Database } from '../db/pool.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import type { CommissionEngine } from '../activities/commission-engine.ts';
+import type { CommissionEngine } from '../modules/commissions/ingest-events.ts';
 import type { PolicyStore } from '../modules/policy/policy-store.ts';
 import { AuthError, type AuthenticatedUser, type IdentityStore } from '../modules/identity/identity.ts';
 import { ApiError, sendError, validationError } from './errors.ts';

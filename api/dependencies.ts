@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'slonik';
-import { CommissionEngine } from '../activities/commission-engine.ts';
+import { CommissionEngine } from '../modules/commissions/ingest-events.ts';
 import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../modules/policy/policy-store.ts';
 import { defaultPolicy } from '../domain/policy.ts';

@@ -92,3 +92,19 @@ export function isTemporalUnavailable(error: unknown): boolean {
   const grpc = error instanceof ServiceError ? error.cause : error;
   return isGrpcServiceError(grpc) && (grpc.code === 14 || grpc.code === 4);
 }
+
+/**
+ * Awaits a module call and names a refused field the way the client sent it: a module names its own inputs
+ * (`partnerId`, `matchValue`), the route knows where each came from (`params.id`, `body.matchValue`). Fields
+ * not in `fields` keep their name; anything other than a DomainError passes through unchanged.
+ */
+export async function withFields<T>(work: Promise<T>, fields: Record<string, string>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof DomainError && error.field !== null && fields[error.field] !== undefined) {
+      throw new ApiError(refusalStatus[error.kind], error.code, error.message, fields[error.field]);
+    }
+    throw error;
+  }
+}

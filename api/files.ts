@@ -36,16 +36,16 @@ export interface StoredFile {
 /**
  * A stored document as a download, after checking it still matches the checksum recorded with it (a mismatch is
  * logged and answered 500 `<code>`, never served). `label` names it in the messages ("the stored invoice of
- * payout 42").
+ * payout 42"); `disposition` defaults to an attachment under the file's own name.
  */
-export function storedFileResponse(c: Context, file: StoredFile, label: string, corruptedCode: string) {
+export function storedFileResponse(c: Context, file: StoredFile, label: string, corruptedCode: string, disposition = attachmentDisposition(file.file_name)) {
   if (createHash('sha256').update(file.content).digest('hex') !== file.sha256) {
     console.error(`${label} does not match its checksum`);
     throw new ApiError(500, corruptedCode, `${label} does not match its checksum`);
   }
   return c.body(new Uint8Array(file.content), 200, {
     'content-type': file.content_type,
-    'content-disposition': attachmentDisposition(file.file_name),
+    'content-disposition': disposition,
     'x-content-type-options': 'nosniff',
     etag: `"${file.sha256}"`,
     'repr-digest': `sha-256=:${Buffer.from(file.sha256, 'hex').toString('base64')}:`,

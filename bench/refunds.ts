@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
-import { CommissionRelease } from '../activities/commission-release.ts';
+import { CommissionRelease } from '../modules/commissions/commission-release.ts';
 import { createActivities } from '../activities/index.ts';
 import { createApp } from '../api/app.ts';
 import { totpCode, totpStep } from '../modules/identity/totp.ts';

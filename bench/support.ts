@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../stack/postgres.ts';
+import { removeCluster } from '../stack/postgres-location.ts';
 import { freePort } from '../stack/ports.ts';
 
 export interface Server {
@@ -23,7 +24,7 @@ export async function resolveServer(name: string, durable: boolean, settings?: R
     return { adminUrl: process.env.DATABASE_URL, label: `external server ${url.hostname}:${url.port || 5432}`, stop: async () => {} };
   }
   const directory = path.join(os.tmpdir(), `ledgerflow-${name}-postgres-${process.pid}`);
-  await rm(directory, { recursive: true, force: true });
+  await removeCluster(directory);
   console.error(`${name}: starting embedded PostgreSQL in ${directory}`);
   const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ directory, port: await freePort(), durable, settings });
   let stopped = false;
@@ -31,7 +32,8 @@ export async function resolveServer(name: string, durable: boolean, settings?: R
     if (stopped) return;
     stopped = true;
     await embedded.stop();
-    await rm(directory, { recursive: true, force: true });
+    // With its cluster in the fallback directory when the server's user cannot reach TMPDIR (as root).
+    await removeCluster(directory);
     await rm(`${directory}.log`, { force: true });
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -3,15 +3,9 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { userInfo } from 'node:os';
-import {
-  NetworkStore,
-  importFields,
-  type ImportField,
-  type ImportInput,
-  type ImportProgress,
-  type ImportRejection,
-} from '../activities/network-store.ts';
 import type { Database } from '../db/pool.ts';
+import { importFields, type ImportField, type ImportInput, type ImportProgress, type ImportRejection } from '../domain/network-import.ts';
+import { importPartners } from '../modules/network/import-partners.ts';
 
 /** The CSV header's names for the import fields. */
 export const csvColumns: Record<ImportField, string> = {
@@ -57,8 +51,7 @@ export async function runNetworkImport(options: NetworkImportOptions): Promise<n
     const lines = format === 'csv' ? readCsv(source) : readNdjson(source);
     let result;
     try {
-      const store = new NetworkStore(database);
-      result = await store.importPartners(lines, (update) => progress.update(update, source.bytesRead), {
+      result = await importPartners(database, lines, (update) => progress.update(update, source.bytesRead), {
         actor: `system:network-import:${safeUserName()}`,
       });
     } finally {

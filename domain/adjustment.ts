@@ -2,11 +2,11 @@ import Decimal from 'decimal.js';
 import type { AdminRole } from './access.ts';
 import type { AdjustmentPolicy } from './lifecycle-policy.ts';
 import { Money, currencyScale, formatMoney, isCurrency } from './money.ts';
-import type { PostingInput } from './ledger.ts';
+import type { AccountRef, PostingInput } from './ledger.ts';
 
 /**
  * Adjustments (SPEC section 10, source 000 "Commission Adjustments"): manual commissions, clawbacks and bulk
- * adjustments. Pure rules here; the money moves in activities/adjustments.ts.
+ * adjustments. Pure rules here; the money moves in modules/adjustments/.
  */
 
 export const manualCommissionTypes = ['BONUS', 'ADJUSTMENT', 'OTHER'] as const;
@@ -78,6 +78,8 @@ export const bulkDirections = ['ADD', 'REMOVE'] as const;
 export type BulkDirection = (typeof bulkDirections)[number];
 export const bulkAmountKinds = ['FIXED', 'PERCENTAGE'] as const;
 export type BulkAmountKind = (typeof bulkAmountKinds)[number];
+/** How a bulk adjustment names its partners: a list of ids, a filter on the network, or CSV lines. */
+export const bulkTargetKinds = ['IDS', 'FILTER', 'CSV'] as const;
 
 /**
  * One partner's amount in a bulk adjustment. FIXED: the value itself (or the CSV line's amount). PERCENTAGE: that
@@ -89,6 +91,16 @@ export function bulkItemAmount(kind: BulkAmountKind, value: string, available: s
   if (kind === 'FIXED') return new Money(value);
   const balance = Money.max(new Money(available), new Money(0));
   return balance.times(value).div(100).toDecimalPlaces(currencyScale(currency), Decimal.ROUND_FLOOR);
+}
+
+/** A partner's account in a bucket adjustments move money in or out of. */
+export function partnerAccount(partnerId: string, bucket: 'commission_pending' | 'commission_approved' | 'available' | 'debt', currency: string): AccountRef {
+  return { ownerType: 'partner', ownerId: partnerId, bucket, currency };
+}
+
+/** The platform's `adjustments` account: the other side of every adjustment's posting. */
+export function adjustmentsAccount(currency: string): AccountRef {
+  return { ownerType: 'platform', ownerId: 'platform', bucket: 'adjustments', currency };
 }
 
 /**
@@ -103,8 +115,8 @@ export function planBulkItemPostings(
 ): PostingInput[] {
   const amount = new Money(input.amount);
   if (!amount.gt(0)) throw new RangeError('a bulk item moves a positive amount');
-  const partner = (bucket: 'available' | 'debt') => ({ ownerType: 'partner', ownerId: input.partnerId, bucket, currency: input.currency }) as const;
-  const platform = { ownerType: 'platform', ownerId: 'platform', bucket: 'adjustments', currency: input.currency } as const;
+  const partner = (bucket: 'available' | 'debt') => partnerAccount(input.partnerId, bucket, input.currency);
+  const platform = adjustmentsAccount(input.currency);
   if (input.direction === 'REMOVE') {
     if (new Money(balances.available).lt(amount)) throw new RangeError('available is short of the amount to remove');
     return [

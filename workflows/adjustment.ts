@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   proxyActivities,
@@ -13,6 +12,7 @@ import {
   type ManualAdjustmentRequest,
   type ManualAdjustmentState,
 } from '../domain/adjustment.ts';
+import { refusalFailure } from '../domain/errors.ts';
 import { Money } from '../domain/money.ts';
 import { durationMs, type Policy } from '../domain/policy.ts';
 import {
@@ -20,19 +20,13 @@ import {
   approveAdjustmentUpdate,
   getAdjustmentStateQuery,
   rejectAdjustmentUpdate,
-  type AdjustmentRefusal,
 } from './adjustment-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
 
 /** The part of the policy an adjustment lifecycle uses, captured when it starts (SPEC 12). */
 export type AdjustmentWorkflowPolicy = Pick<Policy, 'version' | 'adjustments'>;
 
-export const adjustmentNonRetryableErrors = ['AdjustmentRefused'];
-
-export function refuseAdjustment(status: AdjustmentRefusal['status'], code: string, message: string, field: string | null = null): ApplicationFailure {
-  const refusal: AdjustmentRefusal = { status, code, field };
-  return ApplicationFailure.create({ type: adjustmentRefusedType, message, nonRetryable: true, details: [refusal] });
-}
+export const adjustmentNonRetryableErrors = [adjustmentRefusedType];
 
 export function adjustmentActivities(policy: AdjustmentWorkflowPolicy) {
   return proxyActivities<AdjustmentActivities>({
@@ -62,10 +56,10 @@ export async function adjustmentWorkflow(request: ManualAdjustmentRequest, polic
 
   setHandler(getAdjustmentStateQuery, () => state);
   const validateDecision = ({ actor }: { actor: ManualAdjustmentRequest['maker'] }) => {
-    if (state.status !== 'AWAITING_APPROVAL' || decision !== null) throw refuseAdjustment(409, 'invalid_state', `the adjustment is ${decision?.kind ?? state.status}`, 'status');
-    if (!request.needsSeniorApproval) throw refuseAdjustment(409, 'invalid_state', 'this adjustment needs no approval', 'status');
-    if (actor.userId === request.maker.userId) throw refuseAdjustment(403, 'maker_checker', 'the maker of an adjustment cannot decide it');
-    if (!seniorAdjustmentRoles.includes(actor.role)) throw refuseAdjustment(403, 'senior_required', `an adjustment above ${policy.adjustments.seniorApprovalAboveRub} RUB needs a senior admin`);
+    if (state.status !== 'AWAITING_APPROVAL' || decision !== null) throw refusalFailure(adjustmentRefusedType, 'conflict', 'invalid_state', `the adjustment is ${decision?.kind ?? state.status}`, 'status');
+    if (!request.needsSeniorApproval) throw refusalFailure(adjustmentRefusedType, 'conflict', 'invalid_state', 'this adjustment needs no approval', 'status');
+    if (actor.userId === request.maker.userId) throw refusalFailure(adjustmentRefusedType, 'forbidden', 'maker_checker', 'the maker of an adjustment cannot decide it');
+    if (!seniorAdjustmentRoles.includes(actor.role)) throw refusalFailure(adjustmentRefusedType, 'forbidden', 'senior_required', `an adjustment above ${policy.adjustments.seniorApprovalAboveRub} RUB needs a senior admin`);
   };
   setHandler(approveAdjustmentUpdate, async ({ actor, reason }) => {
     decision = { kind: 'APPROVED', actorUserId: actor.userId };

@@ -3,7 +3,7 @@ import type { BonusRequest } from '../domain/bonus.ts';
 import type { Policy } from '../domain/policy.ts';
 import { transitionBonus } from '../domain/bonus.ts';
 import type { BonusActivities } from '../activities/bonus.ts';
-import { getBonusStateQuery, type BonusState } from './messages.ts';
+import { getBonusStateQuery, type BonusState } from './bonus-messages.ts';
 import { statusKey } from './search-attributes.ts';
 
 /** Refusals that retrying cannot cure; everything else (database down, worker lost) is retried. */

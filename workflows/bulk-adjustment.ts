@@ -11,10 +11,11 @@ import {
   type BulkAdjustmentProgress,
   type BulkAdjustmentRequest,
 } from '../domain/adjustment.ts';
+import { refusalFailure } from '../domain/errors.ts';
 import { Money } from '../domain/money.ts';
 import { durationMs } from '../domain/policy.ts';
-import { adjustmentActivities, refuseAdjustment, type AdjustmentWorkflowPolicy } from './adjustment.ts';
-import { approveBulkAdjustmentUpdate, getBulkAdjustmentProgressQuery, rejectBulkAdjustmentUpdate } from './adjustment-messages.ts';
+import { adjustmentActivities, type AdjustmentWorkflowPolicy } from './adjustment.ts';
+import { adjustmentRefusedType, approveBulkAdjustmentUpdate, getBulkAdjustmentProgressQuery, rejectBulkAdjustmentUpdate } from './adjustment-messages.ts';
 import { amountKey, currencyKey, statusKey } from './search-attributes.ts';
 
 /**
@@ -40,10 +41,10 @@ export async function bulkAdjustmentWorkflow(
 
   setHandler(getBulkAdjustmentProgressQuery, () => progress);
   const validateDecision = ({ actor }: { actor: BulkAdjustmentRequest['maker'] }) => {
-    if (progress.status !== 'AWAITING_APPROVAL' || decided) throw refuseAdjustment(409, 'invalid_state', `the bulk adjustment is ${progress.status}`, 'status');
-    if (actor.userId === request.maker.userId) throw refuseAdjustment(403, 'maker_checker', 'the maker of a bulk adjustment cannot decide it');
+    if (progress.status !== 'AWAITING_APPROVAL' || decided) throw refusalFailure(adjustmentRefusedType, 'conflict', 'invalid_state', `the bulk adjustment is ${progress.status}`, 'status');
+    if (actor.userId === request.maker.userId) throw refusalFailure(adjustmentRefusedType, 'forbidden', 'maker_checker', 'the maker of a bulk adjustment cannot decide it');
     if (!request.approverRoles.includes(actor.role)) {
-      throw refuseAdjustment(403, 'approval_tier', `a total impact of ${request.totalImpact} ${request.currency} needs one of: ${request.approverRoles.join(', ')}`);
+      throw refusalFailure(adjustmentRefusedType, 'forbidden', 'approval_tier', `a total impact of ${request.totalImpact} ${request.currency} needs one of: ${request.approverRoles.join(', ')}`);
     }
   };
   setHandler(approveBulkAdjustmentUpdate, async ({ actor }) => {

@@ -1,5 +1,6 @@
 import { proxyActivities, upsertMemo } from '@temporalio/workflow';
-import type { DeliveryResult, NotificationActivities } from '../activities/notifications.ts';
+import type { NotificationActivities } from '../activities/notifications.ts';
+import type { DeliveryResult } from '../modules/notifications/delivery.ts';
 
 /**
  * Sends what the notification outbox holds. The `notification-delivery` Schedule starts it every minute (overlap

@@ -1,11 +1,19 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { ApplicationFailure, log, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { PoolActivities, PoolDistributionResult } from '../activities/pools.ts';
-import { lastCompletePeriod, periodStartingAt, PoolPeriodError, type PoolFrequency, type PoolPeriod } from '../domain/pools.ts';
+import type { PoolActivities } from '../activities/pools.ts';
+import {
+  lastCompletePeriod,
+  periodStartingAt,
+  poolFailureTypes,
+  PoolPeriodError,
+  type PoolDistributionResult,
+  type PoolFrequency,
+  type PoolPeriod,
+} from '../domain/pools.ts';
 import { statusKey } from './search-attributes.ts';
 
 /** Refusals that retrying cannot cure; a database or worker failure is retried. */
-export const poolNonRetryableErrors = ['InvalidPoolPeriod', 'PoolPolicyInvalid'];
+export const poolNonRetryableErrors = [poolFailureTypes.invalidPeriod, poolFailureTypes.policyInvalid];
 
 /** Set by the server on every workflow a Schedule starts: the time the action was due, not when it ran. */
 const scheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
@@ -39,7 +47,7 @@ function periodOf(request: PoolDistributionRequest): PoolPeriod {
     const scheduledAt = info.typedSearchAttributes.get(scheduledStartTimeKey) ?? info.startTime;
     return lastCompletePeriod(request.frequency, scheduledAt);
   } catch (error) {
-    if (error instanceof PoolPeriodError) throw ApplicationFailure.nonRetryable(error.message, 'InvalidPoolPeriod');
+    if (error instanceof PoolPeriodError) throw ApplicationFailure.nonRetryable(error.message, poolFailureTypes.invalidPeriod);
     throw error;
   }
 }
@@ -52,7 +60,7 @@ function periodOf(request: PoolDistributionRequest): PoolPeriod {
  */
 export async function poolDistributionWorkflow(request: PoolDistributionRequest): Promise<PoolDistributionResult> {
   if (request.frequency !== 'WEEKLY' && request.frequency !== 'MONTHLY') {
-    throw ApplicationFailure.nonRetryable(`frequency must be WEEKLY or MONTHLY, not ${String(request.frequency)}`, 'InvalidPoolPeriod');
+    throw ApplicationFailure.nonRetryable(`frequency must be WEEKLY or MONTHLY, not ${String(request.frequency)}`, poolFailureTypes.invalidPeriod);
   }
   const period = periodOf(request);
   upsertMemo({ summary: `${request.frequency} leadership pools for ${period.start.toISOString()} – ${period.end.toISOString()}` });

@@ -25,6 +25,9 @@ const login = createRoute({
   method: 'post',
   path: '/login',
   summary: 'Sign in with email and password (admins add a TOTP code); returns a new session token',
+  operationId: 'logIn',
+  // Public: this is where a session token comes from (api/app.ts lets it through the session check).
+  security: [],
   request: { body: { content: { 'application/json': { schema: loginBody } }, required: true } },
   responses: {
     200: {
@@ -40,16 +43,21 @@ const logout = createRoute({
   method: 'post',
   path: '/logout',
   summary: 'Revoke the current session token',
+  operationId: 'logOut',
   security: bearerSecurity,
-  responses: { 204: { description: 'Signed out' } },
+  responses: { 204: { description: 'Signed out' }, 401: errorResponse('No valid session token') },
 });
 
 const me = createRoute({
   method: 'get',
   path: '/me',
   summary: 'The signed-in user',
+  operationId: 'getCurrentUser',
   security: bearerSecurity,
-  responses: { 200: { description: 'The user', content: { 'application/json': { schema: userSchema } } } },
+  responses: {
+    200: { description: 'The user', content: { 'application/json': { schema: userSchema } } },
+    401: errorResponse('No valid session token'),
+  },
 });
 
 export function authRoutes(dependencies: ApiDependencies) {

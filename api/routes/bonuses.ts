@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import type { BonusRequest } from '../../domain/bonus.ts';
+import { bonusStatuses } from '../../domain/bonus.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
+import { findBonus, type BonusRow } from '../../modules/bonuses/bonus-store.ts';
+import { requestBonus } from '../../modules/bonuses/start-bonus.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
-import { bonusRow, recordBonusRequest, startBonusWorkflow } from '../start-bonus.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
-import { bonusWorkflowId } from '../../workflows/messages.ts';
+import { bonusWorkflowId } from '../../workflows/bonus-messages.ts';
 
 const createBonusBody = z
   .object({
@@ -30,7 +29,7 @@ const bonusSchema = z
     id: z.string(),
     workflowId: z.string(),
     workflowUrl: z.string().nullable(),
-    status: z.enum(['PENDING', 'COMPLETED', 'FAILED']),
+    status: z.enum(bonusStatuses),
     partnerId: z.string(),
     amount: z.string(),
     currency: z.string(),
@@ -51,6 +50,7 @@ const errors = {
 const createBonus = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'createBonus',
   summary: 'Credit or debit a partner with a bonus (no hold); runs as workflow bonus-<id>',
   description: 'Requires a fresh TOTP code in `X-TOTP-Code` (step-up). Honours `Idempotency-Key`.',
   security: bearerSecurity,
@@ -73,6 +73,7 @@ const createBonus = createRoute({
 const getBonus = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'getBonus',
   summary: 'One bonus and its status',
   security: bearerSecurity,
   request: { params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
@@ -85,7 +86,7 @@ const getBonus = createRoute({
 
 export function bonusRoutes(dependencies: ApiDependencies) {
   const { database, identity, temporal } = dependencies;
-  const toBonus = (row: zod.infer<typeof bonusRow>) => ({
+  const toBonus = (row: BonusRow) => ({
     id: row.id,
     workflowId: bonusWorkflowId(row.id),
     workflowUrl: workflowUrl(dependencies, bonusWorkflowId(row.id)),
@@ -99,26 +100,6 @@ export function bonusRoutes(dependencies: ApiDependencies) {
     createdAt: row.created_at.toISOString(),
   });
 
-  const startBonus = async (request: BonusRequest) => {
-    const workflowId = bonusWorkflowId(request.bonusId);
-    try {
-      await startBonusWorkflow(temporal, dependencies.taskQueue, request, dependencies.policy);
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-      // The start may have reached the server even though its answer did not reach us.
-      try {
-        await temporal.workflow.getHandle(workflowId).describe();
-        return;
-      } catch (describeError) {
-        if (!(describeError instanceof WorkflowNotFoundError)) throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was posted');
-      }
-      await database.query(sql.unsafe`
-        UPDATE bonuses SET status = 'FAILED', failure = 'the workflow could not be started', completed_at = now()
-        WHERE id = ${request.bonusId} AND status = 'PENDING'`);
-      throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was posted');
-    }
-  };
-
   return createSubApp()
     .openapi(createBonus, async (c) => {
       const user = c.get('user');
@@ -130,7 +111,7 @@ export function bonusRoutes(dependencies: ApiDependencies) {
         { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/bonuses', body] },
         async () => {
           await requireFreshTotp(identity, user, headers['x-totp-code'], 'a bonus');
-          const request: BonusRequest = {
+          const row = await requestBonus({ database, temporal, taskQueue: dependencies.taskQueue, policy: dependencies.policy }, {
             bonusId: randomUUID(),
             partnerId: body.partnerId,
             amount: formatMoney(body.amount, body.currency),
@@ -138,13 +119,7 @@ export function bonusRoutes(dependencies: ApiDependencies) {
             reason: body.reason,
             actorUserId: user.id,
             ip: clientIp(c.req.raw.headers),
-          };
-          const row = await database.transaction(async (transaction) => {
-            const partnerExists = await transaction.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${body.partnerId}`);
-            if (!partnerExists) throw new ApiError(422, 'partner_not_found', `partner ${body.partnerId} does not exist`, 'body.partnerId');
-            return recordBonusRequest(transaction, request);
           });
-          await startBonus(request);
           return { status: 202, body: toBonus(row) };
         },
       );
@@ -153,8 +128,7 @@ export function bonusRoutes(dependencies: ApiDependencies) {
     })
     .openapi(getBonus, async (c) => {
       const { id } = c.req.valid('param');
-      const row = await database.maybeOne(sql.type(bonusRow)`
-        SELECT id, partner_id, amount, currency, reason, status, entry_id, failure, created_at FROM bonuses WHERE id = ${id}`);
+      const row = await findBonus(database, id);
       if (!row) throw new ApiError(404, 'not_found', `bonus ${id} does not exist`, 'id');
       requirePartnerAccess(c.get('user'), row.partner_id, 'bonuses.read.any');
       return c.json(toBonus(row), 200);

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'slonik';
-import { z as zod } from 'zod';
-import type { EventInput, EventResult } from '../../activities/commission-engine.ts';
-import { breakdownText, eventKinds, incomeTypeNames, type CommissionBreakdown, type IncomeType } from '../../domain/commission.ts';
-import { decimalPattern, formatMoney, isCurrency, parseMoney, fitsScale } from '../../domain/money.ts';
+import type { z as zod } from 'zod';
+import { eventKinds } from '../../domain/commission.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { decimalPattern, isCurrency, parseMoney, fitsScale } from '../../domain/money.ts';
+import { commissionHistory, findCommission, findCommissionEvent, listCommissions } from '../../modules/commissions/commission-store.ts';
+import type { EventInput, EventResult } from '../../modules/commissions/ingest-events.ts';
+import { startCommissionRun } from '../../modules/commissions/start-commission-run.ts';
 import { createSubApp, partnerScope, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError, validationError } from '../errors.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema } from '../schemas.ts';
@@ -87,35 +88,6 @@ const commissionSchema = z
   })
   .openapi('Commission');
 
-const commissionRow = zod.object({
-  id: zod.string(),
-  partner_id: zod.string(),
-  income_type: zod.number(),
-  level: zod.number(),
-  source_type: zod.string(),
-  source_id: zod.string().nullable(),
-  external_id: zod.string().nullable(),
-  pool_run_id: zod.string().nullable(),
-  base: zod.string(),
-  rate: zod.string(),
-  amount: zod.string(),
-  reversed_amount: zod.string(),
-  currency: zod.string(),
-  status: zod.enum(['PENDING', 'APPROVED', 'PAID', 'REVERSED']),
-  release_at: zod.date(),
-  created_at: zod.date(),
-  approved_at: zod.date().nullable(),
-  paid_at: zod.date().nullable(),
-  reversed_at: zod.date().nullable(),
-  policy_version: zod.number(),
-  breakdown: zod.unknown(),
-});
-
-const commissionColumns = sql.fragment`
-  c.id, c.partner_id, c.income_type, c.level, c.source_type, e.source_id, e.external_id, c.pool_run_id, c.base,
-  c.rate, c.amount, c.reversed_amount, c.currency, c.status, c.release_at, c.created_at, c.approved_at, c.paid_at,
-  c.reversed_at, c.policy_version, c.breakdown`;
-
 const eventDetailSchema = z
   .object({
     id: z.string(), externalId: z.string(), kind: z.string(), sourceType: z.string().nullable(), sourceId: z.string(),
@@ -126,39 +98,6 @@ const eventDetailSchema = z
     commissions: z.array(commissionSchema.extend({ breakdown: z.record(z.string(), z.any()) })),
   })
   .openapi('CommissionEventDetail');
-
-function toCommission(row: zod.infer<typeof commissionRow>) {
-  return {
-    id: row.id,
-    partnerId: row.partner_id,
-    incomeType: row.income_type,
-    incomeTypeName: incomeTypeNames[row.income_type as keyof typeof incomeTypeNames],
-    level: row.level,
-    sourceType: row.source_type,
-    sourceId: row.source_id,
-    eventExternalId: row.external_id,
-    poolRunId: row.pool_run_id,
-    base: formatMoney(row.base, row.currency),
-    rate: row.rate,
-    amount: formatMoney(row.amount, row.currency),
-    reversedAmount: formatMoney(row.reversed_amount, row.currency),
-    currency: row.currency,
-    status: row.status,
-    releaseAt: row.release_at.toISOString(),
-    createdAt: row.created_at.toISOString(),
-    approvedAt: row.approved_at?.toISOString() ?? null,
-    paidAt: row.paid_at?.toISOString() ?? null,
-    reversedAt: row.reversed_at?.toISOString() ?? null,
-    policyVersion: row.policy_version,
-  };
-}
-
-/** The stored figures plus the readable sentence, rendered here when the row does not carry it. */
-function withText(row: zod.infer<typeof commissionRow>): Record<string, unknown> {
-  const breakdown = row.breakdown as Record<string, unknown>;
-  if (typeof breakdown.text === 'string') return breakdown;
-  return { ...breakdown, text: breakdownText(row.income_type as IncomeType, row.level, breakdown as unknown as CommissionBreakdown) };
-}
 
 function toResultBody(result: EventResult) {
   if (result.status === 'REJECTED') {
@@ -192,6 +131,7 @@ const errors = {
 const postEvent = createRoute({
   method: 'post',
   path: '/events',
+  operationId: 'createEvent',
   summary: 'Record one trigger event and calculate its commissions (exactly once per externalId)',
   security: bearerSecurity,
   request: { body: { content: { 'application/json': { schema: eventSchema } }, required: true } },
@@ -207,6 +147,7 @@ const postEvent = createRoute({
 const postEventsBulk = createRoute({
   method: 'post',
   path: '/events/bulk',
+  operationId: 'bulkCreateEvents',
   summary: `Record up to ${maxBulkEvents} events in one request; each line gets its own result`,
   description: 'One transaction for the accepted lines; a rejected line (its error names the field, e.g. `events.3.amount`) changes nothing and does not stop the others.',
   security: bearerSecurity,
@@ -220,9 +161,10 @@ const postEventsBulk = createRoute({
   },
 });
 
-const getEvent = createRoute({
+const getEventRoute = createRoute({
   method: 'get',
   path: '/events/{externalId}',
+  operationId: 'getEvent',
   summary: 'One event: its USD conversion, policy version and commissions',
   security: bearerSecurity,
   request: { params: z.object({ externalId: referenceSchema.openapi({ param: { name: 'externalId', in: 'path' } }) }) },
@@ -248,9 +190,10 @@ const listQuery = z.object({
   after: z.string().regex(/^\d{1,19}$/).optional().openapi({ description: 'The `next` cursor of the previous page' }),
 });
 
-const listCommissions = createRoute({
+const listCommissionsRoute = createRoute({
   method: 'get',
   path: '/commissions',
+  operationId: 'listCommissions',
   summary: 'Commissions, newest first, with the filters of source 000 (partners see only their own)',
   security: bearerSecurity,
   request: { query: listQuery },
@@ -260,9 +203,10 @@ const listCommissions = createRoute({
   },
 });
 
-const getCommission = createRoute({
+const getCommissionRoute = createRoute({
   method: 'get',
   path: '/commissions/{id}',
+  operationId: 'getCommission',
   summary: 'One commission with its calculation breakdown, source and status history',
   security: bearerSecurity,
   request: { params: z.object({ id: z.string().regex(/^\d{1,19}$/, 'a commission id').openapi({ param: { name: 'id', in: 'path' } }) }) },
@@ -276,6 +220,7 @@ const getCommission = createRoute({
 const startRun = createRoute({
   method: 'post',
   path: '/commission-runs',
+  operationId: 'createCommissionRun',
   summary: 'Run the hold release or the pay batch now (the schedules also run them)',
   security: bearerSecurity,
   request: { body: { content: { 'application/json': { schema: z.object({ kind: z.enum(['release', 'pay-batch']) }).strict() } }, required: true } },
@@ -293,10 +238,7 @@ export function commissionRoutes(dependencies: ApiDependencies) {
       const user = c.get('user');
       requirePermission(user, 'events.ingest');
       const [result] = await engine.ingest([toEventInput(c.req.valid('json'))], user.id);
-      if (result!.status === 'REJECTED') {
-        const status = result!.code === 'idempotency_conflict' || result!.code === 'duplicate_order' ? 409 : 422;
-        throw new ApiError(status, result!.code, result!.message, `body.${result!.field}`);
-      }
+      if (result!.status === 'REJECTED') throw new DomainError(result!.kind, result!.code, result!.message, `body.${result!.field}`);
       return c.json(toResultBody(result!), result!.status === 'PROCESSED' ? 201 : 200);
     })
     .openapi(postEventsBulk, async (c) => {
@@ -324,93 +266,30 @@ export function commissionRoutes(dependencies: ApiDependencies) {
       const count = (status: string) => results.filter((result) => result.status === status).length;
       return c.json({ processed: count('PROCESSED'), duplicates: count('DUPLICATE'), rejected: count('REJECTED'), results }, 200);
     })
-    .openapi(getEvent, async (c) => {
-      const user = c.get('user');
-      requirePermission(user, 'events.read');
+    .openapi(getEventRoute, async (c) => {
+      requirePermission(c.get('user'), 'events.read');
       const { externalId } = c.req.valid('param');
-      const event = await database.maybeOne(sql.type(zod.object({
-        id: zod.string(), external_id: zod.string(), kind: zod.string(), source_type: zod.string().nullable(), source_id: zod.string(),
-        partner_id: zod.string().nullable(), completed_at: zod.date(), original_amount: zod.string().nullable(),
-        original_currency: zod.string().nullable(), fx_rate: zod.string().nullable(), base_usd: zod.string().nullable(),
-        policy_version: zod.number().nullable(), commission_count: zod.number(), commission_total: zod.string(),
-        entry_id: zod.string().nullable(), cancelled_by: zod.string().nullable(), received_at: zod.date(),
-      }))`
-        SELECT id, external_id, kind, source_type, source_id, partner_id, completed_at, original_amount, original_currency,
-               fx_rate, base_usd, policy_version, commission_count, commission_total, entry_id, cancelled_by, received_at
-        FROM commission_events WHERE external_id = ${externalId}`);
+      const event = await findCommissionEvent(database, externalId);
       if (!event) throw new ApiError(404, 'not_found', `no event ${externalId}`, 'params.externalId');
-      const commissions = await database.any(sql.type(commissionRow)`
-        SELECT ${commissionColumns} FROM commissions c LEFT JOIN commission_events e ON e.id = c.event_id
-        WHERE c.event_id = ${event.id} ORDER BY c.level`);
-      return c.json({
-        id: event.id, externalId: event.external_id, kind: event.kind, sourceType: event.source_type, sourceId: event.source_id,
-        partnerId: event.partner_id, completedAt: event.completed_at.toISOString(), originalAmount: event.original_amount,
-        originalCurrency: event.original_currency, fxRate: event.fx_rate, baseUsd: event.base_usd, policyVersion: event.policy_version,
-        commissionCount: event.commission_count, commissionTotal: event.commission_total, entryId: event.entry_id,
-        cancelledByEventId: event.cancelled_by, receivedAt: event.received_at.toISOString(),
-        commissions: commissions.map((row) => ({ ...toCommission(row), breakdown: withText(row) })),
-      }, 200);
+      return c.json(event, 200);
     })
-    .openapi(listCommissions, async (c) => {
-      const user = c.get('user');
+    .openapi(listCommissionsRoute, async (c) => {
       const query = c.req.valid('query');
-      const partnerId = partnerScope(user, query.partnerId, 'commissions.read.any');
-      const conditions = [sql.fragment`TRUE`];
-      // HELD is a status of source 000's filter; a commission is never HELD in this model (frozen money sits in
-      // the partner's `held` bucket instead), so the filter returns nothing.
-      if (query.status === 'HELD') conditions.push(sql.fragment`FALSE`);
-      else if (query.status) conditions.push(sql.fragment`c.status = ${query.status}`);
-      if (partnerId) conditions.push(sql.fragment`c.partner_id = ${partnerId}`);
-      if (query.sourceType) conditions.push(sql.fragment`c.source_type = ${query.sourceType}`);
-      if (query.incomeType) conditions.push(sql.fragment`c.income_type = ${query.incomeType}`);
-      if (query.level) conditions.push(sql.fragment`c.level = ${query.level}`);
-      if (query.levelMin) conditions.push(sql.fragment`c.level >= ${query.levelMin}`);
-      if (query.from) conditions.push(sql.fragment`c.created_at >= ${query.from}`);
-      if (query.to) conditions.push(sql.fragment`c.created_at < ${query.to}`);
-      if (query.minAmount) conditions.push(sql.fragment`c.amount >= ${query.minAmount}`);
-      if (query.maxAmount) conditions.push(sql.fragment`c.amount <= ${query.maxAmount}`);
-      if (query.after) conditions.push(sql.fragment`c.id < ${query.after}`);
-      const rows = await database.any(sql.type(commissionRow)`
-        SELECT ${commissionColumns} FROM commissions c LEFT JOIN commission_events e ON e.id = c.event_id
-        WHERE ${sql.join(conditions, sql.fragment` AND `)}
-        ORDER BY c.id DESC LIMIT ${query.limit + 1}`);
-      const page = rows.slice(0, query.limit);
-      return c.json({ commissions: page.map(toCommission), next: rows.length > query.limit ? page.at(-1)!.id : null }, 200);
+      const partnerId = partnerScope(c.get('user'), query.partnerId, 'commissions.read.any');
+      return c.json(await listCommissions(database, { ...query, partnerId }), 200);
     })
-    .openapi(getCommission, async (c) => {
-      const user = c.get('user');
+    .openapi(getCommissionRoute, async (c) => {
       const { id } = c.req.valid('param');
-      const row = await database.maybeOne(sql.type(commissionRow)`
-        SELECT ${commissionColumns} FROM commissions c LEFT JOIN commission_events e ON e.id = c.event_id WHERE c.id = ${id}`);
-      if (!row) throw new ApiError(404, 'not_found', `no commission ${id}`, 'params.id');
-      requirePartnerAccess(user, row.partner_id, 'commissions.read.any');
-      const history = await database.any(sql.type(zod.object({ action: zod.string(), created_at: zod.date(), actor: zod.string(), amount: zod.string().nullable(), reason: zod.string().nullable(), entry_id: zod.string().nullable() }))`
-        SELECT action, created_at, actor, amount, reason, entry_id FROM audit_records
-        WHERE target_type = 'commission' AND target_id = ${id} ORDER BY id`);
-      const partner = await database.one(sql.type(zod.object({ id: zod.string(), name: zod.string(), rank: zod.string() }))`
-        SELECT id, name, rank FROM partners WHERE id = ${row.partner_id}`);
-      return c.json({
-        ...toCommission(row),
-        breakdown: withText(row),
-        history: history.map((record) => ({ action: record.action, at: record.created_at.toISOString(), actor: record.actor, amount: record.amount, reason: record.reason, entryId: record.entry_id })),
-        partner,
-      }, 200);
+      const commission = await findCommission(database, id);
+      if (!commission) throw new ApiError(404, 'not_found', `no commission ${id}`, 'params.id');
+      requirePartnerAccess(c.get('user'), commission.partnerId, 'commissions.read.any');
+      return c.json({ ...commission, ...(await commissionHistory(database, commission)) }, 200);
     })
     .openapi(startRun, async (c) => {
       const user = c.get('user');
       requirePermission(user, 'commissions.run');
       const { kind } = c.req.valid('json');
-      const workflowId = `${kind === 'release' ? 'commission-release' : 'commission-pay-batch'}-manual-${randomUUID()}`;
-      try {
-        await temporal.workflow.start(kind === 'release' ? 'commissionReleaseWorkflow' : 'commissionPayBatchWorkflow', {
-          workflowId,
-          taskQueue: dependencies.taskQueue,
-          args: [{ asOf: new Date().toISOString() }],
-          memo: { summary: `started by ${user.id}` },
-        });
-      } catch {
-        throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; nothing was started');
-      }
+      const workflowId = await startCommissionRun(temporal, { kind, taskQueue: dependencies.taskQueue, actor: user.id });
       return c.json({ workflowId, workflowUrl: workflowUrl(dependencies, workflowId) }, 202);
     });
 }

@@ -15,6 +15,9 @@ const health = createRoute({
   method: 'get',
   path: '/healthz',
   summary: 'Each component’s health; 503 names the ones that are down',
+  operationId: 'getHealth',
+  // Public: monitors and load balancers ask without a session.
+  security: [],
   responses: {
     200: { description: 'Everything is up', content: { 'application/json': { schema: healthSchema } } },
     503: { description: 'A component is down', content: { 'application/json': { schema: healthSchema } } },

@@ -6,10 +6,10 @@ import {
   NetworkStore,
   PartnerNotFoundError,
   type PartnerChange,
-} from '../../activities/network-store.ts';
+} from '../../modules/network/network-store.ts';
+import { DomainError } from '../../domain/errors.ts';
 import { kycStatuses, partnerStatuses, ranks } from '../../domain/network.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
-import { ApiError } from '../errors.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 const uplineLimitMax = 10_000;
@@ -87,6 +87,7 @@ const recordChangeBody = z
 const getUpline = createRoute({
   method: 'get',
   path: '/{id}/upline',
+  operationId: 'getPartnerUpline',
   summary: 'The partner’s sponsors, nearest first, at any depth',
   security: bearerSecurity,
   request: {
@@ -105,6 +106,7 @@ const getUpline = createRoute({
 const getDownline = createRoute({
   method: 'get',
   path: '/{id}/downline',
+  operationId: 'getPartnerDownline',
   summary: 'The partner’s recruits level by level, down to maxDepth',
   description: 'Ordered by level, then by when each member was placed; pass `nextCursor` as `after` for the next page.',
   security: bearerSecurity,
@@ -132,6 +134,7 @@ const getDownline = createRoute({
 const recordChange = createRoute({
   method: 'post',
   path: '/{id}/changes',
+  operationId: 'createPartnerChange',
   summary: 'Record a change of rank, status or KYC status',
   description: 'Changes of a field are recorded in effective order; the partner takes the new value at once.',
   security: bearerSecurity,
@@ -149,6 +152,7 @@ const recordChange = createRoute({
 const listChanges = createRoute({
   method: 'get',
   path: '/{id}/changes',
+  operationId: 'listPartnerChanges',
   summary: 'The partner’s rank, status and KYC history, oldest first',
   security: bearerSecurity,
   request: {
@@ -184,17 +188,18 @@ function toChangeBody(change: PartnerChange) {
   };
 }
 
-/** The store's refusals as API errors, naming the field as the client sent it (`body.effectiveAt`, `query.after`). */
+/**
+ * The store names the input at fault as it takes it (`effectiveAt`, `after`, the partner); the client reads it as
+ * it sent it (`body.effectiveAt`, `query.after`, `params.id`). The refusal's kind, and so its status, stays.
+ */
 async function refusingAs<T>(target: 'body' | 'query', action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    if (error instanceof PartnerNotFoundError) throw new ApiError(404, 'not_found', error.message, 'params.id');
+    if (error instanceof PartnerNotFoundError) throw new DomainError(error.kind, error.code, error.message, 'params.id');
     if (error instanceof NetworkInputError) {
       const field = `${target}.${error.field}`;
-      throw error.kind === 'invalid'
-        ? new ApiError(400, 'invalid_request', `${field}: ${error.message}`, field)
-        : new ApiError(409, error.code, error.message, field);
+      throw new DomainError(error.kind, error.code, error.kind === 'invalid' ? `${field}: ${error.message}` : error.message, field);
     }
     throw error;
   }

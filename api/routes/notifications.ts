@@ -1,7 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'slonik';
-import { z as zod } from 'zod';
-import { notificationKinds, notificationStatuses } from '../../activities/notifications.ts';
+import { listNotifications, notificationKinds, notificationStatuses, type NotificationRow } from '../../modules/notifications/outbox.ts';
 import { createSubApp, partnerScope, type ApiDependencies } from '../context.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
@@ -31,24 +29,6 @@ const notificationSchema = z
   })
   .openapi('Notification');
 
-const notificationRow = zod.object({
-  id: zod.string(),
-  kind: zod.enum(notificationKinds),
-  recipient_kind: zod.enum(['partner', 'admin_role']),
-  partner_id: zod.string().nullable(),
-  recipient_roles: zod.array(zod.string()).nullable(),
-  recipients: zod.array(zod.string()),
-  subject: zod.string(),
-  body: zod.string(),
-  status: zod.enum(notificationStatuses),
-  attempts: zod.number(),
-  last_error: zod.string().nullable(),
-  created_at: zod.date(),
-  next_attempt_at: zod.date(),
-  last_attempt_at: zod.date().nullable(),
-  sent_at: zod.date().nullable(),
-});
-
 const listQuery = z.object({
   partnerId: partnerIdSchema.optional().openapi({ description: 'Admins: notifications addressed to this partner' }),
   kind: z.enum(notificationKinds).optional(),
@@ -57,9 +37,10 @@ const listQuery = z.object({
   after: z.string().regex(/^\d{1,19}$/).optional().openapi({ description: 'The `next` cursor of the previous page' }),
 });
 
-const listNotifications = createRoute({
+const listNotificationsRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listNotifications',
   summary: 'Notifications, newest first (partners see only their own)',
   security: bearerSecurity,
   request: { query: listQuery },
@@ -74,7 +55,7 @@ const listNotifications = createRoute({
   },
 });
 
-function toNotification(row: zod.infer<typeof notificationRow>) {
+function toNotification(row: NotificationRow) {
   return {
     id: row.id,
     kind: row.kind,
@@ -96,24 +77,19 @@ function toNotification(row: zod.infer<typeof notificationRow>) {
 
 export function notificationRoutes(dependencies: ApiDependencies) {
   const { database } = dependencies;
-  return createSubApp().openapi(listNotifications, async (c) => {
+  return createSubApp().openapi(listNotificationsRoute, async (c) => {
     const user = c.get('user');
     const query = c.req.valid('query');
     // Notifications are about payouts (SPEC 6.5/6.6): an admin who may read every payout reads every notice.
     const partnerId = partnerScope(user, query.partnerId, 'payouts.read.any');
-    const conditions = [sql.fragment`TRUE`];
-    if (user.role === 'partner') conditions.push(sql.fragment`recipient_kind = 'partner'`);
-    if (partnerId) conditions.push(sql.fragment`partner_id = ${partnerId}`);
-    if (query.kind) conditions.push(sql.fragment`kind = ${query.kind}`);
-    if (query.status) conditions.push(sql.fragment`status = ${query.status}`);
-    if (query.after) conditions.push(sql.fragment`id < ${query.after}`);
-    const rows = await database.any(sql.type(notificationRow)`
-      SELECT id, kind, recipient_kind, partner_id, recipient_roles, recipients, subject, body, status, attempts,
-             last_error, created_at, next_attempt_at, last_attempt_at, sent_at
-      FROM notifications
-      WHERE ${sql.join(conditions, sql.fragment` AND `)}
-      ORDER BY id DESC LIMIT ${query.limit + 1}`);
-    const page = rows.slice(0, query.limit);
-    return c.json({ notifications: page.map(toNotification), next: rows.length > query.limit ? page.at(-1)!.id : null }, 200);
+    const page = await listNotifications(database, {
+      partnersOnly: user.role === 'partner',
+      ...(partnerId ? { partnerId } : {}),
+      ...(query.kind ? { kind: query.kind } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.after ? { after: query.after } : {}),
+      limit: query.limit,
+    });
+    return c.json({ notifications: page.rows.map(toNotification), next: page.next }, 200);
   });
 }

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { z as zod } from 'zod';
-import { OpsSwitchStore, PartnerNotFoundForFreezeError, type MethodSwitchState, type PartnerFreezeState, type SwitchState } from '../../activities/ops-switches-store.ts';
-import { ExclusionInputError, ExclusionNotFoundError, PaymentExclusionStore, type PaymentExclusion } from '../../activities/payment-exclusions-store.ts';
+import { OpsSwitchStore, type MethodSwitchState, type PartnerFreezeState, type SwitchState } from '../../modules/ops/ops-switches-store.ts';
+import { ExclusionInputError, PaymentExclusionStore, type PaymentExclusion } from '../../modules/ops/payment-exclusions-store.ts';
 import type { Policy } from '../../domain/policy.ts';
 import { commissionSourceTypes, effectiveProcessing, exclusionMatchFields, matchValueProblem, partnerFreezeKinds } from '../../domain/ops-switches.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePermission, type ApiDependencies } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, withFields } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
@@ -90,6 +90,7 @@ const methodParams = z.object({ methodId: z.string().regex(/^[A-Z][A-Z0-9_]{1,39
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { 'application/json': { schema } } });
 
 const createExclusion = createRoute({
+  operationId: 'createPaymentExclusion',
   method: 'post',
   path: '/payment-exclusions',
   summary: 'Stop paying commissions from one source over a range of transaction times (source 004 exclude list)',
@@ -100,6 +101,7 @@ const createExclusion = createRoute({
 });
 
 const listExclusions = createRoute({
+  operationId: 'listPaymentExclusions',
   method: 'get',
   path: '/payment-exclusions',
   summary: 'The exclude list, newest first, with what each active exclusion withholds now',
@@ -114,6 +116,7 @@ const listExclusions = createRoute({
 });
 
 const removeExclusion = createRoute({
+  operationId: 'removePaymentExclusion',
   method: 'post',
   path: '/payment-exclusions/{id}/remove',
   summary: 'Remove an exclusion: the next pay batch pays what it held back',
@@ -128,6 +131,7 @@ const removeExclusion = createRoute({
 });
 
 const getSwitches = createRoute({
+  operationId: 'getOpsSwitches',
   method: 'get',
   path: '/ops/switches',
   summary: 'The emergency switches: processing pause, methods forced to manual, frozen partners',
@@ -143,6 +147,7 @@ const getSwitches = createRoute({
 });
 
 const setProcessing = createRoute({
+  operationId: 'updateProcessingSwitch',
   method: 'put',
   path: '/ops/switches/processing',
   summary: 'Pause or resume payout processing (source 000: system error)',
@@ -153,6 +158,7 @@ const setProcessing = createRoute({
 });
 
 const setMethod = createRoute({
+  operationId: 'updateMethodSwitch',
   method: 'put',
   path: '/ops/switches/methods/{methodId}',
   summary: 'Force a payment method to manual processing, or back (source 000: provider outage)',
@@ -171,6 +177,7 @@ const unfreezeBody = z.object({ reason: reasonSchema }).strict().openapi('Unfree
 
 function freezeRoute<Body extends z.ZodTypeAny>(action: 'freeze' | 'unfreeze', body: Body) {
   return createRoute({
+    operationId: action === 'freeze' ? 'freezePartner' : 'unfreezePartner',
     method: 'post',
     path: `/ops/partners/{id}/${action}`,
     summary:
@@ -270,13 +277,9 @@ export function opsRoutes(dependencies: ApiDependencies) {
       requirePermission(user, 'commissions.run');
       const { id } = c.req.valid('param');
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'removing a payment exclusion');
-      try {
-        const { exclusion, changed } = await exclusions.remove({ id, reason: c.req.valid('json').reason, actor: user.id, ip: clientIp(c.req.raw.headers) });
-        return c.json({ exclusion: toExclusionBody(exclusion), changed }, 200);
-      } catch (error) {
-        if (error instanceof ExclusionNotFoundError) throw new ApiError(404, 'not_found', error.message, 'params.id');
-        throw error;
-      }
+      const removal = exclusions.remove({ id, reason: c.req.valid('json').reason, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      const { exclusion, changed } = await withFields(removal, { id: 'params.id' });
+      return c.json({ exclusion: toExclusionBody(exclusion), changed }, 200);
     })
     .openapi(getSwitches, async (c) => {
       requirePermission(c.get('user'), 'payouts.read.any');
@@ -332,12 +335,7 @@ export function opsRoutes(dependencies: ApiDependencies) {
     });
 
   async function setFrozen(input: Parameters<OpsSwitchStore['setPartnerFrozen']>[0]) {
-    try {
-      const { state, changed } = await switches.setPartnerFrozen(input);
-      return { ...toFreezeBody(state), changed };
-    } catch (error) {
-      if (error instanceof PartnerNotFoundForFreezeError) throw new ApiError(404, 'not_found', error.message, 'params.id');
-      throw error;
-    }
+    const { state, changed } = await withFields(switches.setPartnerFrozen(input), { partnerId: 'params.id' });
+    return { ...toFreezeBody(state), changed };
   }
 }

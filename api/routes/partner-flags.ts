@@ -1,10 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'slonik';
-import { clearPartnerFlagById, heldPayoutIds, partnerFlags } from '../../activities/partner-flags-store.ts';
 import { partnerFlagKinds, type PartnerFlag } from '../../domain/partner-flags.ts';
-import { payoutWorkflowId, holdCauseClearedSignal } from '../../workflows/payout-messages.ts';
+import { checkFlagClearable, clearFlagByAdmin, listPartnerFlags } from '../../modules/partner-flags/admin-clearance.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { withFields } from '../errors.ts';
 
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
@@ -39,6 +37,7 @@ const errors = {
 };
 
 const listFlags = createRoute({
+  operationId: 'listPartnerFlags',
   method: 'get',
   path: '/partners/{id}/flags',
   summary: 'A partner’s flags, active first (a partner reads their own)',
@@ -51,6 +50,7 @@ const listFlags = createRoute({
 });
 
 const clearFlag = createRoute({
+  operationId: 'clearPartnerFlag',
   method: 'post',
   path: '/partner-flags/{flagId}/clear',
   summary: 'Clear an active flag (an account review, a debt-limit review); audited as PARTNER_UNFLAG',
@@ -70,9 +70,6 @@ const clearFlag = createRoute({
     409: errorResponse('Cleared already, or owned by a running lifecycle'),
   },
 });
-
-/** Kinds an admin may clear by hand; the others end with the lifecycle that raised them. */
-const clearableByAdmin = new Set<PartnerFlag['kind']>(['DEBT_LIMIT', 'ACCOUNT_REVIEW', 'CHARGEBACK_WARNING']);
 
 function toBody(flag: PartnerFlag) {
   return {
@@ -97,10 +94,7 @@ export function partnerFlagRoutes(dependencies: ApiDependencies) {
       const user = c.get('user');
       const { id } = c.req.valid('param');
       requirePartnerAccess(user, id, 'flags.read.any');
-      if (!(await database.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${id}`))) {
-        throw new ApiError(404, 'not_found', `partner ${id} does not exist`, 'params.id');
-      }
-      const flags = await partnerFlags(database, id, { activeOnly: c.req.valid('query').active === 'true' });
+      const flags = await withFields(listPartnerFlags(database, id, { activeOnly: c.req.valid('query').active === 'true' }), { partnerId: 'params.id' });
       return c.json({ data: flags.map(toBody) }, 200);
     })
     .openapi(clearFlag, async (c) => {
@@ -108,26 +102,9 @@ export function partnerFlagRoutes(dependencies: ApiDependencies) {
       requirePermission(user, 'flags.clear');
       const { flagId } = c.req.valid('param');
       const { reason } = c.req.valid('json');
-      const existing = await database.maybeOne(sql.unsafe`SELECT kind, cleared_at FROM partner_flags WHERE id = ${flagId}`);
-      if (!existing) throw new ApiError(404, 'not_found', `partner flag ${flagId} does not exist`, 'params.flagId');
-      if (existing.cleared_at !== null) throw new ApiError(409, 'invalid_state', `partner flag ${flagId} was cleared already`, 'params.flagId');
-      if (!clearableByAdmin.has(existing.kind as PartnerFlag['kind'])) {
-        throw new ApiError(409, 'owned_by_lifecycle', `a ${existing.kind} flag ends with the lifecycle that raised it`, 'params.flagId');
-      }
+      await withFields(checkFlagClearable(database, flagId), { flagId: 'params.flagId' });
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'clearing a partner flag');
-      const flag = await database.transaction((transaction) =>
-        clearPartnerFlagById(transaction, { flagId, actor: user.id, reason, ip: clientIp(c.req.raw.headers) }));
-      if (!flag) throw new ApiError(409, 'invalid_state', `partner flag ${flagId} was cleared already`, 'params.flagId');
-      // A nudge, not a promise: a payout whose workflow closed meanwhile is skipped; the timer re-check remains.
-      const nudged: string[] = [];
-      for (const payoutId of await heldPayoutIds(database, flag.partnerId)) {
-        try {
-          await temporal.workflow.getHandle(payoutWorkflowId(payoutId)).signal(holdCauseClearedSignal, { reason: `flag ${flag.id} (${flag.kind}) cleared` });
-          nudged.push(payoutId);
-        } catch {
-          // closed or unknown: nothing to nudge
-        }
-      }
-      return c.json({ ...toBody(flag), nudgedPayouts: nudged }, 200);
+      const { flag, nudgedPayouts } = await withFields(clearFlagByAdmin({ database, temporal }, { flagId, actor: user.id, reason, ip: clientIp(c.req.raw.headers) }), { flagId: 'params.flagId' });
+      return c.json({ ...toBody(flag), nudgedPayouts }, 200);
     });
 }

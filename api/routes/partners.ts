@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'slonik';
 import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
 import { kycStatuses, partnerStatuses, ranks } from '../../domain/network.ts';
+import { createPartner, findPartner, searchPartners, type PartnerRow } from '../../modules/partners/partner-store.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { balancesSchema, bearerSecurity, errorResponse, partnerIdSchema, partnerSchema } from '../schemas.ts';
 
-const partnerRow = zod.object({
-  id: zod.string(),
-  name: zod.string(),
-  sponsor_id: zod.string().nullable(),
-  rank: zod.enum(ranks),
-  status: zod.enum(partnerStatuses),
-  kyc_status: zod.enum(kycStatuses),
-  joined_at: zod.date(),
-});
-
-function toPartner(row: zod.infer<typeof partnerRow>) {
+function toPartner(row: PartnerRow) {
   return {
     id: row.id,
     name: row.name,
@@ -52,9 +41,10 @@ const errors = {
   404: errorResponse('No such partner'),
 };
 
-const createPartner = createRoute({
+const createPartnerRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'createPartner',
   summary: 'Add a partner to the network',
   security: bearerSecurity,
   request: { body: { content: { 'application/json': { schema: createPartnerBody } }, required: true } },
@@ -66,18 +56,20 @@ const createPartner = createRoute({
   },
 });
 
-const getPartner = createRoute({
+const getPartnerRoute = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'getPartner',
   summary: 'One partner',
   security: bearerSecurity,
   request: { params: idParams },
   responses: { 200: { description: 'The partner', content: { 'application/json': { schema: partnerSchema } } }, ...errors },
 });
 
-const searchPartners = createRoute({
+const searchPartnersRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listPartners',
   summary: 'The partner directory: partners whose name, id or login e-mail contains the text, by name then id',
   description: 'Admins only. `q` matches a substring case-insensitively, literally (`%` and `_` are not wildcards).',
   security: bearerSecurity,
@@ -100,6 +92,7 @@ const searchPartners = createRoute({
 const getBalances = createRoute({
   method: 'get',
   path: '/{id}/balances',
+  operationId: 'getPartnerBalances',
   summary: 'Balances by bucket and currency, now or as of a past instant',
   security: bearerSecurity,
   request: {
@@ -125,6 +118,7 @@ const postingSchema = z
 const getLedger = createRoute({
   method: 'get',
   path: '/{id}/ledger',
+  operationId: 'getPartnerLedger',
   summary: 'The partner’s postings, newest first',
   security: bearerSecurity,
   request: {
@@ -175,86 +169,45 @@ function decodeNameCursor(cursor: string): { name: string; id: string } {
   return { name: parsed.data[0], id: parsed.data[1] };
 }
 
-/** A LIKE pattern matching `text` anywhere, literally: `\` (LIKE's default escape), `%` and `_` are escaped. */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-}
-
 export function partnerRoutes(dependencies: ApiDependencies) {
   const { database, ledger } = dependencies;
-  const findPartner = async (id: string) => {
-    const row = await database.maybeOne(sql.type(partnerRow)`
-      SELECT id, name, sponsor_id, rank, status, kyc_status, joined_at FROM partners WHERE id = ${id}`);
+  const loadPartner = async (id: string) => {
+    const row = await findPartner(database, id);
     if (!row) throw new ApiError(404, 'not_found', `partner ${id} does not exist`, 'id');
     return row;
   };
 
   return createSubApp()
-    .openapi(createPartner, async (c) => {
+    .openapi(createPartnerRoute, async (c) => {
       const user = c.get('user');
       requirePermission(user, 'partners.create');
       const body = c.req.valid('json');
-      const id = body.id ?? `p_${randomUUID()}`;
-      const row = await database.transaction(async (transaction) => {
-        if (body.sponsorId) {
-          const sponsorExists = await transaction.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${body.sponsorId}`);
-          if (!sponsorExists) throw new ApiError(422, 'sponsor_not_found', `sponsor ${body.sponsorId} does not exist`, 'body.sponsorId');
-        }
-        const inserted = await transaction.maybeOne(sql.type(partnerRow)`
-          INSERT INTO partners (id, name, sponsor_id, rank, status, kyc_status, joined_at)
-          VALUES (${id}, ${body.name}, ${body.sponsorId ?? null}, ${body.rank}, ${body.status}, ${body.kycStatus},
-                  ${body.joinedAt ? sql.timestamp(new Date(body.joinedAt)) : sql.fragment`now()`})
-          ON CONFLICT (id) DO NOTHING
-          RETURNING id, name, sponsor_id, rank, status, kyc_status, joined_at`);
-        if (!inserted) throw new ApiError(409, 'conflict', `partner ${id} already exists`, 'body.id');
-        await appendAuditRecord(transaction, {
-          action: 'PARTNER_CREATE',
-          actor: user.id,
-          targetType: 'partner',
-          targetId: id,
-          ip: clientIp(c.req.raw.headers),
-          details: { sponsorId: body.sponsorId ?? null, rank: body.rank },
-        });
-        return inserted;
+      const row = await createPartner(database, {
+        id: body.id ?? `p_${randomUUID()}`, name: body.name, sponsorId: body.sponsorId ?? null, rank: body.rank, status: body.status,
+        kycStatus: body.kycStatus, ...(body.joinedAt ? { joinedAt: new Date(body.joinedAt) } : {}), actor: user.id, ip: clientIp(c.req.raw.headers),
       });
       return c.json(toPartner(row), 201);
     })
-    .openapi(searchPartners, async (c) => {
+    .openapi(searchPartnersRoute, async (c) => {
       const user = c.get('user');
       if (user.role === 'partner') throw new ApiError(403, 'forbidden', 'partners may only read their own data');
       requirePermission(user, 'partners.read.any');
       const { q, limit, cursor } = c.req.valid('query');
-      const pattern = containsPattern(q);
-      const after = cursor ? decodeNameCursor(cursor) : null;
-      // One branch per indexed expression (migration 022's trigram indexes on lower(name) and lower(id)), so each can
-      // use its index; e-mails are stored lower-case. One row more than the page tells whether another page follows.
-      const rows = await database.any(sql.type(partnerRow)`
-        WITH matched AS (
-          SELECT id FROM partners WHERE lower(name) LIKE lower(${pattern})
-          UNION
-          SELECT id FROM partners WHERE lower(id) LIKE lower(${pattern})
-          UNION
-          SELECT partner_id FROM users WHERE partner_id IS NOT NULL AND email LIKE lower(${pattern})
-        )
-        SELECT p.id, p.name, p.sponsor_id, p.rank, p.status, p.kyc_status, p.joined_at
-        FROM partners p JOIN matched m ON m.id = p.id
-        WHERE ${after ? sql.fragment`(p.name, p.id) > (${after.name}, ${after.id})` : sql.fragment`TRUE`}
-        ORDER BY p.name, p.id
-        LIMIT ${limit + 1}`);
+      const rows = await searchPartners(database, { text: q, after: cursor ? decodeNameCursor(cursor) : null, limit });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return c.json({ data: page.map(toPartner), nextCursor: rows.length > limit && last ? encodeNameCursor(last.name, last.id) : null }, 200);
     })
-    .openapi(getPartner, async (c) => {
+    .openapi(getPartnerRoute, async (c) => {
       const { id } = c.req.valid('param');
       requirePartnerAccess(c.get('user'), id, 'partners.read.any');
-      return c.json(toPartner(await findPartner(id)), 200);
+      return c.json(toPartner(await loadPartner(id)), 200);
     })
     .openapi(getBalances, async (c) => {
       const { id } = c.req.valid('param');
       const { asOf } = c.req.valid('query');
       requirePartnerAccess(c.get('user'), id, 'ledger.read.any');
-      await findPartner(id);
+      await loadPartner(id);
       const rows = asOf ? await ledger.partnerBalancesAsOf(id, new Date(asOf)) : await ledger.partnerBalances(id);
       return c.json(
         {
@@ -277,7 +230,7 @@ export function partnerRoutes(dependencies: ApiDependencies) {
       const { id } = c.req.valid('param');
       const { limit, cursor } = c.req.valid('query');
       requirePartnerAccess(c.get('user'), id, 'ledger.read.any');
-      await findPartner(id);
+      await loadPartner(id);
       const rows = await ledger.partnerPostings(id, { limit, before: cursor ? decodeCursor(cursor) : undefined });
       const last = rows.at(-1);
       const nextCursor =

@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'slonik';
-import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
-import { readPayoutSwitches } from '../../activities/ops-switches-store.ts';
+import { requirePartnerExists } from '../../modules/partners/partner-store.ts';
+import { savePaymentMethod, savedPaymentMethods, type SavedPaymentMethod } from '../../modules/payouts/saved-payment-methods.ts';
+import { readPayoutSwitches } from '../../modules/ops/ops-switches-store.ts';
 import { findPaymentMethod, validatePaymentDetails } from '../../domain/payout.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, withFields } from '../errors.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
@@ -40,14 +39,6 @@ const savedSchema = z
   })
   .openapi('SavedPaymentMethod');
 
-const savedRow = zod.object({
-  method_id: zod.string(),
-  details: zod.record(zod.string()),
-  updated_at: zod.date(),
-  last_completed_id: zod.string().nullable(),
-  last_completed_details: zod.record(zod.string()).nullable(),
-});
-
 const partnerParams = z.object({ id: partnerIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
 const methodParams = partnerParams.extend({
   methodId: z.string().regex(/^[A-Z][A-Z0-9_]{1,39}$/, 'a payment method id').openapi({ param: { name: 'methodId', in: 'path' } }),
@@ -60,6 +51,7 @@ const errors = {
 };
 
 const listMethods = createRoute({
+  operationId: 'listPaymentMethods',
   method: 'get',
   path: '/payment-methods',
   summary: 'The payment methods of the policy in force, with their fields, fees and minimums',
@@ -68,6 +60,7 @@ const listMethods = createRoute({
 });
 
 const listSaved = createRoute({
+  operationId: 'listPartnerPaymentMethods',
   method: 'get',
   path: '/partners/{id}/payment-methods',
   summary: 'The payment details a partner keeps per method, with the fields changed since their last completed payout',
@@ -77,6 +70,7 @@ const listSaved = createRoute({
 });
 
 const saveMethod = createRoute({
+  operationId: 'updatePartnerPaymentMethod',
   method: 'put',
   path: '/partners/{id}/payment-methods/{methodId}',
   summary: 'Saves the partner’s details for a method (the partner themself, or an admin with a fresh TOTP code)',
@@ -89,34 +83,10 @@ const saveMethod = createRoute({
   responses: { 200: { description: 'Saved', content: { 'application/json': { schema: savedSchema } } }, ...errors },
 });
 
-/** The fields whose values differ between two sets of details (added and removed fields included). */
-function changedFields(current: Record<string, string>, previous: Record<string, string> | null): string[] {
-  if (previous === null) return [];
-  return [...new Set([...Object.keys(current), ...Object.keys(previous)])].filter((key) => current[key] !== previous[key]).sort();
-}
-
 export function paymentMethodRoutes(dependencies: ApiDependencies) {
   const { database, identity } = dependencies;
 
-  const loadSaved = (partnerId: string, methodId: string | null) =>
-    database.any(sql.type(savedRow)`
-      SELECT m.method_id, m.details, m.updated_at, last.id AS last_completed_id, last.payment_details AS last_completed_details
-      FROM partner_payment_methods m
-      LEFT JOIN LATERAL (
-        SELECT id, payment_details FROM payouts
-        WHERE partner_id = m.partner_id AND method_id = m.method_id AND status = 'COMPLETED'
-        ORDER BY closed_at DESC, id DESC LIMIT 1
-      ) last ON TRUE
-      WHERE m.partner_id = ${partnerId} ${methodId === null ? sql.fragment`` : sql.fragment`AND m.method_id = ${methodId}`}
-      ORDER BY m.method_id`);
-
-  const toSaved = (row: zod.infer<typeof savedRow>) => ({
-    methodId: row.method_id,
-    details: row.details,
-    updatedAt: row.updated_at.toISOString(),
-    changedSinceLastCompleted: changedFields(row.details, row.last_completed_details),
-    lastCompletedPayoutId: row.last_completed_id,
-  });
+  const toSaved = (saved: SavedPaymentMethod) => ({ ...saved, updatedAt: saved.updatedAt.toISOString() });
 
   return createSubApp()
     .openapi(listMethods, async (c) => {
@@ -132,7 +102,7 @@ export function paymentMethodRoutes(dependencies: ApiDependencies) {
     .openapi(listSaved, async (c) => {
       const { id } = c.req.valid('param');
       requirePartnerAccess(c.get('user'), id, 'partners.read.any');
-      return c.json({ methods: (await loadSaved(id, null)).map(toSaved) }, 200);
+      return c.json({ methods: (await savedPaymentMethods(database, id)).map(toSaved) }, 200);
     })
     .openapi(saveMethod, async (c) => {
       const user = c.get('user');
@@ -148,26 +118,10 @@ export function paymentMethodRoutes(dependencies: ApiDependencies) {
       if (!method) throw new ApiError(404, 'not_found', `no payment method ${methodId}`, 'params.methodId');
       const issue = validatePaymentDetails(method, details)[0];
       if (issue) throw new ApiError(400, 'invalid_request', `body.details.${issue.field}: ${issue.message}`, `body.details.${issue.field}`);
-      const exists = await database.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${id}`);
-      if (!exists) throw new ApiError(404, 'not_found', `partner ${id} does not exist`, 'params.id');
+      await withFields(requirePartnerExists(database, id), { partnerId: 'params.id' });
       // Where the money goes is what an account takeover changes first: an admin doing it for a partner steps up.
       if (user.role !== 'partner') await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'changing a partner’s payment details');
-      await database.transaction(async (transaction) => {
-        const before = await transaction.maybeOneFirst(sql.type(zod.object({ details: zod.record(zod.string()) }))`
-          SELECT details FROM partner_payment_methods WHERE partner_id = ${id} AND method_id = ${methodId} FOR UPDATE`);
-        await transaction.query(sql.unsafe`
-          INSERT INTO partner_payment_methods (partner_id, method_id, details) VALUES (${id}, ${methodId}, ${sql.jsonb(details)})
-          ON CONFLICT (partner_id, method_id) DO UPDATE SET details = EXCLUDED.details, updated_at = now()`);
-        await appendAuditRecord(transaction, {
-          action: 'PARTNER_CHANGE',
-          actor: user.id,
-          targetType: 'partner',
-          targetId: id,
-          ip: clientIp(c.req.raw.headers),
-          // The fields, not their values: the audit log is read more widely than payment details should be.
-          details: { paymentMethod: methodId, changedFields: changedFields(details, before ?? {}), created: before === null },
-        });
-      });
-      return c.json(toSaved((await loadSaved(id, methodId))[0]!), 200);
+      const saved = await savePaymentMethod(database, { partnerId: id, methodId, details, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      return c.json(toSaved(saved), 200);
     });
 }

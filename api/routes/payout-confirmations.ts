@@ -1,13 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { sql } from 'slonik';
-import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
-import { formatMoney } from '../../domain/money.ts';
+import { attachConfirmation, latestConfirmationFile, payoutOwner, type PayoutConfirmation } from '../../modules/payouts/confirmations.ts';
 import { clientIp, createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, withFields } from '../errors.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
 import { readUploadedDocument, storedFileResponse } from '../files.ts';
 import { documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
@@ -65,6 +61,7 @@ const errors = {
 };
 
 const uploadConfirmation = createRoute({
+  operationId: 'uploadPayoutConfirmation',
   method: 'post',
   path: '/{id}/confirmation',
   summary: 'Attach the confirmation file of a manually processed payout (PROCESSING or COMPLETED); audited',
@@ -82,6 +79,7 @@ const uploadConfirmation = createRoute({
 });
 
 const getConfirmation = createRoute({
+  operationId: 'downloadPayoutConfirmation',
   method: 'get',
   path: '/{id}/confirmation',
   summary: 'Download the payout’s current confirmation file (checked against its SHA-256)',
@@ -94,21 +92,7 @@ const getConfirmation = createRoute({
   },
 });
 
-const payoutRow = zod.object({ partner_id: zod.string(), status: zod.string(), amount: zod.string(), currency: zod.string() });
-const confirmationRow = zod.object({
-  id: zod.string(),
-  payout_id: zod.string(),
-  file_name: zod.string(),
-  content_type: zod.enum(documentContentTypes),
-  size_bytes: zod.number(),
-  sha256: zod.string(),
-  uploaded_by: zod.string(),
-  uploaded_at: zod.date(),
-});
-const columns = sql.fragment`id::text, payout_id, file_name, content_type, size_bytes, sha256, uploaded_by, uploaded_at`;
-const fileRow = zod.object({ id: zod.string(), file_name: zod.string(), content_type: zod.string(), content: zod.instanceof(Buffer), sha256: zod.string() });
-
-function toBody(row: zod.infer<typeof confirmationRow>): zod.infer<typeof confirmationSchema> {
+function toBody(row: PayoutConfirmation): z.infer<typeof confirmationSchema> {
   return {
     id: row.id, payoutId: row.payout_id, fileName: row.file_name, contentType: row.content_type, sizeBytes: row.size_bytes,
     sha256: row.sha256, uploadedBy: row.uploaded_by, uploadedAt: row.uploaded_at.toISOString(), url: `/v1/payouts/${row.payout_id}/confirmation`,
@@ -123,46 +107,17 @@ export function payoutConfirmationRoutes(dependencies: ApiDependencies) {
       requirePermission(user, 'payouts.process');
       const { id } = c.req.valid('param');
       const { type, fileName, content } = await readUploadedDocument(c.req.valid('form').file, 'a confirmation');
-      const sha256 = createHash('sha256').update(content).digest('hex');
-      const result = await database.transaction(async (transaction) => {
-        const payout = await transaction.maybeOne(sql.type(payoutRow)`
-          SELECT partner_id, status, amount::text AS amount, currency FROM payouts WHERE id = ${id} FOR SHARE`);
-        if (!payout || payout.status === 'DRAFT') throw new ApiError(404, 'not_found', `payout ${id} does not exist`, 'params.id');
-        if (payout.status !== 'PROCESSING' && payout.status !== 'COMPLETED') {
-          throw new ApiError(409, 'invalid_state', `the payout is ${payout.status}; a confirmation is attached while it is PROCESSING or once COMPLETED`, 'status');
-        }
-        const current = await transaction.maybeOne(sql.type(confirmationRow)`
-          SELECT ${columns} FROM payout_confirmations WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
-        if (current && current.sha256 === sha256 && current.file_name === fileName && current.content_type === type) {
-          return { status: 200 as const, row: current };
-        }
-        const inserted = await transaction.one(sql.type(confirmationRow)`
-          INSERT INTO payout_confirmations (payout_id, file_name, content_type, size_bytes, content, sha256, uploaded_by)
-          VALUES (${id}, ${fileName}, ${type}, ${content.length}, ${sql.binary(content)}, ${sha256}, ${user.id})
-          RETURNING ${columns}`);
-        await appendAuditRecord(transaction, {
-          action: 'PAYOUT_CONFIRMATION_UPLOAD',
-          actor: user.id,
-          targetType: 'payout',
-          targetId: id,
-          amount: formatMoney(payout.amount, payout.currency),
-          currency: payout.currency,
-          ip: clientIp(c.req.raw.headers),
-          details: { partnerId: payout.partner_id, confirmationId: inserted.id, fileName, contentType: type, sizeBytes: content.length, sha256, replaces: current?.id ?? null },
-        });
-        return { status: 201 as const, row: inserted };
-      });
-      return c.json(toBody(result.row), result.status);
+      const attached = attachConfirmation(database, { payoutId: id, type, fileName, content, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      const result = await withFields(attached, { payoutId: 'params.id' });
+      return c.json(toBody(result.confirmation), result.created ? 201 : 200);
     })
     .openapi(getConfirmation, async (c) => {
       const user = c.get('user');
       const { id } = c.req.valid('param');
-      const payout = await database.maybeOne(sql.type(payoutRow)`
-        SELECT partner_id, status, amount::text AS amount, currency FROM payouts WHERE id = ${id}`);
+      const payout = await payoutOwner(database, id);
       if (!payout || (payout.status === 'DRAFT' && user.role === 'partner')) throw new ApiError(404, 'not_found', `payout ${id} does not exist`, 'params.id');
-      requirePartnerAccess(user, payout.partner_id, 'payouts.read.any');
-      const file = await database.maybeOne(sql.type(fileRow)`
-        SELECT id::text, file_name, content_type, content, sha256 FROM payout_confirmations WHERE payout_id = ${id} ORDER BY id DESC LIMIT 1`);
+      requirePartnerAccess(user, payout.partnerId, 'payouts.read.any');
+      const file = await latestConfirmationFile(database, id);
       if (!file) throw new ApiError(404, 'not_found', `payout ${id} has no confirmation`, 'params.id');
       return storedFileResponse(c, file, `the stored confirmation ${file.id} of payout ${id}`, 'confirmation_corrupted');
     });

@@ -1,11 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'slonik';
-import { z as zod } from 'zod';
-import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
-import { PolicyVersionError, type PolicyVersion } from '../../modules/policy/policy-store.ts';
 import { decimalPattern, parseMoney } from '../../domain/money.ts';
+import { addPolicyVersion } from '../../modules/policy/add-policy-version.ts';
+import { addFxRate, listFxRates, type FxRateRow } from '../../modules/policy/fx-rates.ts';
+import type { PolicyVersion } from '../../modules/policy/policy-store.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePermission, type ApiDependencies } from '../context.ts';
-import { ApiError } from '../errors.ts';
 import { bearerSecurity, currencySchema, errorResponse } from '../schemas.ts';
 
 const versionSchema = z
@@ -39,6 +37,7 @@ const errors = {
 const getPolicy = createRoute({
   method: 'get',
   path: '/policy',
+  operationId: 'getPolicy',
   summary: 'The policy version in force now (rates, holds, pools, limits), or at ?at=',
   security: bearerSecurity,
   request: { query: z.object({ at: z.string().datetime({ offset: true }).optional() }) },
@@ -48,6 +47,7 @@ const getPolicy = createRoute({
 const listVersions = createRoute({
   method: 'get',
   path: '/policy/versions',
+  operationId: 'listPolicyVersions',
   summary: 'Every policy version, oldest first',
   security: bearerSecurity,
   responses: { 200: { description: 'Versions', content: { 'application/json': { schema: z.object({ versions: z.array(versionSchema) }) } } }, ...errors },
@@ -56,6 +56,7 @@ const listVersions = createRoute({
 const addVersion = createRoute({
   method: 'post',
   path: '/policy/versions',
+  operationId: 'createPolicyVersion',
   summary: 'Add a policy version that applies to events completing from effectiveFrom on (needs X-TOTP-Code)',
   security: bearerSecurity,
   request: {
@@ -85,6 +86,7 @@ const rateSchema = z.object({ currency: z.string(), usdRate: z.string(), effecti
 const listRates = createRoute({
   method: 'get',
   path: '/fx-rates',
+  operationId: 'listFxRates',
   summary: 'Platform exchange rates to USD (used at each event’s completion time)',
   security: bearerSecurity,
   request: { query: z.object({ currency: currencySchema.optional() }) },
@@ -94,6 +96,7 @@ const listRates = createRoute({
 const addRate = createRoute({
   method: 'post',
   path: '/fx-rates',
+  operationId: 'createFxRate',
   summary: 'Add a platform rate: USD per one unit of the currency, from effectiveAt on',
   security: bearerSecurity,
   request: {
@@ -117,8 +120,7 @@ const addRate = createRoute({
   },
 });
 
-const rateRow = zod.object({ currency: zod.string(), usd_rate: zod.string(), effective_at: zod.date(), created_by: zod.string() });
-const toRate = (row: zod.infer<typeof rateRow>) => ({ currency: row.currency, usdRate: row.usd_rate, effectiveAt: row.effective_at.toISOString(), createdBy: row.created_by });
+const toRate = (row: FxRateRow) => ({ currency: row.currency, usdRate: row.usd_rate, effectiveAt: row.effective_at.toISOString(), createdBy: row.created_by });
 
 export function policyRoutes(dependencies: ApiDependencies) {
   const { database, policies, identity } = dependencies;
@@ -133,39 +135,20 @@ export function policyRoutes(dependencies: ApiDependencies) {
       requirePermission(user, 'policy.manage');
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'a policy change');
       const body = c.req.valid('json');
-      try {
-        const added = await database.transaction(async (transaction) => {
-          const version = await policies.add({ document: body.policy, effectiveFrom: new Date(body.effectiveFrom), reason: body.reason, actor: user.id }, transaction);
-          await appendAuditRecord(transaction, {
-            action: 'POLICY_CHANGE', actor: user.id, targetType: 'policy', targetId: String(version.version),
-            reason: body.reason, ip: clientIp(c.req.raw.headers), details: { effectiveFrom: body.effectiveFrom },
-          });
-          return version;
-        });
-        return c.json(toVersion(added), 201);
-      } catch (error) {
-        if (error instanceof PolicyVersionError) throw new ApiError(422, 'invalid_policy', error.message, `body.${error.field === 'effectiveFrom' ? 'effectiveFrom' : error.field.replace(/^document/, 'policy')}`);
-        throw error;
-      }
+      const added = await addPolicyVersion({ database, policies }, {
+        document: body.policy, effectiveFrom: body.effectiveFrom, reason: body.reason, actor: user.id, ip: clientIp(c.req.raw.headers),
+      });
+      return c.json(toVersion(added), 201);
     })
     .openapi(listRates, async (c) => {
       const { currency } = c.req.valid('query');
-      const rows = await database.any(sql.type(rateRow)`
-        SELECT currency, usd_rate, effective_at, created_by FROM fx_rates
-        WHERE ${currency ? sql.fragment`currency = ${currency}` : sql.fragment`TRUE`}
-        ORDER BY effective_at DESC, currency LIMIT 1000`);
-      return c.json({ rates: rows.map(toRate) }, 200);
+      return c.json({ rates: (await listFxRates(database, currency)).map(toRate) }, 200);
     })
     .openapi(addRate, async (c) => {
       const user = c.get('user');
       requirePermission(user, 'fx.manage');
       const body = c.req.valid('json');
-      const row = await database.maybeOne(sql.type(rateRow)`
-        INSERT INTO fx_rates (currency, effective_at, usd_rate, created_by)
-        VALUES (${body.currency}, ${body.effectiveAt}, ${body.usdRate}, ${user.id})
-        ON CONFLICT DO NOTHING
-        RETURNING currency, usd_rate, effective_at, created_by`);
-      if (!row) throw new ApiError(409, 'conflict', `a ${body.currency} rate from ${body.effectiveAt} exists already`, 'body.effectiveAt');
+      const row = await addFxRate(database, { currency: body.currency, usdRate: body.usdRate, effectiveAt: body.effectiveAt, actor: user.id });
       return c.json(toRate(row), 201);
     });
 }

@@ -1,13 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'slonik';
-import { z as zod } from 'zod';
+import { auditTrail as readAuditTrail, commissionsByLevelSource, payoutsByStatusMethod } from '../../modules/reports/report-store.ts';
 import { createSubApp, requirePermission, type ApiDependencies } from '../context.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
- * Aggregates for the web console's charts and its history panels (issue #6), mounted at /v1. Admins only; amounts
- * are decimal strings summed by PostgreSQL's NUMERIC (never a float), one row per currency so nothing of two
- * currencies is ever added together.
+ * Aggregates for the web console's charts and its history panels (issue #6), mounted at /v1. Admins only; the
+ * figures come from modules/reports.
  */
 
 const rangeFields = {
@@ -75,6 +73,7 @@ const errors = { 400: errorResponse('Malformed query'), 401: errorResponse('Not 
 const payoutsReport = createRoute({
   method: 'get',
   path: '/reports/payouts-by-status-method',
+  operationId: 'getPayoutsByStatusMethodReport',
   summary: 'Payouts per period, status and method (count and amount per currency), for the console’s charts',
   security: bearerSecurity,
   request: { query: payoutsQuery },
@@ -83,6 +82,7 @@ const payoutsReport = createRoute({
 const commissionsReport = createRoute({
   method: 'get',
   path: '/reports/commissions-by-level-source',
+  operationId: 'getCommissionsByLevelSourceReport',
   summary: 'Commissions created in a range per level and source type (count and amount per currency)',
   security: bearerSecurity,
   request: { query: commissionsQuery },
@@ -91,25 +91,11 @@ const commissionsReport = createRoute({
 const auditTrail = createRoute({
   method: 'get',
   path: '/reports/audit-trail',
+  operationId: 'getAuditTrailReport',
   summary: 'Audit records of one target (a payout’s history), or of a partner and their payouts, newest first',
   security: bearerSecurity,
   request: { query: auditQuery },
   responses: { 200: { description: 'Records', content: { 'application/json': { schema: z.object({ records: z.array(auditRecordSchema) }) } } }, ...errors },
-});
-
-const payoutRow = zod.object({ bucket: zod.string(), status: zod.string(), method_id: zod.string(), currency: zod.string(), count: zod.number(), amount: zod.string() });
-const commissionRow = zod.object({ level: zod.number(), source_type: zod.string(), currency: zod.string(), count: zod.number(), amount: zod.string() });
-const auditRow = zod.object({
-  id: zod.string(),
-  action: zod.string(),
-  actor: zod.string(),
-  target_type: zod.string(),
-  target_id: zod.string(),
-  amount: zod.string().nullable(),
-  currency: zod.string().nullable(),
-  reason: zod.string().nullable(),
-  entry_id: zod.string().nullable(),
-  created_at: zod.date(),
 });
 
 export function reportRoutes(dependencies: ApiDependencies) {
@@ -117,54 +103,17 @@ export function reportRoutes(dependencies: ApiDependencies) {
   return createSubApp()
     .openapi(payoutsReport, async (c) => {
       requirePermission(c.get('user'), 'payouts.read.any');
-      const query = c.req.valid('query');
-      const rows = await database.any(sql.type(payoutRow)`
-        SELECT to_char(date_trunc(${query.bucket}::text, created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS bucket,
-               status, method_id, currency, count(*)::int AS count, sum(amount)::text AS amount
-        FROM payouts
-        WHERE created_at >= ${query.from} AND created_at < ${query.to}
-        GROUP BY 1, status, method_id, currency
-        ORDER BY 1, status, method_id, currency`);
-      return c.json({ rows: rows.map((row) => ({ bucket: row.bucket, status: row.status, methodId: row.method_id, currency: row.currency, count: row.count, amount: row.amount })) }, 200);
+      return c.json({ rows: await payoutsByStatusMethod(database, c.req.valid('query')) }, 200);
     })
     .openapi(commissionsReport, async (c) => {
       requirePermission(c.get('user'), 'commissions.read.any');
-      const query = c.req.valid('query');
-      const rows = await database.any(sql.type(commissionRow)`
-        SELECT level, source_type, currency, count(*)::int AS count, sum(amount)::text AS amount
-        FROM commissions
-        WHERE created_at >= ${query.from} AND created_at < ${query.to}
-        GROUP BY level, source_type, currency
-        ORDER BY level, source_type, currency`);
-      return c.json({ rows: rows.map((row) => ({ level: row.level, sourceType: row.source_type, currency: row.currency, count: row.count, amount: row.amount })) }, 200);
+      return c.json({ rows: await commissionsByLevelSource(database, c.req.valid('query')) }, 200);
     })
     .openapi(auditTrail, async (c) => {
       requirePermission(c.get('user'), 'ledger.read.any');
       const query = c.req.valid('query');
-      const condition = query.partnerId
-        ? sql.fragment`(target_type = 'partner' AND target_id = ${query.partnerId})
-            OR (target_type = 'payout' AND target_id IN (SELECT id::text FROM payouts WHERE partner_id = ${query.partnerId}))`
-        : sql.fragment`target_type = ${query.targetType!} AND target_id = ${query.targetId!}`;
-      const rows = await database.any(sql.type(auditRow)`
-        SELECT id::text AS id, action, actor, target_type, target_id, amount::text AS amount, currency, reason, entry_id::text AS entry_id, created_at
-        FROM audit_records WHERE ${condition}
-        ORDER BY id DESC LIMIT ${query.limit}`);
-      return c.json(
-        {
-          records: rows.map((row) => ({
-            id: row.id,
-            action: row.action,
-            actor: row.actor,
-            targetType: row.target_type,
-            targetId: row.target_id,
-            amount: row.amount,
-            currency: row.currency,
-            reason: row.reason,
-            entryId: row.entry_id,
-            createdAt: row.created_at.toISOString(),
-          })),
-        },
-        200,
-      );
+      // The query's refinement lets through exactly one of the two: a partner, or a target type and id.
+      const subject = query.partnerId ? { partnerId: query.partnerId } : { targetType: query.targetType!, targetId: query.targetId! };
+      return c.json({ records: await readAuditTrail(database, subject, query.limit) }, 200);
     });
 }

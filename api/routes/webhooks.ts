@@ -17,6 +17,9 @@ const providerWebhook = createRoute({
   method: 'post',
   path: '/provider',
   summary: "The payment provider's outcome of an automatic payout (signed; no session)",
+  operationId: 'receiveProviderWebhook',
+  // No session: the provider signs each delivery instead (the description says how); api/app.ts lets it through.
+  security: [],
   description:
     `Authenticated by \`${signatureHeaderName}: t=<unix seconds>,v1=<HMAC-SHA256 hex of "t.rawBody">\` with the shared ` +
     'secret (LEDGERFLOW_PROVIDER_WEBHOOK_SECRET), within 5 minutes. The raw body is verified before parsing. The result ' +

@@ -5,9 +5,9 @@ import { permissions } from '../../domain/access.ts';
 import { penaltyFor, type ChargebackPenalty } from '../../domain/chargeback.ts';
 import type { ChargebackPolicy } from '../../domain/lifecycle-policy.ts';
 import { durationMs } from '../../domain/policy.ts';
-import { NetworkInputError, NetworkStore } from '../../activities/network-store.ts';
-import { enqueueNotification } from '../../activities/notifications.ts';
-import { clearPartnerFlags, raisePartnerFlag } from '../../activities/partner-flags-store.ts';
+import { NetworkInputError, NetworkStore } from '../network/network-store.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import { clearPartnerFlags, raisePartnerFlag } from '../partner-flags/partner-flags-store.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import { lockedChargeback } from './chargeback-store.ts';
 

@@ -7,8 +7,8 @@ import type { AccountRef, PartnerBucket, PostingInput } from '../../domain/ledge
 import { Money, currencyScale, fitsScale, formatMoney } from '../../domain/money.ts';
 import type { chargebackWorkflow } from '../../workflows/chargeback.ts';
 import { chargebackWorkflowId, decideChargebackUpdate, type ChargebackDecisionInput } from '../../workflows/chargeback-messages.ts';
-import { enqueueNotification } from '../../activities/notifications.ts';
-import { clearPartnerFlags } from '../../activities/partner-flags-store.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import { clearPartnerFlags } from '../partner-flags/partner-flags-store.ts';
 import type { Database } from '../../db/pool.ts';
 import { appendAuditRecord, appendAuditRecords, type AuditRecordInput } from '../audit/audit-store.ts';
 import { releaseOrderRefund } from '../refunds/order-refunds.ts';

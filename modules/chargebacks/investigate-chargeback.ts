@@ -5,7 +5,7 @@ import type { Database } from '../../db/pool.ts';
 import { isDecided, type ChargebackActor, type ChargebackState, type ChargebackStep } from '../../domain/chargeback.ts';
 import type { chargebackWorkflow } from '../../workflows/chargeback.ts';
 import { chargebackWorkflowId, recordChargebackStepUpdate, type ChargebackStepInput } from '../../workflows/chargeback-messages.ts';
-import { enqueueNotification } from '../../activities/notifications.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import { chargebackManagers, lockedChargeback, money } from './chargeback-store.ts';
 

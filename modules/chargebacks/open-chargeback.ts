@@ -1,7 +1,7 @@
 import { sql } from 'slonik';
 import { Money, formatMoney } from '../../domain/money.ts';
-import { enqueueNotification } from '../../activities/notifications.ts';
-import { raisePartnerFlag } from '../../activities/partner-flags-store.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import { raisePartnerFlag } from '../partner-flags/partner-flags-store.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import { followUpReversal } from '../refunds/reversal-follow-up.ts';
 import { recordReversalLines, reverseOrderCommissions } from '../refunds/reverse-order.ts';

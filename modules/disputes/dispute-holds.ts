@@ -1,7 +1,7 @@
 import type { CommonQueryMethods } from 'slonik';
 import { permissions } from '../../domain/access.ts';
 import type { DisputeType } from '../../domain/dispute.ts';
-import { clearPartnerFlags } from '../../activities/partner-flags-store.ts';
+import { clearPartnerFlags } from '../partner-flags/partner-flags-store.ts';
 import type { DisputeRow } from './dispute-store.ts';
 
 /**

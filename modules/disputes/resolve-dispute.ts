@@ -7,7 +7,7 @@ import { DomainError } from '../../domain/errors.ts';
 import { Money, currencyScale, formatMoney } from '../../domain/money.ts';
 import type { disputeWorkflow } from '../../workflows/dispute.ts';
 import { disputeWorkflowId, resolveDisputeUpdate, type ResolveDisputeInput as ResolveDisputeUpdateInput } from '../../workflows/dispute-messages.ts';
-import { enqueueNotification } from '../../activities/notifications.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { clearDisputeFlags, describeDispute, disputeSeniors } from './dispute-holds.ts';

@@ -12,8 +12,8 @@ import {
   provideDisputeEvidenceUpdate,
   requestDisputeEscalationUpdate,
 } from '../../workflows/dispute-messages.ts';
-import { enqueueNotification } from '../../activities/notifications.ts';
-import { raisePartnerFlag } from '../../activities/partner-flags-store.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import { raisePartnerFlag } from '../partner-flags/partner-flags-store.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import { disputeSeniors, escalationFlagSource } from './dispute-holds.ts';
 import { appendEvent, insertEvidence, lockedDispute, stepRecorded, type DisputeRow, type EvidenceInput } from './dispute-store.ts';

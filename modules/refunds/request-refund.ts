@@ -11,7 +11,7 @@ import { refundTypeOf, reversalModeOf, type RefundActor, type RefundReason, type
 import type { refundWorkflow } from '../../workflows/refund.ts';
 import { refundWorkflowId } from '../../workflows/refund-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
-import { enqueueNotification } from '../../activities/notifications.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import type { PolicyStore } from '../policy/policy-store.ts';
 import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';

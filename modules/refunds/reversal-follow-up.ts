@@ -2,8 +2,8 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { Money, formatMoney } from '../../domain/money.ts';
 import type { PartnerFlag } from '../../domain/partner-flags.ts';
-import { enqueueNotification } from '../../activities/notifications.ts';
-import { raisePartnerFlag } from '../../activities/partner-flags-store.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import { raisePartnerFlag } from '../partner-flags/partner-flags-store.ts';
 
 /**
  * What follows a reversal of commissions (a refund, an order cancelled before shipping), in the transaction that

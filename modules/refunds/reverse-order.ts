@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { Money } from '../../domain/money.ts';
-import { reverseCommissions } from '../../activities/commission-engine.ts';
+import { reverseCommissions } from '../commissions/reverse-commissions.ts';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CommissionRelease } from '../../activities/commission-release.ts';
+import { CommissionRelease } from '../../modules/commissions/commission-release.ts';
 import { Money } from '../../domain/money.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';

@@ -2,7 +2,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CommissionRelease } from '../../activities/commission-release.ts';
+import { CommissionRelease } from '../../modules/commissions/commission-release.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';

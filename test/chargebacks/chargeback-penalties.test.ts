@@ -3,7 +3,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { partnerFlags } from '../../activities/partner-flags-store.ts';
+import { partnerFlags } from '../../modules/partner-flags/partner-flags-store.ts';
 
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';

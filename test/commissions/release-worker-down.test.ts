@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommissionEngine } from '../../activities/commission-engine.ts';
+import { CommissionEngine } from '../../modules/commissions/ingest-events.ts';
 import { LedgerStore } from '../../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../../modules/policy/policy-store.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';

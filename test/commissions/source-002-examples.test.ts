@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommissionRelease } from '../../activities/commission-release.ts';
+import { CommissionRelease } from '../../modules/commissions/commission-release.ts';
 import { calculateChainCommissions } from '../../domain/commission.ts';
 import type { PartnerStatus, Rank } from '../../domain/network.ts';
 import { defaultPolicy } from '../../domain/policy.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'slonik';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import { partnerFlags } from '../../activities/partner-flags-store.ts';
+import { partnerFlags } from '../../modules/partner-flags/partner-flags-store.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { adjustmentKit } from '../adjustments/kit.ts';
 import type { ApiHarness, TestAdmin } from '../helpers/api.ts';

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +5,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../db/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres.ts';
+import { removeCluster } from '../../stack/postgres-location.ts';
 import { isProcessAlive } from '../../stack/state.ts';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal.ts';
 import { freePort } from '../../stack/ports.ts';
@@ -66,19 +66,22 @@ async function startDatabase(stops: (() => Promise<void>)[]): Promise<string> {
     ownerUrl = process.env.TEST_DATABASE_URL;
   } else {
     const directory = path.join(testDataDirectory, `postgres-${process.pid}`);
-    await rm(directory, { recursive: true, force: true });
+    await removeCluster(directory);
+    // Registered before the start, so that what a failed start created goes too (a cluster in the fallback directory
+    // with its link, when run as root under a private directory).
+    stops.push(async () => {
+      await removeCluster(directory);
+      await rm(`${directory}.log`, { force: true });
+    });
     const port = process.env.LEDGERFLOW_TEST_PG_PORT ? Number(process.env.LEDGERFLOW_TEST_PG_PORT) : await freePort();
     const server: EmbeddedPostgres = await startEmbeddedPostgres({
       directory,
       port,
       logFile: `${directory}.log`,
       durable: false,
+      fallbackDirectory: process.env.LEDGERFLOW_PG_FALLBACK_DIR || undefined,
     });
-    stops.push(async () => {
-      await server.stop();
-      await rm(directory, { recursive: true, force: true });
-      await rm(`${directory}.log`, { force: true });
-    });
+    stops.push(() => server.stop());
     ownerUrl = server.ownerUrl('postgres');
   }
   await createTemplate(ownerUrl);
@@ -119,15 +122,17 @@ async function createTemplate(ownerUrl: string): Promise<void> {
   await migrate(url.toString());
 }
 
-/** A run that was killed leaves `.test-data/postgres-<pid>` behind; its server died with it (same process group). */
+/**
+ * A run that was killed leaves `.test-data/postgres-<pid>` behind (or a link to its cluster in the fallback directory);
+ * its server died with it (same process group).
+ */
 async function removeLeftoversOfDeadRuns(): Promise<void> {
   for (const entry of await readdir(testDataDirectory)) {
     const match = /^(?:postgres|temporal)-(\d+)(?:\.log)?$/.exec(entry);
     if (!match) continue;
     const pid = Number(match[1]);
     if (pid === process.pid || isProcessAlive(pid)) continue;
-    const target = path.join(testDataDirectory, entry);
-    if (existsSync(target)) await rm(target, { recursive: true, force: true });
+    await removeCluster(path.join(testDataDirectory, entry));
   }
 }
 

@@ -8,7 +8,7 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBun
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
 import type { PayoutProviderDependencies } from '../../activities/payout.ts';
-import type { NotificationSmtp } from '../../activities/notifications.ts';
+import type { NotificationSmtp } from '../../modules/notifications/delivery.ts';
 import type { Database } from '../../db/pool.ts';
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

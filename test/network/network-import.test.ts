@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { NetworkStore, type ImportInput, type ImportRejection } from '../../activities/network-store.ts';
+import type { ImportInput, ImportRejection } from '../../domain/network-import.ts';
+import { importPartners } from '../../modules/network/import-partners.ts';
+import { NetworkStore } from '../../modules/network/network-store.ts';
 import { parseCsvRecord, readCsv, readNdjson } from '../../cli/network-import.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -81,7 +83,7 @@ describe('CSV lines', () => {
 describe('importing partners', () => {
   it('from the CSV fixture, the good lines land sponsor first and each bad line is named with its line and field', async () => {
     await insertRoot(owner, 'c-existing');
-    const result = await network.importPartners(readCsv(createReadStream(csvFixture)));
+    const result = await importPartners(database, readCsv(createReadStream(csvFixture)));
 
     expect(result).toMatchObject({ read: 16, imported: 5 });
     expectRejections(result.rejected, csvRejections);
@@ -106,7 +108,7 @@ describe('importing partners', () => {
   });
 
   it('a second run of the same file imports nothing and names each line already imported', async () => {
-    const result = await network.importPartners(readCsv(createReadStream(csvFixture)));
+    const result = await importPartners(database, readCsv(createReadStream(csvFixture)));
     expect(result.imported).toBe(0);
     const alreadyThere = result.rejected.filter((rejection) => rejection.message.endsWith('already exists'));
     expect(alreadyThere.map((rejection) => rejection.line)).toEqual([2, 3, 4, 13, 16]);
@@ -114,7 +116,7 @@ describe('importing partners', () => {
 
   it('from the NDJSON fixture, the same rules hold, and a line already in the database keeps its descendants placeable', async () => {
     await insertRoot(owner, 'n-existing');
-    const result = await network.importPartners(readNdjson(createReadStream(ndjsonFixture)));
+    const result = await importPartners(database, readNdjson(createReadStream(ndjsonFixture)));
 
     expect(result).toMatchObject({ read: 14, imported: 3 });
     expectRejections(result.rejected, [
@@ -141,7 +143,7 @@ describe('importing partners', () => {
       const row = (line: number, id: string, sponsorId: string | null, name = `Partner ${id}`): ImportInput => ({
         line, id, name, sponsorId, rank: '0', status: 'ACTIVE', kycStatus: 'APPROVED', joinedAt: '2024-01-01',
       });
-      const result = await network.importPartners([
+      const result = await importPartners(database, [
         row(1, 'x-root', null),
         row(2, 'x-first', 'x-root'),
         row(3, 'x-refused', 'x-root', 'Forbidden'),
@@ -196,7 +198,7 @@ describe('importing partners', () => {
       });
     }
 
-    const result = await network.importPartners(rows, undefined, { batchSize: 500, concurrency: 3 });
+    const result = await importPartners(database, rows, undefined, { batchSize: 500, concurrency: 3 });
 
     expect(result.rejected).toEqual([]);
     expect(result.imported).toBe(count + chainLength);

@@ -1,7 +1,7 @@
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { NetworkInputError, NetworkStore, PartnerNotFoundError, type DownlineMember } from '../../activities/network-store.ts';
+import { NetworkInputError, NetworkStore, PartnerNotFoundError, type DownlineMember } from '../../modules/network/network-store.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 

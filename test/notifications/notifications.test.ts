@@ -5,13 +5,10 @@ import path from 'node:path';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  createNotificationActivities,
-  enqueueNotification,
-  maxDeliveryAttempts,
-  payoutNotices,
-  type NotificationInput,
-} from '../../activities/notifications.ts';
+import { createNotificationActivities } from '../../activities/notifications.ts';
+import { maxDeliveryAttempts } from '../../modules/notifications/delivery.ts';
+import { enqueueNotification, type NotificationInput } from '../../modules/notifications/outbox.ts';
+import { payoutNotices } from '../../modules/notifications/payout-notices.ts';
 import { freePort } from '../../stack/ports.ts';
 import { startMailSink } from '../../stack/mail-sink.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';

@@ -2,7 +2,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { clearPartnerFlags, partnerFlags, raisePartnerFlag } from '../../activities/partner-flags-store.ts';
+import { clearPartnerFlags, partnerFlags, raisePartnerFlag } from '../../modules/partner-flags/partner-flags-store.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';

@@ -1,7 +1,7 @@
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpsSwitchStore, readPayoutSwitches } from '../../activities/ops-switches-store.ts';
+import { OpsSwitchStore, readPayoutSwitches } from '../../modules/ops/ops-switches-store.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { effectiveProcessing, mayStartProcessing } from '../../domain/ops-switches.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';

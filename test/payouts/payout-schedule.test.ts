@@ -7,7 +7,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
-import { CommissionRelease } from '../../activities/commission-release.ts';
+import { CommissionRelease } from '../../modules/commissions/commission-release.ts';
 import { PayoutSchedule } from '../../activities/payout-schedule.ts';
 import { PolicyStore } from '../../modules/policy/policy-store.ts';
 import { payoutScheduleActor, payoutScheduleUserId } from '../../api/create-payout.ts';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { distributePoolsForPeriod, type PoolDistributionResult } from '../../activities/pools.ts';
+import type { PoolDistributionResult } from '../../domain/pools.ts';
+import { distributePoolsForPeriod } from '../../modules/commissions/distribute-pools.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createPoolScenario, pendingBalances, platformBalance, type PoolScenario } from './helpers.ts';
 

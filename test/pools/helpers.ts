@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { LedgerStore } from '../../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../../modules/policy/policy-store.ts';
-import type { PoolDependencies } from '../../activities/pools.ts';
+import type { PoolDependencies } from '../../modules/commissions/distribute-pools.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 

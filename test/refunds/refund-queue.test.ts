@@ -3,7 +3,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CommissionRelease } from '../../activities/commission-release.ts';
+import { CommissionRelease } from '../../modules/commissions/commission-release.ts';
 import { createRefundActivities } from '../../activities/refunds.ts';
 import { createApiHarness, errorOf, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';

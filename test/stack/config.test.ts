@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       TEMPORAL_TLS: false,
       LEDGERFLOW_TASK_QUEUE: 'ledgerflow',
       LEDGERFLOW_DEMO: true,
+      LEDGERFLOW_PG_FALLBACK_DIR: '/var/lib/ledgerflow',
     });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBonusWorkflow } from '../../api/start-bonus.ts';
+import { startBonusWorkflow } from '../../modules/bonuses/start-bonus.ts';
 import type { BonusRequest } from '../../domain/bonus.ts';
 import { defaultPolicy } from '../../domain/policy.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { connectClient, startWorkerProcess, uniqueTaskQueue, waitForExit } from '../helpers/temporal.ts';
-import { bonusWorkflowId } from '../../workflows/messages.ts';
+import { bonusWorkflowId } from '../../workflows/bonus-messages.ts';
 
 let testDatabase: TestDatabase;
 let owner: pg.Client;

@@ -1,24 +1,25 @@
+import { currentSession, forgetSession, saveSession, sessionRefused } from './session.ts';
+import type {
+  ApiPath,
+  BodyOf,
+  BodyOptional,
+  HasPathParameters,
+  Method,
+  PathParameters,
+  PathsFor,
+  QueryOf,
+  ResponseOf,
+  SessionUser,
+  TakesForm,
+} from './types.ts';
+
 /**
  * The one way the pages talk to the server: fetch with the session's bearer token, JSON in and out, and the API's
  * single error shape turned into an ApiFailure the pages can show next to the field it names.
+ *
+ * `api.get('/v1/payouts/{id}', { params: { id } })` names the route by its OpenAPI path, so the path, its parameters,
+ * the query names, the body and the answer are all checked against the generated types (types.ts).
  */
-
-export type UserRole = 'partner' | 'admin' | 'senior_admin' | 'finance_manager' | 'finance_director' | 'financial_support';
-
-export interface SessionUser {
-  id: string;
-  email: string;
-  role: UserRole;
-  partnerId: string | null;
-}
-
-interface StoredSession {
-  token: string;
-  expiresAt: string;
-  user: SessionUser;
-}
-
-const storageKey = 'ledgerflow.session';
 
 export class ApiFailure extends Error {
   constructor(
@@ -31,33 +32,36 @@ export class ApiFailure extends Error {
   }
 }
 
-/** The session of this tab (sessionStorage: gone when the tab closes, never shared with another tab). */
-export function currentSession(): StoredSession | null {
-  const raw = sessionStorage.getItem(storageKey);
-  if (!raw) return null;
-  try {
-    const session = JSON.parse(raw) as StoredSession;
-    if (new Date(session.expiresAt).getTime() <= Date.now()) {
-      sessionStorage.removeItem(storageKey);
-      return null;
-    }
-    return session;
-  } catch {
-    sessionStorage.removeItem(storageKey);
-    return null;
-  }
-}
+/**
+ * A query value as the pages hold it: text from the URL or a form control, a number, or nothing (left out). The
+ * names are checked against the route; the values are the user's input, which the server validates and answers
+ * with a 400 naming the field.
+ */
+export type QueryValue = string | number | undefined | null | false;
 
-export function isAdmin(user: SessionUser | null | undefined): boolean {
-  return !!user && user.role !== 'partner';
-}
+type ParametersOption<P extends ApiPath> = HasPathParameters<P> extends true ? { params: PathParameters<P> } : { params?: undefined };
+type QueryOption<P extends ApiPath, M extends Method> = [QueryOf<P, M>] extends [never] ? { query?: undefined } : { query?: { [Name in keyof QueryOf<P, M>]?: QueryValue } };
+type BodyOption<P extends ApiPath, M extends Method> =
+  TakesForm<P, M> extends true
+    ? { form: FormData; body?: undefined }
+    : [BodyOf<P, M>] extends [never]
+      ? { body?: undefined; form?: undefined }
+      : BodyOptional<P, M> extends true
+        ? { body?: BodyOf<P, M>; form?: undefined }
+        : { body: BodyOf<P, M>; form?: undefined };
 
-let onUnauthenticated: () => void = () => {};
-export function whenSignedOut(handler: () => void): void {
-  onUnauthenticated = handler;
-}
+/** What a call to route P with method M takes besides the path: each part typed by the route. */
+export type CallOptions<P extends ApiPath, M extends Method> = ParametersOption<P> &
+  QueryOption<P, M> &
+  BodyOption<P, M> & {
+    /** The step-up TOTP code (X-TOTP-Code) of an approval or a money-moving action. */
+    totp?: string;
+    idempotencyKey?: string;
+  };
+/** The options argument: optional when the route needs nothing (no path parameter, no required body). */
+type OptionsArgument<P extends ApiPath, M extends Method> = object extends CallOptions<P, M> ? [options?: CallOptions<P, M>] : [options: CallOptions<P, M>];
 
-export interface RequestOptions {
+interface SendOptions {
   method?: string;
   body?: unknown;
   totp?: string;
@@ -65,14 +69,51 @@ export interface RequestOptions {
   form?: FormData;
 }
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const response = await send(path, options);
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+export function query(parameters: Record<string, QueryValue>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) {
+    if (value === undefined || value === null || value === '' || value === false) continue;
+    search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
 }
 
+function fill(path: string, parameters: Record<string, string> = {}, search: Record<string, QueryValue> = {}): string {
+  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = parameters[name];
+    if (value === undefined) throw new Error(`${path}: no value for the path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+  return filled + query(search);
+}
+
+/** The URL of route P with its path parameters filled in (encoded), for a download link. */
+export function apiUrl<P extends PathsFor<'get'>>(path: P, parameters: PathParameters<P>): string {
+  return fill(path, parameters);
+}
+
+async function call(method: string, path: ApiPath, options: { params?: Record<string, string>; query?: Record<string, QueryValue> } & SendOptions = {}): Promise<unknown> {
+  const response = await send(fill(path, options.params, options.query), { ...options, method });
+  if (response.status === 204) return undefined;
+  return response.json();
+}
+
+/** The typed client: one function per HTTP method the console uses, each taking the route's OpenAPI path. */
+export const api = {
+  get<P extends PathsFor<'get'>>(path: P, ...[options]: OptionsArgument<P, 'get'>): Promise<ResponseOf<P, 'get'>> {
+    return call('GET', path, options) as Promise<ResponseOf<P, 'get'>>;
+  },
+  post<P extends PathsFor<'post'>>(path: P, ...[options]: OptionsArgument<P, 'post'>): Promise<ResponseOf<P, 'post'>> {
+    return call('POST', path, options) as Promise<ResponseOf<P, 'post'>>;
+  },
+  put<P extends PathsFor<'put'>>(path: P, ...[options]: OptionsArgument<P, 'put'>): Promise<ResponseOf<P, 'put'>> {
+    return call('PUT', path, options) as Promise<ResponseOf<P, 'put'>>;
+  },
+};
+
 /** The raw response (for file downloads), after the same error handling. */
-export async function send(path: string, options: RequestOptions = {}): Promise<Response> {
+async function send(path: string, options: SendOptions = {}): Promise<Response> {
   const headers = new Headers();
   const session = currentSession();
   if (session) headers.set('authorization', `Bearer ${session.token}`);
@@ -108,25 +149,24 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
   // A session the server no longer accepts (expired, revoked): back to the sign-in page. A wrong step-up TOTP code
   // is also a 401, but it names the X-TOTP-Code header and must stay on the page.
   if (response.status === 401 && field !== 'X-TOTP-Code' && path !== '/v1/auth/login') {
-    sessionStorage.removeItem(storageKey);
-    onUnauthenticated();
+    sessionRefused();
   }
   throw new ApiFailure(response.status, code, message, field);
 }
 
-export async function signIn(input: { email: string; password: string; totp?: string }): Promise<SessionUser> {
-  const session = await request<StoredSession>('/v1/auth/login', { body: input });
-  sessionStorage.setItem(storageKey, JSON.stringify(session));
+export async function signIn(input: BodyOf<'/v1/auth/login', 'post'>): Promise<SessionUser> {
+  const session = await api.post('/v1/auth/login', { body: input });
+  saveSession(session);
   return session.user;
 }
 
 export async function signOut(): Promise<void> {
   try {
-    if (currentSession()) await send('/v1/auth/logout', { method: 'POST' });
+    if (currentSession()) await api.post('/v1/auth/logout');
   } catch {
     // Signing out locally is what matters; the server's session expires on its own.
   } finally {
-    sessionStorage.removeItem(storageKey);
+    forgetSession();
   }
 }
 
@@ -144,16 +184,6 @@ export async function download(path: string, fallbackName: string): Promise<void
   anchor.click();
   anchor.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-export function query(parameters: Record<string, string | number | undefined | null | false>): string {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(parameters)) {
-    if (value === undefined || value === null || value === '' || value === false) continue;
-    search.set(name, String(value));
-  }
-  const text = search.toString();
-  return text ? `?${text}` : '';
 }
 
 export function newIdempotencyKey(): string {

@@ -1,18 +1,18 @@
-import { newIdempotencyKey, query, request } from '../api.ts';
+import { api, newIdempotencyKey, query } from '../api.ts';
+import { expectedRelease } from '../components/commissions.ts';
 import { formDialog } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table } from '../dom.ts';
-import type { PageContext } from '../main.ts';
-import { expectedRelease, type Commission } from './partner-home.ts';
+import type { PageContext } from '../router.ts';
+import type { Commission, QueryOf } from '../types.ts';
 
-const filterNames = ['status', 'partnerId', 'sourceType', 'level', 'from', 'to', 'minAmount', 'maxAmount'] as const;
+// Each filter is also the query parameter of GET /v1/commissions that it sets.
+const filterNames = ['status', 'partnerId', 'sourceType', 'level', 'from', 'to', 'minAmount', 'maxAmount'] as const satisfies readonly (keyof QueryOf<'/v1/commissions', 'get'>)[];
 
 /** Source 000's commission list: transaction, partner, source, level, amount, status, created at; and its filters. */
 export async function adminCommissionsPage({ root, search, navigate }: PageContext) {
   const filters = Object.fromEntries(filterNames.map((name) => [name, search.get(name) ?? ''])) as Record<(typeof filterNames)[number], string>;
   const toIso = (value: string) => (value ? new Date(`${value}T00:00:00Z`).toISOString() : undefined);
-  const { commissions, next } = await request<{ commissions: Commission[]; next: string | null }>(
-    `/v1/commissions${query({ ...filters, from: toIso(filters.from), to: toIso(filters.to), limit: 100, after: search.get('after') })}`,
-  );
+  const { commissions, next } = await api.get('/v1/commissions', { query: { ...filters, from: toIso(filters.from), to: toIso(filters.to), limit: 100, after: search.get('after') } });
   document.title = 'Commissions · ledgerflow';
   const controls = {
     status: h('select', {}, ['', 'PENDING', 'APPROVED', 'PAID', 'REVERSED', 'HELD'].map((value) => h('option', { value, selected: filters.status === value }, value || 'Any status'))),
@@ -64,14 +64,7 @@ export async function adminCommissionsPage({ root, search, navigate }: PageConte
 }
 
 export async function adminCommissionPage({ root, params, user, navigate }: PageContext) {
-  const commission = await request<
-    Commission & {
-      breakdown: Record<string, unknown> & { text?: string };
-      history: { action: string; at: string; actor: string; amount: string | null; reason: string | null; entryId: string | null }[];
-      partner: { id: string; name: string; rank: string };
-      eventExternalId: string | null;
-    }
-  >(`/v1/commissions/${encodeURIComponent(params.id!)}`);
+  const commission = await api.get('/v1/commissions/{id}', { params: { id: params.id! } });
   document.title = `Commission ${commission.id} · ledgerflow`;
   const breakdownRows = Object.entries(commission.breakdown).filter(([name]) => name !== 'text');
   replace(
@@ -141,7 +134,8 @@ function clawbackAction(commission: Commission, role: string, reload: () => void
         danger: true,
         submitLabel: 'Claw back',
         submit: async (values, totp) => {
-          await request(`/v1/commissions/${encodeURIComponent(commission.id)}/clawback`, {
+          await api.post('/v1/commissions/{id}/clawback', {
+            params: { id: commission.id },
             body: { ...(values.amount!.trim() ? { amount: values.amount!.trim() } : {}), reason: values.reason!.trim() },
             totp,
             idempotencyKey: newIdempotencyKey(),

@@ -1,23 +1,12 @@
-import { download, newIdempotencyKey, query, request } from '../api.ts';
+import { api, download, newIdempotencyKey } from '../api.ts';
 import { showFailure } from '../dialog.ts';
 import { field, formatTime, h, replace, table, toast } from '../dom.ts';
-import type { PageContext } from '../main.ts';
-import type { PaymentMethod } from './partner-payouts.ts';
+import type { PageContext } from '../router.ts';
+import type { BodyOf } from '../types.ts';
 
-interface ExportRecord {
-  id: string;
-  kind: string;
-  methodId: string | null;
-  status: string | null;
-  createdBy: string;
-  createdAt: string;
-  rowCount: number;
-  fileName: string;
-  checksumSha256: string;
-  fileUrl: string;
-}
+type ExportRequest = BodyOf<'/v1/payout-exports', 'post'>;
 
-const kinds: [string, string][] = [
+const kinds: [ExportRequest['kind'], string][] = [
   ['CSV_ALL', 'CSV of all requests'],
   ['CSV_NEW', 'CSV of new requests only (not exported before)'],
   ['PAYQUICKER', 'PayQuicker file (approved payouts)'],
@@ -27,7 +16,7 @@ const kinds: [string, string][] = [
 /** SPEC 6.8's exports: made and recorded by the server (with a checksum), downloaded from here with the session. */
 export async function adminExportsPage(context: PageContext) {
   const { root } = context;
-  const [{ exports }, { methods }] = await Promise.all([request<{ exports: ExportRecord[] }>(`/v1/payout-exports${query({ limit: 50 })}`), request<{ methods: PaymentMethod[] }>('/v1/payment-methods')]);
+  const [{ exports }, { methods }] = await Promise.all([api.get('/v1/payout-exports', { query: { limit: 50 } }), api.get('/v1/payment-methods')]);
   document.title = 'Exports · ledgerflow';
   const kind = h('select', {}, kinds.map(([value, label]) => h('option', { value }, label)));
   const method = h('select', {}, h('option', { value: '' }, 'Any method'), methods.map((item) => h('option', { value: item.id }, item.name)));
@@ -49,13 +38,14 @@ export async function adminExportsPage(context: PageContext) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     formError.textContent = '';
-    const body: Record<string, string> = { kind: kind.value };
+    // The selects offer only the kinds and statuses listed above.
+    const body: ExportRequest = { kind: kind.value as ExportRequest['kind'] };
     if (method.value) body.methodId = method.value;
-    if (status.value) body.status = status.value;
+    if (status.value) body.status = status.value as ExportRequest['status'];
     if (from.value) body.from = new Date(`${from.value}T00:00:00Z`).toISOString();
     if (to.value) body.to = new Date(`${to.value}T00:00:00Z`).toISOString();
     try {
-      const made = await request<ExportRecord>('/v1/payout-exports', { body, idempotencyKey: newIdempotencyKey() });
+      const made = await api.post('/v1/payout-exports', { body, idempotencyKey: newIdempotencyKey() });
       await download(made.fileUrl, made.fileName);
       toast(`${made.fileName}: ${made.rowCount} rows.`);
       await adminExportsPage(context);

@@ -1,55 +1,12 @@
-import { query, request } from '../api.ts';
+import { api, query } from '../api.ts';
+import { balanceCards } from '../components/balances.ts';
 import { formDialog } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
-import type { PageContext } from '../main.ts';
-import type { AuditRecord } from './admin-payout.ts';
-import { balanceCards, type Balances } from './partner-home.ts';
-import type { Payout } from './partner-payouts.ts';
+import type { PageContext } from '../router.ts';
+import type { AuditRecord, ResponseOf } from '../types.ts';
 
-interface Flag {
-  id: string;
-  kind: string;
-  holdsPayouts: boolean;
-  source: { type: string; id: string };
-  reason: string;
-  raisedBy: string;
-  raisedAt: string;
-  expiresAt: string | null;
-  active: boolean;
-}
-
-interface Freeze {
-  partnerId: string;
-  frozen: boolean;
-  kind: string;
-  reason: string | null;
-  changedBy: string | null;
-  changedAt: string | null;
-}
-
-interface HistoryItem {
-  id: string;
-  partnerId: string;
-  partnerName: string;
-  methodId: string;
-  currency: string;
-  amount: string;
-  status: string;
-  paymentDetails: Record<string, string>;
-  externalReference: string | null;
-  createdAt: string;
-  detailsChange: { changed: boolean; changedFields: string[] };
-}
-
-interface DirectoryPartner {
-  id: string;
-  name: string;
-  rank: string;
-  status: string;
-  kycStatus: string;
-  sponsorId: string | null;
-  joinedAt: string;
-}
+type Flag = ResponseOf<'/v1/partners/{id}/flags', 'get'>['data'][number];
+type Freeze = ResponseOf<'/v1/ops/switches', 'get'>['frozenPartners'][number];
 
 /**
  * Find a partner by a substring of their name, id or login e-mail (GET /v1/partners?q=), open one by exact id, and
@@ -78,9 +35,9 @@ export async function adminPartnersPage({ root, navigate, search }: PageContext)
     event.preventDefault();
     navigate(`/app/admin/partners${query({ q: text.value.trim() })}`);
   });
-  const results = q ? await request<{ payments: HistoryItem[] }>(`/v1/payment-history${query({ q, limit: 50 })}`) : null;
+  const results = q ? await api.get('/v1/payment-history', { query: { q, limit: 50 } }) : null;
   // The API needs at least two characters; a shorter name in the URL is answered here instead of with its 400.
-  const directory = name.length >= 2 ? await request<{ data: DirectoryPartner[]; nextCursor: string | null }>(`/v1/partners${query({ q: name, limit: 50, cursor: search.get('cursor') })}`) : null;
+  const directory = name.length >= 2 ? await api.get('/v1/partners', { query: { q: name, limit: 50, cursor: search.get('cursor') } }) : null;
   replace(
     root,
     h('h1', {}, 'Partners and payment history'),
@@ -135,15 +92,15 @@ export async function adminPartnersPage({ root, navigate, search }: PageContext)
 export async function adminPartnerPage(context: PageContext) {
   const { root, params } = context;
   const partnerId = params.id!;
-  const path = encodeURIComponent(partnerId);
+  const partnerParams = { id: partnerId };
   const [partner, { balances }, ledger, { payouts }, flags, switches, trail] = await Promise.all([
-    request<{ id: string; name: string; rank: string; status: string; kycStatus: string; joinedAt: string; sponsorId: string | null }>(`/v1/partners/${path}`),
-    request<{ balances: Balances[] }>(`/v1/partners/${path}/balances`),
-    request<{ postings: { entryId: string; line: number; kind: string; description: string; bucket: string; currency: string; amount: string; createdAt: string }[] }>(`/v1/partners/${path}/ledger${query({ limit: 50 })}`),
-    request<{ payouts: Payout[] }>(`/v1/payouts${query({ partnerId, status: 'REQUESTED,HELD,AWAITING_PARTNER,AWAITING_APPROVAL,APPROVED,PROCESSING,COMPLETED,REJECTED,CANCELLED,FAILED', sort: 'created_at', order: 'desc', limit: 50 })}`),
-    request<{ data: Flag[] }>(`/v1/partners/${path}/flags`).catch(() => ({ data: [] as Flag[] })),
-    request<{ frozenPartners: Freeze[] }>('/v1/ops/switches').catch(() => ({ frozenPartners: [] as Freeze[] })),
-    request<{ records: AuditRecord[] }>(`/v1/reports/audit-trail${query({ partnerId })}`).catch(() => ({ records: [] as AuditRecord[] })),
+    api.get('/v1/partners/{id}', { params: partnerParams }),
+    api.get('/v1/partners/{id}/balances', { params: partnerParams }),
+    api.get('/v1/partners/{id}/ledger', { params: partnerParams, query: { limit: 50 } }),
+    api.get('/v1/payouts', { query: { partnerId, status: 'REQUESTED,HELD,AWAITING_PARTNER,AWAITING_APPROVAL,APPROVED,PROCESSING,COMPLETED,REJECTED,CANCELLED,FAILED', sort: 'created_at', order: 'desc', limit: 50 } }),
+    api.get('/v1/partners/{id}/flags', { params: partnerParams }).catch(() => ({ data: [] as Flag[] })),
+    api.get('/v1/ops/switches').catch(() => ({ frozenPartners: [] as Freeze[] })),
+    api.get('/v1/reports/audit-trail', { query: { partnerId } }).catch(() => ({ records: [] as AuditRecord[] })),
   ]);
   document.title = `${partner.name} · ledgerflow`;
   const freeze = switches.frozenPartners.find((item) => item.partnerId === partnerId && item.frozen);
@@ -161,7 +118,7 @@ export async function adminPartnerPage(context: PageContext) {
             totp: true,
             submitLabel: 'Unfreeze',
             submit: async (values, totp) => {
-              await request(`/v1/ops/partners/${path}/unfreeze`, { body: { reason: values.reason!.trim() }, totp });
+              await api.post('/v1/ops/partners/{id}/unfreeze', { params: partnerParams, body: { reason: values.reason!.trim() }, totp });
               toast('Partner unfrozen.');
             },
           });
@@ -185,7 +142,7 @@ export async function adminPartnerPage(context: PageContext) {
             submitLabel: 'Freeze',
             danger: true,
             submit: async (values, totp) => {
-              await request(`/v1/ops/partners/${path}/freeze`, { body: { kind: values.kind, reason: values.reason!.trim() }, totp });
+              await api.post('/v1/ops/partners/{id}/freeze', { params: partnerParams, body: { kind: values.kind as NonNullable<Freeze['kind']>, reason: values.reason!.trim() }, totp });
               toast('Partner frozen.');
             },
           });
@@ -216,7 +173,7 @@ export async function adminPartnerPage(context: PageContext) {
                   totp: true,
                   submitLabel: 'Clear flag',
                   submit: async (values, totp) => {
-                    await request(`/v1/partner-flags/${flag.id}/clear`, { body: { reason: values.reason!.trim() }, totp });
+                    await api.post('/v1/partner-flags/{flagId}/clear', { params: { flagId: flag.id }, body: { reason: values.reason!.trim() }, totp });
                     toast('Flag cleared.');
                   },
                 });

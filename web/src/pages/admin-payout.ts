@@ -1,51 +1,12 @@
-import { failureCodes, payoutFailureCodes, payoutRejectionCodes, rejectionDestination } from '../../../domain/payout.ts';
-import { ApiFailure, download, newIdempotencyKey, query, request } from '../api.ts';
+import { failureCodes, payoutFailureCodes, payoutRejectionCodes, rejectionDestination, type PayoutFailureCode, type PayoutRejectionCode } from '../../../domain/payout.ts';
+import { ApiFailure, api, download, newIdempotencyKey } from '../api.ts';
+import { approveDialog } from '../components/payouts.ts';
 import { formDialog } from '../dialog.ts';
 import { countdown, definitionList, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
-import type { PageContext } from '../main.ts';
-import type { Payout } from './partner-payouts.ts';
+import type { PageContext } from '../router.ts';
+import type { AuditRecord, Payout } from '../types.ts';
 
-export interface AuditRecord {
-  id: string;
-  action: string;
-  actor: string;
-  targetType: string;
-  targetId: string;
-  amount: string | null;
-  currency: string | null;
-  reason: string | null;
-  entryId: string | null;
-  createdAt: string;
-}
-
-/** The approval dialog: the amount and the details the approver sees are what the approval is bound to. */
-export function approveDialog(payout: Payout, title = 'Approve payout'): Promise<boolean> {
-  return formDialog({
-    title,
-    intro: h(
-      'div',
-      {},
-      definitionList([
-        ['Partner', `${payout.partner.name} (${payout.partnerId})`],
-        ['Amount', formatMoney(payout.amount, payout.currency)],
-        ['Amount to transfer', formatMoney(payout.amountToTransfer, payout.currency)],
-        ['Method', payout.methodId],
-        ['Paid to', Object.entries(payout.paymentDetails).map(([name, value]) => `${name}: ${value}`).join(', ')],
-      ]),
-      payout.detailsChanged.changedFields.length > 0 ? h('p', { class: 'warning' }, `Payment details changed since the last completed payout: ${payout.detailsChanged.changedFields.join(', ')}.`) : null,
-      h('p', { class: 'muted small' }, 'Your approval is bound to this amount and these details; if either changes, it no longer counts.'),
-    ),
-    fields: [],
-    totp: true,
-    submitLabel: 'Approve',
-    submit: async (_values, totp) => {
-      await request(`/v1/payouts/${payout.id}/approve`, { body: { amount: payout.amount, detailsHash: payout.detailsHash }, totp, idempotencyKey: newIdempotencyKey() });
-      toast(`Approved ${formatMoney(payout.amount, payout.currency)} for ${payout.partner.name}.`);
-    },
-  });
-}
-
-export function rejectDialog(payout: Payout): Promise<boolean> {
+function rejectDialog(payout: Payout): Promise<boolean> {
   const code = h(
     'select',
     { required: true },
@@ -67,7 +28,7 @@ export function rejectDialog(payout: Payout): Promise<boolean> {
     submit: async (values, totp) => {
       // Source 000: the reason text is mandatory (the server says so too; asking first spares the TOTP code).
       if (!values.reason!.trim()) throw new ApiFailure(400, 'invalid_request', 'A reason is required.', 'body.reason');
-      await request(`/v1/payouts/${payout.id}/reject`, { body: { code: values.code, reason: values.reason!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
+      await api.post('/v1/payouts/{id}/reject', { params: { id: payout.id }, body: { code: values.code as PayoutRejectionCode, reason: values.reason!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
       toast('Payout rejected.');
     },
   });
@@ -79,7 +40,7 @@ async function uploadConfirmation(payout: Payout, input: HTMLInputElement): Prom
   if (!chosen) return;
   const form = new FormData();
   form.append('file', chosen, chosen.name);
-  await request(`/v1/payouts/${payout.id}/confirmation`, { method: 'POST', form });
+  await api.post('/v1/payouts/{id}/confirmation', { params: { id: payout.id }, form });
 }
 
 function confirmationInput(): HTMLInputElement {
@@ -99,7 +60,7 @@ function processDialog(payout: Payout): Promise<boolean> {
     totp: true,
     submitLabel: 'Mark processing',
     submit: async (values, totp) => {
-      await request(`/v1/payouts/${payout.id}/process`, { body: { externalReference: values.externalReference!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
+      await api.post('/v1/payouts/{id}/process', { params: { id: payout.id }, body: { externalReference: values.externalReference!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
       try {
         await uploadConfirmation(payout, confirmation);
         toast('Marked as processing.');
@@ -122,7 +83,7 @@ function completeDialog(payout: Payout): Promise<boolean> {
     submit: async (_values, totp) => {
       // The proof first: a refused file leaves the payout PROCESSING, so the admin can fix it and complete again.
       await uploadConfirmation(payout, confirmation);
-      await request(`/v1/payouts/${payout.id}/complete`, { body: {}, totp, idempotencyKey: newIdempotencyKey() });
+      await api.post('/v1/payouts/{id}/complete', { params: { id: payout.id }, body: {}, totp, idempotencyKey: newIdempotencyKey() });
       toast('Payout completed.');
     },
   });
@@ -142,7 +103,7 @@ function failDialog(payout: Payout): Promise<boolean> {
     submitLabel: 'Mark failed',
     danger: true,
     submit: async (values, totp) => {
-      await request(`/v1/payouts/${payout.id}/fail`, { body: { failureCode: values.failureCode, ...(values.reason!.trim() ? { reason: values.reason!.trim() } : {}) }, totp, idempotencyKey: newIdempotencyKey() });
+      await api.post('/v1/payouts/{id}/fail', { params: { id: payout.id }, body: { failureCode: values.failureCode as PayoutFailureCode, ...(values.reason!.trim() ? { reason: values.reason!.trim() } : {}) }, totp, idempotencyKey: newIdempotencyKey() });
       toast('Payout failed; the amount is back in available.');
     },
   });
@@ -157,7 +118,7 @@ function cancelDialog(payout: Payout): Promise<boolean> {
     submitLabel: 'Cancel payout',
     danger: true,
     submit: async (values) => {
-      await request(`/v1/payouts/${payout.id}/cancel`, { body: values.reason!.trim() ? { reason: values.reason!.trim() } : {} });
+      await api.post('/v1/payouts/{id}/cancel', { params: { id: payout.id }, body: values.reason!.trim() ? { reason: values.reason!.trim() } : {} });
       toast('Payout cancelled.');
     },
   });
@@ -171,7 +132,7 @@ function submitDraftDialog(payout: Payout): Promise<boolean> {
     totp: true,
     submitLabel: 'Submit',
     submit: async (_values, totp) => {
-      await request(`/v1/payouts/${payout.id}/submit`, { body: {}, totp, idempotencyKey: newIdempotencyKey() });
+      await api.post('/v1/payouts/{id}/submit', { params: { id: payout.id }, body: {}, totp, idempotencyKey: newIdempotencyKey() });
       toast('Draft submitted.');
     },
   });
@@ -199,8 +160,8 @@ export async function adminPayoutPage(context: PageContext) {
   let shown = '';
   const load = async () => {
     const [payout, trail] = await Promise.all([
-      request<Payout>(`/v1/payouts/${encodeURIComponent(params.id!)}`),
-      request<{ records: AuditRecord[] }>(`/v1/reports/audit-trail${query({ targetType: 'payout', targetId: params.id })}`).catch(() => ({ records: [] as AuditRecord[] })),
+      api.get('/v1/payouts/{id}', { params: { id: params.id! } }),
+      api.get('/v1/reports/audit-trail', { query: { targetType: 'payout', targetId: params.id } }).catch(() => ({ records: [] as AuditRecord[] })),
     ]);
     if (!alive) return;
     // Re-render only on a change, so a keyboard user's focus is not reset by the polling.
@@ -224,7 +185,7 @@ export async function adminPayoutPage(context: PageContext) {
       buttons.push(
         button('Release (re-run the checklist)', async () => {
           try {
-            await request(`/v1/payouts/${payout.id}/release`, { body: {} });
+            await api.post('/v1/payouts/{id}/release', { params: { id: payout.id }, body: {} });
             toast('Checklist re-run.');
           } catch (error) {
             toast(error instanceof Error ? error.message : String(error), 'error');
@@ -243,7 +204,7 @@ export async function adminPayoutPage(context: PageContext) {
     if (open && payout.assignedTo?.userId !== user.id) {
       buttons.push(
         button('Assign to me', async () => {
-          await request(`/v1/payouts/${payout.id}/assign`, { body: { userId: user.id } }).catch((error: unknown) => toast(String(error), 'error'));
+          await api.post('/v1/payouts/{id}/assign', { params: { id: payout.id }, body: { userId: user.id } }).catch((error: unknown) => toast(String(error), 'error'));
           await load();
         }),
       );

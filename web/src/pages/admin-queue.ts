@@ -1,11 +1,10 @@
-import { query, request } from '../api.ts';
+import { api, query } from '../api.ts';
+import { approveDialog } from '../components/payouts.ts';
 import { countdown, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
-import type { PageContext } from '../main.ts';
-import { approveDialog } from './admin-payout.ts';
-import type { PaymentMethod, Payout } from './partner-payouts.ts';
+import type { PageContext } from '../router.ts';
 
 /** Source 000's queue: the statuses an admin works on (PENDING is REQUESTED here). */
-export const openStatuses = ['REQUESTED', 'HELD', 'AWAITING_PARTNER', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING'];
+const openStatuses = ['REQUESTED', 'HELD', 'AWAITING_PARTNER', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING'];
 const allStatuses = [...openStatuses, 'COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED', 'DRAFT'];
 const ranks = ['0', '1', '2', '3', '4', '4_PRO', '5', '5_PRO', '6', '6_PRO', '7', '7_PRO', '8', '8_PRO', '9', '9_PRO', '10', '10_PRO'];
 const filterNames = ['status', 'methodId', 'priority', 'rank', 'partnerId', 'minAmount', 'maxAmount', 'from', 'to', 'assignedTo', 'slaBreached', 'needsReview', 'sort', 'order'] as const;
@@ -30,10 +29,10 @@ export async function adminQueuePage(context: PageContext) {
   const toIso = (value: string) => (value ? new Date(`${value}T00:00:00Z`).toISOString() : undefined);
   // The emergency switches come first: an admin-only read, so the server's refusal (403) is what a partner who
   // types this address sees, and the queue says when processing is paused or a method is forced to manual.
-  const switches = await request<{ processing: { paused: boolean; reason: string | null }; methods: { methodId: string; forceManual: boolean; reason: string | null }[] }>('/v1/ops/switches');
+  const switches = await api.get('/v1/ops/switches');
   const [{ payouts, next }, { methods }] = await Promise.all([
-    request<{ payouts: Payout[]; next: string | null }>(
-      `/v1/payouts${query({
+    api.get('/v1/payouts', {
+      query: {
         status: statusFilter,
         methodId: filters.methodId,
         priority: filters.priority,
@@ -50,9 +49,9 @@ export async function adminQueuePage(context: PageContext) {
         order: filters.order || 'asc',
         limit: 100,
         after: search.get('after'),
-      })}`,
-    ),
-    request<{ methods: PaymentMethod[] }>('/v1/payment-methods'),
+      },
+    }),
+    api.get('/v1/payment-methods'),
   ]);
   document.title = 'Payout queue · ledgerflow';
 
@@ -110,7 +109,7 @@ export async function adminQueuePage(context: PageContext) {
     let done = 0;
     for (const payout of chosen()) {
       try {
-        await request(`/v1/payouts/${payout.id}/assign`, { body: { userId: user.id } });
+        await api.post('/v1/payouts/{id}/assign', { params: { id: payout.id }, body: { userId: user.id } });
         done += 1;
       } catch (error) {
         toast(`${payout.id.slice(0, 8)}: ${error instanceof Error ? error.message : String(error)}`, 'error');

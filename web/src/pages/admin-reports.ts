@@ -1,25 +1,8 @@
 import { Money } from '../../../domain/money.ts';
-import { query, request } from '../api.ts';
+import { api, query } from '../api.ts';
 import { stackedBarChart } from '../charts.ts';
 import { field, formatMoney, h, replace, table } from '../dom.ts';
-import type { PageContext } from '../main.ts';
-
-interface PayoutBucketRow {
-  bucket: string;
-  status: string;
-  methodId: string;
-  currency: string;
-  count: number;
-  amount: string;
-}
-
-interface CommissionRow {
-  level: number;
-  sourceType: string;
-  currency: string;
-  count: number;
-  amount: string;
-}
+import type { PageContext } from '../router.ts';
 
 /** Pivot rows into a stacked series: one stack per category, one segment per key, amounts as decimal strings. */
 function pivot<T>(rows: T[], category: (row: T) => string, key: (row: T) => string, value: (row: T) => string, sortCategories?: (a: string, b: string) => number) {
@@ -39,8 +22,8 @@ export async function adminReportsPage({ root, search, navigate }: PageContext) 
   const currency = search.get('currency') ?? 'USD';
   const range = { from: new Date(`${fromDay}T00:00:00Z`).toISOString(), to: new Date(`${toDay}T00:00:00Z`).toISOString() };
   const [payouts, commissions] = await Promise.all([
-    request<{ rows: PayoutBucketRow[] }>(`/v1/reports/payouts-by-status-method${query({ ...range, bucket })}`),
-    request<{ rows: CommissionRow[] }>(`/v1/reports/commissions-by-level-source${query(range)}`),
+    api.get('/v1/reports/payouts-by-status-method', { query: { ...range, bucket } }),
+    api.get('/v1/reports/commissions-by-level-source', { query: range }),
   ]);
   document.title = 'Charts · ledgerflow';
   const currencies = [...new Set([...payouts.rows.map((row) => row.currency), ...commissions.rows.map((row) => row.currency), 'USD'])].sort();

@@ -1,9 +1,10 @@
-import { bulkAmountKinds, bulkDirections } from '../../../domain/adjustment.ts';
-import { ranks } from '../../../domain/network.ts';
-import { download, newIdempotencyKey, query, request } from '../api.ts';
+import { bulkAmountKinds, bulkDirections, type BulkAmountKind, type BulkDirection } from '../../../domain/adjustment.ts';
+import { ranks, type Rank } from '../../../domain/network.ts';
+import { api, apiUrl, download, newIdempotencyKey, query } from '../api.ts';
 import { formDialog } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
-import type { Page } from '../main.ts';
+import type { Page } from '../router.ts';
+import type { BodyOf, ResponseOf } from '../types.ts';
 
 /**
  * Bulk adjustments (SPEC 10): create one by partner IDs, by a filter (rank, joined between) or by an uploaded CSV;
@@ -15,51 +16,8 @@ import type { Page } from '../main.ts';
 const bulkStatuses = ['AWAITING_APPROVAL', 'EXECUTING', 'COMPLETED', 'REJECTED', 'EXPIRED'] as const;
 const refreshMs = 2_000;
 
-interface BulkListItem {
-  id: string;
-  direction: string;
-  amountKind: string;
-  value: string | null;
-  currency: string;
-  targetKind: string;
-  status: string;
-  partners: number;
-  affected: number;
-  totalImpact: string;
-  tier: string;
-  processed: number;
-  applied: number;
-  skipped: number;
-  createdAt: string;
-  finishedAt: string | null;
-}
-interface Bulk extends BulkListItem {
-  workflowId: string;
-  workflowUrl: string | null;
-  reason: string;
-  period: string | null;
-  target: Record<string, unknown>;
-  totalImpactRub: string | null;
-  approverRoles: string[];
-  createdBy: string;
-  decidedBy: string | null;
-  progress: { processed: number; applied: number; skipped: number; appliedTotal: string; percent: number };
-  startedAt: string | null;
-}
-interface Preview {
-  partners: number;
-  affected: number;
-  skipped: number;
-  totalImpact: string;
-  totalImpactRub: string | null;
-  currency: string;
-  tier: string;
-  approverRoles: string[];
-  items: { partnerId: string; amount: string; status: string; skipReason: string | null }[];
-  offset: number;
-  limit: number;
-  nextOffset: number | null;
-}
+type BulkListItem = ResponseOf<'/v1/bulk-adjustments', 'get'>['data'][number];
+type Target = BodyOf<'/v1/bulk-adjustments', 'post'>['target'];
 
 const base = '/app/admin/bulk-adjustments';
 const options = (values: readonly string[], empty?: string, selected = '') =>
@@ -109,17 +67,17 @@ function createButton(navigate: (path: string) => void): HTMLElement {
         ],
         submitLabel: 'Create and preview',
         submit: async (values) => {
-          let target: Record<string, unknown>;
+          let target: Target;
           if (values.kind === 'IDS') target = { kind: 'IDS', partnerIds: values.partnerIds!.split(/[\s,;]+/).filter(Boolean) };
           else if (values.kind === 'FILTER') {
-            target = { kind: 'FILTER', ...(values.ranks ? { ranks: [values.ranks] } : {}), ...(values.joinedFrom ? { joinedFrom: dayStart(values.joinedFrom) } : {}), ...(values.joinedTo ? { joinedTo: dayStart(values.joinedTo) } : {}) };
+            target = { kind: 'FILTER', ...(values.ranks ? { ranks: [values.ranks as Rank] } : {}), ...(values.joinedFrom ? { joinedFrom: dayStart(values.joinedFrom) } : {}), ...(values.joinedTo ? { joinedTo: dayStart(values.joinedTo) } : {}) };
           } else {
             const file = csv.files?.[0];
             target = { kind: 'CSV', csv: file ? await file.text() : '' };
           }
-          const created = await request<Bulk>('/v1/bulk-adjustments', {
+          const created = await api.post('/v1/bulk-adjustments', {
             body: {
-              direction: values.direction, amountKind: values.amountKind, currency: values.currency!.trim().toUpperCase(), reason: values.reason!.trim(), target,
+              direction: values.direction as BulkDirection, amountKind: values.amountKind as BulkAmountKind, currency: values.currency!.trim().toUpperCase(), reason: values.reason!.trim(), target,
               ...(values.value!.trim() ? { value: values.value!.trim() } : {}),
             },
             idempotencyKey: newIdempotencyKey(),
@@ -136,7 +94,7 @@ function createButton(navigate: (path: string) => void): HTMLElement {
 
 export const bulkAdjustmentsPage: Page = async (context) => {
   const status = context.search.get('status') ?? '';
-  const page = await request<{ data: BulkListItem[]; nextCursor: string | null }>(`/v1/bulk-adjustments${query({ status, limit: 100, cursor: context.search.get('cursor') })}`);
+  const page = await api.get('/v1/bulk-adjustments', { query: { status, limit: 100, cursor: context.search.get('cursor') } });
   document.title = 'Bulk adjustments · ledgerflow';
   const statusControl = h('select', {}, options(bulkStatuses, 'Any', status));
   const filters = h('form', { class: 'filters panel', role: 'search', 'aria-label': 'Filter bulk adjustments' }, field('Status', statusControl), h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply filters')));
@@ -178,8 +136,8 @@ export const bulkAdjustmentPage: Page = async (context) => {
   const id = context.params.id!;
   const offset = Number(context.search.get('offset') ?? '0') || 0;
   const [bulk, preview] = await Promise.all([
-    request<Bulk>(`/v1/bulk-adjustments/${encodeURIComponent(id)}`),
-    request<Preview>(`/v1/bulk-adjustments/${encodeURIComponent(id)}/preview${query({ offset, limit: 100 })}`),
+    api.get('/v1/bulk-adjustments/{id}', { params: { id } }),
+    api.get('/v1/bulk-adjustments/{id}/preview', { params: { id }, query: { offset, limit: 100 } }),
   ]);
   document.title = `Bulk adjustment ${bulk.id.slice(0, 8)} · ledgerflow`;
   const reload = () => context.navigate(`${base}/${bulk.id}${query({ offset })}`);
@@ -194,7 +152,7 @@ export const bulkAdjustmentPage: Page = async (context) => {
       submitLabel: kind === 'approve' ? 'Approve' : 'Reject',
       submit: async (values, totp) => {
         const text = values.reason!.trim();
-        await request(`/v1/bulk-adjustments/${bulk.id}/${kind}`, { body: text ? { reason: text } : {}, totp, idempotencyKey: newIdempotencyKey() });
+        await api.post(kind === 'approve' ? '/v1/bulk-adjustments/{id}/approve' : '/v1/bulk-adjustments/{id}/reject', { params: { id: bulk.id }, body: text ? { reason: text } : {}, totp, idempotencyKey: newIdempotencyKey() });
         toast(kind === 'approve' ? 'Approved: executing.' : 'Rejected.');
       },
     });
@@ -230,7 +188,7 @@ export const bulkAdjustmentPage: Page = async (context) => {
         { class: 'actions' },
         bulk.status === 'AWAITING_APPROVAL' ? [h('button', { type: 'button', class: 'primary', onclick: decide('approve') }, 'Approve…'), h('button', { type: 'button', onclick: decide('reject') }, 'Reject…')] : [],
         bulk.status === 'COMPLETED' || bulk.status === 'EXECUTING'
-          ? h('button', { type: 'button', onclick: () => void download(`/v1/bulk-adjustments/${bulk.id}/report`, `bulk-adjustment-${bulk.id}.csv`).catch((error: unknown) => toast((error as Error).message, 'error')) }, 'Download the results report')
+          ? h('button', { type: 'button', onclick: () => void download(apiUrl('/v1/bulk-adjustments/{id}/report', { id: bulk.id }), `bulk-adjustment-${bulk.id}.csv`).catch((error: unknown) => toast((error as Error).message, 'error')) }, 'Download the results report')
           : null,
       ),
     ),
@@ -263,7 +221,7 @@ export const bulkAdjustmentPage: Page = async (context) => {
   if (bulk.status !== 'EXECUTING') return;
   const timer = setInterval(async () => {
     try {
-      const latest = await request<Bulk>(`/v1/bulk-adjustments/${encodeURIComponent(id)}`);
+      const latest = await api.get('/v1/bulk-adjustments/{id}', { params: { id } });
       if (latest.status !== 'EXECUTING') reload();
       else {
         progress.value = latest.progress.percent;

@@ -1,11 +1,20 @@
-import { chargebackOutcomes, chargebackStatuses, chargebackSteps } from '../../../domain/chargeback.ts';
-import { disputeErrorKinds, disputeResolutions, disputeStatuses, disputeTypes } from '../../../domain/dispute.ts';
-import { refundReasons } from '../../../domain/lifecycle-policy.ts';
+import { chargebackOutcomes, chargebackStatuses, chargebackSteps, type ChargebackOutcome, type ChargebackStep } from '../../../domain/chargeback.ts';
+import {
+  disputeErrorKinds,
+  disputeResolutions,
+  disputeStatuses,
+  disputeTypes,
+  type DisputeErrorKind,
+  type DisputeResolution,
+  type DisputeType,
+} from '../../../domain/dispute.ts';
+import { refundReasons, type RefundReason } from '../../../domain/lifecycle-policy.ts';
 import { refundStatuses } from '../../../domain/refund.ts';
-import { download, newIdempotencyKey, query, request } from '../api.ts';
+import { api, apiUrl, download, newIdempotencyKey, query, type QueryValue } from '../api.ts';
 import { formDialog } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
-import type { Page, PageContext } from '../main.ts';
+import type { Page, PageContext } from '../router.ts';
+import type { BodyOf, QueryOf, ResponseOf } from '../types.ts';
 
 /**
  * Issue #5's queues in the console: refunds, chargebacks, disputes and manual adjustments, each a list with a status
@@ -13,36 +22,66 @@ import type { Page, PageContext } from '../main.ts';
  * partner's own disputes. One module: the four share their shape, only columns and actions differ.
  */
 
-type Row = Record<string, unknown> & { id: string; status: string; workflowUrl?: string | null; workflowId?: string };
+/** Each queue's list route and the route of one of its records. */
+interface QueueRoutes {
+  '/v1/refunds': '/v1/refunds/{id}';
+  '/v1/chargebacks': '/v1/chargebacks/{id}';
+  '/v1/disputes': '/v1/disputes/{id}';
+  '/v1/adjustments': '/v1/adjustments/{id}';
+}
+type QueueApi = keyof QueueRoutes;
+type ListRow<A extends QueueApi> = ResponseOf<A, 'get'> extends { data: (infer Row)[] } ? Row : never;
+type Detail<A extends QueueApi> = ResponseOf<QueueRoutes[A], 'get'>;
+type EvidenceFile = NonNullable<NonNullable<BodyOf<'/v1/disputes', 'post'>['evidence']>['file']>;
+type AdjustmentRequest = BodyOf<'/v1/adjustments', 'post'>;
+/** What the shared list and detail pages read of every record. */
+interface Shown {
+  id: string;
+  status: string;
+  workflowId: string;
+  workflowUrl: string | null;
+}
+
 const text = (value: unknown) => (value === null || value === undefined || value === '' ? '—' : String(value));
-const money = (row: Row, amount = 'amount', currency = 'currency') => formatMoney(row[amount] as string, row[currency] as string);
+const money = (row: { amount: string; currency: string }) => formatMoney(row.amount, row.currency);
 const select = (values: readonly string[], options: { empty?: string; selected?: string } = {}) =>
   h('select', {}, [...(options.empty !== undefined ? [''] : []), ...values].map((value) => h('option', { value, selected: options.selected === value }, value || options.empty!)));
 
 /** A list filter: a select when it has values, else a text box; its name is both the page's and the API's query key. */
-interface Filter {
-  name: string;
+interface Filter<A extends QueueApi> {
+  name: keyof QueryOf<A, 'get'> & string;
   label: string;
   values?: readonly string[];
 }
 
-interface QueueConfig {
+interface QueueConfig<A extends QueueApi> {
   title: string;
   base: string;
-  api: string;
+  api: A;
   statuses: readonly string[];
-  filters?: Filter[];
-  columns: [string, (row: Row) => string | Node][];
+  filters?: Filter<A>[];
+  columns: [string, (row: ListRow<A>) => string | Node][];
   create?: (context: PageContext) => HTMLElement;
-  actions?: (row: Row, reload: () => void) => HTMLElement[];
-  sections?: (row: Row) => (HTMLElement | null)[];
+  actions?: (row: Detail<A>, reload: () => void) => HTMLElement[];
+  sections?: (row: Detail<A>) => (HTMLElement | null)[];
 }
 
-function queuePage(config: QueueConfig): Page {
+/**
+ * The two reads the shared pages make. Their routes are one of the queues' (the configurations below are checked
+ * against each route's own types); here, with the queue left open, only the common shape is known.
+ */
+function listPage<A extends QueueApi>(config: QueueConfig<A>, search: Record<string, QueryValue>): Promise<{ data: (ListRow<A> & Shown)[]; nextCursor: string | null }> {
+  return api.get(config.api as QueueApi, { query: search }) as Promise<{ data: (ListRow<A> & Shown)[]; nextCursor: string | null }>;
+}
+function record<A extends QueueApi>(config: QueueConfig<A>, id: string): Promise<Detail<A> & Shown> {
+  return api.get(`${config.api}/{id}` as QueueRoutes[QueueApi], { params: { id } }) as Promise<Detail<A> & Shown>;
+}
+
+function queuePage<A extends QueueApi>(config: QueueConfig<A>): Page {
   return async (context) => {
-    const filters: Filter[] = [{ name: 'status', label: 'Status', values: config.statuses }, ...(config.filters ?? [])];
+    const filters: { name: string; label: string; values?: readonly string[] }[] = [{ name: 'status', label: 'Status', values: config.statuses }, ...(config.filters ?? [])];
     const current = Object.fromEntries(filters.map((filter) => [filter.name, context.search.get(filter.name) ?? '']));
-    const page = await request<{ data: Row[]; nextCursor: string | null }>(`${config.api}${query({ ...current, limit: 100, cursor: context.search.get('cursor') })}`);
+    const page = await listPage(config, { ...current, limit: 100, cursor: context.search.get('cursor') });
     document.title = `${config.title} · ledgerflow`;
     const controls = filters.map((filter) => ({
       filter,
@@ -79,7 +118,7 @@ const label = (name: string) => {
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 /** The scalar facts of a record, one level of nested objects flattened (order, penalty, decision, reversed). */
-export function facts(row: Record<string, unknown>, skip: string[] = []): [string, string][] {
+function facts(row: object, skip: string[] = []): [string, string][] {
   const entries: [string, string][] = [];
   const add = (name: string, value: unknown) => {
     if (Array.isArray(value) || skip.includes(name)) return;
@@ -93,9 +132,9 @@ export function facts(row: Record<string, unknown>, skip: string[] = []): [strin
   return entries;
 }
 
-function detailPage(config: QueueConfig): Page {
+function detailPage<A extends QueueApi>(config: QueueConfig<A>): Page {
   return async (context) => {
-    const row = await request<Row>(`${config.api}/${encodeURIComponent(context.params.id!)}`);
+    const row = await record(config, context.params.id!);
     document.title = `${config.title} ${row.id} · ledgerflow`;
     const reload = () => context.navigate(`${config.base}/${encodeURIComponent(row.id)}`);
     replace(
@@ -134,7 +173,7 @@ const actionButton = (label: string, open: () => Promise<boolean>, reload: () =>
   h('button', { type: 'button', onclick: async () => { if (await open()) reload(); } }, label);
 
 // Refunds (SPEC 7).
-const refunds: QueueConfig = {
+const refunds: QueueConfig<'/v1/refunds'> = {
   title: 'Refunds',
   base: '/app/admin/refunds',
   api: '/v1/refunds',
@@ -152,7 +191,7 @@ const refunds: QueueConfig = {
     ['Full / partial', (row) => text(row.type)],
     ['Reason', (row) => text(row.reason)],
     ['Status', (row) => h('span', {}, statusBadge(row.status), row.overdue ? h('span', { class: 'badge status-overdue' }, 'overdue') : null)],
-    ['Requested at', (row) => formatTime(row.requestedAt as string)],
+    ['Requested at', (row) => formatTime(row.requestedAt)],
   ],
   create: (context) => {
     const orderId = h('input', { required: true, autocomplete: 'off' });
@@ -171,8 +210,8 @@ const refunds: QueueConfig = {
         ],
         submitLabel: 'Request refund',
         submit: async (values) => {
-          const created = await request<Row>('/v1/refunds', {
-            body: { orderId: values.orderId!.trim(), reason: values.reason, ...(values.amount!.trim() ? { amount: values.amount!.trim() } : {}), ...(values.note!.trim() ? { note: values.note!.trim() } : {}) },
+          const created = await api.post('/v1/refunds', {
+            body: { orderId: values.orderId!.trim(), reason: values.reason as RefundReason, ...(values.amount!.trim() ? { amount: values.amount!.trim() } : {}), ...(values.note!.trim() ? { note: values.note!.trim() } : {}) },
             idempotencyKey: newIdempotencyKey(),
           });
           toast('Refund requested.');
@@ -195,7 +234,7 @@ const refunds: QueueConfig = {
               totp: true,
               submitLabel: 'Approve',
               submit: async (values, totp) => {
-                await request(`/v1/refunds/${row.id}/approve`, { body: values.reason!.trim() ? { reason: values.reason!.trim() } : {}, totp, idempotencyKey: newIdempotencyKey() });
+                await api.post('/v1/refunds/{id}/approve', { params: { id: row.id }, body: values.reason!.trim() ? { reason: values.reason!.trim() } : {}, totp, idempotencyKey: newIdempotencyKey() });
                 toast('Refund approved and processed.');
               },
             });
@@ -209,7 +248,7 @@ const refunds: QueueConfig = {
               danger: true,
               submitLabel: 'Reject',
               submit: async (values, totp) => {
-                await request(`/v1/refunds/${row.id}/reject`, { body: { reason: values.reason!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
+                await api.post('/v1/refunds/{id}/reject', { params: { id: row.id }, body: { reason: values.reason!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
                 toast('Refund rejected.');
               },
             });
@@ -219,7 +258,7 @@ const refunds: QueueConfig = {
 };
 
 // Chargebacks (SPEC 8).
-const chargebacks: QueueConfig = {
+const chargebacks: QueueConfig<'/v1/chargebacks'> = {
   title: 'Chargebacks',
   base: '/app/admin/chargebacks',
   api: '/v1/chargebacks',
@@ -250,7 +289,7 @@ const chargebacks: QueueConfig = {
         ],
         submitLabel: 'Open chargeback',
         submit: async (values) => {
-          const opened = await request<Row & { duplicate: boolean }>('/v1/chargebacks', {
+          const opened = await api.post('/v1/chargebacks', {
             body: {
               orderId: values.orderId!.trim(), amount: values.amount!.trim(), currency: values.currency!.trim().toUpperCase(),
               providerReference: values.providerReference!.trim(), reasonCode: values.reasonCode!.trim(), ...(values.note!.trim() ? { note: values.note!.trim() } : {}),
@@ -271,7 +310,7 @@ const chargebacks: QueueConfig = {
     ['Amount', (row) => money(row)],
     ['Reason code', (row) => text(row.reasonCode)],
     ['Status', (row) => statusBadge(row.status)],
-    ['Opened at', (row) => formatTime(row.openedAt as string)],
+    ['Opened at', (row) => formatTime(row.openedAt)],
   ],
   actions: (row, reload) =>
     ['WON', 'LOST', 'PARTIAL'].includes(row.status)
@@ -285,7 +324,7 @@ const chargebacks: QueueConfig = {
               fields: [{ name: 'step', label: 'Step', control: step }, { name: 'note', label: 'Note (optional)', control: note }],
               submitLabel: 'Record',
               submit: async (values) => {
-                await request(`/v1/chargebacks/${row.id}/steps`, { body: { step: values.step, ...(values.note!.trim() ? { note: values.note!.trim() } : {}) }, idempotencyKey: newIdempotencyKey() });
+                await api.post('/v1/chargebacks/{id}/steps', { params: { id: row.id }, body: { step: values.step as ChargebackStep, ...(values.note!.trim() ? { note: values.note!.trim() } : {}) }, idempotencyKey: newIdempotencyKey() });
                 toast('Step recorded.');
               },
             });
@@ -305,8 +344,9 @@ const chargebacks: QueueConfig = {
               totp: true,
               submitLabel: 'Record outcome',
               submit: async (values, totp) => {
-                await request(`/v1/chargebacks/${row.id}/decision`, {
-                  body: { outcome: values.outcome, ...(values.amountWon!.trim() ? { amountWon: values.amountWon!.trim() } : {}), ...(values.note!.trim() ? { note: values.note!.trim() } : {}) },
+                await api.post('/v1/chargebacks/{id}/decision', {
+                  params: { id: row.id },
+                  body: { outcome: values.outcome as ChargebackOutcome, ...(values.amountWon!.trim() ? { amountWon: values.amountWon!.trim() } : {}), ...(values.note!.trim() ? { note: values.note!.trim() } : {}) },
                   totp,
                   idempotencyKey: newIdempotencyKey(),
                 });
@@ -319,10 +359,10 @@ const chargebacks: QueueConfig = {
 };
 
 // Disputes (SPEC 9): the admins' side.
-const evidenceTable = (row: Row) =>
+const evidenceTable = (row: Detail<'/v1/disputes'>) =>
   objectTable('Evidence', row.evidence, {
     file: (value) => {
-      const file = value as { fileName: string; url: string; sizeBytes: number } | null;
+      const file = value as Detail<'/v1/disputes'>['evidence'][number]['file'];
       if (!file) return '—';
       return h('button', { type: 'button', class: 'link', onclick: () => void download(file.url, file.fileName).catch((error: unknown) => toast(String((error as Error).message ?? error), 'error')) }, `${file.fileName} (${file.sizeBytes} bytes)`);
     },
@@ -337,7 +377,9 @@ async function fileBody(input: HTMLInputElement): Promise<{ fileName: string; co
   for (let index = 0; index < bytes.length; index += 0x8000) binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
   return { fileName: file.name, contentType: file.type || 'application/octet-stream', contentBase64: btoa(binary) };
 }
-const resolveDialog = (row: Row) => {
+/** Evidence is a PDF, PNG or JPEG: the file inputs offer only those, and the server refuses any other type, naming the field. */
+const evidenceFileBody = (input: HTMLInputElement) => fileBody(input) as Promise<EvidenceFile | undefined>;
+const resolveDialog = (row: Detail<'/v1/disputes'>) => {
   const resolution = select(disputeResolutions);
   const errorKind = select(disputeErrorKinds, { empty: '—' });
   const amount = h('input', { inputmode: 'decimal' });
@@ -354,8 +396,9 @@ const resolveDialog = (row: Row) => {
     totp: true,
     submitLabel: 'Resolve',
     submit: async (values, totp) => {
-      await request(`/v1/disputes/${row.id}/resolve`, {
-        body: { resolution: values.resolution, note: values.note!.trim(), ...(values.errorKind ? { errorKind: values.errorKind } : {}), ...(values.amount!.trim() ? { amount: values.amount!.trim() } : {}) },
+      await api.post('/v1/disputes/{id}/resolve', {
+        params: { id: row.id },
+        body: { resolution: values.resolution as DisputeResolution, note: values.note!.trim(), ...(values.errorKind ? { errorKind: values.errorKind as DisputeErrorKind } : {}), ...(values.amount!.trim() ? { amount: values.amount!.trim() } : {}) },
         totp,
         idempotencyKey: newIdempotencyKey(),
       });
@@ -363,16 +406,16 @@ const resolveDialog = (row: Row) => {
     },
   });
 };
-const disputeColumns: QueueConfig['columns'] = [
+const disputeColumns: QueueConfig<'/v1/disputes'>['columns'] = [
   ['ID', (row) => row.id.slice(0, 8)],
   ['Partner', (row) => text(row.partnerId)],
   ['Type', (row) => text(row.type)],
   ['Transaction', (row) => text(row.transactionRef)],
   ['Status', (row) => statusBadge(row.status)],
   ['Resolution', (row) => text(row.resolution)],
-  ['Opened at', (row) => formatTime(row.openedAt as string)],
+  ['Opened at', (row) => formatTime(row.openedAt)],
 ];
-const disputes: QueueConfig = {
+const disputes: QueueConfig<'/v1/disputes'> = {
   title: 'Disputes',
   base: '/app/admin/disputes',
   api: '/v1/disputes',
@@ -381,13 +424,13 @@ const disputes: QueueConfig = {
     { name: 'type', label: 'Type', values: disputeTypes },
     { name: 'partnerId', label: 'Partner ID' },
   ],
-  columns: [...disputeColumns.slice(0, 6), ['Assignee', (row) => text((row.assigneeId as string | null)?.slice(0, 8))], disputeColumns[6]!],
+  columns: [...disputeColumns.slice(0, 6), ['Assignee', (row) => text(row.assigneeId?.slice(0, 8))], disputeColumns[6]!],
   actions: (row, reload) =>
     row.status === 'CLOSED'
       ? []
       : [
           actionButton('Claim', async () => {
-            await request(`/v1/disputes/${row.id}/assign`, { body: {}, idempotencyKey: newIdempotencyKey() });
+            await api.post('/v1/disputes/{id}/assign', { params: { id: row.id }, body: {}, idempotencyKey: newIdempotencyKey() });
             toast('Assigned to you.');
             return true;
           }, reload),
@@ -398,7 +441,7 @@ const disputes: QueueConfig = {
               fields: [{ name: 'assigneeId', label: 'Reviewer’s user ID', control: assigneeId }],
               submitLabel: 'Assign',
               submit: async (values) => {
-                await request(`/v1/disputes/${row.id}/assign`, { body: { assigneeId: values.assigneeId!.trim() }, idempotencyKey: newIdempotencyKey() });
+                await api.post('/v1/disputes/{id}/assign', { params: { id: row.id }, body: { assigneeId: values.assigneeId!.trim() }, idempotencyKey: newIdempotencyKey() });
                 toast('Assigned.');
               },
             });
@@ -409,7 +452,7 @@ const disputes: QueueConfig = {
 };
 
 // Disputes: the partner's side.
-const partnerDisputes: QueueConfig = {
+const partnerDisputes: QueueConfig<'/v1/disputes'> = {
   title: 'My disputes',
   base: '/app/partner/disputes',
   api: '/v1/disputes',
@@ -435,10 +478,10 @@ const partnerDisputes: QueueConfig = {
         ],
         submitLabel: 'Open dispute',
         submit: async (values) => {
-          const file = await fileBody(evidenceFile);
+          const file = await evidenceFileBody(evidenceFile);
           const evidenceValue = { ...(values.evidence!.trim() ? { text: values.evidence!.trim() } : {}), ...(file ? { file } : {}) };
-          const created = await request<Row>('/v1/disputes', {
-            body: { type: values.type, transactionRef: values.transactionRef!.trim(), description: values.description!.trim(), ...(Object.keys(evidenceValue).length > 0 ? { evidence: evidenceValue } : {}) },
+          const created = await api.post('/v1/disputes', {
+            body: { type: values.type as DisputeType, transactionRef: values.transactionRef!.trim(), description: values.description!.trim(), ...(Object.keys(evidenceValue).length > 0 ? { evidence: evidenceValue } : {}) },
             idempotencyKey: newIdempotencyKey(),
           });
           toast('Dispute opened.');
@@ -454,12 +497,12 @@ const partnerDisputes: QueueConfig = {
           const evidenceFile = h('input', { type: 'file', accept: 'application/pdf,image/png,image/jpeg' });
           return formDialog({
             title: 'Send evidence',
-            intro: row.status === 'INFORMATION_REQUESTED' ? `We need more information${row.informationDueAt ? ` by ${formatTime(row.informationDueAt as string)}` : ''}; without it the dispute closes.` : undefined,
+            intro: row.status === 'INFORMATION_REQUESTED' ? `We need more information${row.informationDueAt ? ` by ${formatTime(row.informationDueAt)}` : ''}; without it the dispute closes.` : undefined,
             fields: [{ name: 'text', label: 'Evidence', control: evidence }, { name: 'file', label: 'Attach a file (PDF, PNG or JPEG, optional)', control: evidenceFile }],
             submitLabel: 'Send',
             submit: async (values) => {
-              const file = await fileBody(evidenceFile);
-              await request(`/v1/disputes/${row.id}/evidence`, { body: { ...(values.text!.trim() ? { text: values.text!.trim() } : {}), ...(file ? { file } : {}) }, idempotencyKey: newIdempotencyKey() });
+              const file = await evidenceFileBody(evidenceFile);
+              await api.post('/v1/disputes/{id}/evidence', { params: { id: row.id }, body: { ...(values.text!.trim() ? { text: values.text!.trim() } : {}), ...(file ? { file } : {}) }, idempotencyKey: newIdempotencyKey() });
               toast('Evidence sent.');
             },
           });
@@ -473,7 +516,7 @@ const partnerDisputes: QueueConfig = {
             fields: [{ name: 'reason', label: 'Why the explanation does not settle it', control: reason }],
             submitLabel: 'Escalate',
             submit: async (values) => {
-              await request(`/v1/disputes/${row.id}/escalate`, { body: { reason: values.reason!.trim() }, idempotencyKey: newIdempotencyKey() });
+              await api.post('/v1/disputes/{id}/escalate', { params: { id: row.id }, body: { reason: values.reason!.trim() }, idempotencyKey: newIdempotencyKey() });
               toast('Escalated to a senior admin.');
             },
           });
@@ -484,7 +527,7 @@ const partnerDisputes: QueueConfig = {
 };
 
 // Manual commissions (SPEC 10).
-const adjustments: QueueConfig = {
+const adjustments: QueueConfig<'/v1/adjustments'> = {
   title: 'Adjustments',
   base: '/app/admin/adjustments',
   api: '/v1/adjustments',
@@ -501,7 +544,7 @@ const adjustments: QueueConfig = {
     ['Commission status', (row) => text(row.commissionStatus)],
     ['Status', (row) => statusBadge(row.status)],
     ['Reason', (row) => text(row.reason)],
-    ['Created at', (row) => formatTime(row.createdAt as string)],
+    ['Created at', (row) => formatTime(row.createdAt)],
   ],
   create: (context) => {
     const partnerId = h('input', { required: true, autocomplete: 'off' });
@@ -531,9 +574,9 @@ const adjustments: QueueConfig = {
         submitLabel: 'Create',
         submit: async (values, totp) => {
           const file = await fileBody(documentation);
-          const created = await request<Row>('/v1/adjustments', {
+          const created = await api.post('/v1/adjustments', {
             body: {
-              partnerId: values.partnerId!.trim(), type: values.type, amount: values.amount!.trim(), currency: values.currency!.trim().toUpperCase(), status: values.status, reason: values.reason!.trim(),
+              partnerId: values.partnerId!.trim(), type: values.type as AdjustmentRequest['type'], amount: values.amount!.trim(), currency: values.currency!.trim().toUpperCase(), status: values.status as AdjustmentRequest['status'], reason: values.reason!.trim(),
               ...(values.period!.trim() ? { period: values.period!.trim() } : {}), ...(file ? { documentation: file } : {}),
             },
             totp,
@@ -552,7 +595,7 @@ const adjustments: QueueConfig = {
           actionButton('Approve…', () => formDialog({
             title: 'Approve manual commission', fields: [], totp: true, submitLabel: 'Approve',
             submit: async (_values, totp) => {
-              await request(`/v1/adjustments/${row.id}/approve`, { body: {}, totp, idempotencyKey: newIdempotencyKey() });
+              await api.post('/v1/adjustments/{id}/approve', { params: { id: row.id }, body: {}, totp, idempotencyKey: newIdempotencyKey() });
               toast('Approved and posted.');
             },
           }), reload),
@@ -561,7 +604,7 @@ const adjustments: QueueConfig = {
             return formDialog({
               title: 'Reject manual commission', fields: [{ name: 'reason', label: 'Reason', control: reason }], totp: true, danger: true, submitLabel: 'Reject',
               submit: async (values, totp) => {
-                await request(`/v1/adjustments/${row.id}/reject`, { body: { reason: values.reason!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
+                await api.post('/v1/adjustments/{id}/reject', { params: { id: row.id }, body: { reason: values.reason!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
                 toast('Rejected.');
               },
             });
@@ -569,9 +612,9 @@ const adjustments: QueueConfig = {
         ],
   sections: (row) => [
     h('section', { class: 'panel' }, h('h2', {}, 'Posting'), h('p', {},
-      row.commissionId ? link(`/app/admin/commissions/${encodeURIComponent(row.commissionId as string)}`, `Commission ${row.commissionId as string}`) : 'Nothing is posted yet.',
+      row.commissionId ? link(`/app/admin/commissions/${encodeURIComponent(row.commissionId)}`, `Commission ${row.commissionId}`) : 'Nothing is posted yet.',
     ), row.documentation
-      ? h('p', {}, h('button', { type: 'button', onclick: () => void download(`/v1/adjustments/${row.id}/documentation`, (row.documentation as { fileName: string }).fileName).catch((error: unknown) => toast((error as Error).message, 'error')) }, 'Download the documentation'))
+      ? h('p', {}, h('button', { type: 'button', onclick: () => void download(apiUrl('/v1/adjustments/{id}/documentation', { id: row.id }), row.documentation!.fileName).catch((error: unknown) => toast((error as Error).message, 'error')) }, 'Download the documentation'))
       : null),
   ],
 };

@@ -1,6 +1,7 @@
-import { ApiFailure, signIn, type SessionUser } from '../api.ts';
+import { ApiFailure, signIn } from '../api.ts';
 import { field, h, replace, setFieldError } from '../dom.ts';
 import { totpInput } from '../dialog.ts';
+import type { SessionUser } from '../types.ts';
 
 /**
  * Sign-in: email and password; admins add the TOTP code from their authenticator (the server answers

@@ -1,69 +1,10 @@
 import { Money } from '../../../domain/money.ts';
 import { computePayoutFee, validatePaymentDetails } from '../../../domain/payout.ts';
-import type { PaymentMethod as PolicyPaymentMethod } from '../../../domain/payout-policy.ts';
-import { ApiFailure, download, newIdempotencyKey, query, request } from '../api.ts';
+import { ApiFailure, api, download, newIdempotencyKey, query } from '../api.ts';
 import { confirmDialog, showFailure } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, setFieldError, statusBadge, table, toast } from '../dom.ts';
-import type { PageContext } from '../main.ts';
-import type { Balances } from './partner-home.ts';
-
-export interface PaymentMethod {
-  id: string;
-  name: string;
-  currency: string;
-  fields: { name: string; label: string; pattern: string; required: boolean }[];
-  feePercent: string;
-  minFee: string;
-  minPayout: string;
-  nonRegularSurchargePercent: string;
-  processing: 'MANUAL' | 'AUTOMATIC';
-  forcedManual: boolean;
-}
-
-export interface Payout {
-  id: string;
-  workflowId: string;
-  workflowUrl: string | null;
-  status: string;
-  partnerId: string;
-  partner: { id: string; name: string; rank: string };
-  methodId: string;
-  currency: string;
-  amount: string;
-  fee: string;
-  nonRegular: boolean;
-  surcharge: string;
-  /** A manual payout's proof of transfer, attached by the admin who processed it. */
-  confirmation: { id: string; fileName: string; sha256: string; uploadedAt: string; url: string } | null;
-  amountToTransfer: string;
-  amountRub: string | null;
-  priority: string;
-  slaDueAt: string;
-  slaBreached: boolean;
-  paymentDetails: Record<string, string>;
-  detailsHash: string;
-  detailsChanged: { changedFields: string[]; previousPayoutId: string | null };
-  initiatedBy: { userId: string; role: string };
-  draftedBy: string | null;
-  requestedAt: string | null;
-  assignedTo: { userId: string; at: string } | null;
-  requiredChain: { roles: string[] }[];
-  approvals: { userId: string; role: string; decision: 'APPROVE' | 'REJECT'; step: number | null; at: string }[];
-  checklist: { check: string; passed: boolean; action: string; detail: string }[];
-  rejection: { code: string; reason: string | null } | null;
-  externalReference: string | null;
-  failure: { code: string; reason: string | null } | null;
-  provider: { attempt: number; reference: string | null; needsReview: boolean };
-  partnerValidation: {
-    invoiceRequired: boolean;
-    dueAt: string | null;
-    validatedBy: string | null;
-    validatedAt: string | null;
-    invoice: { id: string; fileName: string; sizeBytes: number; uploadedAt: string; url: string } | null;
-  } | null;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { PageContext } from '../router.ts';
+import type { Payout } from '../types.ts';
 
 /** What a status means to the partner. */
 const statusMeanings: Record<string, string> = {
@@ -80,9 +21,7 @@ const statusMeanings: Record<string, string> = {
 };
 
 export async function partnerPayoutsPage({ root, user, search }: PageContext) {
-  const { payouts, next } = await request<{ payouts: Payout[]; next: string | null }>(
-    `/v1/payouts${query({ partnerId: user.partnerId, sort: 'created_at', order: 'desc', limit: 50, after: search.get('after') })}`,
-  );
+  const { payouts, next } = await api.get('/v1/payouts', { query: { partnerId: user.partnerId, sort: 'created_at', order: 'desc', limit: 50, after: search.get('after') } });
   document.title = 'Payouts · ledgerflow';
   replace(
     root,
@@ -111,9 +50,9 @@ export async function partnerPayoutsPage({ root, user, search }: PageContext) {
 export async function partnerRequestPage({ root, user, navigate }: PageContext) {
   const partnerId = user.partnerId!;
   const [{ methods }, saved, { balances }] = await Promise.all([
-    request<{ methods: PaymentMethod[] }>('/v1/payment-methods'),
-    request<{ methods: { methodId: string; details: Record<string, string>; changedSinceLastCompleted: string[] }[] }>(`/v1/partners/${encodeURIComponent(partnerId)}/payment-methods`),
-    request<{ balances: Balances[] }>(`/v1/partners/${encodeURIComponent(partnerId)}/balances`),
+    api.get('/v1/payment-methods'),
+    api.get('/v1/partners/{id}/payment-methods', { params: { id: partnerId } }),
+    api.get('/v1/partners/{id}/balances', { params: { id: partnerId } }),
   ]);
   document.title = 'Request a payout · ledgerflow';
   const method = h('select', { name: 'methodId', required: true }, methods.map((item) => h('option', { value: item.id }, `${item.name} (${item.currency})`)));
@@ -158,7 +97,7 @@ export async function partnerRequestPage({ root, user, navigate }: PageContext) 
     const text = amount.value.trim();
     let valid = /^\d{1,16}(\.\d{1,8})?$/.test(text) && new Money(text).isPositive();
     if (valid) {
-      const price = computePayoutFee(text, current.currency, current as unknown as PolicyPaymentMethod, { nonRegular: nonRegular.checked });
+      const price = computePayoutFee(text, current.currency, current, { nonRegular: nonRegular.checked });
       facts.push(['Fee for this amount', formatMoney(price.fee, current.currency)]);
       if (nonRegular.checked) facts.push(['of which non-regular surcharge', formatMoney(price.surcharge, current.currency)]);
       facts.push(['You receive', formatMoney(price.amountToTransfer, current.currency)]);
@@ -198,7 +137,7 @@ export async function partnerRequestPage({ root, user, navigate }: PageContext) 
     for (const control of Object.values(detailControls)) setFieldError(control, null);
     const current = selected();
     const details = Object.fromEntries(Object.entries(detailControls).filter(([, control]) => control.value.trim() !== '').map(([name, control]) => [name, control.value.trim()]));
-    const issues = validatePaymentDetails(current as unknown as PolicyPaymentMethod, details);
+    const issues = validatePaymentDetails(current, details);
     for (const issue of issues) if (detailControls[issue.field]) setFieldError(detailControls[issue.field]!, issue.message);
     if (!/^\d{1,16}(\.\d{1,8})?$/.test(amount.value.trim())) {
       setFieldError(amount, 'Enter an amount such as 100 or 100.50.');
@@ -211,7 +150,7 @@ export async function partnerRequestPage({ root, user, navigate }: PageContext) 
     }
     submit.disabled = true;
     try {
-      const payout = await request<Payout>('/v1/payouts', {
+      const payout = await api.post('/v1/payouts', {
         body: { partnerId, amount: amount.value.trim(), currency: current.currency, methodId: current.id, paymentDetails: details, ...(nonRegular.checked ? { nonRegular: true } : {}) },
         idempotencyKey: newIdempotencyKey(),
       });
@@ -231,7 +170,7 @@ export async function partnerRequestPage({ root, user, navigate }: PageContext) 
   method.focus();
 }
 
-export function payoutFacts(payout: Payout): HTMLElement {
+function payoutFacts(payout: Payout): HTMLElement {
   return definitionList([
     ['Status', h('span', {}, statusBadge(payout.status), ' ', h('span', { class: 'muted' }, statusMeanings[payout.status] ?? ''))],
     ['Amount', formatMoney(payout.amount, payout.currency)],
@@ -248,7 +187,7 @@ export async function partnerPayoutPage(context: PageContext) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let shown = '';
   const load = async (): Promise<void> => {
-    const payout = await request<Payout>(`/v1/payouts/${encodeURIComponent(context.params.id!)}`);
+    const payout = await api.get('/v1/payouts/{id}', { params: { id: context.params.id! } });
     if (!alive) return;
     // Re-render only on a change, so the polling never moves the partner's focus.
     const version = `${payout.updatedAt}|${payout.status}|${payout.partnerValidation?.invoice?.id ?? ''}`;
@@ -282,7 +221,7 @@ function renderPartnerPayout(root: HTMLElement, payout: Payout, refresh: () => P
           onclick: async () => {
             if (!(await confirmDialog('Cancel this payout?', `The ${formatMoney(payout.amount, payout.currency)} returns to your available balance.`, 'Cancel payout'))) return;
             try {
-              await request(`/v1/payouts/${payout.id}/cancel`, { body: {} });
+              await api.post('/v1/payouts/{id}/cancel', { params: { id: payout.id }, body: {} });
               toast('Payout cancelled.');
             } catch (error) {
               toast(error instanceof Error ? error.message : String(error), 'error');
@@ -327,7 +266,7 @@ function validationPanel(payout: Payout, refresh: () => Promise<unknown>): HTMLE
     const form = new FormData();
     form.append('file', chosen, chosen.name);
     try {
-      await request(`/v1/payouts/${payout.id}/invoice`, { method: 'POST', form });
+      await api.post('/v1/payouts/{id}/invoice', { params: { id: payout.id }, form });
       toast('Invoice uploaded.');
       await refresh();
     } catch (error) {
@@ -337,7 +276,7 @@ function validationPanel(payout: Payout, refresh: () => Promise<unknown>): HTMLE
   const confirm = h('button', { type: 'button', class: 'primary', disabled: payout.status !== 'AWAITING_PARTNER' }, 'Confirm amount and details');
   confirm.addEventListener('click', async () => {
     try {
-      await request(`/v1/payouts/${payout.id}/validate`, { body: { amount: payout.amount, detailsHash: payout.detailsHash }, idempotencyKey: newIdempotencyKey() });
+      await api.post('/v1/payouts/{id}/validate', { params: { id: payout.id }, body: { amount: payout.amount, detailsHash: payout.detailsHash }, idempotencyKey: newIdempotencyKey() });
       toast('Payout confirmed.');
       await refresh();
     } catch (error) {

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
+import type { Database } from '../../db/pool.ts';
 import {
   calculateChainCommissions,
   calculatePortfolioYield,
   chainSettles,
+  commissionPartnerAccount,
+  commissionPlatformAccount,
   rateTable,
   holdKindOf,
   rateColumnOf,
@@ -15,16 +17,17 @@ import {
   type CommissionLine,
   type EventKind,
   type SourceType,
-} from '../domain/commission.ts';
-import { Money, currencyScale, fitsScale, formatMoney, isCurrency } from '../domain/money.ts';
-import type { PartnerStatus, Rank } from '../domain/network.ts';
-import { durationMs, type Policy } from '../domain/policy.ts';
-import type { AccountRef, EntryInput, PostingInput } from '../domain/ledger.ts';
-import { appendAuditRecords, type AuditRecordInput } from '../modules/audit/audit-store.ts';
+} from '../../domain/commission.ts';
+import { Money, currencyScale, fitsScale, formatMoney, isCurrency } from '../../domain/money.ts';
+import type { PartnerStatus, Rank } from '../../domain/network.ts';
+import { durationMs, type Policy } from '../../domain/policy.ts';
+import type { EntryInput, PostingInput } from '../../domain/ledger.ts';
+import { DomainError, type RefusalKind } from '../../domain/errors.ts';
 import { insertCommissions, type NewCommission } from './commission-store.ts';
-import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import type { PolicyStore, PolicyVersion } from '../modules/policy/policy-store.ts';
-import { followUpReversal } from '../modules/refunds/reversal-follow-up.ts';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
+import type { PolicyStore, PolicyVersion } from '../policy/policy-store.ts';
+import { followUpReversal } from '../refunds/reversal-follow-up.ts';
+import { reverseCommissions } from './reverse-commissions.ts';
 
 /**
  * Trigger events in, commissions out (SPEC section 5). A batch of events is checked, converted to USD, recorded,
@@ -60,16 +63,14 @@ export interface CommissionSummary {
 export type EventResult =
   | { externalId: string; status: 'PROCESSED'; eventId: string; commissions: CommissionSummary[]; reversed: number }
   | { externalId: string; status: 'DUPLICATE'; eventId: string }
-  | { externalId: string; status: 'REJECTED'; code: string; field: string; message: string };
+  | { externalId: string; status: 'REJECTED'; kind: RefusalKind; code: string; field: string; message: string };
 
-/** A refusal of one event, named by its field; the rest of the batch goes on. */
-class EventRejection extends Error {
-  constructor(
-    readonly code: string,
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
+/** A refusal of one event, named by its field (the event's own names); the rest of the batch goes on. */
+class EventRejection extends DomainError {
+  declare readonly field: string;
+
+  constructor(kind: 'conflict' | 'unprocessable', code: string, field: string, message: string) {
+    super(kind, code, message, field);
   }
 }
 
@@ -81,13 +82,6 @@ export function eventInputHash(event: EventInput): Buffer {
   ];
   return createHash('sha256').update(JSON.stringify(canonical)).digest();
 }
-
-const platform = (bucket: 'commission_expense' | 'portfolio_returns', currency: string): AccountRef => ({
-  ownerType: 'platform', ownerId: 'platform', bucket, currency,
-});
-const partnerAccount = (partnerId: string, bucket: 'commission_pending' | 'commission_approved' | 'available' | 'debt', currency: string): AccountRef => ({
-  ownerType: 'partner', ownerId: partnerId, bucket, currency,
-});
 
 /** The shapes of the two hot reads below (not parsed row by row: thousands of rows per batch). */
 const sellerRow = z.object({
@@ -136,7 +130,7 @@ export class CommissionEngine {
   async ingest(events: readonly EventInput[], actor: string): Promise<EventResult[]> {
     const results: (EventResult | undefined)[] = new Array(events.length);
     const reject = (index: number, rejection: EventRejection) => {
-      results[index] = { externalId: events[index]!.externalId, status: 'REJECTED', code: rejection.code, field: rejection.field, message: rejection.message };
+      results[index] = { externalId: events[index]!.externalId, status: 'REJECTED', kind: rejection.kind, code: rejection.code, field: rejection.field, message: rejection.message };
     };
 
     // Repeats inside the batch: the first occurrence is processed, a later identical one is its duplicate.
@@ -147,7 +141,7 @@ export class CommissionEngine {
       const first = firstByExternalId.get(event.externalId);
       if (first === undefined) firstByExternalId.set(event.externalId, index);
       else if (hashes[first]!.equals(hashes[index]!)) repeats.push(index);
-      else reject(index, new EventRejection('idempotency_conflict', 'externalId', `event ${event.externalId} appears twice in the batch with different content`));
+      else reject(index, new EventRejection('conflict', 'idempotency_conflict', 'externalId', `event ${event.externalId} appears twice in the batch with different content`));
     }
     const candidates = [...firstByExternalId.values()];
 
@@ -165,7 +159,7 @@ export class CommissionEngine {
       const first = results[firstByExternalId.get(events[index]!.externalId)!]!;
       results[index] = first.status === 'REJECTED' ? first : { externalId: first.externalId, status: 'DUPLICATE', eventId: first.eventId };
     }
-    return results.map((result, index) => result ?? { externalId: events[index]!.externalId, status: 'REJECTED', code: 'internal', field: 'externalId', message: 'not processed' });
+    return results.map((result, index) => result ?? { externalId: events[index]!.externalId, status: 'REJECTED', kind: 'unprocessable', code: 'internal', field: 'externalId', message: 'not processed' });
   }
 
   async #markAlreadyRecorded(indexes: number[], events: readonly EventInput[], hashes: Buffer[], results: (EventResult | undefined)[], connection: CommonQueryMethods = this.database) {
@@ -179,7 +173,7 @@ export class CommissionEngine {
       if (!row) continue;
       results[index] = row.input_hash.equals(hashes[index]!)
         ? { externalId: row.external_id, status: 'DUPLICATE', eventId: row.id }
-        : { externalId: row.external_id, status: 'REJECTED', code: 'idempotency_conflict', field: 'externalId', message: `event ${row.external_id} was already received with different content` };
+        : { externalId: row.external_id, status: 'REJECTED', kind: 'conflict', code: 'idempotency_conflict', field: 'externalId', message: `event ${row.external_id} was already received with different content` };
     }
   }
 
@@ -212,28 +206,28 @@ export class CommissionEngine {
         let seller: SellerRow | null = null;
         if (input.partnerId !== null) {
           seller = sellers.get(input.partnerId) ?? null;
-          if (!seller) throw new EventRejection('unknown_partner', 'partnerId', `partner ${input.partnerId} does not exist`);
+          if (!seller) throw new EventRejection('unprocessable', 'unknown_partner', 'partnerId', `partner ${input.partnerId} does not exist`);
         }
         if (input.kind === 'ORDER_CANCELLED') {
           if (!knownOrders.has(input.sourceId) && !completedInBatch.has(input.sourceId)) {
-            throw new EventRejection('unknown_order', 'sourceId', `order ${input.sourceId} has no ORDER_COMPLETED event to cancel`);
+            throw new EventRejection('unprocessable', 'unknown_order', 'sourceId', `order ${input.sourceId} has no ORDER_COMPLETED event to cancel`);
           }
           prepared.push({ index, input, hash: hashes[index]!, completedAt, policy, sourceType: null, originalAmount: null, originalCurrency: null, fxRate: null, baseUsd: null, seller });
           continue;
         }
         if (input.kind === 'PORTFOLIO_YIELD' && input.partnerId === null) {
-          throw new EventRejection('invalid_event', 'partnerId', 'a portfolio yield belongs to a partner');
+          throw new EventRejection('unprocessable', 'invalid_event', 'partnerId', 'a portfolio yield belongs to a partner');
         }
         const currency = input.currency!;
-        if (!isCurrency(currency)) throw new EventRejection('invalid_event', 'currency', `unknown currency ${currency}`);
+        if (!isCurrency(currency)) throw new EventRejection('unprocessable', 'invalid_event', 'currency', `unknown currency ${currency}`);
         const amount = new Money(input.amount!);
-        if (!fitsScale(amount, currency)) throw new EventRejection('invalid_event', 'amount', `more decimal places than ${currency} allows`);
+        if (!fitsScale(amount, currency)) throw new EventRejection('unprocessable', 'invalid_event', 'amount', `more decimal places than ${currency} allows`);
         const usdCurrency = policy.policy.commissions.currency;
         let fxRate = '1';
         if (currency !== usdCurrency) {
           const rate = rateAt(rates.get(currency) ?? [], completedAt);
           if (!rate) {
-            throw new EventRejection('missing_fx_rate', 'currency', `no ${currency}→${usdCurrency} rate in force at ${completedAt.toISOString()}; add one with POST /v1/fx-rates`);
+            throw new EventRejection('unprocessable', 'missing_fx_rate', 'currency', `no ${currency}→${usdCurrency} rate in force at ${completedAt.toISOString()}; add one with POST /v1/fx-rates`);
           }
           fxRate = rate;
         }
@@ -303,7 +297,7 @@ export class CommissionEngine {
       await this.#markAlreadyRecorded(lost.map((_, i) => i), lost.map((event) => event.input), lost.map((event) => event.hash), late, transaction);
       for (const [i, event] of lost.entries()) {
         results.set(event.index, late[i] ?? {
-          externalId: event.input.externalId, status: 'REJECTED', code: 'duplicate_order', field: 'sourceId',
+          externalId: event.input.externalId, status: 'REJECTED', kind: 'conflict', code: 'duplicate_order', field: 'sourceId',
           message: `order ${event.input.sourceId} already has an ${event.input.kind} event`,
         });
       }
@@ -344,8 +338,8 @@ export class CommissionEngine {
         description: `${event.input.kind} ${event.input.sourceId}`,
         metadata: { externalId: event.input.externalId, sourceId: event.input.sourceId },
         postings: [
-          { account: platform(source, currency), amount: formatMoney(total.negated(), currency) },
-          ...eventLines.map((line): PostingInput => ({ account: partnerAccount(line.partnerId, 'commission_pending', currency), amount: line.amount })),
+          { account: commissionPlatformAccount(source, currency), amount: formatMoney(total.negated(), currency) },
+          ...eventLines.map((line): PostingInput => ({ account: commissionPartnerAccount(line.partnerId, 'commission_pending', currency), amount: line.amount })),
         ],
       };
     });
@@ -556,100 +550,4 @@ function rateAt(rates: { at: number; rate: string }[], moment: Date): string | n
     else break;
   }
   return found;
-}
-
-const reversibleRow = z.object({
-  id: z.string(),
-  partner_id: z.string(),
-  amount: z.string(),
-  currency: z.string(),
-  status: z.enum(['PENDING', 'APPROVED', 'PAID', 'REVERSED']),
-  source_type: z.string(),
-});
-
-/**
- * Reverses commissions at once, by status (SPEC section 7): PENDING out of `commission_pending`, APPROVED out of
- * `commission_approved`, PAID clawed back from `available` with the rest recorded as `debt`. `fraction` (refund /
- * order total) reverses part of each commission, floored to cents (ROUND_FLOOR); a partial reversal keeps the
- * commission's status. One entry for all of them, under the caller's idempotency key, in the caller's transaction.
- */
-export async function reverseCommissions(
-  transaction: CommonQueryMethods,
-  ledger: LedgerStore,
-  request: { commissionIds: string[]; idempotencyKey: string; reason: string; actor: string; fraction?: { refund: string; total: string } },
-): Promise<{ entryId: string | null; count: number; total: string }> {
-  if (request.commissionIds.length === 0) return { entryId: null, count: 0, total: '0' };
-  const rows = await transaction.any(sql.type(reversibleRow)`
-    SELECT id, partner_id, amount - reversed_amount AS amount, currency, status, source_type FROM commissions
-    WHERE id = ANY(${sql.array(request.commissionIds, 'int8')}) AND status <> 'REVERSED'
-    ORDER BY id FOR UPDATE`);
-  // Partial: the share of the ORIGINAL amount (source 000: 1,000 × 0.25 = 250), capped by what is left.
-  const originals = new Map((await transaction.any(sql.type(z.object({ id: z.string(), amount: z.string() }))`
-    SELECT id, amount FROM commissions WHERE id = ANY(${sql.array(rows.map((row) => row.id), 'int8')})`)).map((row) => [row.id, row.amount]));
-  const amounts = rows.map((row) =>
-    request.fraction
-      ? Money.min(new Money(row.amount), new Money(originals.get(row.id)!).times(request.fraction.refund).div(request.fraction.total).toDecimalPlaces(2, Decimal.ROUND_FLOOR))
-      : new Money(row.amount),
-  );
-  const targets = rows.map((row, index) => ({ row, amount: amounts[index]! })).filter((target) => target.amount.gt(0));
-  if (targets.length === 0) return { entryId: null, count: 0, total: '0' };
-
-  // PAID commissions come back out of `available`; lock it (and debt) before reading what is there.
-  const paid = targets.filter((target) => target.row.status === 'PAID');
-  const available = new Map<string, Money>();
-  if (paid.length > 0) {
-    const keys = [...new Set(paid.map((target) => `${target.row.partner_id}|${target.row.currency}`))];
-    const accounts = keys.map((key) => { const [partnerId, currency] = key.split('|') as [string, string]; return partnerAccount(partnerId, 'available', currency); });
-    const ids = await ledger.accountIds(accounts, transaction);
-    const locked = await transaction.any(sql.type(z.object({ account_id: z.string(), balance: z.string() }))`
-      SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
-    for (const [index, key] of keys.entries()) available.set(key, new Money(locked.find((row) => row.account_id === ids[index])?.balance ?? '0'));
-  }
-
-  const postings: PostingInput[] = [];
-  const platformTotals = new Map<string, Money>();
-  const audits: AuditRecordInput[] = [];
-  for (const { row, amount } of targets) {
-    const currency = row.currency;
-    const text = formatMoney(amount, currency);
-    const source = row.source_type === 'PORTFOLIO_YIELD' ? 'portfolio_returns' : 'commission_expense';
-    platformTotals.set(`${source}|${currency}`, (platformTotals.get(`${source}|${currency}`) ?? new Money(0)).plus(amount));
-    if (row.status === 'PENDING' || row.status === 'APPROVED') {
-      postings.push({ account: partnerAccount(row.partner_id, row.status === 'PENDING' ? 'commission_pending' : 'commission_approved', currency), amount: formatMoney(amount.negated(), currency) });
-    } else {
-      const key = `${row.partner_id}|${currency}`;
-      const there = available.get(key)!;
-      const fromAvailable = Money.min(there, amount);
-      const toDebt = amount.minus(fromAvailable);
-      available.set(key, there.minus(fromAvailable));
-      if (fromAvailable.gt(0)) postings.push({ account: partnerAccount(row.partner_id, 'available', currency), amount: formatMoney(fromAvailable.negated(), currency) });
-      if (toDebt.gt(0)) postings.push({ account: partnerAccount(row.partner_id, 'debt', currency), amount: formatMoney(toDebt.negated(), currency) });
-    }
-    audits.push({
-      action: row.status === 'PAID' ? 'COMMISSION_CLAWBACK' : 'COMMISSION_REVERSE', actor: request.actor,
-      targetType: 'commission', targetId: row.id, amount: text, currency, reason: request.reason,
-      details: { statusBefore: row.status, partial: request.fraction !== undefined },
-    });
-  }
-  for (const [key, total] of platformTotals) {
-    const [bucket, currency] = key.split('|') as ['commission_expense' | 'portfolio_returns', string];
-    postings.push({ account: platform(bucket, currency), amount: formatMoney(total, currency) });
-  }
-  const entry = await ledger.postEntry({ idempotencyKey: request.idempotencyKey, kind: 'commission_reversal', description: request.reason, metadata: { commissionIds: targets.map((target) => target.row.id) }, postings }, transaction);
-  for (const audit of audits) audit.entryId = entry.entryId;
-  await appendAuditRecords(transaction, audits);
-  if (!request.fraction) {
-    await transaction.query(sql.unsafe`
-      UPDATE commissions SET status = 'REVERSED', reversed_at = now(), reverse_entry_id = ${entry.entryId},
-             reversed_amount = amount, reversal_reason = ${request.reason}
-      WHERE id = ANY(${sql.array(targets.map((target) => target.row.id), 'int8')})`);
-  } else {
-    // A partial reversal keeps the status; what remains is what the release and the pay batch move on.
-    await transaction.query(sql.unsafe`
-      UPDATE commissions c SET reversed_amount = c.reversed_amount + u.amount, reversal_reason = ${request.reason}
-      FROM unnest(${sql.array(targets.map((target) => target.row.id), 'int8')}, ${sql.array(targets.map((target) => target.amount.toFixed()), 'numeric')}) AS u(id, amount)
-      WHERE c.id = u.id`);
-  }
-  const total = targets.reduce((sum, target) => sum.plus(target.amount), new Money(0));
-  return { entryId: entry.entryId, count: targets.length, total: total.toFixed() };
 }

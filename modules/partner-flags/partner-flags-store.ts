@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { holdsPayouts, partnerFlagKinds, type PartnerFlag, type PartnerFlagKind } from '../domain/partner-flags.ts';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
+import { holdsPayouts, partnerFlagKinds, type PartnerFlag, type PartnerFlagKind } from '../../domain/partner-flags.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
 
 const flagRow = z.object({
   id: z.string(),

@@ -1,9 +1,10 @@
 import { sql, type CommonQueryMethods, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
-import { formatMoney } from '../domain/money.ts';
-import { matchValueProblem, type ExclusionMatchField } from '../domain/ops-switches.ts';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
+import type { Database } from '../../db/pool.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { formatMoney } from '../../domain/money.ts';
+import { matchValueProblem, type ExclusionMatchField } from '../../domain/ops-switches.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
 
 /**
  * The payments exclude list (SPEC 6.9, source 004 "Payments exclude list"): while an exclusion is active, the pay
@@ -81,18 +82,18 @@ export interface PaymentExclusion {
   withheld: WithheldAmount[];
 }
 
-export class ExclusionInputError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
+/** A refused exclusion; `field` names the input field (`matchValue`, `from`, …). */
+export class ExclusionInputError extends DomainError {
+  declare readonly field: string;
+
+  constructor(message: string, field: string) {
+    super('invalid', 'invalid_request', message, field);
   }
 }
 
-export class ExclusionNotFoundError extends Error {
+export class ExclusionNotFoundError extends DomainError {
   constructor(readonly id: string) {
-    super(`payment exclusion ${id} does not exist`);
+    super('not_found', 'not_found', `payment exclusion ${id} does not exist`, 'id');
   }
 }
 

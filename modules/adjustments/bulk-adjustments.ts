@@ -1,106 +1,40 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
+import type { Database } from '../../db/pool.ts';
+import type { AdminRole } from '../../domain/access.ts';
 import {
+  bulkAdjustmentStatuses,
+  bulkAmountKinds,
   bulkApprovalTier,
+  bulkApprovalTiers,
+  bulkDirections,
   bulkItemAmount,
-  needsSeniorApproval,
-  seniorAdjustmentRoles,
+  bulkTargetKinds,
   type AdjustmentActor,
+  type BulkAdjustmentRequest,
   type BulkAmountKind,
   type BulkApprovalTier,
   type BulkDirection,
-  type ManualCommissionStatus,
-  type ManualCommissionType,
-} from '../domain/adjustment.ts';
-import type { AdminRole } from '../domain/access.ts';
-import type { AdjustmentPolicy } from '../domain/lifecycle-policy.ts';
-import { Money, formatMoney } from '../domain/money.ts';
-import { rubEquivalent } from '../domain/payout.ts';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
-import { enqueueNotification } from './notifications.ts';
+} from '../../domain/adjustment.ts';
+import { DomainError } from '../../domain/errors.ts';
+import type { AdjustmentPolicy } from '../../domain/lifecycle-policy.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
+import type { Policy } from '../../domain/policy.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import { amountInRub } from '../policy/fx-rates.ts';
+import type { bulkAdjustmentWorkflow } from '../../workflows/bulk-adjustment.ts';
+import { bulkAdjustmentWorkflowId } from '../../workflows/adjustment-messages.ts';
+import { amountKey, currencyKey, statusKey } from '../../workflows/search-attributes.ts';
+import { cursorTime, type AdjustmentListFilter } from './manual-adjustments.ts';
 
 /**
- * Recording adjustments before their workflows run: a manual commission's request (with its RUB value and whether a
- * senior admin must approve), and a bulk adjustment with its targets resolved and every partner's amount fixed
- * (the preview is what the approver approves and what executes).
+ * Bulk adjustments (SPEC 10) before and around their workflow: the targets resolved and every partner's amount
+ * fixed when it is created (the preview is what the approver approves and what executes), `bulk-adjustment-<id>`
+ * started, and the `bulk_adjustments` table and its items read back (list, preview, results report).
  */
-
-/** A refusal of the request, naming the field; nothing was written. */
-export class AdjustmentInputError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-  }
-}
-
-const rateRow = z.object({ currency: z.string(), usd_rate: z.string() });
-
-/** The RUB-equivalent of an amount at the latest rates in force (as payouts judge their approval chain). */
-export async function amountInRub(connection: CommonQueryMethods, amount: string, currency: string): Promise<string | null> {
-  const rows = await connection.any(sql.type(rateRow)`
-    SELECT DISTINCT ON (currency) currency, usd_rate::text AS usd_rate
-    FROM fx_rates WHERE currency = ANY(${sql.array([currency, 'RUB'], 'text')}) AND effective_at <= now()
-    ORDER BY currency, effective_at DESC`);
-  return rubEquivalent(amount, currency, {
-    currency: rows.find((row) => row.currency === currency)?.usd_rate ?? null,
-    rub: rows.find((row) => row.currency === 'RUB')?.usd_rate ?? null,
-  });
-}
-
-export interface ManualAdjustmentInput {
-  adjustmentId: string;
-  partnerId: string;
-  type: ManualCommissionType;
-  amount: string;
-  currency: string;
-  commissionStatus: ManualCommissionStatus;
-  reason: string;
-  period: string | null;
-  documentation: { fileName: string; contentType: string; content: Buffer } | null;
-  maker: AdjustmentActor;
-  ip: string | null;
-  policyVersion: number;
-  policy: AdjustmentPolicy;
-}
-
-/** Records the request (audited ADJUSTMENT_CREATE) and, when a senior admin must approve, tells the seniors. */
-export async function recordManualAdjustment(connection: CommonQueryMethods, input: ManualAdjustmentInput): Promise<{ amountRub: string | null; needsSeniorApproval: boolean }> {
-  const partner = await connection.exists(sql.unsafe`SELECT 1 FROM partners WHERE id = ${input.partnerId}`);
-  if (!partner) throw new AdjustmentInputError('partner_not_found', `partner ${input.partnerId} does not exist`, 'body.partnerId');
-  const amountRub = await amountInRub(connection, input.amount, input.currency);
-  const senior = needsSeniorApproval(amountRub, input.policy);
-  const documentation = input.documentation;
-  await connection.query(sql.unsafe`
-    INSERT INTO adjustments (id, partner_id, type, amount, currency, amount_rub, commission_status, reason, period, status,
-                             needs_senior_approval, created_by, created_role, documentation_name, documentation_type,
-                             documentation, documentation_sha256, policy_version)
-    VALUES (${input.adjustmentId}, ${input.partnerId}, ${input.type}, ${input.amount}, ${input.currency}, ${amountRub},
-            ${input.commissionStatus}, ${input.reason}, ${input.period}, 'AWAITING_APPROVAL', ${senior}, ${input.maker.userId},
-            ${input.maker.role}, ${documentation?.fileName ?? null}, ${documentation?.contentType ?? null},
-            ${documentation ? sql.binary(documentation.content) : null},
-            ${documentation ? sql.binary(createHash('sha256').update(documentation.content).digest()) : null}, ${input.policyVersion})`);
-  await appendAuditRecord(connection, {
-    action: 'ADJUSTMENT_CREATE', actor: input.maker.userId, targetType: 'adjustment', targetId: input.adjustmentId,
-    amount: formatMoney(input.amount, input.currency), currency: input.currency, reason: input.reason, ip: input.ip,
-    details: { partnerId: input.partnerId, type: input.type, commissionStatus: input.commissionStatus, amountRub, needsSeniorApproval: senior, documentation: documentation?.fileName ?? null },
-  });
-  if (senior) {
-    await enqueueNotification(connection, {
-      dedupeKey: `adjustment-approval:${input.adjustmentId}`,
-      kind: 'ADJUSTMENT_APPROVAL_REQUESTED',
-      recipient: { kind: 'admin_role', roles: seniorAdjustmentRoles, excludeUserIds: [input.maker.userId] },
-      subject: `Manual commission ${formatMoney(input.amount, input.currency)} ${input.currency} awaits your approval`,
-      text: `Adjustment ${input.adjustmentId}: ${input.type} of ${formatMoney(input.amount, input.currency)} ${input.currency} ` +
-        `to partner ${input.partnerId} (≈ ${amountRub ?? 'unknown'} RUB).\nReason: ${input.reason}\nApprove: POST /v1/adjustments/${input.adjustmentId}/approve`,
-    });
-  }
-  return { amountRub, needsSeniorApproval: senior };
-}
 
 export type BulkTarget =
   | { kind: 'IDS'; partnerIds: string[] }
@@ -142,7 +76,7 @@ const insertChunk = 10_000;
  */
 export async function recordBulkAdjustment(connection: CommonQueryMethods, input: BulkAdjustmentInput): Promise<BulkAdjustmentCreated> {
   const targets = await resolveTargets(connection, input);
-  if (targets.length === 0) throw new AdjustmentInputError('no_partners', 'the target selects no partner', 'body.target');
+  if (targets.length === 0) throw new DomainError('unprocessable', 'no_partners', 'the target selects no partner', 'body.target');
   const available = new Map<string, string>();
   if (input.amountKind === 'PERCENTAGE' || input.direction === 'REMOVE') {
     for (let start = 0; start < targets.length; start += insertChunk) {
@@ -223,7 +157,7 @@ async function resolveTargets(connection: CommonQueryMethods, input: BulkAdjustm
     : target.rows.map((row) => ({ partnerId: row.partnerId, amount: row.amount, field: `body.target.csv line ${row.line}` }));
   const seen = new Set<string>();
   for (const row of rows) {
-    if (seen.has(row.partnerId)) throw new AdjustmentInputError('duplicate_partner', `partner ${row.partnerId} is listed twice`, row.field);
+    if (seen.has(row.partnerId)) throw new DomainError('unprocessable', 'duplicate_partner', `partner ${row.partnerId} is listed twice`, row.field);
     seen.add(row.partnerId);
   }
   const known = new Set<string>();
@@ -233,10 +167,10 @@ async function resolveTargets(connection: CommonQueryMethods, input: BulkAdjustm
       SELECT id FROM partners WHERE id = ANY(${sql.array(ids, 'text')})`)) known.add(id);
   }
   const unknown = rows.find((row) => !known.has(row.partnerId));
-  if (unknown) throw new AdjustmentInputError('partner_not_found', `partner ${unknown.partnerId} does not exist`, unknown.field);
+  if (unknown) throw new DomainError('unprocessable', 'partner_not_found', `partner ${unknown.partnerId} does not exist`, unknown.field);
   if (input.amountKind === 'FIXED' && input.value === null) {
     const missing = rows.find((row) => row.amount === null);
-    if (missing) throw new AdjustmentInputError('amount_required', 'a FIXED adjustment needs `value` or an amount on every CSV line', missing.field);
+    if (missing) throw new DomainError('unprocessable', 'amount_required', 'a FIXED adjustment needs `value` or an amount on every CSV line', missing.field);
   }
   return rows.map((row) => ({ partnerId: row.partnerId, amount: row.amount }));
 }
@@ -250,13 +184,13 @@ export function parseBulkCsv(text: string, currencyScale: number): { partnerId: 
     if (line === '') continue;
     const cells = line.split(',').map((cell) => cell.trim());
     if (index === 0 && /^partner_?id$/i.test(cells[0] ?? '')) continue;
-    if (cells.length > 2) throw new AdjustmentInputError('invalid_csv', `line ${index + 1}: expected partnerId[,amount]`, `body.target.csv line ${index + 1}`);
+    if (cells.length > 2) throw new DomainError('unprocessable', 'invalid_csv', `line ${index + 1}: expected partnerId[,amount]`, `body.target.csv line ${index + 1}`);
     const [partnerId, amount] = cells as [string, string | undefined];
-    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(partnerId)) throw new AdjustmentInputError('invalid_csv', `line ${index + 1}: not a partner id`, `body.target.csv line ${index + 1}`);
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(partnerId)) throw new DomainError('unprocessable', 'invalid_csv', `line ${index + 1}: not a partner id`, `body.target.csv line ${index + 1}`);
     if (amount !== undefined && amount !== '') {
       const pattern = new RegExp(`^(0|[1-9]\\d{0,15})(\\.\\d{1,${Math.max(currencyScale, 1)}})?$`);
       if (!pattern.test(amount) || (currencyScale === 0 && amount.includes('.'))) {
-        throw new AdjustmentInputError('invalid_csv', `line ${index + 1}: amount must be a non-negative decimal within the currency's scale`, `body.target.csv line ${index + 1}`);
+        throw new DomainError('unprocessable', 'invalid_csv', `line ${index + 1}: amount must be a non-negative decimal within the currency's scale`, `body.target.csv line ${index + 1}`);
       }
     }
     rows.push({ partnerId, amount: amount === undefined || amount === '' ? null : amount, line: index + 1 });
@@ -264,56 +198,11 @@ export function parseBulkCsv(text: string, currencyScale: number): { partnerId: 
   return rows;
 }
 
-/** A page's filters; `cursor` is the last row's (created_at, id) of the previous page (newest first). */
-export interface AdjustmentListFilter {
-  status?: string;
-  type?: string;
-  partnerId?: string;
-  /** Only these statuses whatever else is asked (a partner reads POSTED ones only). */
-  statusIn?: readonly string[];
-  createdBy?: string;
-  from?: string;
-  /** Exclusive. */
-  to?: string;
-  cursor?: { cursorTime: string; id: string };
-  limit: number;
-}
-
-const cursorTime = sql.fragment`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time`;
-
-export const adjustmentListRow = z.object({
-  id: z.string(), partner_id: z.string(), type: z.enum(['BONUS', 'ADJUSTMENT', 'OTHER']), amount: z.string(), currency: z.string(),
-  amount_rub: z.string().nullable(), commission_status: z.enum(['PENDING', 'APPROVED']), reason: z.string(),
-  status: z.enum(['AWAITING_APPROVAL', 'POSTED', 'REJECTED', 'EXPIRED']), needs_senior_approval: z.boolean(), created_by: z.string(),
-  decided_by: z.string().nullable(), decided_at: z.date().nullable(), commission_id: z.string().nullable(), created_at: z.date(),
-  cursor_time: z.string(),
-});
-export type AdjustmentListRow = z.infer<typeof adjustmentListRow>;
-
-/** Manual commissions, newest first (created_at, then id), one page. */
-export async function listAdjustments(connection: CommonQueryMethods, filter: AdjustmentListFilter): Promise<readonly AdjustmentListRow[]> {
-  const conditions = [sql.fragment`TRUE`];
-  if (filter.partnerId !== undefined) conditions.push(sql.fragment`partner_id = ${filter.partnerId}`);
-  if (filter.statusIn !== undefined) conditions.push(sql.fragment`status = ANY(${sql.array([...filter.statusIn], 'text')})`);
-  if (filter.status !== undefined) conditions.push(sql.fragment`status = ${filter.status}`);
-  if (filter.type !== undefined) conditions.push(sql.fragment`type = ${filter.type}`);
-  if (filter.createdBy !== undefined) conditions.push(sql.fragment`created_by = ${filter.createdBy}::uuid`);
-  if (filter.from !== undefined) conditions.push(sql.fragment`created_at >= ${filter.from}::timestamptz`);
-  if (filter.to !== undefined) conditions.push(sql.fragment`created_at < ${filter.to}::timestamptz`);
-  if (filter.cursor !== undefined) conditions.push(sql.fragment`(created_at, id) < (${filter.cursor.cursorTime}::timestamptz, ${filter.cursor.id}::uuid)`);
-  return connection.any(sql.type(adjustmentListRow)`
-    SELECT id, partner_id, type, amount::text AS amount, currency, amount_rub::text AS amount_rub, commission_status, reason, status,
-           needs_senior_approval, created_by::text AS created_by, decided_by::text AS decided_by, decided_at,
-           commission_id::text AS commission_id, created_at, ${cursorTime}
-    FROM adjustments WHERE ${sql.join(conditions, sql.fragment` AND `)}
-    ORDER BY created_at DESC, id DESC LIMIT ${filter.limit}`);
-}
-
 export const bulkAdjustmentListRow = z.object({
-  id: z.string(), direction: z.enum(['ADD', 'REMOVE']), amount_kind: z.enum(['FIXED', 'PERCENTAGE']), value: z.string().nullable(),
-  currency: z.string(), target_kind: z.enum(['IDS', 'FILTER', 'CSV']),
-  status: z.enum(['AWAITING_APPROVAL', 'EXECUTING', 'COMPLETED', 'REJECTED', 'EXPIRED']), partners: z.number(), affected: z.number(),
-  total_impact: z.string(), total_impact_rub: z.string().nullable(), tier: z.enum(['STANDARD', 'SENIOR', 'FINANCE_DIRECTOR']),
+  id: z.string(), direction: z.enum(bulkDirections), amount_kind: z.enum(bulkAmountKinds), value: z.string().nullable(),
+  currency: z.string(), target_kind: z.enum(bulkTargetKinds),
+  status: z.enum(bulkAdjustmentStatuses), partners: z.number(), affected: z.number(),
+  total_impact: z.string(), total_impact_rub: z.string().nullable(), tier: z.enum(bulkApprovalTiers),
   processed: z.number(), applied: z.number(), skipped: z.number(), applied_total: z.string(), created_by: z.string(),
   decided_by: z.string().nullable(), created_at: z.date(), finished_at: z.date().nullable(), cursor_time: z.string(),
 });
@@ -337,4 +226,105 @@ export async function listBulkAdjustments(
     ORDER BY created_at DESC, id DESC LIMIT ${filter.limit}`);
 }
 
-export type { Database };
+export const bulkAdjustmentRow = z.object({
+  id: z.string(), direction: z.enum(bulkDirections), amount_kind: z.enum(bulkAmountKinds), value: z.string().nullable(), currency: z.string(),
+  reason: z.string(), period: z.string().nullable(), target_kind: z.enum(bulkTargetKinds), target: z.record(z.string(), z.any()),
+  status: z.enum(bulkAdjustmentStatuses), partners: z.number(), affected: z.number(),
+  total_impact: z.string(), total_impact_rub: z.string().nullable(), tier: z.enum(bulkApprovalTiers),
+  approver_roles: z.array(z.string()), created_by: z.string(), decided_by: z.string().nullable(), processed: z.number(),
+  applied: z.number(), skipped: z.number(), applied_total: z.string(), created_at: z.date(), started_at: z.date().nullable(),
+  finished_at: z.date().nullable(),
+});
+export type BulkAdjustmentRow = z.infer<typeof bulkAdjustmentRow>;
+
+const bulkColumns = sql.fragment`
+  id, direction, amount_kind, value, currency, reason, period, target_kind, target, status, partners, affected, total_impact,
+  total_impact_rub, tier, approver_roles, created_by::text AS created_by, decided_by::text AS decided_by, processed, applied, skipped,
+  applied_total, created_at, started_at, finished_at`;
+
+export async function findBulkAdjustment(connection: CommonQueryMethods, bulkId: string): Promise<BulkAdjustmentRow | null> {
+  return connection.maybeOne(sql.type(bulkAdjustmentRow)`SELECT ${bulkColumns} FROM bulk_adjustments WHERE id = ${bulkId}`);
+}
+
+/** Starts `bulk-adjustment-<id>` for a recorded bulk adjustment, awaiting the approval its tier requires. */
+export async function startBulkAdjustmentWorkflow(
+  temporal: Client,
+  taskQueue: string,
+  request: BulkAdjustmentRequest,
+  created: { direction: BulkDirection; affected: number; tier: BulkApprovalTier },
+  policy: Policy,
+): Promise<void> {
+  await temporal.workflow.start<typeof bulkAdjustmentWorkflow>('bulkAdjustmentWorkflow', {
+    workflowId: bulkAdjustmentWorkflowId(request.bulkId), taskQueue,
+    args: [request, { version: policy.version, adjustments: policy.adjustments }, null],
+    typedSearchAttributes: [
+      { key: amountKey, value: new Money(request.totalImpact).toNumber() }, { key: currencyKey, value: request.currency },
+      { key: statusKey, value: 'AWAITING_APPROVAL' },
+    ],
+    memo: { summary: `Bulk adjustment ${created.direction} ${request.totalImpact} ${request.currency} over ${created.affected} partners (tier ${created.tier})` },
+  });
+}
+
+/**
+ * A bulk adjustment as an admin requests it: recorded (recordBulkAdjustment, every partner's amount fixed), then
+ * `bulk-adjustment-<id>` started under the active policy to wait for its approval. `value` is as the request gave
+ * it (FIXED: an amount, PERCENTAGE: a percentage; null: each CSV line's own amount). A workflow that could not be
+ * started leaves the bulk adjustment EXPIRED and the request refused as unavailable. Returns the new id.
+ */
+export async function createBulkAdjustment(
+  { database, temporal, taskQueue }: { database: Database; temporal: Client; taskQueue: string },
+  input: Omit<BulkAdjustmentInput, 'bulkId' | 'policyVersion' | 'policy'> & { policy: Policy },
+): Promise<string> {
+  const { policy, ...request } = input;
+  const bulkId = randomUUID();
+  const value = input.value === null ? null : input.amountKind === 'FIXED' ? formatMoney(input.value, input.currency) : new Money(input.value).toFixed();
+  const created = await database.transaction((transaction) => recordBulkAdjustment(transaction, {
+    ...request, bulkId, value, policyVersion: policy.version, policy: policy.adjustments,
+  }));
+  const workflowRequest: BulkAdjustmentRequest = {
+    bulkId, partners: created.partners, totalImpact: created.totalImpact, currency: input.currency, approverRoles: created.approverRoles, maker: input.maker,
+  };
+  try {
+    await startBulkAdjustmentWorkflow(temporal, taskQueue, workflowRequest, { direction: input.direction, ...created }, policy);
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+      await database.query(sql.unsafe`
+        UPDATE bulk_adjustments SET status = 'EXPIRED', decision_reason = 'the workflow could not be started', decided_at = now(), finished_at = now()
+        WHERE id = ${bulkId} AND status = 'AWAITING_APPROVAL'`);
+      throw new DomainError('unavailable', 'temporal_unavailable', 'Temporal is unreachable; nothing will be applied');
+    }
+  }
+  return bulkId;
+}
+
+const previewItemRow = z.object({ partner_id: z.string(), amount: z.string(), status: z.string(), skip_reason: z.string().nullable() });
+
+/** Items `offset` to `offset + limit - 1` of the preview, and how many items are SKIPPED in all. */
+export async function bulkAdjustmentPreviewItems(
+  connection: CommonQueryMethods,
+  bulkId: string,
+  page: { offset: number; limit: number },
+): Promise<{ items: readonly z.infer<typeof previewItemRow>[]; skipped: number }> {
+  const items = await connection.any(sql.type(previewItemRow)`
+    SELECT partner_id, amount, status, skip_reason FROM bulk_adjustment_items WHERE bulk_id = ${bulkId} AND seq >= ${page.offset} ORDER BY seq LIMIT ${page.limit}`);
+  const skipped = await connection.oneFirst(sql.type(z.object({ count: z.number() }))`
+    SELECT count(*)::int AS count FROM bulk_adjustment_items WHERE bulk_id = ${bulkId} AND status = 'SKIPPED'`);
+  return { items, skipped };
+}
+
+const reportItemRow = z.object({
+  partner_id: z.string(), amount: z.string(), status: z.string(), applied_amount: z.string().nullable(), skip_reason: z.string().nullable(), entry_id: z.string().nullable(),
+});
+
+/** The results report as CSV: one line per partner (applied or skipped, with why), then a line of totals. */
+export async function bulkAdjustmentReport(connection: CommonQueryMethods, bulk: BulkAdjustmentRow): Promise<string> {
+  const items = await connection.any(sql.type(reportItemRow)`
+    SELECT partner_id, amount, status, applied_amount, skip_reason, entry_id FROM bulk_adjustment_items WHERE bulk_id = ${bulk.id} ORDER BY seq`);
+  const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+  const lines = ['partner_id,planned_amount,result,applied_amount,reason,entry_id'];
+  for (const item of items) {
+    lines.push([quote(item.partner_id), formatMoney(item.amount, bulk.currency), item.status, item.applied_amount === null ? '' : formatMoney(item.applied_amount, bulk.currency), item.skip_reason ?? '', item.entry_id ?? ''].join(','));
+  }
+  lines.push(`# status ${bulk.status}; partners ${bulk.partners}; applied ${bulk.applied}; skipped ${bulk.skipped}; applied total ${formatMoney(bulk.applied_total, bulk.currency)} ${bulk.currency}; direction ${bulk.direction}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,9 +1,10 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { Database } from '../db/pool.ts';
-import { formatMoney } from '../domain/money.ts';
-import type { PartnerFreezeKind, PayoutSwitches } from '../domain/ops-switches.ts';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
+import type { Database } from '../../db/pool.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { formatMoney } from '../../domain/money.ts';
+import type { PartnerFreezeKind, PayoutSwitches } from '../../domain/ops-switches.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
 
 /**
  * The emergency switches of SPEC 6.9 (source 000 "Emergency Procedures"), kept in Postgres so every process sees
@@ -33,9 +34,9 @@ export interface PartnerFreezeState extends SwitchState {
   kind: PartnerFreezeKind | null;
 }
 
-export class PartnerNotFoundForFreezeError extends Error {
+export class PartnerNotFoundForFreezeError extends DomainError {
   constructor(readonly partnerId: string) {
-    super(`partner ${partnerId} does not exist`);
+    super('not_found', 'not_found', `partner ${partnerId} does not exist`, 'partnerId');
   }
 }
 

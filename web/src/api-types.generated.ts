@@ -1,0 +1,10144 @@
+/**
+ * Generated from the API's OpenAPI document (/openapi.json) by openapi-typescript: do not edit by hand.
+ * Regenerate with `npm run generate:api-types` after changing a route; test/web/api-types.test.ts fails while this
+ * file is stale.
+ */
+
+export interface paths {
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each component’s health; 503 names the ones that are down */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Everything is up */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Health"];
+                    };
+                };
+                /** @description A component is down */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Health"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with email and password (admins add a TOTP code); returns a new session token */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["LoginRequest"];
+                };
+            };
+            responses: {
+                /** @description Signed in */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            token: string;
+                            expiresAt: string;
+                            user: {
+                                id: string;
+                                email: string;
+                                /** @enum {string} */
+                                role: "partner" | "admin" | "senior_admin" | "finance_manager" | "finance_director" | "financial_support";
+                                partnerId: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed body */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Wrong credentials or TOTP code */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke the current session token */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Signed out */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            /** @enum {string} */
+                            role: "partner" | "admin" | "senior_admin" | "finance_manager" | "finance_director" | "financial_support";
+                            partnerId: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner directory: partners whose name, id or login e-mail contains the text, by name then id
+         * @description Admins only. `q` matches a substring case-insensitively, literally (`%` and `_` are not wildcards).
+         */
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of partners */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Partner"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a partner to the network */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreatePartnerRequest"];
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Partner"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The id is taken */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The sponsor does not exist */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One partner */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The partner */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Partner"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Balances by bucket and currency, now or as of a past instant */
+        get: {
+            parameters: {
+                query?: {
+                    asOf?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Balances */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Balances"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner’s postings, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of postings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            postings: components["schemas"]["Posting"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/upline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner’s sponsors, nearest first, at any depth */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The upline */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            partnerId: string;
+                            upline: components["schemas"]["UplineMember"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/downline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner’s recruits level by level, down to maxDepth
+         * @description Ordered by level, then by when each member was placed; pass `nextCursor` as `after` for the next page.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    maxDepth?: number;
+                    limit?: number;
+                    after?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of the downline */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            partnerId: string;
+                            members: components["schemas"]["DownlineMember"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The partner’s rank, status and KYC history, oldest first */
+        get: {
+            parameters: {
+                query?: {
+                    field?: "rank" | "status" | "kycStatus";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of changes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            changes: components["schemas"]["PartnerChange"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Record a change of rank, status or KYC status
+         * @description Changes of a field are recorded in effective order; the partner takes the new value at once.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RecordPartnerChangeRequest"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PartnerChange"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Effective before the field’s last change (out_of_order), or the value is already current (no_change) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bonuses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Credit or debit a partner with a bonus (no hold); runs as workflow bonus-<id>
+         * @description Requires a fresh TOTP code in `X-TOTP-Code` (step-up). Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateBonusRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted; the workflow posts it */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Bonus"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Same Idempotency-Key still in progress */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown partner, or Idempotency-Key reused */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable; nothing was posted */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bonuses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One bonus and its status */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The bonus */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Bonus"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such bonus */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record one trigger event and calculate its commissions (exactly once per externalId) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CommissionEvent"];
+                };
+            };
+            responses: {
+                /** @description Already received with the same content: nothing changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EventResult"];
+                    };
+                };
+                /** @description Processed: commissions posted to commission_pending (or, ORDER_CANCELLED, reversed) */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EventResult"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The externalId was received with different content, or the order already completed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown partner or order, or no exchange rate for the completion time */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record up to 5000 events in one request; each line gets its own result
+         * @description One transaction for the accepted lines; a rejected line (its error names the field, e.g. `events.3.amount`) changes nothing and does not stop the others.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        events: unknown[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Per-line results and counts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            processed: number;
+                            duplicates: number;
+                            rejected: number;
+                            results: components["schemas"]["EventResult"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{externalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event: its USD conversion, policy version and commissions */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    externalId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CommissionEventDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such event */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commissions, newest first, with the filters of source 000 (partners see only their own) */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "APPROVED" | "PAID" | "REVERSED" | "HELD";
+                    partnerId?: string;
+                    sourceType?: "PRODUCT" | "INVESTMENT" | "INVESTMENT_PROFIT" | "PORTFOLIO_YIELD" | "POOL";
+                    incomeType?: number;
+                    level?: number;
+                    levelMin?: number;
+                    from?: string;
+                    to?: string;
+                    minAmount?: string;
+                    maxAmount?: string;
+                    limit?: number;
+                    after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            commissions: components["schemas"]["Commission"][];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commissions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One commission with its calculation breakdown, source and status history */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The commission */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Commission"] & {
+                            breakdown: {
+                                [key: string]: unknown;
+                            };
+                            history: {
+                                action: string;
+                                at: string;
+                                actor: string;
+                                amount: string | null;
+                                reason: string | null;
+                                entryId: string | null;
+                            }[];
+                            partner: {
+                                id: string;
+                                name: string;
+                                rank: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such commission */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commission-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the hold release or the pay batch now (the schedules also run them) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "release" | "pay-batch";
+                    };
+                };
+            };
+            responses: {
+                /** @description Started */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            workflowId: string;
+                            workflowUrl: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The policy version in force now (rates, holds, pools, limits), or at ?at= */
+        get: {
+            parameters: {
+                query?: {
+                    at?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyVersion"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every policy version, oldest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Versions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            versions: components["schemas"]["PolicyVersion"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a policy version that applies to events completing from effectiveFrom on (needs X-TOTP-Code) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        effectiveFrom: string;
+                        reason: string;
+                        /** @description The whole policy document (its version number is assigned) */
+                        policy: Record<string, never>;
+                    };
+                };
+            };
+            responses: {
+                /** @description Added */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PolicyVersion"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The document is invalid (the field is named), or effectiveFrom is not after the latest version */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fx-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform exchange rates to USD (used at each event’s completion time) */
+        get: {
+            parameters: {
+                query?: {
+                    currency?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rates, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rates: components["schemas"]["FxRate"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a platform rate: USD per one unit of the currency, from effectiveAt on */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @example USD */
+                        currency: string;
+                        usdRate: string;
+                        /** Format: date-time */
+                        effectiveAt: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Added */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FxRate"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A rate for that currency and time exists already */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payout queue (source 000’s columns and filters), soonest SLA first by default; partners see their own */
+        get: {
+            parameters: {
+                query?: {
+                    status?: string;
+                    partnerId?: string;
+                    methodId?: string;
+                    priority?: "HIGH" | "NORMAL" | "REVIEW";
+                    rank?: "0" | "1" | "2" | "3" | "4" | "4_PRO" | "5" | "5_PRO" | "6" | "6_PRO" | "7" | "7_PRO" | "8" | "8_PRO" | "9" | "9_PRO" | "10" | "10_PRO" | "11" | "11_PRO";
+                    minAmount?: string;
+                    maxAmount?: string;
+                    from?: string;
+                    to?: string;
+                    assignedTo?: string | "none";
+                    slaBreached?: "true" | "false";
+                    needsReview?: "true" | "false";
+                    sort?: "sla_due_at" | "created_at" | "amount";
+                    order?: "asc" | "desc";
+                    limit?: number;
+                    after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            payouts: components["schemas"]["Payout"][];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Request a payout: reserves the amount (available → payout_reserved) and starts workflow payout-<id>; or an admin’s DRAFT
+         * @description A partner for themself, or an admin with a fresh TOTP code in `X-TOTP-Code`. With `"draft": true` (admins only, no TOTP: nothing moves) the payout is a DRAFT: validated and priced, nothing reserved, no workflow, invisible to the partner, until `POST /v1/payouts/{id}/submit`. Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreatePayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description Requested (the amount is reserved), or drafted */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An active payout exists for this partner and currency, or the Idempotency-Key is in progress */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown partner or method, below the minimum, or not enough available balance */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable; the reservation was undone */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create up to 500 payouts (or drafts) in one request; each line is processed on its own
+         * @description Admins, with one fresh TOTP code for the request (none for drafts). A refused line (its error names the field, e.g. `items[3].amount`) changes nothing and does not stop the others. Honours `Idempotency-Key`: a replay answers the first response and creates nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BulkPayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description One result per line, in order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            refused: number;
+                            results: components["schemas"]["BulkPayoutResult"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The Idempotency-Key is in progress */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One payout: state, checklist, required chain, approvals, fee */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The payout */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit a DRAFT: reserves the amount and starts payout-<id> (same id); needs a fresh TOTP code */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discard a DRAFT (it becomes CANCELLED; nothing was reserved) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["DiscardPayoutDraftRequest"];
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign the payout to an admin in the queue, or remove the assignment */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AssignPayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve (one step of the chain); needs a fresh TOTP code */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApprovePayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject with a reason code; needs a fresh TOTP code */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RejectPayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel before processing (the partner for their own, or an admin) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["CancelPayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-run the checklist of a HELD payout */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/process": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the external reference (manual processing); needs a fresh TOTP code */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ProcessPayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark paid; posts payout-complete-<id>; needs a fresh TOTP code */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark failed; the amount returns to available; needs a fresh TOTP code */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FailPayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description The payout after the decision */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The partner validates their payout (AWAITING_PARTNER → AWAITING_APPROVAL), bound to the amount and details hash they saw
+         * @description Source 003: the partner confirms the amount and the payment details; when the payout’s policy requires an invoice, it must be uploaded first (409 `invoice_required`, field `invoice`), and the invoice current at this moment is the one recorded with the validation. Only the payout’s own partner. Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ValidatePayoutRequest"];
+                };
+            };
+            responses: {
+                /** @description The payout after the validation */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Payout"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout’s state does not allow it, or what the approver saw changed */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused by the lifecycle */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the payout’s current invoice (checked against its SHA-256) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file (attachment) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/png": string;
+                        "image/jpeg": string;
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout, or no invoice uploaded */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The stored file no longer matches its checksum */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * The partner uploads the invoice for their payout (source 003), before validating it
+         * @description multipart/form-data with one field, `file`: a PDF, PNG or JPEG of at most 5 MB whose content matches its type. Allowed while the payout waits for its partner (REQUESTED, HELD or AWAITING_PARTNER, not yet validated) under a policy version that asks for partner validation. A new upload replaces the current invoice (earlier ones are kept); the same file again changes nothing (200). 413 `file_too_large`, 415 `unsupported_media_type` (field `body.file`, or `Content-Type` when the request is not multipart), 400 naming `body.file`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": components["schemas"]["PayoutInvoiceUpload"];
+                };
+            };
+            responses: {
+                /** @description The same file is already the current invoice; nothing changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutInvoice"] & Record<string, never>;
+                    };
+                };
+                /** @description Uploaded: now the current invoice */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutInvoice"] & Record<string, never>;
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout does not wait for its partner, or the partner validated it already */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The file is larger than 5 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not multipart/form-data, or the file is not a PDF, PNG or JPEG */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/{id}/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the payout’s current confirmation file (checked against its SHA-256) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file (attachment) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/png": string;
+                        "image/jpeg": string;
+                    };
+                };
+                /** @description Malformed request; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout (or no confirmation uploaded) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The stored file no longer matches its checksum */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Attach the confirmation file of a manually processed payout (PROCESSING or COMPLETED); audited */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": components["schemas"]["PayoutConfirmationUpload"];
+                };
+            };
+            responses: {
+                /** @description The same file is already the current confirmation; nothing changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutConfirmation"];
+                    };
+                };
+                /** @description Uploaded: now the current confirmation */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutConfirmation"];
+                    };
+                };
+                /** @description Malformed request; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout (or no confirmation uploaded) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The payout is neither PROCESSING nor COMPLETED */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The file is larger than 5 MB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not multipart/form-data, or the file is not a PDF, PNG or JPEG */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Provider batches, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    methodId?: string;
+                    status?: "SENDING" | "SENT";
+                    before?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batches: components["schemas"]["PayoutBatch"][];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-batches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One provider batch with each payout it carried and the provider’s answer */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The batch */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutBatch"] & {
+                            items: components["schemas"]["PayoutBatchItem"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such batch */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payment methods of the policy in force, with their fields, fees and minimums */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Methods */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            methods: components["schemas"]["PaymentMethod"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or no fresh TOTP code */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner or method */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/payment-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payment details a partner keeps per method, with the fields changed since their last completed payout */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Saved methods */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            methods: components["schemas"]["SavedPaymentMethod"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or no fresh TOTP code */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner or method */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/payment-methods/{methodId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Saves the partner’s details for a method (the partner themself, or an admin with a fresh TOTP code) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                };
+                path: {
+                    id: string;
+                    methodId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        details: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Saved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SavedPaymentMethod"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or no fresh TOTP code */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner or method */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/next-payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner’s next payment per wallet: what cleared the hold by (payment date − hold days), bonuses without a hold */
+        get: {
+            parameters: {
+                query?: {
+                    date?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The next payment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NextPayment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-schedule/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every partner with something due on a payment date and what the schedule would do (below the minimum: listed, flagged) */
+        get: {
+            parameters: {
+                query?: {
+                    date?: string;
+                    limit?: number;
+                    after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page, by partner id */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutSchedulePreview"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Exports made, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    kind?: "CSV_ALL" | "CSV_NEW" | "PAYQUICKER" | "METHOD_BATCH";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of exports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            exports: components["schemas"]["PayoutExport"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Produce and record an export file (CSV of all or new payouts, PayQuicker file, or a batch per method)
+         * @description Admins who may export. Honours `Idempotency-Key`: a retried request returns the export first made.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreatePayoutExportRequest"];
+                };
+            };
+            responses: {
+                /** @description Recorded; download it from fileUrl */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayoutExport"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The Idempotency-Key is in progress */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown method, a method without the details the file needs, mixed currencies, or too many payouts */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-exports/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an export: the same bytes as when it was made, checked against its SHA-256 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file (attachment) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such export */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The stored file no longer matches its checksum */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payments history and search, newest first (partners see their own) */
+        get: {
+            parameters: {
+                query?: {
+                    q?: string;
+                    partnerId?: string;
+                    methodId?: string;
+                    status?: "REQUESTED" | "HELD" | "AWAITING_PARTNER" | "AWAITING_APPROVAL" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED" | "FAILED";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of payouts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            payments: components["schemas"]["PaymentHistoryItem"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notifications, newest first (partners see only their own) */
+        get: {
+            parameters: {
+                query?: {
+                    partnerId?: string;
+                    kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED";
+                    status?: "PENDING" | "SENT" | "FAILED";
+                    limit?: number;
+                    after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            notifications: components["schemas"]["Notification"][];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The payment provider's outcome of an automatic payout (signed; no session)
+         * @description Authenticated by `X-Sandbox-Signature: t=<unix seconds>,v1=<HMAC-SHA256 hex of "t.rawBody">` with the shared secret (LEDGERFLOW_PROVIDER_WEBHOOK_SECRET), within 5 minutes. The raw body is verified before parsing. The result is passed to workflow payout-<payoutId> as the `providerResult` signal; repeated deliveries are answered 200 and ignored.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Received */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            received: true;
+                        };
+                    };
+                };
+                /** @description Signed, but not a provider event */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, stale or wrong X-Sandbox-Signature */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payout, or the key is not one of its attempts */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No webhook secret configured, or Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-exclusions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The exclude list, newest first, with what each active exclusion withholds now */
+        get: {
+            parameters: {
+                query?: {
+                    active?: "true" | "false";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Exclusions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            exclusions: components["schemas"]["PaymentExclusion"][];
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Stop paying commissions from one source over a range of transaction times (source 004 exclude list)
+         * @description Needs a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`. The excluded commissions stay APPROVED and in statistics; the pay batch skips them until the exclusion is removed.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreatePaymentExclusionRequest"];
+                };
+            };
+            responses: {
+                /** @description Added */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PaymentExclusion"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Same Idempotency-Key still in progress */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Idempotency-Key reused */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-exclusions/{id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove an exclusion: the next pay batch pays what it held back
+         * @description Needs a fresh TOTP code. Removing a removed exclusion changes nothing (`changed: false`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why: kept on the row and in the audit record */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Removed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            exclusion: components["schemas"]["PaymentExclusion"];
+                            /** @description false: the switch was in that state already; nothing changed and nothing was audited */
+                            changed: boolean;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such exclusion */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/switches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The emergency switches: processing pause, methods forced to manual, frozen partners */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switches */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OpsSwitches"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/switches/processing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Pause or resume payout processing (source 000: system error)
+         * @description Paused: no payout goes to a provider and none may be marked processing. Needs a fresh TOTP code.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        paused: boolean;
+                        /** @description Why: kept on the row and in the audit record */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The switch after the change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProcessingSwitch"] & {
+                            /** @description false: the switch was in that state already; nothing changed and nothing was audited */
+                            changed: boolean;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/switches/methods/{methodId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Force a payment method to manual processing, or back (source 000: provider outage)
+         * @description Forced: its automatic payouts are queued for manual processing instead of going to the provider. Needs a fresh TOTP code.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                };
+                path: {
+                    methodId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        forceManual: boolean;
+                        /** @description Why: kept on the row and in the audit record */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The switch after the change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MethodSwitch"] & {
+                            /** @description false: the switch was in that state already; nothing changed and nothing was audited */
+                            changed: boolean;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such payment method in the policy in force */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/partners/{id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze a partner’s payouts (source 000: suspected fraud, balance discrepancy); audited as BALANCE_FREEZE
+         * @description Needs a fresh TOTP code. Repeating it changes nothing (`changed: false`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FreezePartnerRequest"];
+                };
+            };
+            responses: {
+                /** @description The partner’s freeze after the change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PartnerFreeze"] & {
+                            /** @description false: the switch was in that state already; nothing changed and nothing was audited */
+                            changed: boolean;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ops/partners/{id}/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a partner’s freeze; audited as BALANCE_UNFREEZE
+         * @description Needs a fresh TOTP code. Repeating it changes nothing (`changed: false`).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UnfreezePartnerRequest"];
+                };
+            };
+            responses: {
+                /** @description The partner’s freeze after the change */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PartnerFreeze"] & {
+                            /** @description false: the switch was in that state already; nothing changed and nothing was audited */
+                            changed: boolean;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/flags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner’s flags, active first (a partner reads their own) */
+        get: {
+            parameters: {
+                query?: {
+                    active?: "true" | "false";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Flags */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["PartnerFlag"][];
+                        };
+                    };
+                };
+                /** @description Invalid input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing, wrong or used */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partner-flags/{flagId}/clear": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear an active flag (an account review, a debt-limit review); audited as PARTNER_UNFLAG
+         * @description Needs a fresh TOTP code. The partner’s HELD payouts re-run their checklist at once. Flags a lifecycle owns (an open dispute, an open chargeback, a running monitoring period) are cleared by that lifecycle and refused here.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                };
+                path: {
+                    flagId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ClearPartnerFlagRequest"];
+                };
+            };
+            responses: {
+                /** @description The cleared flag, and the HELD payouts told to re-check */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PartnerFlag"] & {
+                            nudgedPayouts: string[];
+                        };
+                    };
+                };
+                /** @description Invalid input; `field` names it */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing, wrong or used */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such flag */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Cleared already, or owned by a running lifecycle */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Manual commissions, newest first (filters: status, type, partner, maker, created between); a partner sees their own POSTED ones */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "AWAITING_APPROVAL" | "POSTED" | "REJECTED" | "EXPIRED";
+                    type?: "BONUS" | "ADJUSTMENT" | "OTHER";
+                    partnerId?: string;
+                    createdBy?: string;
+                    from?: string;
+                    to?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AdjustmentPage"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a manual commission (BONUS, ADJUSTMENT, OTHER); runs as workflow adjustment-<id>
+         * @description Requires a fresh TOTP code in `X-TOTP-Code`. Above `adjustments.seniorApprovalAboveRub` a senior admin other than the maker approves first. Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateAdjustmentRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Adjustment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Same Idempotency-Key still in progress */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown partner */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bulk adjustments, newest first (filters: status, maker); admins only */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "AWAITING_APPROVAL" | "EXECUTING" | "COMPLETED" | "REJECTED" | "EXPIRED";
+                    createdBy?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkAdjustmentPage"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create a bulk adjustment (targets by IDs, filter or CSV; ADD/REMOVE; fixed or percentage); runs as bulk-adjustment-<id>
+         * @description Every partner’s amount is fixed now (see the preview); approval by total impact (SPEC 10 tiers) starts the execution. Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateBulkAdjustmentRequest"];
+                };
+            };
+            responses: {
+                /** @description Created, awaiting approval */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkAdjustment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown partner, duplicate, or nobody selected */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/adjustments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One manual commission request and its state */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The adjustment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Adjustment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such adjustment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/adjustments/{id}/documentation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The supporting documentation uploaded with the adjustment */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such adjustment or no documentation */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/adjustments/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Senior approval of a manual commission above the threshold (maker ≠ checker)
+         * @description Requires a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["AdjustmentDecision"];
+                };
+            };
+            responses: {
+                /** @description Approved and posted */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Adjustment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such adjustment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not awaiting approval */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/adjustments/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a manual commission awaiting approval
+         * @description Requires a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRejection"];
+                };
+            };
+            responses: {
+                /** @description Rejected */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Adjustment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such adjustment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not awaiting approval */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commissions/{id}/clawback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claw a commission back, in full or in part (a reversing entry; the original REVERSED when full)
+         * @description Senior admins only (source 000: "Reverse commission — senior admin"). Requires a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ClawbackRequest"];
+                };
+            };
+            responses: {
+                /** @description Clawed back */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Clawback"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such commission */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Already REVERSED */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Amount beyond what is left */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-adjustments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk adjustment with its progress */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The bulk adjustment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkAdjustment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such bulk adjustment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-adjustments/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Affected partners with their amounts (paged) and the total impact */
+        get: {
+            parameters: {
+                query?: {
+                    offset?: number | null;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The preview */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkAdjustmentPreview"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such bulk adjustment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-adjustments/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a bulk adjustment (tier by total impact; maker ≠ checker); execution starts
+         * @description Requires a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["AdjustmentDecision"];
+                };
+            };
+            responses: {
+                /** @description Approved; executing */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkAdjustment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such bulk adjustment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not awaiting approval */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-adjustments/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a bulk adjustment awaiting approval
+         * @description Requires a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRejection"];
+                };
+            };
+            responses: {
+                /** @description Rejected */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkAdjustment"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such bulk adjustment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not awaiting approval */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bulk-adjustments/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The results report as CSV: per partner applied / skipped (with why), then totals */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, maker–checker, or approval tier) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such bulk adjustment */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The refund queue, newest first (filters: status, reason, order, seller); partners see their own orders’ */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "APPROVED" | "PROCESSED" | "REJECTED";
+                    reason?: "PRODUCT_DEFECTIVE" | "WRONG_ITEM" | "NOT_AS_DESCRIBED" | "BUYER_REMORSE" | "NON_DELIVERY" | "GOODWILL" | "PARTIAL_DAMAGE";
+                    orderId?: string;
+                    partnerId?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Refund"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, or the requester approving their own refund) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Request a refund of an order (full or partial); runs as workflow refund-<id>
+         * @description Claims the amount on the order at once: a request beyond what is left to refund is a 409 naming `amount` and changes nothing. Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateRefundRequest"];
+                };
+            };
+            responses: {
+                /** @description Recorded, PENDING an admin’s decision */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Refund"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, or the requester approving their own refund) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown order */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Beyond what is left to refund, or the order was cancelled */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Amount finer than the order’s currency */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One refund, the order’s refund state and the commissions it reversed */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The refund */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RefundDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, or the requester approving their own refund) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such refund */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a refund: every commission of the order, at every level, is reversed (PROCESSED)
+         * @description Requires a fresh TOTP code in `X-TOTP-Code`; the requester cannot approve. Answers once the reversal is posted.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["RefundApproval"];
+                };
+            };
+            responses: {
+                /** @description Approved and processed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RefundDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, or the requester approving their own refund) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such refund */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not PENDING */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a PENDING refund (the order amount it claimed is released)
+         * @description Requires a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RefundRejection"];
+                };
+            };
+            responses: {
+                /** @description Rejected */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RefundDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed (permission, or the requester approving their own refund) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such refund */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not PENDING */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chargebacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Chargebacks, newest first (filters: status, order, seller); partners see their own orders’ */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "OPEN" | "EVIDENCE_GATHERED" | "SUBMITTED_TO_PROVIDER" | "AWAITING_DECISION" | "WON" | "LOST" | "PARTIAL";
+                    orderId?: string;
+                    partnerId?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Chargeback"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Enter a provider’s chargeback notice; runs as workflow chargeback-<id>
+         * @description Claims the amount on the order at once (beyond what is left: 409 naming `amount`, nothing written); the workflow reverses the order’s commissions, flags and penalises the seller. A known `providerReference` opens nothing new (200, `duplicate: true`). Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateChargebackRequest"];
+                };
+            };
+            responses: {
+                /** @description A duplicate notice: the chargeback it names */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Chargeback"] & {
+                            /** @description The provider reference was known: nothing new was opened */
+                            duplicate: boolean;
+                        };
+                    };
+                };
+                /** @description Opened */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Chargeback"] & {
+                            /** @description The provider reference was known: nothing new was opened */
+                            duplicate: boolean;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown order */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Beyond what is left of the order, the order cancelled, or the reference names another order */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Currency or amount not the order’s */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chargebacks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One chargeback with its investigation steps and the commissions it reversed (and re-credited) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The chargeback */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChargebackDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such chargeback */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chargebacks/{id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record an investigation step (evidence gathered, submitted to the provider, awaiting decision) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChargebackStep"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChargebackDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such chargeback */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Decided, or a step behind the current one */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chargebacks/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the provider’s outcome: WON re-credits the reversed commissions, LOST keeps the reversal, PARTIAL re-credits the share won
+         * @description Requires a fresh TOTP code in `X-TOTP-Code`. Answers once the re-credit is posted.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ChargebackDecision"];
+                };
+            };
+            responses: {
+                /** @description Decided */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ChargebackDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such chargeback */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Decided already */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description amountWon out of range */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/chargebacks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The payment provider's chargeback notices: opened, decided (signed; no session)
+         * @description Authenticated by `X-Sandbox-Signature: t=<unix seconds>,v1=<HMAC-SHA256 hex of "t.rawBody">` with the provider's shared secret (LEDGERFLOW_PROVIDER_WEBHOOK_SECRET), like /v1/webhooks/provider. `chargeback.opened` opens a chargeback (a known `providerReference` opens nothing); `chargeback.decided` brings the outcome to workflow chargeback-<id>; a repeated delivery is answered 200 and changes nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Received */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            received: true;
+                            chargebackId: string;
+                            duplicate: boolean;
+                        };
+                    };
+                };
+                /** @description Signed, but not a chargeback event */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, stale or wrong X-Sandbox-Signature */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Unknown order or provider reference */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Beyond what is left of the order, or decided otherwise already */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Currency or amount not the order’s */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No webhook secret configured, or Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Disputes, newest first (filters: status, type, partner, assignee); partners see their own */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "OPEN" | "INFORMATION_REQUESTED" | "UNDER_REVIEW" | "ESCALATED" | "EXPLAINED" | "CLOSED";
+                    type?: "COMMISSION" | "REVERSAL" | "PAYOUT" | "RANK";
+                    partnerId?: string;
+                    assigneeId?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Dispute"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Open a dispute on one of your transactions (an admin: on a partner’s behalf); runs as workflow dispute-<id>
+         * @description The transaction must be the partner’s own (404 naming `body.transactionRef` otherwise). Honours `Idempotency-Key`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateDisputeRequest"];
+                };
+            };
+            responses: {
+                /** @description Recorded; the workflow takes the decision tree’s first step */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputeDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such transaction of this partner */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dispute with its timeline and evidence */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The dispute */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputeDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such dispute */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send evidence (text and/or a file); a dispute waiting for information goes to review */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DisputeEvidenceInput"];
+                };
+            };
+            responses: {
+                /** @description Recorded */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputeDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such dispute */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The dispute is closed or explained */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description File too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The file is not what its type says */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/evidence/{evidenceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an evidence file (checked against its SHA-256) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    evidenceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/png": string;
+                        "image/jpeg": string;
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such dispute or evidence file */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The stored file no longer matches its checksum */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assign the dispute to a reviewer, or claim it (financial support and above) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["AssignDispute"];
+                };
+            };
+            responses: {
+                /** @description Assigned */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputeDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such dispute */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not under review or escalated */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The assignee cannot review disputes */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve: CORRECTION (posted to the ledger), EXPLANATION, GOODWILL, ESCALATION, REJECTION
+         * @description CORRECTION and GOODWILL need a fresh TOTP code in `X-TOTP-Code`. An escalated dispute, and goodwill above the policy’s `disputes.goodwillMax`, are for senior admins.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-totp-code"?: string;
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResolveDispute"];
+                };
+            };
+            responses: {
+                /** @description Resolved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputeDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such dispute */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not in a state that takes a resolution */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Amount or error kind wrong for the resolution */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The partner asks for a senior admin after an explanation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RequestDisputeEscalation"];
+                };
+            };
+            responses: {
+                /** @description Escalated */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DisputeDetail"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in, or the TOTP code is missing or wrong */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such dispute */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not EXPLAINED */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Temporal unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/payouts-by-status-method": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Payouts per period, status and method (count and amount per currency), for the console’s charts */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                    bucket?: "day" | "week" | "month";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rows, oldest period first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rows: components["schemas"]["PayoutReportRow"][];
+                        };
+                    };
+                };
+                /** @description Malformed query */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Admins only */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/commissions-by-level-source": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commissions created in a range per level and source type (count and amount per currency) */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rows by level */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rows: components["schemas"]["CommissionReportRow"][];
+                        };
+                    };
+                };
+                /** @description Malformed query */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Admins only */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/audit-trail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit records of one target (a payout’s history), or of a partner and their payouts, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    targetType?: "payout" | "partner" | "commission";
+                    targetId?: string;
+                    partnerId?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Records */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            records: components["schemas"]["AuditTrailRecord"][];
+                        };
+                    };
+                };
+                /** @description Malformed query */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not signed in */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Admins only */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        Health: {
+            /** @enum {string} */
+            status: "ok" | "down";
+            components: {
+                postgres?: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                    error?: string;
+                };
+                temporal?: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                    error?: string;
+                };
+                worker?: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                    error?: string;
+                };
+            };
+            error?: {
+                code: string;
+                message: string;
+                field?: string;
+            };
+        };
+        Error: {
+            error: {
+                code: string;
+                message: string;
+                field?: string;
+            };
+        };
+        LoginRequest: {
+            /** Format: email */
+            email: string;
+            password: string;
+            totp?: string;
+        };
+        Partner: {
+            id: string;
+            name: string;
+            sponsorId: string | null;
+            /** @enum {string} */
+            rank: "0" | "1" | "2" | "3" | "4" | "4_PRO" | "5" | "5_PRO" | "6" | "6_PRO" | "7" | "7_PRO" | "8" | "8_PRO" | "9" | "9_PRO" | "10" | "10_PRO" | "11" | "11_PRO";
+            /** @enum {string} */
+            status: "ACTIVE" | "SUSPENDED" | "TERMINATED";
+            /** @enum {string} */
+            kycStatus: "APPROVED" | "PENDING" | "REJECTED";
+            /** Format: date-time */
+            joinedAt: string;
+        };
+        CreatePartnerRequest: {
+            /** @description The upstream system’s id; generated when absent */
+            id?: string;
+            name: string;
+            sponsorId?: string | null;
+            /**
+             * @default 0
+             * @enum {string}
+             */
+            rank?: "0" | "1" | "2" | "3" | "4" | "4_PRO" | "5" | "5_PRO" | "6" | "6_PRO" | "7" | "7_PRO" | "8" | "8_PRO" | "9" | "9_PRO" | "10" | "10_PRO" | "11" | "11_PRO";
+            /**
+             * @default ACTIVE
+             * @enum {string}
+             */
+            status?: "ACTIVE" | "SUSPENDED" | "TERMINATED";
+            /**
+             * @default PENDING
+             * @enum {string}
+             */
+            kycStatus?: "APPROVED" | "PENDING" | "REJECTED";
+            /** Format: date-time */
+            joinedAt?: string;
+        };
+        Balances: {
+            balances: {
+                currency: string;
+                commissionPending: string;
+                commissionApproved: string;
+                available: string;
+                payoutReserved: string;
+                held: string;
+                /** @description What the partner owes, as a positive amount */
+                debt: string;
+            }[];
+            /** Format: date-time */
+            asOf: string | null;
+        };
+        Posting: {
+            entryId: string;
+            line: number;
+            kind: string;
+            description: string;
+            bucket: string;
+            currency: string;
+            amount: string;
+            createdAt: string;
+        };
+        UplineMember: {
+            partnerId: string;
+            /** @description 1 = the sponsor, 2 = the sponsor’s sponsor, … */
+            level: number;
+            /** @enum {string} */
+            rank: "0" | "1" | "2" | "3" | "4" | "4_PRO" | "5" | "5_PRO" | "6" | "6_PRO" | "7" | "7_PRO" | "8" | "8_PRO" | "9" | "9_PRO" | "10" | "10_PRO" | "11" | "11_PRO";
+            /** @enum {string} */
+            status: "ACTIVE" | "SUSPENDED" | "TERMINATED";
+            /** @enum {string} */
+            kycStatus: "APPROVED" | "PENDING" | "REJECTED";
+        };
+        DownlineMember: {
+            partnerId: string;
+            name: string;
+            sponsorId: string;
+            /** @description 1 = a direct recruit, 2 = a recruit’s recruit, … */
+            level: number;
+            /** @enum {string} */
+            rank: "0" | "1" | "2" | "3" | "4" | "4_PRO" | "5" | "5_PRO" | "6" | "6_PRO" | "7" | "7_PRO" | "8" | "8_PRO" | "9" | "9_PRO" | "10" | "10_PRO" | "11" | "11_PRO";
+            /** @enum {string} */
+            status: "ACTIVE" | "SUSPENDED" | "TERMINATED";
+            /** @enum {string} */
+            kycStatus: "APPROVED" | "PENDING" | "REJECTED";
+            /** Format: date-time */
+            joinedAt: string;
+            /** @description Partners this member sponsored directly */
+            childrenCount: number;
+        };
+        PartnerChange: {
+            id: string;
+            partnerId: string;
+            /** @enum {string} */
+            field: "rank" | "status" | "kycStatus";
+            oldValue: string;
+            newValue: string;
+            /** Format: date-time */
+            effectiveAt: string;
+            reason: string | null;
+            recordedBy: string;
+            /** Format: date-time */
+            recordedAt: string;
+        };
+        RecordPartnerChangeRequest: {
+            /** @enum {string} */
+            field: "rank" | "status" | "kycStatus";
+            /** @description A rank, a partner status or a KYC status, as `field` says */
+            value: string;
+            /**
+             * Format: date-time
+             * @description When the change took effect: not before the field’s last change, not in the future. Now when absent.
+             */
+            effectiveAt?: string;
+            reason: string;
+        };
+        Bonus: {
+            id: string;
+            workflowId: string;
+            workflowUrl: string | null;
+            /** @enum {string} */
+            status: "PENDING" | "COMPLETED" | "FAILED";
+            partnerId: string;
+            amount: string;
+            currency: string;
+            reason: string;
+            entryId: string | null;
+            failure: string | null;
+            createdAt: string;
+        };
+        CreateBonusRequest: {
+            partnerId: string;
+            /**
+             * @description Positive credits the partner; negative deducts (beyond `available` it becomes debt)
+             * @example 25.00
+             */
+            amount: string;
+            /** @example USD */
+            currency: string;
+            reason: string;
+        };
+        EventResult: {
+            externalId: string;
+            /** @enum {string} */
+            status: "PROCESSED" | "DUPLICATE" | "REJECTED";
+            eventId?: string;
+            commissions?: {
+                id: string;
+                partnerId: string;
+                incomeType: number;
+                level: number;
+                amount: string;
+            }[];
+            /** @description ORDER_CANCELLED: commissions reversed */
+            reversed?: number;
+            error?: {
+                code: string;
+                message: string;
+                field: string;
+            };
+        };
+        CommissionEvent: {
+            /** @description The sender’s unique id: resending it changes nothing */
+            externalId: string;
+            /** @enum {string} */
+            kind: "ORDER_COMPLETED" | "INVESTMENT_CONFIRMED" | "INVESTMENT_PROFIT" | "PORTFOLIO_YIELD" | "ORDER_CANCELLED";
+            /** @description The order, investment or profit distribution */
+            sourceId: string;
+            /** @description The partner the customer is attributed to (type 4: the investor); null = no attribution, no commission */
+            partnerId: string | null;
+            customerId?: string | null;
+            /** @description An existing client’s additional purchase (type 3) */
+            repeatPurchase?: boolean;
+            /** Format: date-time */
+            completedAt: string;
+            /**
+             * @description Net order value, entrance fee, net profit or own investment; not for ORDER_CANCELLED
+             * @example 25.00
+             */
+            amount?: string;
+            /** @example USD */
+            currency?: string;
+            /** @description PORTFOLIO_YIELD only */
+            yieldRate?: string;
+        };
+        Commission: {
+            id: string;
+            partnerId: string;
+            incomeType: number;
+            incomeTypeName: string;
+            level: number;
+            sourceType: string;
+            sourceId: string | null;
+            eventExternalId: string | null;
+            poolRunId: string | null;
+            base: string;
+            rate: string;
+            amount: string;
+            reversedAmount: string;
+            currency: string;
+            /** @enum {string} */
+            status: "PENDING" | "APPROVED" | "PAID" | "REVERSED" | "HELD";
+            releaseAt: string;
+            createdAt: string;
+            approvedAt: string | null;
+            paidAt: string | null;
+            reversedAt: string | null;
+            policyVersion: number;
+        };
+        CommissionEventDetail: {
+            id: string;
+            externalId: string;
+            kind: string;
+            sourceType: string | null;
+            sourceId: string;
+            partnerId: string | null;
+            completedAt: string;
+            originalAmount: string | null;
+            originalCurrency: string | null;
+            fxRate: string | null;
+            baseUsd: string | null;
+            policyVersion: number | null;
+            commissionCount: number;
+            commissionTotal: string;
+            entryId: string | null;
+            cancelledByEventId: string | null;
+            receivedAt: string;
+            commissions: (components["schemas"]["Commission"] & {
+                breakdown: {
+                    [key: string]: unknown;
+                };
+            })[];
+        };
+        PolicyVersion: {
+            version: number;
+            /** @description null: in force from the beginning */
+            effectiveFrom: string | null;
+            reason: string;
+            createdBy: string;
+            createdAt: string;
+            policy: Record<string, never>;
+        };
+        FxRate: {
+            currency: string;
+            usdRate: string;
+            effectiveAt: string;
+            createdBy: string;
+        };
+        /** @description The current invoice (the latest uploaded) */
+        PayoutInvoice: {
+            id: string;
+            payoutId: string;
+            fileName: string;
+            /** @enum {string} */
+            contentType: "application/pdf" | "image/png" | "image/jpeg";
+            sizeBytes: number;
+            sha256: string;
+            uploadedBy: string;
+            uploadedAt: string;
+            /** @description GET it for the file */
+            url: string;
+        } | null;
+        Payout: {
+            id: string;
+            /** @description payout-<id>; a DRAFT has none running until it is submitted */
+            workflowId: string;
+            workflowUrl: string | null;
+            /**
+             * @description AWAITING_PARTNER (source 003 “Pending”): the partner validates, and uploads an invoice when the policy asks, before the approval chain
+             * @enum {string}
+             */
+            status: "DRAFT" | "REQUESTED" | "HELD" | "AWAITING_PARTNER" | "AWAITING_APPROVAL" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED" | "FAILED";
+            partnerId: string;
+            /** @description Source 000’s queue column: name and id */
+            partner: {
+                id: string;
+                name: string;
+                rank: string;
+            };
+            methodId: string;
+            currency: string;
+            amount: string;
+            /** @description What the platform keeps: the method’s fee plus, for a non-regular payout, the surcharge */
+            fee: string;
+            nonRegular: boolean;
+            /** @description The non-regular surcharge included in `fee` (0 for a regular payout) */
+            surcharge: string;
+            amountToTransfer: string;
+            /** @description RUB-equivalent at creation; null when no FX rate was known (highest approval tier) */
+            amountRub: string | null;
+            /** @enum {string} */
+            priority: "HIGH" | "NORMAL" | "REVIEW";
+            slaDueAt: string;
+            /** @description Open past its SLA, or closed after it; never for a draft */
+            slaBreached: boolean;
+            paymentDetails: {
+                [key: string]: string;
+            };
+            /** @description Send it back with an approval: what the approver saw */
+            detailsHash: string;
+            /** @description SPEC 6.6: the payment-detail fields that differ from the partner’s last completed payout by this method */
+            detailsChanged: {
+                changedFields: string[];
+                previousPayoutId: string | null;
+            };
+            /** @description Role `system`: the payment schedule */
+            initiatedBy: {
+                userId: string;
+                role: string;
+            };
+            /** @description The admin who drafted it (neither they nor the submitter may approve it) */
+            draftedBy: string | null;
+            /** @description When the amount was reserved (a draft: null until submitted) */
+            requestedAt: string | null;
+            /** @description The payment date of the schedule run that made it */
+            scheduleDate: string | null;
+            /** @description Source 000’s “Assigned To” */
+            assignedTo: {
+                userId: string;
+                at: string;
+            } | null;
+            requiredChain: {
+                roles: string[];
+            }[];
+            approvals: {
+                userId: string;
+                role: string;
+                /** @enum {string} */
+                decision: "APPROVE" | "REJECT";
+                step: number | null;
+                at: string;
+            }[];
+            checklist: {
+                check: string;
+                passed: boolean;
+                action: string;
+                detail: string;
+            }[];
+            rejection: {
+                code: string;
+                reason: string | null;
+            } | null;
+            externalReference: string | null;
+            failure: {
+                code: string;
+                reason: string | null;
+            } | null;
+            /** @description payout-reserve-<id>; null for a draft, and for a draft discarded before submission */
+            reserveEntryId: string | null;
+            settleEntryId: string | null;
+            /** @description The current confirmation file of a manually processed payout (POST /v1/payouts/{id}/confirmation) */
+            confirmation: {
+                id: string;
+                fileName: string;
+                sha256: string;
+                uploadedBy: string;
+                uploadedAt: string;
+                url: string;
+            } | null;
+            /** @description AUTOMATIC methods: processing through the payment provider */
+            provider: {
+                /** @description The current attempt at the provider (idempotency key <id>:<attempt>) */
+                attempt: number;
+                reference: string | null;
+                /** @description Attempts ran out: an admin completes or fails it */
+                needsReview: boolean;
+            };
+            /** @description Source 003: the partner validates before the approval chain (AWAITING_PARTNER); null when the payout’s policy version asks for no validation */
+            partnerValidation: {
+                invoiceRequired: boolean;
+                /** @description Not validated by then: CANCELLED, the amount back to available (set once AWAITING_PARTNER) */
+                dueAt: string | null;
+                validatedBy: string | null;
+                validatedAt: string | null;
+                /** @description The invoice current when the partner validated */
+                validatedInvoiceId: string | null;
+                invoice: components["schemas"]["PayoutInvoice"];
+            } | null;
+            policyVersion: number;
+            createdAt: string;
+            updatedAt: string;
+        };
+        CreatePayoutRequest: {
+            partnerId: string;
+            /** @example 25.00 */
+            amount: string;
+            /** @example USD */
+            currency: string;
+            /** @example BANK_TRANSFER */
+            methodId: string;
+            /** @description The method’s fields (policy `payouts.methods[].fields`); omitted: the partner’s saved details for the method */
+            paymentDetails?: {
+                [key: string]: string;
+            };
+            /** @description Source 004’s non-regular payment: off the schedule or below the method’s minimum, at the method’s `nonRegularSurchargePercent` (added to the fee) */
+            nonRegular?: boolean;
+            /** @description Admins only: a DRAFT — nothing is reserved, no workflow starts, the partner does not see it until it is submitted */
+            draft?: boolean;
+        };
+        BulkPayoutResult: {
+            index: number;
+            /** @enum {string} */
+            status: "CREATED" | "REFUSED";
+            payout?: components["schemas"]["Payout"];
+            /** @description The field is named as sent: `items[3].amount` */
+            error?: {
+                code: string;
+                field?: string;
+                message: string;
+            };
+        };
+        BulkPayoutRequest: {
+            draft?: boolean;
+            items: unknown[];
+        };
+        DiscardPayoutDraftRequest: {
+            reason?: string;
+        };
+        AssignPayoutRequest: {
+            /**
+             * Format: uuid
+             * @description The admin to assign; null removes the assignment
+             */
+            userId: string | null;
+        };
+        ApprovePayoutRequest: {
+            /**
+             * @description The amount the approver saw
+             * @example 25.00
+             */
+            amount: string;
+            detailsHash: string;
+        };
+        RejectPayoutRequest: {
+            /** @enum {string} */
+            code: "KYC_REQUIRED" | "ACCOUNT_SUSPENDED" | "INVALID_METHOD" | "LIMIT_EXCEEDED" | "DUPLICATE_REQUEST" | "FRAUD_SUSPECTED";
+            reason: string;
+        };
+        CancelPayoutRequest: {
+            reason?: string;
+        };
+        ProcessPayoutRequest: {
+            externalReference: string;
+        };
+        FailPayoutRequest: {
+            /** @enum {string} */
+            failureCode: "INVALID_ACCOUNT" | "ACCOUNT_CLOSED" | "NAME_MISMATCH" | "PROVIDER_ERROR" | "TIMEOUT" | "LIMIT_EXCEEDED";
+            reason?: string;
+        };
+        ValidatePayoutRequest: {
+            /**
+             * @description The amount the partner saw
+             * @example 25.00
+             */
+            amount: string;
+            detailsHash: string;
+        };
+        PayoutInvoiceUpload: {
+            /**
+             * Format: binary
+             * @description PDF, PNG or JPEG, at most 5242880 bytes; the part’s Content-Type must be the file’s
+             */
+            file: string;
+        };
+        PayoutConfirmation: {
+            id: string;
+            payoutId: string;
+            fileName: string;
+            /** @enum {string} */
+            contentType: "application/pdf" | "image/png" | "image/jpeg";
+            sizeBytes: number;
+            sha256: string;
+            uploadedBy: string;
+            uploadedAt: string;
+            url: string;
+        };
+        PayoutConfirmationUpload: {
+            /**
+             * Format: binary
+             * @description PDF, PNG or JPEG, at most 5242880 bytes
+             */
+            file: string;
+        };
+        PayoutBatch: {
+            id: string;
+            methodId: string;
+            provider: string;
+            /**
+             * @description SENDING: recorded, no answer yet (or the worker died while sending)
+             * @enum {string}
+             */
+            status: "SENDING" | "SENT";
+            itemCount: number;
+            /**
+             * @description The amounts sent per currency, as decimal strings
+             * @example {
+             *       "USD": "1960.00"
+             *     }
+             */
+            totals: {
+                [key: string]: string;
+            };
+            acceptedCount: number | null;
+            failedCount: number | null;
+            createdAt: string;
+            answeredAt: string | null;
+        };
+        PayoutBatchItem: {
+            position: number;
+            payoutId: string;
+            /** @description <payoutId>:<attempt>: the attempt this item carried */
+            idempotencyKey: string;
+            amount: string;
+            currency: string;
+            /** @enum {string|null} */
+            outcome: "ACCEPTED" | "FAILED" | "REJECTED" | null;
+            providerReference: string | null;
+            failureCode: string | null;
+            message: string | null;
+        };
+        PaymentMethod: {
+            id: string;
+            name: string;
+            currency: string;
+            fields: {
+                name: string;
+                label: string;
+                pattern: string;
+                required: boolean;
+            }[];
+            feePercent: string;
+            minFee: string;
+            minPayout: string;
+            /** @description Source 004: the surcharge a non-regular payout (off schedule or below the minimum) adds to the fee */
+            nonRegularSurchargePercent: string;
+            /**
+             * @description As the policy sets it
+             * @enum {string}
+             */
+            processing: "MANUAL" | "AUTOMATIC";
+            /** @description An outage switched the method to manual processing for now (SPEC 6.9) */
+            forcedManual: boolean;
+        };
+        SavedPaymentMethod: {
+            methodId: string;
+            details: {
+                [key: string]: string;
+            };
+            updatedAt: string;
+            /** @description Fields that differ from the details of the last completed payout by this method; empty when none or no such payout */
+            changedSinceLastCompleted: string[];
+            lastCompletedPayoutId: string | null;
+        };
+        NextPaymentWallet: {
+            currency: string;
+            /** @description The next payment: inAvailable + awaitingPayBatch */
+            amount: string;
+            /** @description In `available` and cleared by the cutoff: what a run on the date pays */
+            inAvailable: string;
+            /** @description Cleared by the cutoff, reaching `available` with the daily pay batch (less debt it repays) */
+            awaitingPayBatch: string;
+            /** @description The saved method paying this currency (the latest updated); null: none */
+            method: {
+                id: string;
+                name: string;
+                minPayout: string;
+            } | null;
+            belowMinimum: boolean;
+            /**
+             * @description READY is paid by the run; BELOW_MINIMUM only with policy includeBelowMinimum; the others are not
+             * @enum {string}
+             */
+            state: "READY" | "BELOW_MINIMUM" | "NO_PAYMENT_DETAILS" | "ACTIVE_PAYOUT" | "SCHEDULED" | "NOTHING_DUE";
+        };
+        NextPayment: {
+            partnerId: string;
+            partnerName: string;
+            paymentDate: string;
+            /** @description Money whose hold ended at or before this instant counts (payment date 00:00 UTC − holdDays); bonuses have no hold */
+            cutoff: string;
+            scheduleEnabled: boolean;
+            wallets: components["schemas"]["NextPaymentWallet"][];
+        };
+        PayoutSchedulePreview: {
+            paymentDate: string;
+            cutoff: string;
+            scheduleEnabled: boolean;
+            includeBelowMinimum: boolean;
+            partners: {
+                partnerId: string;
+                partnerName: string;
+                wallets: components["schemas"]["NextPaymentWallet"][];
+            }[];
+            next: string | null;
+        };
+        PayoutExport: {
+            id: string;
+            /** @enum {string} */
+            kind: "CSV_ALL" | "CSV_NEW" | "PAYQUICKER" | "METHOD_BATCH";
+            methodId: string | null;
+            /** @enum {string|null} */
+            status: "REQUESTED" | "HELD" | "AWAITING_PARTNER" | "AWAITING_APPROVAL" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED" | "FAILED" | null;
+            from: string | null;
+            to: string | null;
+            createdBy: string;
+            createdAt: string;
+            rowCount: number;
+            /** @description Per currency: how many payouts and the sums of amount, fee and amount to transfer */
+            totals: {
+                [key: string]: {
+                    count: number;
+                    amount: string;
+                    fee: string;
+                    amountToTransfer: string;
+                };
+            };
+            fileName: string;
+            contentType: string;
+            /** @description SHA-256 (hex) of the file; every download is checked against it */
+            checksumSha256: string;
+            fileUrl: string;
+        };
+        CreatePayoutExportRequest: {
+            /**
+             * @description CSV_ALL: every payout matching the filters; CSV_NEW: those never in a CSV export before; PAYQUICKER: APPROVED payouts of a method with an `email` detail (default PAYQUICKER) in PayQuicker’s columns; METHOD_BATCH: the APPROVED payouts of `methodId` in its batch layout. Payment files leave out payouts an earlier payment file listed.
+             * @enum {string}
+             */
+            kind: "CSV_ALL" | "CSV_NEW" | "PAYQUICKER" | "METHOD_BATCH";
+            methodId?: string;
+            /**
+             * @description CSV kinds: that status only (default: every status but DRAFT); payment files: APPROVED only (the default)
+             * @enum {string}
+             */
+            status?: "REQUESTED" | "HELD" | "AWAITING_PARTNER" | "AWAITING_APPROVAL" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED" | "FAILED";
+            /**
+             * Format: date-time
+             * @description Created at or after
+             */
+            from?: string;
+            /**
+             * Format: date-time
+             * @description Created before
+             */
+            to?: string;
+        };
+        PaymentHistoryItem: {
+            id: string;
+            partnerId: string;
+            partnerName: string;
+            methodId: string;
+            currency: string;
+            amount: string;
+            fee: string;
+            amountToTransfer: string;
+            /** @enum {string} */
+            status: "REQUESTED" | "HELD" | "AWAITING_PARTNER" | "AWAITING_APPROVAL" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED" | "FAILED";
+            /** @description The payout’s own copy of the details it is paid to */
+            paymentDetails: {
+                [key: string]: string;
+            };
+            externalReference: string | null;
+            providerReference: string | null;
+            createdAt: string;
+            closedAt: string | null;
+            /** @description Which details differ from the previous completed payout’s copy (SPEC 6.6) */
+            detailsChange: {
+                changed: boolean;
+                changedFields: string[];
+                /** @description The partner’s previous COMPLETED payout by the same method */
+                previousPayoutId: string | null;
+            };
+        };
+        Notification: {
+            id: string;
+            /** @enum {string} */
+            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED";
+            /** @enum {string} */
+            recipientKind: "partner" | "admin_role";
+            /** @description The partner it is addressed to (recipientKind partner) */
+            partnerId: string | null;
+            /** @description The admin roles it is addressed to (recipientKind admin_role) */
+            recipientRoles: string[] | null;
+            /** @description The addresses resolved when it was written; empty: undeliverable */
+            recipients: string[];
+            subject: string;
+            text: string;
+            /** @enum {string} */
+            status: "PENDING" | "SENT" | "FAILED";
+            /** @description SMTP attempts so far */
+            attempts: number;
+            lastError: string | null;
+            createdAt: string;
+            /** @description PENDING only: when delivery tries next */
+            nextAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            sentAt: string | null;
+        };
+        PaymentExclusion: {
+            id: string;
+            /** @enum {string} */
+            matchField: "SOURCE_TYPE" | "SOURCE_ID";
+            matchValue: string;
+            from: string;
+            to: string | null;
+            reason: string;
+            active: boolean;
+            createdBy: string;
+            createdAt: string;
+            removal: {
+                by: string;
+                at: string;
+                reason: string;
+            } | null;
+            /** @description APPROVED commissions this exclusion keeps out of the pay batch now, per currency (lists only) */
+            withheld: {
+                currency: string;
+                commissions: number;
+                amount: string;
+            }[];
+        };
+        CreatePaymentExclusionRequest: {
+            /**
+             * @description SOURCE_TYPE: a whole source type; SOURCE_ID: one order, investment or profit distribution
+             * @enum {string}
+             */
+            matchField: "SOURCE_TYPE" | "SOURCE_ID";
+            /**
+             * @description SOURCE_TYPE: one of PRODUCT, INVESTMENT, INVESTMENT_PROFIT, PORTFOLIO_YIELD, POOL; SOURCE_ID: the event's sourceId
+             * @example PRODUCT
+             */
+            matchValue: string;
+            /**
+             * Format: date-time
+             * @description Transactions completed at or after this time are excluded
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Transactions completed before this time; null or omitted: no end
+             */
+            to?: string | null;
+            /** @description Why: kept on the row and in the audit record */
+            reason: string;
+        };
+        ProcessingSwitch: {
+            paused: boolean;
+            reason: string | null;
+            changedBy: string | null;
+            changedAt: string | null;
+        };
+        MethodSwitch: {
+            methodId: string;
+            name: string | null;
+            /**
+             * @description The method’s processing in the policy in force; null: not in it
+             * @enum {string|null}
+             */
+            processing: "MANUAL" | "AUTOMATIC" | null;
+            forceManual: boolean;
+            /** @enum {string|null} */
+            effectiveProcessing: "MANUAL" | "AUTOMATIC" | null;
+            reason: string | null;
+            changedBy: string | null;
+            changedAt: string | null;
+        };
+        PartnerFreeze: {
+            partnerId: string;
+            frozen: boolean;
+            /** @enum {string|null} */
+            kind: "FRAUD_SUSPECTED" | "BALANCE_DISCREPANCY" | null;
+            reason: string | null;
+            changedBy: string | null;
+            changedAt: string | null;
+        };
+        OpsSwitches: {
+            processing: components["schemas"]["ProcessingSwitch"];
+            methods: components["schemas"]["MethodSwitch"][];
+            frozenPartners: components["schemas"]["PartnerFreeze"][];
+        };
+        FreezePartnerRequest: {
+            /** @enum {string} */
+            kind: "FRAUD_SUSPECTED" | "BALANCE_DISCREPANCY";
+            /** @description Why: kept on the row and in the audit record */
+            reason: string;
+        };
+        UnfreezePartnerRequest: {
+            /** @description Why: kept on the row and in the audit record */
+            reason: string;
+        };
+        PartnerFlag: {
+            id: string;
+            partnerId: string;
+            /** @enum {string} */
+            kind: "DEBT_LIMIT" | "CHARGEBACK" | "CHARGEBACK_WARNING" | "CHARGEBACK_MONITORING" | "ACCOUNT_REVIEW" | "OPEN_DISPUTE";
+            /** @description While active, the payout checklist holds this partner’s payouts */
+            holdsPayouts: boolean;
+            /** @description What raised it: refund, chargeback, dispute, order-cancel, … */
+            source: {
+                type: string;
+                id: string;
+            };
+            reason: string;
+            raisedBy: string;
+            raisedAt: string;
+            expiresAt: string | null;
+            active: boolean;
+            clearance: {
+                by: string;
+                at: string;
+                reason: string;
+            } | null;
+        };
+        ClearPartnerFlagRequest: {
+            reason: string;
+        };
+        Adjustment: {
+            id: string;
+            workflowId: string;
+            workflowUrl: string | null;
+            partnerId: string;
+            /** @enum {string} */
+            type: "BONUS" | "ADJUSTMENT" | "OTHER";
+            amount: string;
+            currency: string;
+            amountRub: string | null;
+            /** @enum {string} */
+            commissionStatus: "PENDING" | "APPROVED";
+            reason: string;
+            period: string | null;
+            /** @enum {string} */
+            status: "AWAITING_APPROVAL" | "POSTED" | "REJECTED" | "EXPIRED";
+            needsSeniorApproval: boolean;
+            createdBy: string;
+            decidedBy: string | null;
+            commissionId: string | null;
+            entryId: string | null;
+            documentation: {
+                fileName: string;
+                contentType: string;
+                sha256: string;
+            } | null;
+            createdAt: string;
+            postedAt: string | null;
+        };
+        CreateAdjustmentRequest: {
+            partnerId: string;
+            /** @enum {string} */
+            type: "BONUS" | "ADJUSTMENT" | "OTHER";
+            /** @example 25.00 */
+            amount: string;
+            /** @example USD */
+            currency: string;
+            /** @description Mandatory (source 000) */
+            reason: string;
+            /**
+             * @description PENDING: normal hold and release; APPROVED: paid by the next pay batch
+             * @enum {string}
+             */
+            status: "PENDING" | "APPROVED";
+            /** @description Period assignment, e.g. "2026-11" */
+            period?: string;
+            documentation?: {
+                fileName: string;
+                contentType: string;
+                contentBase64: string;
+            };
+        };
+        AdjustmentListItem: {
+            id: string;
+            partnerId: string;
+            /** @enum {string} */
+            type: "BONUS" | "ADJUSTMENT" | "OTHER";
+            amount: string;
+            currency: string;
+            amountRub: string | null;
+            /** @enum {string} */
+            commissionStatus: "PENDING" | "APPROVED";
+            /** @enum {string} */
+            status: "AWAITING_APPROVAL" | "POSTED" | "REJECTED" | "EXPIRED";
+            needsSeniorApproval: boolean;
+            reason: string;
+            createdBy: string;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            commissionId: string | null;
+            workflowId: string;
+            workflowUrl: string | null;
+            createdAt: string;
+        };
+        AdjustmentPage: {
+            data: components["schemas"]["AdjustmentListItem"][];
+            nextCursor: string | null;
+        };
+        BulkAdjustmentListItem: {
+            id: string;
+            /** @enum {string} */
+            direction: "ADD" | "REMOVE";
+            /** @enum {string} */
+            amountKind: "FIXED" | "PERCENTAGE";
+            value: string | null;
+            currency: string;
+            /** @enum {string} */
+            targetKind: "IDS" | "FILTER" | "CSV";
+            /** @enum {string} */
+            status: "AWAITING_APPROVAL" | "EXECUTING" | "COMPLETED" | "REJECTED" | "EXPIRED";
+            partners: number;
+            affected: number;
+            totalImpact: string;
+            totalImpactRub: string | null;
+            /** @enum {string} */
+            tier: "STANDARD" | "SENIOR" | "FINANCE_DIRECTOR";
+            processed: number;
+            applied: number;
+            skipped: number;
+            appliedTotal: string;
+            createdBy: string;
+            decidedBy: string | null;
+            createdAt: string;
+            finishedAt: string | null;
+            workflowId: string;
+            workflowUrl: string | null;
+        };
+        BulkAdjustmentPage: {
+            data: components["schemas"]["BulkAdjustmentListItem"][];
+            nextCursor: string | null;
+        };
+        AdjustmentDecision: {
+            reason?: string;
+        };
+        AdjustmentRejection: {
+            reason: string;
+        };
+        Clawback: {
+            clawbackId: string;
+            commissionId: string;
+            amount: string;
+            currency: string;
+            full: boolean;
+            statusBefore: string;
+            commissionStatus: string;
+            entryId: string;
+        };
+        ClawbackRequest: {
+            /**
+             * @description Absent: the full remaining amount
+             * @example 25.00
+             */
+            amount?: string;
+            reason: string;
+        };
+        BulkAdjustment: {
+            id: string;
+            workflowId: string;
+            workflowUrl: string | null;
+            /** @enum {string} */
+            direction: "ADD" | "REMOVE";
+            /** @enum {string} */
+            amountKind: "FIXED" | "PERCENTAGE";
+            value: string | null;
+            currency: string;
+            reason: string;
+            period: string | null;
+            /** @enum {string} */
+            targetKind: "IDS" | "FILTER" | "CSV";
+            target: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "AWAITING_APPROVAL" | "EXECUTING" | "COMPLETED" | "REJECTED" | "EXPIRED";
+            partners: number;
+            affected: number;
+            totalImpact: string;
+            totalImpactRub: string | null;
+            /** @enum {string} */
+            tier: "STANDARD" | "SENIOR" | "FINANCE_DIRECTOR";
+            approverRoles: string[];
+            createdBy: string;
+            decidedBy: string | null;
+            progress: {
+                processed: number;
+                applied: number;
+                skipped: number;
+                appliedTotal: string;
+                percent: number;
+            };
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
+        CreateBulkAdjustmentRequest: {
+            /** @enum {string} */
+            direction: "ADD" | "REMOVE";
+            /**
+             * @description FIXED: `value` per partner (or each CSV line’s amount); PERCENTAGE: `value` % of the partner’s available balance, ROUND_FLOOR to cents
+             * @enum {string}
+             */
+            amountKind: "FIXED" | "PERCENTAGE";
+            /** @example 25.00 */
+            value?: string;
+            /** @example USD */
+            currency: string;
+            reason: string;
+            period?: string;
+            target: {
+                /** @enum {string} */
+                kind: "IDS";
+                partnerIds: string[];
+            } | {
+                /** @enum {string} */
+                kind: "FILTER";
+                ranks?: ("0" | "1" | "2" | "3" | "4" | "4_PRO" | "5" | "5_PRO" | "6" | "6_PRO" | "7" | "7_PRO" | "8" | "8_PRO" | "9" | "9_PRO" | "10" | "10_PRO" | "11" | "11_PRO")[];
+                /** @description Default ACTIVE */
+                statuses?: ("ACTIVE" | "SUSPENDED" | "TERMINATED")[];
+                /** Format: date-time */
+                joinedFrom?: string;
+                /**
+                 * Format: date-time
+                 * @description Exclusive
+                 */
+                joinedTo?: string;
+            } | {
+                /** @enum {string} */
+                kind: "CSV";
+                /** @description Lines of partnerId[,amount] */
+                csv: string;
+            };
+        };
+        BulkAdjustmentPreview: {
+            bulkId: string;
+            partners: number;
+            affected: number;
+            skipped: number;
+            totalImpact: string;
+            totalImpactRub: string | null;
+            currency: string;
+            tier: string;
+            approverRoles: string[];
+            items: {
+                partnerId: string;
+                amount: string;
+                status: string;
+                skipReason: string | null;
+            }[];
+            offset: number;
+            limit: number;
+            nextOffset: number | null;
+        };
+        Refund: {
+            id: string;
+            workflowId: string;
+            workflowUrl: string | null;
+            orderId: string;
+            /** @description The seller (the partner whose sale it was) */
+            partnerId: string | null;
+            customerId: string | null;
+            amount: string;
+            currency: string;
+            orderTotal: string;
+            /**
+             * @description FULL: the whole order; PARTIAL: part of it
+             * @enum {string}
+             */
+            type: "FULL" | "PARTIAL";
+            /** @enum {string} */
+            reason: "PRODUCT_DEFECTIVE" | "WRONG_ITEM" | "NOT_AS_DESCRIBED" | "BUYER_REMORSE" | "NON_DELIVERY" | "GOODWILL" | "PARTIAL_DAMAGE";
+            /**
+             * @description How the commissions are reversed on approval
+             * @enum {string}
+             */
+            reversal: "FULL" | "PROPORTIONAL";
+            note: string | null;
+            /** @enum {string} */
+            status: "PENDING" | "APPROVED" | "PROCESSED" | "REJECTED";
+            /** @description PENDING past the policy’s refunds.decisionSla */
+            overdue: boolean;
+            requestedBy: string;
+            requestedAt: string;
+            decisionDueAt: string;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            decisionReason: string | null;
+            processedAt: string | null;
+            reversed: {
+                entryId: string | null;
+                count: number;
+                total: string;
+            };
+        };
+        CreateRefundRequest: {
+            /** @description The order id its ORDER_COMPLETED event was reported with (`sourceId`) */
+            orderId: string;
+            /**
+             * @description In the order’s currency. Absent: everything the order still has to refund (the whole order when nothing was refunded)
+             * @example 25.00
+             */
+            amount?: string;
+            /**
+             * @description SPEC 7: PARTIAL_DAMAGE reverses proportionally, the others in full (a partial amount always proportionally)
+             * @enum {string}
+             */
+            reason: "PRODUCT_DEFECTIVE" | "WRONG_ITEM" | "NOT_AS_DESCRIBED" | "BUYER_REMORSE" | "NON_DELIVERY" | "GOODWILL" | "PARTIAL_DAMAGE";
+            note?: string;
+        };
+        RefundDetail: components["schemas"]["Refund"] & {
+            order: {
+                total: string;
+                refunded: string;
+                refundable: string;
+                currency: string;
+                cancelled: boolean;
+            };
+            /** @description Each commission the refund reversed (a partner sees only their own) */
+            reversals: {
+                commissionId: string;
+                partnerId: string;
+                level: number;
+                /** @enum {string} */
+                statusBefore: "PENDING" | "APPROVED" | "PAID";
+                amount: string;
+                currency: string;
+            }[];
+        };
+        RefundApproval: {
+            reason?: string;
+        };
+        RefundRejection: {
+            reason: string;
+        };
+        Chargeback: {
+            id: string;
+            workflowId: string;
+            workflowUrl: string | null;
+            providerReference: string;
+            /** @enum {string} */
+            source: "WEBHOOK" | "ADMIN";
+            orderId: string;
+            /** @description The seller (the partner whose sale it was) */
+            partnerId: string | null;
+            /** @description This is the seller’s Nth chargeback (the penalty matrix’s row) */
+            partnerChargebackCount: number | null;
+            customerId: string | null;
+            amount: string;
+            currency: string;
+            orderTotal: string;
+            reasonCode: string;
+            note: string | null;
+            /** @enum {string} */
+            status: "OPEN" | "EVIDENCE_GATHERED" | "SUBMITTED_TO_PROVIDER" | "AWAITING_DECISION" | "WON" | "LOST" | "PARTIAL";
+            openedBy: string;
+            openedAt: string;
+            /** @enum {string} */
+            reversal: "FULL" | "PROPORTIONAL";
+            reversed: {
+                at: string | null;
+                entryId: string | null;
+                count: number;
+                total: string;
+            };
+            penalty: {
+                /** @enum {string|null} */
+                kind: "WARNING" | "MONITORING" | "ACCOUNT_REVIEW" | "SUSPENSION" | null;
+                appliedAt: string | null;
+                monitoringEndsAt: string | null;
+                monitoringEndedAt: string | null;
+            };
+            escalations: number;
+            decision: {
+                /** @enum {string} */
+                outcome: "WON" | "LOST" | "PARTIAL";
+                amountWon: string;
+                decidedBy: string;
+                decidedAt: string;
+                note: string | null;
+                recreditEntryId: string | null;
+                recreditedTotal: string;
+            } | null;
+        };
+        CreateChargebackRequest: {
+            /** @description The order id its ORDER_COMPLETED event was reported with (`sourceId`) */
+            orderId: string;
+            /**
+             * @description The amount charged back, in the order’s currency
+             * @example 25.00
+             */
+            amount: string;
+            /** @example USD */
+            currency: string;
+            /** @description The provider’s id of the chargeback: a second notice with it opens nothing */
+            providerReference: string;
+            /** @description The provider’s reason code (e.g. 10.4, 4837) */
+            reasonCode: string;
+            note?: string;
+        };
+        ChargebackDetail: components["schemas"]["Chargeback"] & {
+            steps: {
+                sequence: number;
+                /** @enum {string} */
+                step: "EVIDENCE_GATHERED" | "SUBMITTED_TO_PROVIDER" | "AWAITING_DECISION";
+                note: string | null;
+                recordedBy: string;
+                recordedAt: string;
+            }[];
+            /** @description Each commission reversed at open and what the outcome gave back (a partner sees only their own) */
+            reversals: {
+                commissionId: string;
+                partnerId: string;
+                level: number;
+                /** @enum {string} */
+                statusBefore: "PENDING" | "APPROVED" | "PAID";
+                amount: string;
+                currency: string;
+                recredited: string;
+                /** @enum {string|null} */
+                recreditStatus: "PENDING" | "APPROVED" | "PAID" | "SUPERSEDED" | null;
+            }[];
+            order: {
+                total: string;
+                refunded: string;
+                refundable: string;
+                currency: string;
+            };
+        };
+        ChargebackStep: {
+            /** @enum {string} */
+            step: "EVIDENCE_GATHERED" | "SUBMITTED_TO_PROVIDER" | "AWAITING_DECISION";
+            note?: string;
+        };
+        ChargebackDecision: {
+            /** @enum {string} */
+            outcome: "WON" | "LOST" | "PARTIAL";
+            /**
+             * @description PARTIAL only: the part of the chargeback amount won
+             * @example 25.00
+             */
+            amountWon?: string;
+            note?: string;
+        };
+        DisputeTimelineStep: {
+            sequence: number;
+            kind: string;
+            /** @enum {string} */
+            statusAfter: "OPEN" | "INFORMATION_REQUESTED" | "UNDER_REVIEW" | "ESCALATED" | "EXPLAINED" | "CLOSED";
+            /** @enum {string|null} */
+            resolution: "CORRECTION" | "EXPLANATION" | "GOODWILL" | "ESCALATION" | "REJECTION" | null;
+            /** @enum {string|null} */
+            errorKind: "CALCULATION" | "SYSTEM" | null;
+            amount: string | null;
+            currency: string | null;
+            entryId: string | null;
+            evidenceId: string | null;
+            note: string | null;
+            actor: string;
+            actorRole: string | null;
+            at: string;
+        };
+        DisputeEvidence: {
+            id: string;
+            text: string | null;
+            file: {
+                fileName: string;
+                contentType: string;
+                sizeBytes: number;
+                sha256: string;
+                url: string;
+            } | null;
+            uploadedBy: string;
+            uploadedAt: string;
+        };
+        Dispute: {
+            id: string;
+            workflowId: string;
+            workflowUrl: string | null;
+            partnerId: string;
+            /** @enum {string} */
+            type: "COMMISSION" | "REVERSAL" | "PAYOUT" | "RANK";
+            transactionRef: string;
+            transactionAt: string;
+            transactionAmount: string | null;
+            transactionCurrency: string | null;
+            description: string;
+            /** @enum {string} */
+            status: "OPEN" | "INFORMATION_REQUESTED" | "UNDER_REVIEW" | "ESCALATED" | "EXPLAINED" | "CLOSED";
+            /** @enum {string|null} */
+            resolution: "CORRECTION" | "EXPLANATION" | "GOODWILL" | "ESCALATION" | "REJECTION" | null;
+            resolutionNote: string | null;
+            /** @enum {string|null} */
+            automaticReason: "OUT_OF_WINDOW" | "NO_INFORMATION" | null;
+            assigneeId: string | null;
+            openedBy: string;
+            openedRole: string;
+            openedAt: string;
+            informationDueAt: string | null;
+            escalatedAt: string | null;
+            explainedAt: string | null;
+            closedAt: string | null;
+            credited: {
+                total: string;
+                currency: string | null;
+            };
+        };
+        DisputeDetail: components["schemas"]["Dispute"] & {
+            timeline: components["schemas"]["DisputeTimelineStep"][];
+            evidence: components["schemas"]["DisputeEvidence"][];
+        };
+        /** @description Without evidence the dispute waits for it (INFORMATION_REQUESTED) */
+        DisputeEvidenceInput: {
+            /** @description What supports the dispute, in words */
+            text?: string;
+            /** @description A PDF, PNG or JPEG of at most 5242880 bytes whose content matches its type */
+            file?: {
+                fileName: string;
+                /** @enum {string} */
+                contentType: "application/pdf" | "image/png" | "image/jpeg";
+                contentBase64: string;
+            };
+        };
+        CreateDisputeRequest: {
+            /**
+             * @description COMMISSION, REVERSAL (of a commission), PAYOUT, RANK
+             * @enum {string}
+             */
+            type: "COMMISSION" | "REVERSAL" | "PAYOUT" | "RANK";
+            /** @description A commission id (COMMISSION, REVERSAL), a payout id (PAYOUT) or a rank change id (RANK) — your own */
+            transactionRef: string;
+            description: string;
+            evidence?: components["schemas"]["DisputeEvidenceInput"];
+            /** @description Admins filing on a partner’s behalf; a partner files their own */
+            partnerId?: string;
+        };
+        AssignDispute: {
+            /**
+             * Format: uuid
+             * @description Omitted: claim it yourself
+             */
+            assigneeId?: string;
+        };
+        ResolveDispute: {
+            /** @enum {string} */
+            resolution: "CORRECTION" | "EXPLANATION" | "GOODWILL" | "ESCALATION" | "REJECTION";
+            /**
+             * @description CORRECTION: CALCULATION (closed) or SYSTEM (also escalated to a senior admin)
+             * @enum {string}
+             */
+            errorKind?: "CALCULATION" | "SYSTEM";
+            /**
+             * @description CORRECTION: signed (credit or debit of available); GOODWILL: positive
+             * @example 25.00
+             */
+            amount?: string;
+            /**
+             * @description Defaults to the transaction’s currency, else USD
+             * @example USD
+             */
+            currency?: string;
+            /** @description The explanation / what was corrected / the reason: shown to the partner */
+            note: string;
+        };
+        RequestDisputeEscalation: {
+            reason: string;
+        };
+        PayoutReportRow: {
+            /** @description The period’s first day, YYYY-MM-DD (UTC) */
+            bucket: string;
+            status: string;
+            methodId: string;
+            currency: string;
+            count: number;
+            amount: string;
+        };
+        CommissionReportRow: {
+            level: number;
+            sourceType: string;
+            currency: string;
+            count: number;
+            amount: string;
+        };
+        AuditTrailRecord: {
+            id: string;
+            action: string;
+            actor: string;
+            targetType: string;
+            targetId: string;
+            amount: string | null;
+            currency: string | null;
+            reason: string | null;
+            entryId: string | null;
+            createdAt: string;
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
