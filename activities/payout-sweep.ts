@@ -1,7 +1,7 @@
 import { sql } from 'slonik';
-import { payoutRecord, payoutRecordColumns } from '../api/create-payout.ts';
+import { payoutRecord, payoutRecordColumns } from '../modules/payouts/create-payout.ts';
 import type { Database } from '../db/pool.ts';
-import { startableRequests } from './payout-schedule.ts';
+import { startableRequests } from '../modules/payouts/payout-schedule.ts';
 import type { PolicyStore } from '../modules/policy/policy-store.ts';
 
 /**

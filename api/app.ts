@@ -13,7 +13,7 @@ import { policyRoutes } from './routes/policy.ts';
 import { healthRoutes } from './routes/health.ts';
 import { networkRoutes } from './routes/network.ts';
 import { partnerRoutes } from './routes/partners.ts';
-import { payoutRoutes } from './routes/payouts.ts';
+import { payoutRoutes } from './routes/payouts/decisions.ts';
 import { payoutBatchRoutes } from './routes/payout-batches.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { payoutScheduleRoutes } from './routes/payout-schedule.ts';

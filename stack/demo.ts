@@ -12,7 +12,7 @@ import { PolicyStore } from '../modules/policy/policy-store.ts';
 import { recordRefundRequest } from '../activities/refunds.ts';
 import { IdentityStore } from '../modules/identity/identity.ts';
 import type { ApiDependencies } from '../api/context.ts';
-import { createPayout, startPayoutOrUndo, type PayoutInput } from '../api/create-payout.ts';
+import { createPayout, startPayoutOrUndo, type PayoutInput } from '../modules/payouts/create-payout.ts';
 import { createApiDependencies } from '../api/dependencies.ts';
 import { startAdjustmentWorkflow } from '../api/routes/adjustments.ts';
 import { startChargeback } from '../api/routes/chargebacks.ts';

@@ -10,7 +10,7 @@ import {
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { PayoutActivities, PayoutSettlement, ProviderAttemptResult } from '../activities/payout.ts';
+import type { PayoutActivities, PayoutSettlement, ProviderAttemptResult } from '../modules/payouts/payout-steps.ts';
 import {
   attemptOfKey,
   canTransitionPayout,

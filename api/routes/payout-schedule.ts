@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { PayoutSchedule, walletStates } from '../../activities/payout-schedule.ts';
+import { PayoutSchedule, walletStates } from '../../modules/payouts/payout-schedule.ts';
 import { isIsoDate } from '../../domain/payout-schedule.ts';
 import { createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { PayoutWorkflowPolicy, payoutWorkflow } from '../workflows/payout.ts';
-import type { PayoutRequest } from '../workflows/payout-messages.ts';
-import { payoutSearchAttributesAtStart } from '../workflows/search-attributes.ts';
-import { payoutWorkflowId } from '../workflows/payout-messages.ts';
+import type { PayoutWorkflowPolicy, payoutWorkflow } from '../../workflows/payout.ts';
+import type { PayoutRequest } from '../../workflows/payout-messages.ts';
+import { payoutSearchAttributesAtStart } from '../../workflows/search-attributes.ts';
+import { payoutWorkflowId } from '../../workflows/payout-messages.ts';
 
 
 /**

@@ -1,8 +1,8 @@
 import { sql } from 'slonik';
-import type { Database } from '../db/pool.ts';
-import { Money, formatMoney } from '../domain/money.ts';
-import type { ProviderBatch, ProviderBatchItemResult } from '../providers/adapter.ts';
-import type { BatchRecorder } from '../providers/batcher.ts';
+import type { Database } from '../../db/pool.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
+import type { ProviderBatch, ProviderBatchItemResult } from '../../providers/adapter.ts';
+import type { BatchRecorder } from '../../providers/batcher.ts';
 
 /** Sums the batch's amounts per currency, exactly (decimal strings). */
 function totalsOf(batch: ProviderBatch): Record<string, string> {

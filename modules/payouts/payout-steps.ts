@@ -1,14 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import type { AccountRef } from '../domain/ledger.ts';
-import { Money, formatMoney } from '../domain/money.ts';
+import type { AccountRef } from '../../domain/ledger.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
 import {
   isBatchPayoutProvider,
   ProviderRequestRejectedError,
   type PayoutProvider,
   type ProviderPayoutStatus,
-} from '../providers/adapter.ts';
+} from '../../providers/adapter.ts';
 import {
   evaluateChecklist,
   idempotencyKeyFor,
@@ -20,17 +20,17 @@ import {
   type PayoutFailureCode,
   type PayoutRejectionCode,
   type PayoutStatus,
-} from '../domain/payout.ts';
-import type { PayoutPolicy } from '../domain/payout-policy.ts';
-import type { AdminRole } from '../domain/access.ts';
-import { mayStartProcessing, type PayoutSwitches } from '../domain/ops-switches.ts';
-import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
-import { enqueueNotification, payoutNotices } from './notifications.ts';
-import { partnerFlags } from './partner-flags-store.ts';
-import { readPayoutSwitches } from './ops-switches-store.ts';
-import { createBatchRecorder } from './payout-batches.ts';
-import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
+} from '../../domain/payout.ts';
+import type { PayoutPolicy } from '../../domain/payout-policy.ts';
+import type { AdminRole } from '../../domain/access.ts';
+import { mayStartProcessing, type PayoutSwitches } from '../../domain/ops-switches.ts';
+import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../../providers/batcher.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
+import { enqueueNotification, payoutNotices } from '../../activities/notifications.ts';
+import { partnerFlags } from '../../activities/partner-flags-store.ts';
+import { readPayoutSwitches } from '../../activities/ops-switches-store.ts';
+import { createBatchRecorder } from './batch-store.ts';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
 
 const payoutRow = z.object({
   id: z.string(),

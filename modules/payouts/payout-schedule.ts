@@ -9,12 +9,12 @@ import {
   payoutScheduleActor,
   type PayoutRecord,
   payoutScheduleUserId,
-} from '../api/create-payout.ts';
-import { ApiError } from '../api/errors.ts';
-import type { Database } from '../db/pool.ts';
-import { Money } from '../domain/money.ts';
-import { validatePaymentDetails } from '../domain/payout.ts';
-import type { PaymentMethod, PayoutPolicy } from '../domain/payout-policy.ts';
+} from './create-payout.ts';
+import { ApiError } from '../../api/errors.ts';
+import type { Database } from '../../db/pool.ts';
+import { Money } from '../../domain/money.ts';
+import { validatePaymentDetails } from '../../domain/payout.ts';
+import type { PaymentMethod, PayoutPolicy } from '../../domain/payout-policy.ts';
 import {
   isIsoDate,
   isPaymentDate,
@@ -23,10 +23,10 @@ import {
   paymentCutoff,
   utcDateOf,
   type NextPaymentAmount,
-} from '../domain/payout-schedule.ts';
-import type { PayoutRequest } from '../workflows/payout-messages.ts';
-import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-import type { PolicyStore } from '../modules/policy/policy-store.ts';
+} from '../../domain/payout-schedule.ts';
+import type { PayoutRequest } from '../../workflows/payout-messages.ts';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
+import type { PolicyStore } from '../policy/policy-store.ts';
 
 /**
  * The payment schedule (SPEC 6.7, source 004): each wallet's "next payment" — what cleared its hold by the payment

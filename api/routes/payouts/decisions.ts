@@ -12,23 +12,23 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { sql, type FragmentSqlToken, type ListSqlToken } from 'slonik';
 import { z as zod } from 'zod';
-import { can, type Permission } from '../../domain/access.ts';
-import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
-import { Money, decimalPattern, fitsScale, formatMoney } from '../../domain/money.ts';
-import { ranks } from '../../domain/network.ts';
+import { can, type Permission } from '../../../domain/access.ts';
+import type { AuthenticatedUser } from '../../../modules/identity/identity.ts';
+import { Money, decimalPattern, fitsScale, formatMoney } from '../../../domain/money.ts';
+import { ranks } from '../../../domain/network.ts';
 import {
   isTerminalPayoutStatus,
   partnerValidationOf,
   payoutFailureCodes,
   payoutRejectionCodes,
   type PayoutActor,
-} from '../../domain/payout.ts';
-import { appendAuditRecord } from '../../modules/audit/audit-store.ts';
-import { payoutPriorities, type PartnerValidationPolicy } from '../../domain/payout-policy.ts';
-import { policySchema } from '../../domain/policy.ts';
-import type { payoutWorkflow } from '../../workflows/payout.ts';
-import { approvePayoutUpdate, type PayoutRefusal, payoutRefusedType, payoutWorkflowId, cancelPayoutUpdate, completePayoutUpdate, failPayoutUpdate, markPayoutProcessingUpdate, rejectPayoutUpdate, releasePayoutUpdate, validatePayoutUpdate } from '../../workflows/payout-messages.ts';
-import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
+} from '../../../domain/payout.ts';
+import { appendAuditRecord } from '../../../modules/audit/audit-store.ts';
+import { payoutPriorities, type PartnerValidationPolicy } from '../../../domain/payout-policy.ts';
+import { policySchema } from '../../../domain/policy.ts';
+import type { payoutWorkflow } from '../../../workflows/payout.ts';
+import { approvePayoutUpdate, type PayoutRefusal, payoutRefusedType, payoutWorkflowId, cancelPayoutUpdate, completePayoutUpdate, failPayoutUpdate, markPayoutProcessingUpdate, rejectPayoutUpdate, releasePayoutUpdate, validatePayoutUpdate } from '../../../workflows/payout-messages.ts';
+import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../../context.ts';
 import {
   createPayout as createPayoutRecord,
   discardPayoutDraft,
@@ -39,14 +39,14 @@ import {
   submitPayoutDraft,
   type PayoutInitiator,
   type PayoutRecord,
-} from '../create-payout.ts';
-import { ApiError, validationError } from '../errors.ts';
-import { readUploadedDocument, storedFileResponse } from '../files.ts';
-import { documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
-import { runIdempotent } from '../idempotency.ts';
-import { detailsChangedSinceMany } from '../../modules/payouts/details-change.ts';
+} from '../../../modules/payouts/create-payout.ts';
+import { ApiError, validationError } from '../../errors.ts';
+import { readUploadedDocument, storedFileResponse } from '../../files.ts';
+import { documentContentTypes, documentMaxBytes } from '../../../domain/documents.ts';
+import { runIdempotent } from '../../idempotency.ts';
+import { detailsChangedSinceMany } from '../../../modules/payouts/details-change.ts';
 
-import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
+import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../../schemas.ts';
 
 /** At most this many lines per bulk request. */
 export const maxBulkPayouts = 500;

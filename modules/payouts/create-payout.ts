@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { sql, UniqueIntegrityConstraintViolationError, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
-import { InsufficientFundsError, type LedgerStore } from '../modules/ledger/ledger-store.ts';
-import { createPayoutActivities } from '../activities/payout.ts';
-import type { PolicyStore, PolicyVersion } from '../modules/policy/policy-store.ts';
-import type { Database } from '../db/pool.ts';
-import type { UserRole } from '../domain/access.ts';
-import type { AccountRef } from '../domain/ledger.ts';
-import { Money, fitsScale, formatMoney, isCurrency } from '../domain/money.ts';
-import type { Rank } from '../domain/network.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
+import { InsufficientFundsError, type LedgerStore } from '../ledger/ledger-store.ts';
+import { createPayoutActivities } from './payout-steps.ts';
+import type { PolicyStore, PolicyVersion } from '../policy/policy-store.ts';
+import type { Database } from '../../db/pool.ts';
+import type { UserRole } from '../../domain/access.ts';
+import type { AccountRef } from '../../domain/ledger.ts';
+import { Money, fitsScale, formatMoney, isCurrency } from '../../domain/money.ts';
+import type { Rank } from '../../domain/network.ts';
 import {
   approvalChainFor,
   computePayoutFee,
@@ -20,12 +20,12 @@ import {
   rubEquivalent,
   validatePaymentDetails,
   type PayoutActor,
-} from '../domain/payout.ts';
-import type { PayoutWorkflowPolicy } from '../workflows/payout.ts';
-import type { PayoutRequest } from '../workflows/payout-messages.ts';
-import { ApiError } from './errors.ts';
+} from '../../domain/payout.ts';
+import type { PayoutWorkflowPolicy } from '../../workflows/payout.ts';
+import type { PayoutRequest } from '../../workflows/payout-messages.ts';
+import { ApiError } from '../../api/errors.ts';
 import { payoutColumns, payoutRow, paymentDetailsHash, startPayoutWorkflow, usdRatesForRub } from './start-payout.ts';
-import { payoutWorkflowId } from '../workflows/payout-messages.ts';
+import { payoutWorkflowId } from '../../workflows/payout-messages.ts';
 
 /**
  * Creating a payout, one way for every path (issue #4): a partner's or an admin's request, each line of a bulk
