@@ -1,11 +1,11 @@
 import type { Database } from '../db/pool.ts';
 import { createBonusActivities } from './bonus.ts';
-import { createPayoutActivities, type PayoutProviderDependencies } from '../modules/payouts/payout-steps.ts';
+import { createPayoutActivities, type PayoutProviderDependencies } from './payout.ts';
 import { createCommissionActivities } from './commission-release.ts';
 import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../modules/policy/policy-store.ts';
 import { createPoolActivities } from './pools.ts';
-import { createPayoutScheduleActivities } from '../modules/payouts/payout-schedule.ts';
+import { createPayoutScheduleActivities } from './payout-schedule.ts';
 import { createPayoutSweepActivities } from './payout-sweep.ts';
 import { createNotificationActivities, type NotificationSmtp } from './notifications.ts';
 import { createPartnerFlagActivities } from './partner-flags.ts';

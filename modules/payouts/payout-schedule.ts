@@ -1,17 +1,7 @@
-import { Context } from '@temporalio/activity';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import {
-  createPayout,
-  payoutRecord,
-  payoutRecordColumns,
-  payoutRequestFromRecord,
-  payoutScheduleActor,
-  type PayoutRecord,
-  payoutScheduleUserId,
-} from './create-payout.ts';
-import { ApiError } from '../../api/errors.ts';
 import type { Database } from '../../db/pool.ts';
+import { DomainError } from '../../domain/errors.ts';
 import { Money } from '../../domain/money.ts';
 import { validatePaymentDetails } from '../../domain/payout.ts';
 import type { PaymentMethod, PayoutPolicy } from '../../domain/payout-policy.ts';
@@ -24,9 +14,11 @@ import {
   utcDateOf,
   type NextPaymentAmount,
 } from '../../domain/payout-schedule.ts';
-import type { PayoutRequest } from '../../workflows/payout-messages.ts';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
 import type { PolicyStore } from '../policy/policy-store.ts';
+import { createPayout } from './create-payout.ts';
+import { payoutRecord, payoutRecordColumns } from './payout-store.ts';
+import { startableRequests, type StartablePayouts } from './start-payout.ts';
 
 /**
  * The payment schedule (SPEC 6.7, source 004): each wallet's "next payment" — what cleared its hold by the payment
@@ -37,6 +29,11 @@ import type { PolicyStore } from '../policy/policy-store.ts';
  * Which method pays a wallet: the partner's saved method (`partner_payment_methods`) whose currency is the
  * wallet's; of several, the most recently updated.
  */
+
+/** The schedule's payouts are initiated by this user (migration 010: disabled, cannot sign in or approve). */
+export const payoutScheduleUserId = '00000000-0000-4000-8000-000000000001';
+/** The audit log's actor for what the payment schedule does. */
+export const payoutScheduleActor = 'system:payout-schedule';
 
 /** Why a wallet is or is not paid on the date (source 004: "ready / below minimum / payment details missing"). */
 export const walletStates = ['READY', 'BELOW_MINIMUM', 'NO_PAYMENT_DETAILS', 'ACTIVE_PAYOUT', 'SCHEDULED', 'NOTHING_DUE'] as const;
@@ -73,11 +70,8 @@ export interface ScheduleRecordPage {
   next: string | null;
 }
 
-export interface ScheduleStartPage {
-  /** Requests of scheduled payouts still REQUESTED (their workflow may or may not have started). */
-  requests: { request: PayoutRequest; policyVersion: number }[];
-  /** The payouts policy of each version the requests name. */
-  policies: Record<string, PayoutPolicy>;
+/** Scheduled payouts of the date still REQUESTED (their workflow may or may not have started). */
+export interface ScheduleStartPage extends StartablePayouts {
   next: string | null;
 }
 
@@ -86,14 +80,6 @@ const commissionSumRow = z.object({ partner_id: z.string(), currency: z.string()
 const savedMethodRow = z.object({ partner_id: z.string(), method_id: z.string(), details: z.record(z.string()), updated_at: z.date() });
 const payoutFlagRow = z.object({ partner_id: z.string(), currency: z.string(), active: z.boolean(), scheduled: z.boolean() });
 const partnerRow = z.object({ id: z.string(), name: z.string() });
-
-function heartbeat(details: unknown) {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    /* not in an activity (the API, a test) */
-  }
-}
 
 export class PayoutSchedule {
   constructor(
@@ -282,8 +268,12 @@ export class PayoutSchedule {
    * One page of the run: a payout for each READY wallet of the page's partners (and BELOW_MINIMUM ones when the policy
    * includes them), for the part of the figure already in `available`. Each payout is its own transaction; the
    * unique key (payment date, partner, currency) makes a repeated or retried page create nothing twice.
+   * `progress` hears after each wallet how far the page is (the activity heartbeats with it).
    */
-  async recordPage(input: { paymentDate: string; after: string | null; limit: number }): Promise<ScheduleRecordPage> {
+  async recordPage(
+    input: { paymentDate: string; after: string | null; limit: number },
+    progress: (details: { partnerId: string; created: number }) => void = () => {},
+  ): Promise<ScheduleRecordPage> {
     const { policy } = await this.policies.active();
     const schedule = policy.payouts.schedule;
     const page = await this.candidates(this.database, paymentCutoff(input.paymentDate, schedule.holdDays), input.after, input.limit);
@@ -326,10 +316,10 @@ export class PayoutSchedule {
         } catch (error) {
           // A refusal (a concurrent request took the money, the fee exceeds a tiny amount…) skips this wallet only;
           // anything else fails the activity, which retries and finds what it already made.
-          if (!(error instanceof ApiError)) throw error;
+          if (!(error instanceof DomainError)) throw error;
           skip(error.code === 'already_scheduled' ? 'SCHEDULED' : error.code === 'duplicate_request' ? 'ACTIVE_PAYOUT' : 'REFUSED');
         }
-        heartbeat({ partnerId, created });
+        progress({ partnerId, created });
       }
     }
     return { created, skipped, next: page.next };
@@ -348,36 +338,3 @@ export class PayoutSchedule {
     return { ...(await startableRequests(this.policies, page)), next: rows.length > input.limit && last ? JSON.stringify([last.partner_id, last.currency]) : null };
   }
 }
-
-/** The requests `payout-<id>` is started with, rebuilt from REQUESTED rows, with the payouts policy of each version. */
-export async function startableRequests(policyStore: PolicyStore, rows: PayoutRecord[]): Promise<Omit<ScheduleStartPage, 'next'>> {
-  const policies: Record<string, PayoutPolicy> = {};
-  const requests: ScheduleStartPage['requests'] = [];
-  for (const row of rows) {
-    const version = await policyStore.byVersion(row.policy_version);
-    if (!version) throw new Error(`policy version ${row.policy_version} of payout ${row.id} does not exist`);
-    policies[String(row.policy_version)] = version.policy.payouts;
-    const method = version.policy.payouts.methods.find((candidate) => candidate.id === row.method_id);
-    if (!method) throw new Error(`payout ${row.id}: method ${row.method_id} is not in policy version ${row.policy_version}`);
-    requests.push({ request: payoutRequestFromRecord(row, method.processing), policyVersion: row.policy_version });
-  }
-  return { requests, policies };
-}
-
-/** The activities of `payoutScheduleRunWorkflow`. */
-export function createPayoutScheduleActivities({ database, ledger, policies }: { database: Database; ledger: LedgerStore; policies: PolicyStore }) {
-  const schedule = new PayoutSchedule(database, ledger, policies);
-  return {
-    async beginPayoutScheduleRun(input: { paymentDate: string; scheduled: boolean }): Promise<ScheduleRunStart> {
-      return schedule.beginRun(input);
-    },
-    async recordScheduledPayouts(input: { paymentDate: string; after: string | null; limit: number }): Promise<ScheduleRecordPage> {
-      return schedule.recordPage(input);
-    },
-    async scheduledPayoutsToStart(input: { paymentDate: string; after: string | null; limit: number }): Promise<ScheduleStartPage> {
-      return schedule.startPage(input);
-    },
-  };
-}
-
-export type PayoutScheduleActivities = ReturnType<typeof createPayoutScheduleActivities>;

@@ -1,20 +1,12 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import type { AdminRole } from '../../domain/access.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { AccountRef } from '../../domain/ledger.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
-import {
-  isBatchPayoutProvider,
-  ProviderRequestRejectedError,
-  type PayoutProvider,
-  type ProviderPayoutStatus,
-} from '../../providers/adapter.ts';
+import { mayStartProcessing, type PayoutSwitches } from '../../domain/ops-switches.ts';
 import {
   evaluateChecklist,
-  idempotencyKeyFor,
-  processingStoppedType,
-  invoiceChangedType,
-  invoiceMissingType,
   type ChecklistOutcome,
   type PayoutActor,
   type PayoutFailureCode,
@@ -22,15 +14,11 @@ import {
   type PayoutStatus,
 } from '../../domain/payout.ts';
 import type { PayoutPolicy } from '../../domain/payout-policy.ts';
-import type { AdminRole } from '../../domain/access.ts';
-import { mayStartProcessing, type PayoutSwitches } from '../../domain/ops-switches.ts';
-import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../../providers/batcher.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { enqueueNotification, payoutNotices } from '../../activities/notifications.ts';
 import { partnerFlags } from '../../activities/partner-flags-store.ts';
 import { readPayoutSwitches } from '../../activities/ops-switches-store.ts';
-import { createBatchRecorder } from './batch-store.ts';
-import type { LedgerStore } from '../ledger/ledger-store.ts';
 
 const payoutRow = z.object({
   id: z.string(),
@@ -47,15 +35,6 @@ const payoutRow = z.object({
   amount_rub: z.string().nullable(),
   status: z.string(),
   settle_entry_id: z.string().nullable(),
-});
-const providerPayoutRow = z.object({
-  id: z.string(),
-  method_id: z.string(),
-  currency: z.string(),
-  amount_to_transfer: z.string(),
-  status: z.string(),
-  payment_details: z.record(z.string()),
-  provider_attempt: z.number(),
 });
 const partnerFactsRow = z.object({
   kyc_status: z.string(),
@@ -115,7 +94,7 @@ async function lockPayout(connection: CommonQueryMethods, payoutId: string) {
     SELECT id, partner_id, method_id, required_chain, initiated_by, external_reference, provider_reference, currency, amount, fee,
            amount_to_transfer, amount_rub, status, settle_entry_id
     FROM payouts WHERE id = ${payoutId} FOR UPDATE`);
-  if (!payout) throw ApplicationFailure.nonRetryable(`payout ${payoutId} does not exist`, 'PayoutNotFound');
+  if (!payout) throw new DomainError('not_found', 'payout_not_found', `payout ${payoutId} does not exist`);
   return payout;
 }
 
@@ -144,70 +123,16 @@ async function noticeApprovalRequested(connection: CommonQueryMethods, payout: L
 /** Who acts for automatic processing, as the audit log and `closed_by` record it. */
 export const providerActor = 'system:payout-provider';
 
-/** The provider an automatic payout is paid through, and where its webhooks come back. */
-export interface PayoutProviderDependencies {
-  provider: PayoutProvider;
-  /** The API's public base URL; the callback is `${publicUrl}/v1/webhooks/provider`. */
-  publicUrl: string;
-  /**
-   * How sends and status questions are gathered into per-method batches when the provider takes batches
-   * (providers/batcher.ts); false sends each payout alone. Default `defaultBatchingOptions`.
-   */
-  batching?: BatchingOptions | false;
-}
-
 /**
- * What one attempt at the provider came to, as far as is known now. PENDING: accepted, the outcome comes by
- * webhook (or a later status query). `attempt` is the attempt whose idempotency key holds the outcome: normally
- * the one asked for, but an earlier attempt whose answer was lost and that the provider did accept wins.
+ * Every step of `payout-<id>` that touches the database (the workflow runs each as an activity). Each runs in one
+ * transaction with its audit record, locks the payout row first (a retry racing a slow first attempt waits for it
+ * and then finds the step done), and posts ledger entries keyed `payout-<step>-<id>`, so at-least-once activities
+ * move money exactly once. A step refuses with a DomainError: the payout does not exist (`payout_not_found`), is
+ * not awaiting its partner, has no or another invoice (`invoice_required`, `invoice_changed`), or may not start
+ * processing under the emergency switches (`processing_stopped`).
  */
-export type ProviderAttemptResult =
-  | { outcome: 'PENDING' | 'COMPLETED'; attempt: number; providerReference: string }
-  | {
-      outcome: 'FAILED';
-      attempt: number;
-      providerReference: string | null;
-      failureCode: PayoutFailureCode;
-      message: string;
-      /** When the failure was learnt (ISO): a `next_day` retry waits for the UTC day after it. */
-      at: string;
-    }
-  | { outcome: 'NOT_FOUND'; attempt: number };
-
-function fromStatus(attempt: number, status: ProviderPayoutStatus): ProviderAttemptResult {
-  switch (status.status) {
-    case 'NOT_FOUND':
-      return { outcome: 'NOT_FOUND', attempt };
-    case 'FAILED':
-      return { outcome: 'FAILED', attempt, providerReference: status.providerReference, failureCode: status.failureCode, message: status.message, at: new Date().toISOString() };
-    default:
-      return { outcome: status.status, attempt, providerReference: status.providerReference };
-  }
-}
-
-/**
- * Every step of `payout-<id>` that touches the database. Each runs in one transaction with its audit record, locks
- * the payout row first (a retry racing a slow first attempt waits for it and then finds the step done), and posts
- * ledger entries keyed `payout-<step>-<id>`, so at-least-once activities move money exactly once.
- */
-export function createPayoutActivities({ ledger, provider = null }: { ledger: LedgerStore; provider?: PayoutProviderDependencies | null }) {
+export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
   const database = ledger.database;
-  // Batched per method when the provider takes batches: every send and status question below goes through it.
-  const configured: PayoutProviderDependencies | null =
-    provider && provider.batching !== false && isBatchPayoutProvider(provider.provider)
-      ? { ...provider, provider: new BatchingPayoutProvider(provider.provider, provider.batching ?? defaultBatchingOptions, createBatchRecorder(database)) }
-      : provider;
-  const requireProvider = (): PayoutProviderDependencies => {
-    // Retryable on purpose: a worker started without a provider URL keeps the payout waiting, not failed.
-    if (!configured) throw ApplicationFailure.retryable('no payment provider is configured (LEDGERFLOW_PROVIDER_URL)', 'ProviderNotConfigured');
-    return configured;
-  };
-  const recordAttempt = async (payoutId: string, attempt: number, providerReference: string | null) => {
-    await database.query(sql.unsafe`
-      UPDATE payouts SET provider_attempt = greatest(provider_attempt, ${attempt}),
-                         provider_reference = coalesce(${providerReference}, provider_reference), updated_at = now()
-      WHERE id = ${payoutId}`);
-  };
   return {
     /** Automatic processing starts: PROCESSING, by the provider actor, audited. */
     /**
@@ -234,71 +159,6 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
         });
         return { started: true, switches };
       });
-    },
-
-    /**
-     * One attempt at the provider, exactly once toward it: first asks the provider about this attempt's key (a
-     * worker that died after sending finds its payout there), then about every earlier attempt's key (an earlier
-     * answer that was lost may still have been accepted: that attempt wins and nothing is sent), and sends only
-     * when the provider knows none of them. A retryable synchronous failure is followed by one more status query
-     * for the same key, since the answer rather than the request may have been lost.
-     */
-    async sendPayoutToProvider(input: { payoutId: string; attempt: number }): Promise<ProviderAttemptResult> {
-      const { provider: adapter, publicUrl } = requireProvider();
-      const key = idempotencyKeyFor(input.payoutId, input.attempt);
-      const known = await adapter.status({ idempotencyKey: key });
-      if (known.status !== 'NOT_FOUND') {
-        const result = fromStatus(input.attempt, known);
-        await recordAttempt(input.payoutId, input.attempt, 'providerReference' in result ? result.providerReference : null);
-        return result;
-      }
-      for (let earlier = input.attempt - 1; earlier >= 1; earlier -= 1) {
-        const previous = await adapter.status({ idempotencyKey: idempotencyKeyFor(input.payoutId, earlier) });
-        if (previous.status === 'PENDING' || previous.status === 'COMPLETED') {
-          await recordAttempt(input.payoutId, earlier, previous.providerReference);
-          return fromStatus(earlier, previous);
-        }
-      }
-      const payout = await database.maybeOne(sql.type(providerPayoutRow)`
-        SELECT id, method_id, currency, amount_to_transfer, status, payment_details, provider_attempt FROM payouts WHERE id = ${input.payoutId}`);
-      if (!payout) throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} does not exist`, 'PayoutNotFound');
-      await recordAttempt(input.payoutId, input.attempt, null);
-      let sent;
-      try {
-        sent = await adapter.send({
-          idempotencyKey: key,
-          payoutId: input.payoutId,
-          amount: formatMoney(payout.amount_to_transfer, payout.currency),
-          currency: payout.currency,
-          method: payout.method_id,
-          paymentDetails: payout.payment_details,
-          callbackUrl: `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/provider`,
-        });
-      } catch (error) {
-        if (error instanceof ProviderRequestRejectedError) {
-          throw ApplicationFailure.nonRetryable(`the provider refused the request: ${error.message}`, 'ProviderRequestRejected');
-        }
-        throw error;
-      }
-      if (sent.accepted) {
-        await recordAttempt(input.payoutId, input.attempt, sent.providerReference);
-        return { outcome: 'PENDING', attempt: input.attempt, providerReference: sent.providerReference };
-      }
-      if (sent.failureCode === 'PROVIDER_ERROR' || sent.failureCode === 'TIMEOUT') {
-        const after = await adapter.status({ idempotencyKey: key }).catch(() => ({ status: 'NOT_FOUND' }) as const);
-        if (after.status !== 'NOT_FOUND') {
-          const result = fromStatus(input.attempt, after);
-          await recordAttempt(input.payoutId, input.attempt, 'providerReference' in result ? result.providerReference : null);
-          return result;
-        }
-      }
-      return { outcome: 'FAILED', attempt: input.attempt, providerReference: null, failureCode: sent.failureCode, message: sent.message, at: new Date().toISOString() };
-    },
-
-    /** The provider's view of one attempt (the fallback when its webhook does not come). */
-    async checkPayoutAtProvider(input: { payoutId: string; attempt: number }): Promise<ProviderAttemptResult> {
-      const { provider: adapter } = requireProvider();
-      return fromStatus(input.attempt, await adapter.status({ idempotencyKey: idempotencyKeyFor(input.payoutId, input.attempt) }));
     },
 
     /** Attempts ran out (or the provider refused our request): the payout waits in the manual review queue. */
@@ -419,15 +279,15 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
         // A retry of a committed attempt: the validation and its audit record are already there.
         if (done) return { at: done.partner_validated_at.toISOString(), invoiceId: done.partner_invoice_id };
         if (payout.status !== 'AWAITING_PARTNER') {
-          throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} is ${payout.status}, not AWAITING_PARTNER`, 'PayoutNotAwaitingPartner');
+          throw new DomainError('conflict', 'not_awaiting_partner', `payout ${input.payoutId} is ${payout.status}, not AWAITING_PARTNER`, 'status');
         }
         const invoice = await transaction.maybeOne(sql.type(currentInvoiceRow)`
           SELECT id, sha256 FROM payout_invoices WHERE payout_id = ${input.payoutId} ORDER BY id DESC LIMIT 1`);
         if (input.invoiceRequired && !invoice) {
-          throw ApplicationFailure.nonRetryable('the policy requires an invoice and none is uploaded', invoiceMissingType);
+          throw new DomainError('conflict', 'invoice_required', 'the policy requires an invoice and none is uploaded', 'invoice');
         }
         if ((invoice?.id ?? null) !== input.invoiceId) {
-          throw ApplicationFailure.nonRetryable('another invoice was uploaded since the partner looked; validate again', invoiceChangedType);
+          throw new DomainError('conflict', 'invoice_changed', 'another invoice was uploaded since the partner looked; validate again', 'invoice');
         }
         const validated = await transaction.one(sql.type(z.object({ partner_validated_at: z.date() }))`
           UPDATE payouts SET status = 'AWAITING_APPROVAL', partner_validated_by = ${input.actor.userId}, partner_validated_at = now(),
@@ -569,7 +429,7 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
         if (input.checkSwitches) {
           // SPEC 6.9: no manual payout starts processing while processing is paused or its partner frozen.
           const switches = await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id });
-          if (!mayStartProcessing(switches)) throw ApplicationFailure.nonRetryable(switches.reasons.join('; '), processingStoppedType);
+          if (!mayStartProcessing(switches)) throw new DomainError('conflict', 'processing_stopped', switches.reasons.join('; '), 'status');
         }
         await transaction.query(sql.unsafe`
           UPDATE payouts SET status = 'PROCESSING', external_reference = ${input.externalReference}, updated_at = now()
@@ -641,4 +501,4 @@ export function createPayoutActivities({ ledger, provider = null }: { ledger: Le
   };
 }
 
-export type PayoutActivities = ReturnType<typeof createPayoutActivities>;
+export type PayoutSteps = ReturnType<typeof createPayoutSteps>;

@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.ts';
-import type { PayoutProviderDependencies } from '../../modules/payouts/payout-steps.ts';
+import type { PayoutProviderDependencies } from '../../activities/payout.ts';
 import type { NotificationSmtp } from '../../activities/notifications.ts';
 import type { Database } from '../../db/pool.ts';
 

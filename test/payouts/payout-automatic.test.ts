@@ -8,7 +8,7 @@ import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import type { AdminRole } from '../../domain/access.ts';
-import { createPayoutActivities } from '../../modules/payouts/payout-steps.ts';
+import { createPayoutActivities } from '../../activities/payout.ts';
 import { isTerminalPayoutStatus, type PayoutStatus } from '../../domain/payout.ts';
 import { SandboxProvider } from '../../providers/sandbox/client.ts';
 import { startSandboxProvider, type RunningSandboxProvider } from '../../providers/sandbox/server.ts';
