@@ -1,6 +1,10 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { payoutStatuses } from '../../domain/payout.ts';
+import type { Database } from '../../db/pool.ts';
+import { partnerValidationOf, payoutStatuses } from '../../domain/payout.ts';
+import type { PartnerValidationPolicy } from '../../domain/payout-policy.ts';
+import { policySchema } from '../../domain/policy.ts';
+import type { PolicyStore } from '../policy/policy-store.ts';
 
 /**
  * The `payouts` table's rows as the payout module reads them, and the small reads several use-cases share. The
@@ -87,4 +91,20 @@ export async function usdRatesForRub(connection: CommonQueryMethods, currency: s
 export async function payoutExists(connection: CommonQueryMethods, payoutId: string): Promise<boolean> {
   const found = await connection.maybeOne(sql.type(z.object({ id: z.string() }))`SELECT id FROM payouts WHERE id = ${payoutId}`);
   return found !== null;
+}
+
+/**
+ * The partner-validation settings of a policy version: whether a payout requested under it waits for its partner.
+ * The store's list is cached for a few seconds, so a version another process added just now is read from the table
+ * instead.
+ */
+export async function partnerValidationOfVersion(
+  dependencies: { database: Database; policies: PolicyStore },
+  version: number,
+): Promise<PartnerValidationPolicy> {
+  const cached = await dependencies.policies.byVersion(version);
+  if (cached) return partnerValidationOf(cached.policy.payouts);
+  const document = await dependencies.database.oneFirst(sql.type(z.object({ document: z.unknown() }))`
+    SELECT document FROM policy_versions WHERE version = ${version}`);
+  return partnerValidationOf(policySchema.parse(document).payouts);
 }
