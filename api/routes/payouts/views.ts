@@ -124,7 +124,6 @@ export const stepUpHeaders = z.object({
 });
 /** The body of an action that takes none. */
 export const emptyBody = z.object({}).strict();
-
 export const payoutResponse = (description: string) => ({ description, content: { 'application/json': { schema: payoutSchema } } });
 
 /** A POST on one payout that answers with the payout afterwards: a decision, a draft's submission, an assignment. */
@@ -152,7 +151,6 @@ export function toInvoice(row: InvoiceRow): z.infer<typeof invoiceSchema> {
     url: `/v1/payouts/${row.payout_id}/invoice`,
   };
 }
-
 
 /** The API's view of payouts: approvals, details changes, invoices and confirmations are read for the whole page at once. */
 export function payoutViews(dependencies: ApiDependencies) {
