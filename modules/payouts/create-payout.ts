@@ -20,7 +20,7 @@ import {
   type PayoutActor,
 } from '../../domain/payout.ts';
 import type { PayoutRequest } from '../../workflows/payout-messages.ts';
-import { payoutRecord, payoutRecordColumns, usdRatesForRub, type PayoutRecord } from './payout-store.ts';
+import { lockBalances, payoutRecord, payoutRecordColumns, usdRatesForRub, type PayoutRecord } from './payout-store.ts';
 import type { PayoutStart } from './start-payout.ts';
 
 /**
@@ -92,7 +92,6 @@ interface PreparedPayout {
 
 const partnerFactsRow = z.object({ rank: z.string(), age_days: z.number() });
 const savedDetailsRow = z.object({ details: z.record(z.string()) });
-const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
 
 /**
  * What an approver confirms they saw: SHA-256 over a canonical form of the amount, currency, method and payment
@@ -185,10 +184,7 @@ async function reserveAndAudit(
   input: { ip: string | null; auditActor: string; details: Record<string, unknown> },
 ): Promise<string> {
   const account = (bucket: 'available' | 'payout_reserved'): AccountRef => ({ ownerType: 'partner', ownerId: request.partnerId, bucket, currency: request.currency });
-  const ids = await ledger.accountIds([account('available'), account('payout_reserved')], transaction);
-  const locked = await transaction.any(sql.type(lockedBalanceRow)`
-    SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
-  const availableBefore = locked.find((row) => row.account_id === ids[0])?.balance ?? '0';
+  const [availableBefore] = await lockBalances(ledger, transaction, [account('available'), account('payout_reserved')]);
   const posted = await ledger.postEntry(
     {
       idempotencyKey: `payout-reserve-${request.payoutId}`,
@@ -209,8 +205,8 @@ async function reserveAndAudit(
     targetId: request.payoutId,
     amount: request.amount,
     currency: request.currency,
-    balanceBefore: formatMoney(availableBefore, request.currency),
-    balanceAfter: formatMoney(new Money(availableBefore).minus(request.amount), request.currency),
+    balanceBefore: formatMoney(availableBefore!, request.currency),
+    balanceAfter: formatMoney(new Money(availableBefore!).minus(request.amount), request.currency),
     ip: input.ip,
     entryId: posted.entryId,
     details: {

@@ -16,6 +16,7 @@ import {
 import type { PayoutPolicy } from '../../domain/payout-policy.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
+import { lockBalances } from './payout-store.ts';
 import { enqueueNotification, payoutNotices } from '../../activities/notifications.ts';
 import { partnerFlags } from '../../activities/partner-flags-store.ts';
 import { readPayoutSwitches } from '../../activities/ops-switches-store.ts';
@@ -47,7 +48,6 @@ const partnerFactsRow = z.object({
   completed_count: z.number(),
   completed_total: z.string(),
 });
-const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
 const partnerValidatedRow = z.object({ partner_validated_at: z.date(), partner_invoice_id: z.string().nullable() });
 const currentInvoiceRow = z.object({ id: z.string(), sha256: z.string() });
 
@@ -80,14 +80,6 @@ const partnerAccount = (partnerId: string, bucket: 'available' | 'payout_reserve
   bucket,
   currency,
 });
-
-/** Locks the accounts' balance rows (in the database's order) and returns each balance, in the order given. */
-async function lockBalances(ledger: LedgerStore, connection: CommonQueryMethods, accounts: AccountRef[]): Promise<string[]> {
-  const ids = await ledger.accountIds(accounts, connection);
-  const rows = await connection.any(sql.type(lockedBalanceRow)`
-    SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
-  return ids.map((id) => rows.find((row) => row.account_id === id)?.balance ?? '0');
-}
 
 async function lockPayout(connection: CommonQueryMethods, payoutId: string) {
   const payout = await connection.maybeOne(sql.type(payoutRow)`

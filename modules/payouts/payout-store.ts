@@ -1,9 +1,11 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
+import type { AccountRef } from '../../domain/ledger.ts';
 import { partnerValidationOf, payoutStatuses } from '../../domain/payout.ts';
 import type { PartnerValidationPolicy } from '../../domain/payout-policy.ts';
 import { policySchema } from '../../domain/policy.ts';
+import type { LedgerStore } from '../ledger/ledger-store.ts';
 import type { PolicyStore } from '../policy/policy-store.ts';
 
 /**
@@ -72,6 +74,19 @@ export type PayoutRecord = z.infer<typeof payoutRecord>;
 export const payoutRecordColumns = sql.fragment`
   ${payoutColumns}, drafted_by, requested_at, schedule_date::text AS schedule_date, assigned_to, assigned_at, non_regular,
   surcharge::text AS surcharge`;
+
+const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
+
+/**
+ * Locks the accounts' balance rows (in the database's order) and returns each balance, in the order given, so an
+ * audit record's before and after are the ones the entry posted next changes.
+ */
+export async function lockBalances(ledger: LedgerStore, connection: CommonQueryMethods, accounts: AccountRef[]): Promise<string[]> {
+  const ids = await ledger.accountIds(accounts, connection);
+  const rows = await connection.any(sql.type(lockedBalanceRow)`
+    SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
+  return ids.map((id) => rows.find((row) => row.account_id === id)?.balance ?? '0');
+}
 
 const rateRow = z.object({ currency: z.string(), usd_rate: z.string() });
 
