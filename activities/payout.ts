@@ -1,155 +1,16 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { sql, type CommonQueryMethods } from 'slonik';
-import { z } from 'zod';
-import type { AccountRef } from '../domain/ledger.ts';
-import { Money, formatMoney } from '../domain/money.ts';
-import {
-  isBatchPayoutProvider,
-  ProviderRequestRejectedError,
-  type PayoutProvider,
-  type ProviderPayoutStatus,
-} from '../providers/adapter.ts';
-import {
-  evaluateChecklist,
-  idempotencyKeyFor,
-  processingStoppedType,
-  invoiceChangedType,
-  invoiceMissingType,
-  type ChecklistOutcome,
-  type PayoutActor,
-  type PayoutFailureCode,
-  type PayoutRejectionCode,
-  type PayoutStatus,
-} from '../domain/payout.ts';
-import type { PayoutPolicy } from '../domain/payout-policy.ts';
-import type { AdminRole } from '../domain/access.ts';
-import { mayStartProcessing, type PayoutSwitches } from '../domain/ops-switches.ts';
-import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
-import { enqueueNotification } from '../modules/notifications/outbox.ts';
-import { payoutNotices } from '../modules/notifications/payout-notices.ts';
-import { partnerFlags } from '../modules/partner-flags/partner-flags-store.ts';
-import { readPayoutSwitches } from '../modules/ops/ops-switches-store.ts';
-import { createBatchRecorder } from './payout-batches.ts';
+import { DomainError, domainErrorFailure } from '../domain/errors.ts';
+import { invoiceChangedType, invoiceMissingType, processingStoppedType } from '../domain/payout.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
-
-const payoutRow = z.object({
-  id: z.string(),
-  partner_id: z.string(),
-  method_id: z.string(),
-  required_chain: z.array(z.object({ roles: z.array(z.string()) })),
-  initiated_by: z.string(),
-  external_reference: z.string().nullable(),
-  provider_reference: z.string().nullable(),
-  currency: z.string(),
-  amount: z.string(),
-  fee: z.string(),
-  amount_to_transfer: z.string(),
-  amount_rub: z.string().nullable(),
-  status: z.string(),
-  settle_entry_id: z.string().nullable(),
-});
-const providerPayoutRow = z.object({
-  id: z.string(),
-  method_id: z.string(),
-  currency: z.string(),
-  amount_to_transfer: z.string(),
-  status: z.string(),
-  payment_details: z.record(z.string()),
-  provider_attempt: z.number(),
-});
-const partnerFactsRow = z.object({
-  kyc_status: z.string(),
-  status: z.string(),
-  name: z.string(),
-  age_days: z.number(),
-  account_name: z.string().nullable(),
-  requested_today_rub: z.string(),
-  recent_requests: z.number(),
-  completed_count: z.number(),
-  completed_total: z.string(),
-});
-const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
-const partnerValidatedRow = z.object({ partner_validated_at: z.date(), partner_invoice_id: z.string().nullable() });
-const currentInvoiceRow = z.object({ id: z.string(), sha256: z.string() });
-
-/** Who acted, as the audit log records it. */
-export const checklistActor = 'system:payout-checklist';
-
-export type PayoutSettlement = 'REJECTED' | 'CANCELLED' | 'FAILED';
-
-export interface ReleasePayoutReserveInput {
-  payoutId: string;
-  outcome: PayoutSettlement;
-  /** Where the reserved amount goes: back to `available`, or frozen in `held` (FRAUD_SUSPECTED). */
-  destination: 'available' | 'held';
-  /** A user id, or system:<component>. */
-  actor: string;
-  rejectionCode: PayoutRejectionCode | null;
-  failureCode: PayoutFailureCode | null;
-  reason: string | null;
-}
-
-const settlementSteps: Record<PayoutSettlement, { step: string; action: 'PAYOUT_REJECT' | 'PAYOUT_CANCEL' | 'PAYOUT_FAIL' }> = {
-  REJECTED: { step: 'reject', action: 'PAYOUT_REJECT' },
-  CANCELLED: { step: 'cancel', action: 'PAYOUT_CANCEL' },
-  FAILED: { step: 'fail', action: 'PAYOUT_FAIL' },
-};
-
-const partnerAccount = (partnerId: string, bucket: 'available' | 'payout_reserved' | 'held', currency: string): AccountRef => ({
-  ownerType: 'partner',
-  ownerId: partnerId,
-  bucket,
-  currency,
-});
-
-/** Locks the accounts' balance rows (in the database's order) and returns each balance, in the order given. */
-async function lockBalances(ledger: LedgerStore, connection: CommonQueryMethods, accounts: AccountRef[]): Promise<string[]> {
-  const ids = await ledger.accountIds(accounts, connection);
-  const rows = await connection.any(sql.type(lockedBalanceRow)`
-    SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
-  return ids.map((id) => rows.find((row) => row.account_id === id)?.balance ?? '0');
-}
-
-async function lockPayout(connection: CommonQueryMethods, payoutId: string) {
-  const payout = await connection.maybeOne(sql.type(payoutRow)`
-    SELECT id, partner_id, method_id, required_chain, initiated_by, external_reference, provider_reference, currency, amount, fee,
-           amount_to_transfer, amount_rub, status, settle_entry_id
-    FROM payouts WHERE id = ${payoutId} FOR UPDATE`);
-  if (!payout) throw ApplicationFailure.nonRetryable(`payout ${payoutId} does not exist`, 'PayoutNotFound');
-  return payout;
-}
-
-type LockedPayout = z.infer<typeof payoutRow>;
-
-const noticeFacts = (payout: LockedPayout) => ({ payoutId: payout.id, partnerId: payout.partner_id, amount: payout.amount, currency: payout.currency });
-
-/**
- * SPEC 6.5 "each approver is notified in turn": the admins whose role can take an open step of the chain, except the
- * initiator and whoever approved already. Keyed by the number of approvals so far, so a retried activity asks once.
- */
-async function noticeApprovalRequested(connection: CommonQueryMethods, payout: LockedPayout): Promise<void> {
-  const approvals = await connection.any(sql.type(z.object({ approver_id: z.string(), step: z.number().nullable() }))`
-    SELECT approver_id, step FROM payout_approvals WHERE payout_id = ${payout.id} AND decision = 'APPROVE'`);
-  const done = new Set(approvals.map((approval) => approval.step));
-  const roles = [...new Set(payout.required_chain.filter((_, index) => !done.has(index)).flatMap((step) => step.roles))] as AdminRole[];
-  if (roles.length === 0) return;
-  await enqueueNotification(connection, {
-    dedupeKey: `payout-approval-requested:${payout.id}:${approvals.length}`,
-    kind: 'APPROVAL_REQUESTED',
-    recipient: { kind: 'admin_role', roles, excludeUserIds: [payout.initiated_by, ...approvals.map((approval) => approval.approver_id)] },
-    ...payoutNotices.approvalRequested({ ...noticeFacts(payout), roles, approvedSoFar: approvals.length, stepsInChain: payout.required_chain.length }),
-  });
-}
-
-/** Who acts for automatic processing, as the audit log and `closed_by` record it. */
-export const providerActor = 'system:payout-provider';
+import { createBatchRecorder } from '../modules/payouts/batch-store.ts';
+import { createPayoutSteps } from '../modules/payouts/payout-steps.ts';
+import { checkPayoutAttempt, sendPayoutAttempt, type PayoutProviderAccess, type ProviderAttemptResult } from '../modules/payouts/provider-attempts.ts';
+import { isBatchPayoutProvider } from '../providers/adapter.ts';
+import { BatchingPayoutProvider, defaultBatchingOptions, type BatchingOptions } from '../providers/batcher.ts';
+import { payoutRefusedType } from '../workflows/payout-messages.ts';
 
 /** The provider an automatic payout is paid through, and where its webhooks come back. */
-export interface PayoutProviderDependencies {
-  provider: PayoutProvider;
-  /** The API's public base URL; the callback is `${publicUrl}/v1/webhooks/provider`. */
-  publicUrl: string;
+export interface PayoutProviderDependencies extends PayoutProviderAccess {
   /**
    * How sends and status questions are gathered into per-method batches when the provider takes batches
    * (providers/batcher.ts); false sends each payout alone. Default `defaultBatchingOptions`.
@@ -158,487 +19,52 @@ export interface PayoutProviderDependencies {
 }
 
 /**
- * What one attempt at the provider came to, as far as is known now. PENDING: accepted, the outcome comes by
- * webhook (or a later status query). `attempt` is the attempt whose idempotency key holds the outcome: normally
- * the one asked for, but an earlier attempt whose answer was lost and that the provider did accept wins.
+ * The failure type by which `payout-<id>` tells a step's refusal apart (the workflow branches on it, and recorded
+ * histories hold it: never renamed). `PayoutNotFound` is also in the workflow's non-retryable error types.
  */
-export type ProviderAttemptResult =
-  | { outcome: 'PENDING' | 'COMPLETED'; attempt: number; providerReference: string }
-  | {
-      outcome: 'FAILED';
-      attempt: number;
-      providerReference: string | null;
-      failureCode: PayoutFailureCode;
-      message: string;
-      /** When the failure was learnt (ISO): a `next_day` retry waits for the UTC day after it. */
-      at: string;
-    }
-  | { outcome: 'NOT_FOUND'; attempt: number };
+const failureTypes: Record<string, string> = {
+  payout_not_found: 'PayoutNotFound',
+  not_awaiting_partner: 'PayoutNotAwaitingPartner',
+  invoice_required: invoiceMissingType,
+  invoice_changed: invoiceChangedType,
+  processing_stopped: processingStoppedType,
+  provider_request_rejected: 'ProviderRequestRejected',
+};
 
-function fromStatus(attempt: number, status: ProviderPayoutStatus): ProviderAttemptResult {
-  switch (status.status) {
-    case 'NOT_FOUND':
-      return { outcome: 'NOT_FOUND', attempt };
-    case 'FAILED':
-      return { outcome: 'FAILED', attempt, providerReference: status.providerReference, failureCode: status.failureCode, message: status.message, at: new Date().toISOString() };
-    default:
-      return { outcome: status.status, attempt, providerReference: status.providerReference };
+/** Runs a step; its refusal becomes the non-retryable failure the workflow expects, anything else is retried. */
+async function refusing<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof DomainError) throw domainErrorFailure(failureTypes[error.code] ?? payoutRefusedType, error);
+    throw error;
   }
 }
 
-/**
- * Every step of `payout-<id>` that touches the database. Each runs in one transaction with its audit record, locks
- * the payout row first (a retry racing a slow first attempt waits for it and then finds the step done), and posts
- * ledger entries keyed `payout-<step>-<id>`, so at-least-once activities move money exactly once.
- */
+/** Each step as an activity, refusing as the workflow expects. */
+function asActivities<T extends Record<string, (input: never) => Promise<unknown>>>(steps: T): T {
+  return Object.fromEntries(Object.entries(steps).map(([name, step]) => [name, (input: never) => refusing(() => step(input))])) as T;
+}
+
+/** The activities of `payout-<id>`: its steps (modules/payouts/payout-steps.ts) and its attempts at the provider. */
 export function createPayoutActivities({ ledger, provider = null }: { ledger: LedgerStore; provider?: PayoutProviderDependencies | null }) {
-  const database = ledger.database;
+  const steps = createPayoutSteps({ ledger });
   // Batched per method when the provider takes batches: every send and status question below goes through it.
-  const configured: PayoutProviderDependencies | null =
+  const configured: PayoutProviderAccess | null =
     provider && provider.batching !== false && isBatchPayoutProvider(provider.provider)
-      ? { ...provider, provider: new BatchingPayoutProvider(provider.provider, provider.batching ?? defaultBatchingOptions, createBatchRecorder(database)) }
+      ? { ...provider, provider: new BatchingPayoutProvider(provider.provider, provider.batching ?? defaultBatchingOptions, createBatchRecorder(ledger.database)) }
       : provider;
-  const requireProvider = (): PayoutProviderDependencies => {
+  const requireProvider = (): PayoutProviderAccess => {
     // Retryable on purpose: a worker started without a provider URL keeps the payout waiting, not failed.
     if (!configured) throw ApplicationFailure.retryable('no payment provider is configured (LEDGERFLOW_PROVIDER_URL)', 'ProviderNotConfigured');
     return configured;
   };
-  const recordAttempt = async (payoutId: string, attempt: number, providerReference: string | null) => {
-    await database.query(sql.unsafe`
-      UPDATE payouts SET provider_attempt = greatest(provider_attempt, ${attempt}),
-                         provider_reference = coalesce(${providerReference}, provider_reference), updated_at = now()
-      WHERE id = ${payoutId}`);
-  };
   return {
-    /** Automatic processing starts: PROCESSING, by the provider actor, audited. */
-    /**
-     * With `checkSwitches` (workflows since the switches patch) the emergency switches are read in the same
-     * transaction, and the payout moves only when they allow (SPEC 6.9): `started: false` with the switches says
-     * why not. Without it (histories from before) it always moves, as it did.
-     */
-    async startAutomaticProcessing(input: { payoutId: string; checkSwitches?: boolean }): Promise<{ started: boolean; switches: PayoutSwitches | null }> {
-      return database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        if (payout.status === 'PROCESSING') return { started: true, switches: null };
-        const switches = input.checkSwitches ? await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id }) : null;
-        if (switches && (switches.methodForcedManual || !mayStartProcessing(switches))) return { started: false, switches };
-        await transaction.query(sql.unsafe`
-          UPDATE payouts SET status = 'PROCESSING', updated_at = now() WHERE id = ${input.payoutId} AND status = 'APPROVED'`);
-        await appendAuditRecord(transaction, {
-          action: 'PAYOUT_PROCESS',
-          actor: providerActor,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount: formatMoney(payout.amount_to_transfer, payout.currency),
-          currency: payout.currency,
-          details: { partnerId: payout.partner_id, automatic: true },
-        });
-        return { started: true, switches };
-      });
-    },
-
-    /**
-     * One attempt at the provider, exactly once toward it: first asks the provider about this attempt's key (a
-     * worker that died after sending finds its payout there), then about every earlier attempt's key (an earlier
-     * answer that was lost may still have been accepted: that attempt wins and nothing is sent), and sends only
-     * when the provider knows none of them. A retryable synchronous failure is followed by one more status query
-     * for the same key, since the answer rather than the request may have been lost.
-     */
-    async sendPayoutToProvider(input: { payoutId: string; attempt: number }): Promise<ProviderAttemptResult> {
-      const { provider: adapter, publicUrl } = requireProvider();
-      const key = idempotencyKeyFor(input.payoutId, input.attempt);
-      const known = await adapter.status({ idempotencyKey: key });
-      if (known.status !== 'NOT_FOUND') {
-        const result = fromStatus(input.attempt, known);
-        await recordAttempt(input.payoutId, input.attempt, 'providerReference' in result ? result.providerReference : null);
-        return result;
-      }
-      for (let earlier = input.attempt - 1; earlier >= 1; earlier -= 1) {
-        const previous = await adapter.status({ idempotencyKey: idempotencyKeyFor(input.payoutId, earlier) });
-        if (previous.status === 'PENDING' || previous.status === 'COMPLETED') {
-          await recordAttempt(input.payoutId, earlier, previous.providerReference);
-          return fromStatus(earlier, previous);
-        }
-      }
-      const payout = await database.maybeOne(sql.type(providerPayoutRow)`
-        SELECT id, method_id, currency, amount_to_transfer, status, payment_details, provider_attempt FROM payouts WHERE id = ${input.payoutId}`);
-      if (!payout) throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} does not exist`, 'PayoutNotFound');
-      await recordAttempt(input.payoutId, input.attempt, null);
-      let sent;
-      try {
-        sent = await adapter.send({
-          idempotencyKey: key,
-          payoutId: input.payoutId,
-          amount: formatMoney(payout.amount_to_transfer, payout.currency),
-          currency: payout.currency,
-          method: payout.method_id,
-          paymentDetails: payout.payment_details,
-          callbackUrl: `${publicUrl.replace(/\/+$/, '')}/v1/webhooks/provider`,
-        });
-      } catch (error) {
-        if (error instanceof ProviderRequestRejectedError) {
-          throw ApplicationFailure.nonRetryable(`the provider refused the request: ${error.message}`, 'ProviderRequestRejected');
-        }
-        throw error;
-      }
-      if (sent.accepted) {
-        await recordAttempt(input.payoutId, input.attempt, sent.providerReference);
-        return { outcome: 'PENDING', attempt: input.attempt, providerReference: sent.providerReference };
-      }
-      if (sent.failureCode === 'PROVIDER_ERROR' || sent.failureCode === 'TIMEOUT') {
-        const after = await adapter.status({ idempotencyKey: key }).catch(() => ({ status: 'NOT_FOUND' }) as const);
-        if (after.status !== 'NOT_FOUND') {
-          const result = fromStatus(input.attempt, after);
-          await recordAttempt(input.payoutId, input.attempt, 'providerReference' in result ? result.providerReference : null);
-          return result;
-        }
-      }
-      return { outcome: 'FAILED', attempt: input.attempt, providerReference: null, failureCode: sent.failureCode, message: sent.message, at: new Date().toISOString() };
-    },
-
-    /** The provider's view of one attempt (the fallback when its webhook does not come). */
-    async checkPayoutAtProvider(input: { payoutId: string; attempt: number }): Promise<ProviderAttemptResult> {
-      const { provider: adapter } = requireProvider();
-      return fromStatus(input.attempt, await adapter.status({ idempotencyKey: idempotencyKeyFor(input.payoutId, input.attempt) }));
-    },
-
-    /** Attempts ran out (or the provider refused our request): the payout waits in the manual review queue. */
-    async markPayoutNeedsReview(input: { payoutId: string; failureCode: PayoutFailureCode | null; reason: string }): Promise<void> {
-      await database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        const flagged = await transaction.maybeOne(sql.type(z.object({ id: z.string() }))`
-          UPDATE payouts SET needs_review = true, failure_code = ${input.failureCode}, failure_reason = ${input.reason}, updated_at = now()
-          WHERE id = ${input.payoutId} AND NOT needs_review RETURNING id`);
-        if (!flagged) return;
-        await appendAuditRecord(transaction, {
-          // SPEC 11 has no review action: a PAYOUT_PROCESS record that says the provider gave up.
-          action: 'PAYOUT_PROCESS',
-          actor: providerActor,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount: formatMoney(payout.amount, payout.currency),
-          currency: payout.currency,
-          reason: input.reason,
-          details: { partnerId: payout.partner_id, needsReview: true, failureCode: input.failureCode },
-        });
-        await enqueueNotification(transaction, {
-          dedupeKey: `payout-needs-review:${input.payoutId}`,
-          kind: 'PAYOUT_NEEDS_REVIEW',
-          recipient: { kind: 'admin_role', roles: ['finance_manager'] },
-          ...payoutNotices.needsReview({ ...noticeFacts(payout), failureCode: input.failureCode, reason: input.reason }),
-        });
-      });
-    },
-
-    /**
-     * Runs the review checklist on the partner as they are now and records it; HELD/AWAITING_APPROVAL are written
-     * here. With `awaitPartnerSeconds` (the policy asks for the partner's validation, source 003) a payout that
-     * passes becomes AWAITING_PARTNER instead, due for validation that many seconds from now; the approvers are
-     * asked only once the partner validated.
-     */
-    async runPayoutChecklist(input: { payoutId: string; checklist: PayoutPolicy['checklist']; awaitPartnerSeconds?: number }): Promise<ChecklistOutcome> {
-      return database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        // The partner's other payouts: drafts are not requests, and rejected or cancelled ones asked for nothing.
-        const facts = await transaction.one(sql.type(partnerFactsRow)`
-          SELECT p.kyc_status, p.status, p.name, (extract(epoch FROM now() - p.joined_at) / 86400)::float8 AS age_days,
-                 (SELECT payment_details ->> 'accountName' FROM payouts WHERE id = ${payout.id}) AS account_name,
-                 (SELECT coalesce(sum(amount_rub), 0)::text FROM payouts
-                  WHERE partner_id = p.id AND created_at >= date_trunc('day', now(), 'UTC')
-                    AND status NOT IN ('DRAFT', 'REJECTED', 'CANCELLED')) AS requested_today_rub,
-                 (SELECT count(*)::int FROM payouts
-                  WHERE partner_id = p.id AND created_at >= now() - make_interval(days => ${input.checklist.velocityWindowDays})
-                    AND status <> 'DRAFT') AS recent_requests,
-                 (SELECT count(*)::int FROM payouts WHERE partner_id = p.id AND currency = ${payout.currency} AND status = 'COMPLETED') AS completed_count,
-                 (SELECT coalesce(sum(amount), 0)::text FROM payouts
-                  WHERE partner_id = p.id AND currency = ${payout.currency} AND status = 'COMPLETED') AS completed_total
-          FROM partners p WHERE p.id = ${payout.partner_id}`);
-        const switches = await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id });
-        const flags = await partnerFlags(transaction, payout.partner_id, { activeOnly: true });
-        const outcome = evaluateChecklist(
-          {
-            kycStatus: facts.kyc_status,
-            partnerStatus: facts.status,
-            accountAgeDays: facts.age_days,
-            amountRub: payout.amount_rub,
-            frozen: switches.partnerFrozen,
-            requestedTodayRub: facts.requested_today_rub,
-            recentRequests: facts.recent_requests,
-            kycName: facts.name,
-            accountName: facts.account_name,
-            amount: payout.amount,
-            completedCount: facts.completed_count,
-            completedTotal: facts.completed_total,
-            flags,
-          },
-          input.checklist,
-        );
-        const awaitPartner = input.awaitPartnerSeconds !== undefined;
-        const next: PayoutStatus | null =
-          outcome.outcome === 'PASS' ? (awaitPartner ? 'AWAITING_PARTNER' : 'AWAITING_APPROVAL') : outcome.outcome === 'HOLD' ? 'HELD' : null;
-        await transaction.query(sql.unsafe`
-          UPDATE payouts SET checklist = ${sql.jsonb(outcome.checks as never)},
-                             status = coalesce(${next}, status), updated_at = now()
-          WHERE id = ${input.payoutId} AND status IN ('REQUESTED', 'HELD')`);
-        if (next === 'AWAITING_PARTNER') {
-          const dueAt = await transaction.maybeOneFirst(sql.type(z.object({ due: z.date() }))`
-            UPDATE payouts SET partner_validation_due_at = now() + make_interval(secs => ${input.awaitPartnerSeconds!})
-            WHERE id = ${input.payoutId} AND status = 'AWAITING_PARTNER' RETURNING partner_validation_due_at AS due`);
-          if (dueAt) {
-            await enqueueNotification(transaction, {
-              dedupeKey: `payout-validation-requested:${input.payoutId}`,
-              kind: 'PARTNER_VALIDATION_REQUESTED',
-              recipient: { kind: 'partner', partnerId: payout.partner_id },
-              ...payoutNotices.validationRequested({ ...noticeFacts(payout), dueAt: dueAt.toISOString() }),
-            });
-          }
-        }
-        if (next === 'AWAITING_APPROVAL') await noticeApprovalRequested(transaction, payout);
-        return outcome;
-      });
-    },
-
-    /**
-     * The partner validated (source 003): AWAITING_APPROVAL, with what they saw and the invoice current now, audited
-     * as PAYOUT_PARTNER_VALIDATE; the approvers are asked. The payout row is locked first, and an invoice upload
-     * locks it too, so the invoice recorded here is the one the partner validated, and none can be replaced after.
-     * Refuses (non-retryable) when the policy requires an invoice and none is there, or when the current invoice is
-     * not the one the partner saw.
-     */
-    async recordPartnerValidation(input: {
-      payoutId: string;
-      actor: PayoutActor;
-      amountSeen: string;
-      detailsHashSeen: string;
-      invoiceId: string | null;
-      invoiceRequired: boolean;
-    }): Promise<{ at: string; invoiceId: string | null }> {
-      return database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        const done = await transaction.maybeOne(sql.type(partnerValidatedRow)`
-          SELECT partner_validated_at, partner_invoice_id FROM payouts WHERE id = ${input.payoutId} AND partner_validated_at IS NOT NULL`);
-        // A retry of a committed attempt: the validation and its audit record are already there.
-        if (done) return { at: done.partner_validated_at.toISOString(), invoiceId: done.partner_invoice_id };
-        if (payout.status !== 'AWAITING_PARTNER') {
-          throw ApplicationFailure.nonRetryable(`payout ${input.payoutId} is ${payout.status}, not AWAITING_PARTNER`, 'PayoutNotAwaitingPartner');
-        }
-        const invoice = await transaction.maybeOne(sql.type(currentInvoiceRow)`
-          SELECT id, sha256 FROM payout_invoices WHERE payout_id = ${input.payoutId} ORDER BY id DESC LIMIT 1`);
-        if (input.invoiceRequired && !invoice) {
-          throw ApplicationFailure.nonRetryable('the policy requires an invoice and none is uploaded', invoiceMissingType);
-        }
-        if ((invoice?.id ?? null) !== input.invoiceId) {
-          throw ApplicationFailure.nonRetryable('another invoice was uploaded since the partner looked; validate again', invoiceChangedType);
-        }
-        const validated = await transaction.one(sql.type(z.object({ partner_validated_at: z.date() }))`
-          UPDATE payouts SET status = 'AWAITING_APPROVAL', partner_validated_by = ${input.actor.userId}, partner_validated_at = now(),
-                             partner_amount_seen = ${input.amountSeen}, partner_details_hash_seen = ${input.detailsHashSeen},
-                             partner_invoice_id = ${invoice?.id ?? null}, updated_at = now()
-          WHERE id = ${input.payoutId}
-          RETURNING partner_validated_at`);
-        await appendAuditRecord(transaction, {
-          action: 'PAYOUT_PARTNER_VALIDATE',
-          actor: input.actor.userId,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount: formatMoney(payout.amount, payout.currency),
-          currency: payout.currency,
-          details: { partnerId: payout.partner_id, detailsHash: input.detailsHashSeen, invoiceId: invoice?.id ?? null, invoiceSha256: invoice?.sha256 ?? null },
-        });
-        await noticeApprovalRequested(transaction, payout);
-        return { at: validated.partner_validated_at.toISOString(), invoiceId: invoice?.id ?? null };
-      });
-    },
-
-    /** Records one approval (and APPROVED when it completes the chain), with its PAYOUT_APPROVE audit record. */
-    async recordPayoutApproval(input: {
-      payoutId: string;
-      actor: PayoutActor;
-      step: number;
-      amountSeen: string;
-      detailsHashSeen: string;
-      completesChain: boolean;
-    }): Promise<{ at: string }> {
-      return database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        const inserted = await transaction.maybeOne(sql.type(z.object({ decided_at: z.date() }))`
-          INSERT INTO payout_approvals (payout_id, approver_id, role, decision, step, amount_seen, details_hash_seen)
-          VALUES (${input.payoutId}, ${input.actor.userId}, ${input.actor.role}, 'APPROVE', ${input.step},
-                  ${input.amountSeen}, ${input.detailsHashSeen})
-          ON CONFLICT (payout_id, approver_id) DO NOTHING
-          RETURNING decided_at`);
-        if (!inserted) {
-          // A retry of a committed attempt: the approval and its audit record are already there.
-          const existing = await transaction.one(sql.type(z.object({ decided_at: z.date() }))`
-            SELECT decided_at FROM payout_approvals WHERE payout_id = ${input.payoutId} AND approver_id = ${input.actor.userId}`);
-          return { at: existing.decided_at.toISOString() };
-        }
-        await appendAuditRecord(transaction, {
-          action: 'PAYOUT_APPROVE',
-          actor: input.actor.userId,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount: formatMoney(payout.amount, payout.currency),
-          currency: payout.currency,
-          details: { partnerId: payout.partner_id, role: input.actor.role, step: input.step, detailsHash: input.detailsHashSeen, completesChain: input.completesChain },
-        });
-        if (input.completesChain) {
-          await transaction.query(sql.unsafe`
-            UPDATE payouts SET status = 'APPROVED', updated_at = now() WHERE id = ${input.payoutId} AND status = 'AWAITING_APPROVAL'`);
-        } else {
-          await noticeApprovalRequested(transaction, payout);
-        }
-        return { at: inserted.decided_at.toISOString() };
-      });
-    },
-
-    /**
-     * Rejection, cancellation or failure: the reserved amount leaves `payout_reserved` for `available` (or `held`
-     * for FRAUD_SUSPECTED) in entry `payout-<reject|cancel|fail>-<id>`, the row is closed and audited.
-     */
-    async releasePayoutReserve(input: ReleasePayoutReserveInput): Promise<{ entryId: string }> {
-      const { step, action } = settlementSteps[input.outcome];
-      return database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        if (payout.status === input.outcome && payout.settle_entry_id) return { entryId: payout.settle_entry_id };
-        const reserved = partnerAccount(payout.partner_id, 'payout_reserved', payout.currency);
-        const destination = partnerAccount(payout.partner_id, input.destination, payout.currency);
-        const [, destinationBefore] = await lockBalances(ledger, transaction, [reserved, destination]);
-        const amount = formatMoney(payout.amount, payout.currency);
-        const posted = await ledger.postEntry(
-          {
-            idempotencyKey: `payout-${step}-${input.payoutId}`,
-            kind: `payout_${step}`,
-            description: input.reason ?? `payout ${input.outcome.toLowerCase()}`,
-            metadata: { payoutId: input.payoutId, partnerId: payout.partner_id, rejectionCode: input.rejectionCode, failureCode: input.failureCode },
-            postings: [
-              { account: reserved, amount: formatMoney(new Money(amount).negated(), payout.currency) },
-              { account: destination, amount },
-            ],
-          },
-          transaction,
-        );
-        await transaction.query(sql.unsafe`
-          UPDATE payouts SET status = ${input.outcome}, settle_entry_id = ${posted.entryId},
-                             rejection_code = ${input.rejectionCode}, rejection_reason = ${input.outcome === 'FAILED' ? null : input.reason},
-                             failure_code = ${input.failureCode}, failure_reason = ${input.outcome === 'FAILED' ? input.reason : null},
-                             closed_by = ${input.actor}, closed_at = now(), updated_at = now()
-          WHERE id = ${input.payoutId}`);
-        if (input.outcome === 'REJECTED' && !input.actor.startsWith('system:')) {
-          await transaction.query(sql.unsafe`
-            INSERT INTO payout_approvals (payout_id, approver_id, role, decision)
-            SELECT ${input.payoutId}, id, role, 'REJECT' FROM users WHERE id = ${input.actor}
-            ON CONFLICT (payout_id, approver_id) DO NOTHING`);
-        }
-        await appendAuditRecord(transaction, {
-          action,
-          actor: input.actor,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount,
-          currency: payout.currency,
-          balanceBefore: formatMoney(destinationBefore!, payout.currency),
-          balanceAfter: formatMoney(new Money(destinationBefore!).plus(amount), payout.currency),
-          reason: input.reason,
-          entryId: posted.entryId,
-          details: {
-            partnerId: payout.partner_id,
-            destination: input.destination,
-            rejectionCode: input.rejectionCode,
-            failureCode: input.failureCode,
-          },
-        });
-        // SPEC 6.5/6.6: the partner hears of it, with the reason.
-        const partner = { kind: 'partner' as const, partnerId: payout.partner_id };
-        const facts = noticeFacts(payout);
-        const notice =
-          input.outcome === 'REJECTED'
-            ? { kind: 'PAYOUT_REJECTED' as const, ...payoutNotices.rejected({ ...facts, rejectionCode: input.rejectionCode ?? 'REJECTED', reason: input.reason ?? '', destination: input.destination }) }
-            : input.outcome === 'FAILED'
-              ? { kind: 'PAYOUT_FAILED' as const, ...payoutNotices.failed({ ...facts, failureCode: input.failureCode, reason: input.reason }) }
-              : { kind: 'PAYOUT_CANCELLED' as const, ...payoutNotices.cancelled({ ...facts, reason: input.reason }) };
-        await enqueueNotification(transaction, { dedupeKey: `payout-${input.outcome.toLowerCase()}:${input.payoutId}`, recipient: partner, ...notice });
-        return { entryId: posted.entryId };
-      });
-    },
-
-    /** Manual processing: an admin recorded the external reference (sent to the accountant or the bank). */
-    async markPayoutProcessing(input: { payoutId: string; actor: PayoutActor; externalReference: string; checkSwitches?: boolean }): Promise<void> {
-      await database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        if (payout.status === 'PROCESSING') return;
-        if (input.checkSwitches) {
-          // SPEC 6.9: no manual payout starts processing while processing is paused or its partner frozen.
-          const switches = await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id });
-          if (!mayStartProcessing(switches)) throw ApplicationFailure.nonRetryable(switches.reasons.join('; '), processingStoppedType);
-        }
-        await transaction.query(sql.unsafe`
-          UPDATE payouts SET status = 'PROCESSING', external_reference = ${input.externalReference}, updated_at = now()
-          WHERE id = ${input.payoutId}`);
-        await appendAuditRecord(transaction, {
-          action: 'PAYOUT_PROCESS',
-          actor: input.actor.userId,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount: formatMoney(payout.amount_to_transfer, payout.currency),
-          currency: payout.currency,
-          details: { partnerId: payout.partner_id, externalReference: input.externalReference },
-        });
-      });
-    },
-
-    /**
-     * Paid: `payout-complete-<id>` takes the amount out of `payout_reserved`, the amount transferred into the
-     * platform's `payout_clearing` and the fee into `fees_income`.
-     */
-    async completePayout(input: { payoutId: string; actor: PayoutActor | { userId: typeof providerActor; role: 'system' } }): Promise<{ entryId: string }> {
-      return database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        if (payout.status === 'COMPLETED' && payout.settle_entry_id) return { entryId: payout.settle_entry_id };
-        const reserved = partnerAccount(payout.partner_id, 'payout_reserved', payout.currency);
-        const [reservedBefore] = await lockBalances(ledger, transaction, [reserved]);
-        const platform = (bucket: 'payout_clearing' | 'fees_income'): AccountRef => ({ ownerType: 'platform', ownerId: 'platform', bucket, currency: payout.currency });
-        const fee = new Money(payout.fee);
-        const postings = [
-          { account: reserved, amount: formatMoney(new Money(payout.amount).negated(), payout.currency) },
-          { account: platform('payout_clearing'), amount: formatMoney(payout.amount_to_transfer, payout.currency) },
-          ...(fee.isZero() ? [] : [{ account: platform('fees_income'), amount: formatMoney(fee, payout.currency) }]),
-        ];
-        const posted = await ledger.postEntry(
-          {
-            idempotencyKey: `payout-complete-${input.payoutId}`,
-            kind: 'payout_complete',
-            description: `payout ${input.payoutId} paid`,
-            metadata: { payoutId: input.payoutId, partnerId: payout.partner_id },
-            postings,
-          },
-          transaction,
-        );
-        await transaction.query(sql.unsafe`
-          UPDATE payouts SET status = 'COMPLETED', settle_entry_id = ${posted.entryId}, closed_by = ${input.actor.userId},
-                             closed_at = now(), updated_at = now()
-          WHERE id = ${input.payoutId}`);
-        await appendAuditRecord(transaction, {
-          action: 'PAYOUT_COMPLETE',
-          actor: input.actor.userId,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount: formatMoney(payout.amount, payout.currency),
-          currency: payout.currency,
-          balanceBefore: formatMoney(reservedBefore!, payout.currency),
-          balanceAfter: formatMoney(new Money(reservedBefore!).minus(payout.amount), payout.currency),
-          entryId: posted.entryId,
-          details: { partnerId: payout.partner_id, fee: formatMoney(payout.fee, payout.currency), amountToTransfer: formatMoney(payout.amount_to_transfer, payout.currency) },
-        });
-        await enqueueNotification(transaction, {
-          dedupeKey: `payout-completed:${input.payoutId}`,
-          kind: 'PAYOUT_COMPLETED',
-          recipient: { kind: 'partner', partnerId: payout.partner_id },
-          ...payoutNotices.completed({ ...noticeFacts(payout), fee: payout.fee, amountToTransfer: payout.amount_to_transfer, reference: payout.external_reference ?? payout.provider_reference }),
-        });
-        return { entryId: posted.entryId };
-      });
-    },
+    ...asActivities(steps),
+    sendPayoutToProvider: (input: { payoutId: string; attempt: number }): Promise<ProviderAttemptResult> =>
+      refusing(() => sendPayoutAttempt(ledger.database, requireProvider(), input)),
+    checkPayoutAtProvider: (input: { payoutId: string; attempt: number }): Promise<ProviderAttemptResult> =>
+      refusing(() => checkPayoutAttempt(requireProvider().provider, input)),
   };
 }
 

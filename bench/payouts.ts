@@ -35,10 +35,11 @@ import pg from 'pg';
 import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { migrate } from '../db/migrate.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
+import type { Refusal } from '../domain/errors.ts';
 import { formatMoney } from '../domain/money.ts';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../stack/temporal.ts';
 import { freePort } from '../stack/ports.ts';
-import { approvePayoutUpdate, payoutRefusedType, type PayoutRefusal } from '../workflows/payout-messages.ts';
+import { approvePayoutUpdate, payoutRefusedType } from '../workflows/payout-messages.ts';
 import { approveCeilingUpdate, providerResultCeilingSignal, type ceilingWorkflow } from './ceiling/workflows.ts';
 import { describeServer, freshDatabase, nonNegativeNumber, positiveNumber, postmasterPid, processTreeCpuSeconds, resolveServer } from './support.ts';
 
@@ -235,7 +236,7 @@ async function measureLifecycle(input: { apiUrl: string; client: Client; tokens:
         break;
       } catch (error) {
         const refusal = error instanceof WorkflowUpdateFailedError && (error.cause as { type?: string; details?: unknown[] } | undefined);
-        if (refusal && refusal.type === payoutRefusedType && (refusal.details?.[0] as PayoutRefusal | undefined)?.code === 'invalid_state') {
+        if (refusal && refusal.type === payoutRefusedType && (refusal.details?.[0] as Refusal | undefined)?.code === 'invalid_state') {
           refusedApprovals += 1;
           await sleep(50);
           continue;

@@ -9,7 +9,7 @@ import { payoutHoldingFlags, type PartnerFlagKind } from './partner-flags.ts';
  * The payout lifecycle (SPEC 6.1) as the workflow runs it: REQUESTED → [HELD] → [AWAITING_PARTNER] →
  * AWAITING_APPROVAL → APPROVED → PROCESSING → COMPLETED, with the side exits. AWAITING_PARTNER (source 003's
  * "Pending") only when the policy the payout started under asks for the partner's validation. DRAFT comes before
- * any workflow (api/create-payout.ts).
+ * any workflow (modules/payouts/create-payout.ts).
  */
 export const payoutStatuses = [
   'REQUESTED', 'HELD', 'AWAITING_PARTNER', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING', 'COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED',

@@ -125,14 +125,10 @@ export interface FailPayoutInput {
 }
 
 /**
- * Refusals of an update travel as an ApplicationFailure of this type whose first detail says how the API answers.
+ * Refusals of an update travel as an ApplicationFailure of this type whose first detail is the Refusal
+ * (domain/errors.ts `refusalFailure`); the type is in recorded histories and never changes.
  */
 export const payoutRefusedType = 'PayoutRefused';
-export interface PayoutRefusal {
-  status: 403 | 409 | 422;
-  code: string;
-  field: string | null;
-}
 
 export const getPayoutStateQuery = defineQuery<PayoutState>('getPayoutState');
 export const approvePayoutUpdate = defineUpdate<PayoutState, [ApprovePayoutInput]>('approve');

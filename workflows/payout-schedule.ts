@@ -1,5 +1,6 @@
 import { continueAsNew, proxyActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
-import type { PayoutScheduleActivities, ScheduleRecordPage } from '../activities/payout-schedule.ts';
+import type { PayoutScheduleActivities } from '../activities/payout-schedule.ts';
+import type { ScheduleRecordPage } from '../modules/payouts/payout-schedule.ts';
 import { utcDateOf } from '../domain/payout-schedule.ts';
 import { startPayoutChildren } from './payout-children.ts';
 

@@ -18,7 +18,7 @@ const pagesPerRun = 10;
 
 /**
  * `payout-sweep` (a Temporal Schedule, every 5 minutes): starts `payout-<id>` for payouts whose request was recorded
- * but whose workflow never started (activities/payout-sweep.ts), so a reservation is never left without its lifecycle.
+ * but whose workflow never started (modules/payouts/start-payout.ts), so a reservation is never left without its lifecycle.
  */
 export async function payoutSweepWorkflow(input: PayoutSweepInput = {}): Promise<{ started: number; alreadyStarted: number }> {
   const totals = { started: 0, alreadyStarted: 0 };

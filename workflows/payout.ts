@@ -10,7 +10,9 @@ import {
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { PayoutActivities, PayoutSettlement, ProviderAttemptResult } from '../activities/payout.ts';
+import type { PayoutActivities } from '../activities/payout.ts';
+import type { PayoutSettlement } from '../modules/payouts/payout-steps.ts';
+import type { ProviderAttemptResult } from '../modules/payouts/provider-attempts.ts';
 import {
   attemptOfKey,
   canTransitionPayout,
@@ -31,6 +33,7 @@ import {
   type PayoutRejectionCode,
   type PayoutStatus,
 } from '../domain/payout.ts';
+import { refusalFailure } from '../domain/errors.ts';
 import type { Policy } from '../domain/policy.ts';
 import {
   approvePayoutUpdate,
@@ -46,7 +49,6 @@ import {
   releasePayoutUpdate,
   validatePayoutUpdate,
   type ApprovePayoutInput,
-  type PayoutRefusal,
   type PayoutRequest,
   type PayoutState,
   type ProviderResultInput,
@@ -64,11 +66,6 @@ export const payoutNonRetryableErrors = ['PayoutNotFound'];
  * automatic sending and a manual "processing" check them first.
  */
 export const emergencySwitchesPatch = 'payout-emergency-switches';
-
-function refuse(status: PayoutRefusal['status'], code: string, message: string, field: string | null = null): ApplicationFailure {
-  const refusal: PayoutRefusal = { status, code, field };
-  return ApplicationFailure.create({ type: payoutRefusedType, message, nonRetryable: true, details: [refusal] });
-}
 
 function payoutActivities(policy: PayoutWorkflowPolicy) {
   return proxyActivities<PayoutActivities>({
@@ -186,14 +183,14 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
 
   const requireTransition = (to: PayoutStatus) => {
     if (!canTransitionPayout(state.status, to)) {
-      throw refuse(409, 'invalid_state', `the payout is ${state.status} and cannot become ${to}`, 'status');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'invalid_state', `the payout is ${state.status} and cannot become ${to}`, 'status');
     }
   };
 
   /** An automatic payout is the provider's to finish until its attempts run out and it needs review. */
   const requireManualDecision = () => {
     if (processing === 'AUTOMATIC' && state.status === 'PROCESSING' && !state.needsReview) {
-      throw refuse(409, 'provider_in_progress', `the provider is processing attempt ${state.attempt ?? 0}; an admin decides only once it needs review`, 'status');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'provider_in_progress', `the provider is processing attempt ${state.attempt ?? 0}; an admin decides only once it needs review`, 'status');
     }
   };
 
@@ -204,31 +201,31 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   const checkApproval = (input: ApprovePayoutInput, beforeChecklist = false): number => {
     if (!(beforeChecklist && state.status === 'REQUESTED')) {
       if (state.status === 'AWAITING_PARTNER') {
-        throw refuse(409, 'awaiting_partner', 'the partner has not validated the payout yet; it is approved only after that', 'status');
+        throw refusalFailure(payoutRefusedType, 'conflict', 'awaiting_partner', 'the partner has not validated the payout yet; it is approved only after that', 'status');
       }
       requireTransition('APPROVED');
       if (state.status !== 'AWAITING_APPROVAL') {
-        throw refuse(409, 'invalid_state', `the payout is ${state.status}, not AWAITING_APPROVAL`, 'status');
+        throw refusalFailure(payoutRefusedType, 'conflict', 'invalid_state', `the payout is ${state.status}, not AWAITING_APPROVAL`, 'status');
       }
     }
     if (input.actor.userId === request.initiatedBy.userId) {
-      throw refuse(403, 'maker_checker', 'an admin cannot approve a payout they initiated');
+      throw refusalFailure(payoutRefusedType, 'forbidden', 'maker_checker', 'an admin cannot approve a payout they initiated');
     }
     if (state.approvals.some((approval) => approval.userId === input.actor.userId)) {
-      throw refuse(409, 'already_approved', 'this admin has already approved the payout; approvers must be distinct people');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'already_approved', 'this admin has already approved the payout; approvers must be distinct people');
     }
     if (input.amount !== state.amount) {
-      throw refuse(409, 'amount_mismatch', `the payout's amount is ${state.amount}, not ${input.amount}`, 'body.amount');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'amount_mismatch', `the payout's amount is ${state.amount}, not ${input.amount}`, 'body.amount');
     }
     if (input.detailsHash !== state.detailsHash) {
-      throw refuse(409, 'details_changed', 'the payment details differ from what the approver saw', 'body.detailsHash');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'details_changed', 'the payment details differ from what the approver saw', 'body.detailsHash');
     }
     const step = openStepFor(state.requiredChain, state.approvals, input.actor.role);
     if (step === null) {
       const open = state.requiredChain
         .filter((_, index) => !state.approvals.some((approval) => approval.step === index))
         .map((chainStep) => chainStep.roles.join(' or '));
-      throw refuse(403, 'role_not_in_chain', `no open step of the approval chain takes role ${input.actor.role}; it still needs ${open.join(', then ')}`);
+      throw refusalFailure(payoutRefusedType, 'forbidden', 'role_not_in_chain', `no open step of the approval chain takes role ${input.actor.role}; it still needs ${open.join(', then ')}`);
     }
     return step;
   };
@@ -240,20 +237,20 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
    */
   const checkPartnerValidation = (input: ValidatePayoutInput, beforeChecklist = false) => {
     if (!partnerValidation.required) {
-      throw refuse(409, 'invalid_state', `policy version ${policy.version}, which this payout runs under, asks for no partner validation`, 'status');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'invalid_state', `policy version ${policy.version}, which this payout runs under, asks for no partner validation`, 'status');
     }
     if (!(beforeChecklist && state.status === 'REQUESTED') && state.status !== 'AWAITING_PARTNER') {
-      throw refuse(409, 'invalid_state', `the payout is ${state.status}, not AWAITING_PARTNER`, 'status');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'invalid_state', `the payout is ${state.status}, not AWAITING_PARTNER`, 'status');
     }
-    if (input.actor.role !== 'partner') throw refuse(403, 'forbidden', 'only the payout’s partner validates it');
+    if (input.actor.role !== 'partner') throw refusalFailure(payoutRefusedType, 'forbidden', 'forbidden', 'only the payout’s partner validates it');
     if (input.amount !== state.amount) {
-      throw refuse(409, 'amount_mismatch', `the payout's amount is ${state.amount}, not ${input.amount}`, 'body.amount');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'amount_mismatch', `the payout's amount is ${state.amount}, not ${input.amount}`, 'body.amount');
     }
     if (input.detailsHash !== state.detailsHash) {
-      throw refuse(409, 'details_changed', 'the payment details differ from what the partner saw', 'body.detailsHash');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'details_changed', 'the payment details differ from what the partner saw', 'body.detailsHash');
     }
     if (partnerValidation.invoiceRequired && input.invoiceId === null) {
-      throw refuse(409, 'invoice_required', 'upload the invoice (POST /v1/payouts/{id}/invoice) before validating the payout', 'invoice');
+      throw refusalFailure(payoutRefusedType, 'conflict', 'invoice_required', 'upload the invoice (POST /v1/payouts/{id}/invoice) before validating the payout', 'invoice');
     }
   };
 
@@ -314,8 +311,8 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
         } catch (error) {
           // The database had the last word on the invoice: none after all, or another one since the partner looked.
           const cause = error instanceof ActivityFailure ? error.cause : null;
-          if (cause instanceof ApplicationFailure && cause.type === invoiceMissingType) throw refuse(409, 'invoice_required', cause.message, 'invoice');
-          if (cause instanceof ApplicationFailure && cause.type === invoiceChangedType) throw refuse(409, 'invoice_changed', cause.message, 'invoice');
+          if (cause instanceof ApplicationFailure && cause.type === invoiceMissingType) throw refusalFailure(payoutRefusedType, 'conflict', 'invoice_required', cause.message, 'invoice');
+          if (cause instanceof ApplicationFailure && cause.type === invoiceChangedType) throw refusalFailure(payoutRefusedType, 'conflict', 'invoice_changed', cause.message, 'invoice');
           throw error;
         }
         state.partnerValidation = { userId: input.actor.userId, at: validated.at, amount: input.amount, detailsHash: input.detailsHash, invoiceId: validated.invoiceId };
@@ -363,7 +360,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
         await condition(() => !switchCheckRequested || isTerminalPayoutStatus(state.status));
         return state;
       }
-      if (state.status !== 'HELD') throw refuse(409, 'invalid_state', `the payout is ${state.status}, not HELD`, 'status');
+      if (state.status !== 'HELD') throw refusalFailure(payoutRefusedType, 'conflict', 'invalid_state', `the payout is ${state.status}, not HELD`, 'status');
       const runs = state.checklistRuns;
       releaseRequested = true;
       // Answer with the state after the checklist ran again (or after whatever closed the payout meanwhile).
@@ -373,7 +370,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     {
       validator: (_input) => {
         if (state.status !== 'HELD' && !waitingOnSwitches()) {
-          throw refuse(409, 'invalid_state', `the payout is ${state.status}, neither HELD nor waiting on an emergency switch`, 'status');
+          throw refusalFailure(payoutRefusedType, 'conflict', 'invalid_state', `the payout is ${state.status}, neither HELD nor waiting on an emergency switch`, 'status');
         }
       },
     },
@@ -393,7 +390,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
           });
         } catch (error) {
           if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === processingStoppedType) {
-            throw refuse(409, 'processing_stopped', `processing cannot start: ${error.cause.message}`, 'status');
+            throw refusalFailure(payoutRefusedType, 'conflict', 'processing_stopped', `processing cannot start: ${error.cause.message}`, 'status');
           }
           throw error;
         }
@@ -404,7 +401,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     {
       validator: (_input) => {
         requireTransition('PROCESSING');
-        if (processing !== 'MANUAL') throw refuse(422, 'not_manual', `method ${request.methodId} is processed automatically`);
+        if (processing !== 'MANUAL') throw refusalFailure(payoutRefusedType, 'unprocessable', 'not_manual', `method ${request.methodId} is processed automatically`);
       },
     },
   );

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { PayoutSchedule, walletStates } from '../../activities/payout-schedule.ts';
+import { PayoutSchedule, walletStates } from '../../modules/payouts/payout-schedule.ts';
 import { isIsoDate } from '../../domain/payout-schedule.ts';
 import { createSubApp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -7,7 +7,8 @@ import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
  * The payment schedule as the API shows it (SPEC 6.7, source 004): a partner's "next payment" and the admin's list
- * for a payment date. The figures come from activities/payout-schedule.ts, the same code the schedule's run pays by.
+ * for a payment date. The figures come from modules/payouts/payout-schedule.ts, the same code the schedule's run
+ * pays by.
  */
 
 const dateSchema = z
@@ -58,6 +59,7 @@ const errors = {
 const getNextPayment = createRoute({
   method: 'get',
   path: '/partners/{id}/next-payment',
+  operationId: 'getPartnerNextPayment',
   summary: 'A partner’s next payment per wallet: what cleared the hold by (payment date − hold days), bonuses without a hold',
   security: bearerSecurity,
   request: {
@@ -74,6 +76,7 @@ const getNextPayment = createRoute({
 const getPreview = createRoute({
   method: 'get',
   path: '/payout-schedule/preview',
+  operationId: 'getPayoutSchedulePreview',
   summary: 'Every partner with something due on a payment date and what the schedule would do (below the minimum: listed, flagged)',
   security: bearerSecurity,
   request: {

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { sql } from 'slonik';
-import { ZodError, z as zod } from 'zod';
+import { ZodError } from 'zod';
 import { attemptOfKey } from '../../domain/payout.ts';
+import { payoutExists } from '../../modules/payouts/payout-store.ts';
 import { parseWebhook, signatureHeaderName, WebhookSignatureError } from '../../providers/webhooks.ts';
 import type { ProviderWebhookEvent } from '../../providers/adapter.ts';
 import { payoutWorkflowId, providerResultSignal } from '../../workflows/payout-messages.ts';
@@ -51,8 +51,7 @@ export function webhookRoutes(dependencies: ApiDependencies) {
     if (!uuidPattern.test(event.payoutId) || attemptOfKey(event.payoutId, event.idempotencyKey) === null) {
       throw new ApiError(404, 'not_found', `no payout attempt ${event.idempotencyKey}`, 'body.idempotencyKey');
     }
-    const found = await database.maybeOne(sql.type(zod.object({ id: zod.string() }))`SELECT id FROM payouts WHERE id = ${event.payoutId}`);
-    if (!found) throw new ApiError(404, 'not_found', `payout ${event.payoutId} does not exist`, 'body.payoutId');
+    if (!(await payoutExists(database, event.payoutId))) throw new ApiError(404, 'not_found', `payout ${event.payoutId} does not exist`, 'body.payoutId');
     try {
       await temporal.workflow.getHandle(payoutWorkflowId(event.payoutId)).signal(providerResultSignal, {
         eventId: event.eventId,

@@ -2,7 +2,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createPayout } from '../../api/create-payout.ts';
+import { createPayout } from '../../modules/payouts/create-payout.ts';
 import { payoutSweepWorkflow } from '../../workflows/payout-sweep.ts';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';

@@ -1,8 +1,15 @@
 import { sql } from 'slonik';
-import type { Database } from '../db/pool.ts';
-import { Money, formatMoney } from '../domain/money.ts';
-import type { ProviderBatch, ProviderBatchItemResult } from '../providers/adapter.ts';
-import type { BatchRecorder } from '../providers/batcher.ts';
+import { z } from 'zod';
+import type { Database } from '../../db/pool.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
+import type { ProviderBatch, ProviderBatchItemResult } from '../../providers/adapter.ts';
+import type { BatchRecorder } from '../../providers/batcher.ts';
+
+/**
+ * What went to the payment provider together (SPEC 6.6 "batched by payment method"): `payout_batches` and
+ * `payout_batch_items`, each batch as the worker recorded it before sending (SENDING) and with the provider's answer
+ * per payout (SENT).
+ */
 
 /** Sums the batch's amounts per currency, exactly (decimal strings). */
 function totalsOf(batch: ProviderBatch): Record<string, string> {
@@ -57,4 +64,62 @@ export function createBatchRecorder(database: Database): BatchRecorder {
       });
     },
   };
+}
+
+export const batchStatuses = ['SENDING', 'SENT'] as const;
+export const batchItemOutcomes = ['ACCEPTED', 'FAILED', 'REJECTED'] as const;
+
+const batchRow = z.object({
+  id: z.string(),
+  method_id: z.string(),
+  provider: z.string(),
+  status: z.enum(batchStatuses),
+  item_count: z.number(),
+  totals: z.record(z.string()),
+  accepted_count: z.number().nullable(),
+  failed_count: z.number().nullable(),
+  created_at: z.date(),
+  answered_at: z.date().nullable(),
+});
+export type PayoutBatchRow = z.infer<typeof batchRow>;
+
+const itemRow = z.object({
+  position: z.number(),
+  payout_id: z.string(),
+  idempotency_key: z.string(),
+  amount: z.string(),
+  currency: z.string(),
+  outcome: z.enum(batchItemOutcomes).nullable(),
+  provider_reference: z.string().nullable(),
+  failure_code: z.string().nullable(),
+  message: z.string().nullable(),
+});
+export type PayoutBatchItemRow = z.infer<typeof itemRow>;
+
+const batchColumns = sql.fragment`id, method_id, provider, status, item_count, totals, accepted_count, failed_count, created_at, answered_at`;
+
+/** A page of batches, newest first, before `before` (a createdAt); `next` is the page's last createdAt when more follow. */
+export async function listPayoutBatches(
+  database: Database,
+  query: { methodId?: string; status?: (typeof batchStatuses)[number]; before?: string; limit: number },
+): Promise<{ batches: readonly PayoutBatchRow[]; next: string | null }> {
+  const conditions = [sql.fragment`TRUE`];
+  if (query.methodId) conditions.push(sql.fragment`method_id = ${query.methodId}`);
+  if (query.status) conditions.push(sql.fragment`status = ${query.status}`);
+  if (query.before) conditions.push(sql.fragment`created_at < ${query.before}::timestamptz`);
+  const rows = await database.any(sql.type(batchRow)`
+    SELECT ${batchColumns} FROM payout_batches WHERE ${sql.join(conditions, sql.fragment` AND `)}
+    ORDER BY created_at DESC, id LIMIT ${query.limit + 1}`);
+  const page = rows.slice(0, query.limit);
+  return { batches: page, next: rows.length > query.limit ? page.at(-1)!.created_at.toISOString() : null };
+}
+
+/** One batch with its items in the order sent; null when there is no such batch. */
+export async function findPayoutBatch(database: Database, batchId: string): Promise<{ batch: PayoutBatchRow; items: readonly PayoutBatchItemRow[] } | null> {
+  const batch = await database.maybeOne(sql.type(batchRow)`SELECT ${batchColumns} FROM payout_batches WHERE id = ${batchId}`);
+  if (!batch) return null;
+  const items = await database.any(sql.type(itemRow)`
+    SELECT position, payout_id, idempotency_key, amount::text AS amount, currency, outcome, provider_reference, failure_code, message
+    FROM payout_batch_items WHERE batch_id = ${batchId} ORDER BY position`);
+  return { batch, items };
 }

@@ -1,65 +1,36 @@
-import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { createHash, randomUUID } from 'node:crypto';
 import { sql, UniqueIntegrityConstraintViolationError, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { appendAuditRecord } from '../modules/audit/audit-store.ts';
-import { InsufficientFundsError, type LedgerStore } from '../modules/ledger/ledger-store.ts';
-import { createPayoutActivities } from '../activities/payout.ts';
-import type { PolicyStore, PolicyVersion } from '../modules/policy/policy-store.ts';
-import type { Database } from '../db/pool.ts';
-import type { UserRole } from '../domain/access.ts';
-import type { AccountRef } from '../domain/ledger.ts';
-import { Money, fitsScale, formatMoney, isCurrency } from '../domain/money.ts';
-import type { Rank } from '../domain/network.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
+import { InsufficientFundsError, type LedgerStore } from '../ledger/ledger-store.ts';
+import type { PolicyStore, PolicyVersion } from '../policy/policy-store.ts';
+import type { Database } from '../../db/pool.ts';
+import type { UserRole } from '../../domain/access.ts';
+import { DomainError } from '../../domain/errors.ts';
+import type { AccountRef } from '../../domain/ledger.ts';
+import { Money, fitsScale, formatMoney, isCurrency } from '../../domain/money.ts';
+import type { Rank } from '../../domain/network.ts';
 import {
   approvalChainFor,
   computePayoutFee,
   findPaymentMethod,
   payoutPriority,
-  payoutStatuses,
   rubEquivalent,
   validatePaymentDetails,
   type PayoutActor,
-} from '../domain/payout.ts';
-import type { PayoutWorkflowPolicy } from '../workflows/payout.ts';
-import type { PayoutRequest } from '../workflows/payout-messages.ts';
-import { ApiError } from './errors.ts';
-import { payoutColumns, payoutRow, paymentDetailsHash, startPayoutWorkflow, usdRatesForRub } from './start-payout.ts';
-import { payoutWorkflowId } from '../workflows/payout-messages.ts';
+} from '../../domain/payout.ts';
+import type { PayoutRequest } from '../../workflows/payout-messages.ts';
+import { lockBalances, payoutRecord, payoutRecordColumns, usdRatesForRub, type PayoutRecord } from './payout-store.ts';
+import type { PayoutStart } from './start-payout.ts';
 
 /**
  * Creating a payout, one way for every path (issue #4): a partner's or an admin's request, each line of a bulk
  * request, an admin's DRAFT and its submission, and the payment schedule's run. Validation, fee, priority and
  * approval chain are computed here; a request reserves its amount (available → payout_reserved) with its row and
  * audit record in one transaction. Starting `payout-<id>` is the caller's: the API starts it with a Temporal client
- * (`startPayoutOrUndo`), the schedule's workflow as a child. Refusals are ApiErrors naming the input field as the
- * caller's client sees it (`body.amount`, `items[3].amount`).
+ * (`startPayoutOrUndo`), the schedule's workflow as a child. Refusals are DomainErrors naming the input field as
+ * the caller's client sees it (`body.amount`, `items[3].amount`).
  */
-
-/** The schedule's payouts are initiated by this user (migration 010: disabled, cannot sign in or approve). */
-export const payoutScheduleUserId = '00000000-0000-4000-8000-000000000001';
-/** The audit log's actor for what the payment schedule does. */
-export const payoutScheduleActor = 'system:payout-schedule';
-
-export const payoutRecordStatuses = ['DRAFT', ...payoutStatuses] as const;
-export type PayoutRecordStatus = (typeof payoutRecordStatuses)[number];
-
-/** A payouts row with the columns of migration 010; drafts (no reserve entry yet) included. */
-export const payoutRecord = payoutRow.extend({
-  status: z.enum(payoutRecordStatuses),
-  reserve_entry_id: z.string().nullable(),
-  drafted_by: z.string().nullable(),
-  requested_at: z.date().nullable(),
-  schedule_date: z.string().nullable(),
-  assigned_to: z.string().nullable(),
-  assigned_at: z.date().nullable(),
-  non_regular: z.boolean(),
-  surcharge: z.string(),
-});
-export type PayoutRecord = z.infer<typeof payoutRecord>;
-export const payoutRecordColumns = sql.fragment`
-  ${payoutColumns}, drafted_by, requested_at, schedule_date::text AS schedule_date, assigned_to, assigned_at, non_regular,
-  surcharge::text AS surcharge`;
 
 /** What is asked for. Amounts are decimal strings; omitted details mean the partner's saved ones for the method. */
 export interface PayoutInput {
@@ -87,12 +58,6 @@ export interface PayoutCreationDependencies {
   database: Database;
   ledger: LedgerStore;
   policies: PolicyStore;
-}
-
-/** What starts `payout-<id>`: the request and the policy it was decided under. */
-export interface PayoutStart {
-  request: PayoutRequest;
-  policy: PayoutWorkflowPolicy;
 }
 
 export interface CreatedPayout {
@@ -127,7 +92,17 @@ interface PreparedPayout {
 
 const partnerFactsRow = z.object({ rank: z.string(), age_days: z.number() });
 const savedDetailsRow = z.object({ details: z.record(z.string()) });
-const lockedBalanceRow = z.object({ account_id: z.string(), balance: z.string() });
+
+/**
+ * What an approver confirms they saw: SHA-256 over a canonical form of the amount, currency, method and payment
+ * details (keys sorted). Any change to what would be paid changes the hash, and the workflow refuses the approval.
+ */
+export function paymentDetailsHash(input: { amount: string; currency: string; methodId: string; details: Record<string, string> }): string {
+  const details = Object.keys(input.details)
+    .sort()
+    .map((key) => [key, input.details[key]]);
+  return createHash('sha256').update(JSON.stringify([input.amount, input.currency, input.methodId, details])).digest('hex');
+}
 
 /** Validates and prices a payout under the policy in force; reads only, so it may run outside a transaction. */
 async function preparePayout(
@@ -139,42 +114,42 @@ async function preparePayout(
   const { field } = options;
   const payouts = policy.policy.payouts;
   const method = findPaymentMethod(payouts, input.methodId);
-  if (!method) throw new ApiError(422, 'unknown_method', `no payment method ${input.methodId}`, field('methodId'));
+  if (!method) throw new DomainError('unprocessable', 'unknown_method', `no payment method ${input.methodId}`, field('methodId'));
   if (method.currency !== input.currency) {
-    throw new ApiError(422, 'currency_mismatch', `${method.id} pays in ${method.currency}, not ${input.currency}`, field('currency'));
+    throw new DomainError('unprocessable', 'currency_mismatch', `${method.id} pays in ${method.currency}, not ${input.currency}`, field('currency'));
   }
-  if (!isCurrency(input.currency)) throw new ApiError(400, 'invalid_request', `unknown currency ${input.currency}`, field('currency'));
+  if (!isCurrency(input.currency)) throw new DomainError('invalid', 'invalid_request', `unknown currency ${input.currency}`, field('currency'));
   const requested = new Money(input.amount);
-  if (!requested.isPositive()) throw new ApiError(400, 'invalid_request', 'a payout amount must be positive', field('amount'));
-  if (!fitsScale(requested, input.currency)) throw new ApiError(400, 'invalid_request', `more decimal places than ${input.currency} allows`, field('amount'));
+  if (!requested.isPositive()) throw new DomainError('invalid', 'invalid_request', 'a payout amount must be positive', field('amount'));
+  if (!fitsScale(requested, input.currency)) throw new DomainError('invalid', 'invalid_request', `more decimal places than ${input.currency} allows`, field('amount'));
   const partner = await connection.maybeOne(sql.type(partnerFactsRow)`
     SELECT rank, (extract(epoch FROM now() - joined_at) / 86400)::float8 AS age_days FROM partners WHERE id = ${input.partnerId}`);
-  if (!partner) throw new ApiError(422, 'partner_not_found', `partner ${input.partnerId} does not exist`, field('partnerId'));
+  if (!partner) throw new DomainError('unprocessable', 'partner_not_found', `partner ${input.partnerId} does not exist`, field('partnerId'));
 
   let details = input.paymentDetails;
   if (details === undefined) {
     const saved = await connection.maybeOneFirst(sql.type(savedDetailsRow)`
       SELECT details FROM partner_payment_methods WHERE partner_id = ${input.partnerId} AND method_id = ${method.id}`);
-    if (!saved) throw new ApiError(400, 'invalid_request', `no saved details for ${method.id}: send paymentDetails`, field('paymentDetails'));
+    if (!saved) throw new DomainError('invalid', 'invalid_request', `no saved details for ${method.id}: send paymentDetails`, field('paymentDetails'));
     details = saved;
   }
   const issue = validatePaymentDetails(method, details)[0];
   if (issue) {
     const detailField = `${field('paymentDetails')}.${issue.field}`;
-    throw new ApiError(400, 'invalid_request', `${detailField}: ${issue.message}`, detailField);
+    throw new DomainError('invalid', 'invalid_request', `${detailField}: ${issue.message}`, detailField);
   }
 
   const amount = formatMoney(requested, input.currency);
   const nonRegular = input.nonRegular ?? false;
   if (requested.lessThan(method.minPayout) && !options.allowBelowMinimum && !nonRegular) {
-    throw new ApiError(
-      422, 'below_minimum',
+    throw new DomainError(
+      'unprocessable', 'below_minimum',
       `${method.id} pays at least ${method.minPayout} ${method.currency}; a non-regular payout (nonRegular: true, ${method.nonRegularSurchargePercent}% surcharge) may be smaller`,
       field('amount'),
     );
   }
   const { fee, surcharge, amountToTransfer } = computePayoutFee(amount, input.currency, method, { nonRegular });
-  if (!new Money(amountToTransfer).isPositive()) throw new ApiError(422, 'below_fee', `the fee ${fee} takes the whole amount`, field('amount'));
+  if (!new Money(amountToTransfer).isPositive()) throw new DomainError('unprocessable', 'below_fee', `the fee ${fee} takes the whole amount`, field('amount'));
 
   const amountRub = rubEquivalent(amount, input.currency, await usdRatesForRub(connection, input.currency));
   const priority = payoutPriority({ amountRub, rank: partner.rank as Rank, accountAgeDays: partner.age_days }, payouts.priority);
@@ -209,10 +184,7 @@ async function reserveAndAudit(
   input: { ip: string | null; auditActor: string; details: Record<string, unknown> },
 ): Promise<string> {
   const account = (bucket: 'available' | 'payout_reserved'): AccountRef => ({ ownerType: 'partner', ownerId: request.partnerId, bucket, currency: request.currency });
-  const ids = await ledger.accountIds([account('available'), account('payout_reserved')], transaction);
-  const locked = await transaction.any(sql.type(lockedBalanceRow)`
-    SELECT account_id, balance FROM lock_account_balances(${sql.array(ids, 'int8')})`);
-  const availableBefore = locked.find((row) => row.account_id === ids[0])?.balance ?? '0';
+  const [availableBefore] = await lockBalances(ledger, transaction, [account('available'), account('payout_reserved')]);
   const posted = await ledger.postEntry(
     {
       idempotencyKey: `payout-reserve-${request.payoutId}`,
@@ -233,8 +205,8 @@ async function reserveAndAudit(
     targetId: request.payoutId,
     amount: request.amount,
     currency: request.currency,
-    balanceBefore: formatMoney(availableBefore, request.currency),
-    balanceAfter: formatMoney(new Money(availableBefore).minus(request.amount), request.currency),
+    balanceBefore: formatMoney(availableBefore!, request.currency),
+    balanceAfter: formatMoney(new Money(availableBefore!).minus(request.amount), request.currency),
     ip: input.ip,
     entryId: posted.entryId,
     details: {
@@ -258,17 +230,17 @@ async function saveDetails(transaction: CommonQueryMethods, request: PayoutReque
     ON CONFLICT (partner_id, method_id) DO UPDATE SET details = EXCLUDED.details, updated_at = now()`);
 }
 
-/** The database's refusals of a request, as the API answers them. */
+/** The database's refusals of a request, as domain refusals naming the field. */
 function translateCreationError(error: unknown, request: PayoutRequest, field: (name: string) => string): unknown {
   if (error instanceof InsufficientFundsError) {
-    return new ApiError(422, 'insufficient_funds', `the available ${request.currency} balance is less than ${request.amount}`, field('amount'));
+    return new DomainError('unprocessable', 'insufficient_funds', `the available ${request.currency} balance is less than ${request.amount}`, field('amount'));
   }
   if (error instanceof UniqueIntegrityConstraintViolationError) {
     if (error.constraint === 'payouts_one_active_per_wallet') {
-      return new ApiError(409, 'duplicate_request', `partner ${request.partnerId} already has an active ${request.currency} payout`, field('currency'));
+      return new DomainError('conflict', 'duplicate_request', `partner ${request.partnerId} already has an active ${request.currency} payout`, field('currency'));
     }
     if (error.constraint === 'payouts_one_per_schedule_date') {
-      return new ApiError(409, 'already_scheduled', `partner ${request.partnerId} already has a scheduled ${request.currency} payout for this date`, field('partnerId'));
+      return new DomainError('conflict', 'already_scheduled', `partner ${request.partnerId} already has a scheduled ${request.currency} payout for this date`, field('partnerId'));
     }
   }
   return error;
@@ -346,8 +318,8 @@ const draftField = (name: string) => `draft.${name}`;
 async function loadDraft(connection: CommonQueryMethods, draftId: string, lock: boolean): Promise<PayoutRecord> {
   const row = await connection.maybeOne(sql.type(payoutRecord)`
     SELECT ${payoutRecordColumns} FROM payouts WHERE id = ${draftId} ${lock ? sql.fragment`FOR UPDATE` : sql.fragment``}`);
-  if (!row) throw new ApiError(404, 'not_found', `payout ${draftId} does not exist`, 'params.id');
-  if (row.status !== 'DRAFT') throw new ApiError(409, 'invalid_state', `the payout is ${row.status}, not DRAFT`, 'status');
+  if (!row) throw new DomainError('not_found', 'not_found', `payout ${draftId} does not exist`, 'params.id');
+  if (row.status !== 'DRAFT') throw new DomainError('conflict', 'invalid_state', `the payout is ${row.status}, not DRAFT`, 'status');
   return row;
 }
 
@@ -431,58 +403,4 @@ export async function discardPayoutDraft(
     });
     return row;
   });
-}
-
-/** The request `payout-<id>` was started with, rebuilt from its row (the schedule's run starts it later). */
-export function payoutRequestFromRecord(row: PayoutRecord, processing: PayoutRequest['processing']): PayoutRequest {
-  return {
-    payoutId: row.id,
-    partnerId: row.partner_id,
-    methodId: row.method_id,
-    processing,
-    currency: row.currency,
-    amount: formatMoney(row.amount, row.currency),
-    fee: formatMoney(row.fee, row.currency),
-    amountToTransfer: formatMoney(row.amount_to_transfer, row.currency),
-    amountRub: row.amount_rub === null ? null : new Money(row.amount_rub).toFixed(2, Money.ROUND_UP),
-    priority: row.priority,
-    detailsHash: row.details_hash,
-    requiredChain: row.required_chain as PayoutRequest['requiredChain'],
-    initiatedBy: { userId: row.initiated_by, role: row.initiated_role } as PayoutActor,
-  };
-}
-
-/**
- * Starts `payout-<id>` from the API; tolerates one that already exists (a start whose answer was lost). When
- * Temporal cannot be reached and no workflow exists, the reservation is undone (CANCELLED, amount back) and the
- * caller gets 503; when Temporal's state is unknown the payout stays REQUESTED (503) — a later start may follow.
- */
-export async function startPayoutOrUndo(
-  dependencies: { temporal: Client; taskQueue: string; ledger: LedgerStore },
-  start: PayoutStart,
-): Promise<void> {
-  const { temporal, taskQueue, ledger } = dependencies;
-  try {
-    await startPayoutWorkflow(temporal, taskQueue, start.request, start.policy);
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
-    try {
-      await temporal.workflow.getHandle(payoutWorkflowId(start.request.payoutId)).describe();
-      return;
-    } catch (describeError) {
-      if (!(describeError instanceof WorkflowNotFoundError)) {
-        throw new ApiError(503, 'temporal_unavailable', `Temporal is unreachable; payout ${start.request.payoutId} stays REQUESTED until its workflow starts`);
-      }
-    }
-    await createPayoutActivities({ ledger }).releasePayoutReserve({
-      payoutId: start.request.payoutId,
-      outcome: 'CANCELLED',
-      destination: 'available',
-      actor: 'system:api',
-      rejectionCode: null,
-      failureCode: null,
-      reason: 'the workflow could not be started',
-    });
-    throw new ApiError(503, 'temporal_unavailable', 'Temporal is unreachable; the reservation was undone');
-  }
 }
