@@ -1,8 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { sql } from 'slonik';
-import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
-import { can, type AdminRole } from '../../domain/access.ts';
 import type { DisputeActor, DisputeState, DisputeStatus } from '../../domain/dispute.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { disputeWorkflow } from '../../workflows/dispute.ts';
@@ -15,6 +13,7 @@ import {
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { raisePartnerFlag } from '../partner-flags/partner-flags-store.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
+import { isActiveAdminWith } from '../identity/identity.ts';
 import { disputeSeniors, escalationFlagSource } from './dispute-holds.ts';
 import { appendEvent, insertEvidence, lockedDispute, stepRecorded, type DisputeRow, type EvidenceInput } from './dispute-store.ts';
 
@@ -42,8 +41,6 @@ export async function sendDisputeEvidence(
   return workflowOf(temporal, row.id).executeUpdate(provideDisputeEvidenceUpdate, { args: [{ actor: input.actor, evidenceId: stored.id }] });
 }
 
-const assigneeRow = z.object({ role: z.string(), disabled: z.boolean() });
-
 /** Assigns the dispute to a reviewer (an active admin who reviews disputes), or the actor claims it. */
 export async function sendDisputeAssignment(
   { database, temporal }: { database: Database; temporal: Client },
@@ -51,9 +48,7 @@ export async function sendDisputeAssignment(
   input: { actor: DisputeActor; assigneeId: string },
 ): Promise<DisputeState> {
   if (input.assigneeId !== input.actor.userId) {
-    const assignee = await database.maybeOne(sql.type(assigneeRow)`
-      SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ${input.assigneeId}`);
-    if (!assignee || assignee.disabled || assignee.role === 'partner' || !can(assignee.role as AdminRole, 'disputes.review')) {
+    if (!(await isActiveAdminWith(database, input.assigneeId, 'disputes.review'))) {
       throw new DomainError('unprocessable', 'invalid_assignee', `user ${input.assigneeId} does not review disputes`, 'body.assigneeId');
     }
   }

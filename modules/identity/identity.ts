@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { isAdminRole, type UserRole } from '../../domain/access.ts';
+import { can, isAdminRole, type Permission, type UserRole } from '../../domain/access.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { Database } from '../../db/pool.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
@@ -145,4 +145,15 @@ export class IdentityStore {
       return result.rowCount === 1;
     });
   }
+}
+
+const userRoleRow = z.object({ role: z.string(), disabled: z.boolean() });
+
+/** Whether the user exists, is not disabled, and is an admin whose role grants `permission` (a reviewer to assign work to). */
+export async function isActiveAdminWith(connection: CommonQueryMethods, userId: string, permission: Permission): Promise<boolean> {
+  const user = await connection.maybeOne(sql.type(userRoleRow)`
+    SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ${userId}`);
+  if (!user || user.disabled) return false;
+  const role = user.role as UserRole;
+  return isAdminRole(role) && can(role, permission);
 }
