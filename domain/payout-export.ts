@@ -1,3 +1,4 @@
+import { csvRecord } from './csv.ts';
 import { Money, formatMoney } from './money.ts';
 import type { PaymentMethod } from './payout-policy.ts';
 
@@ -8,9 +9,9 @@ import type { PaymentMethod } from './payout-policy.ts';
  *
  * Every file is CSV as RFC 4180 writes it: comma-separated, CRLF after every record (the last included), a field
  * quoted when it holds a comma, a double quote, CR or LF, with inner quotes doubled. Every field is also made safe
- * to open in a spreadsheet (CSV injection): a value beginning with = + - @, TAB or CR gets a leading single quote,
- * so it is shown as text instead of being run as a formula. Money is written exactly as stored — the decimal
- * string the database holds at the currency's scale — and never passes through a number.
+ * to open in a spreadsheet (CSV injection, domain/csv.ts): a value beginning with = + - @, TAB or CR gets a leading
+ * single quote, so it is shown as text instead of being run as a formula. Money is written exactly as stored — the
+ * decimal string the database holds at the currency's scale — and never passes through a number.
  */
 
 export const payoutExportKinds = ['CSV_ALL', 'CSV_NEW', 'PAYQUICKER', 'METHOD_BATCH'] as const;
@@ -45,21 +46,6 @@ export class PayoutExportError extends Error {
   ) {
     super(message);
   }
-}
-
-/** The characters a spreadsheet takes as the start of a formula (OWASP's list: = + - @, TAB, CR). */
-const formulaStart = /^[=+\-@\t\r]/;
-const needsQuotes = /[",\r\n]/;
-
-/** One field: injection-safe first, then quoted by RFC 4180 when it must be. */
-export function csvField(value: string): string {
-  const safe = formulaStart.test(value) ? `'${value}` : value;
-  return needsQuotes.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-/** One record, CRLF-terminated. */
-export function csvRecord(fields: readonly string[]): string {
-  return `${fields.map(csvField).join(',')}\r\n`;
 }
 
 /** A non-negative decimal as stored: digits, optionally a point and more digits. No sign, exponent or spaces. */

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPayoutPolicy } from '../../domain/payout-policy.ts';
+import { csvField, csvRecord } from '../../domain/csv.ts';
 import {
   PayoutExportError,
-  csvField,
-  csvRecord,
   exportTotals,
   formatMethodBatch,
   formatPayQuickerCsv,
