@@ -5,13 +5,13 @@ import type { DisputePolicy } from './lifecycle-policy.ts';
 import { Money, fitsScale, formatMoney } from './money.ts';
 
 /**
- * Partner disputes (SPEC section 9, source 000 "Partner Disputes", its decision tree and resolution types) as pure
+ * Partner disputes (docs/rules.md#disputes, its decision tree and resolution types) as pure
  * rules: the types, statuses and resolutions, which status a resolution leads to, who may give it, the window, and
  * the postings of a correction or goodwill credit. The side effects are in modules/disputes/; the lifecycle is
  * workflows/dispute.ts (`dispute-<id>`).
  */
 
-/** Source 000's dispute types: what the partner disputes, and the reference it names. */
+/** The dispute types in docs/rules.md#disputes: what the partner disputes, and the reference it names. */
 export const disputeTypes = ['COMMISSION', 'REVERSAL', 'PAYOUT', 'RANK'] as const;
 export type DisputeType = (typeof disputeTypes)[number];
 
@@ -23,7 +23,7 @@ export type DisputeType = (typeof disputeTypes)[number];
 export const disputeStatuses = ['OPEN', 'INFORMATION_REQUESTED', 'UNDER_REVIEW', 'ESCALATED', 'EXPLAINED', 'CLOSED'] as const;
 export type DisputeStatus = (typeof disputeStatuses)[number];
 
-/** Source 000's resolution types. */
+/** The resolution types in docs/rules.md#disputes. */
 export const disputeResolutions = ['CORRECTION', 'EXPLANATION', 'GOODWILL', 'ESCALATION', 'REJECTION'] as const;
 export type DisputeResolution = (typeof disputeResolutions)[number];
 
@@ -57,7 +57,7 @@ export function transitionDispute(from: DisputeStatus, to: DisputeStatus): Dispu
   return to;
 }
 
-/** Source 000: "Is dispute within 30 days of transaction?" — measured from the transaction to the filing. */
+/** docs/rules.md#dispute-decision-tree: "Is dispute within 30 days of transaction?" — measured from the transaction to the filing. */
 export function isOutOfWindow(transactionAt: Date, openedAt: Date, windowMs: number): boolean {
   return openedAt.getTime() - transactionAt.getTime() > windowMs;
 }
@@ -85,7 +85,7 @@ export function goodwillNeedsSenior(amount: string, currency: string, policy: Pi
 }
 
 /**
- * The status a resolution leads to from the current one (source 000's decision tree):
+ * The status a resolution leads to from the current one (the decision tree in docs/rules.md#dispute-decision-tree):
  *  - CORRECTION of a calculation error closes it; of a system error it also goes to a senior admin (ESCALATED) —
  *    unless a senior admin is deciding already, which closes it.
  *  - EXPLANATION from review: EXPLAINED (the partner may ask for escalation); from a senior admin: closed.
@@ -167,7 +167,7 @@ export function checkResolution(
 
 /**
  * The postings of a correction or goodwill credit given the partner's `available` and `debt` (zero or negative),
- * against the platform's `adjustments` account. A credit repays debt first (SPEC 7's decision), the rest goes to
+ * against the platform's `adjustments` account. A credit repays debt first (the decision in docs/rules.md#debt), the rest goes to
  * `available`; a debit takes what `available` holds and records the remainder as debt.
  */
 export function planDisputeCreditPostings(input: { partnerId: string; amount: string; currency: string }, balances: { available: string; debt: string }): PostingInput[] {

@@ -3,7 +3,7 @@ import { Money, formatMoney } from './money.ts';
 import type { PaymentMethod } from './payout-policy.ts';
 
 /**
- * Payout export files (SPEC 6.8): the CSV of all or only new requests, the PayQuicker-compatible file, and a batch
+ * Payout export files (docs/rules.md#payout-exports): the CSV of all or only new requests, the PayQuicker-compatible file, and a batch
  * file per payment method for upload to the provider or bank. Pure formatting: the API selects the payouts,
  * records the export and stores the bytes this module produces.
  *
@@ -63,7 +63,7 @@ export function moneyField(value: string): string {
 }
 
 /**
- * The fixed columns of the CSV exports: source 000's queue columns (request id, partner name and id, amount, method,
+ * The fixed columns of the CSV exports: the queue columns in docs/rules.md#payout-queue (request id, partner name and id, amount, method,
  * status, priority; its "Requested At" is `created_at`, "Assigned To" is not recorded on payouts yet), then
  * currency, fee, amount to transfer, the SLA deadline and the references.
  */

@@ -32,7 +32,7 @@ import { amountKey, currencyKey, statusKey } from '../../workflows/search-attrib
 import { cursorTime, type AdjustmentListFilter } from './manual-adjustments.ts';
 
 /**
- * Bulk adjustments (SPEC 10) before and around their workflow: the targets resolved and every partner's amount
+ * Bulk adjustments (docs/rules.md#bulk-adjustments) before and around their workflow: the targets resolved and every partner's amount
  * fixed when it is created (the preview is what the approver approves and what executes), `bulk-adjustment-<id>`
  * started, and the `bulk_adjustments` table and its items read back (list, preview, results report).
  */

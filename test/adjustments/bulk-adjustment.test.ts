@@ -10,7 +10,7 @@ import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal
 import { adjustmentKit } from './kit.ts';
 
 /**
- * Bulk adjustments (SPEC 10): targets by IDs, filter and CSV; ADD and REMOVE; fixed and percentage; the preview's
+ * Bulk adjustments (docs/rules.md#bulk-adjustments): targets by IDs, filter and CSV; ADD and REMOVE; fixed and percentage; the preview's
  * total is what executes; approval by total impact; execution by `bulk-adjustment-<id>` in chunks of 3 with a
  * continue-as-new every 2 chunks (the policy is set so for this file).
  */

@@ -4,7 +4,7 @@ import { approveDialog } from '../components/payouts.ts';
 import { countdown, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
 import type { PageContext } from '../router.ts';
 
-/** Source 000's queue: the statuses an admin works on (PENDING is REQUESTED here). */
+/** The queue in docs/rules.md#payout-queue: the statuses an admin works on (PENDING is REQUESTED here). */
 const openStatuses = ['REQUESTED', 'HELD', 'AWAITING_PARTNER', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING'];
 const allStatuses = [...openStatuses, 'COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED', 'DRAFT'];
 const ranks = ['0', '1', '2', '3', '4', '4_PRO', '5', '5_PRO', '6', '6_PRO', '7', '7_PRO', '8', '8_PRO', '9', '9_PRO', '10', '10_PRO'];
