@@ -11,7 +11,7 @@ import { chargebackWorkflowId } from '../../workflows/chargeback-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import type { PolicyStore } from '../policy/policy-store.ts';
-import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState } from '../refunds/order-refunds.ts';
+import { OrderRefundExceeded, claimOrderRefund, lockClaimableOrder } from '../refunds/order-refunds.ts';
 import { chargebackColumns, chargebackRow, loadChargebackByReference, type ChargebackRow } from './chargeback-store.ts';
 
 /**
@@ -50,16 +50,7 @@ export async function recordChargeback(transaction: CommonQueryMethods, input: R
     }
     return { row: existing, created: false };
   }
-  let order;
-  try {
-    order = await orderRefundState(transaction, input.orderId, { forUpdate: true });
-  } catch (error) {
-    if (error instanceof OrderNotFound) throw new DomainError('not_found', 'unknown_order', error.message, 'body.orderId');
-    throw error;
-  }
-  if (order.cancelled) {
-    throw new DomainError('conflict', 'order_cancelled', `order ${order.orderId} was cancelled: its commissions were reversed in full already`, 'body.orderId');
-  }
+  const order = await lockClaimableOrder(transaction, input.orderId);
   if (input.currency !== order.currency) {
     throw new DomainError('unprocessable', 'currency_mismatch', `order ${order.orderId} is in ${order.currency}, not ${input.currency}`, 'body.currency');
   }

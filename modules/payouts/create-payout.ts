@@ -20,7 +20,8 @@ import {
   type PayoutActor,
 } from '../../domain/payout.ts';
 import type { PayoutRequest } from '../../workflows/payout-messages.ts';
-import { lockBalances, payoutRecord, payoutRecordColumns, usdRatesForRub, type PayoutRecord } from './payout-store.ts';
+import { usdRatesForRub } from '../policy/fx-rates.ts';
+import { lockBalances, payoutRecord, payoutRecordColumns, type PayoutRecord } from './payout-store.ts';
 import type { PayoutStart } from './start-payout.ts';
 
 /**

@@ -88,20 +88,6 @@ export async function lockBalances(ledger: LedgerStore, connection: CommonQueryM
   return ids.map((id) => rows.find((row) => row.account_id === id)?.balance ?? '0');
 }
 
-const rateRow = z.object({ currency: z.string(), usd_rate: z.string() });
-
-/** The latest USD rates (USD per unit) of the currency and of RUB in force now; null where there is none. */
-export async function usdRatesForRub(connection: CommonQueryMethods, currency: string): Promise<{ currency: string | null; rub: string | null }> {
-  const rows = await connection.any(sql.type(rateRow)`
-    SELECT DISTINCT ON (currency) currency, usd_rate::text AS usd_rate
-    FROM fx_rates WHERE currency = ANY(${sql.array([currency, 'RUB'], 'text')}) AND effective_at <= now()
-    ORDER BY currency, effective_at DESC`);
-  return {
-    currency: rows.find((row) => row.currency === currency)?.usd_rate ?? null,
-    rub: rows.find((row) => row.currency === 'RUB')?.usd_rate ?? null,
-  };
-}
-
 /** Whether a payout with this id exists (drafts included). */
 export async function payoutExists(connection: CommonQueryMethods, payoutId: string): Promise<boolean> {
   const found = await connection.maybeOne(sql.type(z.object({ id: z.string() }))`SELECT id FROM payouts WHERE id = ${payoutId}`);

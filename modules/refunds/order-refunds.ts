@@ -1,5 +1,6 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
+import { DomainError } from '../../domain/errors.ts';
 import { Money } from '../../domain/money.ts';
 
 /**
@@ -78,6 +79,25 @@ export async function orderRefundState(connection: CommonQueryMethods, orderId: 
  * OrderRefundExceeded when more than what is left, so the total never exceeds the order (the column's CHECK is the
  * last line). Returns the state after the claim. The caller makes its step idempotent (claim once per refund).
  */
+/**
+ * The order locked for a refund or a chargeback to claim from: refused as not_found (`unknown_order`) when there
+ * is no such order and as a conflict (`order_cancelled`) when it was cancelled, its commissions reversed already.
+ * Both name the request's `body.orderId`.
+ */
+export async function lockClaimableOrder(transaction: CommonQueryMethods, orderId: string): Promise<OrderRefundState> {
+  let order: OrderRefundState;
+  try {
+    order = await orderRefundState(transaction, orderId, { forUpdate: true });
+  } catch (error) {
+    if (error instanceof OrderNotFound) throw new DomainError('not_found', 'unknown_order', error.message, 'body.orderId');
+    throw error;
+  }
+  if (order.cancelled) {
+    throw new DomainError('conflict', 'order_cancelled', `order ${order.orderId} was cancelled: its commissions were reversed in full already`, 'body.orderId');
+  }
+  return order;
+}
+
 export async function claimOrderRefund(connection: CommonQueryMethods, input: { orderId: string; amount: string }): Promise<OrderRefundState> {
   const before = await orderRefundState(connection, input.orderId, { forUpdate: true });
   if (new Money(input.amount).greaterThan(before.refundable)) throw new OrderRefundExceeded(input.orderId, input.amount, before.refundable);

@@ -14,7 +14,7 @@ import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import type { PolicyStore } from '../policy/policy-store.ts';
-import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState, releaseOrderRefund } from './order-refunds.ts';
+import { OrderRefundExceeded, claimOrderRefund, lockClaimableOrder, releaseOrderRefund } from './order-refunds.ts';
 import { loadRefund, refundColumns, refundRow, type RefundRow } from './refund-store.ts';
 
 /**
@@ -49,16 +49,7 @@ export interface RecordedRefund {
  * who may approve are told (REFUND_REQUESTED).
  */
 export async function recordRefundRequest(transaction: CommonQueryMethods, input: RecordRefundInput): Promise<RecordedRefund> {
-  let order;
-  try {
-    order = await orderRefundState(transaction, input.orderId, { forUpdate: true });
-  } catch (error) {
-    if (error instanceof OrderNotFound) throw new DomainError('not_found', 'unknown_order', error.message, 'body.orderId');
-    throw error;
-  }
-  if (order.cancelled) {
-    throw new DomainError('conflict', 'order_cancelled', `order ${order.orderId} was cancelled: its commissions were reversed in full already`, 'body.orderId');
-  }
+  const order = await lockClaimableOrder(transaction, input.orderId);
   const amount = input.amount === undefined ? new Money(order.refundable) : new Money(input.amount);
   if (!amount.gt(0)) {
     throw new DomainError('conflict', 'nothing_to_refund', `order ${order.orderId} has nothing left to refund (refunded ${order.refunded} of ${order.total} ${order.currency})`, 'body.amount');
