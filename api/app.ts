@@ -6,6 +6,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ApiDependencies, ApiEnv } from './context.ts';
 import { DomainError } from '../domain/errors.ts';
 import { ApiError, domainApiError, errorBody, sendError } from './errors.ts';
+import { kibibyte, limitRequestBodies, mebibyte, type BodyLimitRule } from './body-limit.ts';
+import { documentMaxBytes } from '../domain/documents.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bonusRoutes } from './routes/bonuses.ts';
 import { commissionRoutes } from './routes/commissions.ts';
@@ -38,6 +40,29 @@ import { reportRoutes } from './routes/reports.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
 export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider', '/v1/webhooks/chargebacks']);
+
+/**
+ * The routes whose bodies may be larger than the 1 MiB every other route takes (api/body-limit.ts), each with the
+ * largest legitimate body it was measured or computed against (test/api/body-limits.test.ts), and room to spare.
+ * The webhooks take less: one signed event each, capped before their signature is checked.
+ */
+export const bodyLimits: readonly BodyLimitRule[] = [
+  // 5,000 events, every field at its longest: 3.6 MB as compact JSON, 4.1 MB indented.
+  { method: 'POST', path: '/v1/events/bulk', bytes: 8 * mebibyte },
+  // 500 payouts with the bank details at their longest: 0.45 MB compact, 0.5 MB indented.
+  { method: 'POST', path: '/v1/payouts/bulk', bytes: 2 * mebibyte },
+  // A CSV target of up to 8 MiB, or up to 200,000 partner ids of up to 64 characters (13.4 MB).
+  { method: 'POST', path: '/v1/bulk-adjustments', bytes: 16 * mebibyte },
+  // A document of up to 5 MiB in base64 (6.7 MiB) with its text.
+  { method: 'POST', path: '/v1/adjustments', bytes: documentMaxBytes * 2 },
+  { method: 'POST', path: '/v1/disputes', bytes: documentMaxBytes * 2 },
+  { method: 'POST', path: '/v1/disputes/:id/evidence', bytes: documentMaxBytes * 2 },
+  // Multipart uploads: the route's own limit (5 MiB and the envelope) answers first, naming `body.file`.
+  { method: 'POST', path: '/v1/payouts/:id/invoice', bytes: documentMaxBytes * 2 },
+  { method: 'POST', path: '/v1/payouts/:id/confirmation', bytes: documentMaxBytes * 2 },
+  { method: 'POST', path: '/v1/webhooks/provider', bytes: 64 * kibibyte },
+  { method: 'POST', path: '/v1/webhooks/chargebacks', bytes: 64 * kibibyte },
+];
 
 const swaggerDirectory = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -83,6 +108,9 @@ export function createApp(dependencies: ApiDependencies) {
     return c.json(errorBody('internal', 'internal error'), 500);
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  // Before anything reads a body, the session check included: a body over its limit is refused unread.
+  app.use('*', limitRequestBodies(bodyLimits));
 
   // Every /v1 route but login and the provider's webhook (signed instead) needs a session token, checked on the
   // server for each request.

@@ -1,10 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { sql } from 'slonik';
 import { CommissionEngine } from '../modules/commissions/ingest-events.ts';
 import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../modules/policy/policy-store.ts';
 import { defaultPolicy } from '../domain/policy.ts';
-import type { Database } from '../db/pool.ts';
+import { pingDatabase, type Database } from '../db/pool.ts';
 import { IdentityStore } from '../modules/identity/identity.ts';
 import type { ApiDependencies } from './context.ts';
 
@@ -38,7 +37,7 @@ export function createApiDependencies(input: {
     providerWebhookSecret: input.providerWebhookSecret ?? null,
     health: {
       async postgres() {
-        await database.oneFirst(sql.unsafe`SELECT 1`);
+        await pingDatabase(database);
       },
       async temporal() {
         await temporalConnection.workflowService.getSystemInfo({});

@@ -103,3 +103,8 @@ export function applicationUrl(ownerUrl: string, explicitApplicationUrl?: string
   url.searchParams.set('options', '-c role=ledgerflow_app');
   return url.toString();
 }
+
+/** Answers when the database accepts a query (the health check's probe). */
+export async function pingDatabase(database: Database): Promise<void> {
+  await database.oneFirst(sql.unsafe`SELECT 1`);
+}

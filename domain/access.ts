@@ -1,4 +1,4 @@
-/** Users are partners or admins; admins have one of five roles (SPEC 6.5's approval chain names them). */
+/** Users are partners or admins; admins have one of five roles (the approval chain in docs/rules.md#payout-approval names them). */
 export const adminRoles = ['admin', 'senior_admin', 'finance_manager', 'finance_director', 'financial_support'] as const;
 export const userRoles = ['partner', ...adminRoles] as const;
 export type UserRole = (typeof userRoles)[number];
@@ -32,23 +32,23 @@ export const permissions = {
   'payouts.cancel.any': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'payouts.release': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'payouts.process': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
-  /** Export files (SPEC 6.8): whole-queue CSVs with everyone's payment details and the files money is paid from. */
+  /** Export files (docs/rules.md#payout-exports): whole-queue CSVs with everyone's payment details and the files money is paid from. */
   'payouts.export': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   /** Partner flags (issue #5): every admin reads them; clearing a review or debt flag is a senior decision. */
   'flags.read.any': adminRoles,
   'flags.clear': ['senior_admin', 'finance_manager', 'finance_director'],
-  /** Refunds (SPEC 7): requested by support or the shop's service account, approved by an admin. */
+  /** Refunds (docs/rules.md#refunds): requested by support or the shop's service account, approved by an admin. */
   'refunds.read.any': adminRoles,
   'refunds.request': adminRoles,
   'refunds.approve': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
-  /** Chargebacks (SPEC 8): opened by an admin (or the provider's signed webhook), worked and decided by admins. */
+  /** Chargebacks (docs/rules.md#chargebacks): opened by an admin (or the provider's signed webhook), worked and decided by admins. */
   'chargebacks.read.any': adminRoles,
   'chargebacks.manage': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
-  /** Disputes (SPEC 9): partners open their own; financial support reviews; senior admins take escalations. */
+  /** Disputes (docs/rules.md#disputes): partners open their own; financial support reviews; senior admins take escalations. */
   'disputes.read.any': adminRoles,
   'disputes.review': ['financial_support', 'admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'disputes.escalated': ['senior_admin', 'finance_director'],
-  /** Adjustments (SPEC 10): created by admins; the chain by amount or total impact narrows who approves. */
+  /** Adjustments (docs/rules.md#adjustments): created by admins; the chain by amount or total impact narrows who approves. */
   'adjustments.read.any': adminRoles,
   'adjustments.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'adjustments.approve': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],

@@ -5,14 +5,14 @@ import { Money, currencyScale, formatMoney, isCurrency } from './money.ts';
 import type { AccountRef, PostingInput } from './ledger.ts';
 
 /**
- * Adjustments (SPEC section 10, source 000 "Commission Adjustments"): manual commissions, clawbacks and bulk
+ * Adjustments (docs/rules.md#adjustments): manual commissions, clawbacks and bulk
  * adjustments. Pure rules here; the money moves in modules/adjustments/.
  */
 
 export const manualCommissionTypes = ['BONUS', 'ADJUSTMENT', 'OTHER'] as const;
 export type ManualCommissionType = (typeof manualCommissionTypes)[number];
 
-/** The status the manual commission is created in (source 000: PENDING goes through the normal path). */
+/** The status the manual commission is created in (docs/rules.md#manual-commissions: PENDING goes through the normal path). */
 export const manualCommissionStatuses = ['PENDING', 'APPROVED'] as const;
 export type ManualCommissionStatus = (typeof manualCommissionStatuses)[number];
 
@@ -49,14 +49,14 @@ export function transitionBulkAdjustment(from: BulkAdjustmentStatus, to: BulkAdj
 }
 
 /**
- * Who counts as a senior admin for adjustments: source 000 names "senior admin" for amounts above the threshold and
+ * Who counts as a senior admin for adjustments: docs/rules.md#adjustments names "senior admin" for amounts above the threshold and
  * for clawbacks; a finance director outranks one, so both qualify.
  */
 export const seniorAdjustmentRoles: readonly AdminRole[] = ['senior_admin', 'finance_director'];
 /** Any admin who may approve adjustments (the standard tier). */
 export const standardAdjustmentRoles: readonly AdminRole[] = ['admin', 'senior_admin', 'finance_manager', 'finance_director'];
 
-/** SPEC 10: a manual commission above the RUB threshold (or of unknown RUB value) needs a senior admin. */
+/** docs/rules.md#manual-commissions: a manual commission above the RUB threshold (or of unknown RUB value) needs a senior admin. */
 export function needsSeniorApproval(amountRub: string | null, policy: Pick<AdjustmentPolicy, 'seniorApprovalAboveRub'>): boolean {
   return amountRub === null || new Money(amountRub).gt(policy.seniorApprovalAboveRub);
 }
@@ -65,7 +65,7 @@ export const bulkApprovalTiers = ['STANDARD', 'SENIOR', 'FINANCE_DIRECTOR'] as c
 export type BulkApprovalTier = (typeof bulkApprovalTiers)[number];
 
 /**
- * SPEC 10's tiers by total impact (RUB-equivalent): below `bulkStandardBelowRub` any admin approver, up to and
+ * The tiers in docs/rules.md#bulk-adjustments by total impact (RUB-equivalent): below `bulkStandardBelowRub` any admin approver, up to and
  * including `bulkSeniorUpToRub` a senior admin, above it a finance director. Unknown RUB value: the highest tier.
  */
 export function bulkApprovalTier(totalRub: string | null, policy: Pick<AdjustmentPolicy, 'bulkStandardBelowRub' | 'bulkSeniorUpToRub'>): { tier: BulkApprovalTier; roles: AdminRole[] } {
@@ -105,7 +105,7 @@ export function adjustmentsAccount(currency: string): AccountRef {
 
 /**
  * The postings of one applied bulk item, given the partner's `available` and `debt` (≤ 0) balances. ADD repays
- * debt first (SPEC 7's decision), the rest to `available`; REMOVE takes from `available` only — the caller skips a
+ * debt first (the decision in docs/rules.md#debt), the rest to `available`; REMOVE takes from `available` only — the caller skips a
  * partner whose `available` is short (decision: a bulk REMOVE never creates debt and never applies less than was
  * approved; the report says why).
  */

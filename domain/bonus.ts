@@ -1,7 +1,7 @@
 import { Money, formatMoney } from './money.ts';
 import type { PostingInput } from './ledger.ts';
 
-/** A bonus (source 004): positive or negative, not subject to the hold, posted straight to `available`. */
+/** A bonus (docs/rules.md#bonuses): positive or negative, not subject to the hold, posted straight to `available`. */
 export const bonusStatuses = ['PENDING', 'COMPLETED', 'FAILED'] as const;
 export type BonusStatus = (typeof bonusStatuses)[number];
 
@@ -29,7 +29,7 @@ export interface BonusRequest {
 
 /**
  * The postings of a bonus given the partner's current balances (`debt` is zero or negative).
- * A positive bonus repays outstanding debt first (SPEC 7's decision: later credits repay debt first), the rest
+ * A positive bonus repays outstanding debt first (the decision in docs/rules.md#debt: later credits repay debt first), the rest
  * goes to `available`. A negative bonus takes what `available` holds and records the remainder as debt.
  */
 export function planBonusPostings(

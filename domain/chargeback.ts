@@ -6,16 +6,16 @@ import { Money } from './money.ts';
 export { chargebackPenalties, type ChargebackPenalty } from './lifecycle-policy.ts';
 
 /**
- * Chargebacks (SPEC section 8, source 000 "Chargeback Process", source 002 "Chargeback") as pure rules: the
+ * Chargebacks (docs/rules.md#chargebacks) as pure rules: the
  * statuses and their transitions, the penalty matrix, and the share of a reversal a PARTIAL outcome gives back.
  * The money moves in modules/chargebacks/; the lifecycle is workflows/chargeback.ts (`chargeback-<id>`).
  */
 
-/** Source 000's investigation steps, in their order. */
+/** The investigation steps in docs/rules.md#chargebacks, in their order. */
 export const chargebackSteps = ['EVIDENCE_GATHERED', 'SUBMITTED_TO_PROVIDER', 'AWAITING_DECISION'] as const;
 export type ChargebackStep = (typeof chargebackSteps)[number];
 
-/** Source 000's outcomes. */
+/** The outcomes in docs/rules.md#chargebacks. */
 export const chargebackOutcomes = ['WON', 'LOST', 'PARTIAL'] as const;
 export type ChargebackOutcome = (typeof chargebackOutcomes)[number];
 
@@ -42,7 +42,7 @@ export function transitionChargeback(from: ChargebackStatus, to: ChargebackStatu
   return to;
 }
 
-/** SPEC 8's matrix: the penalty for the partner's Nth chargeback is the last row whose `fromCount` ≤ N. */
+/** The matrix in docs/rules.md#chargeback-penalties: the penalty for the partner's Nth chargeback is the last row whose `fromCount` ≤ N. */
 export function penaltyFor(count: number, penalties: ChargebackPolicy['penalties']): ChargebackPenalty | null {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`a chargeback count is a positive integer, got ${count}`);
   let found: ChargebackPenalty | null = null;

@@ -5,7 +5,7 @@ import type { PartnerStatus, Rank } from './network.ts';
 import type { CommissionPolicy, RateColumn } from './policy.ts';
 
 /**
- * The commission calculation of SPEC section 5 and source 002, as a pure function: no database, no clock.
+ * The commission calculation of docs/rules.md#commissions, as a pure function: no database, no clock.
  * Given an event's USD base and the chain from the attributed partner upwards (rank and status as they were
  * when the event completed), it returns one line per partner who earns something.
  */
@@ -37,13 +37,13 @@ export function sourceTypeOf(kind: Exclude<EventKind, 'ORDER_CANCELLED'>): Sourc
   } as const)[kind];
 }
 
-/** Which hold applies to a source type (source 002's pending periods). */
+/** Which hold applies to a source type (the pending periods in docs/rules.md#holds). */
 export function holdKindOf(sourceType: SourceType | 'POOL'): keyof CommissionPolicy['holds'] {
   if (sourceType === 'PRODUCT' || sourceType === 'INVESTMENT' || sourceType === 'POOL') return sourceType;
   return 'PASSIVE';
 }
 
-/** The rate column an event uses, for the direct commission and the differential alike (SPEC section 5). */
+/** The rate column an event uses, for the direct commission and the differential alike (docs/rules.md#differential). */
 export function rateColumnOf(sourceType: Exclude<SourceType, 'PORTFOLIO_YIELD'>): RateColumn {
   if (sourceType === 'PRODUCT') return 'personalSales';
   if (sourceType === 'INVESTMENT') return 'entranceFee';
@@ -261,7 +261,7 @@ export function breakdownText(incomeType: IncomeType, level: number, breakdown: 
   return `${incomeTypeNames[incomeType]}, level ${level}, rank ${breakdown.rank}: ${breakdown.base} × ${rate} ${rounding}${skipped}`;
 }
 
-/** A partial reversal: original × refund / order total, floored to cents (source 000: 1,000 × 0.25 = 250). */
+/** A partial reversal: original × refund / order total, floored to cents (docs/rules.md#proportional-reversal: 1,000 × 0.25 = 250). */
 export function proportionalReversal(original: string, refund: string, orderTotal: string): Money {
   return new Money(original).times(refund).div(orderTotal).toDecimalPlaces(2, Decimal.ROUND_FLOOR);
 }

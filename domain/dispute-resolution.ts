@@ -5,7 +5,7 @@ import type { DisputePolicy } from './lifecycle-policy.ts';
 import { Money, fitsScale, formatMoney } from './money.ts';
 
 /**
- * Who may resolve a dispute and how (SPEC section 9, source 000's decision tree and resolution types), as pure
+ * Who may resolve a dispute and how (docs/rules.md#disputes, its decision tree and resolution types), as pure
  * rules the workflow's validators and the resolution's activity both check. Apart from domain/dispute.ts because
  * its refusals are DomainErrors (domain/errors.ts, which carries Temporal's failure type), and the console imports
  * domain/dispute.ts for its names and must not bundle Temporal's code.
@@ -22,7 +22,7 @@ export function goodwillNeedsSenior(amount: string, currency: string, policy: Pi
 }
 
 /**
- * The status a resolution leads to from the current one (source 000's decision tree):
+ * The status a resolution leads to from the current one (the decision tree in docs/rules.md#dispute-decision-tree):
  *  - CORRECTION of a calculation error closes it; of a system error it also goes to a senior admin (ESCALATED) —
  *    unless a senior admin is deciding already, which closes it.
  *  - EXPLANATION from review: EXPLAINED (the partner may ask for escalation); from a senior admin: closed.

@@ -3,13 +3,13 @@ import type { PostingInput } from './ledger.ts';
 import { Money, formatMoney } from './money.ts';
 
 /**
- * Partner disputes (SPEC section 9, source 000 "Partner Disputes", its decision tree and resolution types) as pure
- * rules: the types, statuses and resolutions, the window, and the postings of a correction or goodwill credit.
- * Which status a resolution leads to and who may give it are in domain/dispute-resolution.ts. The side effects are
- * in modules/disputes/; the lifecycle is workflows/dispute.ts (`dispute-<id>`).
+ * Partner disputes (docs/rules.md#disputes, its decision tree and resolution types) as pure rules: the types,
+ * statuses and resolutions, the window, and the postings of a correction or goodwill credit. Which status a
+ * resolution leads to and who may give it are in domain/dispute-resolution.ts. The side effects are in
+ * modules/disputes/; the lifecycle is workflows/dispute.ts (`dispute-<id>`).
  */
 
-/** Source 000's dispute types: what the partner disputes, and the reference it names. */
+/** The dispute types in docs/rules.md#disputes: what the partner disputes, and the reference it names. */
 export const disputeTypes = ['COMMISSION', 'REVERSAL', 'PAYOUT', 'RANK'] as const;
 export type DisputeType = (typeof disputeTypes)[number];
 
@@ -21,7 +21,7 @@ export type DisputeType = (typeof disputeTypes)[number];
 export const disputeStatuses = ['OPEN', 'INFORMATION_REQUESTED', 'UNDER_REVIEW', 'ESCALATED', 'EXPLAINED', 'CLOSED'] as const;
 export type DisputeStatus = (typeof disputeStatuses)[number];
 
-/** Source 000's resolution types. */
+/** The resolution types in docs/rules.md#disputes. */
 export const disputeResolutions = ['CORRECTION', 'EXPLANATION', 'GOODWILL', 'ESCALATION', 'REJECTION'] as const;
 export type DisputeResolution = (typeof disputeResolutions)[number];
 
@@ -50,7 +50,7 @@ export function transitionDispute(from: DisputeStatus, to: DisputeStatus): Dispu
   return to;
 }
 
-/** Source 000: "Is dispute within 30 days of transaction?" — measured from the transaction to the filing. */
+/** docs/rules.md#dispute-decision-tree: "Is dispute within 30 days of transaction?" — measured from the transaction to the filing. */
 export function isOutOfWindow(transactionAt: Date, openedAt: Date, windowMs: number): boolean {
   return openedAt.getTime() - transactionAt.getTime() > windowMs;
 }
@@ -74,7 +74,7 @@ export interface DisputeResolutionInput {
 
 /**
  * The postings of a correction or goodwill credit given the partner's `available` and `debt` (zero or negative),
- * against the platform's `adjustments` account. A credit repays debt first (SPEC 7's decision), the rest goes to
+ * against the platform's `adjustments` account. A credit repays debt first (the decision in docs/rules.md#debt), the rest goes to
  * `available`; a debit takes what `available` holds and records the remainder as debt.
  */
 export function planDisputeCreditPostings(input: { partnerId: string; amount: string; currency: string }, balances: { available: string; debt: string }): PostingInput[] {

@@ -1,7 +1,7 @@
 import { Money, fitsScale, isCurrency } from './money.ts';
 
 /**
- * Partner-side buckets (SPEC section 3). Amounts are signed: a positive balance is money the platform owes the
+ * Partner-side buckets (docs/rules.md#ledger-accounts). Amounts are signed: a positive balance is money the platform owes the
  * partner; `debt` runs from 0 downwards (what the partner owes), and the API reports it as a positive figure.
  */
 export const partnerBuckets = [

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationText } from './duration.ts';
 
 /**
- * The policy sections of issue #5's lifecycles (SPEC sections 7–10): refunds and debt, chargebacks and their
+ * The policy sections of issue #5's lifecycles (docs/rules.md#refunds, docs/rules.md#chargebacks, docs/rules.md#disputes, docs/rules.md#adjustments): refunds and debt, chargebacks and their
  * penalty matrix, partner disputes, adjustments. Every section has a default, so a stored policy version written
  * before these sections existed reads as the defaults (and a running workflow keeps the section it started with).
  * Each lifecycle's module may extend its own section; amounts are decimal strings in the commission currency
@@ -18,7 +18,7 @@ export const refundReasons = [
 export type RefundReason = (typeof refundReasons)[number];
 
 export const refundPolicySchema = z.object({
-  /** SPEC 7: how each reason reverses commissions: FULL (every commission in full) or PROPORTIONAL (× refund / order total). */
+  /** docs/rules.md#refund-reasons: how each reason reverses commissions: FULL (every commission in full) or PROPORTIONAL (× refund / order total). */
   reversalByReason: z.record(z.enum(refundReasons), z.enum(['FULL', 'PROPORTIONAL'])),
   /** A refund request not decided within this time is left PENDING and flagged in the queue as overdue. */
   decisionSla: durationText,
@@ -37,7 +37,7 @@ export const defaultRefundPolicy: RefundPolicy = {
 };
 
 export const debtPolicySchema = z.object({
-  /** SPEC 7: a partner whose `debt` reaches this amount (USD) is flagged for review and their payouts are held. */
+  /** docs/rules.md#debt: a partner whose `debt` reaches this amount (USD) is flagged for review and their payouts are held. */
   limit: amountText,
 });
 export type DebtPolicy = z.infer<typeof debtPolicySchema>;
@@ -48,7 +48,7 @@ export type ChargebackPenalty = (typeof chargebackPenalties)[number];
 
 export const chargebackPolicySchema = z.object({
   /**
-   * SPEC 8's penalty matrix: the penalty for the partner's Nth chargeback is the last row whose `fromCount` ≤ N.
+   * The penalty matrix in docs/rules.md#chargeback-penalties: the penalty for the partner's Nth chargeback is the last row whose `fromCount` ≤ N.
    * MONITORING lasts `monitoringPeriod`; ACCOUNT_REVIEW holds payouts until an admin clears it; SUSPENSION suspends.
    */
   penalties: z.array(z.object({ fromCount: z.number().int().min(1), penalty: z.enum(chargebackPenalties) })).min(1),
@@ -72,7 +72,7 @@ export const defaultChargebackPolicy: ChargebackPolicy = {
 };
 
 export const disputePolicySchema = z.object({
-  /** SPEC 9: a dispute about a transaction older than this is rejected. */
+  /** docs/rules.md#dispute-decision-tree: a dispute about a transaction older than this is rejected. */
   window: durationText,
   /** How long a dispute waits for the partner's evidence before it closes itself. */
   informationWait: durationText,
@@ -89,7 +89,7 @@ export const defaultDisputePolicy: DisputePolicy = {
 };
 
 export const adjustmentPolicySchema = z.object({
-  /** SPEC 10: a manual commission above this RUB-equivalent needs a senior admin's approval. */
+  /** docs/rules.md#manual-commissions: a manual commission above this RUB-equivalent needs a senior admin's approval. */
   seniorApprovalAboveRub: amountText,
   /** Bulk adjustments by total impact (RUB-equivalent): below `standardBelowRub` any admin, up to `seniorUpToRub` a senior admin, above it a finance director. */
   bulkStandardBelowRub: amountText,

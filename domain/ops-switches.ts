@@ -1,5 +1,5 @@
 /**
- * SPEC 6.9 as pure values: what a payments exclusion matches, and what the emergency switches mean for a payout.
+ * docs/rules.md#payment-exclusions as pure values: what a payments exclusion matches, and what the emergency switches mean for a payout.
  * No I/O: activities/payment-exclusions-store.ts and activities/ops-switches-store.ts keep them in Postgres, and
  * the payout lifecycle (workflow or activities) can import this module to decide.
  */
@@ -8,7 +8,7 @@
  * What an exclusion matches on, from what a commission carries (commission_events has no billing or provider
  * field; the commission's `source_type` and its event's `source_id` are what there is):
  *  - SOURCE_TYPE: every commission of one source type (PRODUCT, INVESTMENT, INVESTMENT_PROFIT, PORTFOLIO_YIELD,
- *    POOL) — the coarse "one billing/product line" of source 004;
+ *    POOL) — the coarse "one billing/product line" of docs/rules.md#payment-exclusions;
  *  - SOURCE_ID: the commissions of one order, investment or profit distribution (`commission_events.source_id`).
  */
 export const exclusionMatchFields = ['SOURCE_TYPE', 'SOURCE_ID'] as const;
@@ -22,7 +22,7 @@ export interface PaymentExclusionRule {
   matchValue: string;
   /** Inclusive: a transaction at exactly `from` is excluded. */
   from: Date;
-  /** Exclusive; null = open-ended. Source 004: "End date: none" means no end. */
+  /** Exclusive; null = open-ended. docs/rules.md#payment-exclusions: "End date: none" means no end. */
   to: Date | null;
   /** Removed exclusions exclude nothing. */
   removedAt: Date | null;
@@ -35,7 +35,7 @@ export interface ExcludableCommission {
   sourceId: string | null;
   /**
    * When the transaction happened: the event's `completed_at`, or for a pool commission its creation (the
-   * distribution). Source 004 excludes "the billing's transactions for the period": the range is about when the
+   * distribution). docs/rules.md#payment-exclusions excludes "the billing's transactions for the period": the range is about when the
    * transaction happened, not when the pay batch runs, so an ended range keeps excluding its transactions until
    * the exclusion is removed.
    */
@@ -62,20 +62,20 @@ export function matchValueProblem(field: ExclusionMatchField, value: string): st
   return null;
 }
 
-/** Source 000's emergencies that freeze a partner's payouts. */
+/** The emergencies in docs/rules.md#emergency-switches that freeze a partner's payouts. */
 export const partnerFreezeKinds = ['FRAUD_SUSPECTED', 'BALANCE_DISCREPANCY'] as const;
 export type PartnerFreezeKind = (typeof partnerFreezeKinds)[number];
 
 /**
  * The emergency switches that bear on one payout, read by `readPayoutSwitches` (activities/ops-switches-store.ts)
  * in one query. What each means for the payout lifecycle:
- *  - processingPaused (source 000 "system error → pause processing"): no payout goes to a provider and no manual
+ *  - processingPaused (docs/rules.md#emergency-switches: "system error → pause processing"): no payout goes to a provider and no manual
  *    payout may be marked PROCESSING while it is set; the payout waits (stays APPROVED) and carries on once it is
  *    cleared. Approvals and refusals are unaffected.
- *  - methodForcedManual (source 000 "provider outage → switch to manual processing and queue"): an AUTOMATIC
+ *  - methodForcedManual (docs/rules.md#emergency-switches: "provider outage → switch to manual processing and queue"): an AUTOMATIC
  *    method is treated as MANUAL (`effectiveProcessing`): the payout is queued for an admin to process by hand
  *    instead of being sent to the provider. Meaningless for a MANUAL method.
- *  - partnerFrozen (source 000 "suspected fraud → hold payouts", "balance discrepancy → freeze affected accounts"):
+ *  - partnerFrozen (docs/rules.md#emergency-switches: "suspected fraud → hold payouts", "balance discrepancy → freeze affected accounts"):
  *    the partner's payouts go no further than they are (no approval to processing, no send, no completion by the
  *    provider path) until the partner is unfrozen; the money stays where it is (reserve untouched).
  * `reasons` has one human-readable line per switch that is set (who, when, why), for the memo and the queue.

@@ -2,13 +2,13 @@
  * Flags a lifecycle raises on a partner (issue #5), as pure values. Stored in `partner_flags` (migration 014) by
  * activities/partner-flags-store.ts; the payout checklist reads the active ones.
  *
- *  - DEBT_LIMIT: the partner's `debt` reached the policy's limit (SPEC 7): review, payouts held.
- *  - CHARGEBACK: a chargeback on one of the partner's orders is open (SPEC 8): shown to approvers.
+ *  - DEBT_LIMIT: the partner's `debt` reached the policy's limit (docs/rules.md#debt): review, payouts held.
+ *  - CHARGEBACK: a chargeback on one of the partner's orders is open (docs/rules.md#chargebacks): shown to approvers.
  *  - CHARGEBACK_WARNING: the penalty for a first chargeback: shown, holds nothing.
  *  - CHARGEBACK_MONITORING: the second chargeback's 30-day monitoring: shown, holds nothing; a timer clears it.
  *  - ACCOUNT_REVIEW: the third chargeback's account review (suspension pending review): payouts held until an
  *    admin clears it.
- *  - OPEN_DISPUTE: a dispute the partner opened is not closed (SPEC 9): payouts held until it closes.
+ *  - OPEN_DISPUTE: a dispute the partner opened is not closed (docs/rules.md#disputes): payouts held until it closes.
  */
 export const partnerFlagKinds = [
   'DEBT_LIMIT', 'CHARGEBACK', 'CHARGEBACK_WARNING', 'CHARGEBACK_MONITORING', 'ACCOUNT_REVIEW', 'OPEN_DISPUTE',

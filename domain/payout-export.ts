@@ -1,16 +1,17 @@
+import { csvRecord } from './csv.ts';
 import { Money, formatMoney } from './money.ts';
 import type { PaymentMethod } from './payout-policy.ts';
 
 /**
- * Payout export files (SPEC 6.8): the CSV of all or only new requests, the PayQuicker-compatible file, and a batch
+ * Payout export files (docs/rules.md#payout-exports): the CSV of all or only new requests, the PayQuicker-compatible file, and a batch
  * file per payment method for upload to the provider or bank. Pure formatting: the API selects the payouts,
  * records the export and stores the bytes this module produces.
  *
  * Every file is CSV as RFC 4180 writes it: comma-separated, CRLF after every record (the last included), a field
  * quoted when it holds a comma, a double quote, CR or LF, with inner quotes doubled. Every field is also made safe
- * to open in a spreadsheet (CSV injection): a value beginning with = + - @, TAB or CR gets a leading single quote,
- * so it is shown as text instead of being run as a formula. Money is written exactly as stored — the decimal
- * string the database holds at the currency's scale — and never passes through a number.
+ * to open in a spreadsheet (CSV injection, domain/csv.ts): a value beginning with = + - @, TAB or CR gets a leading
+ * single quote, so it is shown as text instead of being run as a formula. Money is written exactly as stored — the
+ * decimal string the database holds at the currency's scale — and never passes through a number.
  */
 
 export const payoutExportKinds = ['CSV_ALL', 'CSV_NEW', 'PAYQUICKER', 'METHOD_BATCH'] as const;
@@ -47,21 +48,6 @@ export class PayoutExportError extends Error {
   }
 }
 
-/** The characters a spreadsheet takes as the start of a formula (OWASP's list: = + - @, TAB, CR). */
-const formulaStart = /^[=+\-@\t\r]/;
-const needsQuotes = /[",\r\n]/;
-
-/** One field: injection-safe first, then quoted by RFC 4180 when it must be. */
-export function csvField(value: string): string {
-  const safe = formulaStart.test(value) ? `'${value}` : value;
-  return needsQuotes.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-/** One record, CRLF-terminated. */
-export function csvRecord(fields: readonly string[]): string {
-  return `${fields.map(csvField).join(',')}\r\n`;
-}
-
 /** A non-negative decimal as stored: digits, optionally a point and more digits. No sign, exponent or spaces. */
 const storedMoney = /^(0|[1-9]\d*)(\.\d+)?$/;
 
@@ -77,7 +63,7 @@ export function moneyField(value: string): string {
 }
 
 /**
- * The fixed columns of the CSV exports: source 000's queue columns (request id, partner name and id, amount, method,
+ * The fixed columns of the CSV exports: the queue columns in docs/rules.md#payout-queue (request id, partner name and id, amount, method,
  * status, priority; its "Requested At" is `created_at`, "Assigned To" is not recorded on payouts yet), then
  * currency, fee, amount to transfer, the SLA deadline and the references.
  */

@@ -3,7 +3,7 @@ import { adminRoles } from './access.ts';
 import { ranks } from './network.ts';
 
 /**
- * The payouts section of the policy (SPEC 6): payment methods with their detail fields and fees, the approval
+ * The payouts section of the policy (docs/rules.md#payouts): payment methods with their detail fields and fees, the approval
  * chain by RUB-equivalent amount, the review checklist's settings, priorities and SLAs. Kept in its own module
  * so domain/policy.ts only mounts it.
  */
@@ -38,7 +38,7 @@ export const paymentMethodSchema = z.object({
   minFee: amountText,
   minPayout: amountText,
   /**
-   * Source 004's non-regular payment: a payout marked non-regular (off the schedule, or below `minPayout`) costs this
+   * The non-regular payment in docs/rules.md#payout-fees: a payout marked non-regular (off the schedule, or below `minPayout`) costs this
    * percentage of the amount on top of the fee. Defaulted for policies stored before it existed.
    */
   nonRegularSurchargePercent: z.string().regex(/^(100|\d{1,2})(\.\d{1,4})?$/, 'a percentage such as "5"').default('5'),
@@ -60,7 +60,7 @@ export const payoutPriorities = ['HIGH', 'NORMAL', 'REVIEW'] as const;
 export type PayoutPriority = (typeof payoutPriorities)[number];
 
 /**
- * The payment schedule (SPEC 6.7, source 004): payouts are made *on* payment dates (days of the month; a day the
+ * The payment schedule (docs/rules.md#payment-schedule): payouts are made *on* payment dates (days of the month; a day the
  * month lacks is its last day), for what cleared its hold by the payment date (00:00 UTC) minus `holdDays`; the
  * run starts at `runHourUtc` on each payment date, after the daily pay batch. Partners below the method's
  * minimum are listed but not paid unless `includeBelowMinimum`. Defaulted, so stored versions still parse.
@@ -82,13 +82,13 @@ const automaticProcessingSchema = z.object({
   maxAttempts: z.number().int().min(1).max(10),
   retryBackoffSeconds: z.number().int().min(1),
   resultTimeoutMinutes: z.number().int().min(1),
-  /** While processing is paused or the partner frozen (SPEC 6.9), an approved payout looks again this often. */
+  /** While processing is paused or the partner frozen (docs/rules.md#emergency-switches), an approved payout looks again this often. */
   switchRecheckMinutes: z.number().int().min(1).default(5),
 });
 const defaultAutomaticProcessing = { maxAttempts: 3, retryBackoffSeconds: 60, resultTimeoutMinutes: 10, switchRecheckMinutes: 5 };
 
 /**
- * Source 003's "Pending" step (SPEC 6.1 AWAITING_PARTNER): once the checklist passes, the partner confirms the amount
+ * The "Pending" step in docs/rules.md#partner-validation (AWAITING_PARTNER in docs/rules.md#payout-statuses): once the checklist passes, the partner confirms the amount
  * and payment details (and, with `invoiceRequired`, uploads an invoice first) before the approval chain starts. A
  * payout the partner leaves alone for `waitDays` is cancelled and its reserve returned. `waitSeconds`, when set,
  * replaces `waitDays` (tests and staging need a wait shorter than a day). Off by default, so policy versions stored
@@ -119,23 +119,23 @@ export const payoutPolicySchema = z.object({
       'tiers must be in ascending order of maxAmountRub',
     ),
   checklist: z.object({
-    /** Source 000: the first payout at least this many days after joining (else HELD). */
+    /** docs/rules.md#payout-checklist: the first payout at least this many days after joining (else HELD). */
     minimumAccountAgeDays: z.number().int().min(0),
     /** Above this RUB-equivalent a request is REJECTED with LIMIT_EXCEEDED. */
     perRequestLimitRub: amountText,
     /** A HELD payout re-runs its checklist this often, even without an admin's release. */
     heldRecheckMinutes: z.number().int().positive(),
     /**
-     * Source 000 "within daily cap (queue for the next day)": the partner's payouts requested on one UTC day may
+     * docs/rules.md#payout-checklist: "within daily cap (queue for the next day)": the partner's payouts requested on one UTC day may
      * not exceed this RUB-equivalent; the one that would is HELD until the next day's re-check. Defaulted (like the
      * other checks below), so policy versions stored before them still parse.
      */
     dailyCapRub: amountText.default('2000000'),
-    /** Source 000 "velocity (hold for review)": more than this many payout requests within `velocityWindowDays`. */
+    /** docs/rules.md#payout-checklist: "velocity (hold for review)": more than this many payout requests within `velocityWindowDays`. */
     velocityMaxRequests: z.number().int().positive().default(5),
     velocityWindowDays: z.number().int().positive().default(7),
     /**
-     * Source 000 "unusual amount for this partner (flag)": above `unusualAmountFactor` × the partner's average
+     * docs/rules.md#payout-checklist: "unusual amount for this partner (flag)": above `unusualAmountFactor` × the partner's average
      * completed payout in the currency, once they have at least `unusualAmountMinHistory` of them. A flag is
      * recorded for the approvers; it stops nothing.
      */
@@ -143,7 +143,7 @@ export const payoutPolicySchema = z.object({
     unusualAmountMinHistory: z.number().int().positive().default(3),
   }),
   priority: z.object({
-    /** SPEC 6.4: top leader ranks below `highMaxAmountRub` are HIGH. */
+    /** docs/rules.md#payout-priority: top leader ranks below `highMaxAmountRub` are HIGH. */
     highRanks: z.array(z.enum(ranks)),
     highMaxAmountRub: amountText,
     /** Above this RUB-equivalent, or a partner younger than `newPartnerDays`, the payout is REVIEW. */
@@ -154,7 +154,7 @@ export const payoutPolicySchema = z.object({
   /** start-to-close timeout of each payout activity (infrastructure errors are retried). */
   activityTimeoutSeconds: z.number().int().positive(),
   /**
-   * AUTOMATIC methods (SPEC 6.6): attempts at the provider, the wait before an `auto` retry (doubled per further
+   * AUTOMATIC methods (docs/rules.md#payout-processing): attempts at the provider, the wait before an `auto` retry (doubled per further
    * attempt), and how long the workflow waits for the provider's webhook before asking the provider itself.
    * Defaulted, so policy versions stored before automatic processing still parse.
    */
@@ -233,11 +233,11 @@ export const defaultPayoutPolicy: PayoutPolicy = payoutPolicySchema.parse({
       feePercent: '1.5',
       minFee: '2.00',
       minPayout: '25.00',
-      // Paid through the provider adapter once approved (SPEC 6.6).
+      // Paid through the provider adapter once approved (docs/rules.md#payout-processing).
       processing: 'AUTOMATIC',
     },
   ],
-  // Source 000: 0–50,000 standard admin; 50,001–200,000 senior admin; 200,001–1,000,000 finance manager + senior
+  // docs/rules.md#payout-approval: 0–50,000 standard admin; 50,001–200,000 senior admin; 200,001–1,000,000 finance manager + senior
   // admin; above 1,000,000 finance director + finance manager. "Standard admin" is any approving admin role.
   approvalChain: [
     { maxAmountRub: '50000', steps: [{ roles: anyAdmin }] },

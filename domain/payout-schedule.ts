@@ -1,10 +1,10 @@
 import { Money, formatMoney } from './money.ts';
 
 /**
- * The payment schedule's calendar and its "next payment" figure (SPEC 6.7, source 004). Pure: the API, the
+ * The payment schedule's calendar and its "next payment" figure (docs/rules.md#payment-schedule). Pure: the API, the
  * schedule's activities and the Temporal Schedule's calendar all use it.
  *
- * Source 004 pays *on* dates ("we pay on the 15th and the 31st"), not for periods. A payment day the month does not
+ * docs/rules.md#payment-schedule pays *on* dates ("we pay on the 15th and the 31st"), not for periods. A payment day the month does not
  * have (31 in April, 30 in February) is that month's last day, so "the 31st" means "the end of the month".
  */
 
@@ -55,7 +55,7 @@ export function isPaymentDate(date: string, paymentDays: readonly number[]): boo
 }
 
 /**
- * The next payment date on or after `today` (source 004: "Next payment shows the date nearest to the current one").
+ * The next payment date on or after `today` (docs/rules.md#payment-schedule: "Next payment shows the date nearest to the current one").
  * A payment day is a day of every month, so one is always found within two months.
  */
 export function nextPaymentDate(today: string, paymentDays: readonly number[]): string {
@@ -75,8 +75,8 @@ export function nextPaymentDate(today: string, paymentDays: readonly number[]): 
 
 /**
  * The hold's cutoff for a payment date: 00:00 UTC of the payment date minus `holdDays` days. Money counts for the
- * payment when its hold ended at or before the cutoff (source 004: "paying on the 31st with a 14-day hold counts
- * up to the 17th"). Bonuses have no hold (source 004: "counted at once in the nearest payment").
+ * payment when its hold ended at or before the cutoff (docs/rules.md#payment-schedule: "paying on the 31st with a 14-day hold counts
+ * up to the 17th"). Bonuses have no hold (docs/rules.md#payment-schedule: "counted at once in the nearest payment").
  */
 export function paymentCutoff(paymentDate: string, holdDays: number): Date {
   if (!Number.isInteger(holdDays) || holdDays < 0) throw new RangeError(`holdDays must be a whole number ≥ 0, got ${holdDays}`);
@@ -125,7 +125,7 @@ export interface NextPaymentAmount {
 }
 
 /**
- * The "next payment" of one wallet (SPEC 6.7). Everything in `available` counts — bonuses, returned payouts and
+ * The "next payment" of one wallet (docs/rules.md#payment-schedule). Everything in `available` counts — bonuses, returned payouts and
  * older money alike (they have no hold) — except commissions whose hold ended after the cutoff; when the partner has
  * since spent part of `available`, that subtraction can exceed it, and the figure stays at zero rather than paying
  * uncleared money. Commissions that cleared by the cutoff but are not yet in `available` are added, less the debt

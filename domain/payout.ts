@@ -6,9 +6,9 @@ import type { Rank } from './network.ts';
 import { payoutHoldingFlags, type PartnerFlagKind } from './partner-flags.ts';
 
 /**
- * The payout lifecycle (SPEC 6.1) as the workflow runs it: REQUESTED → [HELD] → [AWAITING_PARTNER] →
- * AWAITING_APPROVAL → APPROVED → PROCESSING → COMPLETED, with the side exits. AWAITING_PARTNER (source 003's
- * "Pending") only when the policy the payout started under asks for the partner's validation. DRAFT comes before
+ * The payout lifecycle (docs/rules.md#payout-statuses) as the workflow runs it: REQUESTED → [HELD] → [AWAITING_PARTNER] →
+ * AWAITING_APPROVAL → APPROVED → PROCESSING → COMPLETED, with the side exits. AWAITING_PARTNER (the
+ * "Pending" in docs/rules.md#partner-validation) only when the policy the payout started under asks for the partner's validation. DRAFT comes before
  * any workflow (modules/payouts/create-payout.ts).
  */
 export const payoutStatuses = [
@@ -71,7 +71,7 @@ export const partnerValidationActor = 'system:partner-validation';
 export const invoiceMissingType = 'InvoiceMissing';
 export const invoiceChangedType = 'InvoiceChanged';
 
-/** SPEC 6.5's reason codes; FRAUD_SUSPECTED keeps the money frozen in `held`, the others give it back. */
+/** The reason codes in docs/rules.md#payout-rejection; FRAUD_SUSPECTED keeps the money frozen in `held`, the others give it back. */
 export const payoutRejectionCodes = [
   'KYC_REQUIRED', 'ACCOUNT_SUSPENDED', 'INVALID_METHOD', 'LIMIT_EXCEEDED', 'DUPLICATE_REQUEST', 'FRAUD_SUSPECTED',
 ] as const;
@@ -82,7 +82,7 @@ export function rejectionDestination(code: PayoutRejectionCode): 'available' | '
 }
 
 /**
- * SPEC 6.6's failure codes and what each allows — the one table (providers/adapter.ts re-exports it). `none`:
+ * The failure codes in docs/rules.md#payout-provider-retries and what each allows — the one table (providers/adapter.ts re-exports it). `none`:
  * permanent, the payout fails and its amount goes back to `available`; `auto`: retry after the policy's backoff
  * (up to `payouts.automatic.maxAttempts`); `next_day`: retry on the next UTC day.
  */
@@ -188,7 +188,7 @@ export function validatePaymentDetails(method: PaymentMethod, details: Record<st
 
 /**
  * fee = max(amount × feePercent / 100, minFee), rounded ROUND_HALF_UP to the currency's scale (a half cent is
- * charged, as a cashier would); a non-regular payout (source 004) adds amount × nonRegularSurchargePercent / 100,
+ * charged, as a cashier would); a non-regular payout (docs/rules.md#payout-fees) adds amount × nonRegularSurchargePercent / 100,
  * rounded the same way, which `fee` includes and `surcharge` shows. The partner receives amount − fee.
  */
 export function computePayoutFee(
@@ -202,7 +202,7 @@ export function computePayoutFee(
   const percentage = value.times(method.feePercent).dividedBy(100).toDecimalPlaces(scale, Decimal.ROUND_HALF_UP);
   const minimum = new Money(method.minFee).toDecimalPlaces(scale, Decimal.ROUND_HALF_UP);
   const methodFee = Money.max(percentage, minimum);
-  // Source 004: a non-regular payment gives up the method's surcharge percentage too, rounded the same way.
+  // docs/rules.md#payout-fees: a non-regular payment gives up the method's surcharge percentage too, rounded the same way.
   const surcharge = nonRegular
     ? value.times(method.nonRegularSurchargePercent).dividedBy(100).toDecimalPlaces(scale, Decimal.ROUND_HALF_UP)
     : new Money(0);
@@ -234,7 +234,7 @@ export function approvalChainFor(amountRub: string | null, tiers: readonly Appro
  * The step an actor's approval would satisfy: the first unsatisfied step whose roles include theirs. Steps may be
  * satisfied in any order (the chain names who must agree, not a sequence). Null when no open step needs the role.
  */
-/** The failure type of an activity refusing to start processing because an emergency switch stops it (SPEC 6.9). */
+/** The failure type of an activity refusing to start processing because an emergency switch stops it (docs/rules.md#emergency-switches). */
 export const processingStoppedType = 'ProcessingStopped';
 
 export function openStepFor(chain: readonly ApprovalStep[], approvals: readonly PayoutApproval[], role: UserRole): number | null {
@@ -248,7 +248,7 @@ export function chainComplete(chain: readonly ApprovalStep[], approvals: readonl
   return chain.every((_, index) => satisfied.has(index));
 }
 
-/** SPEC 6.4. A payout without a RUB-equivalent is REVIEW (it cannot be shown to be small). */
+/** docs/rules.md#payout-priority. A payout without a RUB-equivalent is REVIEW (it cannot be shown to be small). */
 export function payoutPriority(
   input: { amountRub: string | null; rank: Rank; accountAgeDays: number },
   policy: PayoutPolicy['priority'],
@@ -280,7 +280,7 @@ export interface ChecklistResult {
   check: ChecklistCheck;
   passed: boolean;
   /**
-   * What a failure does (source 000's action column); PASS for a check that passed. NEXT_DAY holds the payout
+   * What a failure does (the action column in docs/rules.md#payout-checklist); PASS for a check that passed. NEXT_DAY holds the payout
    * until the UTC day after (its HELD re-check passes then); FLAG is shown to the approvers and stops nothing.
    */
   action: 'PASS' | 'HOLD' | 'REJECT' | 'NEXT_DAY' | 'FLAG';
@@ -300,7 +300,7 @@ export interface ChecklistFacts {
   partnerStatus: string;
   accountAgeDays: number;
   amountRub: string | null;
-  /** SPEC 6.9: a frozen partner's payouts are held (fraud suspected, balance discrepancy). */
+  /** docs/rules.md#emergency-switches: a frozen partner's payouts are held (fraud suspected, balance discrepancy). */
   frozen: boolean;
   /** RUB-equivalent of the partner's payouts requested today (UTC) that are not rejected or cancelled, this one included. */
   requestedTodayRub: string;
@@ -332,7 +332,7 @@ export function namesMatch(left: string, right: string): boolean {
 }
 
 /**
- * Source 000's review checklist as far as ledgerflow has the facts (the rest is in docs/decisions.md): KYC APPROVED
+ * The review checklist in docs/rules.md#payout-checklist as far as ledgerflow has the facts (the rest is in docs/decisions.md): KYC APPROVED
  * (else hold), partner ACTIVE (else reject ACCOUNT_SUSPENDED), account age (else hold), per-request limit (else
  * reject LIMIT_EXCEEDED), not frozen (else hold), daily cap (else next day), velocity (else hold for review),
  * account name matches the KYC name (else hold), unusual amount (flag). A rejection wins over a hold. Balance and
@@ -361,7 +361,7 @@ export function evaluateChecklist(facts: ChecklistFacts, policy: PayoutPolicy['c
       `${facts.amountRub} RUB-equivalent (limit ${policy.perRequestLimitRub})`,
     );
   }
-  record('NOT_FROZEN', !facts.frozen, 'HOLD', facts.frozen ? 'the partner is frozen (SPEC 6.9)' : 'not frozen');
+  record('NOT_FROZEN', !facts.frozen, 'HOLD', facts.frozen ? 'the partner is frozen (an emergency switch)' : 'not frozen');
   record(
     'DAILY_CAP',
     new Money(facts.requestedTodayRub).lessThanOrEqualTo(policy.dailyCapRub),
@@ -389,7 +389,7 @@ export function evaluateChecklist(facts: ChecklistFacts, policy: PayoutPolicy['c
       `${facts.amount} against an average of ${average} (rounded half-up) over ${facts.completedCount} completed payout(s); flagged above ×${policy.unusualAmountFactor}`,
     );
   }
-  // Issue #5: an open dispute (SPEC 9) or an account review (debt limit, third chargeback) holds the payout until
+  // Issue #5: an open dispute (docs/rules.md#disputes) or an account review (debt limit, third chargeback) holds the payout until
   // it clears; an open chargeback, a warning or monitoring is shown to the approvers.
   const flagged = (check: 'NO_OPEN_DISPUTES' | 'NO_ACCOUNT_REVIEW') => facts.flags.filter((flag) => payoutHoldingFlags[flag.kind] === check);
   const describe = (flags: readonly { kind: PartnerFlagKind; reason: string }[], none: string) =>

@@ -10,7 +10,7 @@ import {
 export { durationMs, durationText } from './duration.ts';
 
 /**
- * The versioned policy (SPEC section 12): every number the lifecycles use lives here, never as a literal in
+ * The versioned policy (docs/rules.md#policy): every number the lifecycles use lives here, never as a literal in
  * workflow or activity code. Versions are stored in `policy_versions`; a version applies to events that complete
  * from its effective time on, and a workflow captures the version it started under.
  */
@@ -40,7 +40,7 @@ export type PoolPolicy = z.infer<typeof poolSchema>;
 export const holdKinds = ['PRODUCT', 'INVESTMENT', 'PASSIVE', 'POOL'] as const;
 
 export const commissionPolicySchema = z.object({
-  /** Commissions are calculated and paid in this currency (source 002). */
+  /** Commissions are calculated and paid in this currency (docs/rules.md#fx-conversion). */
   currency: z.literal('USD'),
   rates: z.record(z.enum(ranks), rankRates).refine((table) => ranks.every((rank) => table[rank] !== undefined), {
     message: 'every rank needs its rates',
@@ -87,7 +87,7 @@ export const policySchema = z.object({
 });
 export type Policy = z.infer<typeof policySchema>;
 
-/** Source 002's rate table: personal sales, entrance fee, passive income, by rank. */
+/** The rate table in docs/rules.md#rate-table: personal sales, entrance fee, passive income, by rank. */
 const rateTable: Record<Rank, [string, string, string]> = {
   '0': ['0.03', '0.105', '0'],
   '1': ['0.05', '0.11', '0.05'],

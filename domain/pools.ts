@@ -5,7 +5,7 @@ import type { Rank } from './network.ts';
 import { DomainError } from './errors.ts';
 
 /**
- * Leadership pools (income type 7; SPEC section 5, source 002): periods, the weekly volume qualification with
+ * Leadership pools (income type 7; docs/rules.md#pools): periods, the weekly volume qualification with
  * the 50 % branch rule, and the equal split of a pool. Pure: no database, no clock. The qualification works on
  * typed arrays so that a network of millions of partners qualifies in one pass over memory.
  */
@@ -52,7 +52,7 @@ export class PoolPeriodError extends DomainError {
 
 /**
  * The period that begins at `start`, which must be a period boundary: a Monday 00:00 UTC for weekly pools
- * (Monday to Sunday, source 002), the 1st 00:00 UTC for monthly pools (the calendar month).
+ * (Monday to Sunday, docs/rules.md#pool-schedule), the 1st 00:00 UTC for monthly pools (the calendar month).
  */
 export function periodStartingAt(frequency: PoolFrequency, start: Date): PoolPeriod {
   assertValidDate(start, 'periodStart');
@@ -112,8 +112,8 @@ export interface PoolSplit {
 }
 
 /**
- * Source 002 example 3: a pool of 1 % of $1,000,000 split among 50 qualified partners pays $200 each. Every
- * rounding floors (source 002: "rounding down prevents over-payment"); what it leaves is the remainder.
+ * Example 3 of docs/rules.md#commission-examples: a pool of 1 % of $1,000,000 split among 50 qualified partners pays $200 each. Every
+ * rounding floors (docs/rules.md#rounding: "rounding down prevents over-payment"); what it leaves is the remainder.
  */
 export function splitPool(input: { turnover: string; turnoverShare: string; qualified: number; currency: string }): PoolSplit {
   if (!Number.isSafeInteger(input.qualified) || input.qualified < 0) {
@@ -297,10 +297,10 @@ export function legCapCents(requirementCents: number, branchRuleShare: string): 
 }
 
 /**
- * The weekly qualification of pools 5–8 (source 002): a candidate qualifies when the volume that counts reaches
+ * The weekly qualification of pools 5–8 (docs/rules.md#pools): a candidate qualifies when the volume that counts reaches
  * the requirement of their rank. Under the 50 % branch rule each direct leg (that child's whole subtree) counts
  * for at most requirement × `branchRuleShare`, and the partner's own volume counts as one more leg with the same
- * cap. Source 002's example, requirement $10,000: leg A $80,000 counts $5,000 and leg B $15,000 counts $5,000,
+ * cap. The example in docs/rules.md#pool-qualification, requirement $10,000: leg A $80,000 counts $5,000 and leg B $15,000 counts $5,000,
  * so the partner qualifies; leg A alone would not.
  *
  * O(partners + candidates' direct legs): one bottom-up pass for the structure volumes, then each candidate's

@@ -6,12 +6,12 @@ import { Money } from './money.ts';
 export { refundReasons, type RefundReason } from './lifecycle-policy.ts';
 
 /**
- * Refunds (SPEC section 7, source 000 "Refund Processing", source 002 "Reversal Rules") as pure rules: the queue's
+ * Refunds (docs/rules.md#refunds) as pure rules: the queue's
  * statuses and their transitions, how a refund reverses commissions, and the proportional amount. The money
  * moves in modules/refunds/; the lifecycle is workflows/refund.ts (`refund-<id>`).
  */
 
-/** Source 000's queue statuses, plus REJECTED (a refund an admin turned down: nothing reversed, the claim released). */
+/** The queue statuses in docs/rules.md#refunds, plus REJECTED (a refund an admin turned down: nothing reversed, the claim released). */
 export const refundStatuses = ['PENDING', 'APPROVED', 'PROCESSED', 'REJECTED'] as const;
 export type RefundStatus = (typeof refundStatuses)[number];
 
@@ -27,7 +27,7 @@ export function transitionRefund(from: RefundStatus, to: RefundStatus): RefundSt
   return to;
 }
 
-/** Source 000's "Type" column. */
+/** The "Type" column in docs/rules.md#refunds. */
 export const refundTypes = ['FULL', 'PARTIAL'] as const;
 export type RefundType = (typeof refundTypes)[number];
 
@@ -35,7 +35,7 @@ export const reversalModes = ['FULL', 'PROPORTIONAL'] as const;
 export type ReversalMode = (typeof reversalModes)[number];
 
 /**
- * How a refund reverses the order's commissions. SPEC 7: the reasons marked FULL reverse every commission in full,
+ * How a refund reverses the order's commissions. docs/rules.md#refund-reasons: the reasons marked FULL reverse every commission in full,
  * PARTIAL_DAMAGE proportionally; and any partial refund is proportional (original × refund / order total). A refund
  * that takes the order's last money (what earlier partial refunds left) with a FULL reason reverses what is left of
  * each commission in full, so no floored cent stays behind and the commissions end REVERSED.
@@ -54,9 +54,10 @@ export function refundTypeOf(amount: string, orderTotal: string): RefundType {
 }
 
 /**
- * Source 000: reversal = original commission × (refund / order total), floored to cents (ROUND_FLOOR), never more
- * than what is left of the commission. reverseCommissions (modules/commissions/reverse-commissions.ts) posts it;
- * processRefund (modules/refunds/process-refund.ts) checks each commission against this before it commits.
+ * docs/rules.md#proportional-reversal: reversal = original commission × (refund / order total), floored to cents
+ * (ROUND_FLOOR), never more than what is left of the commission. reverseCommissions
+ * (modules/commissions/reverse-commissions.ts) posts it; processRefund (modules/refunds/process-refund.ts) checks each
+ * commission against this before it commits.
  */
 export function proportionalReversal(input: { original: string; remaining: string; refund: string; orderTotal: string; decimals?: number }): string {
   const share = new Money(input.original).times(input.refund).div(input.orderTotal).toDecimalPlaces(input.decimals ?? 2, Decimal.ROUND_FLOOR);

@@ -9,14 +9,14 @@ import { payoutFailureCodes, type PayoutFailureCode } from '../domain/payout.ts'
  *
  * The contract in one paragraph. `send` hands a payout to the provider under an idempotency key; the provider
  * pays at most once per key, whatever the number of sends. The answer is either "accepted" (the outcome comes
- * later, as a signed webhook to `callbackUrl` or through `status`) or a failure with one of SPEC 6.6's codes.
+ * later, as a signed webhook to `callbackUrl` or through `status`) or a failure with one of the codes in docs/rules.md#payout-provider-retries.
  * After a retryable failure (PROVIDER_ERROR, TIMEOUT) the provider may nevertheless have accepted the payout —
  * the answer, not the request, may be what was lost — so retry with the SAME idempotency key, or ask `status`
  * for the old key before sending under a new one. Sending a new attempt's key while the previous attempt's
  * outcome is unknown can pay twice.
  */
 
-// SPEC 6.6's failure codes, their retry classes and the idempotency key of an attempt live in domain/payout.ts
+// The failure codes in docs/rules.md#payout-provider-retries, their retry classes and the idempotency key of an attempt live in domain/payout.ts
 // (the workflow decides retries from them without importing providers/); re-exported here for the adapters.
 export { failureCodes, idempotencyKeyFor, isFailureCode, retryClassOf, type RetryClass } from '../domain/payout.ts';
 export type ProviderFailureCode = PayoutFailureCode;
@@ -104,7 +104,7 @@ export type ProviderWebhookEvent = z.infer<typeof providerWebhookEventSchema>;
 export interface PayoutProvider {
   readonly name: string;
   /**
-   * Hands the payout to the provider. Resolves with a failure code for every outcome SPEC 6.6 names (including a
+   * Hands the payout to the provider. Resolves with a failure code for every outcome docs/rules.md#payout-provider-retries names (including a
    * timeout or an unreachable provider); throws only for a request the provider refuses as malformed or as a
    * reuse of a key with another body — a bug on our side that no retry can fix (`ProviderRequestRejectedError`)
    * — or one that fails `providerPayoutRequestSchema` before it is sent (a `ZodError`).
@@ -123,7 +123,7 @@ export interface ProviderItemRejection {
   rejected: { httpStatus: number; code: string; message: string; field?: string };
 }
 
-/** Per item, in the order sent: accepted, failed with a SPEC 6.6 code, or refused as malformed. */
+/** Per item, in the order sent: accepted, failed with a docs/rules.md#payout-provider-retries code, or refused as malformed. */
 export type ProviderBatchItemResult = ProviderSendResult | ProviderItemRejection;
 
 export interface ProviderBatch {
@@ -135,7 +135,7 @@ export interface ProviderBatch {
 }
 
 /**
- * A provider that also takes payouts in batches (SPEC 6.6: "approved payouts are batched by payment method"). The
+ * A provider that also takes payouts in batches (docs/rules.md#payout-batches: "approved payouts are batched by payment method"). The
  * contract per item is `send`'s: each request keeps its own idempotency key, so an item resent in a later batch is
  * paid at most once. A batch that gets no answer as a whole resolves every item with TIMEOUT or PROVIDER_ERROR
  * (the provider may have accepted them: ask `statusMany` before sending under new keys).

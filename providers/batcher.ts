@@ -13,7 +13,7 @@ import {
 } from './adapter.ts';
 
 /**
- * SPEC 6.6's "approved payouts are batched by payment method and sent to the method's provider adapter", done where
+ * The "approved payouts are batched by payment method and sent to the method's provider adapter" in docs/rules.md#payout-batches, done where
  * the payouts meet: in the worker. Every payout's workflow still sends its own attempt (its activity, its
  * idempotency key, its retries), and this adapter gathers the sends that arrive within `maxWaitMs` of each other
  * into one batch per method (at most `maxItems`), and the status questions into one query. A payout's exactly-once

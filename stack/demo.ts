@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { recordManualAdjustment, startAdjustmentWorkflow } from '../modules/adjustments/manual-adjustments.ts';
@@ -11,10 +11,8 @@ import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../modules/policy/policy-store.ts';
 import { recordRefundRequest, startRefundWorkflow } from '../modules/refunds/request-refund.ts';
 import { IdentityStore } from '../modules/identity/identity.ts';
-import type { ApiDependencies } from '../api/context.ts';
 import { createPayout, type PayoutInput } from '../modules/payouts/create-payout.ts';
 import { startPayoutOrUndo } from '../modules/payouts/start-payout.ts';
-import { createApiDependencies } from '../api/dependencies.ts';
 import { recordBonusRequest } from '../modules/bonuses/bonus-store.ts';
 import { startBonusWorkflow } from '../modules/bonuses/start-bonus.ts';
 import type { UserRole } from '../domain/access.ts';
@@ -23,7 +21,7 @@ import type { BonusRequest } from '../domain/bonus.ts';
 import { Money, formatMoney } from '../domain/money.ts';
 import { ranks, type Rank } from '../domain/network.ts';
 import { defaultPolicy } from '../domain/policy.ts';
-import { applicationUrl, createDatabase } from '../db/pool.ts';
+import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';
 
 export interface DemoCredentials {
   email: string;
@@ -195,10 +193,8 @@ async function createDemoData(
   // A few bonuses through the real lifecycle: they wait in the task queue until the worker starts.
   const connection = await Connection.connect({ address: input.temporalAddress });
   try {
-    const dependencies = createApiDependencies({
-      database, temporalConnection: connection, namespace: input.namespace, taskQueue: input.taskQueue, temporalUiUrl: null,
-    });
-    const client = dependencies.temporal;
+    const client = new Client({ connection, namespace: input.namespace });
+    const dependencies: DemoDependencies = { database, ledger: new LedgerStore(database), policies: new PolicyStore(database), temporal: client, taskQueue: input.taskQueue };
     const adminId = createdUsers.get('admin@demo.ledgerflow')!;
     const bonuses: Omit<BonusRequest, 'bonusId' | 'actorUserId' | 'ip'>[] = [
       { partnerId: 'demo-0001', amount: '250.00', currency: 'USD', reason: 'Demo: leadership recognition' },
@@ -251,7 +247,16 @@ const commissionIdRow = z.object({ id: z.string() });
  * commissions (`dispute-<id>`, with evidence, so it goes to review) and a manual commission awaiting a senior admin's approval
  * (`adjustment-<id>`). The workflows wait in the task queue until the worker starts, like the bonuses.
  */
-async function createDemoLifecycles(dependencies: ApiDependencies, users: Map<string, string>) {
+/** What the demo's lifecycles are started with: the same modules and client the API uses. */
+interface DemoDependencies {
+  database: Database;
+  ledger: LedgerStore;
+  policies: PolicyStore;
+  temporal: Client;
+  taskQueue: string;
+}
+
+async function createDemoLifecycles(dependencies: DemoDependencies, users: Map<string, string>) {
   const { database, ledger, policies, temporal, taskQueue } = dependencies;
   const userOf = (email: string) => {
     const user = demoUsers.find((candidate) => candidate.email === email);

@@ -5,7 +5,7 @@ import type { payoutScheduleRunWorkflow } from '../workflows/payout-schedule.ts'
 import type { payoutSweepWorkflow } from '../workflows/payout-sweep.ts';
 
 /**
- * The Schedule that runs the payment schedule (SPEC 6.7): `payoutScheduleRunWorkflow` at
+ * The Schedule that runs the payment schedule (docs/rules.md#payment-schedule): `payoutScheduleRunWorkflow` at
  * policy.payouts.schedule.runHourUtc on each payment day (month ends included for days a month lacks). The
  * calendar comes from the policy in force when a worker starts; the run itself re-checks the policy in force
  * (enabled, and the date a payment date), so a disabled schedule or a removed day pays nothing even before the next

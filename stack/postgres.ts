@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { chmod, chown, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -300,6 +300,8 @@ async function initialiseCluster(binaries: Binaries, directory: string, user: Se
 /**
  * A supervisor that was killed outright leaves its server running (it has its own process group), holding the
  * data directory. Its pid is in postmaster.pid; if that process is still a postgres, stop it and take over.
+ * A server killed outright leaves postmaster.pid behind too, and its pid may since belong to another process:
+ * PostgreSQL would take that for a live server of the directory and refuse to start, so such a file is removed.
  */
 async function stopLeftoverServer(directory: string): Promise<void> {
   const lockFile = path.join(directory, 'postmaster.pid');
@@ -308,7 +310,12 @@ async function stopLeftoverServer(directory: string): Promise<void> {
   if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return;
   // Only a postgres serving this very directory: the pid may since have been reused by something else.
   const command = commandLineOf(pid);
-  if (!command.includes('postgres') || !command.includes(directory)) return;
+  if (!command.includes('postgres') || !command.includes(directory)) {
+    // A server's main process runs as `…/postgres -D <directory>`; its children retitle themselves `postgres: …`.
+    // Anything else holds a reused pid; a server of another directory is left to PostgreSQL's own check.
+    if (!/\bpostgres\b.* -D /.test(command)) await rm(lockFile, { force: true });
+    return;
+  }
   console.error(`ledgerflow: stopping PostgreSQL (pid ${pid}) left running by an earlier start`);
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + stopTimeoutMs;

@@ -4,7 +4,7 @@ import type { poolDistributionWorkflow } from '../workflows/pools.ts';
 
 /**
  * The Temporal Schedules that run ledgerflow's calendar work. Weekly pools are distributed on Monday at 00:15
- * UTC for the week that just ended (Monday to Sunday; source 002's "Sunday night" in the Americas), monthly
+ * UTC for the week that just ended (Monday to Sunday; the "Sunday night" in docs/rules.md#pool-schedule in the Americas), monthly
  * pools on the 1st at 00:15 UTC for the previous month. The quarter hour lets the last events of the period
  * arrive; the workflow derives the period from the time the run was due, so a late or caught-up run still
  * distributes the right period.

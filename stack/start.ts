@@ -10,6 +10,7 @@ import { migrate } from '../db/migrate.ts';
 import { ConfigError, dataPaths, loadConfig, type Config } from './config.ts';
 import { resolveDatabase } from './postgres.ts';
 import { freePort } from './ports.ts';
+import { ServerKeeper, type RestartableServer } from './supervise.ts';
 import {
   commandLineOf,
   isProcessAlive,
@@ -30,7 +31,8 @@ import {
 /**
  * The supervisor behind `npm start`: brings up PostgreSQL and Temporal (embedded unless DATABASE_URL and
  * TEMPORAL_ADDRESS name external ones), migrates, seeds the demo, then runs the worker and the API as child
- * processes and restarts them when they die. Ctrl-C stops everything in reverse order; data persists in
+ * processes and restarts them when they die, as it restarts the embedded PostgreSQL and the Temporal dev server
+ * (stack/supervise.ts). Ctrl-C stops everything in reverse order; data persists in
  * LEDGERFLOW_DATA_DIR, so the next start resumes where this one stopped.
  *
  * Children run under the same runtime as the supervisor (`process.execPath` with its `execArgv`), so
@@ -290,6 +292,17 @@ function redactPassword(url: string): string {
   }
 }
 
+/** A server of ours restarted in place when it dies, with a line on the terminal each time (stack/supervise.ts). */
+function keepRunning<T extends RestartableServer>(server: T, name: string, keeps: string, start: () => Promise<T>): ServerKeeper<T> {
+  return new ServerKeeper(server, {
+    name,
+    keeps,
+    start,
+    report: (line) => process.stderr.write(`${line}\n`),
+    stackStopping: () => shuttingDown,
+  });
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -328,15 +341,15 @@ async function main() {
   }
   await stopLeftoverChildren(config);
 
-  const database = await step('starting PostgreSQL', 'set DATABASE_URL to an external PostgreSQL', () =>
-    resolveDatabase(config, { logFile: path.join(paths.logs, 'postgres.log'), detached: true, log: say }),
-  );
+  const startDatabase = () => resolveDatabase(config, { logFile: path.join(paths.logs, 'postgres.log'), detached: true, log: say });
+  const database = await step('starting PostgreSQL', 'set DATABASE_URL to an external PostgreSQL', startDatabase);
   if (database.embedded) {
-    const server = database.embedded;
-    emergencyKills.set('postgres', () => server.process.kill('SIGQUIT'));
+    // Restarted in place when it dies; the URL stays the same, so the API and the worker simply reconnect.
+    const server = keepRunning(database.embedded, 'PostgreSQL', `its data in ${paths.postgres}`, async () => (await startDatabase()).embedded!);
+    emergencyKills.set('postgres', () => server.kill('SIGQUIT'));
     onCleanup('PostgreSQL', async () => {
       say('ledgerflow: stopping PostgreSQL');
-      await database.stop();
+      await server.stop();
       emergencyKills.delete('postgres');
     });
   }
@@ -388,7 +401,7 @@ async function main() {
       findTemporalCli(config, { log: say }),
     );
     await checkpoint();
-    const server = await step('starting the Temporal dev server', `see ${path.join(paths.logs, 'temporal.log')}`, () =>
+    const startServer = () =>
       startTemporalDevServer({
         cli,
         port: config.TEMPORAL_DEV_PORT,
@@ -398,17 +411,18 @@ async function main() {
         logFile: path.join(paths.logs, 'temporal.log'),
         namespace: config.TEMPORAL_NAMESPACE,
         detached: true,
-      }),
-    );
-    emergencyKills.set('temporal', () => server.process.kill('SIGKILL'));
+      });
+    const started = await step('starting the Temporal dev server', `see ${path.join(paths.logs, 'temporal.log')}`, startServer);
+    const server = keepRunning(started, 'the Temporal dev server', `its workflows in ${paths.temporalDatabase}`, startServer);
+    emergencyKills.set('temporal', () => server.kill('SIGKILL'));
     onCleanup('the Temporal dev server', async () => {
       say('ledgerflow: stopping the Temporal dev server');
       await server.stop();
       emergencyKills.delete('temporal');
     });
     await checkpoint();
-    temporalAddress = server.address;
-    temporalUiUrl = config.TEMPORAL_UI_URL ?? server.uiUrl;
+    temporalAddress = started.address;
+    temporalUiUrl = config.TEMPORAL_UI_URL ?? started.uiUrl;
     say(`ledgerflow: Temporal dev server ready (${temporalAddress})`);
   }
 

@@ -23,7 +23,7 @@ import {
 } from './adjustment-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
 
-/** The part of the policy an adjustment lifecycle uses, captured when it starts (SPEC 12). */
+/** The part of the policy an adjustment lifecycle uses, captured when it starts (docs/rules.md#policy). */
 export type AdjustmentWorkflowPolicy = Pick<Policy, 'version' | 'adjustments'>;
 
 export const adjustmentNonRetryableErrors = [adjustmentRefusedType];
@@ -36,7 +36,7 @@ export function adjustmentActivities(policy: AdjustmentWorkflowPolicy) {
 }
 
 /**
- * `adjustment-<id>`: a manual commission (SPEC 10). Below the policy's RUB threshold the maker's TOTP-confirmed
+ * `adjustment-<id>`: a manual commission (docs/rules.md#manual-commissions). Below the policy's RUB threshold the maker's TOTP-confirmed
  * request posts at once; above it the workflow waits for a senior admin other than the maker (an update), a
  * rejection, or the end of the approval window. The posting activity is keyed by the adjustment: exactly once.
  */

@@ -5,7 +5,7 @@ export interface BonusState {
   status: BonusStatus;
   entryId: string | null;
   failure: string | null;
-  /** The policy version the lifecycle started under (SPEC 12). */
+  /** The policy version the lifecycle started under (docs/rules.md#policy). */
   policyVersion: number;
 }
 

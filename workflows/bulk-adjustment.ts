@@ -19,7 +19,7 @@ import { adjustmentRefusedType, approveBulkAdjustmentUpdate, getBulkAdjustmentPr
 import { amountKey, currencyKey, statusKey } from './search-attributes.ts';
 
 /**
- * `bulk-adjustment-<id>` (SPEC 10): waits for the approval of the tier its total impact requires (maker ≠ checker),
+ * `bulk-adjustment-<id>` (docs/rules.md#bulk-adjustments): waits for the approval of the tier its total impact requires (maker ≠ checker),
  * then executes the items in chunks of `bulkChunkSize` consecutive item numbers, each chunk one activity and one
  * database transaction that moves only items still PENDING. A worker killed anywhere resumes at the chunk whose
  * activity had not completed, and re-running a chunk that had committed changes nothing. After

@@ -33,7 +33,7 @@ import {
 } from './chargeback-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
 
-/** The part of the policy a chargeback uses, captured when it starts (SPEC 12). */
+/** The part of the policy a chargeback uses, captured when it starts (docs/rules.md#policy). */
 export type ChargebackWorkflowPolicy = Pick<Policy, 'version' | 'chargebacks' | 'debt'>;
 
 export const chargebackNonRetryableErrors = [chargebackRefusedType];
@@ -47,7 +47,7 @@ function activitiesOf(timeoutSeconds: number) {
 
 
 /**
- * `chargeback-<id>` (SPEC 8): the provider's notice was recorded (and the order amount claimed) by the API before
+ * `chargeback-<id>` (docs/rules.md#chargebacks): the provider's notice was recorded (and the order amount claimed) by the API before
  * this started. At once: every commission of the order reversed, the seller's CHARGEBACK flag, the admins told; then
  * the penalty by the seller's chargeback count (a MONITORING penalty starts `chargeback-monitoring-<id>`, whose
  * durable timer ends it). The investigation's steps and the outcome arrive as updates (an admin's, or the provider's
@@ -190,7 +190,7 @@ export interface ChargebackMonitoringInput {
 }
 
 /**
- * `chargeback-monitoring-<chargebackId>`: SPEC 8's second-chargeback penalty, "monitoring for 30 days", as a durable
+ * `chargeback-monitoring-<chargebackId>`: the second-chargeback penalty in docs/rules.md#chargeback-penalties, "monitoring for 30 days", as a durable
  * timer of policy.chargebacks.monitoringPeriod (captured by the chargeback at its start); when it fires the
  * CHARGEBACK_MONITORING flag is cleared and the partner told. A worker down at that moment clears it when it returns.
  */

@@ -25,7 +25,7 @@ import {
 import { nudgeHeldPayouts } from './payout-holds.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
 
-/** The part of the policy a dispute uses, captured when it starts (SPEC 12). */
+/** The part of the policy a dispute uses, captured when it starts (docs/rules.md#policy). */
 export type DisputeWorkflowPolicy = Pick<Policy, 'version' | 'disputes'>;
 
 export const disputeNonRetryableErrors = [disputeRefusedType];
@@ -39,7 +39,7 @@ function asRefusal(error: unknown): unknown {
 }
 
 /**
- * `dispute-<id>` (SPEC 9, source 000's decision tree). The API recorded the dispute (and any evidence) before this
+ * `dispute-<id>` (the decision tree in docs/rules.md#dispute-decision-tree). The API recorded the dispute (and any evidence) before this
  * started. First: a transaction older than policy.disputes.window is rejected at once; otherwise the partner's
  * payouts are held (OPEN_DISPUTE flag) and, without evidence, the dispute waits for it (an update) for
  * policy.disputes.informationWait, closing itself (REJECTION, no information) when none arrives. Then financial
@@ -175,7 +175,7 @@ export async function disputeWorkflow(request: DisputeRequest, policy: DisputeWo
   upsertSearchAttributes([{ key: partnerIdKey, value: request.partnerId }, { key: statusKey, value: state.status }]);
   upsertMemo({ summary: `Dispute ${request.type} ${request.transactionRef} of ${request.partnerId}` });
 
-  // Source 000's first questions: within the window? evidence given?
+  // The first questions in docs/rules.md#dispute-decision-tree: within the window? evidence given?
   const first = await activities.openDispute({ disputeId: request.disputeId, window: policy.disputes.window, informationWait: policy.disputes.informationWait });
   state.evidenceCount = first.evidenceCount;
   if (first.decision === 'OUT_OF_WINDOW') {

@@ -50,19 +50,19 @@ export interface PayoutState {
   externalReference: string | null;
   failure: { code: PayoutFailureCode; reason: string | null } | null;
   settleEntryId: string | null;
-  /** The policy version the lifecycle started under (SPEC 12). */
+  /** The policy version the lifecycle started under (docs/rules.md#policy). */
   policyVersion: number;
   /** AUTOMATIC methods: the current attempt at the provider (0 before the first), and its reference there. */
   attempt?: number;
   providerReference?: string | null;
   /** AUTOMATIC methods: attempts ran out, an admin completes or fails it (GET /v1/payouts?needsReview=true). */
   needsReview?: boolean;
-  /** How it is processed now: its method's, or MANUAL once an outage switched the method to manual (SPEC 6.9). */
+  /** How it is processed now: its method's, or MANUAL once an outage switched the method to manual (docs/rules.md#emergency-switches). */
   processing?: 'MANUAL' | 'AUTOMATIC';
   /** Why an approved payout waits (processing paused, partner frozen): one line per switch, empty when it does not. */
   waitingFor?: string[];
   /**
-   * Source 003's partner validation, when the policy asks for it: set once the partner validated (what they saw,
+   * The partner validation in docs/rules.md#partner-validation, when the policy asks for it: set once the partner validated (what they saw,
    * and the invoice current then). Absent for payouts that never wait for the partner.
    */
   partnerValidation?: { userId: string; at: string; amount: string; detailsHash: string; invoiceId: string | null } | null;
@@ -90,7 +90,7 @@ export interface ApprovePayoutInput {
   detailsHash: string;
 }
 /**
- * The partner confirms the payout (source 003 "the partner will then Validate the payout"): the amount and details
+ * The partner confirms the payout (docs/rules.md#partner-validation: "the partner will then Validate the payout"): the amount and details
  * hash they were shown, and the invoice current when they validated (the API reads it; null when none was uploaded).
  */
 export interface ValidatePayoutInput {

@@ -5,7 +5,7 @@ import { utcDateOf } from '../domain/payout-schedule.ts';
 import { startPayoutChildren } from './payout-children.ts';
 
 /**
- * The payment schedule's run (SPEC 6.7): started on each payment date by the `payout-schedule` Temporal Schedule
+ * The payment schedule's run (docs/rules.md#payment-schedule): started on each payment date by the `payout-schedule` Temporal Schedule
  * (stack/payout-schedules.ts), or by hand with an explicit `paymentDate`. First it records one payout per eligible
  * wallet, a page of partners per activity (reserve, row and audit record per payout, unique per payment date, so
  * a retried or repeated run creates nothing twice). Then it starts `payout-<id>` for every scheduled payout of the

@@ -62,7 +62,7 @@ export type PayoutWorkflowPolicy = Pick<Policy, 'version' | 'payouts'>;
 export const payoutNonRetryableErrors = ['PayoutNotFound'];
 
 /**
- * Workflows started before the emergency switches (SPEC 6.9) replay without reading them; from this patch on,
+ * Workflows started before the emergency switches (docs/rules.md#emergency-switches) replay without reading them; from this patch on,
  * automatic sending and a manual "processing" check them first.
  */
 export const emergencySwitchesPatch = 'payout-emergency-switches';
@@ -82,7 +82,7 @@ function payoutActivities(policy: PayoutWorkflowPolicy) {
 /**
  * `payout-<id>`: the request's money is already in `payout_reserved` (posted with the payout row at creation).
  * The workflow runs the review checklist (HELD waits for an admin's release or re-checks on a timer), waits for the
- * partner's validation when the policy asks for it (AWAITING_PARTNER, source 003; cancelled after the policy's
+ * partner's validation when the policy asks for it (AWAITING_PARTNER, docs/rules.md#partner-validation; cancelled after the policy's
  * wait), collects the approval chain as updates, then follows manual processing to COMPLETED or FAILED. Every exit
  * moves the reserved money exactly once through an activity keyed `payout-<step>-<id>`.
  *
@@ -91,7 +91,7 @@ function payoutActivities(policy: PayoutWorkflowPolicy) {
  */
 export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkflowPolicy): Promise<PayoutState> {
   const activities = payoutActivities(policy);
-  // Source 003: with `required`, a payout that passed the checklist waits for its partner before the approval chain.
+  // docs/rules.md#partner-validation: with `required`, a payout that passed the checklist waits for its partner before the approval chain.
   // Off in every policy stored before it existed (and absent from their workflows' input), so those lifecycles
   // issue exactly the commands they always did.
   const partnerValidation = partnerValidationOf(policy.payouts);
@@ -117,7 +117,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   let busy = false;
   let releaseRequested = false;
   let switchCheckRequested = false;
-  // The method's processing, until an outage switches the method to manual (SPEC 6.9).
+  // The method's processing, until an outage switches the method to manual (docs/rules.md#emergency-switches).
   let processing = request.processing;
 
   const exclusive = async <T>(action: () => Promise<T>): Promise<T> => {
@@ -231,7 +231,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   };
 
   /**
-   * The partner's validation (source 003): only under a policy that asks for it, only the partner, only while
+   * The partner's validation (docs/rules.md#partner-validation): only under a policy that asks for it, only the partner, only while
    * AWAITING_PARTNER (a validation sent before the checklist finished waits for it, like an approval), bound to the
    * amount and details hash the partner was shown, and with an invoice when the policy requires one.
    */
@@ -473,7 +473,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   return state;
 
   /**
-   * SPEC 6.6 through the provider adapter: attempt n is sent under key `<payoutId>:<n>` (the activity asks the
+   * docs/rules.md#payout-provider-retries through the provider adapter: attempt n is sent under key `<payoutId>:<n>` (the activity asks the
    * provider first, so no attempt is paid twice), its outcome comes by the `providerResult` signal or, after
    * `resultTimeoutMinutes`, by asking the provider. A failure's retry class decides: `none` fails the payout
    * (reserve returned), `auto` retries after the backoff, `next_day` at the next UTC midnight; after
@@ -550,7 +550,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   }
 
   /**
-   * Source 003's "Pending": the partner validates (the update handler moves the payout on), or cancels, or an admin
+   * The "Pending" in docs/rules.md#partner-validation: the partner validates (the update handler moves the payout on), or cancels, or an admin
    * rejects; a partner who does nothing for the policy's wait has the payout cancelled and its reserve returned to
    * `available` through the ordinary cancel settlement.
    */
@@ -565,7 +565,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   }
 
   /**
-   * SPEC 6.9 before anything goes to the provider: the activity that moves the payout to PROCESSING reads the
+   * docs/rules.md#emergency-switches before anything goes to the provider: the activity that moves the payout to PROCESSING reads the
    * switches in its transaction and moves it only when they allow. While processing is paused or the partner frozen
    * the approved payout waits (again every `switchRecheckMinutes`, or at once on an admin's release); once its method
    * is forced to manual it leaves the provider path for good and waits for an admin's processing. False when it is

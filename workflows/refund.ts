@@ -14,13 +14,13 @@ import { transitionRefund, type RefundActor, type RefundRequest, type RefundStat
 import { approveRefundUpdate, getRefundStateQuery, rejectRefundUpdate, refundRefusedType } from './refund-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
 
-/** The part of the policy a refund uses, captured when it starts (SPEC 12). */
+/** The part of the policy a refund uses, captured when it starts (docs/rules.md#policy). */
 export type RefundWorkflowPolicy = Pick<Policy, 'version' | 'refunds' | 'debt'>;
 
 export const refundNonRetryableErrors = [refundRefusedType];
 
 /**
- * `refund-<id>` (SPEC 7): the request was recorded (and the order amount claimed) by the API before this started.
+ * `refund-<id>` (docs/rules.md#refunds): the request was recorded (and the order amount claimed) by the API before this started.
  * It waits for an admin's decision, an update carrying the verified actor: approval (never by the requester)
  * records APPROVED and then reverses every commission of the order, at every level, in one transaction keyed by
  * the refund (PROCESSED); rejection releases the claim. A PENDING refund past the policy's decision SLA stays

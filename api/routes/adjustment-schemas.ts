@@ -6,7 +6,7 @@ import { requirePermission } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
 
-/** What the adjustment routes share: manual commissions, bulk adjustments and clawbacks (SPEC 10). */
+/** What the adjustment routes share: manual commissions, bulk adjustments and clawbacks (docs/rules.md#clawbacks). */
 
 export const totpHeaders = z.object({
   'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up)' }),

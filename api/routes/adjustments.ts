@@ -31,7 +31,7 @@ import {
 } from './adjustment-schemas.ts';
 
 /**
- * Manual commissions (SPEC 10, `adjustment-<id>`): requested by an admin with a fresh TOTP code, approved by a
+ * Manual commissions (docs/rules.md#manual-commissions, `adjustment-<id>`): requested by an admin with a fresh TOTP code, approved by a
  * senior admin above the RUB threshold, listed and read back with their supporting documentation.
  */
 
@@ -41,7 +41,7 @@ const createAdjustmentBody = z
     type: z.enum(manualCommissionTypes),
     amount: amountSchema.refine((value) => new Money(value).gt(0), 'a manual commission is positive'),
     currency: currencySchema,
-    reason: z.string().trim().min(1).max(1000).openapi({ description: 'Mandatory (source 000)' }),
+    reason: z.string().trim().min(1).max(1000).openapi({ description: 'Mandatory (docs/rules.md#manual-commissions)' }),
     status: z.enum(manualCommissionStatuses).openapi({ description: 'PENDING: normal hold and release; APPROVED: paid by the next pay batch' }),
     period: z.string().trim().min(1).max(40).optional().openapi({ description: 'Period assignment, e.g. "2026-11"' }),
     documentation: z

@@ -35,7 +35,7 @@ import {
 } from './adjustment-schemas.ts';
 
 /**
- * Bulk adjustments (SPEC 10, `bulk-adjustment-<id>`): created with every partner's amount fixed (the preview),
+ * Bulk adjustments (docs/rules.md#bulk-adjustments, `bulk-adjustment-<id>`): created with every partner's amount fixed (the preview),
  * approved by the tier their total impact requires (maker ≠ checker), executed chunk by chunk, and reported as CSV.
  */
 
@@ -122,7 +122,7 @@ const listBulkRoute = route({
 const createBulk = route({
   method: 'post', path: '/bulk-adjustments', operationId: 'createBulkAdjustment',
   summary: 'Create a bulk adjustment (targets by IDs, filter or CSV; ADD/REMOVE; fixed or percentage); runs as bulk-adjustment-<id>',
-  description: 'Every partner’s amount is fixed now (see the preview); approval by total impact (SPEC 10 tiers) starts the execution. Honours `Idempotency-Key`.',
+  description: 'Every partner’s amount is fixed now (see the preview); approval by total impact (docs/rules.md#bulk-adjustments tiers) starts the execution. Honours `Idempotency-Key`.',
   request: { headers: totpHeaders, body: { content: { 'application/json': { schema: createBulkBody } }, required: true } },
   responses: { 202: { description: 'Created, awaiting approval', content: { 'application/json': { schema: bulkSchema } } }, ...errors, 422: errorResponse('Unknown partner, duplicate, or nobody selected'), 503: errorResponse('Temporal unavailable') },
 });

@@ -19,7 +19,7 @@ import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { amountSchema, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
- * Chargebacks (SPEC 8, source 000 "Chargeback Process"): a provider's notice — its signed webhook
+ * Chargebacks (docs/rules.md#chargebacks): a provider's notice — its signed webhook
  * (POST /v1/webhooks/chargebacks) or an admin's entry (POST /v1/chargebacks) — opens workflow `chargeback-<id>`,
  * which reverses the order's commissions at once, flags and penalises the seller; admins record the investigation's
  * steps and the outcome (or the provider's webhook brings it). A notice whose provider reference is known opens

@@ -11,7 +11,7 @@ import { runIdempotent } from '../idempotency.ts';
 import { amountSchema, errorResponse } from '../schemas.ts';
 import { actorOf, errors, requireAdjustmentAdmin, route, totpHeaders } from './adjustment-schemas.ts';
 
-/** Clawbacks (SPEC 10): a senior admin reverses a commission, in full or in part, with a fresh TOTP code. */
+/** Clawbacks (docs/rules.md#clawbacks): a senior admin reverses a commission, in full or in part, with a fresh TOTP code. */
 
 const clawbackBody = z
   .object({
@@ -30,7 +30,7 @@ const clawbackSchema = z
 const clawback = route({
   method: 'post', path: '/commissions/{id}/clawback', operationId: 'clawBackCommission',
   summary: 'Claw a commission back, in full or in part (a reversing entry; the original REVERSED when full)',
-  description: 'Senior admins only (source 000: "Reverse commission — senior admin"). Requires a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`.',
+  description: 'Senior admins only (docs/rules.md#clawbacks: "Reverse commission — senior admin"). Requires a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`.',
   request: {
     params: z.object({ id: z.string().regex(/^[1-9]\d{0,17}$/, 'a commission id').openapi({ param: { name: 'id', in: 'path' } }) }),
     headers: totpHeaders, body: { content: { 'application/json': { schema: clawbackBody } }, required: true },

@@ -181,7 +181,7 @@ const listQuery = z.object({
   sourceType: z.enum(['PRODUCT', 'INVESTMENT', 'INVESTMENT_PROFIT', 'PORTFOLIO_YIELD', 'POOL']).optional(),
   incomeType: z.coerce.number().int().min(1).max(7).optional(),
   level: z.coerce.number().int().min(1).optional().openapi({ description: 'Exact level (1 = the attributed partner)' }),
-  levelMin: z.coerce.number().int().min(1).optional().openapi({ description: 'Level at least this (source 000’s "10+")' }),
+  levelMin: z.coerce.number().int().min(1).optional().openapi({ description: 'Level at least this (the "10+" in docs/rules.md#commission-list)' }),
   from: z.string().datetime({ offset: true }).optional().openapi({ description: 'Created at or after' }),
   to: z.string().datetime({ offset: true }).optional().openapi({ description: 'Created before' }),
   minAmount: amountSchema.optional(),
@@ -194,7 +194,7 @@ const listCommissionsRoute = createRoute({
   method: 'get',
   path: '/commissions',
   operationId: 'listCommissions',
-  summary: 'Commissions, newest first, with the filters of source 000 (partners see only their own)',
+  summary: 'Commissions, newest first, with the filters of docs/rules.md#commission-list (partners see only their own)',
   security: bearerSecurity,
   request: { query: listQuery },
   responses: {

@@ -19,8 +19,8 @@ import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
- * Partner disputes (SPEC 9, source 000 "Partner Disputes"): a partner disputes one of their own transactions (an
- * admin may file one on their behalf); each dispute is workflow `dispute-<id>`, which follows source 000's decision
+ * Partner disputes (docs/rules.md#disputes): a partner disputes one of their own transactions (an
+ * admin may file one on their behalf); each dispute is workflow `dispute-<id>`, which follows the decision in docs/rules.md#dispute-decision-tree
  * tree. Evidence is text and/or a file (PDF, PNG, JPEG up to 5 MB, base64 in the JSON body), kept immutable like
  * payout invoices. While a dispute holds, the partner's payouts are HELD by the payout checklist.
  */

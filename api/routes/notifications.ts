@@ -80,7 +80,7 @@ export function notificationRoutes(dependencies: ApiDependencies) {
   return createSubApp().openapi(listNotificationsRoute, async (c) => {
     const user = c.get('user');
     const query = c.req.valid('query');
-    // Notifications are about payouts (SPEC 6.5/6.6): an admin who may read every payout reads every notice.
+    // Notifications are about payouts (docs/rules.md#notifications): an admin who may read every payout reads every notice.
     const partnerId = partnerScope(user, query.partnerId, 'payouts.read.any');
     const page = await listNotifications(database, {
       partnersOnly: user.role === 'partner',

@@ -10,7 +10,7 @@ import { runIdempotent } from '../idempotency.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
- * SPEC 6.9 over HTTP: the payments exclude list (`/v1/payment-exclusions`) and the emergency switches
+ * docs/rules.md#payment-exclusions over HTTP: the payments exclude list (`/v1/payment-exclusions`) and the emergency switches
  * (`/v1/ops/...`). Every change needs its permission and a fresh TOTP code, and is audited with its reason.
  */
 
@@ -93,7 +93,7 @@ const createExclusion = createRoute({
   operationId: 'createPaymentExclusion',
   method: 'post',
   path: '/payment-exclusions',
-  summary: 'Stop paying commissions from one source over a range of transaction times (source 004 exclude list)',
+  summary: 'Stop paying commissions from one source over a range of transaction times (docs/rules.md#payment-exclusions exclude list)',
   description: 'Needs a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`. The excluded commissions stay APPROVED and in statistics; the pay batch skips them until the exclusion is removed.',
   security: bearerSecurity,
   request: { headers: createHeaders, body: { ...json(createExclusionBody), required: true } },
@@ -150,7 +150,7 @@ const setProcessing = createRoute({
   operationId: 'updateProcessingSwitch',
   method: 'put',
   path: '/ops/switches/processing',
-  summary: 'Pause or resume payout processing (source 000: system error)',
+  summary: 'Pause or resume payout processing (docs/rules.md#emergency-switches: system error)',
   description: 'Paused: no payout goes to a provider and none may be marked processing. Needs a fresh TOTP code.',
   security: bearerSecurity,
   request: { headers: totpHeaders, body: { ...json(z.object({ paused: z.boolean(), reason: reasonSchema }).strict()), required: true } },
@@ -161,7 +161,7 @@ const setMethod = createRoute({
   operationId: 'updateMethodSwitch',
   method: 'put',
   path: '/ops/switches/methods/{methodId}',
-  summary: 'Force a payment method to manual processing, or back (source 000: provider outage)',
+  summary: 'Force a payment method to manual processing, or back (docs/rules.md#emergency-switches: provider outage)',
   description: 'Forced: its automatic payouts are queued for manual processing instead of going to the provider. Needs a fresh TOTP code.',
   security: bearerSecurity,
   request: { params: methodParams, headers: totpHeaders, body: { ...json(z.object({ forceManual: z.boolean(), reason: reasonSchema }).strict()), required: true } },
@@ -182,7 +182,7 @@ function freezeRoute<Body extends z.ZodTypeAny>(action: 'freeze' | 'unfreeze', b
     path: `/ops/partners/{id}/${action}`,
     summary:
       action === 'freeze'
-        ? 'Freeze a partner’s payouts (source 000: suspected fraud, balance discrepancy); audited as BALANCE_FREEZE'
+        ? 'Freeze a partner’s payouts (docs/rules.md#emergency-switches: suspected fraud, balance discrepancy); audited as BALANCE_FREEZE'
         : 'Lift a partner’s freeze; audited as BALANCE_UNFREEZE',
     description: 'Needs a fresh TOTP code. Repeating it changes nothing (`changed: false`).',
     security: bearerSecurity,

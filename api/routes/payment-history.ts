@@ -6,11 +6,11 @@ import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
- * Payments history and search (SPEC 6.8, source 004's "Payments history / Search"), mounted at
+ * Payments history and search (docs/rules.md#payment-history), mounted at
  * /v1/payment-history: payouts newest first, each with the copy of the payment details it was (or is to be) paid
  * to, searchable by substring over those details' values, the partner's id and name, and the payout's references.
  * Each payout also says which of its details changed since the partner's previous completed payout by the same
- * method (SPEC 6.6's warning).
+ * method (the warning in docs/rules.md#details-changed).
  */
 
 const historyQuery = z.object({
@@ -51,7 +51,7 @@ const paymentSchema = z
         changedFields: z.array(z.string()),
         previousPayoutId: z.string().nullable().openapi({ description: 'The partner’s previous COMPLETED payout by the same method' }),
       })
-      .openapi({ description: 'Which details differ from the previous completed payout’s copy (SPEC 6.6)' }),
+      .openapi({ description: 'Which details differ from the previous completed payout’s copy (docs/rules.md#details-changed)' }),
   })
   .openapi('PaymentHistoryItem');
 type PaymentBody = z.infer<typeof paymentSchema>;
@@ -85,7 +85,7 @@ export function paymentHistoryRoutes(dependencies: ApiDependencies) {
       partnerId,
       methodId: query.methodId,
       status: query.status,
-      // A draft is not a payment (SPEC 6.1): listed only when an admin asks for drafts, never to the partner.
+      // A draft is not a payment (docs/rules.md#payout-statuses): listed only when an admin asks for drafts, never to the partner.
       includeDrafts: Boolean(query.status) && user.role !== 'partner',
       text: query.q,
       after: query.cursor ? decodeTimeCursor(query.cursor) : undefined,

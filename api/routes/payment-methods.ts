@@ -9,9 +9,9 @@ import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
  * The payment methods a partner can be paid by (the policy in force) and the details each partner keeps per method
- * (SPEC 6.2, source 004). A payout copies the details at creation; changing them here changes no payout already
+ * (docs/rules.md#payment-methods). A payout copies the details at creation; changing them here changes no payout already
  * requested. Each saved method shows the fields changed since the partner's last completed payout by that method
- * (SPEC 6.6's warning), and every change is audited with the fields it touched (never their values).
+ * (the warning in docs/rules.md#details-changed), and every change is audited with the fields it touched (never their values).
  */
 
 const methodSchema = z
@@ -23,9 +23,9 @@ const methodSchema = z
     feePercent: z.string(),
     minFee: z.string(),
     minPayout: z.string(),
-    nonRegularSurchargePercent: z.string().openapi({ description: 'Source 004: the surcharge a non-regular payout (off schedule or below the minimum) adds to the fee' }),
+    nonRegularSurchargePercent: z.string().openapi({ description: 'docs/rules.md#payout-fees: the surcharge a non-regular payout (off schedule or below the minimum) adds to the fee' }),
     processing: z.enum(['MANUAL', 'AUTOMATIC']).openapi({ description: 'As the policy sets it' }),
-    forcedManual: z.boolean().openapi({ description: 'An outage switched the method to manual processing for now (SPEC 6.9)' }),
+    forcedManual: z.boolean().openapi({ description: 'An outage switched the method to manual processing for now (docs/rules.md#emergency-switches)' }),
   })
   .openapi('PaymentMethod');
 

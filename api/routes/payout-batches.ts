@@ -5,7 +5,7 @@ import { ApiError } from '../errors.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
 
 /**
- * What went to the payment provider together (SPEC 6.6 "batched by payment method"): each batch as the worker
+ * What went to the payment provider together (docs/rules.md#payout-batches: "batched by payment method"): each batch as the worker
  * recorded it before sending (SENDING) and with the provider's answer per payout (SENT). Read-only, for admins.
  * The batches are modules/payouts/batch-store.ts's.
  */

@@ -10,7 +10,7 @@ import { runIdempotent } from '../idempotency.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
 
 /**
- * Payout exports (SPEC 6.8), mounted at /v1/payout-exports: CSV of all or only new requests, the PayQuicker file,
+ * Payout exports (docs/rules.md#payout-exports), mounted at /v1/payout-exports: CSV of all or only new requests, the PayQuicker file,
  * and a batch file per method. Each export is recorded with the payouts it listed and the file's bytes, so it can
  * be downloaded again, byte for byte, and "new" means "never in a CSV export before".
  */

@@ -6,7 +6,7 @@ import { ApiError } from '../errors.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
- * The payment schedule as the API shows it (SPEC 6.7, source 004): a partner's "next payment" and the admin's list
+ * The payment schedule as the API shows it (docs/rules.md#payment-schedule): a partner's "next payment" and the admin's list
  * for a payment date. The figures come from modules/payouts/payout-schedule.ts, the same code the schedule's run
  * pays by.
  */

@@ -16,7 +16,7 @@ import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { amountSchema, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
- * The refund queue (SPEC 7, source 000 "Refund Requests Queue"): request ID, order, customer, amount, full or
+ * The refund queue (docs/rules.md#refunds): request ID, order, customer, amount, full or
  * partial, reason, status PENDING → APPROVED → PROCESSED (or REJECTED). Each refund is workflow `refund-<id>`; the
  * order amount is claimed when the request is recorded, so the total refunded never exceeds the order. An order
  * cancelled before shipping needs no refund here: its ORDER_CANCELLED event (POST /v1/events) reverses every
@@ -43,7 +43,7 @@ const createBody = z
       .refine((value) => new Money(value).gt(0), 'a refund is positive')
       .optional()
       .openapi({ description: 'In the order’s currency. Absent: everything the order still has to refund (the whole order when nothing was refunded)' }),
-    reason: z.enum(refundReasons).openapi({ description: 'SPEC 7: PARTIAL_DAMAGE reverses proportionally, the others in full (a partial amount always proportionally)' }),
+    reason: z.enum(refundReasons).openapi({ description: 'docs/rules.md#refund-reasons: PARTIAL_DAMAGE reverses proportionally, the others in full (a partial amount always proportionally)' }),
     note: z.string().trim().min(1).max(2000).optional(),
   })
   .strict()

@@ -79,7 +79,7 @@ CREATE TABLE partner_changes (
 
 CREATE INDEX partner_changes_lookup ON partner_changes (partner_id, field, effective_at);
 
--- The versioned policy (SPEC section 12). A version applies to events completed from its effective time on.
+-- The versioned policy (docs/rules.md#policy). A version applies to events completed from its effective time on.
 CREATE TABLE policy_versions (
   version integer PRIMARY KEY,
   effective_from timestamptz NOT NULL UNIQUE,

@@ -9,12 +9,12 @@ CREATE TABLE payouts (
   amount numeric NOT NULL CHECK (amount > 0),
   fee numeric NOT NULL CHECK (fee >= 0),
   amount_to_transfer numeric NOT NULL CHECK (amount_to_transfer > 0),
-  -- The RUB-equivalent at creation (SPEC 6.4/6.5 thresholds); NULL when no FX rate was known.
+  -- The RUB-equivalent at creation (the thresholds of docs/rules.md#payout-priority and docs/rules.md#payout-approval); NULL when no FX rate was known.
   amount_rub numeric,
   status text NOT NULL CHECK (status IN ('REQUESTED', 'HELD', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING',
                                          'COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED')),
   priority text NOT NULL CHECK (priority IN ('HIGH', 'NORMAL', 'REVIEW')),
-  -- A full copy of the details it is paid to (SPEC 6.8), and the hash approvers confirm they saw.
+  -- A full copy of the details it is paid to (docs/rules.md#payment-history), and the hash approvers confirm they saw.
   payment_details jsonb NOT NULL,
   details_hash text NOT NULL,
   required_chain jsonb NOT NULL,

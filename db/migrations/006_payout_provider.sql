@@ -1,5 +1,5 @@
 -- Automatic payouts (issue #4, provider slice): which attempt at the provider is current, the provider's reference
--- for it, and the manual review queue for payouts whose attempts ran out (SPEC 6.6).
+-- for it, and the manual review queue for payouts whose attempts ran out (docs/rules.md#payout-provider-retries).
 ALTER TABLE payouts
   ADD COLUMN provider_attempt integer NOT NULL DEFAULT 0 CHECK (provider_attempt >= 0),
   ADD COLUMN provider_reference text,

@@ -1,4 +1,4 @@
--- Automatic payouts go to the provider in batches per payment method (SPEC 6.6). Each batch is recorded before it
+-- Automatic payouts go to the provider in batches per payment method (docs/rules.md#payout-batches). Each batch is recorded before it
 -- is sent (SENDING) and again with the provider's answer per item (SENT), so ops can see what left together,
 -- including a batch whose worker died mid-send. A payout's attempts may appear in several batches: its exactly-once
 -- guarantee is the idempotency key of each attempt, not the batch.
@@ -26,7 +26,7 @@ CREATE TABLE payout_batch_items (
   idempotency_key text NOT NULL,
   amount numeric NOT NULL CHECK (amount > 0),
   currency text NOT NULL REFERENCES currencies (code),
-  -- NULL until the provider answered: ACCEPTED (outcome by webhook), FAILED (a SPEC 6.6 code), REJECTED (our bug).
+  -- NULL until the provider answered: ACCEPTED (outcome by webhook), FAILED (a docs/rules.md#payout-provider-retries code), REJECTED (our bug).
   outcome text CHECK (outcome IN ('ACCEPTED', 'FAILED', 'REJECTED')),
   provider_reference text,
   failure_code text,

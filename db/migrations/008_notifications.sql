@@ -1,4 +1,4 @@
--- Notifications (issue #4 item 7; SPEC 6.5 "the partner is notified with the reason", 6.6 "partner notified",
+-- Notifications (issue #4 item 7; docs/rules.md#notifications: "the partner is notified with the reason", "partner notified",
 -- "an admin notice"): a transactional outbox. A row is written in the same transaction as the change it reports,
 -- so a notice exists exactly when its change committed; the notification-delivery Schedule sends pending rows by
 -- SMTP and marks each sent in the transaction that claimed it.

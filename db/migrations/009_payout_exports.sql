@@ -1,4 +1,4 @@
--- Payout exports (SPEC 6.8): every CSV, PayQuicker and per-method batch file that was produced, who produced it,
+-- Payout exports (docs/rules.md#payout-exports): every CSV, PayQuicker and per-method batch file that was produced, who produced it,
 -- what it contained, and the file itself. The file is kept as it was first produced, so a re-download returns the
 -- same bytes (checked against the stored SHA-256) even after the payouts it lists have moved on. "Only new
 -- requests" and "not batched before" are answered by the link table.
@@ -48,7 +48,7 @@ CREATE TRIGGER payout_export_items_immutable BEFORE UPDATE OR DELETE ON payout_e
 CREATE TRIGGER payout_export_items_no_truncate BEFORE TRUNCATE ON payout_export_items
   FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();
 
--- Payments history search (SPEC 6.8): one text per payout of what a substring may match, the values of its copied
+-- Payments history search (docs/rules.md#payment-history): one text per payout of what a substring may match, the values of its copied
 -- payment details (in key order) and its references. The unit separator between values keeps a match from
 -- spanning two of them; the API refuses control characters in a query.
 CREATE FUNCTION payout_search_text(details jsonb, external_reference text, provider_reference text) RETURNS text

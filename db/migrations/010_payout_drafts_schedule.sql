@@ -1,5 +1,5 @@
--- Payout creation paths (issue #4): admin DRAFTs (SPEC 6.1, source 003), payouts made by the payment schedule
--- (SPEC 6.7, source 004), and the queue's "Assigned To" column (source 000).
+-- Payout creation paths (issue #4): admin DRAFTs (docs/rules.md#payout-statuses), payouts made by the payment schedule
+-- (docs/rules.md#payment-schedule), and the queue's "Assigned To" column (docs/rules.md#payout-queue).
 
 -- A DRAFT is admin-created and not yet a request: no reserve entry, no workflow, invisible to the partner. Submitting
 -- it reserves the amount and makes it REQUESTED under the same id; discarding it makes it CANCELLED without ever
@@ -17,7 +17,7 @@ ALTER TABLE payouts
   ADD COLUMN requested_at timestamptz,
   -- The payment date of the schedule run that made it (NULL: not made by the schedule).
   ADD COLUMN schedule_date date,
-  -- The admin working it in the queue (source 000 "Assigned To"), if any.
+  -- The admin working it in the queue (docs/rules.md#payout-queue: "Assigned To"), if any.
   ADD COLUMN assigned_to uuid REFERENCES users (id),
   ADD COLUMN assigned_at timestamptz;
 

@@ -1,4 +1,4 @@
--- SPEC 6.9: the payments exclude list (source 004) and the emergency switches (source 000).
+-- The payments exclude list (docs/rules.md#payment-exclusions) and the emergency switches (docs/rules.md#emergency-switches).
 
 -- The exclude list. An exclusion withholds from the pay batch every APPROVED commission whose source matches and
 -- whose transaction happened in [from_at, to_at) (to_at NULL: no end). The commissions stay APPROVED in

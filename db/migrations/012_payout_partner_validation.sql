@@ -1,4 +1,4 @@
--- Partner validation and invoices before approval (SPEC 6.1 AWAITING_PARTNER, source 003 "Pending": the partner
+-- Partner validation and invoices before approval (AWAITING_PARTNER in docs/rules.md#payout-statuses, docs/rules.md#partner-validation: the partner
 -- validates the payout and may upload an invoice). Switched by the policy (`payouts.partnerValidation`); a payout
 -- requested under a policy without it never enters AWAITING_PARTNER.
 

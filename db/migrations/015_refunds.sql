@@ -1,4 +1,4 @@
--- Refunds (SPEC section 7, source 000 "Refund Processing"): the refund queue and the commissions each refund
+-- Refunds (docs/rules.md#refunds): the refund queue and the commissions each refund
 -- reversed. Each refund is workflow `refund-<id>`: requested (the order amount is claimed at once, so a second
 -- request for money already refunded is refused), then approved and processed (every commission of the order
 -- reversed, in full or proportionally), or rejected (the claim released).
@@ -15,7 +15,7 @@ CREATE TABLE refunds (
   -- The order's original currency and total, as the request saw them.
   currency text NOT NULL REFERENCES currencies (code),
   order_total numeric NOT NULL CHECK (order_total > 0),
-  -- Source 000's "Type": FULL when the refund is the whole order, PARTIAL otherwise.
+  -- The "Type" in docs/rules.md#refunds: FULL when the refund is the whole order, PARTIAL otherwise.
   refund_type text NOT NULL CHECK (refund_type IN ('FULL', 'PARTIAL')),
   reason text NOT NULL CHECK (reason IN ('PRODUCT_DEFECTIVE', 'WRONG_ITEM', 'NOT_AS_DESCRIBED', 'BUYER_REMORSE',
                                           'NON_DELIVERY', 'GOODWILL', 'PARTIAL_DAMAGE')),

@@ -1,4 +1,4 @@
--- Chargebacks (SPEC section 8, source 000 "Chargeback Process", source 002 "Chargeback"): the provider's notice
+-- Chargebacks (docs/rules.md#chargebacks): the provider's notice
 -- opens a chargeback on an order (the amount claimed on the order at once; the commissions reversed at once, the
 -- seller flagged and penalised by their chargeback count), the investigation's steps, and the outcome (WON re-credits
 -- what was reversed, LOST keeps it, PARTIAL re-credits the share won). Each is workflow `chargeback-<id>`.
@@ -62,7 +62,7 @@ CREATE INDEX chargebacks_by_order ON chargebacks (order_id, opened_at DESC);
 CREATE UNIQUE INDEX chargebacks_partner_sequence ON chargebacks (partner_id, partner_sequence);
 CREATE INDEX chargebacks_by_partner ON chargebacks (partner_id, opened_at DESC, id DESC);
 
--- The investigation (source 000 "Chargeback Investigation"), one row per step an admin recorded.
+-- The investigation (docs/rules.md#chargebacks), one row per step an admin recorded.
 CREATE TABLE chargeback_steps (
   chargeback_id uuid NOT NULL REFERENCES chargebacks (id),
   sequence integer NOT NULL CHECK (sequence >= 1),

@@ -1,4 +1,4 @@
--- Partner disputes (SPEC section 9, source 000 "Partner Disputes" and its decision tree). A partner (or an admin on
+-- Partner disputes (docs/rules.md#disputes and its decision tree). A partner (or an admin on
 -- their behalf) disputes one of their own transactions: a commission, a reversal, a payout or a rank change. Each
 -- dispute is workflow `dispute-<id>`: out of the policy's window → rejected at once; without evidence → information
 -- requested (the workflow waits, closing itself at the deadline); then reviewed by financial support and resolved

@@ -1,4 +1,4 @@
--- Adjustments (SPEC section 10, source 000 "Commission Adjustments"): manual commissions, clawbacks of a
+-- Adjustments (docs/rules.md#adjustments): manual commissions, clawbacks of a
 -- commission, and bulk adjustments executed in chunks by workflow `bulk-adjustment-<id>`.
 
 -- A manual commission (BONUS, ADJUSTMENT, OTHER). It becomes a row of `commissions` (income type 0, source type

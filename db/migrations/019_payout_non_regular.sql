@@ -1,4 +1,4 @@
--- Source 004's non-regular payment: a payout made off the payment schedule, or below the method's minimum, at a
+-- The non-regular payment in docs/rules.md#payout-fees: a payout made off the payment schedule, or below the method's minimum, at a
 -- surcharge of the method's percentage. The surcharge is part of `fee` (what the platform keeps); it is also kept on
 -- its own so the queue and exports show the breakdown. Every payout before this was regular.
 ALTER TABLE payouts

@@ -18,6 +18,7 @@ import {
   type BulkApprovalTier,
   type BulkDirection,
 } from '../../domain/adjustment.ts';
+import { csvRecord } from '../../domain/csv.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { AdjustmentPolicy } from '../../domain/lifecycle-policy.ts';
 import { Money, formatMoney } from '../../domain/money.ts';
@@ -31,7 +32,7 @@ import { amountKey, currencyKey, statusKey } from '../../workflows/search-attrib
 import { cursorTime, type AdjustmentListFilter } from './manual-adjustments.ts';
 
 /**
- * Bulk adjustments (SPEC 10) before and around their workflow: the targets resolved and every partner's amount
+ * Bulk adjustments (docs/rules.md#bulk-adjustments) before and around their workflow: the targets resolved and every partner's amount
  * fixed when it is created (the preview is what the approver approves and what executes), `bulk-adjustment-<id>`
  * started, and the `bulk_adjustments` table and its items read back (list, preview, results report).
  */
@@ -320,11 +321,10 @@ const reportItemRow = z.object({
 export async function bulkAdjustmentReport(connection: CommonQueryMethods, bulk: BulkAdjustmentRow): Promise<string> {
   const items = await connection.any(sql.type(reportItemRow)`
     SELECT partner_id, amount, status, applied_amount, skip_reason, entry_id FROM bulk_adjustment_items WHERE bulk_id = ${bulk.id} ORDER BY seq`);
-  const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
-  const lines = ['partner_id,planned_amount,result,applied_amount,reason,entry_id'];
+  let text = csvRecord(['partner_id', 'planned_amount', 'result', 'applied_amount', 'reason', 'entry_id'], '\n');
   for (const item of items) {
-    lines.push([quote(item.partner_id), formatMoney(item.amount, bulk.currency), item.status, item.applied_amount === null ? '' : formatMoney(item.applied_amount, bulk.currency), item.skip_reason ?? '', item.entry_id ?? ''].join(','));
+    text += csvRecord([item.partner_id, formatMoney(item.amount, bulk.currency), item.status, item.applied_amount === null ? '' : formatMoney(item.applied_amount, bulk.currency), item.skip_reason ?? '', item.entry_id ?? ''], '\n');
   }
-  lines.push(`# status ${bulk.status}; partners ${bulk.partners}; applied ${bulk.applied}; skipped ${bulk.skipped}; applied total ${formatMoney(bulk.applied_total, bulk.currency)} ${bulk.currency}; direction ${bulk.direction}`);
-  return `${lines.join('\n')}\n`;
+  // The totals line is a comment of known words and numbers; nothing in it comes from a user.
+  return `${text}# status ${bulk.status}; partners ${bulk.partners}; applied ${bulk.applied}; skipped ${bulk.skipped}; applied total ${formatMoney(bulk.applied_total, bulk.currency)} ${bulk.currency}; direction ${bulk.direction}\n`;
 }

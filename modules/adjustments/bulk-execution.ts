@@ -17,7 +17,7 @@ import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { enqueueNotification, enqueuePartnerNotifications } from '../notifications/outbox.ts';
 
 /**
- * What `bulk-adjustment-<id>` does to the books (SPEC section 10): the approval, the rejection or expiry, the
+ * What `bulk-adjustment-<id>` does to the books (docs/rules.md#bulk-adjustments): the approval, the rejection or expiry, the
  * execution chunk by chunk (one transaction per chunk, every item's state checked inside it) and its close. Each
  * writes its audit record in the transaction that changes the bulk adjustment.
  */
@@ -147,7 +147,7 @@ export async function applyBulkAdjustmentChunk({ database, ledger }: { database:
       details: { bulkAdjustmentId: bulk.id, direction },
     }));
     await appendAuditRecords(transaction, audits);
-    // Every applied partner is told (source 000 step 9), in one statement per chunk.
+    // Every applied partner is told (docs/rules.md#bulk-adjustments), in one statement per chunk.
     await enqueuePartnerNotifications(transaction, 'ADJUSTMENT_POSTED', applied.map((item) => ({
       dedupeKey: `bulk-adjustment:${bulk.id}:${item.partnerId}`,
       partnerId: item.partnerId,

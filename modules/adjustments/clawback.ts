@@ -9,7 +9,7 @@ import { appendAuditRecord } from '../audit/audit-store.ts';
 import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 
-/** Clawbacks of a commission (SPEC section 10): a senior admin's reversal of a commission, in full or in part. */
+/** Clawbacks of a commission (docs/rules.md#clawbacks): a senior admin's reversal of a commission, in full or in part. */
 
 /** The commission's currency; null when there is no such commission. */
 export async function commissionCurrency(connection: CommonQueryMethods, commissionId: string): Promise<string | null> {
@@ -50,7 +50,7 @@ const commissionRow = z.object({
 });
 
 /**
- * Claws a commission back, fully or partly, in one transaction (source 000 "Remove Commission (Clawback)"): a
+ * Claws a commission back, fully or partly, in one transaction (docs/rules.md#clawbacks): a
  * reversing entry through reverseCommissions (PENDING/APPROVED out of their bucket, PAID out of `available` with
  * the rest into `debt`), the original marked REVERSED when the whole remaining amount goes, an audited
  * COMMISSION_CLAWBACK, and the partner notified. The clawback row's unique key makes a retry return the first.

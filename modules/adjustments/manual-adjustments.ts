@@ -27,7 +27,7 @@ import { adjustmentWorkflowId } from '../../workflows/adjustment-messages.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from '../../workflows/search-attributes.ts';
 
 /**
- * Manual commissions (SPEC 10) before and around their workflow: the request recorded with its RUB value and
+ * Manual commissions (docs/rules.md#manual-commissions) before and around their workflow: the request recorded with its RUB value and
  * whether a senior admin must approve, `adjustment-<id>` started, and the `adjustments` table read back.
  */
 

@@ -10,7 +10,7 @@ import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 
 /**
- * What `adjustment-<id>` does to the books (SPEC section 10): posting the manual commission once and recording
+ * What `adjustment-<id>` does to the books (docs/rules.md#manual-commissions): posting the manual commission once and recording
  * the senior decision. Each writes its audit record in the transaction that changes the adjustment. Refusals
  * (an adjustment that does not exist, or is no longer awaiting approval) are DomainErrors retrying cannot cure.
  */

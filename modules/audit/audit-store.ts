@@ -3,7 +3,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
 
-/** SPEC section 11's action types. */
+/** The action types in docs/rules.md#audit-actions. */
 export const auditActions = [
   'COMMISSION_CREATE', 'COMMISSION_APPROVE', 'COMMISSION_PAY', 'COMMISSION_REVERSE', 'COMMISSION_ADJUST', 'COMMISSION_CLAWBACK',
   'PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_REJECT', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE', 'PAYOUT_FAIL',

@@ -28,7 +28,7 @@ export interface AppliedPenalty {
 }
 
 /**
- * SPEC 8's penalty matrix for the seller's Nth chargeback (N counted at open), once per chargeback: WARNING
+ * The penalty matrix in docs/rules.md#chargeback-penalties for the seller's Nth chargeback (N counted at open), once per chargeback: WARNING
  * (CHARGEBACK_WARNING), MONITORING (CHARGEBACK_MONITORING until `monitoringPeriod` ends: the workflow's timer
  * clears it), ACCOUNT_REVIEW (a flag that holds payouts until an admin clears it: suspension pending review),
  * SUSPENSION (the partner's status becomes SUSPENDED, recorded as a partner change). The partner is told

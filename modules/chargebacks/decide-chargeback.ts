@@ -15,7 +15,7 @@ import { releaseOrderRefund } from '../refunds/order-refunds.ts';
 import { chargebackManagers, loadChargebackByReference, lockedChargeback, money, type ChargebackLedgerDependencies, type ChargebackRow } from './chargeback-store.ts';
 
 /**
- * The provider's outcome of a chargeback (SPEC section 8): an admin's entry (after a fresh TOTP) or the signed
+ * The provider's outcome of a chargeback (docs/rules.md#chargeback-outcomes): an admin's entry (after a fresh TOTP) or the signed
  * webhook's `chargeback.decided`, sent to `chargeback-<id>` and recorded once by its activity, which re-credits what
  * was won.
  */
@@ -82,7 +82,7 @@ const partnerAccount = (partnerId: string, bucket: PartnerBucket, currency: stri
  * won (LOST keeps it: the refund is processed). A re-credit restores each commission to the status the reversal
  * found it in (when the reversal made it REVERSED) or keeps its current one, and puts the money in that status's
  * bucket: PENDING `commission_pending`, APPROVED `commission_approved`, PAID repays `debt` first, then `available`
- * (SPEC 7's rule for later commissions). A commission reversed since by something else (an order cancellation) is
+ * (the rule in docs/rules.md#debt for later commissions). A commission reversed since by something else (an order cancellation) is
  * SUPERSEDED and gets nothing. One entry, keyed by the chargeback, referencing the reversal. The CHARGEBACK flag is
  * cleared whatever the outcome; audited CHARGEBACK_DECIDE (and COMMISSION_ADJUST per commission re-credited).
  */

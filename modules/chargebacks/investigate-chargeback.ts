@@ -10,7 +10,7 @@ import { appendAuditRecord } from '../audit/audit-store.ts';
 import { chargebackManagers, lockedChargeback, money } from './chargeback-store.ts';
 
 /**
- * The investigation of a chargeback (SPEC section 8): its steps (evidence gathered, submitted to the provider,
+ * The investigation of a chargeback (docs/rules.md#chargebacks): its steps (evidence gathered, submitted to the provider,
  * awaiting decision), sent by an admin to `chargeback-<id>` and recorded once by its activity, and the escalation
  * of a decision overdue.
  */

@@ -21,7 +21,7 @@ export interface OpenedChargeback {
 }
 
 /**
- * The reversal at open (source 002 "Chargeback initiated: full commission reversal, immediate"), in ONE
+ * The reversal at open (docs/rules.md#chargebacks: "Chargeback initiated: full commission reversal, immediate"), in ONE
  * transaction keyed by the chargeback (a retry after a commit finds it reversed): every commission of the order at
  * every level, by its status (reverseCommissions), in full or proportionally. Records what each gave back, tells
  * the partners (and flags a debt at the limit), raises the seller's CHARGEBACK flag and tells the admins

@@ -15,7 +15,7 @@ import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState 
 import { chargebackColumns, chargebackRow, loadChargebackByReference, type ChargebackRow } from './chargeback-store.ts';
 
 /**
- * A provider's chargeback notice (SPEC section 8) — an admin's entry or the signed webhook's `chargeback.opened` —
+ * A provider's chargeback notice (docs/rules.md#chargebacks) — an admin's entry or the signed webhook's `chargeback.opened` —
  * recorded with the order amount claimed in the same transaction, then its workflow `chargeback-<id>` started. A
  * second notice with the same provider reference opens nothing.
  */

@@ -8,7 +8,7 @@ import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { commissionExcludedFromPayment, lockPaymentExclusionsShared } from '../ops/payment-exclusions-store.ts';
 
 /**
- * The hold's end and the pay batch (SPEC section 5), as sweeps over the commissions table instead of a timer
+ * The hold's end and the pay batch (docs/rules.md#release-and-pay-batch), as sweeps over the commissions table instead of a timer
  * per commission: a partial index finds what is due, so millions of commissions in their hold cost nothing
  * until their day. Each batch locks its rows (SKIP LOCKED, so sweeps may overlap), posts, and flips their
  * status in ONE transaction: a crash before the commit leaves the rows due for the next sweep, a crash after
@@ -90,7 +90,7 @@ export class CommissionRelease {
 
   /**
    * APPROVED → PAID: per partner, the sum moves from `commission_approved` to `available`, repaying outstanding
-   * `debt` first (SPEC section 7's decision). `key` names the run (its workflow id): a retried activity carries
+   * `debt` first (the decision in docs/rules.md#debt). `key` names the run (its workflow id): a retried activity carries
    * on with the same batch.
    */
   async payBatch(key: string, asOf: Date, partnersPerTransaction = 500, actor = 'system:pay-batch'): Promise<PayBatchResult> {
@@ -100,7 +100,7 @@ export class CommissionRelease {
       RETURNING id`);
     for (;;) {
       const done = await this.database.transaction(async (transaction) => {
-        // SPEC 6.9: commissions covered by an active payments exclusion stay APPROVED; both queries skip them, so
+        // docs/rules.md#payment-exclusions: commissions covered by an active payments exclusion stay APPROVED; both queries skip them, so
         // a partner with nothing else approved is not picked again and the loop ends.
         await lockPaymentExclusionsShared(transaction);
         const partners = await transaction.anyFirst(sql.type(z.object({ partner_id: z.string() }))`

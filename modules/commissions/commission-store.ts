@@ -159,7 +159,7 @@ function withBreakdown(row: CommissionRow): CommissionWithBreakdown {
   return { ...toCommission(row), breakdown: text };
 }
 
-/** Source 000's commission filters; HELD is one of its statuses. */
+/** The commission filters in docs/rules.md#commission-list; HELD is one of its statuses. */
 export interface CommissionFilter {
   status?: CommissionRow['status'] | 'HELD';
   partnerId?: string;
@@ -182,7 +182,7 @@ export interface CommissionFilter {
 /** Commissions, newest first, a page at a time. */
 export async function listCommissions(connection: CommonQueryMethods, filter: CommissionFilter): Promise<{ commissions: Commission[]; next: string | null }> {
   const conditions = [sql.fragment`TRUE`];
-  // HELD is a status of source 000's filter; a commission is never HELD in this model (frozen money sits in
+  // HELD is a status of the filter in docs/rules.md#commission-list; a commission is never HELD in this model (frozen money sits in
   // the partner's `held` bucket instead), so the filter returns nothing.
   if (filter.status === 'HELD') conditions.push(sql.fragment`FALSE`);
   else if (filter.status) conditions.push(sql.fragment`c.status = ${filter.status}`);

@@ -30,7 +30,7 @@ import { followUpReversal } from '../refunds/reversal-follow-up.ts';
 import { reverseCommissions } from './reverse-commissions.ts';
 
 /**
- * Trigger events in, commissions out (SPEC section 5). A batch of events is checked, converted to USD, recorded,
+ * Trigger events in, commissions out (docs/rules.md#commission-triggers). A batch of events is checked, converted to USD, recorded,
  * calculated, posted to the ledger and audited in ONE database transaction: an event is processed exactly once
  * because its external id is unique and its commissions commit with it, however often it is sent.
  */
@@ -382,7 +382,7 @@ export class CommissionEngine {
                commission_total = ${new Money(reversed.total).negated().toFixed()}
         WHERE id = ${cancelEventId}`);
       await transaction.query(sql.unsafe`UPDATE commission_events SET cancelled_by = ${cancelEventId} WHERE id = ${order.id}`);
-      // SPEC 7: the partners are told, and a clawback that takes a partner's debt to the limit flags them (payouts held).
+      // docs/rules.md#debt: the partners are told, and a clawback that takes a partner's debt to the limit flags them (payouts held).
       await followUpReversal(transaction, { entryId: reversed.entryId, debtLimit: event.policy.policy.debt.limit, sourceType: 'order-cancel', sourceId: cancelEventId, description: `order ${event.input.sourceId} cancelled (event ${event.input.externalId})`, actor });
       results.set(event.index, { externalId: event.input.externalId, status: 'PROCESSED', eventId: cancelEventId, commissions: [], reversed: reversed.count });
     }

@@ -11,7 +11,7 @@ import { buildPoolNetwork, maximumVolumeCents, type PoolCandidate, type PoolNetw
  * candidates' ranks and statuses at the period's end) and the `pool_runs` rows it writes.
  */
 
-/** The events whose base counts as volume and as company turnover (the decision in docs/decisions-pools.md). */
+/** The events whose base counts as volume and as company turnover (the decision in docs/decisions.md#leadership-pools-income-type-7). */
 export const volumeEventKinds = ['ORDER_COMPLETED', 'INVESTMENT_CONFIRMED'] as const;
 
 // ---------------------------------------------------------------------------------------------------------------

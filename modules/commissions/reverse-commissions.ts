@@ -17,7 +17,7 @@ const reversibleRow = z.object({
 });
 
 /**
- * Reverses commissions at once, by status (SPEC section 7): PENDING out of `commission_pending`, APPROVED out of
+ * Reverses commissions at once, by status (docs/rules.md#reversal-by-status): PENDING out of `commission_pending`, APPROVED out of
  * `commission_approved`, PAID clawed back from `available` with the rest recorded as `debt`. `fraction` (refund /
  * order total) reverses part of each commission, floored to cents (ROUND_FLOOR); a partial reversal keeps the
  * commission's status. One entry for all of them, under the caller's idempotency key, in the caller's transaction.
@@ -32,7 +32,7 @@ export async function reverseCommissions(
     SELECT id, partner_id, amount - reversed_amount AS amount, currency, status, source_type FROM commissions
     WHERE id = ANY(${sql.array(request.commissionIds, 'int8')}) AND status <> 'REVERSED'
     ORDER BY id FOR UPDATE`);
-  // Partial: the share of the ORIGINAL amount (source 000: 1,000 × 0.25 = 250), capped by what is left.
+  // Partial: the share of the ORIGINAL amount (docs/rules.md#proportional-reversal: 1,000 × 0.25 = 250), capped by what is left.
   const originals = new Map((await transaction.any(sql.type(z.object({ id: z.string(), amount: z.string() }))`
     SELECT id, amount FROM commissions WHERE id = ANY(${sql.array(rows.map((row) => row.id), 'int8')})`)).map((row) => [row.id, row.amount]));
   const amounts = rows.map((row) =>

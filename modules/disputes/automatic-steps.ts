@@ -9,7 +9,7 @@ import { clearDisputeFlags, describeDispute, disputeFlagSource, disputeReviewers
 import { appendEvent, disputeEvidence, lockedDispute, systemActor } from './dispute-store.ts';
 
 /**
- * The steps `dispute-<id>` takes on its own (SPEC section 9, source 000's decision tree): the first decision (out of
+ * The steps `dispute-<id>` takes on its own (docs/rules.md#dispute-decision-tree, the decision tree in docs/rules.md#dispute-decision-tree): the first decision (out of
  * window, information requested, review), closing a dispute no evidence arrived for, and closing an explained one
  * whose escalation window passed. Each is recorded once, so a retried activity changes nothing twice.
  */
@@ -34,7 +34,7 @@ export async function openDispute(database: Database, input: { disputeId: string
       return { decision, status: row.status, evidenceCount };
     }
     if (isOutOfWindow(row.transaction_at, row.opened_at, durationMs(input.window))) {
-      const note = `Source 000: a dispute is accepted within ${input.window} of its transaction; this one (${row.transaction_at.toISOString()}) was filed ${row.opened_at.toISOString()}.`;
+      const note = `A dispute is accepted within ${input.window} of its transaction; this one (${row.transaction_at.toISOString()}) was filed ${row.opened_at.toISOString()}.`;
       await transaction.query(sql.unsafe`
         UPDATE disputes SET status = 'CLOSED', resolution = 'REJECTION', resolution_note = ${note}, automatic_reason = 'OUT_OF_WINDOW', closed_at = now()
         WHERE id = ${row.id}`);

@@ -15,7 +15,7 @@ import type { PolicyStore } from '../policy/policy-store.ts';
 import { appendEvent, disputeColumns, disputeRow, insertEvidence, loadDispute, systemActor, type DisputeRow, type EvidenceInput } from './dispute-store.ts';
 
 /**
- * A partner's dispute of one of their own transactions (SPEC section 9), or an admin's on their behalf: recorded
+ * A partner's dispute of one of their own transactions (docs/rules.md#disputes), or an admin's on their behalf: recorded
  * with any evidence given with it, then its workflow `dispute-<id>` started, which takes the decision tree's first
  * step.
  */

@@ -15,7 +15,7 @@ import { clearDisputeFlags, describeDispute, disputeSeniors } from './dispute-ho
 import { appendEvent, lockedDispute, stepRecorded, type DisputeRow } from './dispute-store.ts';
 
 /**
- * A reviewer's (or a senior admin's) resolution of a dispute (SPEC section 9, source 000's resolution types): sent
+ * A reviewer's (or a senior admin's) resolution of a dispute (docs/rules.md#disputes, the resolution types in docs/rules.md#disputes): sent
  * to `dispute-<id>` as an update, checked there, and recorded once by its activity, which posts a correction or a
  * goodwill credit to the ledger in the same transaction.
  */

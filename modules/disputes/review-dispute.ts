@@ -18,7 +18,7 @@ import { disputeSeniors, escalationFlagSource } from './dispute-holds.ts';
 import { appendEvent, insertEvidence, lockedDispute, stepRecorded, type DisputeRow, type EvidenceInput } from './dispute-store.ts';
 
 /**
- * A dispute under review (SPEC section 9): evidence the partner sends, its assignment to a reviewer, and the
+ * A dispute under review (docs/rules.md#disputes): evidence the partner sends, its assignment to a reviewer, and the
  * partner's request for a senior admin after an explanation. The API sends each to `dispute-<id>` as an update
  * carrying the verified actor; the workflow's activities record them once.
  */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { adminRoles, type AdminRole } from '../../domain/access.ts';
 
 /**
- * Partner and admin notifications (SPEC 6.5 "the partner is notified with the reason", 6.6 "partner notified",
+ * Partner and admin notifications (docs/rules.md#notifications: "the partner is notified with the reason", "partner notified",
  * "an admin notice", "each approver is notified in turn") through a transactional outbox:
  *
  * - `enqueueNotification` writes a row on the caller's connection, INSIDE the transaction of the change it

@@ -12,9 +12,9 @@ export interface PayoutFacts {
 
 const money = (facts: Pick<PayoutFacts, 'amount' | 'currency'>) => `${formatMoney(facts.amount, facts.currency)} ${facts.currency}`;
 
-/** Subject and text of each payout notice (SPEC 6.5/6.6). Pure: the same facts give the same message. */
+/** Subject and text of each payout notice (docs/rules.md#notifications). Pure: the same facts give the same message. */
 export const payoutNotices = {
-  /** SPEC 6.5: "the partner is notified with the reason". FRAUD_SUSPECTED moves the amount to `held`. */
+  /** docs/rules.md#notifications: "the partner is notified with the reason". FRAUD_SUSPECTED moves the amount to `held`. */
   rejected(facts: PayoutFacts & { rejectionCode: string; reason: string; destination: 'available' | 'held' }) {
     return {
       subject: `Your payout request of ${money(facts)} was rejected`,
@@ -29,7 +29,7 @@ export const payoutNotices = {
       ].join('\n'),
     };
   },
-  /** SPEC 6.6: a permanent failure returns the full amount; the partner may request again. */
+  /** docs/rules.md#payout-provider-retries: a permanent failure returns the full amount; the partner may request again. */
   failed(facts: PayoutFacts & { failureCode: string | null; reason: string | null }) {
     return {
       subject: `Your payout of ${money(facts)} failed`,
@@ -66,7 +66,7 @@ export const payoutNotices = {
       ].join('\n'),
     };
   },
-  /** SPEC 6.6: attempts ran out, "then the manual-review queue and an admin notice". */
+  /** docs/rules.md#payout-provider-retries: attempts ran out, "then the manual-review queue and an admin notice". */
   needsReview(facts: PayoutFacts & { failureCode: string | null; reason: string }) {
     return {
       subject: `Payout ${facts.payoutId} needs manual review`,
@@ -78,7 +78,7 @@ export const payoutNotices = {
       ].join('\n'),
     };
   },
-  /** Source 003: the payout waits for the partner to confirm it (and upload an invoice when the policy asks). */
+  /** docs/rules.md#partner-validation: the payout waits for the partner to confirm it (and upload an invoice when the policy asks). */
   validationRequested(facts: PayoutFacts & { dueAt: string }) {
     return {
       subject: `Please confirm your payout of ${money(facts)}`,
@@ -91,7 +91,7 @@ export const payoutNotices = {
     };
   },
 
-  /** SPEC 6.5: "each approver is notified in turn". `roles`: who may take the open step(s). */
+  /** docs/rules.md#payout-approval: "each approver is notified in turn". `roles`: who may take the open step(s). */
   approvalRequested(facts: PayoutFacts & { roles: readonly string[]; approvedSoFar: number; stepsInChain: number }) {
     return {
       subject: `Payout ${facts.payoutId} of ${money(facts)} awaits your approval`,

@@ -7,7 +7,7 @@ import type { PartnerFreezeKind, PayoutSwitches } from '../../domain/ops-switche
 import { appendAuditRecord } from '../audit/audit-store.ts';
 
 /**
- * The emergency switches of SPEC 6.9 (source 000 "Emergency Procedures"), kept in Postgres so every process sees
+ * The emergency switches of docs/rules.md#emergency-switches, kept in Postgres so every process sees
  * them and they survive restarts:
  *  - processing paused (system error), global;
  *  - a payment method forced to manual processing (provider outage);

@@ -7,10 +7,10 @@ import { matchValueProblem, type ExclusionMatchField } from '../../domain/ops-sw
 import { appendAuditRecord } from '../audit/audit-store.ts';
 
 /**
- * The payments exclude list (SPEC 6.9, source 004 "Payments exclude list"): while an exclusion is active, the pay
+ * The payments exclude list (docs/rules.md#payment-exclusions): while an exclusion is active, the pay
  * batch leaves the APPROVED commissions it covers where they are (`commission_approved`, status APPROVED), still
  * counted in every statistic; removing it lets the next pay batch pay them. Commissions already PAID are not
- * touched (no clawback): source 004 allows excluding a paid period, but that is a reversal, which has its own path.
+ * touched (no clawback): docs/rules.md#source-004 allows excluding a paid period, but that is a reversal, which has its own path.
  */
 
 /**
@@ -172,7 +172,7 @@ export class PaymentExclusionStore {
 
   /**
    * Exclusions newest first, each active one with what it withholds now (APPROVED commissions it covers, per
-   * currency): source 004's "shown as excluded in the payment details".
+   * currency): the "shown as excluded in the payment details" in docs/rules.md#payment-exclusions.
    */
   async list(options: { active?: boolean; limit: number }, connection: CommonQueryMethods = this.database): Promise<PaymentExclusion[]> {
     const filter =

@@ -6,7 +6,7 @@ import type { ProviderBatch, ProviderBatchItemResult } from '../../providers/ada
 import type { BatchRecorder } from '../../providers/batcher.ts';
 
 /**
- * What went to the payment provider together (SPEC 6.6 "batched by payment method"): `payout_batches` and
+ * What went to the payment provider together (docs/rules.md#payout-batches: "batched by payment method"): `payout_batches` and
  * `payout_batch_items`, each batch as the worker recorded it before sending (SENDING) and with the provider's answer
  * per payout (SENT).
  */

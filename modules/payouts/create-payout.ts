@@ -40,7 +40,7 @@ export interface PayoutInput {
   methodId: string;
   paymentDetails?: Record<string, string>;
   /**
-   * Source 004's non-regular payment: off the payment schedule or below the method's minimum, at the method's
+   * The non-regular payment in docs/rules.md#payout-fees: off the payment schedule or below the method's minimum, at the method's
    * surcharge (part of the fee). The schedule's payouts are regular.
    */
   nonRegular?: boolean;

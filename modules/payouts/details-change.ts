@@ -2,7 +2,7 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 
 /**
- * SPEC 6.6 (source 004): before paying, warn when the partner's payment details changed since their last completed
+ * docs/rules.md#details-changed: before paying, warn when the partner's payment details changed since their last completed
  * payout, and show which fields changed. "Their last completed payout" for a payout P is the latest COMPLETED
  * payout of the same partner and method requested before P; both sides are the payouts' own copies of the
  * details, so the answer never changes after the fact.

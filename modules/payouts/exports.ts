@@ -18,7 +18,7 @@ import type { PaymentMethod, PayoutPolicy } from '../../domain/payout-policy.ts'
 import { appendAuditRecord } from '../audit/audit-store.ts';
 
 /**
- * Payout exports (SPEC 6.8): CSV of all or only new requests, the PayQuicker file, and a batch file per method.
+ * Payout exports (docs/rules.md#payout-exports): CSV of all or only new requests, the PayQuicker file, and a batch file per method.
  * Each export is recorded with the payouts it listed and the file's bytes, so it can be downloaded again, byte for
  * byte, and "new" means "never in a CSV export before".
  */
@@ -106,7 +106,7 @@ function paymentFileMethod(body: PayoutExportRequest, policy: PayoutPolicy): Pay
 async function selectPayouts(connection: CommonQueryMethods, body: PayoutExportRequest, methodId: string | null): Promise<ExportedPayout[]> {
   const conditions = [sql.fragment`TRUE`];
   const status = paymentFileKinds.includes(body.kind) ? 'APPROVED' : body.status;
-  // A draft is not a request yet (SPEC 6.1): no export lists one unless drafts are asked for by status.
+  // A draft is not a request yet (docs/rules.md#payout-statuses): no export lists one unless drafts are asked for by status.
   conditions.push(status ? sql.fragment`p.status = ${status}` : sql.fragment`p.status <> 'DRAFT'`);
   if (methodId) conditions.push(sql.fragment`p.method_id = ${methodId}`);
   if (body.from) conditions.push(sql.fragment`p.created_at >= ${body.from}::timestamptz`);

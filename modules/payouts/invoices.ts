@@ -10,7 +10,7 @@ import type { PolicyStore } from '../policy/policy-store.ts';
 import { partnerValidationOfVersion } from './payout-store.ts';
 
 /**
- * `payout_invoices`: the invoices a partner uploads for their payout (source 003) before validating it. Earlier
+ * `payout_invoices`: the invoices a partner uploads for their payout (docs/rules.md#partner-validation) before validating it. Earlier
  * uploads are kept; the latest is the current invoice.
  */
 

@@ -5,7 +5,7 @@ import { payoutStatuses, type PayoutStatus } from '../../domain/payout.ts';
 import { detailsChangedSinceMany, type DetailsChange } from './details-change.ts';
 
 /**
- * Payments history and search (docs: SPEC 6.8, source 004's "Payments history / Search"): payouts newest first,
+ * Payments history and search (docs: docs/rules.md#payment-history): payouts newest first,
  * each with the copy of the payment details it was (or is to be) paid to and whether they changed since the
  * partner's previous completed payout by the same method.
  */

@@ -13,7 +13,7 @@ import { currentInvoices, type InvoiceRow } from './invoices.ts';
 import { partnerValidationOfVersion, payoutRecord, payoutRecordColumns, type PayoutRecord, type PayoutRecordStatus } from './payout-store.ts';
 
 /**
- * The payout queue (source 000's columns and filters): payouts with their partner's name and rank and whether their
+ * The payout queue (the columns in docs/rules.md#payout-queue and filters): payouts with their partner's name and rank and whether their
  * SLA is breached, filtered, sorted and paged by keyset; and what a page shows of each payout beyond its row
  * (approvals, details changed, current invoice and confirmation, the partner validation its policy asks for).
  */
@@ -205,7 +205,7 @@ export async function payoutFacts(dependencies: { database: Database; policies: 
 const assigneeRow = z.object({ role: z.string(), disabled: z.boolean() });
 
 /**
- * Source 000's "Assigned To": assigns an open payout (or a draft) to an admin who works the payout queue, or removes
+ * The "Assigned To" in docs/rules.md#payout-queue: assigns an open payout (or a draft) to an admin who works the payout queue, or removes
  * the assignment (`assigneeId` null).
  */
 export async function assignPayout(database: Database, payout: Pick<PayoutRecord, 'id' | 'status'>, assigneeId: string | null): Promise<void> {

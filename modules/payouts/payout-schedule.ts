@@ -21,7 +21,7 @@ import { payoutRecord, payoutRecordColumns } from './payout-store.ts';
 import { startableRequests, type StartablePayouts } from './start-payout.ts';
 
 /**
- * The payment schedule (SPEC 6.7, source 004): each wallet's "next payment" — what cleared its hold by the payment
+ * The payment schedule (docs/rules.md#payment-schedule): each wallet's "next payment" — what cleared its hold by the payment
  * date minus the policy's hold days, bonuses without a hold — computed from the ledger and the commissions table
  * (domain/payout-schedule.ts `nextPaymentAmount` holds the formula), the admin's preview of a payment date, and the
  * run that makes one payout per eligible wallet and date.
@@ -35,7 +35,7 @@ export const payoutScheduleUserId = '00000000-0000-4000-8000-000000000001';
 /** The audit log's actor for what the payment schedule does. */
 export const payoutScheduleActor = 'system:payout-schedule';
 
-/** Why a wallet is or is not paid on the date (source 004: "ready / below minimum / payment details missing"). */
+/** Why a wallet is or is not paid on the date (docs/rules.md#payment-schedule: "ready / below minimum / payment details missing"). */
 export const walletStates = ['READY', 'BELOW_MINIMUM', 'NO_PAYMENT_DETAILS', 'ACTIVE_PAYOUT', 'SCHEDULED', 'NOTHING_DUE'] as const;
 export type WalletState = (typeof walletStates)[number];
 
@@ -229,7 +229,7 @@ export class PayoutSchedule {
   }
 
   /**
-   * The admin's list for a payment date (source 004 "Current payments list"): every partner with something due,
+   * The admin's list for a payment date (docs/rules.md#payment-schedule): every partner with something due,
    * below the minimum or not, with each wallet's state; paged by partner id.
    */
   async preview(input: { date?: string; after: string | null; limit: number }) {

@@ -96,7 +96,7 @@ type LockedPayout = z.infer<typeof payoutRow>;
 const noticeFacts = (payout: LockedPayout) => ({ payoutId: payout.id, partnerId: payout.partner_id, amount: payout.amount, currency: payout.currency });
 
 /**
- * SPEC 6.5 "each approver is notified in turn": the admins whose role can take an open step of the chain, except the
+ * docs/rules.md#payout-approval: "each approver is notified in turn": the admins whose role can take an open step of the chain, except the
  * initiator and whoever approved already. Keyed by the number of approvals so far, so a retried activity asks once.
  */
 async function noticeApprovalRequested(connection: CommonQueryMethods, payout: LockedPayout): Promise<void> {
@@ -130,7 +130,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
     /** Automatic processing starts: PROCESSING, by the provider actor, audited. */
     /**
      * With `checkSwitches` (workflows since the switches patch) the emergency switches are read in the same
-     * transaction, and the payout moves only when they allow (SPEC 6.9): `started: false` with the switches says
+     * transaction, and the payout moves only when they allow (docs/rules.md#emergency-switches): `started: false` with the switches says
      * why not. Without it (histories from before) it always moves, as it did.
      */
     async startAutomaticProcessing(input: { payoutId: string; checkSwitches?: boolean }): Promise<{ started: boolean; switches: PayoutSwitches | null }> {
@@ -163,7 +163,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
           WHERE id = ${input.payoutId} AND NOT needs_review RETURNING id`);
         if (!flagged) return;
         await appendAuditRecord(transaction, {
-          // SPEC 11 has no review action: a PAYOUT_PROCESS record that says the provider gave up.
+          // docs/rules.md#audit-actions has no review action: a PAYOUT_PROCESS record that says the provider gave up.
           action: 'PAYOUT_PROCESS',
           actor: providerActor,
           targetType: 'payout',
@@ -184,7 +184,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
 
     /**
      * Runs the review checklist on the partner as they are now and records it; HELD/AWAITING_APPROVAL are written
-     * here. With `awaitPartnerSeconds` (the policy asks for the partner's validation, source 003) a payout that
+     * here. With `awaitPartnerSeconds` (the policy asks for the partner's validation, docs/rules.md#partner-validation) a payout that
      * passes becomes AWAITING_PARTNER instead, due for validation that many seconds from now; the approvers are
      * asked only once the partner validated.
      */
@@ -251,7 +251,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
     },
 
     /**
-     * The partner validated (source 003): AWAITING_APPROVAL, with what they saw and the invoice current now, audited
+     * The partner validated (docs/rules.md#partner-validation): AWAITING_APPROVAL, with what they saw and the invoice current now, audited
      * as PAYOUT_PARTNER_VALIDATE; the approvers are asked. The payout row is locked first, and an invoice upload
      * locks it too, so the invoice recorded here is the one the partner validated, and none can be replaced after.
      * Refuses (non-retryable) when the policy requires an invoice and none is there, or when the current invoice is
@@ -400,7 +400,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
             failureCode: input.failureCode,
           },
         });
-        // SPEC 6.5/6.6: the partner hears of it, with the reason.
+        // docs/rules.md#notifications: the partner hears of it, with the reason.
         const partner = { kind: 'partner' as const, partnerId: payout.partner_id };
         const facts = noticeFacts(payout);
         const notice =
@@ -420,7 +420,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
         const payout = await lockPayout(transaction, input.payoutId);
         if (payout.status === 'PROCESSING') return;
         if (input.checkSwitches) {
-          // SPEC 6.9: no manual payout starts processing while processing is paused or its partner frozen.
+          // docs/rules.md#emergency-switches: no manual payout starts processing while processing is paused or its partner frozen.
           const switches = await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id });
           if (!mayStartProcessing(switches)) throw new DomainError('conflict', 'processing_stopped', switches.reasons.join('; '), 'status');
         }

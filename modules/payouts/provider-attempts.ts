@@ -7,7 +7,7 @@ import { idempotencyKeyFor, type PayoutFailureCode } from '../../domain/payout.t
 import { ProviderRequestRejectedError, type PayoutProvider, type ProviderPayoutStatus } from '../../providers/adapter.ts';
 
 /**
- * An automatic payout's attempts at the payment provider (SPEC 6.6): attempt n is sent under key `<payoutId>:<n>`,
+ * An automatic payout's attempts at the payment provider (docs/rules.md#payout-provider-retries): attempt n is sent under key `<payoutId>:<n>`,
  * and the payout row records the latest attempt and the provider's reference. The worker decides which provider
  * (and whether its requests are batched); these functions are given it.
  */

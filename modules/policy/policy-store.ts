@@ -45,7 +45,7 @@ function toVersion(row: z.infer<typeof versionRow>): PolicyVersion {
 }
 
 /**
- * The policy's versions (SPEC section 12). Versions are immutable and few, so they are read once and cached;
+ * The policy's versions (docs/rules.md#policy). Versions are immutable and few, so they are read once and cached;
  * a version added through this process, or found missing, refreshes the cache.
  */
 export class PolicyStore {

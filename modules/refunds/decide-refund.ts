@@ -11,7 +11,7 @@ import { releaseOrderRefund } from './order-refunds.ts';
 import { loadRefund, refundStateConflict, type RefundRow } from './refund-store.ts';
 
 /**
- * An admin's decision on a PENDING refund (SPEC section 7): checked against the row, sent to `refund-<id>` as an
+ * An admin's decision on a PENDING refund (docs/rules.md#refunds): checked against the row, sent to `refund-<id>` as an
  * update carrying the verified actor, and recorded once by the workflow's activity.
  */
 

@@ -52,7 +52,7 @@ export async function processRefund({ database, ledger }: { database: Database; 
       eventId: refund.order_event_id, idempotencyKey: `refund-reverse:${refund.id}`, reason: description, actor: input.actor.userId,
       fraction: refund.reversal === 'FULL' ? null : { refund: refund.amount, total: refund.order_total }, subject: `refund ${refund.id}`,
     });
-    // Each commission must have given back exactly what SPEC 7 says (all that was left, or its floored share): a
+    // Each commission must have given back exactly what docs/rules.md#refunds says (all that was left, or its floored share): a
     // mismatch would be money unaccounted for, so the transaction is refused.
     for (const row of before) {
       const remaining = new Money(row.amount).minus(row.reversed_amount);

@@ -18,7 +18,7 @@ import { OrderNotFound, OrderRefundExceeded, claimOrderRefund, orderRefundState,
 import { loadRefund, refundColumns, refundRow, type RefundRow } from './refund-store.ts';
 
 /**
- * A refund request (SPEC section 7): recorded with the order amount claimed in the same transaction, so the total
+ * A refund request (docs/rules.md#refunds): recorded with the order amount claimed in the same transaction, so the total
  * refunded never exceeds the order and a second request for money already refunded is refused, then its workflow
  * `refund-<id>` started.
  */

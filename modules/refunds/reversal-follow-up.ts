@@ -7,7 +7,7 @@ import { raisePartnerFlag } from '../partner-flags/partner-flags-store.ts';
 
 /**
  * What follows a reversal of commissions (a refund, an order cancelled before shipping), in the transaction that
- * posted it (SPEC 7, source 000 "Partners notified of reversal", "Debt limit reached: account flagged for review"):
+ * posted it (docs/rules.md#debt: "Partners notified of reversal", "Debt limit reached: account flagged for review"):
  *
  *  - each partner whose commissions the entry reversed is told (COMMISSIONS_REVERSED), once per source;
  *  - a partner whose `debt` this entry increased and whose debt now reaches the policy's limit gets a DEBT_LIMIT

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bulkApprovalTier, bulkItemAmount, needsSeniorApproval, planBulkItemPostings, transitionAdjustment, transitionBulkAdjustment } from '../../domain/adjustment.ts';
 import { defaultAdjustmentPolicy } from '../../domain/lifecycle-policy.ts';
 
-describe('adjustment rules (SPEC 10)', () => {
+describe('adjustment rules (docs/rules.md#adjustments)', () => {
   it('a manual commission above 10,000 RUB, or of unknown RUB value, needs a senior admin; exactly 10,000 does not', () => {
     expect(needsSeniorApproval('10000.00', defaultAdjustmentPolicy)).toBe(false);
     expect(needsSeniorApproval('10000.01', defaultAdjustmentPolicy)).toBe(true);

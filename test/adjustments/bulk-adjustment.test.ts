@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal
 import { adjustmentKit } from './kit.ts';
 
 /**
- * Bulk adjustments (SPEC 10): targets by IDs, filter and CSV; ADD and REMOVE; fixed and percentage; the preview's
+ * Bulk adjustments (docs/rules.md#bulk-adjustments): targets by IDs, filter and CSV; ADD and REMOVE; fixed and percentage; the preview's
  * total is what executes; approval by total impact; execution by `bulk-adjustment-<id>` in chunks of 3 with a
  * continue-as-new every 2 chunks (the policy is set so for this file).
  */
@@ -174,6 +175,18 @@ describe('a bulk adjustment by uploaded CSV, REMOVE, per-line amounts', () => {
     const report = await (await api.request(`/v1/bulk-adjustments/${bulk.id}/report`, { token: maker.token })).text();
     expect(report).toContain(`${second},50.00,SKIPPED,,INSUFFICIENT_AVAILABLE,`);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  });
+});
+
+describe('the results report', () => {
+  it('writes a partner id a spreadsheet would run as a formula as text, and amounts as numbers', async () => {
+    // Partner ids may begin with "-", which a spreadsheet reads as the start of a formula (`-A1` is minus cell A1).
+    const partnerId = `-A1_${randomBytes(4).toString('hex')}`;
+    await api.owner.query(sql.unsafe`
+      INSERT INTO partners (id, name, rank, status, kyc_status, joined_at) VALUES (${partnerId}, 'Formula Partner', '3', 'ACTIVE', 'APPROVED', now() - interval '30 days')`);
+    const { bulk, maker } = await createBulk({ direction: 'ADD', amountKind: 'FIXED', value: '12.50', currency: 'USD', reason: 'formula check', target: { kind: 'IDS', partnerIds: [partnerId] } });
+    const report = await (await api.request(`/v1/bulk-adjustments/${bulk.id}/report`, { token: maker.token })).text();
+    expect(report.split('\n')[1]).toBe(`'${partnerId},12.50,PENDING,,,`);
   });
 });
 

@@ -9,7 +9,7 @@ import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { adjustmentKit } from './kit.ts';
 
 /**
- * Clawbacks of a commission (SPEC 10, source 000 "Remove Commission (Clawback)"): `POST /v1/commissions/{id}/clawback`
+ * Clawbacks of a commission (docs/rules.md#clawbacks): `POST /v1/commissions/{id}/clawback`
  * with a senior admin's fresh TOTP. Commissions come from real order events through the commission engine.
  */
 

@@ -9,7 +9,7 @@ import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal
 import { adjustmentKit } from './kit.ts';
 
 /**
- * Manual commissions (SPEC 10, source 000 "Add Commission (Manual)") through the API and workflow
+ * Manual commissions (docs/rules.md#manual-commissions) through the API and workflow
  * `adjustment-<id>`, with a real worker: below the 10,000 RUB threshold the maker's TOTP-confirmed request posts at
  * once; above it a senior admin other than the maker approves first.
  */

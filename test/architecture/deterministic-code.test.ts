@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../helpers/temporal.ts';
 
 /**
- * The house rule for deterministic code (STYLE.md): workflows/ and domain/ import only the workflow SDK, pure
+ * The house rule for deterministic code (docs/style.md#workflow-code): workflows/ and domain/ import only the workflow SDK, pure
  * libraries and each other; anything else (activities, Node built-ins, drivers) only as `import type`.
  * No wall clock, environment, or randomness outside the SDK's deterministic versions.
  */

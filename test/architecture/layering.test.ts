@@ -24,7 +24,12 @@ interface Rule {
 }
 
 export const rules: Rule[] = [
-  { from: 'api', forbiddenFolders: ['activities', 'workers'], because: 'routes call modules; activities are Temporal adapters' },
+  {
+    from: 'api',
+    forbiddenFolders: ['activities', 'workers'],
+    forbiddenPackages: ['slonik', 'pg'],
+    because: 'routes call modules, which own the SQL; activities are Temporal adapters',
+  },
   { from: 'activities', forbiddenFolders: ['api', 'workers'], because: 'activities call modules, never the HTTP layer' },
   {
     from: 'modules',
@@ -89,6 +94,7 @@ describe('layering', () => {
     const [api, activities, modules] = rules;
     expect(violations(api!, 'api/routes/x.ts', `import type { Activities } from '../../activities/index.ts';`)).toHaveLength(1);
     expect(violations(activities!, 'activities/x.ts', `import { ApiError } from '../api/errors.ts';`)).toHaveLength(1);
+    expect(violations(api!, 'api/routes/x.ts', `import { sql } from 'slonik';`)).toHaveLength(1);
     expect(violations(modules!, 'modules/payouts/x.ts', `import { Hono } from 'hono';\nimport { z } from '@hono/zod-openapi';`)).toHaveLength(2);
     expect(violations(modules!, 'modules/payouts/x.ts', `import { sql } from 'slonik';\nimport { x } from '../../domain/payout.ts';`)).toEqual([]);
     const web = rules.find((rule) => rule.from === 'web/src')!;

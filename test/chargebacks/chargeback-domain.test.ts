@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { amountWonOf, penaltyFor, recreditShare, transitionChargeback } from '../../domain/chargeback.ts';
 import { defaultChargebackPolicy } from '../../domain/lifecycle-policy.ts';
 
-describe('the chargeback penalty matrix (SPEC 8)', () => {
+describe('the chargeback penalty matrix (docs/rules.md#chargeback-penalties)', () => {
   it('gives a warning, monitoring, an account review, then suspension from the fourth chargeback on', () => {
     const penalties = defaultChargebackPolicy.penalties;
     expect([1, 2, 3, 4, 5, 12].map((count) => penaltyFor(count, penalties))).toEqual([

@@ -17,7 +17,7 @@ import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal
 import { adjustmentKit } from '../adjustments/kit.ts';
 
 /**
- * Chargebacks (SPEC 8) with the real API, Postgres and a Temporal worker: a provider notice (admin entry or signed
+ * Chargebacks (docs/rules.md#chargebacks) with the real API, Postgres and a Temporal worker: a provider notice (admin entry or signed
  * webhook) opens `chargeback-<id>`, which reverses the order's commissions at once and flags the seller; the
  * investigation's steps are tracked; WON re-credits what was reversed (PAID: debt repaid first, then available),
  * LOST keeps the reversal and the order's claim, PARTIAL re-credits the share won. Duplicate notices open nothing.

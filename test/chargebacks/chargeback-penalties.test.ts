@@ -13,7 +13,7 @@ import { adjustmentKit } from '../adjustments/kit.ts';
 import { chargebackMonitoringWorkflowId } from '../../workflows/chargeback-messages.ts';
 
 /**
- * SPEC 8's penalty matrix, applied automatically when each chargeback opens, by the seller's chargeback count:
+ * The penalty matrix in docs/rules.md#chargeback-penalties, applied automatically when each chargeback opens, by the seller's chargeback count:
  * 1 WARNING, 2 MONITORING (its flag cleared by a durable timer when the policy's monitoringPeriod ends — '5s' here),
  * 3 ACCOUNT_REVIEW (holds a new payout: HELD), 4 SUSPENSION (status SUSPENDED, recorded as a partner change). A
  * chargeback left undecided past the policy's decisionWait ('3s' here) is escalated to the admins and keeps waiting.

@@ -10,7 +10,7 @@ import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 
 /**
- * Source 002's acceptance criteria against the running API and a real database: the rate table as served, every
+ * The worked examples of docs/rules.md#commission-examples against the running API and a real database: the rate table as served, every
  * worked example, the differential decision, FX, exactly-once, cancellation during the hold, release and pay.
  */
 
@@ -59,7 +59,7 @@ async function send(event: Record<string, unknown>): Promise<{ status: number; b
 const byPartner = (body: PostedEvent) => Object.fromEntries((body.commissions ?? []).map((line) => [line.partnerId, line]));
 
 describe('the rate table', () => {
-  // Source 002, "Commission Rates by Rank": personal sales, entrance fee, passive income.
+  // docs/rules.md#rate-table: personal sales, entrance fee, passive income.
   const table: Record<string, [string, string, string]> = {
     '0': ['3', '10.5', '0'], '1': ['5', '11', '5'], '2': ['8', '11.5', '8'], '3': ['10', '12', '10'],
     '4': ['12', '12.5', '12'], '4_PRO': ['13', '13', '13'], '5': ['14', '13.5', '14'], '5_PRO': ['15', '14', '15'],
@@ -68,7 +68,7 @@ describe('the rate table', () => {
     '10': ['19.5', '18.5', '19.5'], '10_PRO': ['19.75', '19', '19.75'], '11': ['20', '19.5', '20'], '11_PRO': ['20', '20', '20'],
   };
 
-  it('GET /v1/policy serves source 002\'s rates for every rank, with the holds and rounding rules', async () => {
+  it('GET /v1/policy serves the rates in docs/rules.md#rate-table for every rank, with the holds and rounding rules', async () => {
     const response = await harness.request('/v1/policy', { token });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { version: number; policy: { commissions: { rates: Record<string, Record<string, string>>; holds: Record<string, string>; rounding: Record<string, number> } } };
@@ -80,7 +80,7 @@ describe('the rate table', () => {
   });
 });
 
-describe('source 002 worked examples', () => {
+describe('docs/rules.md#commission-examples worked examples', () => {
   it('example 1: rank 5 over a rank 2 seller of $5,000 earns the 6 % differential, $300; the seller $400', async () => {
     const [you, partner] = await chain({ rank: '5' }, { rank: '2' });
     const { status, body } = await send({ kind: 'ORDER_COMPLETED', partnerId: partner, amount: '5000.00' });

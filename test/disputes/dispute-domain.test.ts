@@ -3,7 +3,7 @@ import { isOutOfWindow, planDisputeCreditPostings } from '../../domain/dispute.t
 import { checkResolution, statusAfterResolution } from '../../domain/dispute-resolution.ts';
 import { DomainError } from '../../domain/errors.ts';
 
-/** Source 000's decision tree and the correction postings as pure rules (the workflow and activities use these). */
+/** The decision tree in docs/rules.md#dispute-decision-tree and the correction postings as pure rules (the workflow and activities use these). */
 describe('dispute rules', () => {
   it('measures the window from the transaction to the filing: day 30 is in, day 31 out', () => {
     const window = 30 * 86_400_000;

@@ -12,7 +12,7 @@ import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal
 import { disputeKit } from './kit.ts';
 
 /**
- * Partner disputes (SPEC 9, source 000's decision tree) with the real API, Postgres and a Temporal worker:
+ * Partner disputes (the decision tree in docs/rules.md#dispute-decision-tree) with the real API, Postgres and a Temporal worker:
  * out-of-window rejection, corrections posted to the ledger (calculation error closed, system error escalated),
  * explanation then escalation at the partner's request, goodwill within and above the limit, rejection, the payout
  * hold while a dispute is open (released at close without an admin), and a partner kept to their own disputes.

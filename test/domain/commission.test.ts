@@ -5,7 +5,7 @@ import { Money } from '../../domain/money.ts';
 import { partnerStatuses, ranks } from '../../domain/network.ts';
 import { defaultPolicy } from '../../domain/policy.ts';
 
-/** Properties of the pure calculation over random chains, bases and event kinds (SPEC section 5). */
+/** Properties of the pure calculation over random chains, bases and event kinds (docs/rules.md#differential). */
 
 const policy = defaultPolicy.commissions;
 const member = fc.record({
@@ -56,7 +56,7 @@ describe('the differential calculation', () => {
     );
   });
 
-  it('an ancestor ranked at or below the highest rate paid beneath earns nothing (source 002 example 4)', () => {
+  it('an ancestor ranked at or below the highest rate paid beneath earns nothing (example 4 of docs/rules.md#commission-examples)', () => {
     const lines = calculateChainCommissions(
       { sourceType: 'PRODUCT', base: '10000.00', repeatPurchase: false },
       [{ partnerId: 'partner', rank: '5', status: 'ACTIVE' }, { partnerId: 'you', rank: '3', status: 'ACTIVE' }],

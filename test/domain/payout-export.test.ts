@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPayoutPolicy } from '../../domain/payout-policy.ts';
+import { csvField, csvRecord } from '../../domain/csv.ts';
 import {
   PayoutExportError,
-  csvField,
-  csvRecord,
   exportTotals,
   formatMethodBatch,
   formatPayQuickerCsv,
@@ -137,7 +136,7 @@ describe('money in files', () => {
 });
 
 describe('the payouts CSV (CSV_ALL, CSV_NEW)', () => {
-  it('has source 000’s queue columns, method, fee, amount to transfer, and one column per detail key', () => {
+  it('has the queue columns in docs/rules.md#payout-queue, method, fee, amount to transfer, and one column per detail key', () => {
     const text = formatPayoutCsv([
       payout(),
       payout({

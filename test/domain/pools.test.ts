@@ -80,7 +80,7 @@ describe('pool periods', () => {
 });
 
 describe('pool split', () => {
-  it('source 002 example 3: 1 % of $1,000,000 among 50 qualified is $200 each, nothing left', () => {
+  it('Example 3 of docs/rules.md#commission-examples: 1 % of $1,000,000 among 50 qualified is $200 each, nothing left', () => {
     const split = splitPool({ turnover: '1000000.00', turnoverShare: '0.01', qualified: 50, currency: 'USD' });
     expect([split.poolAmount.toFixed(2), split.share.toFixed(2), split.remainder.toFixed(2)]).toEqual(['10000.00', '200.00', '0.00']);
   });
@@ -120,7 +120,7 @@ describe('weekly qualification and the 50 % branch rule', () => {
   // 1 sponsors 2 (leg A) and 3 (leg B); 2's volume sits two levels down at 4.
   const net = network([[1, -1], [2, 1], [3, 1], [4, 2], [5, 4]]);
 
-  it('source 002: requirement $10,000, leg A $80,000 counts $5,000 and leg B $15,000 counts $5,000: qualified', () => {
+  it('docs/rules.md#pool-qualification: requirement $10,000, leg A $80,000 counts $5,000 and leg B $15,000 counts $5,000: qualified', () => {
     const { qualifications } = qualifyWeeklyPools({
       network: net,
       personalVolumeCents: volumes(net, { 5: 80_000, 3: 15_000 }),

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { expect } from 'vitest';
 
 /**
- * The ledger's invariants, checked with SQL over the whole database (STYLE.md: "assert invariants after every
+ * The ledger's invariants, checked with SQL over the whole database (docs/style.md#tests: "assert invariants after every
  * scenario"). Give it the owner URL of a test database, or a connected client (owner or application role; both
  * may read every table involved). Every failure message names the offending entries or accounts.
  *

@@ -12,7 +12,7 @@ import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker } from '../helpers/temporal.ts';
 
 /**
- * SPEC 6.9's exclude list through the real API, Postgres and the real pay batch (CommissionRelease.payBatch, and
+ * The exclude list in docs/rules.md#payment-exclusions through the real API, Postgres and the real pay batch (CommissionRelease.payBatch, and
  * once through the pay-batch workflow on a real Temporal server).
  */
 

@@ -6,7 +6,7 @@ import type { AdminRole } from '../../domain/access.ts';
 import { effectiveProcessing, mayStartProcessing } from '../../domain/ops-switches.ts';
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 
-/** SPEC 6.9's emergency switches through the real API and Postgres, and `readPayoutSwitches` as payouts read it. */
+/** The emergency switches in docs/rules.md#emergency-switches through the real API and Postgres, and `readPayoutSwitches` as payouts read it. */
 
 let harness: ApiHarness;
 let readerToken: string;
@@ -41,7 +41,7 @@ interface SwitchesBody {
 }
 const switches = async () => (await (await harness.request('/v1/ops/switches', { token: readerToken })).json()) as SwitchesBody;
 
-describe('processing pause (source 000: system error)', () => {
+describe('processing pause (docs/rules.md#emergency-switches: system error)', () => {
   it('pauses and resumes, audits each change with actor and reason, and repeating a state changes nothing', async () => {
     expect((await switches()).processing).toEqual({ paused: false, reason: null, changedBy: null, changedAt: null });
     expect(await readPayoutSwitches(harness.database, { methodId: 'PAYQUICKER', partnerId: 'nobody' })).toEqual({
@@ -80,7 +80,7 @@ describe('processing pause (source 000: system error)', () => {
   });
 });
 
-describe('a method forced to manual (source 000: provider outage)', () => {
+describe('a method forced to manual (docs/rules.md#emergency-switches: provider outage)', () => {
   it('turns an automatic method manual for its payouts only, and back', async () => {
     const before = (await switches()).methods.find((method) => method.methodId === 'PAYQUICKER');
     expect(before).toMatchObject({ processing: 'AUTOMATIC', forceManual: false, effectiveProcessing: 'AUTOMATIC' });
@@ -117,7 +117,7 @@ describe('a method forced to manual (source 000: provider outage)', () => {
   });
 });
 
-describe('partner freeze (source 000: suspected fraud, balance discrepancy)', () => {
+describe('partner freeze (docs/rules.md#emergency-switches: suspected fraud, balance discrepancy)', () => {
   it('freezes a partner’s payouts with a BALANCE_FREEZE record of their balances, and unfreezes', async () => {
     const partner = await harness.createPartner();
     const other = await harness.createPartner();

@@ -137,7 +137,7 @@ afterAll(async () => {
   await api?.close();
 });
 
-describe('changed payment details (SPEC 6.6)', () => {
+describe('changed payment details (docs/rules.md#details-changed)', () => {
   it('a payout to other details than the partner’s last completed payout names the fields that changed', async () => {
     expect(await detailsChangedSince(api.database, pending.id)).toEqual({ changedFields: ['accountNumber'], previousPayoutId: paid.id });
   });

@@ -361,7 +361,7 @@ describe('POST /v1/webhooks/provider', () => {
   });
 });
 
-describe('emergency switches (SPEC 6.9)', () => {
+describe('emergency switches (docs/rules.md#emergency-switches)', () => {
   /** Sets a switch through the ops API as a fresh finance manager with a fresh TOTP code. */
   async function ops(method: 'PUT' | 'POST', path: string, body: Record<string, unknown>) {
     const { admin: actor, token } = await admin('finance_manager');

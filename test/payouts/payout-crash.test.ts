@@ -198,7 +198,7 @@ describe('the Temporal server killed and restarted between two approvals', () =>
     expect(response.status, await response.clone().text()).toBe(201);
     const created = (await response.json()) as PayoutView;
     payoutIds.add(created.id);
-    // 200,001–1,000,000 RUB (source 000): a finance manager, then a senior admin.
+    // 200,001–1,000,000 RUB (docs/rules.md#payout-approval): a finance manager, then a senior admin.
     expect(created).toMatchObject({ amountRub: '300000.00', fee: '6000.00', amountToTransfer: '294000.00' });
     expect(created.requiredChain).toEqual([{ roles: ['finance_manager'] }, { roles: ['senior_admin'] }]);
     await kit.waitForStatus(created.id, 'AWAITING_APPROVAL');

@@ -41,7 +41,7 @@ describe('fees', () => {
     expect(computePayoutFee('1000.35', 'USD', payquicker).fee).toBe('15.01');
   });
 
-  it('adds the non-regular surcharge (source 004) to the fee, rounded half up at the cent, and shows it', () => {
+  it('adds the non-regular surcharge (docs/rules.md#payout-fees) to the fee, rounded half up at the cent, and shows it', () => {
     expect(bank.nonRegularSurchargePercent).toBe('5');
     // 1 % of 1000.50 = 10.005 → 10.01; 5 % = 50.025 → 50.03; fee 60.04, 940.46 to transfer.
     expect(computePayoutFee('1000.50', 'USD', bank, { nonRegular: true })).toEqual({ fee: '60.04', surcharge: '50.03', amountToTransfer: '940.46' });
@@ -172,7 +172,7 @@ describe('checklist, priority, details, transitions', () => {
 });
 
 describe('automatic processing helpers', () => {
-  it('the failure-code table is the one SPEC 6.6 gives, and the adapter re-exports the same object', async () => {
+  it('the failure-code table is the one docs/rules.md#payout-provider-retries gives, and the adapter re-exports the same object', async () => {
     expect(Object.fromEntries(Object.entries(failureCodes).map(([code, { retry }]) => [code, retry]))).toEqual({
       INVALID_ACCOUNT: 'none', ACCOUNT_CLOSED: 'none', NAME_MISMATCH: 'none', PROVIDER_ERROR: 'auto', TIMEOUT: 'auto', LIMIT_EXCEEDED: 'next_day',
     });

@@ -207,7 +207,7 @@ describe('payout happy path', () => {
     for (const action of ['PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE']) {
       expect(await auditCount(created.id, action), action).toBe(1);
     }
-    // The approving admins were asked, and the partner told when it was paid (SPEC 6.5, 6.6).
+    // The approving admins were asked, and the partner told when it was paid (docs/rules.md#notifications).
     expect((await noticesFor(created.id)).map((notice) => [notice.kind, notice.partner_id ?? notice.recipient_roles])).toEqual([
       ['APPROVAL_REQUESTED', ['admin', 'senior_admin', 'finance_manager', 'finance_director']],
       ['PAYOUT_COMPLETED', partnerId],

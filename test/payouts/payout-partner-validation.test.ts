@@ -15,7 +15,7 @@ import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, repositoryRoot } from '../helpers/temporal.ts';
 
 /**
- * Source 003's "Pending" step (SPEC 6.1 AWAITING_PARTNER): under a policy that asks for it, the partner validates
+ * The "Pending" step in docs/rules.md#partner-validation (AWAITING_PARTNER in docs/rules.md#payout-statuses): under a policy that asks for it, the partner validates
  * the payout (and uploads an invoice when required) before the approval chain; without a validation in time the
  * payout is cancelled and its reserve returned. Policy versions are added in the order the describes run: first the
  * default (off), then validation, then validation with an invoice, then a short wait.

@@ -21,7 +21,7 @@ import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, repositoryRoot } from '../helpers/temporal.ts';
 
 /**
- * The payment schedule (SPEC 6.7, source 004): the "next payment" figure from the ledger and the commissions
+ * The payment schedule (docs/rules.md#payment-schedule): the "next payment" figure from the ledger and the commissions
  * table, the admin's preview, and the run — a workflow that creates one payout per eligible wallet and payment date
  * and starts each payout-<id> as an abandoned child.
  */
@@ -38,7 +38,7 @@ describe('the payment calendar (pure)', () => {
     expect(nextPaymentDate('2025-12-31', [15])).toBe('2026-01-15');
   });
 
-  it('source 004: paying on the 31st with a 14-day hold counts what cleared by the 17th', () => {
+  it('docs/rules.md#payment-schedule: paying on the 31st with a 14-day hold counts what cleared by the 17th', () => {
     expect(paymentCutoff('2025-01-31', 14).toISOString()).toBe('2025-01-17T00:00:00.000Z');
     expect(paymentCutoff('2025-03-01', 0).toISOString()).toBe('2025-03-01T00:00:00.000Z');
   });
@@ -208,7 +208,7 @@ describe('next payment', () => {
     expect(await commission(partnerId, 'ORDER_COMPLETED', 30)).toBe('100.00');
     expect(await commission(partnerId, 'ORDER_COMPLETED', 1)).toBe('100.00');
     await release.releaseDue(new Date());
-    // A bonus through the API: no hold (source 004).
+    // A bonus through the API: no hold (docs/rules.md#bonuses).
     const bonusAdmin = await admin();
     const bonus = await api.request('/v1/bonuses', {
       token: bonusAdmin.token,

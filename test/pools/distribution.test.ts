@@ -27,7 +27,7 @@ async function leaderWithTwoLegs(s: PoolScenario, id: string, rank: string, legU
 }
 
 describe('weekly leadership pools', () => {
-  it('source 002 example 3: turnover $1,000,000, Pool 5 at 1 % among 50 qualified pays $200 each', async () => {
+  it('Example 3 of docs/rules.md#commission-examples: turnover $1,000,000, Pool 5 at 1 % among 50 qualified pays $200 each', async () => {
     const s = (scenario = await createPoolScenario());
     await s.partner({ id: 'root' });
     // 40 rank 5 (need $5,000) and 10 rank 5_PRO (need $10,000), each with two legs at the branch cap.

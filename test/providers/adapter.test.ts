@@ -18,7 +18,7 @@ const request = {
 };
 
 describe('the provider adapter contract', () => {
-  it('has exactly SPEC 6.6 failure codes with their retry classes', () => {
+  it('has exactly docs/rules.md#payout-provider-retries failure codes with their retry classes', () => {
     expect(Object.fromEntries(Object.entries(failureCodes).map(([code, { retry }]) => [code, retry]))).toEqual({
       INVALID_ACCOUNT: 'none',
       ACCOUNT_CLOSED: 'none',

@@ -6,7 +6,7 @@ import { startSandboxProvider, type RunningSandboxProvider } from '../../provide
 import { startCallbackServer } from './callback-server.ts';
 
 /**
- * Payouts sent at about the same time go to the provider as one batch per payment method (SPEC 6.6), over the
+ * Payouts sent at about the same time go to the provider as one batch per payment method (docs/rules.md#payout-batches), over the
  * sandbox's real HTTP batch endpoint, and each payout still gets its own answer and keeps its own idempotency key.
  */
 

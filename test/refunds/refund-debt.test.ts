@@ -13,7 +13,7 @@ import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal
 import { adjustmentKit } from '../adjustments/kit.ts';
 
 /**
- * Clawbacks into debt (SPEC 7, source 000 "Negative Balance Handling") through refunds and order cancellations,
+ * Clawbacks into debt (docs/rules.md#debt) through refunds and order cancellations,
  * with the real API, Postgres and a Temporal worker: a clawback larger than `available` takes what is there and
  * records the rest as `debt`; the next commission's payment repays it first; a debt at the policy's limit
  * (default 500 USD) flags the partner (DEBT_LIMIT), which holds their next payout.

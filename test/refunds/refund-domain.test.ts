@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultRefundPolicy } from '../../domain/lifecycle-policy.ts';
 import { proportionalReversal, refundTypeOf, reversalModeOf, transitionRefund } from '../../domain/refund.ts';
 
-/** The refund rules as pure values (SPEC 7, source 000 "Refund Reasons", "Partial Refund Example"). */
+/** The refund rules as pure values (docs/rules.md#refund-reasons, docs/rules.md#proportional-reversal). */
 
 describe('how a refund reverses commissions', () => {
   const mode = (reason: Parameters<typeof reversalModeOf>[1]['reason'], amount: string, refundedBefore = '0') =>
@@ -22,7 +22,7 @@ describe('how a refund reverses commissions', () => {
     expect(mode('GOODWILL', '0.01', '2500.00')).toBe('PROPORTIONAL');
   });
 
-  it('source 000’s example: 1,000 × (2,500 / 10,000) = 250; shares floor to cents and never exceed what is left', () => {
+  it('The example in docs/rules.md#proportional-reversal: 1,000 × (2,500 / 10,000) = 250; shares floor to cents and never exceed what is left', () => {
     expect(proportionalReversal({ original: '1000.00', remaining: '1000.00', refund: '2500.00', orderTotal: '10000.00' })).toBe('250.00');
     expect(proportionalReversal({ original: '33.33', remaining: '33.33', refund: '1.00', orderTotal: '3.00' })).toBe('11.11');
     expect(proportionalReversal({ original: '10.00', remaining: '10.00', refund: '1.00', orderTotal: '3.00' })).toBe('3.33');

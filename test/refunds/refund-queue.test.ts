@@ -11,9 +11,9 @@ import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal
 import { adjustmentKit } from '../adjustments/kit.ts';
 
 /**
- * The refund queue (SPEC 7, source 000 "Refund Processing") through the real API, Postgres and a Temporal worker:
+ * The refund queue (docs/rules.md#refunds) through the real API, Postgres and a Temporal worker:
  * each refund is workflow `refund-<id>`; on approval every commission of the order, at every level, is reversed,
- * proportionally for a partial refund (source 000: 1,000 × 0.25 = 250) and by each commission's status.
+ * proportionally for a partial refund (docs/rules.md#proportional-reversal: 1,000 × 0.25 = 250) and by each commission's status.
  */
 
 let api: ApiHarness;
@@ -95,7 +95,7 @@ async function approved(refundId: string): Promise<RefundView> {
 const statusOf = (ids: string[]) => api.owner.any(sql.type(z.object({ id: z.string(), status: z.string(), reversed_amount: z.string() }))`
   SELECT id::text, status, round(reversed_amount, 2)::text AS reversed_amount FROM commissions WHERE id = ANY(${sql.array(ids, 'int8')}) ORDER BY id`);
 
-describe('a partial refund (source 000: 1,000 × 0.25 = 250) at every level of a multi-level order', () => {
+describe('a partial refund (docs/rules.md#proportional-reversal: 1,000 × 0.25 = 250) at every level of a multi-level order', () => {
   it('PARTIAL_DAMAGE of 2,500 on a 10,000 order reverses a quarter of every commission of the order, at all four levels', async () => {
     // Rank 3 seller (10 %) under ranks 5, 7 and 11: 1,000 (level 1), then the differentials 400, 300 and 300.
     const [top, third, second, seller] = await chain('11', '7', '5', '3');

@@ -146,7 +146,7 @@ describe('the aggregate endpoints behind the charts', () => {
 });
 
 describe('the admin pages in a real browser', () => {
-  it('list commissions by source 000’s filters and show one with its calculation breakdown', async () => {
+  it('list commissions by the filters in docs/rules.md#commission-list and show one with its calculation breakdown', async () => {
     const { page } = await adminPage();
     await page.getByRole('link', { name: 'Commissions' }).click();
     await page.getByLabel('Partner').fill(seller);

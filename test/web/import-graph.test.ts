@@ -5,7 +5,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The console's layering (docs: STYLE.md "Layout"): the router and the shared modules at the bottom, the pages on
+ * The console's layering (docs: docs/style.md#style "Layout"): the router and the shared modules at the bottom, the pages on
  * top, main.ts above them wiring paths to pages. Read from the files' import statements (type-only imports count:
  * they tie the modules together just the same), without compiling or bundling anything.
  */

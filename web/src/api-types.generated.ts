@@ -301,7 +301,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Commissions, newest first, with the filters of source 000 (partners see only their own) */
+        /** Commissions, newest first, with the filters of docs/rules.md#commission-list (partners see only their own) */
         get: operations["listCommissions"];
         put?: never;
         post?: never;
@@ -405,7 +405,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The payout queue (source 000’s columns and filters), soonest SLA first by default; partners see their own */
+        /** The payout queue (the columns in docs/rules.md#payout-queue and filters), soonest SLA first by default; partners see their own */
         get: operations["listPayouts"];
         put?: never;
         /**
@@ -637,7 +637,7 @@ export interface paths {
         put?: never;
         /**
          * The partner validates their payout (AWAITING_PARTNER → AWAITING_APPROVAL), bound to the amount and details hash they saw
-         * @description Source 003: the partner confirms the amount and the payment details; when the payout’s policy requires an invoice, it must be uploaded first (409 `invoice_required`, field `invoice`), and the invoice current at this moment is the one recorded with the validation. Only the payout’s own partner. Honours `Idempotency-Key`.
+         * @description docs/rules.md#partner-validation: the partner confirms the amount and the payment details; when the payout’s policy requires an invoice, it must be uploaded first (409 `invoice_required`, field `invoice`), and the invoice current at this moment is the one recorded with the validation. Only the payout’s own partner. Honours `Idempotency-Key`.
          */
         post: operations["validatePayout"];
         delete?: never;
@@ -657,7 +657,7 @@ export interface paths {
         get: operations["downloadPayoutInvoice"];
         put?: never;
         /**
-         * The partner uploads the invoice for their payout (source 003), before validating it
+         * The partner uploads the invoice for their payout (docs/rules.md#partner-validation), before validating it
          * @description multipart/form-data with one field, `file`: a PDF, PNG or JPEG of at most 5 MB whose content matches its type. Allowed while the payout waits for its partner (REQUESTED, HELD or AWAITING_PARTNER, not yet validated) under a policy version that asks for partner validation. A new upload replaces the current invoice (earlier ones are kept); the same file again changes nothing (200). 413 `file_too_large`, 415 `unsupported_media_type` (field `body.file`, or `Content-Type` when the request is not multipart), 400 naming `body.file`.
          */
         post: operations["uploadPayoutInvoice"];
@@ -907,7 +907,7 @@ export interface paths {
         get: operations["listPaymentExclusions"];
         put?: never;
         /**
-         * Stop paying commissions from one source over a range of transaction times (source 004 exclude list)
+         * Stop paying commissions from one source over a range of transaction times (docs/rules.md#payment-exclusions exclude list)
          * @description Needs a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`. The excluded commissions stay APPROVED and in statistics; the pay batch skips them until the exclusion is removed.
          */
         post: operations["createPaymentExclusion"];
@@ -963,7 +963,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Pause or resume payout processing (source 000: system error)
+         * Pause or resume payout processing (docs/rules.md#emergency-switches: system error)
          * @description Paused: no payout goes to a provider and none may be marked processing. Needs a fresh TOTP code.
          */
         put: operations["updateProcessingSwitch"];
@@ -983,7 +983,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Force a payment method to manual processing, or back (source 000: provider outage)
+         * Force a payment method to manual processing, or back (docs/rules.md#emergency-switches: provider outage)
          * @description Forced: its automatic payouts are queued for manual processing instead of going to the provider. Needs a fresh TOTP code.
          */
         put: operations["updateMethodSwitch"];
@@ -1004,7 +1004,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Freeze a partner’s payouts (source 000: suspected fraud, balance discrepancy); audited as BALANCE_FREEZE
+         * Freeze a partner’s payouts (docs/rules.md#emergency-switches: suspected fraud, balance discrepancy); audited as BALANCE_FREEZE
          * @description Needs a fresh TOTP code. Repeating it changes nothing (`changed: false`).
          */
         post: operations["freezePartner"];
@@ -1178,7 +1178,7 @@ export interface paths {
         put?: never;
         /**
          * Create a bulk adjustment (targets by IDs, filter or CSV; ADD/REMOVE; fixed or percentage); runs as bulk-adjustment-<id>
-         * @description Every partner’s amount is fixed now (see the preview); approval by total impact (SPEC 10 tiers) starts the execution. Honours `Idempotency-Key`.
+         * @description Every partner’s amount is fixed now (see the preview); approval by total impact (docs/rules.md#bulk-adjustments tiers) starts the execution. Honours `Idempotency-Key`.
          */
         post: operations["createBulkAdjustment"];
         delete?: never;
@@ -1289,7 +1289,7 @@ export interface paths {
         put?: never;
         /**
          * Claw a commission back, in full or in part (a reversing entry; the original REVERSED when full)
-         * @description Senior admins only (source 000: "Reverse commission — senior admin"). Requires a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`.
+         * @description Senior admins only (docs/rules.md#clawbacks: "Reverse commission — senior admin"). Requires a fresh TOTP code in `X-TOTP-Code`. Honours `Idempotency-Key`.
          */
         post: operations["clawBackCommission"];
         delete?: never;
@@ -1957,12 +1957,12 @@ export interface components {
             workflowId: string;
             workflowUrl: string | null;
             /**
-             * @description AWAITING_PARTNER (source 003 “Pending”): the partner validates, and uploads an invoice when the policy asks, before the approval chain
+             * @description AWAITING_PARTNER (docs/rules.md#partner-validation: “Pending”): the partner validates, and uploads an invoice when the policy asks, before the approval chain
              * @enum {string}
              */
             status: "DRAFT" | "REQUESTED" | "HELD" | "AWAITING_PARTNER" | "AWAITING_APPROVAL" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED" | "FAILED";
             partnerId: string;
-            /** @description Source 000’s queue column: name and id */
+            /** @description The queue column in docs/rules.md#payout-queue: name and id */
             partner: {
                 id: string;
                 name: string;
@@ -1989,7 +1989,7 @@ export interface components {
             };
             /** @description Send it back with an approval: what the approver saw */
             detailsHash: string;
-            /** @description SPEC 6.6: the payment-detail fields that differ from the partner’s last completed payout by this method */
+            /** @description docs/rules.md#details-changed: the payment-detail fields that differ from the partner’s last completed payout by this method */
             detailsChanged: {
                 changedFields: string[];
                 previousPayoutId: string | null;
@@ -2005,7 +2005,7 @@ export interface components {
             requestedAt: string | null;
             /** @description The payment date of the schedule run that made it */
             scheduleDate: string | null;
-            /** @description Source 000’s “Assigned To” */
+            /** @description The “Assigned To” in docs/rules.md#payout-queue */
             assignedTo: {
                 userId: string;
                 at: string;
@@ -2056,7 +2056,7 @@ export interface components {
                 /** @description Attempts ran out: an admin completes or fails it */
                 needsReview: boolean;
             };
-            /** @description Source 003: the partner validates before the approval chain (AWAITING_PARTNER); null when the payout’s policy version asks for no validation */
+            /** @description docs/rules.md#partner-validation: the partner validates before the approval chain (AWAITING_PARTNER); null when the payout’s policy version asks for no validation */
             partnerValidation: {
                 invoiceRequired: boolean;
                 /** @description Not validated by then: CANCELLED, the amount back to available (set once AWAITING_PARTNER) */
@@ -2083,7 +2083,7 @@ export interface components {
             paymentDetails?: {
                 [key: string]: string;
             };
-            /** @description Source 004’s non-regular payment: off the schedule or below the method’s minimum, at the method’s `nonRegularSurchargePercent` (added to the fee) */
+            /** @description The non-regular payment in docs/rules.md#payout-fees: off the schedule or below the method’s minimum, at the method’s `nonRegularSurchargePercent` (added to the fee) */
             nonRegular?: boolean;
             /** @description Admins only: a DRAFT — nothing is reserved, no workflow starts, the partner does not see it until it is submitted */
             draft?: boolean;
@@ -2222,14 +2222,14 @@ export interface components {
             feePercent: string;
             minFee: string;
             minPayout: string;
-            /** @description Source 004: the surcharge a non-regular payout (off schedule or below the minimum) adds to the fee */
+            /** @description docs/rules.md#payout-fees: the surcharge a non-regular payout (off schedule or below the minimum) adds to the fee */
             nonRegularSurchargePercent: string;
             /**
              * @description As the policy sets it
              * @enum {string}
              */
             processing: "MANUAL" | "AUTOMATIC";
-            /** @description An outage switched the method to manual processing for now (SPEC 6.9) */
+            /** @description An outage switched the method to manual processing for now (docs/rules.md#emergency-switches) */
             forcedManual: boolean;
         };
         SavedPaymentMethod: {
@@ -2353,7 +2353,7 @@ export interface components {
             providerReference: string | null;
             createdAt: string;
             closedAt: string | null;
-            /** @description Which details differ from the previous completed payout’s copy (SPEC 6.6) */
+            /** @description Which details differ from the previous completed payout’s copy (docs/rules.md#details-changed) */
             detailsChange: {
                 changed: boolean;
                 changedFields: string[];
@@ -2541,7 +2541,7 @@ export interface components {
             amount: string;
             /** @example USD */
             currency: string;
-            /** @description Mandatory (source 000) */
+            /** @description Mandatory (docs/rules.md#manual-commissions) */
             reason: string;
             /**
              * @description PENDING: normal hold and release; APPROVED: paid by the next pay batch
@@ -2786,7 +2786,7 @@ export interface components {
              */
             amount?: string;
             /**
-             * @description SPEC 7: PARTIAL_DAMAGE reverses proportionally, the others in full (a partial amount always proportionally)
+             * @description docs/rules.md#refund-reasons: PARTIAL_DAMAGE reverses proportionally, the others in full (a partial amount always proportionally)
              * @enum {string}
              */
             reason: "PRODUCT_DEFECTIVE" | "WRONG_ITEM" | "NOT_AS_DESCRIBED" | "BUYER_REMORSE" | "NON_DELIVERY" | "GOODWILL" | "PARTIAL_DAMAGE";

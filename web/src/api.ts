@@ -4,6 +4,7 @@ import type {
   BodyOf,
   BodyOptional,
   HasPathParameters,
+  Health,
   Method,
   PathParameters,
   PathsFor,
@@ -184,6 +185,20 @@ export async function download(path: string, fallbackName: string): Promise<void
   anchor.click();
   anchor.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * The server's health (GET /healthz, public): which components are up. It answers 503 with the same shape when one
+ * is down, so both are read here; null when the server does not answer at all.
+ */
+export async function fetchHealth(): Promise<Health | null> {
+  try {
+    const response = await fetch('/healthz', { cache: 'no-store' });
+    if (response.status !== 200 && response.status !== 503) return null;
+    return (await response.json()) as Health;
+  } catch {
+    return null;
+  }
 }
 
 export function newIdempotencyKey(): string {

@@ -1,4 +1,5 @@
 import { ApiFailure } from './api.ts';
+import { startHealthBanner } from './components/health-banner.ts';
 import { failurePanel, h, link, replace } from './dom.ts';
 import { currentSession, whenSignedOut } from './session.ts';
 import { homeOf, renderTopbar, type Area, type NavigationItem } from './topbar.ts';
@@ -114,5 +115,7 @@ export function startRouter(input: { routes: RouteDefinition[]; navigation: Navi
   });
   window.addEventListener('popstate', () => void render());
   whenSignedOut(() => navigate('/app/login'));
+  // Above every page, the sign-in page included: whether the system is degraded, while it is.
+  startHealthBanner(document.getElementById('system-health')!);
   void render();
 }

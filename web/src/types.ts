@@ -49,6 +49,8 @@ export type PaymentMethod = Schemas['PaymentMethod'];
 export type Balances = Schemas['Balances']['balances'][number];
 export type Commission = Schemas['Commission'];
 export type AuditRecord = Schemas['AuditTrailRecord'];
+/** What GET /healthz answers, 200 and 503 alike: each component up or down. */
+export type Health = Schemas['Health'];
 
 /** What POST /v1/auth/login answers, kept in sessionStorage. */
 export type StoredSession = ResponseOf<'/v1/auth/login', 'post'>;

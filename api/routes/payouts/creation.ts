@@ -34,7 +34,7 @@ const payoutItemFields = {
   nonRegular: z
     .boolean()
     .optional()
-    .openapi({ description: 'Source 004’s non-regular payment: off the schedule or below the method’s minimum, at the method’s `nonRegularSurchargePercent` (added to the fee)' }),
+    .openapi({ description: 'The non-regular payment in docs/rules.md#payout-fees: off the schedule or below the method’s minimum, at the method’s `nonRegularSurchargePercent` (added to the fee)' }),
 };
 
 /** One line of a bulk request: a payout without the `draft` flag (the request carries it). */

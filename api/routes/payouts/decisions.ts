@@ -66,7 +66,7 @@ const validatePayout = createRoute({
   operationId: 'validatePayout',
   summary: 'The partner validates their payout (AWAITING_PARTNER → AWAITING_APPROVAL), bound to the amount and details hash they saw',
   description:
-    'Source 003: the partner confirms the amount and the payment details; when the payout’s policy requires an invoice, it must be uploaded first (409 `invoice_required`, field `invoice`), and the invoice current at this moment is the one recorded with the validation. Only the payout’s own partner. Honours `Idempotency-Key`.',
+    'docs/rules.md#partner-validation: the partner confirms the amount and the payment details; when the payout’s policy requires an invoice, it must be uploaded first (409 `invoice_required`, field `invoice`), and the invoice current at this moment is the one recorded with the validation. Only the payout’s own partner. Honours `Idempotency-Key`.',
   security: bearerSecurity,
   request: { params: idParams, headers: stepUpHeaders, body: { content: { 'application/json': { schema: validateBody } }, required: true } },
   responses: { 200: payoutResponse('The payout after the validation'), ...updateErrors },

@@ -10,7 +10,7 @@ import { readUploadedDocument, storedFileResponse } from '../../files.ts';
 import { bearerSecurity, errorResponse } from '../../schemas.ts';
 import { errors, hideDraftFromPartner, idParams, invoiceSchema, payoutViews, toInvoice } from './views.ts';
 
-/** The partner's invoice for their payout (source 003): uploaded before they validate it, downloaded by both sides. */
+/** The partner's invoice for their payout (docs/rules.md#partner-validation): uploaded before they validate it, downloaded by both sides. */
 
 /** Room for the multipart envelope around the largest invoice. */
 const invoiceEnvelopeBytes = 64 * 1024;
@@ -42,7 +42,7 @@ const uploadInvoice = createRoute({
   method: 'post',
   path: '/{id}/invoice',
   operationId: 'uploadPayoutInvoice',
-  summary: 'The partner uploads the invoice for their payout (source 003), before validating it',
+  summary: 'The partner uploads the invoice for their payout (docs/rules.md#partner-validation), before validating it',
   description:
     'multipart/form-data with one field, `file`: a PDF, PNG or JPEG of at most 5 MB whose content matches its type. Allowed while the payout waits for its partner (REQUESTED, HELD or AWAITING_PARTNER, not yet validated) under a policy version that asks for partner validation. A new upload replaces the current invoice (earlier ones are kept); the same file again changes nothing (200). 413 `file_too_large`, 415 `unsupported_media_type` (field `body.file`, or `Content-Type` when the request is not multipart), 400 naming `body.file`.',
   security: bearerSecurity,

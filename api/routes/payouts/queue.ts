@@ -16,7 +16,7 @@ const listQuery = z.object({
     .transform((value) => value.split(','))
     .pipe(z.array(z.enum(payoutRecordStatuses)).min(1))
     .optional()
-    .openapi({ description: 'One status or several, comma-separated (source 000: PENDING is REQUESTED). DRAFT is listed only when asked for, and never to partners' }),
+    .openapi({ description: 'One status or several, comma-separated (docs/rules.md#payout-queue: PENDING is REQUESTED). DRAFT is listed only when asked for, and never to partners' }),
   partnerId: partnerIdSchema.optional(),
   methodId: z.string().max(40).optional(),
   priority: z.enum(payoutPriorities).optional(),
@@ -45,7 +45,7 @@ const listPayouts = createRoute({
   method: 'get',
   path: '/',
   operationId: 'listPayouts',
-  summary: 'The payout queue (source 000’s columns and filters), soonest SLA first by default; partners see their own',
+  summary: 'The payout queue (the columns in docs/rules.md#payout-queue and filters), soonest SLA first by default; partners see their own',
   security: bearerSecurity,
   request: { query: listQuery },
   responses: {

@@ -44,9 +44,9 @@ export const payoutSchema = z
     id: z.string(),
     workflowId: z.string().openapi({ description: 'payout-<id>; a DRAFT has none running until it is submitted' }),
     workflowUrl: z.string().nullable(),
-    status: z.enum(payoutRecordStatuses).openapi({ description: 'AWAITING_PARTNER (source 003 “Pending”): the partner validates, and uploads an invoice when the policy asks, before the approval chain' }),
+    status: z.enum(payoutRecordStatuses).openapi({ description: 'AWAITING_PARTNER (docs/rules.md#partner-validation: “Pending”): the partner validates, and uploads an invoice when the policy asks, before the approval chain' }),
     partnerId: z.string(),
-    partner: z.object({ id: z.string(), name: z.string(), rank: z.string() }).openapi({ description: 'Source 000’s queue column: name and id' }),
+    partner: z.object({ id: z.string(), name: z.string(), rank: z.string() }).openapi({ description: 'The queue column in docs/rules.md#payout-queue: name and id' }),
     methodId: z.string(),
     currency: z.string(),
     amount: z.string(),
@@ -62,12 +62,12 @@ export const payoutSchema = z
     detailsHash: z.string().openapi({ description: 'Send it back with an approval: what the approver saw' }),
     detailsChanged: z
       .object({ changedFields: z.array(z.string()), previousPayoutId: z.string().nullable() })
-      .openapi({ description: 'SPEC 6.6: the payment-detail fields that differ from the partner’s last completed payout by this method' }),
+      .openapi({ description: 'docs/rules.md#details-changed: the payment-detail fields that differ from the partner’s last completed payout by this method' }),
     initiatedBy: z.object({ userId: z.string(), role: z.string() }).openapi({ description: 'Role `system`: the payment schedule' }),
     draftedBy: z.string().nullable().openapi({ description: 'The admin who drafted it (neither they nor the submitter may approve it)' }),
     requestedAt: z.string().nullable().openapi({ description: 'When the amount was reserved (a draft: null until submitted)' }),
     scheduleDate: z.string().nullable().openapi({ description: 'The payment date of the schedule run that made it' }),
-    assignedTo: z.object({ userId: z.string(), at: z.string() }).nullable().openapi({ description: 'Source 000’s “Assigned To”' }),
+    assignedTo: z.object({ userId: z.string(), at: z.string() }).nullable().openapi({ description: 'The “Assigned To” in docs/rules.md#payout-queue' }),
     requiredChain: z.array(z.object({ roles: z.array(z.string()) })),
     approvals: z.array(approvalSchema),
     checklist: z.array(z.object({ check: z.string(), passed: z.boolean(), action: z.string(), detail: z.string() })),
@@ -97,7 +97,7 @@ export const payoutSchema = z
         invoice: invoiceSchema.nullable().openapi({ description: 'The current invoice (the latest uploaded)' }),
       })
       .nullable()
-      .openapi({ description: 'Source 003: the partner validates before the approval chain (AWAITING_PARTNER); null when the payout’s policy version asks for no validation' }),
+      .openapi({ description: 'docs/rules.md#partner-validation: the partner validates before the approval chain (AWAITING_PARTNER); null when the payout’s policy version asks for no validation' }),
     policyVersion: z.number(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -8,7 +8,7 @@ import type { Commission, QueryOf } from '../types.ts';
 // Each filter is also the query parameter of GET /v1/commissions that it sets.
 const filterNames = ['status', 'partnerId', 'sourceType', 'level', 'from', 'to', 'minAmount', 'maxAmount'] as const satisfies readonly (keyof QueryOf<'/v1/commissions', 'get'>)[];
 
-/** Source 000's commission list: transaction, partner, source, level, amount, status, created at; and its filters. */
+/** The commission list in docs/rules.md#commission-list: transaction, partner, source, level, amount, status, created at; and its filters. */
 export async function adminCommissionsPage({ root, search, navigate }: PageContext) {
   const filters = Object.fromEntries(filterNames.map((name) => [name, search.get(name) ?? ''])) as Record<(typeof filterNames)[number], string>;
   const toIso = (value: string) => (value ? new Date(`${value}T00:00:00Z`).toISOString() : undefined);
@@ -112,7 +112,7 @@ export async function adminCommissionPage({ root, params, user, navigate }: Page
 }
 
 /**
- * Source 000's "Reverse commission — senior admin": a full or partial clawback (POST /v1/commissions/:id/clawback) with
+ * The "Reverse commission — senior admin" in docs/rules.md#clawbacks: a full or partial clawback (POST /v1/commissions/:id/clawback) with
  * a reason and a fresh TOTP code. Other roles see why they cannot; the server refuses them anyway.
  */
 function clawbackAction(commission: Commission, role: string, reload: () => void): Node | null {

@@ -13,7 +13,7 @@ const kinds: [ExportRequest['kind'], string][] = [
   ['METHOD_BATCH', 'Batch file for one method (approved payouts)'],
 ];
 
-/** SPEC 6.8's exports: made and recorded by the server (with a checksum), downloaded from here with the session. */
+/** The exports in docs/rules.md#payout-exports: made and recorded by the server (with a checksum), downloaded from here with the session. */
 export async function adminExportsPage(context: PageContext) {
   const { root } = context;
   const [{ exports }, { methods }] = await Promise.all([api.get('/v1/payout-exports', { query: { limit: 50 } }), api.get('/v1/payment-methods')]);

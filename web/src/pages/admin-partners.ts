@@ -10,7 +10,7 @@ type Freeze = ResponseOf<'/v1/ops/switches', 'get'>['frozenPartners'][number];
 
 /**
  * Find a partner by a substring of their name, id or login e-mail (GET /v1/partners?q=), open one by exact id, and
- * SPEC 6.8's search over payment details and history: a substring of any detail value, the partner's id or name, or
+ * the search in docs/rules.md#payment-history over payment details and history: a substring of any detail value, the partner's id or name, or
  * a reference.
  */
 export async function adminPartnersPage({ root, navigate, search }: PageContext) {

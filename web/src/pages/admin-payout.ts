@@ -26,7 +26,7 @@ function rejectDialog(payout: Payout): Promise<boolean> {
     submitLabel: 'Reject',
     danger: true,
     submit: async (values, totp) => {
-      // Source 000: the reason text is mandatory (the server says so too; asking first spares the TOTP code).
+      // docs/rules.md#payout-rejection: the reason text is mandatory (the server says so too; asking first spares the TOTP code).
       if (!values.reason!.trim()) throw new ApiFailure(400, 'invalid_request', 'A reason is required.', 'body.reason');
       await api.post('/v1/payouts/{id}/reject', { params: { id: payout.id }, body: { code: values.code as PayoutRejectionCode, reason: values.reason!.trim() }, totp, idempotencyKey: newIdempotencyKey() });
       toast('Payout rejected.');

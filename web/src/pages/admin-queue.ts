@@ -1,16 +1,18 @@
+import { csvRecord } from '../../../domain/csv.ts';
 import { api, query } from '../api.ts';
 import { approveDialog } from '../components/payouts.ts';
 import { countdown, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
 import type { PageContext } from '../router.ts';
 
-/** Source 000's queue: the statuses an admin works on (PENDING is REQUESTED here). */
+/** The queue in docs/rules.md#payout-queue: the statuses an admin works on (PENDING is REQUESTED here). */
 const openStatuses = ['REQUESTED', 'HELD', 'AWAITING_PARTNER', 'AWAITING_APPROVAL', 'APPROVED', 'PROCESSING'];
 const allStatuses = [...openStatuses, 'COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED', 'DRAFT'];
 const ranks = ['0', '1', '2', '3', '4', '4_PRO', '5', '5_PRO', '6', '6_PRO', '7', '7_PRO', '8', '8_PRO', '9', '9_PRO', '10', '10_PRO'];
 const filterNames = ['status', 'methodId', 'priority', 'rank', 'partnerId', 'minAmount', 'maxAmount', 'from', 'to', 'assignedTo', 'slaBreached', 'needsReview', 'sort', 'order'] as const;
 
+/** The selection as CSV, through the server's own writer: quoted by RFC 4180, formulas neutralised (domain/csv.ts). */
 function toCsv(rows: string[][]): string {
-  return rows.map((row) => row.map((cell) => (/[",\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell)).join(',')).join('\n') + '\n';
+  return rows.map((row) => csvRecord(row, '\n')).join('');
 }
 
 function saveText(text: string, name: string): void {

@@ -7,7 +7,7 @@ import type { Page } from '../router.ts';
 import type { BodyOf, ResponseOf } from '../types.ts';
 
 /**
- * Bulk adjustments (SPEC 10): create one by partner IDs, by a filter (rank, joined between) or by an uploaded CSV;
+ * Bulk adjustments (docs/rules.md#bulk-adjustments): create one by partner IDs, by a filter (rank, joined between) or by an uploaded CSV;
  * its detail shows the preview (every affected partner's amount and the total impact that decides the approval tier),
  * the approve/reject decisions with a TOTP code, the execution's progress (refreshed while it runs) and the results
  * report to download.

@@ -172,7 +172,7 @@ function objectTable(title: string, items: unknown, render?: Record<string, (val
 const actionButton = (label: string, open: () => Promise<boolean>, reload: () => void) =>
   h('button', { type: 'button', onclick: async () => { if (await open()) reload(); } }, label);
 
-// Refunds (SPEC 7).
+// Refunds (docs/rules.md#refunds).
 const refunds: QueueConfig<'/v1/refunds'> = {
   title: 'Refunds',
   base: '/app/admin/refunds',
@@ -257,7 +257,7 @@ const refunds: QueueConfig<'/v1/refunds'> = {
   sections: (row) => [objectTable('Order', row.order ? [row.order] : null), objectTable('Commissions reversed', row.reversals)],
 };
 
-// Chargebacks (SPEC 8).
+// Chargebacks (docs/rules.md#chargebacks).
 const chargebacks: QueueConfig<'/v1/chargebacks'> = {
   title: 'Chargebacks',
   base: '/app/admin/chargebacks',
@@ -358,7 +358,7 @@ const chargebacks: QueueConfig<'/v1/chargebacks'> = {
   sections: (row) => [objectTable('Order', row.order ? [row.order] : null), objectTable('Investigation steps', row.steps), objectTable('Commissions reversed', row.reversals)],
 };
 
-// Disputes (SPEC 9): the admins' side.
+// Disputes (docs/rules.md#disputes): the admins' side.
 const evidenceTable = (row: Detail<'/v1/disputes'>) =>
   objectTable('Evidence', row.evidence, {
     file: (value) => {
@@ -526,7 +526,7 @@ const partnerDisputes: QueueConfig<'/v1/disputes'> = {
   sections: (row) => [objectTable('Timeline', row.timeline), evidenceTable(row)],
 };
 
-// Manual commissions (SPEC 10).
+// Manual commissions (docs/rules.md#manual-commissions).
 const adjustments: QueueConfig<'/v1/adjustments'> = {
   title: 'Adjustments',
   base: '/app/admin/adjustments',

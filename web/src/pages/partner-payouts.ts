@@ -248,7 +248,7 @@ function renderPartnerPayout(root: HTMLElement, payout: Payout, refresh: () => P
   );
 }
 
-/** Source 003: the partner confirms the payout, uploading the invoice first when the policy asks for one. */
+/** docs/rules.md#partner-validation: the partner confirms the payout, uploading the invoice first when the policy asks for one. */
 function validationPanel(payout: Payout, refresh: () => Promise<unknown>): HTMLElement | null {
   const validation = payout.partnerValidation;
   if (!validation) return null;
