@@ -8,7 +8,7 @@ export { refundReasons, type RefundReason } from './lifecycle-policy.ts';
 /**
  * Refunds (docs/rules.md#refunds) as pure rules: the queue's
  * statuses and their transitions, how a refund reverses commissions, and the proportional amount. The money
- * moves in activities/refunds.ts; the lifecycle is workflows/refund.ts (`refund-<id>`).
+ * moves in modules/refunds/; the lifecycle is workflows/refund.ts (`refund-<id>`).
  */
 
 /** The queue statuses in docs/rules.md#refunds, plus REJECTED (a refund an admin turned down: nothing reversed, the claim released). */
@@ -54,9 +54,10 @@ export function refundTypeOf(amount: string, orderTotal: string): RefundType {
 }
 
 /**
- * docs/rules.md#proportional-reversal: reversal = original commission × (refund / order total), floored to cents (ROUND_FLOOR), never more
- * than what is left of the commission. reverseCommissions (activities/commission-engine.ts) posts it; processRefund
- * (activities/refunds.ts) checks each commission against this before it commits.
+ * docs/rules.md#proportional-reversal: reversal = original commission × (refund / order total), floored to cents
+ * (ROUND_FLOOR), never more than what is left of the commission. reverseCommissions
+ * (modules/commissions/reverse-commissions.ts) posts it; processRefund (modules/refunds/process-refund.ts) checks each
+ * commission against this before it commits.
  */
 export function proportionalReversal(input: { original: string; remaining: string; refund: string; orderTotal: string; decimals?: number }): string {
   const share = new Money(input.original).times(input.refund).div(input.orderTotal).toDecimalPlaces(input.decimals ?? 2, Decimal.ROUND_FLOOR);

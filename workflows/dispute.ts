@@ -9,7 +9,8 @@ import {
 } from '@temporalio/workflow';
 import type { DisputeActivities } from '../activities/disputes.ts';
 import type { PartnerFlagActivities } from '../activities/partner-flags.ts';
-import { checkResolution, transitionDispute, type DisputeRequest, type DisputeState, type DisputeStatus } from '../domain/dispute.ts';
+import { transitionDispute, type DisputeRequest, type DisputeState, type DisputeStatus } from '../domain/dispute.ts';
+import { checkResolution } from '../domain/dispute-resolution.ts';
 import { DomainError, domainErrorFailure, refusalFailure } from '../domain/errors.ts';
 import { Money } from '../domain/money.ts';
 import { durationMs, type Policy } from '../domain/policy.ts';

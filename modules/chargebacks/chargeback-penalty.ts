@@ -4,6 +4,7 @@ import type { Database } from '../../db/pool.ts';
 import { permissions } from '../../domain/access.ts';
 import { penaltyFor, type ChargebackPenalty } from '../../domain/chargeback.ts';
 import type { ChargebackPolicy } from '../../domain/lifecycle-policy.ts';
+import { DomainError } from '../../domain/errors.ts';
 import { durationMs } from '../../domain/policy.ts';
 import { NetworkInputError, NetworkStore } from '../network/network-store.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
@@ -105,7 +106,10 @@ export async function applyChargebackPenalty(database: Database, input: ApplyPen
           reason: `chargeback penalty: chargeback number ${applied.partnerSequence} (${input.chargebackId})`,
         });
       } catch (error) {
-        if (!(error instanceof NetworkInputError && error.code === 'no_change')) throw error;
+        if (!(error instanceof NetworkInputError && error.code === 'no_change')) {
+          // Any other refusal of the network is not the chargeback refusing: the step fails and is tried again.
+          throw error instanceof DomainError ? new Error(`the suspension could not be recorded: ${error.message}`, { cause: error }) : error;
+        }
       }
     }
     suspended = true;

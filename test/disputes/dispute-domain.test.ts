@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkResolution, isOutOfWindow, planDisputeCreditPostings, statusAfterResolution } from '../../domain/dispute.ts';
+import { isOutOfWindow, planDisputeCreditPostings } from '../../domain/dispute.ts';
+import { checkResolution, statusAfterResolution } from '../../domain/dispute-resolution.ts';
 import { DomainError } from '../../domain/errors.ts';
 
 /** The decision tree in docs/rules.md#dispute-decision-tree and the correction postings as pure rules (the workflow and activities use these). */
