@@ -1,5 +1,4 @@
 import type { Database } from '../db/pool.ts';
-import { DomainError, domainErrorFailure } from '../domain/errors.ts';
 import {
   applyBulkAdjustmentChunk,
   closeBulkAdjustment,
@@ -10,37 +9,28 @@ import {
 import { postManualCommission, recordAdjustmentDecision, type PostManualCommissionInput } from '../modules/adjustments/manual-commission-posting.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { adjustmentRefusedType } from '../workflows/adjustment-messages.ts';
-
-/** A module's refusal as the failure the adjustment workflows list as non-retryable. */
-async function refusing<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof DomainError) throw domainErrorFailure(adjustmentRefusedType, error);
-    throw error;
-  }
-}
+import { refusing } from './refusals.ts';
 
 /** The activities of `adjustment-<id>` and `bulk-adjustment-<id>`, over modules/adjustments. */
 export function createAdjustmentActivities({ database, ledger }: { database: Database; ledger: LedgerStore }) {
   return {
     async postManualCommission(input: PostManualCommissionInput): Promise<{ commissionId: string; entryId: string }> {
-      return refusing(() => postManualCommission({ database, ledger }, input));
+      return refusing(adjustmentRefusedType, () => postManualCommission({ database, ledger }, input));
     },
     async recordAdjustmentDecision(input: Parameters<typeof recordAdjustmentDecision>[1]): Promise<void> {
-      return refusing(() => recordAdjustmentDecision(database, input));
+      return refusing(adjustmentRefusedType, () => recordAdjustmentDecision(database, input));
     },
     async startBulkAdjustmentExecution(input: Parameters<typeof startBulkAdjustmentExecution>[1]): Promise<void> {
-      return refusing(() => startBulkAdjustmentExecution(database, input));
+      return refusing(adjustmentRefusedType, () => startBulkAdjustmentExecution(database, input));
     },
     async closeBulkAdjustment(input: Parameters<typeof closeBulkAdjustment>[1]): Promise<void> {
-      return refusing(() => closeBulkAdjustment(database, input));
+      return refusing(adjustmentRefusedType, () => closeBulkAdjustment(database, input));
     },
     async applyBulkAdjustmentChunk(input: Parameters<typeof applyBulkAdjustmentChunk>[1]): Promise<BulkChunkResult> {
-      return refusing(() => applyBulkAdjustmentChunk({ database, ledger }, input));
+      return refusing(adjustmentRefusedType, () => applyBulkAdjustmentChunk({ database, ledger }, input));
     },
     async finishBulkAdjustment(input: Parameters<typeof finishBulkAdjustment>[1]): Promise<BulkChunkResult> {
-      return refusing(() => finishBulkAdjustment(database, input));
+      return refusing(adjustmentRefusedType, () => finishBulkAdjustment(database, input));
     },
   };
 }

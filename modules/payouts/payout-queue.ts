@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
-import { can } from '../../domain/access.ts';
+import { isActiveAdminWith } from '../identity/identity.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { decimalPattern } from '../../domain/money.ts';
 import type { Rank } from '../../domain/network.ts';
@@ -202,8 +202,6 @@ export async function payoutFacts(dependencies: { database: Database; policies: 
   }));
 }
 
-const assigneeRow = z.object({ role: z.string(), disabled: z.boolean() });
-
 /**
  * The "Assigned To" in docs/rules.md#payout-queue: assigns an open payout (or a draft) to an admin who works the payout queue, or removes
  * the assignment (`assigneeId` null).
@@ -211,9 +209,7 @@ const assigneeRow = z.object({ role: z.string(), disabled: z.boolean() });
 export async function assignPayout(database: Database, payout: Pick<PayoutRecord, 'id' | 'status'>, assigneeId: string | null): Promise<void> {
   if (payout.status !== 'DRAFT' && isTerminalPayoutStatus(payout.status)) throw new DomainError('conflict', 'invalid_state', `the payout is ${payout.status}`, 'status');
   if (assigneeId !== null) {
-    const assignee = await database.maybeOne(sql.type(assigneeRow)`
-      SELECT role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ${assigneeId}`);
-    if (!assignee || assignee.disabled || assignee.role === 'partner' || !can(assignee.role as never, 'payouts.approve')) {
+    if (!(await isActiveAdminWith(database, assigneeId, 'payouts.approve'))) {
       throw new DomainError('unprocessable', 'invalid_assignee', 'the assignee must be an active admin who works the payout queue', 'body.userId');
     }
   }
