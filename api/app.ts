@@ -6,6 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ApiDependencies, ApiEnv } from './context.ts';
 import { DomainError } from '../domain/errors.ts';
 import { ApiError, domainApiError, errorBody, sendError } from './errors.ts';
+import { clientAddress, peerAddress } from './client-address.ts';
 import { kibibyte, limitRequestBodies, mebibyte, type BodyLimitRule } from './body-limit.ts';
 import { documentMaxBytes } from '../domain/documents.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -37,6 +38,7 @@ import { chargebackRoutes } from './routes/chargebacks.ts';
 import { disputeRoutes } from './routes/disputes.ts';
 import { webRoutes } from './routes/web.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { userRoutes } from './routes/users.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
 export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider', '/v1/webhooks/chargebacks']);
@@ -109,6 +111,12 @@ export function createApp(dependencies: ApiDependencies) {
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
+  // The client's address, once per request: the socket's peer, or X-Forwarded-For behind a trusted proxy only.
+  app.use('*', async (c, next) => {
+    c.set('clientAddress', clientAddress(peerAddress(c.env, c.req.raw), c.req.header('x-forwarded-for'), dependencies.trustedProxies));
+    return next();
+  });
+
   // Before anything reads a body, the session check included: a body over its limit is refused unread.
   app.use('*', limitRequestBodies(bodyLimits));
 
@@ -129,6 +137,7 @@ export function createApp(dependencies: ApiDependencies) {
 
   app.route('/', healthRoutes(dependencies));
   app.route('/v1/auth', authRoutes(dependencies));
+  app.route('/v1/users', userRoutes(dependencies));
   app.route('/v1/partners', partnerRoutes(dependencies));
   app.route('/v1/partners', networkRoutes(dependencies));
   app.route('/v1/bonuses', bonusRoutes(dependencies));

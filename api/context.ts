@@ -9,6 +9,7 @@ import type { CommissionEngine } from '../modules/commissions/ingest-events.ts';
 import type { PolicyStore } from '../modules/policy/policy-store.ts';
 import { AuthError, type AuthenticatedUser, type IdentityStore } from '../modules/identity/identity.ts';
 import { ApiError, sendError, validationError } from './errors.ts';
+import type { TrustedProxies } from './client-address.ts';
 
 export interface HealthChecks {
   postgres(): Promise<void>;
@@ -31,10 +32,13 @@ export interface ApiDependencies {
   /** Shared secret of the payment provider's signed webhooks (LEDGERFLOW_PROVIDER_WEBHOOK_SECRET). */
   providerWebhookSecret?: string | null;
   health: HealthChecks;
+  /** The proxies whose X-Forwarded-For is believed (LEDGERFLOW_TRUSTED_PROXIES; api/client-address.ts). */
+  trustedProxies: TrustedProxies;
 }
 
 export interface ApiEnv {
-  Variables: { user: AuthenticatedUser; token: string };
+  /** `clientAddress` is set for every request by api/app.ts (api/client-address.ts); null when it is unknown. */
+  Variables: { user: AuthenticatedUser; token: string; clientAddress: string | null };
 }
 
 /**
@@ -86,10 +90,12 @@ export function partnerScope(user: AuthenticatedUser, requested: string | undefi
   return requested;
 }
 
-export function clientIp(headers: Headers): string | null {
-  const forwarded = headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-  const candidate = forwarded || headers.get('x-real-ip');
-  return candidate && /^[0-9a-fA-F:.]+$/.test(candidate) ? candidate : null;
+/**
+ * The client's address for audit records and throttling: the socket's peer, or X-Forwarded-For only when that peer
+ * is a configured trusted proxy (api/client-address.ts, resolved once per request in api/app.ts).
+ */
+export function clientIp(c: { get(key: 'clientAddress'): string | null }): string | null {
+  return c.get('clientAddress') ?? null;
 }
 
 export function workflowUrl(dependencies: ApiDependencies, workflowId: string): string | null {
@@ -98,13 +104,14 @@ export function workflowUrl(dependencies: ApiDependencies, workflowId: string): 
 }
 
 /**
- * Step-up: the action needs a fresh TOTP code in X-TOTP-Code, consumed here (each code is accepted once).
+ * Step-up: the action needs a fresh TOTP code in X-TOTP-Code, consumed here (each code is accepted once). Wrong
+ * codes count against the session, which is revoked at the policy's limit (`signIn.stepUpFailuresPerSession`).
  * `action` completes the message: "a bonus needs a fresh TOTP code…".
  */
 export async function requireFreshTotp(identity: IdentityStore, user: AuthenticatedUser, code: string | undefined, action: string): Promise<void> {
   if (!code) throw new ApiError(401, 'totp_required', `${action} needs a fresh TOTP code in X-TOTP-Code`, 'X-TOTP-Code');
   try {
-    await identity.consumeTotp(user.id, code);
+    await identity.consumeStepUpTotp(user, code);
   } catch (error) {
     if (error instanceof AuthError) throw new ApiError(401, error.code, error.message, 'X-TOTP-Code');
     throw error;

@@ -21,8 +21,10 @@ async function main() {
       taskQueue: config.LEDGERFLOW_TASK_QUEUE,
       temporalUiUrl,
       providerWebhookSecret: config.LEDGERFLOW_PROVIDER_WEBHOOK_SECRET ?? null,
+      trustedProxies: config.LEDGERFLOW_TRUSTED_PROXIES ?? null,
     }),
   );
+  // Bun passes the server as the app's env, so api/client-address.ts reads the peer with server.requestIP().
   // A bulk request (500 payouts, 5,000 events) can take longer than Bun's default 10-s idle timeout on a busy machine.
   const server = Bun.serve({ port: config.PORT, fetch: app.fetch, idleTimeout: 120 });
   console.log(`API listening on http://localhost:${server.port} (docs at /docs)`);

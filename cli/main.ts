@@ -3,6 +3,9 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { sealAuditRecords, verifyAuditLog } from '../modules/audit/audit-store.ts';
 import { AuthError, IdentityStore } from '../modules/identity/identity.ts';
+import { DomainError } from '../domain/errors.ts';
+import { passwordMinLength } from '../domain/sign-in-throttle.ts';
+import { isIP } from 'node:net';
 import { totpCode, totpStep, totpUri } from '../modules/identity/totp.ts';
 import { userRoles, type UserRole } from '../domain/access.ts';
 import { defaultPolicy } from '../domain/policy.ts';
@@ -15,6 +18,8 @@ const usage = `usage: ledgerflow <command>
 
   user create --email E --password P --role R [--partner-id ID]   create a user; prints JSON (admins get a TOTP secret)
   user disable --email E                                           disable a user and revoke their sessions
+  user unlock --email E | user unlock E                            lift a user's sign-in lockout and delays (audited)
+  user unlock --address IP                                         forget a client address's failed sign-ins
   audit verify                                                     check every audit record against the hash chain
   audit seal                                                       seal committed audit records into the chain now
   totp code --secret S [--next]                                    the current (or next) TOTP code for a secret, for trying the API
@@ -59,13 +64,16 @@ export async function run(argv: string[]): Promise<number> {
       password: { type: 'string' },
       role: { type: 'string' },
       'partner-id': { type: 'string' },
+      address: { type: 'string' },
       secret: { type: 'string' },
       next: { type: 'boolean' },
       report: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const command = positionals.join(' ');
+  // `user unlock <email>` takes the email as a positional too.
+  const unlockEmail = positionals[0] === 'user' && positionals[1] === 'unlock' && positionals.length === 3 ? positionals[2] : undefined;
+  const command = unlockEmail ? 'user unlock' : positionals.join(' ');
   if (positionals[0] === 'network' && positionals[1] === 'import' && !values.help) {
     const file = positionals[2];
     if (!file || positionals.length > 3) throw new UsageError('usage: ledgerflow network import <file.csv|file.ndjson> [--report errors.ndjson]');
@@ -82,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       const email = required(values, 'email');
       if (!z.string().email().safeParse(email).success) throw new UsageError('--email is not an email address');
       const password = required(values, 'password');
-      if (password.length < 8) throw new UsageError('--password must be at least 8 characters');
+      if (password.length < passwordMinLength) throw new UsageError(`--password must be at least ${passwordMinLength} characters`);
       const partnerId = values['partner-id'];
       if ((role === 'partner') !== Boolean(partnerId)) {
         throw new UsageError(role === 'partner' ? '--partner-id is required for a partner' : '--partner-id is only for partners');
@@ -105,6 +113,24 @@ export async function run(argv: string[]): Promise<number> {
         return new IdentityStore(database, defaultPolicy).disableUser(id);
       });
       console.log(JSON.stringify({ email, disabled }));
+      return 0;
+    }
+    case 'user unlock': {
+      const address = values.address?.toLowerCase();
+      if (address !== undefined) {
+        if (unlockEmail || values.email) throw new UsageError('give --email or --address, not both');
+        if (!isIP(address)) throw new UsageError('--address is not an IP address');
+        const failuresCleared = await withDatabase((database) => new IdentityStore(database, defaultPolicy).unlockAddress(address, { actor: 'system:cli' }));
+        console.log(JSON.stringify({ address, failuresCleared }));
+        return 0;
+      }
+      const email = (unlockEmail ?? required(values, 'email')).toLowerCase();
+      const unlocked = await withDatabase(async (database) => {
+        const id = await database.maybeOneFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM users WHERE email = ${email}`);
+        if (!id) throw new UsageError(`no user with email ${email}`);
+        return new IdentityStore(database, defaultPolicy).unlockUser(id, { actor: 'system:cli' });
+      });
+      console.log(JSON.stringify(unlocked));
       return 0;
     }
     case 'audit verify': {
@@ -138,7 +164,7 @@ export async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof AuthError) console.error(`ledgerflow: ${error.message}`);
+    if (error instanceof UsageError || error instanceof AuthError || error instanceof DomainError) console.error(`ledgerflow: ${error.message}`);
     else console.error(`ledgerflow: ${(error as Error).message}`);
     process.exit(2);
   },

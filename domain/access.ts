@@ -52,6 +52,8 @@ export const permissions = {
   'adjustments.read.any': adminRoles,
   'adjustments.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'adjustments.approve': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  /** Lifting a sign-in lockout (docs/rules.md#sign-in): any admin but financial support, with a fresh TOTP code. */
+  'users.unlock': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 

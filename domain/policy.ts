@@ -6,6 +6,7 @@ import {
   adjustmentPolicySchema, chargebackPolicySchema, debtPolicySchema, defaultAdjustmentPolicy, defaultChargebackPolicy,
   defaultDebtPolicy, defaultDisputePolicy, defaultRefundPolicy, disputePolicySchema, refundPolicySchema,
 } from './lifecycle-policy.ts';
+import { defaultSignInPolicy, signInPolicySchema } from './sign-in-throttle.ts';
 
 export { durationMs, durationText } from './duration.ts';
 
@@ -84,6 +85,8 @@ export const policySchema = z.object({
   chargebacks: chargebackPolicySchema.default(defaultChargebackPolicy),
   disputes: disputePolicySchema.default(defaultDisputePolicy),
   adjustments: adjustmentPolicySchema.default(defaultAdjustmentPolicy),
+  /** Sign-in throttling and the step-up limit (issue #16); defaulted for versions stored before it. */
+  signIn: signInPolicySchema.default(defaultSignInPolicy),
 });
 export type Policy = z.infer<typeof policySchema>;
 
@@ -144,4 +147,5 @@ export const defaultPolicy: Policy = policySchema.parse({
   chargebacks: defaultChargebackPolicy,
   disputes: defaultDisputePolicy,
   adjustments: defaultAdjustmentPolicy,
+  signIn: defaultSignInPolicy,
 });

@@ -46,6 +46,11 @@ export const configSchema = z.object({
   /** The shared secret the provider signs its webhooks with (X-Sandbox-Signature). */
   LEDGERFLOW_PROVIDER_WEBHOOK_SECRET: z.string().min(1).optional(),
   /**
+   * The reverse proxies in front of the API, comma-separated IPs or CIDR blocks (`127.0.0.1, 10.0.0.0/8`): only a
+   * request from one of them has its X-Forwarded-For believed (api/client-address.ts). Unset: none.
+   */
+  LEDGERFLOW_TRUSTED_PROXIES: z.string().optional(),
+  /**
    * Automatic payouts go to the provider in batches per method (providers/batcher.ts): a batch leaves when it holds
    * this many payouts or this many milliseconds after its first; a size of 1 sends each payout alone.
    */

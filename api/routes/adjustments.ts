@@ -175,7 +175,7 @@ export function adjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
         await requireFreshTotp(identity, user, headers['x-totp-code'], 'a manual commission');
         const adjustmentId = await createManualAdjustment({ database, temporal, taskQueue: dependencies.taskQueue }, {
           partnerId: body.partnerId, type: body.type, amount: body.amount, currency: body.currency, commissionStatus: body.status,
-          reason: body.reason, period: body.period ?? null, documentation, maker: actorOf(user), ip: clientIp(c.req.raw.headers),
+          reason: body.reason, period: body.period ?? null, documentation, maker: actorOf(user), ip: clientIp(c),
           policy: (await policies.active()).policy,
         });
         return { status: 202, body: toAdjustment(await loadAdjustment(adjustmentId)) };

@@ -118,7 +118,7 @@ export function bonusRoutes(dependencies: ApiDependencies) {
             currency: body.currency,
             reason: body.reason,
             actorUserId: user.id,
-            ip: clientIp(c.req.raw.headers),
+            ip: clientIp(c),
           });
           return { status: 202, body: toBonus(row) };
         },

@@ -217,7 +217,7 @@ export function bulkAdjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/bulk-adjustments', body] }, async () => {
         const bulkId = await createBulkAdjustment({ database, temporal, taskQueue: dependencies.taskQueue }, {
           direction: body.direction, amountKind: body.amountKind, value: body.value ?? null, currency: body.currency, reason: body.reason,
-          period: body.period ?? null, target, maker: actorOf(user), ip: clientIp(c.req.raw.headers), policy: (await policies.active()).policy,
+          period: body.period ?? null, target, maker: actorOf(user), ip: clientIp(c), policy: (await policies.active()).policy,
         });
         return { status: 202, body: toBulk(await loadBulk(bulkId)) };
       });

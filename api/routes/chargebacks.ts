@@ -238,7 +238,7 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
       const body = c.req.valid('json');
       const headers = c.req.valid('header');
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/chargebacks', body] }, async () => {
-        const { row, created } = await receiveChargebackNotice(dependencies, body, { source: 'ADMIN', openedBy: user.id, ip: clientIp(c.req.raw.headers) });
+        const { row, created } = await receiveChargebackNotice(dependencies, body, { source: 'ADMIN', openedBy: user.id, ip: clientIp(c) });
         return { status: created ? 201 : 200, body: { ...toChargeback(row), duplicate: !created } };
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');

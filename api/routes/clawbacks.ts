@@ -54,7 +54,7 @@ export function clawbackRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEn
       await requireFreshTotp(identity, user, headers['x-totp-code'], 'a clawback');
       const done = await clawbackCommission(database, ledger, {
         commissionId: id, ...(body.amount === undefined ? {} : { amount: body.amount }), reason: body.reason, actor: actorOf(user),
-        ip: clientIp(c.req.raw.headers), idempotencyKey: headers['idempotency-key'] ? `${user.id}:${headers['idempotency-key']}` : randomUUID(),
+        ip: clientIp(c), idempotencyKey: headers['idempotency-key'] ? `${user.id}:${headers['idempotency-key']}` : randomUUID(),
       });
       return {
         status: 200,

@@ -252,7 +252,7 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/disputes', { ...body, partnerId }] }, async () => {
         const row = await fileDispute(dependencies, {
           partnerId, type: body.type, transactionRef: body.transactionRef, description: body.description, evidence,
-          openedBy: actorOf(user), ip: clientIp(c.req.raw.headers),
+          openedBy: actorOf(user), ip: clientIp(c),
         });
         return { status: 202, body: await detail(row) };
       });
@@ -319,7 +319,7 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
           resolution: body.resolution, errorKind: body.errorKind ?? null, note: body.note,
           amount: body.amount ?? null, currency: movesMoney ? currency : null,
         };
-        const detailBody = await update(id, () => sendDisputeResolution(temporal, id, { actor: actorOf(user), resolution, ip: clientIp(c.req.raw.headers) }));
+        const detailBody = await update(id, () => sendDisputeResolution(temporal, id, { actor: actorOf(user), resolution, ip: clientIp(c) }));
         return { status: 200, body: detailBody };
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');

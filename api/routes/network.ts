@@ -266,7 +266,7 @@ export function networkRoutes(dependencies: ApiDependencies) {
           effectiveAt: body.effectiveAt ? new Date(body.effectiveAt) : null,
           reason: body.reason,
           actor: user.id,
-          ip: clientIp(c.req.raw.headers),
+          ip: clientIp(c),
         }),
       );
       return c.json(toChangeBody(change), 201);

@@ -254,7 +254,7 @@ export function opsRoutes(dependencies: ApiDependencies) {
               to: body.to ? new Date(body.to) : null,
               reason: body.reason,
               actor: user.id,
-              ip: clientIp(c.req.raw.headers),
+              ip: clientIp(c),
             });
             return { status: 201, body: toExclusionBody(exclusion) };
           } catch (error) {
@@ -277,7 +277,7 @@ export function opsRoutes(dependencies: ApiDependencies) {
       requirePermission(user, 'commissions.run');
       const { id } = c.req.valid('param');
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'removing a payment exclusion');
-      const removal = exclusions.remove({ id, reason: c.req.valid('json').reason, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      const removal = exclusions.remove({ id, reason: c.req.valid('json').reason, actor: user.id, ip: clientIp(c) });
       const { exclusion, changed } = await withFields(removal, { id: 'params.id' });
       return c.json({ exclusion: toExclusionBody(exclusion), changed }, 200);
     })
@@ -300,7 +300,7 @@ export function opsRoutes(dependencies: ApiDependencies) {
       requirePermission(user, 'payouts.process');
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'pausing or resuming payout processing');
       const body = c.req.valid('json');
-      const { state, changed } = await switches.setProcessingPaused({ paused: body.paused, reason: body.reason, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      const { state, changed } = await switches.setProcessingPaused({ paused: body.paused, reason: body.reason, actor: user.id, ip: clientIp(c) });
       return c.json({ ...toProcessingBody(state), changed }, 200);
     })
     .openapi(setMethod, async (c) => {
@@ -314,7 +314,7 @@ export function opsRoutes(dependencies: ApiDependencies) {
       const known = policy.payouts.methods.some((method) => method.id === methodId);
       if (!known && body.forceManual) throw new ApiError(404, 'method_not_found', `the policy in force has no payment method ${methodId}`, 'params.methodId');
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'switching a payment method');
-      const { state, changed } = await switches.setMethodForceManual({ methodId, forceManual: body.forceManual, reason: body.reason, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      const { state, changed } = await switches.setMethodForceManual({ methodId, forceManual: body.forceManual, reason: body.reason, actor: user.id, ip: clientIp(c) });
       return c.json({ ...methodBody(state, policy), changed }, 200);
     })
     .openapi(freezeRoute('freeze', freezeBody), async (c) => {
@@ -323,7 +323,7 @@ export function opsRoutes(dependencies: ApiDependencies) {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'freezing a partner');
-      return c.json(await setFrozen({ partnerId: id, frozen: true, kind: body.kind, reason: body.reason, actor: user.id, ip: clientIp(c.req.raw.headers) }), 200);
+      return c.json(await setFrozen({ partnerId: id, frozen: true, kind: body.kind, reason: body.reason, actor: user.id, ip: clientIp(c) }), 200);
     })
     .openapi(freezeRoute('unfreeze', unfreezeBody), async (c) => {
       const user = c.get('user');
@@ -331,7 +331,7 @@ export function opsRoutes(dependencies: ApiDependencies) {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'unfreezing a partner');
-      return c.json(await setFrozen({ partnerId: id, frozen: false, reason: body.reason, actor: user.id, ip: clientIp(c.req.raw.headers) }), 200);
+      return c.json(await setFrozen({ partnerId: id, frozen: false, reason: body.reason, actor: user.id, ip: clientIp(c) }), 200);
     });
 
   async function setFrozen(input: Parameters<OpsSwitchStore['setPartnerFrozen']>[0]) {

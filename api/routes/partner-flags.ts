@@ -104,7 +104,7 @@ export function partnerFlagRoutes(dependencies: ApiDependencies) {
       const { reason } = c.req.valid('json');
       await withFields(checkFlagClearable(database, flagId), { flagId: 'params.flagId' });
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'clearing a partner flag');
-      const { flag, nudgedPayouts } = await withFields(clearFlagByAdmin({ database, temporal }, { flagId, actor: user.id, reason, ip: clientIp(c.req.raw.headers) }), { flagId: 'params.flagId' });
+      const { flag, nudgedPayouts } = await withFields(clearFlagByAdmin({ database, temporal }, { flagId, actor: user.id, reason, ip: clientIp(c) }), { flagId: 'params.flagId' });
       return c.json({ ...toBody(flag), nudgedPayouts }, 200);
     });
 }

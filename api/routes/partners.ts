@@ -184,7 +184,7 @@ export function partnerRoutes(dependencies: ApiDependencies) {
       const body = c.req.valid('json');
       const row = await createPartner(database, {
         id: body.id ?? `p_${randomUUID()}`, name: body.name, sponsorId: body.sponsorId ?? null, rank: body.rank, status: body.status,
-        kycStatus: body.kycStatus, ...(body.joinedAt ? { joinedAt: new Date(body.joinedAt) } : {}), actor: user.id, ip: clientIp(c.req.raw.headers),
+        kycStatus: body.kycStatus, ...(body.joinedAt ? { joinedAt: new Date(body.joinedAt) } : {}), actor: user.id, ip: clientIp(c),
       });
       return c.json(toPartner(row), 201);
     })

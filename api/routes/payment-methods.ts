@@ -121,7 +121,7 @@ export function paymentMethodRoutes(dependencies: ApiDependencies) {
       await withFields(requirePartnerExists(database, id), { partnerId: 'params.id' });
       // Where the money goes is what an account takeover changes first: an admin doing it for a partner steps up.
       if (user.role !== 'partner') await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'changing a partner’s payment details');
-      const saved = await savePaymentMethod(database, { partnerId: id, methodId, details, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      const saved = await savePaymentMethod(database, { partnerId: id, methodId, details, actor: user.id, ip: clientIp(c) });
       return c.json(toSaved(saved), 200);
     });
 }

@@ -107,7 +107,7 @@ export function payoutConfirmationRoutes(dependencies: ApiDependencies) {
       requirePermission(user, 'payouts.process');
       const { id } = c.req.valid('param');
       const { type, fileName, content } = await readUploadedDocument(c.req.valid('form').file, 'a confirmation');
-      const attached = attachConfirmation(database, { payoutId: id, type, fileName, content, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      const attached = attachConfirmation(database, { payoutId: id, type, fileName, content, actor: user.id, ip: clientIp(c) });
       const result = await withFields(attached, { payoutId: 'params.id' });
       return c.json(toBody(result.confirmation), result.created ? 201 : 200);
     })

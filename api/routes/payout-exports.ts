@@ -162,7 +162,7 @@ export function payoutExportRoutes(dependencies: ApiDependencies) {
         { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/payout-exports', body] },
         async () => {
           const { policy } = await dependencies.policies.active();
-          const created = createPayoutExport(database, { ...body, policy: policy.payouts, actor: user.id, ip: clientIp(c.req.raw.headers) });
+          const created = createPayoutExport(database, { ...body, policy: policy.payouts, actor: user.id, ip: clientIp(c) });
           const row = await withFields(created, { methodId: 'body.methodId', to: 'body.to' });
           return { status: 201, body: toExport(row) };
         },

@@ -136,7 +136,7 @@ export function policyRoutes(dependencies: ApiDependencies) {
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'a policy change');
       const body = c.req.valid('json');
       const added = await addPolicyVersion({ database, policies }, {
-        document: body.policy, effectiveFrom: body.effectiveFrom, reason: body.reason, actor: user.id, ip: clientIp(c.req.raw.headers),
+        document: body.policy, effectiveFrom: body.effectiveFrom, reason: body.reason, actor: user.id, ip: clientIp(c),
       });
       return c.json(toVersion(added), 201);
     })

@@ -187,7 +187,7 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/refunds', body] }, async () => {
         const row = await requestRefund(dependencies, {
           orderId: body.orderId, ...(body.amount === undefined ? {} : { amount: body.amount }), reason: body.reason, note: body.note ?? null,
-          requestedBy: actorOf(user), ip: clientIp(c.req.raw.headers),
+          requestedBy: actorOf(user), ip: clientIp(c),
         });
         return { status: 202, body: toRefund(row) };
       });

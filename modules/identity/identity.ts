@@ -2,10 +2,13 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { can, isAdminRole, type Permission, type UserRole } from '../../domain/access.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { Policy } from '../../domain/policy.ts';
+import { passwordMaxLength, passwordMinLength } from '../../domain/sign-in-throttle.ts';
 import type { Database } from '../../db/pool.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
-import { hashPassword, verifyPassword } from './password.ts';
+import { PasswordHasher } from './password.ts';
+import { clearAccountCounter, clearAddressCounter, recordAttempt, reserveAttempt, settleSuccess, type CountedFailures, type ThrottleKey } from './sign-in-throttle.ts';
 import { generateTotpSecret, matchTotp } from './totp.ts';
 
 export interface AuthenticatedUser {
@@ -13,17 +16,27 @@ export interface AuthenticatedUser {
   email: string;
   role: UserRole;
   partnerId: string | null;
+  /** The session this request came with (its id, not its token): the step-up limit counts per session. */
+  sessionId: string;
 }
 
 export class AuthError extends Error {
   constructor(
-    readonly code: 'invalid_credentials' | 'totp_required' | 'invalid_totp' | 'unauthenticated' | 'conflict',
+    readonly code: 'invalid_credentials' | 'sign_in_delayed' | 'totp_required' | 'invalid_totp' | 'unauthenticated' | 'conflict',
     message: string,
     readonly field?: string,
+    /** For `sign_in_delayed`: when the next attempt may come. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
+
+/**
+ * The one answer to every failed sign-in: an unknown email, a wrong password, a missing or wrong TOTP code, a
+ * disabled or a locked account (docs/decisions.md, "One answer for every failed sign-in").
+ */
+export const invalidCredentialsMessage = 'the email, password or TOTP code is wrong';
 
 const userRow = z.object({
   id: z.string(),
@@ -34,30 +47,45 @@ const userRow = z.object({
   totp_secret: z.string().nullable(),
   disabled_at: z.date().nullable(),
 });
-const sessionUserRow = userRow.pick({ id: true, email: true, role: true, partner_id: true });
+const sessionUserRow = userRow.pick({ id: true, email: true, role: true, partner_id: true }).extend({ session_id: z.string() });
+const stepUpRow = z.object({ step_up_failures: z.number(), revoked: z.boolean() });
 
 function tokenHash(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
-/** A password hash that no password matches, so unknown emails take as long as known ones. */
-const decoyHash = await hashPassword(randomBytes(16).toString('hex'));
+/** A password may be set when it has 12 to 200 characters (docs/rules.md#sign-in); refused naming `field`. */
+export function checkNewPassword(password: string, field = 'password'): void {
+  if (password.length < passwordMinLength) {
+    throw new DomainError('invalid', 'password_too_short', `${field}: a password needs at least ${passwordMinLength} characters`, field);
+  }
+  if (password.length > passwordMaxLength) {
+    throw new DomainError('invalid', 'password_too_long', `${field}: a password has at most ${passwordMaxLength} characters`, field);
+  }
+}
 
 /**
  * Users, sessions and second factors. Session tokens are random 256-bit values; only their SHA-256 is stored.
- * A session ends after `idleTimeoutMinutes` without use, after `absoluteTimeoutHours` in any case, and at once
- * when the user is disabled.
+ * A session ends after `idleTimeoutMinutes` without use, after `absoluteTimeoutHours` in any case, at once
+ * when the user is disabled, and after the policy's number of wrong step-up codes.
  */
 export class IdentityStore {
+  readonly passwords: PasswordHasher;
+
   constructor(
     readonly database: Database,
     readonly policy: Policy,
-  ) {}
+    /** The hasher (and so the scrypt cost) new passwords get; tests pass a cheap one, production the default. */
+    options: { passwords?: PasswordHasher } = {},
+  ) {
+    this.passwords = options.passwords ?? new PasswordHasher();
+  }
 
   async createUser(input: { email: string; password: string; role: UserRole; partnerId?: string | null; actor?: string }) {
+    checkNewPassword(input.password);
     const id = randomUUID();
     const totpSecret = isAdminRole(input.role) ? generateTotpSecret() : null;
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await this.passwords.hash(input.password);
     const email = input.email.toLowerCase();
     await this.database.transaction(async (transaction) => {
       const inserted = await transaction.maybeOne(sql.type(z.object({ id: z.string() }))`
@@ -77,26 +105,94 @@ export class IdentityStore {
     return { id, email, role: input.role, partnerId: input.partnerId ?? null, totpSecret };
   }
 
-  /** Checks the password (and, for admins, a fresh TOTP code) and issues a new session token. */
-  async login(input: { email: string; password: string; totp?: string; ip?: string | null }, now = new Date()) {
+  /**
+   * Checks the password and, for admins, a fresh TOTP code together, and issues a new session token. Every failure
+   * is the same `invalid_credentials`; the throttle (docs/rules.md#sign-in) is checked before anything is hashed:
+   * while a delay runs the answer is `sign_in_delayed` with its wait, while a lockout runs it is the failure answer.
+   * `address` is the client's (api/client-address.ts), null when unknown: then only the account is throttled.
+   */
+  async login(input: { email: string; password: string; totp?: string; address?: string | null }, now = new Date()) {
+    const email = input.email.toLowerCase();
+    const address = input.address ?? null;
+    const limits = this.policy.signIn;
+    const keys: ThrottleKey[] = [{ kind: 'account', key: email }, ...(address ? [{ kind: 'address' as const, key: address }] : [])];
+    const reservation = await this.database.transaction(async (transaction) => {
+      const reserved = await reserveAttempt(transaction, keys, now, limits);
+      if (reserved.verdict.kind !== 'open') {
+        const outcome = reserved.verdict.kind === 'locked' ? 'LOCKED' : 'DELAYED';
+        await recordAttempt(transaction, { at: now, email, userId: null, address, outcome });
+      }
+      return reserved;
+    });
+    if (reservation.verdict.kind === 'delayed') {
+      const wait = reservation.verdict.retryAfterSeconds;
+      throw new AuthError('sign_in_delayed', `too many failed sign-ins: try again in ${wait} s`, undefined, wait);
+    }
+    if (!('failures' in reservation)) throw new AuthError('invalid_credentials', invalidCredentialsMessage);
+    const failures = reservation.failures;
+
     const user = await this.database.maybeOne(sql.type(userRow)`
-      SELECT id, email, password_hash, role, partner_id, totp_secret, disabled_at
-      FROM users WHERE email = ${input.email.toLowerCase()}`);
-    const passwordMatches = await verifyPassword(input.password, user?.password_hash ?? decoyHash);
-    if (!user || !passwordMatches || user.disabled_at) {
-      throw new AuthError('invalid_credentials', 'email or password is wrong', 'password');
+      SELECT id, email, password_hash, role, partner_id, totp_secret, disabled_at FROM users WHERE email = ${email}`);
+    const password = await this.passwords.verify(input.password, user?.password_hash ?? null);
+    let signedIn = Boolean(user && password.matches && !user.disabled_at);
+    if (signedIn && user && isAdminRole(user.role)) {
+      // Only now, with the password right, is the code checked (and spent): a wrong password never burns a code.
+      signedIn = input.totp !== undefined && (await this.tryConsumeTotp(user.id, input.totp, now));
     }
-    if (isAdminRole(user.role)) {
-      if (!input.totp) throw new AuthError('totp_required', 'admins sign in with a TOTP code', 'totp');
-      await this.consumeTotp(user.id, input.totp, now);
+    if (!user || !signedIn) {
+      await this.recordFailure({ now, email, userId: user?.id ?? null, address, failures });
+      throw new AuthError('invalid_credentials', invalidCredentialsMessage);
     }
+
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.policy.sessions.absoluteTimeoutHours * 3_600_000);
-    await this.database.query(sql.unsafe`
-      INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, ip)
-      VALUES (${sql.binary(tokenHash(token))}, ${user.id}, ${sql.timestamp(now)}, ${sql.timestamp(now)},
-              ${sql.timestamp(expiresAt)}, ${input.ip ?? null})`);
+    const newHash = password.needsRehash ? await this.passwords.hash(input.password) : null;
+    await this.database.transaction(async (transaction) => {
+      await settleSuccess(transaction, keys);
+      await recordAttempt(transaction, { at: now, email, userId: user.id, address, outcome: 'SUCCEEDED' });
+      if (newHash) {
+        // Only if the hash is still the one just checked: a password changed meanwhile is not overwritten.
+        await transaction.query(sql.unsafe`
+          UPDATE users SET password_hash = ${newHash} WHERE id = ${user.id} AND password_hash = ${user.password_hash}`);
+      }
+      await transaction.query(sql.unsafe`
+        INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, ip)
+        VALUES (${sql.binary(tokenHash(token))}, ${user.id}, ${sql.timestamp(now)}, ${sql.timestamp(now)},
+                ${sql.timestamp(expiresAt)}, ${address})`);
+    });
     return { token, expiresAt, user: { id: user.id, email: user.email, role: user.role, partnerId: user.partner_id } };
+  }
+
+  /** The failed attempt, and an audit record for each counter whose lockout this failure starts. */
+  private async recordFailure(input: { now: Date; email: string; userId: string | null; address: string | null; failures: CountedFailures }) {
+    const { now, email, userId, address, failures } = input;
+    const limits = this.policy.signIn;
+    const until = new Date(now.getTime() + limits.lockoutMinutes * 60_000).toISOString();
+    await this.database.transaction(async (transaction) => {
+      await recordAttempt(transaction, { at: now, email, userId, address, outcome: 'FAILED', failures });
+      if ((failures.account ?? 0) >= limits.lockoutAfterFailures) {
+        await appendAuditRecord(transaction, {
+          action: 'SIGN_IN_LOCKOUT', actor: 'system:sign-in', targetType: userId ? 'user' : 'sign_in_account',
+          targetId: userId ?? email, ip: address, details: { email, failures: failures.account, lockedUntil: until },
+        });
+      }
+      if (address && (failures.address ?? 0) >= limits.lockoutAfterFailures) {
+        await appendAuditRecord(transaction, {
+          action: 'SIGN_IN_LOCKOUT', actor: 'system:sign-in', targetType: 'client_address', targetId: address, ip: address,
+          details: { email, failures: failures.address, lockedUntil: until },
+        });
+      }
+    });
+  }
+
+  private async tryConsumeTotp(userId: string, code: string, now: Date): Promise<boolean> {
+    try {
+      await this.consumeTotp(userId, code, now);
+      return true;
+    } catch (error) {
+      if (error instanceof AuthError) return false;
+      throw error;
+    }
   }
 
   /** The user behind a token, sliding its idle timeout; null when it is unknown, expired, revoked or disabled. */
@@ -108,8 +204,8 @@ export class IdentityStore {
       WHERE s.token_hash = ${sql.binary(tokenHash(token))} AND u.id = s.user_id
         AND s.revoked_at IS NULL AND u.disabled_at IS NULL
         AND s.expires_at > ${sql.timestamp(now)} AND s.last_seen_at > ${sql.timestamp(idleCutoff)}
-      RETURNING u.id, u.email, u.role, u.partner_id`);
-    return row ? { id: row.id, email: row.email, role: row.role, partnerId: row.partner_id } : null;
+      RETURNING u.id, u.email, u.role, u.partner_id, s.id AS session_id`);
+    return row ? { id: row.id, email: row.email, role: row.role, partnerId: row.partner_id, sessionId: row.session_id } : null;
   }
 
   async logout(token: string): Promise<void> {
@@ -130,6 +226,68 @@ export class IdentityStore {
       UPDATE users SET totp_last_step = ${step}
       WHERE id = ${userId} AND (totp_last_step IS NULL OR totp_last_step < ${step})`);
     if (accepted.rowCount !== 1) throw new AuthError('invalid_totp', 'this TOTP code was already used', 'totp');
+  }
+
+  /**
+   * A step-up code (X-TOTP-Code) from a signed-in session: accepted once, like any code; each wrong or spent one
+   * counts against the session, and the one that reaches the policy's limit revokes it (audited).
+   */
+  async consumeStepUpTotp(user: Pick<AuthenticatedUser, 'id' | 'sessionId'>, code: string, now = new Date()): Promise<void> {
+    try {
+      await this.consumeTotp(user.id, code, now);
+      return;
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      const limit = this.policy.signIn.stepUpFailuresPerSession;
+      const revoked = await this.database.transaction(async (transaction) => {
+        const row = await transaction.maybeOne(sql.type(stepUpRow)`
+          UPDATE sessions SET step_up_failures = step_up_failures + 1,
+                              revoked_at = CASE WHEN step_up_failures + 1 >= ${limit} THEN coalesce(revoked_at, ${sql.timestamp(now)}) ELSE revoked_at END
+          WHERE id = ${user.sessionId}
+          RETURNING step_up_failures, revoked_at IS NOT NULL AS revoked`);
+        if (row?.revoked && row.step_up_failures === limit) {
+          await appendAuditRecord(transaction, {
+            action: 'SESSION_REVOKE', actor: 'system:step-up', targetType: 'user', targetId: user.id,
+            reason: `${limit} wrong step-up codes in one session`, details: { sessionId: user.sessionId },
+          });
+        }
+        return row?.revoked ?? false;
+      });
+      if (revoked) {
+        throw new AuthError('invalid_totp', `${error.message}; after ${limit} wrong codes this session is revoked: sign in again`, 'totp');
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Lifts a sign-in lockout (and any delay) of the user's account at once, audited. The client addresses it was
+   * tried from keep their own counters, which end on their own.
+   */
+  async unlockUser(userId: string, input: { actor: string; ip?: string | null }) {
+    return this.database.transaction(async (transaction) => {
+      const email = await transaction.maybeOneFirst(sql.type(z.object({ email: z.string() }))`
+        SELECT email FROM users WHERE id = ${userId} FOR UPDATE`);
+      if (!email) throw new DomainError('not_found', 'not_found', `no user ${userId}`, 'id');
+      const failuresCleared = await clearAccountCounter(transaction, email);
+      await appendAuditRecord(transaction, {
+        action: 'USER_UNLOCK', actor: input.actor, targetType: 'user', targetId: userId, ip: input.ip ?? null,
+        details: { email, failuresCleared },
+      });
+      return { id: userId, email, failuresCleared };
+    });
+  }
+
+  /** Forgets a client address's failed sign-ins (its delays and lockout end at once), audited; the failures it had. */
+  async unlockAddress(address: string, input: { actor: string; ip?: string | null }): Promise<number> {
+    return this.database.transaction(async (transaction) => {
+      const failuresCleared = await clearAddressCounter(transaction, address);
+      await appendAuditRecord(transaction, {
+        action: 'CLIENT_ADDRESS_UNLOCK', actor: input.actor, targetType: 'client_address', targetId: address, ip: input.ip ?? null,
+        details: { failuresCleared },
+      });
+      return failuresCleared;
+    });
   }
 
   /** Disables the user and revokes every session at once. */

@@ -41,6 +41,8 @@ export interface ApiRequestOptions {
   /** Sent as JSON unless it is a string, which is sent as it is (for malformed bodies). */
   body?: unknown;
   headers?: Record<string, string>;
+  /** The socket peer the server sees (as Bun's server.requestIP would report it); none by default. */
+  peer?: string;
 }
 
 export interface ApiHarness {
@@ -71,7 +73,15 @@ const countSchema = z.object({ count: z.number() });
  * The real API for one test file: a fresh migrated database, the application pool, a Temporal client on the
  * shared dev server and a task queue no other file uses (and on which no worker polls).
  */
-export async function createApiHarness(options: { providerWebhookSecret?: string; temporalAddress?: string } = {}): Promise<ApiHarness> {
+/**
+ * The scrypt cost the harness hashes passwords at: far below production's (OWASP's N=2^17), so that creating and
+ * signing in users stays fast. Passed explicitly to createApiDependencies; production never reads it.
+ */
+export const testPasswordCost = { N: 2 ** 10, r: 8, p: 1 };
+
+export async function createApiHarness(
+  options: { providerWebhookSecret?: string; temporalAddress?: string; trustedProxies?: string } = {},
+): Promise<ApiHarness> {
   const testDatabase = await createTestDatabase();
   const database = await createDatabase(testDatabase.appUrl, { maximumPoolSize: 5 });
   const owner = await createDatabase(testDatabase.ownerUrl, { maximumPoolSize: 2 });
@@ -85,6 +95,8 @@ export async function createApiHarness(options: { providerWebhookSecret?: string
     taskQueue,
     temporalUiUrl: 'http://localhost:8233',
     providerWebhookSecret: options.providerWebhookSecret ?? null,
+    trustedProxies: options.trustedProxies ?? null,
+    passwordCost: testPasswordCost,
   });
   const app = createApp(dependencies);
   const startedWorkflowIds = new Set<string>();
@@ -107,7 +119,9 @@ export async function createApiHarness(options: { providerWebhookSecret?: string
         body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
         if (!headers.has('content-type')) headers.set('content-type', 'application/json');
       }
-      const response = await app.request(path, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+      // Hono passes the third argument as the app's env, where Bun's server would be (api/client-address.ts).
+      const server = options.peer === undefined ? undefined : { requestIP: () => ({ address: options.peer }) };
+      const response = await app.request(path, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, body }, server);
       if (response.status === 202 && path === '/v1/bonuses') {
         const accepted = (await response.clone().json()) as { workflowId?: string };
         if (accepted.workflowId) startedWorkflowIds.add(accepted.workflowId);

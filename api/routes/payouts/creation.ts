@@ -154,7 +154,7 @@ export function payoutCreationRoutes(dependencies: ApiDependencies) {
           const created = await createPayoutRecord(creation, body, {
             initiator: initiatorOf(user),
             field: (name) => `body.${name}`,
-            ip: clientIp(c.req.raw.headers),
+            ip: clientIp(c),
             draft,
           });
           if (created.start) await startPayoutOrUndo(starter, created.start);
@@ -174,7 +174,7 @@ export function payoutCreationRoutes(dependencies: ApiDependencies) {
         { userId: user.id, key: headers['idempotency-key'], fingerprint: ['POST /v1/payouts/bulk', items, draft] },
         async () => {
           if (!draft) await requireFreshTotp(identity, user, headers['x-totp-code'], 'a bulk payout request');
-          const ip = clientIp(c.req.raw.headers);
+          const ip = clientIp(c);
           const results: z.infer<typeof bulkResultSchema>[] = new Array(items.length);
           const refuse = (index: number, error: ApiError) => {
             results[index] = { index, status: 'REFUSED', error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
@@ -226,7 +226,7 @@ export function payoutCreationRoutes(dependencies: ApiDependencies) {
       const { id } = c.req.valid('param');
       return onDraft(c, id, ['submit', id], async (user, headers) => {
         await requireFreshTotp(identity, user, headers['x-totp-code'], 'submitting a draft payout');
-        const submitted = await submitPayoutDraft(creation, id, { initiator: initiatorOf(user), ip: clientIp(c.req.raw.headers) });
+        const submitted = await submitPayoutDraft(creation, id, { initiator: initiatorOf(user), ip: clientIp(c) });
         await startPayoutOrUndo(starter, submitted.start!);
         return reloadPayout(id);
       });
@@ -235,7 +235,7 @@ export function payoutCreationRoutes(dependencies: ApiDependencies) {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       return onDraft(c, id, ['discard', id, body], async (user) => {
-        await discardPayoutDraft(database, id, { actor: user.id, reason: body.reason ?? null, ip: clientIp(c.req.raw.headers) });
+        await discardPayoutDraft(database, id, { actor: user.id, reason: body.reason ?? null, ip: clientIp(c) });
         return reloadPayout(id);
       });
     });

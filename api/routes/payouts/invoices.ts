@@ -91,7 +91,7 @@ export function payoutInvoiceRoutes(dependencies: ApiDependencies) {
       if (user.partnerId !== row.partner_id) throw new ApiError(403, 'forbidden', 'partners may only upload invoices for their own payouts');
 
       const file = await readUploadedDocument(c.req.valid('form').file, 'an invoice');
-      const result = await uploadPayoutInvoice(dependencies, row, file, { uploadedBy: user.id, ip: clientIp(c.req.raw.headers) });
+      const result = await uploadPayoutInvoice(dependencies, row, file, { uploadedBy: user.id, ip: clientIp(c) });
       return c.json(toInvoice(result.invoice), result.created ? 201 : 200);
     })
     .openapi(getInvoice, async (c) => {

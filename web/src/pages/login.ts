@@ -4,8 +4,9 @@ import { totpInput } from '../dialog.ts';
 import type { SessionUser } from '../types.ts';
 
 /**
- * Sign-in: email and password; admins add the TOTP code from their authenticator (the server answers
- * `totp_required` when an admin leaves it out, and the page then asks for it).
+ * Sign-in: email and password; admins add the TOTP code from their authenticator in the same form. The server
+ * checks them together and answers every failure alike (`invalid_credentials`), so the page cannot say which part
+ * was wrong; after repeated failures it asks to wait (`sign_in_delayed`, 429 with Retry-After).
  */
 export function loginPage(root: HTMLElement, onSignedIn: (user: SessionUser) => void): void {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
@@ -38,11 +39,11 @@ export function loginPage(root: HTMLElement, onSignedIn: (user: SessionUser) => 
       const user = await signIn({ email: email.value.trim(), password: password.value, ...(code ? { totp: code } : {}) });
       onSignedIn(user);
     } catch (error) {
-      if (error instanceof ApiFailure && (error.field === 'totp' || error.code === 'totp_required' || error.code === 'invalid_totp')) {
-        setFieldError(totp, error.code === 'totp_required' ? 'Admins sign in with a TOTP code: enter the six digits.' : error.message);
-        totp.focus();
-      } else if (error instanceof ApiFailure && error.code === 'invalid_credentials') {
-        formError.textContent = 'Email or password is wrong.';
+      if (error instanceof ApiFailure && error.code === 'invalid_credentials') {
+        formError.textContent = 'Email, password or TOTP code is wrong. Admins: enter the code your authenticator shows now.';
+      } else if (error instanceof ApiFailure && error.code === 'sign_in_delayed') {
+        // "too many failed sign-ins: try again in 4 s"
+        formError.textContent = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`;
       } else {
         formError.textContent = error instanceof Error ? error.message : String(error);
       }
