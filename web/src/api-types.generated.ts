@@ -31,7 +31,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password (admins add a TOTP code); returns a new session token */
+        /**
+         * Sign in with email and password (admins add a TOTP code); returns a new session token
+         * @description The password and, for admins, the TOTP code are checked together: every failure (unknown email, wrong password, missing or wrong code, disabled or locked account) is the same 401 invalid_credentials. After 5 failures of an account or a client address each attempt waits a growing delay (429 with Retry-After, nothing checked); after 10 it is locked for an hour or until an admin unlocks it (docs/rules.md#sign-in).
+         */
         post: operations["logIn"];
         delete?: never;
         options?: never;
@@ -67,6 +70,26 @@ export interface paths {
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a user’s sign-in lockout and delays now; audited as USER_UNLOCK
+         * @description After 10 failed sign-ins an account is locked for an hour (docs/rules.md#sign-in); this ends the lock and forgets the account’s failures. Needs a fresh TOTP code. The addresses the guesses came from keep their own counters.
+         */
+        post: operations["unlockUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1691,6 +1714,12 @@ export interface components {
             password: string;
             totp?: string;
         };
+        UnlockedUser: {
+            id: string;
+            email: string;
+            /** @description The failed sign-ins the account had on record (0: it was not throttled) */
+            failuresCleared: number;
+        };
         Partner: {
             id: string;
             name: string;
@@ -3156,9 +3185,19 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Wrong credentials or TOTP code */
+            /** @description Wrong email, password or TOTP code, or a disabled or locked account: one answer for all */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many failed sign-ins of this account or from this address: wait Retry-After seconds */
+            429: {
+                headers: {
+                    "Retry-After": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3220,6 +3259,66 @@ export interface operations {
             };
             /** @description No valid session token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account is unlocked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnlockedUser"];
+                };
+            };
+            /** @description Malformed user id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session token, or no valid TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The role may not unlock users */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
