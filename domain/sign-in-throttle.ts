@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Sign-in throttling (docs/rules.md#sign-in, SPEC 6.11): after `delayAfterFailures` consecutive failures each further
+ * Sign-in throttling (docs/rules.md#sign-in): after `delayAfterFailures` consecutive failures each further
  * attempt waits a growing delay, `firstDelaySeconds` doubled per failure up to `maxDelaySeconds`; after
  * `lockoutAfterFailures` the account or address is locked for `lockoutMinutes` (or until an admin lifts it). The same
  * numbers apply per account and per client address. Failures are forgotten after `failureMemoryHours` without one.

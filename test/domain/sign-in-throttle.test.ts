@@ -6,7 +6,7 @@ const policy = defaultSignInPolicy;
 const at = (seconds: number) => new Date(Date.UTC(2026, 11, 6, 9, 0, 0) + seconds * 1_000);
 
 describe('the sign-in throttle (docs/rules.md#sign-in)', () => {
-  it('has SPEC 6.11’s defaults: delays after 5 failures, a one-hour lock after 10, revocation after 5 wrong step-up codes', () => {
+  it('has the product specification’s defaults: delays after 5 failures, a one-hour lock after 10, revocation after 5 wrong step-up codes', () => {
     expect(defaultPolicy.signIn).toMatchObject({ delayAfterFailures: 5, lockoutAfterFailures: 10, lockoutMinutes: 60, stepUpFailuresPerSession: 5 });
   });
 
