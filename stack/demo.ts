@@ -11,6 +11,7 @@ import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { PolicyStore } from '../modules/policy/policy-store.ts';
 import { recordRefundRequest, startRefundWorkflow } from '../modules/refunds/request-refund.ts';
 import { IdentityStore } from '../modules/identity/identity.ts';
+import { PasswordHasher, type ScryptCost } from '../modules/identity/password.ts';
 import { createPayout, type PayoutInput } from '../modules/payouts/create-payout.ts';
 import { startPayoutOrUndo } from '../modules/payouts/start-payout.ts';
 import { recordBonusRequest } from '../modules/bonuses/bonus-store.ts';
@@ -67,7 +68,14 @@ function seededRandom(seed: number) {
  * refund, a chargeback, a dispute and a manual commission on their way (createDemoLifecycles), and a login for each
  * admin role and two partners. `databaseUrl` is the owner's URL. On later starts it only reads the logins back.
  */
-export async function seedDemo(input: { databaseUrl: string; temporalAddress: string; namespace: string; taskQueue: string }) {
+export async function seedDemo(input: {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  /** The scrypt cost of the demo logins' hashes; OWASP's recommended one unless a test passes a cheap one. */
+  passwordCost?: ScryptCost;
+}) {
   const database = await createDatabase(applicationUrl(input.databaseUrl), { maximumPoolSize: 4 });
   try {
     const seeded = await database.exists(sql.unsafe`SELECT 1 FROM users WHERE email = ${demoUsers[0]!.email}`);
@@ -86,7 +94,7 @@ export async function seedDemo(input: { databaseUrl: string; temporalAddress: st
 
 async function createDemoData(
   database: Awaited<ReturnType<typeof createDatabase>>,
-  input: { temporalAddress: string; namespace: string; taskQueue: string },
+  input: { temporalAddress: string; namespace: string; taskQueue: string; passwordCost?: ScryptCost },
 ) {
   const random = seededRandom(20_261_122);
   const partners: { id: string; sponsorId: string | null; rank: Rank }[] = [];
@@ -110,7 +118,7 @@ async function createDemoData(
                 ${sql.array(partners.map((partner) => partner.rank), 'text')}) WITH ORDINALITY AS p (id, sponsor_id, rank, ordinality)
     ON CONFLICT (id) DO NOTHING`);
 
-  const identity = new IdentityStore(database, defaultPolicy);
+  const identity = new IdentityStore(database, defaultPolicy, { passwords: new PasswordHasher(input.passwordCost) });
   const createdUsers = new Map<string, string>();
   for (const user of demoUsers) {
     const created = await identity.createUser({

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { totpCode, totpStep } from '../../modules/identity/totp.ts';
 import { Money } from '../../domain/money.ts';
 import { seedDemo, type DemoCredentials } from '../../stack/demo.ts';
-import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
+import { createApiHarness, testPasswordCost, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
 import { chargebackWorkflowId } from '../../workflows/chargeback-messages.ts';
@@ -24,7 +24,10 @@ let workerConnection: NativeConnection;
 let workerRun: Promise<void>;
 let first: Awaited<ReturnType<typeof seedDemo>>;
 
-const seedInput = () => ({ databaseUrl: api.testDatabase.ownerUrl, temporalAddress: inject('temporalAddress'), namespace: 'default', taskQueue: api.taskQueue });
+const seedInput = () => ({
+  databaseUrl: api.testDatabase.ownerUrl, temporalAddress: inject('temporalAddress'), namespace: 'default', taskQueue: api.taskQueue,
+  passwordCost: testPasswordCost,
+});
 
 beforeAll(async () => {
   api = await createApiHarness();
