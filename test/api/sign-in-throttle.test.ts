@@ -78,7 +78,7 @@ describe('one answer for every failed sign-in', () => {
       { email: disabled.email, password: disabled.password },
       { email: locked.email, password: locked.password },
     ];
-    const answers = [];
+    const answers: { status: number; body: unknown }[] = [];
     for (const attempt of attempts) {
       const response = await login(attempt);
       answers.push({ status: response.status, body: await response.json() });
