@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { userRoles } from '../../domain/access.ts';
 import { AuthError } from '../../modules/identity/identity.ts';
-import { clientIp, createSubApp, type ApiDependencies } from '../context.ts';
+import { clientIp, createSubApp, personRole, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
 
@@ -76,5 +76,8 @@ export function authRoutes(dependencies: ApiDependencies) {
       await dependencies.identity.logout(c.get('token'));
       return c.body(null, 204);
     })
-    .openapi(me, (c) => c.json(c.get('user'), 200));
+    .openapi(me, (c) => {
+      const user = c.get('user');
+      return c.json({ id: user.id, email: user.email, role: personRole(user), partnerId: user.partnerId }, 200);
+    });
 }

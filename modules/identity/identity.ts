@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { can, isAdminRole, type Permission, type UserRole } from '../../domain/access.ts';
+import { can, isAdminRole, type Permission, type PrincipalRole, type UserRole } from '../../domain/access.ts';
+import type { ApiKeyScope } from '../../domain/api-keys.ts';
 import type { Policy } from '../../domain/policy.ts';
 import type { Database } from '../../db/pool.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
@@ -11,8 +12,11 @@ import { generateTotpSecret, matchTotp } from './totp.ts';
 export interface AuthenticatedUser {
   id: string;
   email: string;
-  role: UserRole;
+  /** `api_key` for a machine signed in with an API key (docs/rules.md#api-keys): no permission names it. */
+  role: PrincipalRole;
   partnerId: string | null;
+  /** Set exactly when the role is `api_key` (api/api-key-authentication.ts): the key's id, name and scopes. */
+  apiKey?: { id: string; name: string; scopes: readonly ApiKeyScope[] };
 }
 
 export class AuthError extends Error {
