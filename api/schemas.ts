@@ -62,7 +62,7 @@ export const bearerSecurity = [{ bearer: [] }];
  * An operation a machine may also call with an API key of this scope (docs/rules.md#api-keys): a session, or a key
  * (`apiKey`, also a bearer token) with the scope. test/api/openapi-lint.test.ts checks it against domain/api-keys.ts.
  */
-export function apiKeySecurity(scope: ApiKeyScope) {
+export function apiKeySecurity(scope: ApiKeyScope): Record<string, string[]>[] {
   return [{ bearer: [] }, { apiKey: [scope] }];
 }
 

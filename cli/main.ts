@@ -52,7 +52,7 @@ async function withDatabase<T>(action: (database: Database) => Promise<T>): Prom
   }
 }
 
-function required(values: Record<string, string | boolean | undefined>, name: string): string {
+function required(values: Record<string, string | boolean | string[] | undefined>, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
   return value;
