@@ -39,6 +39,8 @@ import { disputeRoutes } from './routes/disputes.ts';
 import { webRoutes } from './routes/web.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { userRoutes } from './routes/users.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { apiKeyAuthentication } from './api-key-authentication.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
 export const sessionFreeRoutes = new Set(['/v1/auth/login', '/v1/webhooks/provider', '/v1/webhooks/chargebacks']);
@@ -120,10 +122,13 @@ export function createApp(dependencies: ApiDependencies) {
   // Before anything reads a body, the session check included: a body over its limit is refused unread.
   app.use('*', limitRequestBodies(bodyLimits));
 
+  // A machine's API key (`Bearer lf_…`) is checked first, with its scopes and rate limit (api/api-key-authentication.ts).
+  app.use('/v1/*', apiKeyAuthentication(dependencies.database, sessionFreeRoutes));
+
   // Every /v1 route but login and the provider's webhook (signed instead) needs a session token, checked on the
-  // server for each request.
+  // server for each request; a request an API key signed in already has its caller.
   app.use('/v1/*', async (c, next) => {
-    if (sessionFreeRoutes.has(c.req.path)) return next();
+    if (sessionFreeRoutes.has(c.req.path) || c.get('user')) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
     const user = match ? await dependencies.identity.authenticate(match[1]!) : null;
@@ -164,9 +169,16 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', chargebackRoutes(dependencies));
   app.route('/v1', disputeRoutes(dependencies));
   app.route('/v1', reportRoutes(dependencies));
+  app.route('/v1', apiKeyRoutes(dependencies));
   app.route('/', webRoutes());
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A session token from POST /v1/auth/login' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'lf_<id>_<secret>',
+    description: 'A machine’s API key, in `Authorization: Bearer lf_…`; an operation lists the scope it needs (docs/rules.md#api-keys)',
+  });
   app.doc31('/openapi.json', openApiConfiguration);
   app.get('/docs', (c) => c.html(docsPage));
   app.get('/docs/assets/:file{swagger-ui\\.css|swagger-ui-bundle\\.js}', async (c) => {

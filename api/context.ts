@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Permission } from '../domain/access.ts';
+import type { Permission, UserRole } from '../domain/access.ts';
 import { can } from '../domain/access.ts';
+import { scopesGrant } from '../domain/api-keys.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { Database } from '../db/pool.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
@@ -61,9 +62,22 @@ export function createSubApp() {
 }
 
 export function requirePermission(user: AuthenticatedUser, permission: Permission): void {
+  if (user.apiKey) {
+    // A machine passes only through its key's scopes (docs/rules.md#api-keys), never through a role.
+    if (!scopesGrant(user.apiKey.scopes, permission)) {
+      throw new ApiError(403, 'forbidden', `API key ${user.apiKey.id} has no scope that allows ${permission.replaceAll('.', ' ')}`, 'Authorization');
+    }
+    return;
+  }
   if (!can(user.role, permission)) {
     throw new ApiError(403, 'forbidden', `role ${user.role} may not ${permission.replaceAll('.', ' ')}`);
   }
+}
+
+/** The role of the person calling, where only a person may act: a machine's API key is refused (403). */
+export function personRole(user: AuthenticatedUser): UserRole {
+  if (user.role === 'api_key') throw new ApiError(403, 'forbidden', 'an API key may not do this: a person signs in for it', 'Authorization');
+  return user.role;
 }
 
 /** A partner reads only their own data; admins with the `.any` permission read everyone's. */
@@ -109,6 +123,8 @@ export function workflowUrl(dependencies: ApiDependencies, workflowId: string): 
  * `action` completes the message: "a bonus needs a fresh TOTP code…".
  */
 export async function requireFreshTotp(identity: IdentityStore, user: AuthenticatedUser, code: string | undefined, action: string): Promise<void> {
+  // A step-up proves a person is at the keyboard; a machine's key never passes one (docs/rules.md#api-keys).
+  if (user.apiKey) throw new ApiError(403, 'forbidden', `${action} needs a person with a fresh TOTP code, not an API key`, 'Authorization');
   if (!code) throw new ApiError(401, 'totp_required', `${action} needs a fresh TOTP code in X-TOTP-Code`, 'X-TOTP-Code');
   try {
     await identity.consumeStepUpTotp(user, code);

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { isCurrency, decimalPattern, fitsScale, parseMoney } from '../domain/money.ts';
 import { kycStatuses, partnerStatuses, ranks } from '../domain/network.ts';
+import type { ApiKeyScope } from '../domain/api-keys.ts';
 
 export const errorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }) })
@@ -56,6 +57,14 @@ export const balancesSchema = z
   .openapi('Balances');
 
 export const bearerSecurity = [{ bearer: [] }];
+
+/**
+ * An operation a machine may also call with an API key of this scope (docs/rules.md#api-keys): a session, or a key
+ * (`apiKey`, also a bearer token) with the scope. test/api/openapi-lint.test.ts checks it against domain/api-keys.ts.
+ */
+export function apiKeySecurity(scope: ApiKeyScope): Record<string, string[]>[] {
+  return [{ bearer: [] }, { apiKey: [scope] }];
+}
 
 /** An OpenAPI response in the shared error shape. */
 export function errorResponse(description: string) {

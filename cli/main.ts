@@ -13,6 +13,9 @@ import { applicationUrl, createDatabase, type Database } from '../db/pool.ts';
 import { loadConfig } from '../stack/config.ts';
 import { readStackState } from '../stack/state.ts';
 import { runNetworkImport } from './network-import.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../modules/api-keys/api-key-store.ts';
+import { apiKeyScopeNames } from '../domain/api-keys.ts';
+import { DomainError } from '../domain/errors.ts';
 
 const usage = `usage: ledgerflow <command>
 
@@ -25,6 +28,11 @@ const usage = `usage: ledgerflow <command>
   totp code --secret S [--next]                                    the current (or next) TOTP code for a secret, for trying the API
   network import FILE [--report ERRORS.ndjson]                     add partners from FILE (.csv or .ndjson), sponsors first;
                                                                    exit 2 when lines were rejected (listed in the report)
+  api-key create --name N --scope S [--scope S …] [--requests-per-minute R]
+                                                                   create an API key for a machine; prints JSON with the key,
+                                                                   shown this once (scopes: ${apiKeyScopeNames.join(', ')})
+  api-key list                                                     every API key with its scopes, last use and revocation
+  api-key revoke ID                                                revoke an API key: its next call is refused
 
 roles: ${userRoles.join(', ')}
 The database is DATABASE_URL when set, else the one of the stack \`npm start\` runs from LEDGERFLOW_DATA_DIR.`;
@@ -49,7 +57,7 @@ async function withDatabase<T>(action: (database: Database) => Promise<T>): Prom
   }
 }
 
-function required(values: Record<string, string | boolean | undefined>, name: string): string {
+function required(values: Record<string, string | boolean | string[] | undefined>, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
   return value;
@@ -68,6 +76,9 @@ export async function run(argv: string[]): Promise<number> {
       secret: { type: 'string' },
       next: { type: 'boolean' },
       report: { type: 'string' },
+      name: { type: 'string' },
+      scope: { type: 'string', multiple: true },
+      'requests-per-minute': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -78,6 +89,13 @@ export async function run(argv: string[]): Promise<number> {
     const file = positionals[2];
     if (!file || positionals.length > 3) throw new UsageError('usage: ledgerflow network import <file.csv|file.ndjson> [--report errors.ndjson]');
     return runNetworkImport({ file, reportFile: values.report, openDatabase });
+  }
+  if (positionals[0] === 'api-key' && positionals[1] === 'revoke' && !values.help) {
+    const id = positionals[2];
+    if (!id || positionals.length > 3) throw new UsageError('usage: ledgerflow api-key revoke <id>');
+    const revoked = await withDatabase((database) => revokeApiKey(database, { id, actor: 'system:cli' }));
+    console.log(JSON.stringify(revoked, null, 2));
+    return 0;
   }
   if (values.help || command === '') {
     console.log(usage);
@@ -150,6 +168,23 @@ export async function run(argv: string[]): Promise<number> {
       console.log(JSON.stringify({ sealed }));
       return 0;
     }
+    case 'api-key create': {
+      const name = required(values, 'name');
+      const scopes = values.scope ?? [];
+      if (scopes.length === 0) throw new UsageError(`--scope is required (one or more of ${apiKeyScopeNames.join(', ')})`);
+      const rate = values['requests-per-minute'];
+      if (rate !== undefined && !/^[1-9][0-9]{0,5}$/.test(rate)) throw new UsageError('--requests-per-minute must be a whole number');
+      const created = await withDatabase((database) =>
+        createApiKey(database, { name, scopes, requestsPerMinute: rate === undefined ? undefined : Number(rate), actor: 'system:cli' }),
+      );
+      console.log(JSON.stringify(created, null, 2));
+      console.error('ledgerflow: the key is shown this once; send it as `Authorization: Bearer <key>`');
+      return 0;
+    }
+    case 'api-key list': {
+      console.log(JSON.stringify(await withDatabase(listApiKeys), null, 2));
+      return 0;
+    }
     case 'totp code': {
       const secret = required(values, 'secret');
       // A code is accepted once; --next gives the following step's code (accepted as clock drift) for a step-up.
@@ -164,7 +199,12 @@ export async function run(argv: string[]): Promise<number> {
 run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof AuthError || error instanceof DomainError) console.error(`ledgerflow: ${error.message}`);
+    if (error instanceof DomainError) {
+      // A module's refusal names its field; the CLI names the option it came from.
+      const option = { name: '--name', scopes: '--scope', requestsPerMinute: '--requests-per-minute', id: 'ID' }[error.field?.split('.')[0] ?? ''];
+      console.error(`ledgerflow: ${option ? `${option}: ` : ''}${error.message}`);
+    }
+    else if (error instanceof UsageError || error instanceof AuthError) console.error(`ledgerflow: ${error.message}`);
     else console.error(`ledgerflow: ${(error as Error).message}`);
     process.exit(2);
   },

@@ -4,8 +4,14 @@ export const userRoles = ['partner', ...adminRoles] as const;
 export type UserRole = (typeof userRoles)[number];
 export type AdminRole = (typeof adminRoles)[number];
 
-export function isAdminRole(role: UserRole): role is AdminRole {
-  return role !== 'partner';
+/**
+ * Who calls the API: a user in one of the roles above, or a machine with an API key (`api_key`, docs/rules.md#api-keys).
+ * No permission below names `api_key`: a key passes a permission check only through its scopes (domain/api-keys.ts).
+ */
+export type PrincipalRole = UserRole | 'api_key';
+
+export function isAdminRole(role: PrincipalRole): role is AdminRole {
+  return (adminRoles as readonly string[]).includes(role);
 }
 
 /** What each role may do. Routes name a permission; the server checks it on every request. */
@@ -54,9 +60,15 @@ export const permissions = {
   'adjustments.approve': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   /** Lifting a sign-in lockout (docs/rules.md#sign-in): any admin but financial support, with a fresh TOTP code. */
   'users.unlock': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  /**
+   * API keys for machines (docs/rules.md#api-keys): every admin sees the list; creating and revoking a key, which
+   * lets a machine send events that earn commissions, is for the roles that change the policy.
+   */
+  'api_keys.read': adminRoles,
+  'api_keys.manage': ['senior_admin', 'finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 
-export function can(role: UserRole, permission: Permission): boolean {
-  return (permissions[permission] as readonly UserRole[]).includes(role);
+export function can(role: PrincipalRole, permission: Permission): boolean {
+  return (permissions[permission] as readonly PrincipalRole[]).includes(role);
 }

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { userRoles } from '../../domain/access.ts';
 import { AuthError } from '../../modules/identity/identity.ts';
-import { clientIp, createSubApp, type ApiDependencies } from '../context.ts';
+import { clientIp, createSubApp, personRole, type ApiDependencies } from '../context.ts';
 import { ApiError, errorBody } from '../errors.ts';
 import { bearerSecurity, errorResponse, errorSchema } from '../schemas.ts';
 
@@ -91,7 +91,7 @@ export function authRoutes(dependencies: ApiDependencies) {
       return c.body(null, 204);
     })
     .openapi(me, (c) => {
-      const { id, email, role, partnerId } = c.get('user');
-      return c.json({ id, email, role, partnerId }, 200);
+      const user = c.get('user');
+      return c.json({ id: user.id, email: user.email, role: personRole(user), partnerId: user.partnerId }, 200);
     });
 }

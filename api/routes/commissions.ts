@@ -8,7 +8,7 @@ import type { EventInput, EventResult } from '../../modules/commissions/ingest-e
 import { startCommissionRun } from '../../modules/commissions/start-commission-run.ts';
 import { createSubApp, partnerScope, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError, validationError } from '../errors.ts';
-import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema } from '../schemas.ts';
+import { amountSchema, apiKeySecurity, bearerSecurity, currencySchema, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 const referenceSchema = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'visible ASCII characters only');
 
@@ -133,7 +133,7 @@ const postEvent = createRoute({
   path: '/events',
   operationId: 'createEvent',
   summary: 'Record one trigger event and calculate its commissions (exactly once per externalId)',
-  security: bearerSecurity,
+  security: apiKeySecurity('events:write'),
   request: { body: { content: { 'application/json': { schema: eventSchema } }, required: true } },
   responses: {
     201: { description: 'Processed: commissions posted to commission_pending (or, ORDER_CANCELLED, reversed)', content: { 'application/json': { schema: eventResultSchema } } },
@@ -150,7 +150,7 @@ const postEventsBulk = createRoute({
   operationId: 'bulkCreateEvents',
   summary: `Record up to ${maxBulkEvents} events in one request; each line gets its own result`,
   description: 'One transaction for the accepted lines; a rejected line (its error names the field, e.g. `events.3.amount`) changes nothing and does not stop the others.',
-  security: bearerSecurity,
+  security: apiKeySecurity('events:write'),
   request: { body: { content: { 'application/json': { schema: z.object({ events: z.array(z.unknown()).min(1).max(maxBulkEvents) }).strict() } }, required: true } },
   responses: {
     200: {
@@ -166,7 +166,7 @@ const getEventRoute = createRoute({
   path: '/events/{externalId}',
   operationId: 'getEvent',
   summary: 'One event: its USD conversion, policy version and commissions',
-  security: bearerSecurity,
+  security: apiKeySecurity('events:read'),
   request: { params: z.object({ externalId: referenceSchema.openapi({ param: { name: 'externalId', in: 'path' } }) }) },
   responses: {
     200: { description: 'The event', content: { 'application/json': { schema: eventDetailSchema } } },

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { auditTrail as readAuditTrail, commissionsByLevelSource, payoutsByStatusMethod } from '../../modules/reports/report-store.ts';
 import { createSubApp, requirePermission, type ApiDependencies } from '../context.ts';
-import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
+import { apiKeySecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
  * Aggregates for the web console's charts and its history panels (issue #6), mounted at /v1. Admins only; the
@@ -75,7 +75,7 @@ const payoutsReport = createRoute({
   path: '/reports/payouts-by-status-method',
   operationId: 'getPayoutsByStatusMethodReport',
   summary: 'Payouts per period, status and method (count and amount per currency), for the console’s charts',
-  security: bearerSecurity,
+  security: apiKeySecurity('reports:read'),
   request: { query: payoutsQuery },
   responses: { 200: { description: 'Rows, oldest period first', content: { 'application/json': { schema: z.object({ rows: z.array(payoutBucketSchema) }) } } }, ...errors },
 });
@@ -84,7 +84,7 @@ const commissionsReport = createRoute({
   path: '/reports/commissions-by-level-source',
   operationId: 'getCommissionsByLevelSourceReport',
   summary: 'Commissions created in a range per level and source type (count and amount per currency)',
-  security: bearerSecurity,
+  security: apiKeySecurity('reports:read'),
   request: { query: commissionsQuery },
   responses: { 200: { description: 'Rows by level', content: { 'application/json': { schema: z.object({ rows: z.array(commissionBucketSchema) }) } } }, ...errors },
 });
@@ -93,7 +93,7 @@ const auditTrail = createRoute({
   path: '/reports/audit-trail',
   operationId: 'getAuditTrailReport',
   summary: 'Audit records of one target (a payout’s history), or of a partner and their payouts, newest first',
-  security: bearerSecurity,
+  security: apiKeySecurity('reports:read'),
   request: { query: auditQuery },
   responses: { 200: { description: 'Records', content: { 'application/json': { schema: z.object({ records: z.array(auditRecordSchema) }) } } }, ...errors },
 });

@@ -16,6 +16,8 @@ export const auditActions = [
   'ADJUSTMENT_APPROVE', 'ADJUSTMENT_REJECT', 'BULK_ADJUSTMENT_CREATE', 'BULK_ADJUSTMENT_APPROVE', 'BULK_ADJUSTMENT_EXECUTE', 'BULK_ADJUSTMENT_REJECT',
   // Issue #16's sign-in hardening.
   'SIGN_IN_LOCKOUT', 'USER_UNLOCK', 'CLIENT_ADDRESS_UNLOCK', 'SESSION_REVOKE',
+  // Issue #16: API keys for machines (docs/rules.md#api-keys).
+  'API_KEY_CREATE', 'API_KEY_REVOKE',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -268,8 +268,8 @@ export class CommissionEngine {
     const inserted = await transaction.any(sql.type(z.object({ id: z.string(), external_id: z.string() }))`
       INSERT INTO commission_events (external_id, kind, source_type, source_id, partner_id, customer_id, repeat_purchase,
                                      completed_at, original_amount, original_currency, fx_rate, base_usd, yield_rate,
-                                     policy_version, input_hash)
-      SELECT * FROM unnest(
+                                     policy_version, input_hash, recorded_by)
+      SELECT *, ${actor}::text FROM unnest(
         ${sql.array(column((event) => event.input.externalId), 'text')},
         ${sql.array(column((event) => event.input.kind), 'text')},
         ${sql.array(column((event) => event.sourceType), 'text')},

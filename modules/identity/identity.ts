@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
-import { can, isAdminRole, type Permission, type UserRole } from '../../domain/access.ts';
+import { can, isAdminRole, type Permission, type PrincipalRole, type UserRole } from '../../domain/access.ts';
+import type { ApiKeyScope } from '../../domain/api-keys.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { Policy } from '../../domain/policy.ts';
 import { passwordMaxLength, passwordMinLength } from '../../domain/sign-in-throttle.ts';
@@ -14,10 +15,13 @@ import { generateTotpSecret, matchTotp } from './totp.ts';
 export interface AuthenticatedUser {
   id: string;
   email: string;
-  role: UserRole;
+  /** `api_key` for a machine signed in with an API key (docs/rules.md#api-keys): no permission names it. */
+  role: PrincipalRole;
   partnerId: string | null;
-  /** The session this request came with (its id, not its token): the step-up limit counts per session. */
-  sessionId: string;
+  /** The session this request came with (its id, not its token): the step-up limit counts per session. Null for an API key. */
+  sessionId: string | null;
+  /** Set exactly when the role is `api_key` (api/api-key-authentication.ts): the key's id, name and scopes. */
+  apiKey?: { id: string; name: string; scopes: readonly ApiKeyScope[] };
 }
 
 export class AuthError extends Error {

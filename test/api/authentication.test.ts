@@ -116,6 +116,9 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/reports/audit-trail', path: () => '/v1/reports/audit-trail' },
   { method: 'GET', route: '/v1/partners', path: () => '/v1/partners?q=partner' },
   { method: 'POST', route: '/v1/users/:id/unlock', path: () => `/v1/users/${someUuid()}/unlock` },
+  { method: 'GET', route: '/v1/api-keys', path: () => '/v1/api-keys' },
+  { method: 'POST', route: '/v1/api-keys', path: () => '/v1/api-keys' },
+  { method: 'POST', route: '/v1/api-keys/:id/revoke', path: () => '/v1/api-keys/0123456789abcdef/revoke' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

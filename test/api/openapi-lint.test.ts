@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sessionFreeRoutes } from '../../api/app.ts';
 import { lintSummary, openApiDocument } from '../../api/openapi-document.ts';
+import { apiKeyScopeNames, apiKeyScopes, scopeForRoute } from '../../domain/api-keys.ts';
 
 const methods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
@@ -32,12 +33,20 @@ describe('the OpenAPI document', () => {
     expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
   });
 
-  it('declares no security on exactly the operations the server answers without a session token', () => {
+  it('declares no security on exactly the operations the server answers without a session token, and an API key on those a scope opens', () => {
     const mismatched = operations().flatMap(({ name, path, operation }) => {
-      const expected = !path.startsWith('/v1/') || sessionFreeRoutes.has(path) ? [] : [{ bearer: [] }];
+      const method = name.split(' ')[0]!;
+      const scope = scopeForRoute(method, path);
+      const expected = !path.startsWith('/v1/') || sessionFreeRoutes.has(path) ? [] : scope ? [{ bearer: [] }, { apiKey: [scope] }] : [{ bearer: [] }];
       const declared = JSON.stringify(operation.security);
       return declared === JSON.stringify(expected) ? [] : [`${name}: security ${declared}, expected ${JSON.stringify(expected)}`];
     });
     expect(mismatched).toEqual([]);
+  });
+
+  it('has every route an API key scope names (domain/api-keys.ts), so no scope opens nothing', () => {
+    const served = new Set(operations().map(({ name }) => name));
+    const named = apiKeyScopeNames.flatMap((scope) => apiKeyScopes[scope].routes.map((route) => `${route.method} ${route.path}`));
+    expect(named.filter((route) => !served.has(route))).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { adminApiKeysPage } from './pages/admin-api-keys.ts';
 import { adminCommissionPage, adminCommissionsPage } from './pages/admin-commissions.ts';
 import { adminExportsPage } from './pages/admin-exports.ts';
 import { adminPartnerPage, adminPartnersPage } from './pages/admin-partners.ts';
@@ -28,6 +29,7 @@ startRouter({
     { path: '/app/admin/partners/:id', area: 'admin', page: adminPartnerPage },
     { path: '/app/admin/exports', area: 'admin', page: adminExportsPage },
     { path: '/app/admin/reports', area: 'admin', page: adminReportsPage },
+    { path: '/app/admin/api-keys', area: 'admin', page: adminApiKeysPage },
     { path: '/app/admin/refunds', area: 'admin', page: lifecyclePages.refunds },
     { path: '/app/admin/refunds/:id', area: 'admin', page: lifecyclePages.refund },
     { path: '/app/admin/chargebacks', area: 'admin', page: lifecyclePages.chargebacks },
@@ -57,6 +59,7 @@ startRouter({
     { href: '/app/admin/adjustments', label: 'Adjustments', area: 'admin' },
     { href: '/app/admin/exports', label: 'Exports', area: 'admin' },
     { href: '/app/admin/reports', label: 'Charts', area: 'admin' },
+    { href: '/app/admin/api-keys', label: 'API keys', area: 'admin' },
     { href: '/app/partner', label: 'Balances', area: 'partner' },
     { href: '/app/partner/commissions', label: 'Commissions', area: 'partner' },
     { href: '/app/partner/payouts', label: 'Payouts', area: 'partner' },

@@ -19,7 +19,7 @@ import {
   releasePayoutUpdate,
   validatePayoutUpdate,
 } from '../../../workflows/payout-messages.ts';
-import { createSubApp, requireFreshTotp, requirePermission, type ApiDependencies, type ApiEnv } from '../../context.ts';
+import { createSubApp, personRole, requireFreshTotp, requirePermission, type ApiDependencies, type ApiEnv } from '../../context.ts';
 import { ApiError, toApiError } from '../../errors.ts';
 import { runIdempotent } from '../../idempotency.ts';
 import { amountSchema, bearerSecurity } from '../../schemas.ts';
@@ -114,7 +114,7 @@ export function payoutDecisionRoutes(dependencies: ApiDependencies) {
         if (isTerminalPayoutStatus(row.status)) throw new ApiError(409, 'invalid_state', `the payout is ${row.status}`, 'status');
         const handle = temporal.workflow.getHandle<typeof payoutWorkflow>(payoutWorkflowId(input.id));
         try {
-          await input.send(handle, { userId: user.id, role: user.role }, row);
+          await input.send(handle, { userId: user.id, role: personRole(user) }, row);
         } catch (error) {
           throw toApiError(error, 'the payout');
         }

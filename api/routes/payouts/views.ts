@@ -8,7 +8,7 @@ import type { InvoiceRow } from '../../../modules/payouts/invoices.ts';
 import { findQueueRow, payoutFacts, type QueueRow } from '../../../modules/payouts/payout-queue.ts';
 import { payoutRecordStatuses, type PayoutRecord } from '../../../modules/payouts/payout-store.ts';
 import { payoutWorkflowId } from '../../../workflows/payout-messages.ts';
-import { workflowUrl, type ApiDependencies } from '../../context.ts';
+import { personRole, workflowUrl, type ApiDependencies } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { bearerSecurity, errorResponse } from '../../schemas.ts';
 
@@ -242,5 +242,5 @@ export function hideDraftFromPartner(user: AuthenticatedUser, row: PayoutRecord)
 }
 
 export function initiatorOf(user: AuthenticatedUser): PayoutInitiator {
-  return { userId: user.id, role: user.role, auditActor: user.id };
+  return { userId: user.id, role: personRole(user), auditActor: user.id };
 }
