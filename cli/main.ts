@@ -15,7 +15,6 @@ import { readStackState } from '../stack/state.ts';
 import { runNetworkImport } from './network-import.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../modules/api-keys/api-key-store.ts';
 import { apiKeyScopeNames } from '../domain/api-keys.ts';
-import { DomainError } from '../domain/errors.ts';
 
 const usage = `usage: ledgerflow <command>
 

@@ -108,7 +108,7 @@ describe('creating a key', () => {
 });
 
 describe('a key caller inside the API', () => {
-  const caller: AuthenticatedUser = { id: 'api-key:0123456789abcdef', email: 'api-key:0123456789abcdef', role: 'api_key', partnerId: null, apiKey: { id: '0123456789abcdef', name: 'x', scopes: ['events:write'] } };
+  const caller: AuthenticatedUser = { id: 'api-key:0123456789abcdef', email: 'api-key:0123456789abcdef', role: 'api_key', partnerId: null, sessionId: null, apiKey: { id: '0123456789abcdef', name: 'x', scopes: ['events:write'] } };
 
   it('passes a permission check only through its scopes, never passes a step-up, and has no person role', async () => {
     expect(() => requirePermission(caller, 'events.ingest')).not.toThrow();
