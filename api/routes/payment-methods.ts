@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requirePartnerExists } from '../../modules/partners/partner-store.ts';
 import { savePaymentMethod, savedPaymentMethods, type SavedPaymentMethod } from '../../modules/payouts/saved-payment-methods.ts';
 import { readPayoutSwitches } from '../../modules/ops/ops-switches-store.ts';
+import { requirePartnerTotpWhereDue } from '../../modules/payouts/payment-details-changes.ts';
 import { findPaymentMethod, validatePaymentDetails } from '../../domain/payout.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError, withFields } from '../errors.ts';
@@ -73,18 +74,22 @@ const saveMethod = createRoute({
   operationId: 'updatePartnerPaymentMethod',
   method: 'put',
   path: '/partners/{id}/payment-methods/{methodId}',
-  summary: 'Saves the partner’s details for a method (the partner themself, or an admin with a fresh TOTP code)',
+  summary: 'Saves the partner’s details for a method (the partner themself, with a TOTP code once enrolled; or an admin with a fresh TOTP code)',
+  description:
+    'Every change is recorded with who made it, audited with masked values and e-mailed to the partner. For the policy’s window (`payouts.detailsChange.windowDays`) ' +
+    'an admin who changed a partner’s details may not approve that partner’s payouts, and payouts to the changed details need at least the policy’s minimum tier. ' +
+    'A partner above the policy’s `partnerTotpRequiredAboveRub` without TOTP is refused with 403 `totp_enrolment_required`.',
   security: bearerSecurity,
   request: {
     params: methodParams,
-    headers: z.object({ 'x-totp-code': z.string().optional().openapi({ description: 'Admins: a fresh TOTP code' }) }),
+    headers: z.object({ 'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code: admins always, partners once they enrolled TOTP' }) }),
     body: { content: { 'application/json': { schema: z.object({ details: z.record(z.string().max(1_000)) }).strict() } }, required: true },
   },
   responses: { 200: { description: 'Saved', content: { 'application/json': { schema: savedSchema } } }, ...errors },
 });
 
 export function paymentMethodRoutes(dependencies: ApiDependencies) {
-  const { database, identity } = dependencies;
+  const { database, identity, ledger } = dependencies;
 
   const toSaved = (saved: SavedPaymentMethod) => ({ ...saved, updatedAt: saved.updatedAt.toISOString() });
 
@@ -119,9 +124,19 @@ export function paymentMethodRoutes(dependencies: ApiDependencies) {
       const issue = validatePaymentDetails(method, details)[0];
       if (issue) throw new ApiError(400, 'invalid_request', `body.details.${issue.field}: ${issue.message}`, `body.details.${issue.field}`);
       await withFields(requirePartnerExists(database, id), { partnerId: 'params.id' });
-      // Where the money goes is what an account takeover changes first: an admin doing it for a partner steps up.
-      if (user.role !== 'partner') await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'changing a partner’s payment details');
-      const saved = await savePaymentMethod(database, { partnerId: id, methodId, details, actor: user.id, ip: clientIp(c.req.raw.headers) });
+      // Where the money goes is what an account takeover changes first: an admin doing it for a partner steps up, and
+      // so does a partner who enrolled TOTP (docs/rules.md#details-change-controls).
+      const code = c.req.valid('header')['x-totp-code'];
+      if (user.role === 'partner') {
+        const hasTotp = await identity.hasTotp(user.id);
+        await requirePartnerTotpWhereDue(database, { ledger, partnerId: id, userHasTotp: hasTotp, policy: policy.payouts.detailsChange, field: 'X-TOTP-Code' });
+        if (hasTotp) await requireFreshTotp(identity, user, code, 'changing payment details');
+      } else {
+        await requireFreshTotp(identity, user, code, 'changing a partner’s payment details');
+      }
+      const saved = await savePaymentMethod(database, {
+        partnerId: id, methodId, details, changer: { userId: user.id, role: user.role }, ip: clientIp(c.req.raw.headers),
+      });
       return c.json(toSaved(saved), 200);
     });
 }
