@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requirePartnerExists } from '../../modules/partners/partner-store.ts';
 import { savePaymentMethod, savedPaymentMethods, type SavedPaymentMethod } from '../../modules/payouts/saved-payment-methods.ts';
 import { readPayoutSwitches } from '../../modules/ops/ops-switches-store.ts';
-import { requirePartnerTotpWhereDue } from '../../modules/payouts/payment-details-changes.ts';
+import { listDetailsChanges, requirePartnerTotpWhereDue } from '../../modules/payouts/payment-details-changes.ts';
 import { findPaymentMethod, validatePaymentDetails } from '../../domain/payout.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError, withFields } from '../errors.ts';
@@ -39,6 +39,21 @@ const savedSchema = z
     lastCompletedPayoutId: z.string().nullable(),
   })
   .openapi('SavedPaymentMethod');
+
+const detailsChangeSchema = z
+  .object({
+    id: z.string(),
+    methodId: z.string(),
+    changedBy: z.string().openapi({ description: 'A user id, or system:<component>' }),
+    changedByRole: z.string(),
+    source: z.enum(['SAVED_METHOD', 'PAYOUT_REQUEST', 'DRAFT_SUBMISSION']),
+    initial: z.boolean().openapi({ description: 'The partner’s first details of all: a setup, not a change of where money goes' }),
+    changedFields: z.array(z.string()),
+    before: z.record(z.string()).nullable().openapi({ description: 'Masked: at most the last four characters of each value' }),
+    after: z.record(z.string()).openapi({ description: 'Masked like `before`' }),
+    changedAt: z.string(),
+  })
+  .openapi('PaymentDetailsChange');
 
 const partnerParams = z.object({ id: partnerIdSchema.openapi({ param: { name: 'id', in: 'path' } }) });
 const methodParams = partnerParams.extend({
@@ -88,6 +103,16 @@ const saveMethod = createRoute({
   responses: { 200: { description: 'Saved', content: { 'application/json': { schema: savedSchema } } }, ...errors },
 });
 
+const listChanges = createRoute({
+  operationId: 'listPaymentDetailsChanges',
+  method: 'get',
+  path: '/partners/{id}/payment-details-changes',
+  summary: 'Every change of the partner’s payment details, newest first (the latest 100), with who made it and masked values',
+  security: bearerSecurity,
+  request: { params: partnerParams },
+  responses: { 200: { description: 'Changes', content: { 'application/json': { schema: z.object({ changes: z.array(detailsChangeSchema) }) } } }, ...errors },
+});
+
 export function paymentMethodRoutes(dependencies: ApiDependencies) {
   const { database, identity, ledger } = dependencies;
 
@@ -108,6 +133,24 @@ export function paymentMethodRoutes(dependencies: ApiDependencies) {
       const { id } = c.req.valid('param');
       requirePartnerAccess(c.get('user'), id, 'partners.read.any');
       return c.json({ methods: (await savedPaymentMethods(database, id)).map(toSaved) }, 200);
+    })
+    .openapi(listChanges, async (c) => {
+      const { id } = c.req.valid('param');
+      requirePartnerAccess(c.get('user'), id, 'partners.read.any');
+      const rows = await listDetailsChanges(database, id);
+      const changes = rows.map((row) => ({
+        id: row.id,
+        methodId: row.method_id,
+        changedBy: row.changed_by,
+        changedByRole: row.changed_by_role,
+        source: row.source,
+        initial: row.initial,
+        changedFields: row.changed_fields,
+        before: row.details_before,
+        after: row.details_after,
+        changedAt: row.changed_at.toISOString(),
+      }));
+      return c.json({ changes }, 200);
     })
     .openapi(saveMethod, async (c) => {
       const user = c.get('user');

@@ -69,8 +69,9 @@ async function partnerHasSavedDetails(connection: CommonQueryMethods, partnerId:
 
 /**
  * Saves `after` as the partner's details for the method and records the change, on the caller's transaction. Call
- * it with the details read under `lockSavedDetails`. Nothing is recorded (and nothing e-mailed) when the details
- * are the same as before; the saved row is written in any case (its `updated_at` says when it was last confirmed).
+ * it with the details read under `lockSavedDetails`. When the details are the same as before, nothing is recorded
+ * as a change and nothing e-mailed; the save is still audited and the row written (`updated_at` says when the
+ * details were last confirmed).
  */
 export async function saveAndRecordDetails(
   transaction: CommonQueryMethods,
@@ -90,7 +91,20 @@ export async function saveAndRecordDetails(
     INSERT INTO partner_payment_methods (partner_id, method_id, details) VALUES (${partnerId}, ${methodId}, ${sql.jsonb(after as Record<string, string>)})
     ON CONFLICT (partner_id, method_id) DO UPDATE SET details = EXCLUDED.details, updated_at = now()`);
   const changedFields = changedDetailFields(before ?? {}, after);
-  if (changedFields.length === 0) return null;
+  if (changedFields.length === 0) {
+    // A saved method's PUT that changes nothing is still audited (who confirmed the details, and when), as before
+    // issue #16; a payout request repeating the saved details is the payout's own audit record's business.
+    if (input.source !== 'SAVED_METHOD') return null;
+    await appendAuditRecord(transaction, {
+      action: 'PARTNER_CHANGE',
+      actor: input.changer.userId,
+      targetType: 'partner',
+      targetId: partnerId,
+      ip: input.ip,
+      details: { paymentMethod: methodId, changedFields, created: false, role: input.changer.role, source: input.source },
+    });
+    return null;
+  }
 
   const id = randomUUID();
   const maskedBefore = before === null ? null : maskDetails(before);
@@ -208,7 +222,7 @@ export async function listDetailsChanges(connection: CommonQueryMethods, partner
       method_id: z.string(),
       changed_by: z.string(),
       changed_by_role: z.string(),
-      source: z.string(),
+      source: z.enum(['SAVED_METHOD', 'PAYOUT_REQUEST', 'DRAFT_SUBMISSION']),
       initial: z.boolean(),
       changed_fields: z.array(z.string()),
       details_before: z.record(z.string()).nullable(),

@@ -115,6 +115,10 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/reports/commissions-by-level-source', path: () => '/v1/reports/commissions-by-level-source' },
   { method: 'GET', route: '/v1/reports/audit-trail', path: () => '/v1/reports/audit-trail' },
   { method: 'GET', route: '/v1/partners', path: () => '/v1/partners?q=partner' },
+  { method: 'GET', route: '/v1/partners/:id/payment-details-changes', path: () => '/v1/partners/p_1/payment-details-changes' },
+  { method: 'GET', route: '/v1/me/totp', path: () => '/v1/me/totp' },
+  { method: 'POST', route: '/v1/me/totp', path: () => '/v1/me/totp' },
+  { method: 'POST', route: '/v1/me/totp/confirm', path: () => '/v1/me/totp/confirm' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

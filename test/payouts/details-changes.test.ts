@@ -199,6 +199,14 @@ describe('every change', () => {
     expect(JSON.stringify([changes, audit])).not.toContain(bank.accountNumber);
     expect(JSON.stringify([changes, audit])).not.toContain(otherBank.accountNumber);
 
+    const listed = await api.request(`/v1/partners/${partnerId}/payment-details-changes`, { token });
+    expect(listed.status).toBe(200);
+    const { changes: shown } = (await listed.json()) as { changes: { changedBy: string; changedByRole: string; changedFields: string[]; after: Record<string, string> }[] };
+    expect(shown[0]).toMatchObject({ changedBy: admin.admin.id, changedByRole: 'admin', changedFields: ['accountNumber'], after: { accountNumber: '****7766' } });
+    expect(shown).toHaveLength(2);
+    const stranger = await kit.partnerWithLogin();
+    expect((await api.request(`/v1/partners/${partnerId}/payment-details-changes`, { token: stranger.token })).status).toBe(403);
+
     const partnerEmails = await api.owner.anyFirst(sql.type(z.object({ email: z.string() }))`
       SELECT email FROM users WHERE partner_id = ${partnerId}`);
     await deliverNotifications(api.database, { url: capture.url, from: 'ledgerflow <no-reply@ledgerflow.test>' });

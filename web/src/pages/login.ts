@@ -12,7 +12,7 @@ export function loginPage(root: HTMLElement, onSignedIn: (user: SessionUser) => 
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const totp = totpInput();
   totp.required = false;
-  const totpField = field('TOTP code (admins)', totp, 'Admins: the six digits your authenticator shows now. Partners leave it empty.');
+  const totpField = field('TOTP code (admins)', totp, 'Admins, and partners who enrolled TOTP: the six digits your authenticator shows now. Otherwise leave it empty.');
   const formError = h('p', { class: 'form-error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const form = h(
@@ -39,7 +39,7 @@ export function loginPage(root: HTMLElement, onSignedIn: (user: SessionUser) => 
       onSignedIn(user);
     } catch (error) {
       if (error instanceof ApiFailure && (error.field === 'totp' || error.code === 'totp_required' || error.code === 'invalid_totp')) {
-        setFieldError(totp, error.code === 'totp_required' ? 'Admins sign in with a TOTP code: enter the six digits.' : error.message);
+        setFieldError(totp, error.code === 'totp_required' ? 'This account signs in with a TOTP code: enter the six digits.' : error.message);
         totp.focus();
       } else if (error instanceof ApiFailure && error.code === 'invalid_credentials') {
         formError.textContent = 'Email or password is wrong.';
