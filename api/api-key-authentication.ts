@@ -30,7 +30,7 @@ export function apiKeyAuthentication(database: Database, sessionFreeRoutes: Read
     }
     const { key } = authentication;
     const record = (status: number) =>
-      recordApiKeyCall(database, { keyId: key.id, method: c.req.method, path: c.req.path, status, ip: clientIp(c.req.raw.headers) });
+      recordApiKeyCall(database, { keyId: key.id, method: c.req.method, path: c.req.path, status, ip: clientIp(c) });
     if (authentication.outcome === 'rate_limited') {
       c.header('Retry-After', String(authentication.retryAfterSeconds));
       await record(429);

@@ -21,6 +21,7 @@ import { payoutQueueRoutes } from './routes/payouts/queue.ts';
 import { payoutDecisionRoutes } from './routes/payouts/decisions.ts';
 import { payoutInvoiceRoutes } from './routes/payouts/invoices.ts';
 import { payoutBatchRoutes } from './routes/payout-batches.ts';
+import { meTotpRoutes } from './routes/me-totp.ts';
 import { paymentMethodRoutes } from './routes/payment-methods.ts';
 import { payoutScheduleRoutes } from './routes/payout-schedule.ts';
 import { payoutExportRoutes } from './routes/payout-exports.ts';
@@ -155,6 +156,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1/payouts', payoutConfirmationRoutes(dependencies));
   app.route('/v1/payout-batches', payoutBatchRoutes(dependencies));
   app.route('/v1', paymentMethodRoutes(dependencies));
+  app.route('/v1', meTotpRoutes(dependencies));
   app.route('/v1', payoutScheduleRoutes(dependencies));
   app.route('/v1/payout-exports', payoutExportRoutes(dependencies));
   app.route('/v1/payment-history', paymentHistoryRoutes(dependencies));

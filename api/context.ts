@@ -106,9 +106,10 @@ export function partnerScope(user: AuthenticatedUser, requested: string | undefi
 
 /**
  * The client's address for audit records and throttling: the socket's peer, or X-Forwarded-For only when that peer
- * is a configured trusted proxy (api/client-address.ts, resolved once per request in api/app.ts).
+ * is a configured trusted proxy (api/client-address.ts, resolved once per request in api/app.ts). The `req` member
+ * keeps a Headers object, whose get() has the same shape, from being passed by mistake.
  */
-export function clientIp(c: { get(key: 'clientAddress'): string | null }): string | null {
+export function clientIp(c: { get(key: 'clientAddress'): string | null; req: unknown }): string | null {
   return c.get('clientAddress') ?? null;
 }
 

@@ -108,6 +108,23 @@ const partnerValidationSchema = z
 export type PartnerValidationPolicy = z.infer<typeof partnerValidationSchema>;
 export const defaultPartnerValidation: PartnerValidationPolicy = { required: false, invoiceRequired: false, waitDays: 14 };
 
+/**
+ * docs/rules.md#details-change-controls (issue #16): a change of a partner's saved payment details is an account
+ * takeover's first move and an insider's way to redirect a payout. For `windowDays` after an admin changed a
+ * partner's details, that admin may not approve the partner's payouts; a payout to details changed (not first set)
+ * within `windowDays` goes to at least the approval tier at index `minimumTier` (0 = the first tier; 1 = the senior
+ * admin tier of the default chain). A partner whose available balances exceed `partnerTotpRequiredAboveRub`
+ * (RUB-equivalent; null = never) must enrol TOTP before changing details or requesting a payout. Defaulted, so
+ * policy versions stored before it parse and get the rule.
+ */
+const detailsChangeSchema = z.object({
+  windowDays: z.number().int().min(0).max(366),
+  minimumTier: z.number().int().min(0).max(20),
+  partnerTotpRequiredAboveRub: amountText.nullable(),
+});
+export type DetailsChangePolicy = z.infer<typeof detailsChangeSchema>;
+export const defaultDetailsChange: DetailsChangePolicy = { windowDays: 7, minimumTier: 1, partnerTotpRequiredAboveRub: null };
+
 export const payoutPolicySchema = z.object({
   methods: z.array(paymentMethodSchema).min(1),
   approvalChain: z
@@ -161,6 +178,7 @@ export const payoutPolicySchema = z.object({
   automatic: automaticProcessingSchema.default(defaultAutomaticProcessing),
   schedule: payoutScheduleSchema.default(defaultPayoutSchedule),
   partnerValidation: partnerValidationSchema.default(defaultPartnerValidation),
+  detailsChange: detailsChangeSchema.default(defaultDetailsChange),
 });
 export type PayoutPolicy = z.infer<typeof payoutPolicySchema>;
 

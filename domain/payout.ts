@@ -221,12 +221,17 @@ export function rubEquivalent(amount: string, currency: string, usdRates: { curr
   return new Money(amount).times(currencyRate).dividedBy(usdRates.rub).toDecimalPlaces(2, Decimal.ROUND_UP).toFixed(2);
 }
 
-/** The chain for a RUB-equivalent amount; without one (no FX rate) the highest tier, the strictest. */
-export function approvalChainFor(amountRub: string | null, tiers: readonly ApprovalTier[]): ApprovalStep[] {
-  const tier =
+/**
+ * The chain for a RUB-equivalent amount; without one (no FX rate) the highest tier, the strictest. `minimumTier`
+ * (docs/rules.md#details-change-controls: a payout to recently changed details) raises the tier to at least that
+ * index; an index past the last tier means the last.
+ */
+export function approvalChainFor(amountRub: string | null, tiers: readonly ApprovalTier[], options: { minimumTier?: number } = {}): ApprovalStep[] {
+  const byAmount =
     amountRub === null
-      ? tiers.at(-1)!
-      : tiers.find((candidate) => candidate.maxAmountRub === null || new Money(amountRub).lessThanOrEqualTo(candidate.maxAmountRub))!;
+      ? tiers.length - 1
+      : tiers.findIndex((candidate) => candidate.maxAmountRub === null || new Money(amountRub).lessThanOrEqualTo(candidate.maxAmountRub));
+  const tier = tiers[Math.min(Math.max(byAmount, options.minimumTier ?? 0), tiers.length - 1)]!;
   return tier.steps.map((step) => ({ roles: [...step.roles] }));
 }
 

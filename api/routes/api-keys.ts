@@ -119,7 +119,7 @@ export function apiKeyRoutes(dependencies: ApiDependencies) {
       const creatorRole = personRole(user);
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'creating an API key');
       const body = c.req.valid('json');
-      const created = createApiKey(database, { ...body, actor: user.id, creatorRole, ip: clientIp(c.req.raw.headers) });
+      const created = createApiKey(database, { ...body, actor: user.id, creatorRole, ip: clientIp(c) });
       const fields = ['name', 'requestsPerMinute', 'scopes', ...body.scopes.map((_, index) => `scopes.${index}`)];
       const { key, ...summary } = await withFields(created, Object.fromEntries(fields.map((field) => [field, `body.${field}`])));
       return c.json({ ...toBody(summary), key }, 201);
@@ -129,7 +129,7 @@ export function apiKeyRoutes(dependencies: ApiDependencies) {
       requirePermission(user, 'api_keys.manage');
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'revoking an API key');
       const { id } = c.req.valid('param');
-      const { changed, ...apiKey } = await withFields(revokeApiKey(database, { id, actor: user.id, ip: clientIp(c.req.raw.headers) }), { id: 'params.id' });
+      const { changed, ...apiKey } = await withFields(revokeApiKey(database, { id, actor: user.id, ip: clientIp(c) }), { id: 'params.id' });
       return c.json({ apiKey: toBody(apiKey), changed }, 200);
     });
 }

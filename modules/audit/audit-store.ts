@@ -18,6 +18,8 @@ export const auditActions = [
   'SIGN_IN_LOCKOUT', 'USER_UNLOCK', 'CLIENT_ADDRESS_UNLOCK', 'SESSION_REVOKE',
   // Issue #16: API keys for machines (docs/rules.md#api-keys).
   'API_KEY_CREATE', 'API_KEY_REVOKE',
+  // Issue #16: a partner's TOTP enrolment.
+  'USER_TOTP_ENROL',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -10,7 +10,7 @@ import type { Database } from '../../db/pool.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import { PasswordHasher } from './password.ts';
 import { clearAccountCounter, clearAddressCounter, recordAttempt, reserveAttempt, settleSuccess, type CountedFailures, type ThrottleKey } from './sign-in-throttle.ts';
-import { generateTotpSecret, matchTotp } from './totp.ts';
+import { generateTotpSecret, matchTotp, totpUri } from './totp.ts';
 
 export interface AuthenticatedUser {
   id: string;
@@ -139,7 +139,8 @@ export class IdentityStore {
       SELECT id, email, password_hash, role, partner_id, totp_secret, disabled_at FROM users WHERE email = ${email}`);
     const password = await this.passwords.verify(input.password, user?.password_hash ?? null);
     let signedIn = Boolean(user && password.matches && !user.disabled_at);
-    if (signedIn && user && isAdminRole(user.role)) {
+    // Admins always, a partner once they enrolled TOTP (docs/rules.md#details-change-controls).
+    if (signedIn && user && (isAdminRole(user.role) || user.totp_secret !== null)) {
       // Only now, with the password right, is the code checked (and spent): a wrong password never burns a code.
       signedIn = input.totp !== undefined && (await this.tryConsumeTotp(user.id, input.totp, now));
     }
@@ -291,6 +292,49 @@ export class IdentityStore {
         details: { failuresCleared },
       });
       return failuresCleared;
+  /** The user's second factor: enrolled (every admin; a partner once confirmed), and whether an enrolment is pending. */
+  async totpState(userId: string): Promise<{ enrolled: boolean; pending: boolean }> {
+    return this.database.one(sql.type(z.object({ enrolled: z.boolean(), pending: z.boolean() }))`
+      SELECT totp_secret IS NOT NULL AS enrolled, totp_pending_secret IS NOT NULL AS pending FROM users WHERE id = ${userId}`);
+  }
+
+  /** Whether the user has an active second factor (every admin; a partner once enrolled). */
+  async hasTotp(userId: string, connection: CommonQueryMethods = this.database): Promise<boolean> {
+    return connection.exists(sql.unsafe`SELECT 1 FROM users WHERE id = ${userId} AND totp_secret IS NOT NULL`);
+  }
+
+  /**
+   * A partner's TOTP enrolment, step one (docs/rules.md#details-change-controls): with their password again (a
+   * stolen session alone cannot add a factor the thief controls), a new secret is kept pending and returned once,
+   * with its otpauth URI for an authenticator app. Starting again replaces a pending secret; an enrolled user
+   * (every admin) is refused.
+   */
+  async startTotpEnrolment(userId: string, password: string): Promise<{ secret: string; otpauthUri: string }> {
+    const user = await this.database.one(sql.type(userRow)`
+      SELECT id, email, password_hash, role, partner_id, totp_secret, disabled_at FROM users WHERE id = ${userId}`);
+    if (!(await this.passwords.verify(password, user.password_hash)).matches) throw new AuthError('invalid_credentials', 'the password is wrong', 'body.password');
+    if (user.totp_secret !== null) throw new AuthError('conflict', 'TOTP is already enrolled for this account', 'totp');
+    const secret = generateTotpSecret();
+    await this.database.query(sql.unsafe`UPDATE users SET totp_pending_secret = ${secret} WHERE id = ${userId} AND totp_secret IS NULL`);
+    return { secret, otpauthUri: totpUri(secret, user.email) };
+  }
+
+  /**
+   * Step two: a code from the pending secret makes it the user's second factor (sign-in and step-up ask for it from
+   * now on); the code's step counts as used. Audited as USER_TOTP_ENROL.
+   */
+  async confirmTotpEnrolment(userId: string, code: string, input: { ip?: string | null } = {}, now = new Date()): Promise<void> {
+    await this.database.transaction(async (transaction) => {
+      const row = await transaction.one(sql.type(z.object({ totp_secret: z.string().nullable(), totp_pending_secret: z.string().nullable() }))`
+        SELECT totp_secret, totp_pending_secret FROM users WHERE id = ${userId} FOR UPDATE`);
+      if (row.totp_secret !== null) throw new AuthError('conflict', 'TOTP is already enrolled for this account', 'totp');
+      if (row.totp_pending_secret === null) throw new AuthError('conflict', 'no enrolment was started: POST /v1/me/totp first', 'totp');
+      const step = matchTotp(row.totp_pending_secret, code, now);
+      if (step === null) throw new AuthError('invalid_totp', 'the TOTP code is wrong or expired', 'body.code');
+      await transaction.query(sql.unsafe`
+        UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = ${step}, totp_enrolled_at = ${sql.timestamp(now)}
+        WHERE id = ${userId}`);
+      await appendAuditRecord(transaction, { action: 'USER_TOTP_ENROL', actor: userId, targetType: 'user', targetId: userId, ip: input.ip ?? null });
     });
   }
 

@@ -41,6 +41,8 @@ export const notificationKinds = [
   'ADJUSTMENT_POSTED',
   'ADJUSTMENT_APPROVAL_REQUESTED',
   'BULK_ADJUSTMENT_FINISHED',
+  // Issue #16 (migration 028): every change of a partner's payment details.
+  'PAYMENT_DETAILS_CHANGED',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -23,6 +23,7 @@ import type { PayoutRequest } from '../../workflows/payout-messages.ts';
 import { usdRatesForRub } from '../policy/fx-rates.ts';
 import { lockBalances, payoutRecord, payoutRecordColumns, type PayoutRecord } from './payout-store.ts';
 import type { PayoutStart } from './start-payout.ts';
+import { detailsChangedWithin, lockSavedDetails, requestChangesDetails, saveAndRecordDetails, type DetailsChangeSource } from './payment-details-changes.ts';
 
 /**
  * Creating a payout, one way for every path (issue #4): a partner's or an admin's request, each line of a bulk
@@ -89,6 +90,8 @@ interface PreparedPayout {
   detailsSent: boolean;
   policy: PolicyVersion;
   slaHours: number;
+  /** docs/rules.md#details-change-controls: the details this payout goes to were changed within the policy's window. */
+  detailsChangedRecently: boolean;
 }
 
 const partnerFactsRow = z.object({ rank: z.string(), age_days: z.number() });
@@ -153,6 +156,13 @@ async function preparePayout(
   if (!new Money(amountToTransfer).isPositive()) throw new DomainError('unprocessable', 'below_fee', `the fee ${fee} takes the whole amount`, field('amount'));
 
   const amountRub = rubEquivalent(amount, input.currency, await usdRatesForRub(connection, input.currency));
+  // docs/rules.md#details-change-controls: a payout to details changed within the window (by this request or
+  // earlier) needs at least the policy's minimum tier.
+  const detailsRules = payouts.detailsChange;
+  const detailsChangedRecently =
+    detailsRules.windowDays > 0 &&
+    ((input.paymentDetails !== undefined && (await requestChangesDetails(connection, { partnerId: input.partnerId, methodId: method.id, details }))) ||
+      (await detailsChangedWithin(connection, { partnerId: input.partnerId, methodId: method.id, windowDays: detailsRules.windowDays })));
   const priority = payoutPriority({ amountRub, rank: partner.rank as Rank, accountAgeDays: partner.age_days }, payouts.priority);
   const request: PayoutRequest = {
     payoutId: options.payoutId,
@@ -166,11 +176,14 @@ async function preparePayout(
     amountRub,
     priority,
     detailsHash: paymentDetailsHash({ amount, currency: input.currency, methodId: method.id, details }),
-    requiredChain: approvalChainFor(amountRub, payouts.approvalChain),
+    requiredChain: approvalChainFor(amountRub, payouts.approvalChain, detailsChangedRecently ? { minimumTier: detailsRules.minimumTier } : {}),
     // The workflow reads only the id (maker-checker); `system` marks the schedule's system user.
     initiatedBy: { userId: options.initiator.userId, role: options.initiator.role } as PayoutActor,
   };
-  return { request, nonRegular, surcharge, paymentDetails: details, detailsSent: input.paymentDetails !== undefined, policy, slaHours: payouts.slaHours[priority] };
+  return {
+    request, nonRegular, surcharge, paymentDetails: details, detailsSent: input.paymentDetails !== undefined, policy,
+    slaHours: payouts.slaHours[priority], detailsChangedRecently,
+  };
 }
 
 /**
@@ -224,11 +237,23 @@ async function reserveAndAudit(
   return posted.entryId;
 }
 
-async function saveDetails(transaction: CommonQueryMethods, request: PayoutRequest, details: Record<string, string>) {
-  await transaction.query(sql.unsafe`
-    INSERT INTO partner_payment_methods (partner_id, method_id, details)
-    VALUES (${request.partnerId}, ${request.methodId}, ${sql.jsonb(details)})
-    ON CONFLICT (partner_id, method_id) DO UPDATE SET details = EXCLUDED.details, updated_at = now()`);
+/** The request's details become the partner's saved ones; a change is recorded, audited and e-mailed (docs/rules.md#details-change-controls). */
+async function saveDetails(
+  transaction: CommonQueryMethods,
+  request: PayoutRequest,
+  details: Record<string, string>,
+  input: { initiator: PayoutInitiator; source: DetailsChangeSource; ip: string | null },
+) {
+  const before = await lockSavedDetails(transaction, request.partnerId, request.methodId);
+  await saveAndRecordDetails(transaction, {
+    partnerId: request.partnerId,
+    methodId: request.methodId,
+    before,
+    after: details,
+    changer: { userId: input.initiator.role === 'system' ? input.initiator.auditActor : input.initiator.userId, role: input.initiator.role },
+    source: input.source,
+    ip: input.ip,
+  });
 }
 
 /** The database's refusals of a request, as domain refusals naming the field. */
@@ -275,7 +300,11 @@ export async function createPayout(
         : await reserveAndAudit(transaction, ledger, request, {
             ip: options.ip,
             auditActor: options.initiator.auditActor,
-            details: { ...(options.scheduleDate ? { scheduleDate: options.scheduleDate } : {}), ...(prepared.nonRegular ? { nonRegular: true, surcharge: prepared.surcharge } : {}) },
+            details: {
+              ...(options.scheduleDate ? { scheduleDate: options.scheduleDate } : {}),
+              ...(prepared.nonRegular ? { nonRegular: true, surcharge: prepared.surcharge } : {}),
+              ...(prepared.detailsChangedRecently ? { detailsChangedRecently: true } : {}),
+            },
           });
       const inserted = await transaction.one(sql.type(payoutRecord)`
         INSERT INTO payouts (id, partner_id, method_id, currency, amount, fee, amount_to_transfer, amount_rub, status,
@@ -304,7 +333,7 @@ export async function createPayout(
           details: { draft: true, partnerId: request.partnerId, methodId: request.methodId, fee: request.fee, detailsHash: request.detailsHash },
         });
       } else if (prepared.detailsSent) {
-        await saveDetails(transaction, request, prepared.paymentDetails);
+        await saveDetails(transaction, request, prepared.paymentDetails, { initiator: options.initiator, source: 'PAYOUT_REQUEST', ip: options.ip });
       }
       return inserted;
     });
@@ -354,7 +383,12 @@ export async function submitPayoutDraft(
       const entryId = await reserveAndAudit(transaction, ledger, request, {
         ip: options.ip,
         auditActor: options.initiator.auditActor,
-        details: { submittedDraft: true, draftedBy: draft.drafted_by, ...(prepared.nonRegular ? { nonRegular: true, surcharge: prepared.surcharge } : {}) },
+        details: {
+          submittedDraft: true,
+          draftedBy: draft.drafted_by,
+          ...(prepared.nonRegular ? { nonRegular: true, surcharge: prepared.surcharge } : {}),
+          ...(prepared.detailsChangedRecently ? { detailsChangedRecently: true } : {}),
+        },
       });
       const updated = await transaction.one(sql.type(payoutRecord)`
         UPDATE payouts SET status = 'REQUESTED', fee = ${request.fee}, surcharge = ${prepared.surcharge},
@@ -367,7 +401,7 @@ export async function submitPayoutDraft(
                            reserve_entry_id = ${entryId}, requested_at = now(), updated_at = now()
         WHERE id = ${draftId}
         RETURNING ${payoutRecordColumns}`);
-      await saveDetails(transaction, request, prepared.paymentDetails);
+      await saveDetails(transaction, request, prepared.paymentDetails, { initiator: options.initiator, source: 'DRAFT_SUBMISSION', ip: options.ip });
       return updated;
     });
     return { row, start: { request, policy: { version: policy.version, payouts: policy.policy.payouts } } };

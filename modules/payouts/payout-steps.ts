@@ -21,6 +21,7 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import { payoutNotices } from '../notifications/payout-notices.ts';
 import { partnerFlags } from '../partner-flags/partner-flags-store.ts';
 import { readPayoutSwitches } from '../ops/ops-switches-store.ts';
+import { refuseApproverWhoChangedDetails } from './payment-details-changes.ts';
 
 const payoutRow = z.object({
   id: z.string(),
@@ -313,6 +314,12 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
     }): Promise<{ at: string }> {
       return database.transaction(async (transaction) => {
         const payout = await lockPayout(transaction, input.payoutId);
+        // docs/rules.md#details-change-controls: decided here, in the approval's transaction, and reaching the workflow
+        // as this activity's refusal (the workflow never reads the database). A retry of an approval that committed
+        // is not judged again.
+        const approvedBefore = await transaction.exists(sql.unsafe`
+          SELECT 1 FROM payout_approvals WHERE payout_id = ${input.payoutId} AND approver_id = ${input.actor.userId}`);
+        if (!approvedBefore) await refuseApproverWhoChangedDetails(transaction, { payoutId: input.payoutId, approverId: input.actor.userId });
         const inserted = await transaction.maybeOne(sql.type(z.object({ decided_at: z.date() }))`
           INSERT INTO payout_approvals (payout_id, approver_id, role, decision, step, amount_seen, details_hash_seen)
           VALUES (${input.payoutId}, ${input.actor.userId}, ${input.actor.role}, 'APPROVE', ${input.step},

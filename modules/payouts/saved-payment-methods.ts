@@ -1,7 +1,7 @@
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
-import { appendAuditRecord } from '../audit/audit-store.ts';
+import { lockSavedDetails, saveAndRecordDetails, type DetailsChanger } from './payment-details-changes.ts';
 
 /** The details a partner keeps for one payment method, and what changed since their last completed payout by it. */
 export interface SavedPaymentMethod {
@@ -20,7 +20,6 @@ const savedRow = z.object({
   last_completed_id: z.string().nullable(),
   last_completed_details: z.record(z.string()).nullable(),
 });
-const detailsRow = z.object({ details: z.record(z.string()) });
 
 /** The fields whose values differ between two sets of details (added and removed fields included). */
 function changedFields(current: Record<string, string>, previous: Record<string, string> | null): string[] {
@@ -50,29 +49,19 @@ export async function savedPaymentMethods(connection: CommonQueryMethods, partne
 }
 
 /**
- * Saves a partner's details for a method (validated by the caller against the method's fields), audited as
- * PARTNER_CHANGE with the fields that changed, not their values: the audit log is read more widely than payment
- * details should be.
+ * Saves a partner's details for a method (validated by the caller against the method's fields). A change is recorded,
+ * audited as PARTNER_CHANGE with the fields it touched and masked values, and e-mailed to the partner
+ * (payment-details-changes.ts, docs/rules.md#details-change-controls): the audit log is read more widely than
+ * payment details should be.
  */
 export async function savePaymentMethod(
   database: Database,
-  input: { partnerId: string; methodId: string; details: Record<string, string>; actor: string; ip: string | null },
+  input: { partnerId: string; methodId: string; details: Record<string, string>; changer: DetailsChanger; ip: string | null },
 ): Promise<SavedPaymentMethod> {
   const { partnerId, methodId, details } = input;
   await database.transaction(async (transaction) => {
-    const before = await transaction.maybeOneFirst(sql.type(detailsRow)`
-      SELECT details FROM partner_payment_methods WHERE partner_id = ${partnerId} AND method_id = ${methodId} FOR UPDATE`);
-    await transaction.query(sql.unsafe`
-      INSERT INTO partner_payment_methods (partner_id, method_id, details) VALUES (${partnerId}, ${methodId}, ${sql.jsonb(details)})
-      ON CONFLICT (partner_id, method_id) DO UPDATE SET details = EXCLUDED.details, updated_at = now()`);
-    await appendAuditRecord(transaction, {
-      action: 'PARTNER_CHANGE',
-      actor: input.actor,
-      targetType: 'partner',
-      targetId: partnerId,
-      ip: input.ip,
-      details: { paymentMethod: methodId, changedFields: changedFields(details, before ?? {}), created: before === null },
-    });
+    const before = await lockSavedDetails(transaction, partnerId, methodId);
+    await saveAndRecordDetails(transaction, { partnerId, methodId, before, after: details, changer: input.changer, source: 'SAVED_METHOD', ip: input.ip });
   });
   return (await savedPaymentMethods(database, partnerId, methodId))[0]!;
 }

@@ -119,6 +119,10 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/api-keys', path: () => '/v1/api-keys' },
   { method: 'POST', route: '/v1/api-keys', path: () => '/v1/api-keys' },
   { method: 'POST', route: '/v1/api-keys/:id/revoke', path: () => '/v1/api-keys/0123456789abcdef/revoke' },
+  { method: 'GET', route: '/v1/partners/:id/payment-details-changes', path: () => '/v1/partners/p_1/payment-details-changes' },
+  { method: 'GET', route: '/v1/me/totp', path: () => '/v1/me/totp' },
+  { method: 'POST', route: '/v1/me/totp', path: () => '/v1/me/totp' },
+  { method: 'POST', route: '/v1/me/totp/confirm', path: () => '/v1/me/totp/confirm' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

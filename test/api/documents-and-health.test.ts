@@ -133,6 +133,10 @@ describe('GET /openapi.json', () => {
         'GET /v1/partners',
         'POST /v1/webhooks/chargebacks',
         'POST /v1/webhooks/provider',
+        'GET /v1/partners/{id}/payment-details-changes',
+        'GET /v1/me/totp',
+        'POST /v1/me/totp',
+        'POST /v1/me/totp/confirm',
       ].sort(),
     );
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });

@@ -143,14 +143,15 @@ describe('50 concurrent payout requests against one balance', () => {
       expect(new Money(balances.available).isNegative(), `${currency} available`).toBe(false);
     }
 
-    // The refused requests left no trace: two reserve entries (two postings each), two PAYOUT_REQUEST records, two
-    // payout rows and saved details, and stored idempotency answers only for the winners' keys.
+    // The refused requests left no trace: two reserve entries (two postings each), two PAYOUT_REQUEST records and the
+    // two PARTNER_CHANGE records of the details the winners saved (docs/rules.md#details-change-controls), two payout
+    // rows and saved details, and stored idempotency answers only for the winners' keys.
     const winnerKeys = [...winners.values()].map((winner) => winner.spec.key).filter((key): key is string => key !== undefined);
     expect(await api.countRows()).toEqual({
       ...before,
       journal_entries: before.journal_entries + 2,
       postings: before.postings + 4,
-      audit_records: before.audit_records + 2,
+      audit_records: before.audit_records + 4,
       api_idempotency: before.api_idempotency + winnerKeys.length,
     });
     const payoutRows = await api.owner.any(sql.type(z.object({ id: z.string(), currency: z.string(), status: z.string(), amount: z.string() }))`

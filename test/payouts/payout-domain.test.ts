@@ -61,6 +61,19 @@ describe('approval chain by RUB-equivalent', () => {
     expect(approvalChainFor(null, policy.approvalChain)).toEqual([{ roles: ['finance_director'] }, { roles: ['finance_manager'] }]);
   });
 
+  it('a minimum tier (docs/rules.md#details-change-controls) raises a lower tier, never lowers a higher one, and stops at the last', () => {
+    expect(approvalChainFor('100.00', policy.approvalChain, { minimumTier: 1 })).toEqual([{ roles: ['senior_admin'] }]);
+    expect(approvalChainFor('300000', policy.approvalChain, { minimumTier: 1 })).toEqual([{ roles: ['finance_manager'] }, { roles: ['senior_admin'] }]);
+    expect(approvalChainFor(null, policy.approvalChain, { minimumTier: 1 })).toEqual([{ roles: ['finance_director'] }, { roles: ['finance_manager'] }]);
+    expect(approvalChainFor('100.00', policy.approvalChain, { minimumTier: 20 })).toEqual([{ roles: ['finance_director'] }, { roles: ['finance_manager'] }]);
+    expect(approvalChainFor('100.00', policy.approvalChain, { minimumTier: 0 })).toHaveLength(1);
+  });
+
+  it('reads policy versions stored before the details-change rules with their defaults', () => {
+    const { detailsChange: _omitted, ...older } = defaultPolicy.payouts;
+    expect(policySchema.parse({ ...defaultPolicy, payouts: older }).payouts.detailsChange).toEqual({ windowDays: 7, minimumTier: 1, partnerTotpRequiredAboveRub: null });
+  });
+
   it('converts through USD rates and rounds up to the kopeck; no rate gives null', () => {
     expect(rubEquivalent('100.00', 'USD', { currency: null, rub: '0.011' })).toBe('9090.91');
     expect(rubEquivalent('10.00', 'EUR', { currency: '1.1', rub: '0.01' })).toBe('1100.00');

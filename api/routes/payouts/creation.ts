@@ -4,6 +4,7 @@ import { DomainError } from '../../../domain/errors.ts';
 import { Money } from '../../../domain/money.ts';
 import type { AuthenticatedUser } from '../../../modules/identity/identity.ts';
 import { createPayout as createPayoutRecord, discardPayoutDraft, submitPayoutDraft } from '../../../modules/payouts/create-payout.ts';
+import { requestChangesDetails, requirePartnerTotpWhereDue } from '../../../modules/payouts/payment-details-changes.ts';
 import { findQueueRows } from '../../../modules/payouts/payout-queue.ts';
 import { startPayoutOrUndo } from '../../../modules/payouts/start-payout.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePermission, type ApiDependencies, type ApiEnv } from '../../context.ts';
@@ -58,7 +59,8 @@ const createPayout = createRoute({
   operationId: 'createPayout',
   summary: 'Request a payout: reserves the amount (available → payout_reserved) and starts workflow payout-<id>; or an admin’s DRAFT',
   description:
-    'A partner for themself, or an admin with a fresh TOTP code in `X-TOTP-Code`. With `"draft": true` (admins only, no TOTP: nothing moves) the payout is a DRAFT: validated and priced, nothing reserved, no workflow, invisible to the partner, until `POST /v1/payouts/{id}/submit`. Honours `Idempotency-Key`.',
+    'A partner for themself (with their TOTP code in `X-TOTP-Code` when they enrolled and the request changes their saved payment details), or an admin with a fresh TOTP code in `X-TOTP-Code`. ' +
+    'A payout to details changed within the policy’s window needs at least the policy’s minimum approval tier. With `"draft": true` (admins only, no TOTP: nothing moves) the payout is a DRAFT: validated and priced, nothing reserved, no workflow, invisible to the partner, until `POST /v1/payouts/{id}/submit`. Honours `Idempotency-Key`.',
   security: bearerSecurity,
   request: { headers: stepUpHeaders, body: { content: { 'application/json': { schema: createPayoutBody } }, required: true } },
   responses: {
@@ -135,6 +137,19 @@ export function payoutCreationRoutes(dependencies: ApiDependencies) {
     return c.json(result.body as PayoutBody, 200);
   };
 
+  /**
+   * docs/rules.md#details-change-controls for a partner's own request: refused without TOTP where the policy requires
+   * it at their balance, and a request that changes their saved details asks for their code once they enrolled.
+   */
+  const requirePartnerStepUp = async (user: AuthenticatedUser, body: { partnerId: string; methodId: string; paymentDetails?: Record<string, string> }, code: string | undefined) => {
+    const hasTotp = await identity.hasTotp(user.id);
+    const { policy } = await dependencies.policies.active();
+    await requirePartnerTotpWhereDue(database, { ledger, partnerId: body.partnerId, userHasTotp: hasTotp, policy: policy.payouts.detailsChange, field: 'X-TOTP-Code' });
+    if (hasTotp && body.paymentDetails && (await requestChangesDetails(database, { partnerId: body.partnerId, methodId: body.methodId, details: body.paymentDetails }))) {
+      await requireFreshTotp(identity, user, code, 'a payout request that changes your payment details');
+    }
+  };
+
   return createSubApp()
     .openapi(createPayout, async (c) => {
       const user = c.get('user');
@@ -151,6 +166,7 @@ export function payoutCreationRoutes(dependencies: ApiDependencies) {
         { userId: user.id, key: headers['idempotency-key'], fingerprint: draft ? ['POST /v1/payouts', body, 'draft'] : ['POST /v1/payouts', body] },
         async () => {
           if (user.role !== 'partner' && !draft) await requireFreshTotp(identity, user, headers['x-totp-code'], 'a payout requested by an admin');
+          if (user.role === 'partner') await requirePartnerStepUp(user, body, headers['x-totp-code']);
           const created = await createPayoutRecord(creation, body, {
             initiator: initiatorOf(user),
             field: (name) => `body.${name}`,

@@ -1,7 +1,7 @@
 import { Money } from '../../../domain/money.ts';
 import { computePayoutFee, validatePaymentDetails } from '../../../domain/payout.ts';
 import { ApiFailure, api, download, newIdempotencyKey, query } from '../api.ts';
-import { confirmDialog, showFailure } from '../dialog.ts';
+import { confirmDialog, showFailure, totpInput } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, setFieldError, statusBadge, table, toast } from '../dom.ts';
 import type { PageContext } from '../router.ts';
 import type { Payout } from '../types.ts';
@@ -49,10 +49,11 @@ export async function partnerPayoutsPage({ root, user, search }: PageContext) {
 
 export async function partnerRequestPage({ root, user, navigate }: PageContext) {
   const partnerId = user.partnerId!;
-  const [{ methods }, saved, { balances }] = await Promise.all([
+  const [{ methods }, saved, { balances }, totpStatus] = await Promise.all([
     api.get('/v1/payment-methods'),
     api.get('/v1/partners/{id}/payment-methods', { params: { id: partnerId } }),
     api.get('/v1/partners/{id}/balances', { params: { id: partnerId } }),
+    api.get('/v1/me/totp'),
   ]);
   document.title = 'Request a payout · ledgerflow';
   const method = h('select', { name: 'methodId', required: true }, methods.map((item) => h('option', { value: item.id }, `${item.name} (${item.currency})`)));
@@ -61,6 +62,9 @@ export async function partnerRequestPage({ root, user, navigate }: PageContext) 
   const detailFields = h('fieldset', { class: 'details' });
   const summary = h('div', { class: 'summary', 'aria-live': 'polite', 'data-testid': 'payout-summary' });
   const formError = h('p', { class: 'form-error', role: 'alert' });
+  // docs/rules.md#details-change-controls: once enrolled, a request that changes the saved details asks for a code.
+  const totp = totpStatus.enrolled ? totpInput() : null;
+  if (totp) totp.required = false;
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Request payout');
   let detailControls: Record<string, HTMLInputElement> = {};
 
@@ -127,6 +131,7 @@ export async function partnerRequestPage({ root, user, navigate }: PageContext) 
     field('Amount', amount, 'In the method’s currency; it is reserved from your available balance at once.'),
     h('div', { class: 'field checkbox' }, h('label', {}, nonRegular, ' Non-regular payout (off the payment schedule or below the minimum; a surcharge applies)')),
     summary,
+    totp ? field('TOTP code (only when you changed the details)', totp, 'Changing where your money goes asks for a code from your authenticator.') : null,
     formError,
     h('div', { class: 'actions' }, submit),
   );
@@ -153,11 +158,12 @@ export async function partnerRequestPage({ root, user, navigate }: PageContext) 
       const payout = await api.post('/v1/payouts', {
         body: { partnerId, amount: amount.value.trim(), currency: current.currency, methodId: current.id, paymentDetails: details, ...(nonRegular.checked ? { nonRegular: true } : {}) },
         idempotencyKey: newIdempotencyKey(),
+        ...(totp && totp.value.trim() ? { totp: totp.value.trim() } : {}),
       });
       toast(`Payout requested: ${formatMoney(payout.amount, payout.currency)}`);
       navigate(`/app/partner/payouts/${payout.id}`);
     } catch (error) {
-      const controls: Record<string, Element> = { amount, methodId: method, currency: method, nonRegular };
+      const controls: Record<string, Element> = { amount, methodId: method, currency: method, nonRegular, ...(totp ? { 'X-TOTP-Code': totp } : {}) };
       for (const [name, control] of Object.entries(detailControls)) controls[`paymentDetails.${name}`] = control;
       showFailure(error, controls, formError);
     } finally {
