@@ -292,6 +292,9 @@ export class IdentityStore {
         details: { failuresCleared },
       });
       return failuresCleared;
+    });
+  }
+
   /** The user's second factor: enrolled (every admin; a partner once confirmed), and whether an enrolment is pending. */
   async totpState(userId: string): Promise<{ enrolled: boolean; pending: boolean }> {
     return this.database.one(sql.type(z.object({ enrolled: z.boolean(), pending: z.boolean() }))`
