@@ -40,7 +40,7 @@ export function loginPage(root: HTMLElement, onSignedIn: (user: SessionUser) => 
       onSignedIn(user);
     } catch (error) {
       if (error instanceof ApiFailure && error.code === 'invalid_credentials') {
-        formError.textContent = 'Email, password or TOTP code is wrong. Admins: enter the code your authenticator shows now.';
+        formError.textContent = 'Email, password or TOTP code is wrong. Admins, and partners who enrolled TOTP: enter the code your authenticator shows now.';
       } else if (error instanceof ApiFailure && error.code === 'sign_in_delayed') {
         // "too many failed sign-ins: try again in 4 s"
         formError.textContent = `${error.message.charAt(0).toUpperCase()}${error.message.slice(1)}.`;
