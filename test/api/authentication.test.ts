@@ -118,6 +118,7 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/api-keys', path: () => '/v1/api-keys' },
   { method: 'POST', route: '/v1/api-keys', path: () => '/v1/api-keys' },
   { method: 'POST', route: '/v1/api-keys/:id/revoke', path: () => '/v1/api-keys/0123456789abcdef/revoke' },
+  { method: 'GET', route: '/v1/api-keys/:id/calls', path: () => '/v1/api-keys/0123456789abcdef/calls' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

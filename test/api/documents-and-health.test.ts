@@ -134,6 +134,7 @@ describe('GET /openapi.json', () => {
         'GET /v1/api-keys',
         'POST /v1/api-keys',
         'POST /v1/api-keys/{id}/revoke',
+        'GET /v1/api-keys/{id}/calls',
         'POST /v1/webhooks/chargebacks',
         'POST /v1/webhooks/provider',
       ].sort(),
