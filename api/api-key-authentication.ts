@@ -29,8 +29,10 @@ export function apiKeyAuthentication(database: Database, sessionFreeRoutes: Read
       return sendError(c, new ApiError(401, 'unauthenticated', 'the API key is unknown, wrong or revoked', 'Authorization'));
     }
     const { key } = authentication;
+    // The path with its query: what a report was asked for is part of the record.
+    const url = new URL(c.req.url);
     const record = (status: number) =>
-      recordApiKeyCall(database, { keyId: key.id, method: c.req.method, path: c.req.path, status, ip: clientIp(c) });
+      recordApiKeyCall(database, { keyId: key.id, method: c.req.method, path: url.pathname + url.search, status, ip: clientIp(c) });
     if (authentication.outcome === 'rate_limited') {
       c.header('Retry-After', String(authentication.retryAfterSeconds));
       await record(429);

@@ -174,7 +174,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', apiKeyRoutes(dependencies));
   app.route('/', webRoutes());
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'A session token from POST /v1/auth/login' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'http',
     scheme: 'bearer',

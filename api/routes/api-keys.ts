@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { apiKeyIdPattern, apiKeyNamePattern, apiKeyRateLimit, apiKeyScopeNames, apiKeyScopes, type ApiKeyScope } from '../../domain/api-keys.ts';
-import { createApiKey, listApiKeys, revokeApiKey, type ApiKeySummary } from '../../modules/api-keys/api-key-store.ts';
+import { createApiKey, findApiKey, listApiKeyCalls, listApiKeys, revokeApiKey, type ApiKeySummary } from '../../modules/api-keys/api-key-store.ts';
 import { clientIp, createSubApp, personRole, requireFreshTotp, requirePermission, type ApiDependencies } from '../context.ts';
-import { withFields } from '../errors.ts';
+import { ApiError, withFields } from '../errors.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
 
 /**
@@ -92,6 +92,23 @@ const revokeRoute = createRoute({
   },
 });
 
+const callsRoute = createRoute({
+  operationId: 'listApiKeyCalls',
+  method: 'get',
+  path: '/api-keys/{id}/calls',
+  summary: 'The latest calls made with a key, newest first, refused ones included (wrong scope, rate limit)',
+  security: bearerSecurity,
+  request: { params: idParams, query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }) },
+  responses: {
+    200: {
+      description: 'The calls',
+      ...json(z.object({ data: z.array(z.object({ id: z.string(), calledAt: z.string(), method: z.string(), path: z.string(), status: z.number().int(), ip: z.string().nullable() })) })),
+    },
+    ...errors,
+    404: errorResponse('No such key'),
+  },
+});
+
 function toBody(key: ApiKeySummary) {
   return {
     id: key.id,
@@ -123,6 +140,13 @@ export function apiKeyRoutes(dependencies: ApiDependencies) {
       const fields = ['name', 'requestsPerMinute', 'scopes', ...body.scopes.map((_, index) => `scopes.${index}`)];
       const { key, ...summary } = await withFields(created, Object.fromEntries(fields.map((field) => [field, `body.${field}`])));
       return c.json({ ...toBody(summary), key }, 201);
+    })
+    .openapi(callsRoute, async (c) => {
+      requirePermission(c.get('user'), 'api_keys.read');
+      const { id } = c.req.valid('param');
+      if (!(await findApiKey(database, id))) throw new ApiError(404, 'not_found', `no API key ${id}`, 'params.id');
+      const calls = await listApiKeyCalls(database, id, c.req.valid('query').limit);
+      return c.json({ data: calls.map((call) => ({ ...call, calledAt: call.calledAt.toISOString() })) }, 200);
     })
     .openapi(revokeRoute, async (c) => {
       const user = c.get('user');

@@ -199,6 +199,16 @@ describe('calling with a key', () => {
     expect(await callsOf(key.id)).toEqual([]);
   });
 
+  it('concurrent calls never spend more than the bucket holds (the key row is locked for the check)', async () => {
+    const key = await keyWith(['events:read'], 5);
+    const statuses = await Promise.all(Array.from({ length: 12 }, (_, index) => api.request(`/v1/events/none-${index}`, { token: key.key }).then((response) => response.status)));
+    // Five fit; the bucket refills at 5 a minute, so at most one more could have arrived while they ran.
+    const passed = statuses.filter((status) => status === 404).length;
+    expect(passed).toBeGreaterThanOrEqual(5);
+    expect(passed).toBeLessThanOrEqual(6);
+    expect(statuses.filter((status) => status === 429).length).toBe(12 - passed);
+  });
+
   it('past its rate limit a key gets 429 with Retry-After, and the refusal is recorded', async () => {
     const key = await keyWith(['events:read'], 2);
     expect((await api.request('/v1/events/none-1', { token: key.key })).status).toBe(404);
@@ -208,6 +218,13 @@ describe('calling with a key', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await errorOf(limited)).toMatchObject({ code: 'rate_limited', field: 'Authorization' });
     expect((await callsOf(key.id)).map((call) => call.status)).toEqual([404, 404, 429]);
+    // An admin reads the same calls through the API, newest first.
+    const listed = await api.request(`/v1/api-keys/${key.id}/calls`, { token: seniorToken });
+    expect(listed.status).toBe(200);
+    const calls = ((await listed.json()) as { data: { method: string; path: string; status: number }[] }).data;
+    expect(calls.map((call) => [call.method, call.path, call.status])).toEqual([
+      ['GET', '/v1/events/none-3', 429], ['GET', '/v1/events/none-2', 404], ['GET', '/v1/events/none-1', 404],
+    ]);
     // Another key has its own bucket.
     const other = await keyWith(['events:read'], 2);
     expect((await api.request('/v1/events/none-4', { token: other.key })).status).toBe(404);
@@ -249,6 +266,9 @@ describe('revoking a key', () => {
     const unknown = await api.request('/v1/api-keys/0123456789abcdef/revoke', { token: seniorToken, method: 'POST', headers: { 'x-totp-code': code } });
     expect(unknown.status).toBe(404);
     expect(await errorOf(unknown)).toMatchObject({ code: 'not_found', field: 'params.id' });
+    const calls = await api.request('/v1/api-keys/0123456789abcdef/calls', { token: seniorToken });
+    expect(calls.status).toBe(404);
+    expect(await errorOf(calls)).toMatchObject({ code: 'not_found', field: 'params.id' });
     const malformed = await api.request('/v1/api-keys/nope/revoke', { token: seniorToken, method: 'POST' });
     expect(malformed.status).toBe(400);
     expect(await errorOf(malformed)).toMatchObject({ field: 'params.id' });

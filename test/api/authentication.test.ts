@@ -123,6 +123,7 @@ const protectedRoutes = [
   { method: 'GET', route: '/v1/me/totp', path: () => '/v1/me/totp' },
   { method: 'POST', route: '/v1/me/totp', path: () => '/v1/me/totp' },
   { method: 'POST', route: '/v1/me/totp/confirm', path: () => '/v1/me/totp/confirm' },
+  { method: 'GET', route: '/v1/api-keys/:id/calls', path: () => '/v1/api-keys/0123456789abcdef/calls' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

@@ -131,15 +131,22 @@ describe('GET /openapi.json', () => {
         'GET /v1/reports/commissions-by-level-source',
         'GET /v1/reports/audit-trail',
         'GET /v1/partners',
+        'GET /v1/api-keys',
+        'POST /v1/api-keys',
+        'POST /v1/api-keys/{id}/revoke',
+        'GET /v1/api-keys/{id}/calls',
         'POST /v1/webhooks/chargebacks',
         'POST /v1/webhooks/provider',
         'GET /v1/partners/{id}/payment-details-changes',
         'GET /v1/me/totp',
         'POST /v1/me/totp',
         'POST /v1/me/totp/confirm',
+        'POST /v1/users/{id}/unlock',
       ].sort(),
     );
-    expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'lf_<id>_<secret>' });
+    expect(document.paths['/v1/events']!.post!.security).toEqual([{ bearer: [] }, { apiKey: ['events:write'] }]);
     expect(document.paths['/v1/bonuses']!.post!.security).toEqual([{ bearer: [] }]);
     // Public operations say so (`security: []`) rather than leave it out: see docs/api.md.
     expect(document.paths['/v1/auth/login']!.post!.security).toEqual([]);

@@ -84,6 +84,10 @@ describe('the API keys page', () => {
     expect((await api.request(report, { token: key })).status).toBe(200);
     await page.reload();
     await row.getByRole('cell', { name: 'never' }).waitFor({ state: 'detached' });
+    await row.getByRole('button', { name: 'Calls' }).click();
+    const calls = page.getByRole('dialog', { name: 'Calls of “shop checkout”' });
+    await calls.getByRole('cell', { name: `GET ${report}` }).waitFor();
+    await calls.getByRole('button', { name: 'Close' }).click();
 
     await row.getByRole('button', { name: 'Revoke' }).click();
     const revoke = page.getByRole('dialog', { name: 'Revoke “shop checkout”' });

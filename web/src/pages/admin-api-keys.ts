@@ -60,6 +60,18 @@ export async function adminApiKeysPage(context: PageContext) {
     });
   });
 
+  const showCalls = async (key: ApiKey) => {
+    const { data: calls } = await api.get('/v1/api-keys/{id}/calls', { params: { id: key.id }, query: { limit: 50 } });
+    openDialog({
+      title: `Calls of “${key.name}”`,
+      body: table(
+        ['When', 'Call', 'Answer', 'From'],
+        calls.map((call) => h('tr', {}, h('td', {}, formatTime(call.calledAt)), h('td', { class: 'mono' }, `${call.method} ${call.path}`), h('td', { class: 'number' }, call.status), h('td', {}, call.ip ?? '—'))),
+        { caption: 'The latest 50 calls, newest first', empty: 'No calls yet.' },
+      ),
+    });
+  };
+
   const revoke = async (key: ApiKey) => {
     const done = await formDialog({
       title: `Revoke “${key.name}”`,
@@ -96,7 +108,13 @@ export async function adminApiKeysPage(context: PageContext) {
           h('td', {}, formatTime(key.createdAt), h('br'), h('span', { class: 'small' }, key.createdBy)),
           h('td', {}, key.lastUsedAt ? formatTime(key.lastUsedAt) : 'never'),
           h('td', {}, key.revokedAt ? h('span', {}, statusBadge('REVOKED'), ' ', formatTime(key.revokedAt)) : statusBadge('ACTIVE')),
-          h('td', {}, key.revokedAt ? null : h('button', { type: 'button', class: 'danger', onclick: () => void revoke(key) }, 'Revoke')),
+          h(
+            'td',
+            {},
+            h('button', { type: 'button', onclick: () => void showCalls(key).catch((error: unknown) => toast(String(error), 'error')) }, 'Calls'),
+            ' ',
+            key.revokedAt ? null : h('button', { type: 'button', class: 'danger', onclick: () => void revoke(key) }, 'Revoke'),
+          ),
         ),
       ),
       { caption: 'API keys, newest first', empty: 'No API keys yet.' },
