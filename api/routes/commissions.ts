@@ -34,12 +34,14 @@ export const eventSchema = z
     }
     if (event.amount === undefined) return issue('amount', `required for ${event.kind}`);
     if (event.currency === undefined) return issue('currency', `required for ${event.kind}`);
+    // Zod runs this refinement even when a field's own pattern failed; a malformed number is that pattern's refusal.
+    if (!decimalPattern.test(event.amount)) return;
     const amount = parseMoney(event.amount);
     if (amount.lte(0)) issue('amount', 'must be positive');
     else if (isCurrency(event.currency) && !fitsScale(amount, event.currency)) issue('amount', `more decimal places than ${event.currency} allows`);
     if (event.kind === 'PORTFOLIO_YIELD') {
       if (event.yieldRate === undefined) issue('yieldRate', 'required for PORTFOLIO_YIELD');
-      else if (parseMoney(event.yieldRate).lte(0)) issue('yieldRate', 'must be positive');
+      else if (decimalPattern.test(event.yieldRate) && parseMoney(event.yieldRate).lte(0)) issue('yieldRate', 'must be positive');
       if (event.partnerId === null) issue('partnerId', 'a portfolio yield belongs to a partner');
     } else if (event.yieldRate !== undefined) {
       issue('yieldRate', 'only PORTFOLIO_YIELD events carry a yield rate');

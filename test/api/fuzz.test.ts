@@ -1,6 +1,7 @@
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
+import { totpCode, totpStep } from '../../modules/identity/totp.ts';
+import { createApiHarness, errorOf, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
 import { errorShapeProblem, formatReport, Fuzzer, operationsOf, toJsonText, RawJson } from '../helpers/fuzz.ts';
 
 /**
@@ -15,11 +16,13 @@ const webhookSecret = 'fuzz-webhook-secret-0123456789abcdef';
 
 let api: ApiHarness;
 let fuzzer: Fuzzer;
+let seededPartner: string;
 
 beforeAll(async () => {
   api = await createApiHarness({ providerWebhookSecret: webhookSecret });
   fuzzer = new Fuzzer(api, { seed, directors: 3, webhookSecret });
   await fuzzer.prepare();
+  seededPartner = await api.createPartner();
 });
 
 afterAll(async () => {
@@ -80,3 +83,60 @@ describe('the fuzz suite’s own checks', () => {
     expect(toJsonText(body)).toBe('{"__proto__":{"admin":true},"amount":1e400,"zero":-0}');
   });
 });
+
+/**
+ * What the fuzz suite found, each kept as a case of its own. Every body is otherwise well formed and carries a TOTP
+ * code the server would accept, so a request that slipped past validation could write, and the row counts would show it.
+ */
+describe('inputs the fuzz suite found answering 500', () => {
+  const amountCases: { name: string; path: () => string; body: () => Record<string, unknown>; field: string }[] = [
+    { name: 'POST /v1/bonuses', path: () => '/v1/bonuses', body: () => ({ partnerId: partnerIdOf(), currency: 'USD', reason: 'fuzz' }), field: 'body.amount' },
+    { name: 'POST /v1/adjustments', path: () => '/v1/adjustments', body: () => ({ partnerId: partnerIdOf(), type: 'BONUS', currency: 'USD', reason: 'fuzz', status: 'PENDING' }), field: 'body.amount' },
+    { name: 'POST /v1/payouts', path: () => '/v1/payouts', body: () => ({ partnerId: partnerIdOf(), currency: 'USD', methodId: 'BANK_TRANSFER' }), field: 'body.amount' },
+    { name: 'POST /v1/refunds', path: () => '/v1/refunds', body: () => ({ orderId: 'order-1', reason: 'PARTIAL_DAMAGE' }), field: 'body.amount' },
+    { name: 'POST /v1/chargebacks', path: () => '/v1/chargebacks', body: () => ({ orderId: 'order-1', currency: 'USD', providerReference: 'cb-1', reasonCode: '4837' }), field: 'body.amount' },
+    { name: 'POST /v1/commissions/{id}/clawback', path: () => '/v1/commissions/1/clawback', body: () => ({ reason: 'fuzz' }), field: 'body.amount' },
+    {
+      name: 'POST /v1/events',
+      path: () => '/v1/events',
+      body: () => ({ externalId: 'evt-1', kind: 'ORDER_COMPLETED', sourceId: 'order-1', partnerId: partnerIdOf(), completedAt: '2026-01-01T00:00:00Z', currency: 'USD' }),
+      field: 'body.amount',
+    },
+    {
+      name: 'POST /v1/bulk-adjustments',
+      path: () => '/v1/bulk-adjustments',
+      body: () => ({ direction: 'ADD', amountKind: 'FIXED', currency: 'USD', reason: 'fuzz', target: { kind: 'IDS', partnerIds: [partnerIdOf()] } }),
+      field: 'body.value',
+    },
+  ];
+  // Each is not a number at all: decimal.js threw on it inside a zod refinement, which runs after a failed pattern.
+  const notNumbers = ['abc', 'ꓛ￲', '١٢٣', '1,5'];
+
+  it.each(amountCases)('$name with an amount that is not a number answers 400 naming $field and writes nothing', async ({ path, body, field }) => {
+    const director = await freshDirector();
+    for (const [index, amount] of notNumbers.entries()) {
+      const before = await api.countRows();
+      // A code the server would accept (the next step); the refusal comes first, so it is never spent.
+      const unusedTotp = totpCode(director.admin.totpSecret, totpStep(new Date()) + 1);
+      const response = await api.request(path(), {
+        token: director.token,
+        headers: { 'x-totp-code': unusedTotp, 'idempotency-key': `not-a-number-${index}` },
+        body: { ...body(), [field.slice('body.'.length)]: amount },
+      });
+      expect(response.status, `amount ${JSON.stringify(amount)}`).toBe(400);
+      expect(await errorOf(response)).toMatchObject({ code: 'invalid_request', field });
+      expect(await api.countRows()).toEqual(before);
+    }
+  });
+});
+
+let directorAccount: { admin: TestAdmin; token: string } | null = null;
+/** One director for the regression cases, apart from the fuzzer's (whose TOTP steps it spends). */
+async function freshDirector(): Promise<{ admin: TestAdmin; token: string }> {
+  if (!directorAccount) {
+    const admin = await api.createAdmin('finance_director');
+    directorAccount = { admin, token: await api.signIn(admin) };
+  }
+  return directorAccount;
+}
+const partnerIdOf = () => seededPartner;

@@ -261,10 +261,9 @@ export function validValue(schema: Schema, name: string, known: KnownValues): fc
       const required = new Set((schema.required ?? []) as string[]);
       const keys = Object.keys(properties);
       if (keys.length === 0) return fc.constant({});
-      return fc.record(
-        Object.fromEntries(keys.map((key) => [key, validValue(properties[key]!, key, known)])),
-        { requiredKeys: keys.filter((key) => required.has(key)) },
-      );
+      const values = Object.fromEntries(keys.map((key) => [key, validValue(properties[key]!, key, known)]));
+      // Every optional field half the time: refinements across fields (an amount with its currency) need both.
+      return fc.oneof(fc.record(values), fc.record(values, { requiredKeys: keys.filter((key) => required.has(key)) }));
     }
     default:
       return fc.jsonValue({ maxDepth: 2 });
@@ -623,6 +622,8 @@ export interface FuzzReport {
   failures: FuzzFailure[];
   /** 400s naming a field other than the one the case made invalid (kept for reading, not failures). */
   otherFieldNamed: number;
+  /** A few of them, to read. */
+  otherFieldExamples: string[];
   elapsedMilliseconds: number;
   /** Milliseconds the app took per operation (the snapshots around it not included). */
   millisecondsByOperation: Record<string, number>;
@@ -660,7 +661,7 @@ export class Fuzzer {
 
   constructor(private readonly api: ApiHarness, private readonly options: FuzzerOptions) {
     this.operations = operationsOf(api.app.getOpenAPI31Document(openApiConfiguration));
-    this.report = { seed: options.seed, requests: 0, byStatus: {}, byOperation: {}, byPersona: {}, failures: [], otherFieldNamed: 0, elapsedMilliseconds: 0, millisecondsByOperation: {} };
+    this.report = { seed: options.seed, requests: 0, byStatus: {}, byOperation: {}, byPersona: {}, failures: [], otherFieldNamed: 0, otherFieldExamples: [], elapsedMilliseconds: 0, millisecondsByOperation: {} };
   }
 
   /** Seeds partners and accounts (directors, an admin, a partner user) and prepares the snapshot query. */
@@ -769,7 +770,10 @@ export class Fuzzer {
       else if (status === 400) {
         const field = (JSON.parse(text) as { error: { field?: string } }).error.field;
         if (!field) this.fail({ kind: 'unnamed_field', detail: 'a 400 without a field', request, status, responseBody });
-        else if (fuzzCase.target && fuzzCase.target !== 'body' && fuzzCase.target !== 'params' && !sameField(field, fuzzCase.target)) this.report.otherFieldNamed += 1;
+        else if (fuzzCase.target && fuzzCase.target !== 'body' && fuzzCase.target !== 'params' && !sameField(field, fuzzCase.target)) {
+          this.report.otherFieldNamed += 1;
+          if (this.report.otherFieldExamples.length < 30) this.report.otherFieldExamples.push(`${fuzzCase.target} -> ${field}: ${JSON.stringify(request).slice(0, 400)} -> ${responseBody.slice(0, 200)}`);
+        }
       }
     }
     this.lastSnapshot = await this.snapshot();

@@ -53,6 +53,10 @@ try {
       console.error(`fuzz: ${report.requests} requests, ${report.failures.length} failures, ${(report.elapsedMilliseconds / 1_000).toFixed(0)} s`);
     }
     console.log(formatReport(fuzzer.report, fuzzer.operations));
+    if (fuzzer.report.otherFieldExamples.length > 0) {
+      console.log('  400s naming another field than the one made invalid (the first few; not failures: a generated "valid" value may break a rule the schema does not state):');
+      for (const example of fuzzer.report.otherFieldExamples.slice(0, 15)) console.log(`    ${example}`);
+    }
     if (fuzzer.report.failures.length > 0) exitCode = 1;
   } finally {
     await fuzzer.close();
