@@ -140,3 +140,27 @@ async function freshDirector(): Promise<{ admin: TestAdmin; token: string }> {
   return directorAccount;
 }
 const partnerIdOf = () => seededPartner;
+
+describe('a NUL character (U+0000), which PostgreSQL text cannot hold', () => {
+  const cases: { name: string; path: string; body?: unknown; field: string }[] = [
+    { name: 'in a query filter (found by the fuzz suite)', path: '/v1/payment-history?q=1RA4&methodId=%00', field: 'query.methodId' },
+    { name: 'in a search', path: '/v1/partners?q=a%00b', field: 'query.q' },
+    { name: 'in a JSON body field', path: '/v1/partners', body: { name: 'Nul\u0000Name' }, field: 'body.name' },
+    { name: 'in a nested JSON body field', path: '/v1/events/bulk', body: { events: [{ externalId: 'e\u00001' }] }, field: 'body.events.0.externalId' },
+  ];
+
+  it.each(cases)('$name answers 400 naming $field and writes nothing', async ({ path, body, field }) => {
+    const director = await freshDirector();
+    const before = await api.countRows();
+    const response = await api.request(path, { token: director.token, ...(body !== undefined ? { body } : {}) });
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 'invalid_request', field });
+    expect(await api.countRows()).toEqual(before);
+  });
+
+  it('escaped as text (a backslash, then u0000) is an ordinary string', async () => {
+    const director = await freshDirector();
+    const response = await api.request('/v1/partners', { token: director.token, body: { name: 'Back\\u0000slash' } });
+    expect(response.status).toBe(201);
+  });
+});
