@@ -177,13 +177,17 @@ const getEventRoute = createRoute({
   },
 });
 
+/** The largest PostgreSQL `integer`, the type of commissions.level. */
+const levelMax = 2_147_483_647;
+
 const listQuery = z.object({
   status: z.enum(commissionStatuses).optional(),
   partnerId: partnerIdSchema.optional(),
   sourceType: z.enum(['PRODUCT', 'INVESTMENT', 'INVESTMENT_PROFIT', 'PORTFOLIO_YIELD', 'POOL']).optional(),
   incomeType: z.coerce.number().int().min(1).max(7).optional(),
-  level: z.coerce.number().int().min(1).optional().openapi({ description: 'Exact level (1 = the attributed partner)' }),
-  levelMin: z.coerce.number().int().min(1).optional().openapi({ description: 'Level at least this (the "10+" in docs/rules.md#commission-list)' }),
+  // At most what the `level integer` column holds: `1e308` is an integer to JavaScript and a 500 to PostgreSQL.
+  level: z.coerce.number().int().min(1).max(levelMax).optional().openapi({ description: 'Exact level (1 = the attributed partner)' }),
+  levelMin: z.coerce.number().int().min(1).max(levelMax).optional().openapi({ description: 'Level at least this (the "10+" in docs/rules.md#commission-list)' }),
   from: z.string().datetime({ offset: true }).optional().openapi({ description: 'Created at or after' }),
   to: z.string().datetime({ offset: true }).optional().openapi({ description: 'Created before' }),
   minAmount: amountSchema.optional(),

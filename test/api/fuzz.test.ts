@@ -164,3 +164,18 @@ describe('a NUL character (U+0000), which PostgreSQL text cannot hold', () => {
     expect(response.status).toBe(201);
   });
 });
+
+describe('a whole number larger than the database holds', () => {
+  it.each(['level', 'levelMin'])('GET /v1/commissions?%s=1.797693134862315e+308 (found by the fuzz suite) answers 400 naming the parameter', async (name) => {
+    const director = await freshDirector();
+    const response = await api.request(`/v1/commissions?${name}=1.797693134862315e%2B308`, { token: director.token });
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: 'invalid_request', field: `query.${name}` });
+  });
+
+  it('GET /v1/commissions?levelMin=2147483647, the largest level the column holds, is answered', async () => {
+    const director = await freshDirector();
+    const response = await api.request('/v1/commissions?levelMin=2147483647', { token: director.token });
+    expect(response.status).toBe(200);
+  });
+});
