@@ -8,6 +8,7 @@ import { DomainError } from '../domain/errors.ts';
 import { ApiError, domainApiError, errorBody, sendError } from './errors.ts';
 import { clientAddress, peerAddress } from './client-address.ts';
 import { kibibyte, limitRequestBodies, mebibyte, type BodyLimitRule } from './body-limit.ts';
+import { refuseNulCharacters } from './nul-characters.ts';
 import { documentMaxBytes } from '../domain/documents.ts';
 import { authRoutes } from './routes/auth.ts';
 import { bonusRoutes } from './routes/bonuses.ts';
@@ -140,6 +141,9 @@ export function createApp(dependencies: ApiDependencies) {
     c.set('token', match[1]!);
     return next();
   });
+
+  // A NUL in the path, the query or a JSON body: 400 naming the field, before a route passes it to PostgreSQL.
+  app.use('*', refuseNulCharacters());
 
   app.route('/', healthRoutes(dependencies));
   app.route('/v1/auth', authRoutes(dependencies));

@@ -16,7 +16,7 @@ import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerA
 import { ApiError, toApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
-import { amountSchema, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
+import { amountWhere, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
 import {
   actorOf,
   createdByQuery,
@@ -39,7 +39,7 @@ const createAdjustmentBody = z
   .object({
     partnerId: partnerIdSchema,
     type: z.enum(manualCommissionTypes),
-    amount: amountSchema.refine((value) => new Money(value).gt(0), 'a manual commission is positive'),
+    amount: amountWhere((amount) => amount.gt(0), 'a manual commission is positive'),
     currency: currencySchema,
     reason: z.string().trim().min(1).max(1000).openapi({ description: 'Mandatory (docs/rules.md#manual-commissions)' }),
     status: z.enum(manualCommissionStatuses).openapi({ description: 'PENDING: normal hold and release; APPROVED: paid by the next pay batch' }),

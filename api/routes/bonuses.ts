@@ -2,19 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { z as zod } from 'zod';
 import { bonusStatuses } from '../../domain/bonus.ts';
-import { Money, formatMoney } from '../../domain/money.ts';
+import { formatMoney } from '../../domain/money.ts';
 import { findBonus, type BonusRow } from '../../modules/bonuses/bonus-store.ts';
 import { requestBonus } from '../../modules/bonuses/start-bonus.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
-import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
+import { amountWhere, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../schemas.ts';
 import { bonusWorkflowId } from '../../workflows/bonus-messages.ts';
 
 const createBonusBody = z
   .object({
     partnerId: partnerIdSchema,
-    amount: amountSchema.refine((value) => !new Money(value).isZero(), 'a bonus cannot be zero').openapi({
+    amount: amountWhere((amount) => !amount.isZero(), 'a bonus cannot be zero').openapi({
       description: 'Positive credits the partner; negative deducts (beyond `available` it becomes debt)',
     }),
     currency: currencySchema,

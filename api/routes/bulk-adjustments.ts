@@ -1,7 +1,7 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { z as zod } from 'zod';
 import { bulkAdjustmentStatuses, bulkAmountKinds, bulkApprovalTiers, bulkDirections, bulkTargetKinds } from '../../domain/adjustment.ts';
-import { Money, currencyScale, formatMoney } from '../../domain/money.ts';
+import { Money, currencyScale, decimalPattern, formatMoney } from '../../domain/money.ts';
 import { partnerStatuses, ranks } from '../../domain/network.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import {
@@ -68,6 +68,8 @@ const createBulkBody = z
       if (body.amountKind === 'PERCENTAGE' || body.target.kind !== 'CSV') issue(`required for ${body.amountKind}${body.target.kind === 'CSV' ? '' : ` targets by ${body.target.kind}`}`);
       return;
     }
+    // Zod runs this refinement even when `value`'s own pattern failed; a malformed number is that pattern's refusal.
+    if (!decimalPattern.test(body.value)) return;
     const value = new Money(body.value);
     if (!value.gt(0)) issue('must be positive');
     if (body.amountKind === 'PERCENTAGE' && value.gt(100)) issue('a percentage is at most 100');

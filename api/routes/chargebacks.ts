@@ -16,7 +16,7 @@ import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerA
 import { ApiError, toApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
-import { amountSchema, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
+import { amountWhere, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
  * Chargebacks (docs/rules.md#chargebacks): a provider's notice — its signed webhook
@@ -31,7 +31,7 @@ export const chargebackWebhookPath = '/v1/webhooks/chargebacks';
 const textSchema = (max: number) => z.string().trim().min(1).max(max).regex(/^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$/, 'no control characters');
 const orderIdSchema = z.string().min(1).max(200).regex(/^[^\x00-\x1f\x7f]*$/, 'no control characters');
 const referenceSchema = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'visible ASCII characters');
-const positiveAmount = amountSchema.refine((value) => new Money(value).gt(0), 'a positive amount');
+const positiveAmount = amountWhere((amount) => amount.gt(0), 'a positive amount');
 const stepUpHeaders = z.object({
   'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up)' }),
   'idempotency-key': z.string().optional(),

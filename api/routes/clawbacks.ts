@@ -8,14 +8,14 @@ import { clawbackCommission, commissionCurrency } from '../../modules/adjustment
 import { clientIp, createSubApp, requireFreshTotp, type ApiDependencies, type ApiEnv } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
-import { amountSchema, errorResponse } from '../schemas.ts';
+import { amountWhere, errorResponse } from '../schemas.ts';
 import { actorOf, errors, requireAdjustmentAdmin, route, totpHeaders } from './adjustment-schemas.ts';
 
 /** Clawbacks (docs/rules.md#clawbacks): a senior admin reverses a commission, in full or in part, with a fresh TOTP code. */
 
 const clawbackBody = z
   .object({
-    amount: amountSchema.refine((value) => new Money(value).gt(0), 'a clawback is positive').optional().openapi({ description: 'Absent: the full remaining amount' }),
+    amount: amountWhere((amount) => amount.gt(0), 'a clawback is positive').optional().openapi({ description: 'Absent: the full remaining amount' }),
     reason: z.string().trim().min(1).max(1000),
   })
   .strict()

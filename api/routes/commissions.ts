@@ -34,12 +34,14 @@ export const eventSchema = z
     }
     if (event.amount === undefined) return issue('amount', `required for ${event.kind}`);
     if (event.currency === undefined) return issue('currency', `required for ${event.kind}`);
+    // Zod runs this refinement even when a field's own pattern failed; a malformed number is that pattern's refusal.
+    if (!decimalPattern.test(event.amount)) return;
     const amount = parseMoney(event.amount);
     if (amount.lte(0)) issue('amount', 'must be positive');
     else if (isCurrency(event.currency) && !fitsScale(amount, event.currency)) issue('amount', `more decimal places than ${event.currency} allows`);
     if (event.kind === 'PORTFOLIO_YIELD') {
       if (event.yieldRate === undefined) issue('yieldRate', 'required for PORTFOLIO_YIELD');
-      else if (parseMoney(event.yieldRate).lte(0)) issue('yieldRate', 'must be positive');
+      else if (decimalPattern.test(event.yieldRate) && parseMoney(event.yieldRate).lte(0)) issue('yieldRate', 'must be positive');
       if (event.partnerId === null) issue('partnerId', 'a portfolio yield belongs to a partner');
     } else if (event.yieldRate !== undefined) {
       issue('yieldRate', 'only PORTFOLIO_YIELD events carry a yield rate');
@@ -175,13 +177,17 @@ const getEventRoute = createRoute({
   },
 });
 
+/** The largest PostgreSQL `integer`, the type of commissions.level. */
+const levelMax = 2_147_483_647;
+
 const listQuery = z.object({
   status: z.enum(commissionStatuses).optional(),
   partnerId: partnerIdSchema.optional(),
   sourceType: z.enum(['PRODUCT', 'INVESTMENT', 'INVESTMENT_PROFIT', 'PORTFOLIO_YIELD', 'POOL']).optional(),
   incomeType: z.coerce.number().int().min(1).max(7).optional(),
-  level: z.coerce.number().int().min(1).optional().openapi({ description: 'Exact level (1 = the attributed partner)' }),
-  levelMin: z.coerce.number().int().min(1).optional().openapi({ description: 'Level at least this (the "10+" in docs/rules.md#commission-list)' }),
+  // At most what the `level integer` column holds: `1e308` is an integer to JavaScript and a 500 to PostgreSQL.
+  level: z.coerce.number().int().min(1).max(levelMax).optional().openapi({ description: 'Exact level (1 = the attributed partner)' }),
+  levelMin: z.coerce.number().int().min(1).max(levelMax).optional().openapi({ description: 'Level at least this (the "10+" in docs/rules.md#commission-list)' }),
   from: z.string().datetime({ offset: true }).optional().openapi({ description: 'Created at or after' }),
   to: z.string().datetime({ offset: true }).optional().openapi({ description: 'Created before' }),
   minAmount: amountSchema.optional(),

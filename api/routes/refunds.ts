@@ -13,7 +13,7 @@ import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePartnerA
 import { ApiError, toApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
-import { amountSchema, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
+import { amountWhere, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
 /**
  * The refund queue (docs/rules.md#refunds): request ID, order, customer, amount, full or
@@ -39,8 +39,7 @@ const errors = {
 const createBody = z
   .object({
     orderId: orderIdSchema.openapi({ description: 'The order id its ORDER_COMPLETED event was reported with (`sourceId`)' }),
-    amount: amountSchema
-      .refine((value) => new Money(value).gt(0), 'a refund is positive')
+    amount: amountWhere((amount) => amount.gt(0), 'a refund is positive')
       .optional()
       .openapi({ description: 'In the order’s currency. Absent: everything the order still has to refund (the whole order when nothing was refunded)' }),
     reason: z.enum(refundReasons).openapi({ description: 'docs/rules.md#refund-reasons: PARTIAL_DAMAGE reverses proportionally, the others in full (a partial amount always proportionally)' }),

@@ -9,7 +9,7 @@ import { createApiDependencies } from '../../api/dependencies.ts';
 import { totpCode, totpStep, totpStepSeconds } from '../../modules/identity/totp.ts';
 import type { AdminRole } from '../../domain/access.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
-import { createTestDatabase, type TestDatabase } from './database.ts';
+import { createTestDatabase, type TestDatabase, type TestServer } from './database.ts';
 
 /** The tables a refused request must leave untouched. */
 export const writtenTables = ['partners', 'bonuses', 'journal_entries', 'postings', 'audit_records', 'api_idempotency'] as const;
@@ -70,19 +70,19 @@ export interface ApiHarness {
 const countSchema = z.object({ count: z.number() });
 
 /**
- * The real API for one test file: a fresh migrated database, the application pool, a Temporal client on the
- * shared dev server and a task queue no other file uses (and on which no worker polls).
- */
-/**
  * The scrypt cost the harness hashes passwords at: far below production's (OWASP's N=2^17), so that creating and
  * signing in users stays fast. Passed explicitly to createApiDependencies; production never reads it.
  */
 export const testPasswordCost = { N: 2 ** 10, r: 8, p: 1 };
 
+/**
+ * The real API for one test file: a fresh migrated database, the application pool, a Temporal client on the
+ * shared dev server and a task queue no other file uses (and on which no worker polls).
+ */
 export async function createApiHarness(
-  options: { providerWebhookSecret?: string; temporalAddress?: string; trustedProxies?: string } = {},
+  options: { providerWebhookSecret?: string; temporalAddress?: string; trustedProxies?: string; server?: TestServer } = {},
 ): Promise<ApiHarness> {
-  const testDatabase = await createTestDatabase();
+  const testDatabase = await createTestDatabase(options.server);
   const database = await createDatabase(testDatabase.appUrl, { maximumPoolSize: 5 });
   const owner = await createDatabase(testDatabase.ownerUrl, { maximumPoolSize: 2 });
   // Another dev server than the shared one only for a test that kills its own (test/payouts/payout-crash.test.ts).

@@ -12,13 +12,19 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** The server and template global setup provides; passed in by scripts that run outside vitest (test/soak/). */
+export interface TestServer {
+  ownerUrl: string;
+  templateDatabase: string;
+}
+
 /**
  * A fresh, migrated database copied from the template global setup prepared; copying takes milliseconds where
  * migrating would take seconds. Call it in `beforeAll` and `drop()` in `afterAll`.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const serverUrl = inject('ownerUrl');
-  const template = inject('templateDatabase');
+export async function createTestDatabase(server?: TestServer): Promise<TestDatabase> {
+  const serverUrl = server?.ownerUrl ?? inject('ownerUrl');
+  const template = server?.templateDatabase ?? inject('templateDatabase');
   const name = `test_${randomBytes(6).toString('hex')}`;
 
   await withClient(serverUrl, async (client) => {

@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { DomainError } from '../../../domain/errors.ts';
-import { Money } from '../../../domain/money.ts';
 import type { AuthenticatedUser } from '../../../modules/identity/identity.ts';
 import { createPayout as createPayoutRecord, discardPayoutDraft, submitPayoutDraft } from '../../../modules/payouts/create-payout.ts';
 import { requestChangesDetails, requirePartnerTotpWhereDue } from '../../../modules/payouts/payment-details-changes.ts';
@@ -10,7 +9,7 @@ import { startPayoutOrUndo } from '../../../modules/payouts/start-payout.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePermission, type ApiDependencies, type ApiEnv } from '../../context.ts';
 import { ApiError, domainApiError, validationError } from '../../errors.ts';
 import { runIdempotent } from '../../idempotency.ts';
-import { amountSchema, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../../schemas.ts';
+import { amountWhere, bearerSecurity, currencySchema, errorResponse, partnerIdSchema, refineAmountScale } from '../../schemas.ts';
 import { emptyBody, errors, hideDraftFromPartner, initiatorOf, payoutActionRoute, payoutResponse, payoutSchema, payoutViews, stepUpHeaders, type PayoutBody } from './views.ts';
 
 /**
@@ -25,7 +24,7 @@ const bulkConcurrency = 4;
 
 const payoutItemFields = {
   partnerId: partnerIdSchema,
-  amount: amountSchema.refine((value) => new Money(value).isPositive(), 'a payout amount must be positive'),
+  amount: amountWhere((amount) => amount.isPositive(), 'a payout amount must be positive'),
   currency: currencySchema,
   methodId: z.string().min(1).max(40).openapi({ example: 'BANK_TRANSFER' }),
   paymentDetails: z
