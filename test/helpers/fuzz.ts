@@ -7,7 +7,6 @@
  *
  * Used by the short run in `npm test` (test/api/fuzz.test.ts) and the long one (test/soak/fuzz.ts, `npm run fuzz`).
  */
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
 import { totpCode, totpStep } from '../../modules/identity/totp.ts';
@@ -914,6 +913,3 @@ export function formatReport(report: FuzzReport, operations: FuzzOperation[]): s
   if (report.failures.length > 50) lines.push(`  … and ${report.failures.length - 50} more`);
   return lines.join('\n');
 }
-
-/** A fresh random id, for callers that need one outside the seed (never in a case). */
-export const freshId = () => randomUUID();
