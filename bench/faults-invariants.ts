@@ -18,9 +18,10 @@
  *                           CANCELLED / FAILED exactly one release and no complete; open ones neither; per partner,
  *                           available = funding − payouts not released, payout_reserved = open payouts
  *   payout-requests         no payout the driver did not ask for (one payout per accepted request)
- *   refund-postings         each PROCESSED refund exactly one `refund-reverse:<id>` entry, others none
+ *   refund-postings         each PROCESSED refund exactly one `refund-reverse:<id>` entry, others none (every
+ *                           refund in the database, and each the driver was answered for exists)
  *   chargeback-postings     each chargeback exactly one `chargeback-reverse:<id>` entry; a WON one exactly one
- *                           `chargeback-recredit:<id>`, a LOST one none
+ *                           `chargeback-recredit:<id>`, a LOST one none (every chargeback in the database)
  */
 import pg from 'pg';
 
@@ -47,8 +48,10 @@ export async function checkInvariants(ownerUrl: string, run: RunRecord): Promise
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   const results: CheckResult[] = [];
+  /** `checkedSql` counts what was checked (with the first parameters, those it uses); `violationSql` lists the offenders. */
   const check = async (name: string, checkedSql: string, violationSql: string, parameters: unknown[] = []) => {
-    const checked = Number((await client.query<{ n: string }>(checkedSql, parameters)).rows[0]!.n);
+    const highest = Math.max(0, ...[...checkedSql.matchAll(/\$(\d+)/g)].map((match) => Number(match[1])));
+    const checked = Number((await client.query<{ n: string }>(checkedSql, parameters.slice(0, highest))).rows[0]!.n);
     const violations = (await client.query(violationSql, parameters)).rows as Record<string, unknown>[];
     results.push({ name, checked, violations });
   };
@@ -208,28 +211,28 @@ export async function checkInvariants(ownerUrl: string, run: RunRecord): Promise
 
     await check(
       'refund-postings (one reversal per PROCESSED refund)',
-      `SELECT cardinality($1::text[]) AS n`,
-      `SELECT r.id, r.status, count(e.id) AS reversal_entries
+      `SELECT count(*) AS n FROM refunds`,
+      `SELECT r.id::text, r.status, count(e.id) AS reversal_entries
        FROM refunds r LEFT JOIN journal_entries e ON e.idempotency_key = 'refund-reverse:' || r.id
-       WHERE r.id = ANY($1::uuid[])
        GROUP BY r.id, r.status
        HAVING count(e.id) <> CASE WHEN r.status = 'PROCESSED' THEN 1 ELSE 0 END
        UNION ALL
-       SELECT id, 'missing', 0 FROM unnest($1::uuid[]) AS id WHERE NOT EXISTS (SELECT 1 FROM refunds r WHERE r.id = id)
+       SELECT ids.id::text, 'missing', 0 FROM unnest($1::uuid[]) AS ids (id) WHERE NOT EXISTS (SELECT 1 FROM refunds r WHERE r.id = ids.id)
        LIMIT 20`,
       [run.refundIds],
     );
     await check(
       'chargeback-postings (one reversal each, one re-credit per WON)',
-      `SELECT cardinality($1::text[]) AS n`,
-      `SELECT c.id, c.status,
+      `SELECT count(*) AS n FROM chargebacks`,
+      `SELECT c.id::text, c.status,
               (SELECT count(*) FROM journal_entries e WHERE e.idempotency_key = 'chargeback-reverse:' || c.id) AS reversals,
               (SELECT count(*) FROM journal_entries e WHERE e.idempotency_key = 'chargeback-recredit:' || c.id) AS recredits
        FROM chargebacks c
-       WHERE c.id = ANY($1::uuid[])
-         AND ((SELECT count(*) FROM journal_entries e WHERE e.idempotency_key = 'chargeback-reverse:' || c.id) <> 1
+       WHERE ((SELECT count(*) FROM journal_entries e WHERE e.idempotency_key = 'chargeback-reverse:' || c.id) <> 1
               OR (SELECT count(*) FROM journal_entries e WHERE e.idempotency_key = 'chargeback-recredit:' || c.id)
                  <> CASE WHEN c.status = 'WON' THEN 1 ELSE 0 END)
+       UNION ALL
+       SELECT ids.id::text, 'missing', 0, 0 FROM unnest($1::uuid[]) AS ids (id) WHERE NOT EXISTS (SELECT 1 FROM chargebacks c WHERE c.id = ids.id)
        LIMIT 20`,
       [run.chargebackIds],
     );

@@ -35,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import pg from 'pg';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { defaultPolicy } from '../domain/policy.ts';
@@ -47,6 +47,9 @@ import { freePort } from '../stack/ports.ts';
 import { removeCluster } from '../stack/postgres-location.ts';
 import { commandLineOf, isProcessAlive } from '../stack/state.ts';
 import { findTemporalCli } from '../stack/temporal.ts';
+import { chargebackWorkflowId } from '../workflows/chargeback-messages.ts';
+import { payoutWorkflowId } from '../workflows/payout-messages.ts';
+import { refundWorkflowId } from '../workflows/refund-messages.ts';
 import { checkInvariants, type RunRecord } from './faults-invariants.ts';
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -251,14 +254,14 @@ async function killAndAwait(stack: Stack, component: keyof typeof kills): Promis
   log(`killed the ${component} (pid ${before}), #${kills[component]}; back after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
 }
 
-/** Worker kills every 5–20 s; the servers' restarts spread evenly over the window, PostgreSQL's offset by half a slot. */
+/** Worker kills every 8–25 s; the servers' restarts spread evenly over the window, PostgreSQL's offset by half a slot. */
 async function injectFaults(stack: Stack, loadEndsAt: number, loadDone: () => boolean): Promise<void> {
   const windowMs = loadEndsAt - Date.now();
   const plan = [
     ...Array.from({ length: minimumKills.temporal }, (_, i) => ({ at: Date.now() + ((i + 0.3) * windowMs) / minimumKills.temporal, component: 'temporal' as const })),
     ...Array.from({ length: minimumKills.postgres }, (_, i) => ({ at: Date.now() + ((i + 0.75) * windowMs) / minimumKills.postgres, component: 'postgres' as const })),
   ].sort((a, b) => a.at - b.at);
-  let nextWorkerKill = Date.now() + jitter(5_000, 20_000);
+  let nextWorkerKill = Date.now() + jitter(8_000, 25_000);
   for (;;) {
     const pastWindow = Date.now() > loadEndsAt;
     const short = kills.worker < minimumKills.worker || kills.temporal < minimumKills.temporal || kills.postgres < minimumKills.postgres;
@@ -273,7 +276,7 @@ async function injectFaults(stack: Stack, loadEndsAt: number, loadDone: () => bo
       await killAndAwait(stack, 'worker');
       // A worker killed within 10 s of its start counts as a quick failure for the supervisor, which then waits
       // longer before the next restart; so most kills wait beyond that.
-      nextWorkerKill = Date.now() + jitter(pastWindow ? 11_000 : 5_000, 20_000);
+      nextWorkerKill = Date.now() + jitter(pastWindow ? 11_000 : 8_000, 25_000);
       continue;
     }
     await sleep(250);
@@ -319,7 +322,7 @@ function pickAdmin(role: AdminRole): Admin {
 // ---------------------------------------------------------------------------------------------------------------
 // HTTP with retries: every request is sent again (same Idempotency-Key, same body) until a definite answer.
 
-const stats = { requests: 0, retried: 0, answers5xx: 0, networkErrors: 0, inProgress409: 0 };
+const stats = { requests: 0, retried: 0, answers5xx: 0, networkErrors: 0, inProgress409: 0, refusedCodes: 0 };
 let stopping = false;
 
 interface Sent {
@@ -374,6 +377,11 @@ async function send(
       stats.inProgress409 += 1;
       continue;
     }
+    // A code that arrived after its step had passed (a request held up by a restart): again with a fresh one.
+    if (response.status === 401 && options.stepUp && attempt < 5) {
+      stats.refusedCodes += 1;
+      continue;
+    }
     return { status: response.status, body };
   }
 }
@@ -401,7 +409,6 @@ const lifecycles = {
 };
 const outcomes = new Map<string, number>();
 const failures: string[] = [];
-const workflowIds: { kind: string; id: string }[] = [];
 const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
 
 const terminalPayout = new Set(['COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED']);
@@ -435,7 +442,6 @@ async function payoutLifecycle(stack: Stack, partner: { id: string; token: strin
     201,
   ).body;
   record.payoutIds.push(created.id);
-  workflowIds.push({ kind: 'payout', id: created.workflowId });
   // Each step of the chain by an admin of its role, with a fresh code; state-driven, so a lost answer is harmless.
   const approved = new Set<number>();
   for (;;) {
@@ -499,7 +505,6 @@ async function orderLifecycle(stack: Stack, seller: string, index: number, deadl
       202,
     ).body;
     record.refundIds.push(created.id);
-    workflowIds.push({ kind: 'refund', id: created.workflowId });
     const reject = index % 5 === 0;
     for (;;) {
       const refund = await read(stack, `/v1/refunds/${created.id}`, reader());
@@ -532,7 +537,6 @@ async function orderLifecycle(stack: Stack, seller: string, index: number, deadl
       201,
     ).body;
     record.chargebackIds.push(created.id);
-    workflowIds.push({ kind: 'chargeback', id: created.workflowId });
     const outcome = index % 2 === 0 ? 'WON' : 'LOST';
     for (;;) {
       const chargeback = await waitFor(`chargeback ${created.id} opened`, () => read(stack, `/v1/chargebacks/${created.id}`, reader()), (view) => view.reversed?.at !== null || view.decision !== null, deadline);
@@ -632,25 +636,66 @@ async function signIn(stack: Stack, email: string, admin?: Admin): Promise<strin
 // ---------------------------------------------------------------------------------------------------------------
 // After the load: every workflow closed or waiting, then the invariants.
 
-async function workflowStates(stack: Stack): Promise<{ closed: number; waiting: number; busy: { kind: string; id: string; why: string }[] }> {
+interface WorkflowCensus {
+  closed: number;
+  waiting: number;
+  neverStarted: number;
+  busy: { kind: string; id: string; why: string }[];
+}
+
+/**
+ * Every payout, refund and chargeback in the database (the run's and any a retry made without the driver knowing)
+ * against its workflow: a row at its end has its workflow closed (or never started, for a request undone at once);
+ * a row still open has its workflow running and waiting — for a person or a timer, no activity pending. Anything
+ * else (an activity still failing, a workflow closed under an open row or running under a closed one) is stuck.
+ */
+async function workflowCensus(stack: Stack): Promise<WorkflowCensus> {
+  const owner = new pg.Client({ connectionString: stack.ownerUrl });
+  await owner.connect();
+  let rows: { kind: string; id: string; status: string }[];
+  try {
+    rows = (await owner.query<{ kind: string; id: string; status: string }>(`
+      SELECT 'payout' AS kind, id::text, status FROM payouts
+      UNION ALL SELECT 'refund', id::text, status FROM refunds
+      UNION ALL SELECT 'chargeback', id::text, status FROM chargebacks`)).rows;
+  } finally {
+    await owner.end();
+  }
+  const ended: Record<string, Set<string>> = {
+    payout: new Set(['COMPLETED', 'REJECTED', 'CANCELLED', 'FAILED']),
+    refund: new Set(['PROCESSED', 'REJECTED']),
+    // A decided chargeback's workflow may go on waiting for the end of the seller's monitoring period.
+    chargeback: new Set(),
+  };
+  const workflowId: Record<string, (id: string) => string> = { payout: payoutWorkflowId, refund: refundWorkflowId, chargeback: chargebackWorkflowId };
   const connection = await Connection.connect({ address: stack.temporalAddress });
   try {
     const client = new Client({ connection });
-    let closed = 0;
-    let waiting = 0;
-    const busy: { kind: string; id: string; why: string }[] = [];
-    for (const { kind, id } of workflowIds) {
-      const description = await client.workflow.getHandle(id).describe();
+    const census: WorkflowCensus = { closed: 0, waiting: 0, neverStarted: 0, busy: [] };
+    for (const row of rows) {
+      const id = workflowId[row.kind]!(row.id);
+      const atItsEnd = ended[row.kind]!.has(row.status);
+      let description;
+      try {
+        description = await client.workflow.getHandle(id).describe();
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError && atItsEnd) {
+          census.neverStarted += 1;
+          continue;
+        }
+        census.busy.push({ kind: row.kind, id, why: `row ${row.status}, workflow ${(error as Error).message}` });
+        continue;
+      }
       const status = description.status.name;
-      if (status === 'COMPLETED') closed += 1;
-      else if (status === 'RUNNING') {
-        const raw = description.raw;
-        const pendingActivities = raw.pendingActivities?.length ?? 0;
-        if (pendingActivities === 0) waiting += 1;
-        else busy.push({ kind, id, why: `${pendingActivities} activities pending (${raw.pendingActivities!.map((activity) => `${activity.activityType?.name} attempt ${activity.attempt}`).join(', ')})` });
-      } else busy.push({ kind, id, why: `closed as ${status}` });
+      const pending = description.raw.pendingActivities ?? [];
+      if (status === 'COMPLETED' && (atItsEnd || row.kind === 'chargeback')) census.closed += 1;
+      else if (status === 'RUNNING' && pending.length === 0 && !atItsEnd) census.waiting += 1;
+      else {
+        const activities = pending.map((activity) => `${activity.activityType?.name} attempt ${activity.attempt}: ${activity.lastFailure?.message ?? ''}`).join('; ');
+        census.busy.push({ kind: row.kind, id, why: `row ${row.status}, workflow ${status}${activities ? ` (${activities})` : ''}` });
+      }
     }
-    return { closed, waiting, busy };
+    return census;
   } finally {
     await connection.close();
   }
@@ -706,11 +751,11 @@ async function main(): Promise<number> {
     }
 
     log('waiting until every workflow is closed or waiting');
-    let states = await workflowStates(stack);
+    let states = await workflowCensus(stack);
     const settleDeadline = Date.now() + 5 * 60_000;
     while (states.busy.length > 0 && Date.now() < settleDeadline) {
       await sleep(5_000);
-      states = await workflowStates(stack);
+      states = await workflowCensus(stack);
     }
     log('checking the ledger');
     const results = await checkInvariants(stack.ownerUrl, record);
@@ -736,8 +781,8 @@ async function main(): Promise<number> {
       ...Object.entries(lifecycles).map(([kind, n]) => `| ${kind} | ${n.started} | ${n.finished} |`),
       '',
       `Outcomes: ${[...outcomes.entries()].sort().map(([outcome, n]) => `${outcome} ${n}`).join(', ')}.`,
-      `Workflows: ${states.closed} closed, ${states.waiting} waiting (no activity pending), ${states.busy.length} stuck.`,
-      `Requests: ${stats.requests} sent, ${stats.retried} retries (${stats.answers5xx} 5xx answers, ${stats.networkErrors} unreachable, ${stats.inProgress409} "in progress").`,
+      `Workflows (every payout, refund and chargeback row against its workflow): ${states.closed} closed, ${states.waiting} waiting for a person or a timer, ${states.neverStarted} never started (request undone at once), ${states.busy.length} stuck.`,
+      `Requests: ${stats.requests} sent, ${stats.retried} retries (${stats.answers5xx} 5xx answers, ${stats.networkErrors} unreachable, ${stats.inProgress409} "in progress", ${stats.refusedCodes} TOTP codes refused and resent).`,
       '',
       '| invariant (independent SQL over postings) | checked | violations |',
       '|---|---:|---:|',
