@@ -23,7 +23,8 @@
  *
  * Flags: --minutes (10), --worker-kills (30), --temporal-restarts (5), --postgres-restarts (5): the kills are spread
  * over the load window and, if the window ends first, continue until these minimums are reached; --payout-loops (6),
- * --order-loops (4): concurrent drivers; --drain-minutes (15): how long lifecycles in flight may take to finish;
+ * --order-loops (4): concurrent drivers; --partners-per-loop (12): partners each payout loop takes in turn, 4 payouts
+ * each (a fifth or sixth would trip the checklist's velocity hold); --drain-minutes (15): how long lifecycles in flight may take to finish;
  * --keep: keep the data directory (it is kept anyway on FAIL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -64,6 +65,7 @@ const { values: flags } = parseArgs({
     'payout-loops': { type: 'string', default: '6' },
     'order-loops': { type: 'string', default: '4' },
     'drain-minutes': { type: 'string', default: '15' },
+    'partners-per-loop': { type: 'string', default: '12' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -77,6 +79,9 @@ const minimumKills = { worker: positive('worker-kills'), temporal: positive('tem
 const payoutLoops = Math.floor(positive('payout-loops'));
 const orderLoops = Math.floor(positive('order-loops'));
 const drainMinutes = positive('drain-minutes');
+const partnersPerLoop = Math.max(1, Math.floor(positive('partners-per-loop')));
+/** At most this many payouts per partner in the run: the checklist holds the sixth request within 7 days (VELOCITY). */
+const payoutsPerPartner = 4;
 
 const currency = 'USD';
 const run = randomBytes(3).toString('hex');
@@ -427,7 +432,8 @@ async function waitFor<T>(what: string, poll: () => Promise<T>, done: (value: T)
   }
 }
 
-async function payoutLifecycle(stack: Stack, partner: { id: string; token: string }, index: number, deadline: () => number): Promise<void> {
+/** One payout of a partner, from the request to its end (or HELD); returns its final status. */
+async function payoutLifecycle(stack: Stack, partner: { id: string; token: string }, index: number, deadline: () => number): Promise<string> {
   const large = index % 2 === 1;
   const amount = large ? '3000.00' : '100.00';
   lifecycles.payout.started += 1;
@@ -478,6 +484,7 @@ async function payoutLifecycle(stack: Stack, partner: { id: string; token: strin
   const final = await waitFor(`payout ${created.id}`, () => read(stack, `/v1/payouts/${created.id}`, reader()), (view) => terminalPayout.has(view.status) || view.status === 'HELD', deadline);
   count(`payout ${final.status}${large ? ' (two approvers)' : ' (one approver)'}`);
   lifecycles.payout.finished += 1;
+  return final.status;
 }
 
 async function orderLifecycle(stack: Stack, seller: string, index: number, deadline: () => number): Promise<void> {
@@ -556,7 +563,7 @@ async function orderLifecycle(stack: Stack, seller: string, index: number, deadl
 // ---------------------------------------------------------------------------------------------------------------
 // Setup: partners, money, admins (through the application's modules, before any fault).
 
-async function seed(stack: Stack): Promise<{ payoutPartners: { id: string; token: string }[]; sellers: string[] }> {
+async function seed(stack: Stack): Promise<{ payoutPartners: { id: string; token: string }[][]; sellers: string[] }> {
   const owner = new pg.Client({ connectionString: stack.ownerUrl });
   await owner.connect();
   const database = await createDatabase(applicationUrl(stack.ownerUrl), { maximumPoolSize: 4 });
@@ -577,10 +584,10 @@ async function seed(stack: Stack): Promise<{ payoutPartners: { id: string; token
       sellers.push(ids[2]!);
     }
     const identity = new IdentityStore(database, defaultPolicy);
-    const payoutPartners: { id: string; token: string }[] = [];
+    const payoutPartners: { id: string; token: string }[][] = Array.from({ length: payoutLoops }, () => []);
     const ledger = new LedgerStore(database);
-    const funding = '1000000.00';
-    for (let index = 0; index < payoutLoops; index += 1) {
+    const funding = '100000.00';
+    for (let index = 0; index < payoutLoops * partnersPerLoop; index += 1) {
       const id = `f${run}p${index}`;
       await owner.query(`INSERT INTO partners (id, name, rank, status, kyc_status, joined_at) VALUES ($1, $1, '3', 'ACTIVE', 'APPROVED', now() - interval '60 days')`, [id]);
       const email = `${id}@faults.invalid`;
@@ -597,7 +604,7 @@ async function seed(stack: Stack): Promise<{ payoutPartners: { id: string; token
       });
       record.fundedPartners.set(id, funding);
       const session = await signIn(stack, email);
-      payoutPartners.push({ id, token: session });
+      payoutPartners[index % payoutLoops]!.push({ id, token: session });
     }
     // Enough admins per role that a TOTP step (two codes per admin per 30 s) is rarely waited for.
     const perRole = Math.max(6, payoutLoops + orderLoops);
@@ -715,13 +722,16 @@ async function main(): Promise<number> {
 
     const loops: Promise<void>[] = [];
     let loopsRunning = 0;
-    const loop = (name: string, body: (index: number) => Promise<void>) => {
+    /** Runs `body` for index 0, 1, … while lifecycles may start; `false` from it ends the loop early. */
+    const loop = (name: string, body: (index: number) => Promise<boolean | void>) => {
       loopsRunning += 1;
       loops.push(
         (async () => {
           try {
             // Lifecycles start during the load window (and while required kills are still under way).
-            for (let index = 0; !stopping && (Date.now() < loadEndsAt || faultsEndedAt === undefined); index += 1) await body(index);
+            for (let index = 0; !stopping && (Date.now() < loadEndsAt || faultsEndedAt === undefined); index += 1) {
+              if ((await body(index)) === false) break;
+            }
           } catch (error) {
             failures.push(`${name}: ${(error as Error).message}`);
             log(`${name} stopped: ${(error as Error).message}`);
@@ -731,7 +741,22 @@ async function main(): Promise<number> {
         })(),
       );
     };
-    payoutPartners.forEach((partner) => loop(`payouts of ${partner.id}`, (index) => payoutLifecycle(stack, partner, index, drainDeadline)));
+    // Each loop's partners in turn, `payoutsPerPartner` payouts each (the checklist holds a partner's sixth request
+    // within 7 days: VELOCITY), the next partner at once after a HELD one (one active payout per wallet).
+    payoutPartners.forEach((partners, loopIndex) => {
+      let current = 0;
+      let done = 0;
+      loop(`payout loop ${loopIndex}`, async (index) => {
+        const partner = partners[current];
+        if (!partner) return false;
+        const status = await payoutLifecycle(stack, partner, index, drainDeadline);
+        done += 1;
+        if (status === 'HELD' || done >= payoutsPerPartner) {
+          current += 1;
+          done = 0;
+        }
+      });
+    });
     sellers.forEach((seller) => loop(`orders of ${seller}`, (index) => orderLifecycle(stack, seller, index, drainDeadline)));
 
     const progress = setInterval(() => {
