@@ -711,6 +711,14 @@ async function workflowCensus(stack: Stack): Promise<WorkflowCensus> {
 async function main(): Promise<number> {
   const stack = await startStack();
   let passed = false;
+  // Interrupted: stop the stack (the supervisor stops its children and servers), keep the data, exit.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+      log(`${signal}: stopping the stack; data kept in ${stack.dataDir}`);
+      void stopStack(stack, true).finally(() => process.exit(130));
+    });
+  }
   try {
     log('seeding partners, balances and admins');
     const { payoutPartners, sellers } = await seed(stack);
