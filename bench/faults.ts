@@ -11,7 +11,7 @@
  *   - refunds of some orders (requested by financial support, approved or rejected by a finance manager with TOTP);
  *   - chargebacks of others (opened by an admin, decided WON or LOST by a finance manager with TOTP).
  *
- * Meanwhile the worker is SIGKILLed at random moments (the supervisor restarts it), and the Temporal dev server and
+ * Meanwhile the worker is SIGKILLed at random moments, mostly while it polls (the supervisor restarts it), and the Temporal dev server and
  * PostgreSQL are SIGKILLed (the supervisor restarts them on the same data). Every request is retried with the same
  * Idempotency-Key (or externalId) until it gets a definite answer. When the time is up the driver stops starting
  * lifecycles, lets the ones in flight finish, waits until every workflow is closed or waiting (no activity pending),
@@ -23,7 +23,7 @@
  *
  * Flags: --minutes (10), --worker-kills (30), --temporal-restarts (5), --postgres-restarts (5): the kills are spread
  * over the load window and, if the window ends first, continue until these minimums are reached; --payout-loops (6),
- * --order-loops (4): concurrent drivers; --partners-per-loop (12): partners each payout loop takes in turn, 4 payouts
+ * --order-loops (4): concurrent drivers; --partners-per-loop (8): partners each payout loop takes in turn, 4 payouts
  * each (a fifth or sixth would trip the checklist's velocity hold); --drain-minutes (15): how long lifecycles in flight may take to finish;
  * --keep: keep the data directory (it is kept anyway on FAIL).
  */
@@ -65,7 +65,7 @@ const { values: flags } = parseArgs({
     'payout-loops': { type: 'string', default: '6' },
     'order-loops': { type: 'string', default: '4' },
     'drain-minutes': { type: 'string', default: '15' },
-    'partners-per-loop': { type: 'string', default: '12' },
+    'partners-per-loop': { type: 'string', default: '8' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -259,14 +259,34 @@ async function killAndAwait(stack: Stack, component: keyof typeof kills): Promis
   log(`killed the ${component} (pid ${before}), #${kills[component]}; back after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
 }
 
-/** Worker kills every 8–25 s; the servers' restarts spread evenly over the window, PostgreSQL's offset by half a slot. */
+/** Whether the worker of this pid has started polling its task queue (its line in logs/worker.log since its start). */
+function workerPolls(stack: Stack, pid: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(path.join(stack.dataDir, 'logs', 'worker.log'), 'utf8');
+  } catch {
+    return false;
+  }
+  const started = text.lastIndexOf(`started (pid ${pid})`);
+  return started >= 0 && text.indexOf('worker polling task queue', started) > started;
+}
+
+/** Worker kills while it polls (and so runs workflow and activity tasks), or during its start-up. */
+const workerKillsDuringStartup = { count: 0 };
+
+/**
+ * The worker is killed at a random moment 2–15 s after it starts polling (every fifth kill instead 1–8 s after it
+ * was started, before it polls: a start-up takes 10–30 s on a loaded machine, and a worker killed that early would
+ * otherwise never get work done between kills). The servers' restarts are spread evenly over the window,
+ * PostgreSQL's offset from Temporal's; each kill waits until the killed process is back.
+ */
 async function injectFaults(stack: Stack, loadEndsAt: number, loadDone: () => boolean): Promise<void> {
   const windowMs = loadEndsAt - Date.now();
   const plan = [
     ...Array.from({ length: minimumKills.temporal }, (_, i) => ({ at: Date.now() + ((i + 0.3) * windowMs) / minimumKills.temporal, component: 'temporal' as const })),
     ...Array.from({ length: minimumKills.postgres }, (_, i) => ({ at: Date.now() + ((i + 0.75) * windowMs) / minimumKills.postgres, component: 'postgres' as const })),
   ].sort((a, b) => a.at - b.at);
-  let nextWorkerKill = Date.now() + jitter(8_000, 25_000);
+  let target: { pid: number; killAt: number; duringStartup: boolean } | undefined;
   for (;;) {
     const pastWindow = Date.now() > loadEndsAt;
     const short = kills.worker < minimumKills.worker || kills.temporal < minimumKills.temporal || kills.postgres < minimumKills.postgres;
@@ -277,11 +297,16 @@ async function injectFaults(stack: Stack, loadEndsAt: number, loadDone: () => bo
       await killAndAwait(stack, due.component);
       continue;
     }
-    if (Date.now() >= nextWorkerKill && (kills.worker < minimumKills.worker || !pastWindow)) {
+    const pid = pids.worker(stack);
+    if (pid && target?.pid !== pid) {
+      if ((kills.worker + 1) % 5 === 0) target = { pid, killAt: Date.now() + jitter(1_000, 8_000), duringStartup: true };
+      else if (workerPolls(stack, pid)) target = { pid, killAt: Date.now() + jitter(2_000, 15_000), duringStartup: false };
+    }
+    if (pid && target?.pid === pid && Date.now() >= target.killAt && (kills.worker < minimumKills.worker || !pastWindow)) {
+      const duringStartup = target.duringStartup && !workerPolls(stack, pid);
       await killAndAwait(stack, 'worker');
-      // A worker killed within 10 s of its start counts as a quick failure for the supervisor, which then waits
-      // longer before the next restart; so most kills wait beyond that.
-      nextWorkerKill = Date.now() + jitter(pastWindow ? 11_000 : 8_000, 25_000);
+      if (duringStartup) workerKillsDuringStartup.count += 1;
+      target = { pid, killAt: Number.POSITIVE_INFINITY, duringStartup: false };
       continue;
     }
     await sleep(250);
@@ -343,6 +368,7 @@ async function send(
 ): Promise<Sent> {
   const deadline = Date.now() + (options.giveUpAfterMs ?? 15 * 60_000);
   let delay = 500;
+  let inProgressSince: number | undefined;
   for (let attempt = 1; ; attempt += 1) {
     if (attempt > 1) {
       stats.retried += 1;
@@ -380,6 +406,9 @@ async function send(
     }
     if (response.status === 409 && body.error?.code === 'request_in_progress') {
       stats.inProgress409 += 1;
+      // The first request with this key can take a minute (a workflow update under faults), not five.
+      inProgressSince ??= Date.now();
+      if (Date.now() - inProgressSince > 5 * 60_000) throw new Error(`${method} ${pathName}: Idempotency-Key ${options.key} still "in progress" after 5 min`);
       continue;
     }
     // A code that arrived after its step had passed (a request held up by a restart): again with a fresh one.
@@ -805,7 +834,7 @@ async function main(): Promise<number> {
       '',
       '| kills survived | count | |',
       '|---|---:|---|',
-      `| worker (SIGKILL of its process group; restarted by the supervisor) | ${kills.worker} | ${seconds(recovery.worker)} |`,
+      `| worker (SIGKILL of its process group; restarted by the supervisor) | ${kills.worker} | ${kills.worker - workerKillsDuringStartup.count} while polling, ${workerKillsDuringStartup.count} during its start-up; ${seconds(recovery.worker)} |`,
       `| Temporal dev server (SIGKILL; restarted on its SQLite file) | ${kills.temporal} | ${seconds(recovery.temporal)} |`,
       `| PostgreSQL (SIGKILL of the postmaster; restarted on its data directory) | ${kills.postgres} | ${seconds(recovery.postgres)} |`,
       '',

@@ -6,6 +6,8 @@ import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../api/app.ts';
 import { createApiDependencies } from '../../api/dependencies.ts';
+import { ApiError } from '../../api/errors.ts';
+import { runIdempotent } from '../../api/idempotency.ts';
 import { createDatabase, type Database } from '../../db/pool.ts';
 import { isDatabaseUnavailable } from '../../db/unavailable.ts';
 import { freePort } from '../../stack/ports.ts';
@@ -73,7 +75,7 @@ beforeAll(async () => {
   const throughProxy = new URL(testDatabase.appUrl);
   throughProxy.port = String(proxy.port);
   throughProxy.hostname = '127.0.0.1';
-  proxied = await createDatabase(throughProxy.toString(), { maximumPoolSize: 2 });
+  proxied = await createDatabase(throughProxy.toString(), { maximumPoolSize: 10 });
   temporalConnection = await Connection.connect({ address: inject('temporalAddress') });
 });
 
@@ -111,6 +113,67 @@ describe('the API while PostgreSQL is unreachable', () => {
     // Back: the pool reconnects by itself.
     await proxy.up();
     expect((await me()).status).toBe(401);
+  });
+});
+
+describe('an Idempotency-Key whose request lost the database after its claim', () => {
+  const keyRow = async (userId: string, key: string) =>
+    (await database.maybeOne(sql.unsafe`SELECT status_code, response FROM api_idempotency WHERE user_id = ${userId} AND key = ${key}`)) as
+      | { status_code: number | null; response: unknown }
+      | null;
+  const until = async (what: string, condition: () => Promise<boolean>) => {
+    const deadline = Date.now() + 30_000;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error(`not within 30 s: ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  let userId: string;
+
+  beforeAll(async () => {
+    const owner = new pg.Client({ connectionString: testDatabase.ownerUrl });
+    await owner.connect();
+    try {
+      const { rows } = await owner.query<{ id: string }>(`
+        INSERT INTO users (id, email, password_hash, role, totp_secret)
+        VALUES (gen_random_uuid(), 'idempotency-${randomBytes(3).toString('hex')}@example.com', 'not-a-login', 'admin', 'JBSWY3DPEHPK3PXP') RETURNING id`);
+      userId = rows[0]!.id;
+    } finally {
+      await owner.end();
+    }
+  });
+
+  it('gets its answer once the database is back: the client was answered, and a retry is replayed, not "in progress" for ever', async () => {
+    const key = `answered-${randomBytes(4).toString('hex')}`;
+    // The work is done (the row committed), then the database goes away before the answer is written.
+    const first = await runIdempotent(proxied, { userId, key, fingerprint: ['test', 1] }, async () => {
+      await proxy.down();
+      return { status: 201, body: { id: 'the-created-thing' } };
+    });
+    expect(first).toEqual({ status: 201, body: { id: 'the-created-thing' }, replayed: false });
+    await proxy.up();
+    await until('the answer written', async () => (await keyRow(userId, key))?.status_code === 201);
+    const retry = await runIdempotent(proxied, { userId, key, fingerprint: ['test', 1] }, async () => {
+      throw new Error('a replayed request must not run again');
+    });
+    expect(retry).toEqual({ status: 201, body: { id: 'the-created-thing' }, replayed: true });
+  });
+
+  it('is released once the database is back when the request failed, so a retry runs it again', async () => {
+    const key = `released-${randomBytes(4).toString('hex')}`;
+    const failed = await runIdempotent(proxied, { userId, key, fingerprint: ['test', 2] }, async () => {
+      await proxy.down();
+      throw new Error('the database went away mid-request');
+    }).catch((error: unknown) => error);
+    expect((failed as Error).message).toBe('the database went away mid-request');
+    // While it is away, a retry is told the first is still in progress (and never runs twice at once).
+    await proxy.up();
+    await until('the key released', async () => (await keyRow(userId, key)) === null);
+    const retry = await runIdempotent(proxied, { userId, key, fingerprint: ['test', 2] }, async () => ({ status: 201, body: { ran: 'again' } }));
+    expect(retry).toEqual({ status: 201, body: { ran: 'again' }, replayed: false });
+    const again = await runIdempotent(proxied, { userId, key, fingerprint: ['test', 2] }, async () => ({ status: 500, body: null }));
+    expect(again.replayed).toBe(true);
+    await expect(runIdempotent(proxied, { userId, key, fingerprint: ['test', 3] }, async () => ({ status: 201, body: null }))).rejects.toBeInstanceOf(ApiError);
   });
 });
 
