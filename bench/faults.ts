@@ -16,7 +16,8 @@
  * Idempotency-Key (or externalId) until it gets a definite answer. When the time is up the driver stops starting
  * lifecycles, lets the ones in flight finish, waits until every workflow is closed or waiting (no activity pending),
  * and checks the ledger by independent SQL (bench/faults-invariants.ts). Prints the kills survived, lifecycles by
- * kind, every invariant checked, and PASS or FAIL; exits 1 on any violation or stuck lifecycle.
+ * kind, every invariant checked, and PASS or FAIL (also written to bench/results/faults.md); exits 1 on any
+ * violation, stuck lifecycle or request, or fewer kills than asked.
  *
  *   npm run bench:faults                      # 10 minutes of load
  *   npm run bench:faults -- --minutes 3       # shorter
@@ -30,7 +31,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -856,6 +857,8 @@ async function main(): Promise<number> {
       `Command: npm run bench:faults -- --minutes ${loadMinutes}`,
     ];
     console.log(lines.join('\n'));
+    await mkdir(path.join(repositoryRoot, 'bench', 'results'), { recursive: true });
+    await writeFile(path.join(repositoryRoot, 'bench', 'results', 'faults.md'), `${lines.join('\n').trimStart()}\n`);
     if (!passed) console.error(`faults: data kept in ${stack.dataDir}; supervisor output tail:\n${stack.output.slice(-40).join('\n')}`);
   } catch (error) {
     console.error(`faults: ${(error as Error).stack ?? String(error)}`);
