@@ -5,6 +5,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { ApiDependencies, ApiEnv } from './context.ts';
 import { DomainError } from '../domain/errors.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { ApiError, domainApiError, errorBody, sendError } from './errors.ts';
 import { clientAddress, peerAddress } from './client-address.ts';
 import { kibibyte, limitRequestBodies, mebibyte, type BodyLimitRule } from './body-limit.ts';
@@ -109,6 +110,11 @@ export function createApp(dependencies: ApiDependencies) {
     if (error instanceof HTTPException) {
       // Hono's own refusals (a body that is not JSON, for one) keep the shared error shape.
       return c.json(errorBody('invalid_request', error.message || 'malformed request', 'body'), error.status as 400);
+    }
+    // PostgreSQL down or restarting is not a fault of the request: a 503 naming it, as for Temporal, and one log line.
+    if (isDatabaseUnavailable(error)) {
+      console.error(`database unavailable: ${(error as Error).message}`);
+      return sendError(c, new ApiError(503, 'database_unavailable', 'the database is unreachable or restarting; send the request again later (with the same Idempotency-Key)'));
     }
     console.error('unhandled API error', error);
     return c.json(errorBody('internal', 'internal error'), 500);

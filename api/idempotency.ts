@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/pool.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import { RequestIdempotencyStore } from '../modules/idempotency/request-store.ts';
 import { ApiError } from './errors.ts';
 
@@ -21,6 +22,7 @@ export async function runIdempotent(
   handler: () => Promise<{ status: number; body: unknown }>,
 ): Promise<IdempotentResult> {
   if (request.key === undefined) return { ...(await handler()), replayed: false };
+  const key = request.key;
   if (!/^[\x21-\x7e]{1,200}$/.test(request.key)) {
     throw new ApiError(400, 'invalid_request', 'Idempotency-Key must be 1 to 200 visible ASCII characters', 'Idempotency-Key');
   }
@@ -39,9 +41,45 @@ export async function runIdempotent(
     result = await handler();
   } catch (error) {
     // A refused or failed request changed nothing: release the key so a corrected retry can use it.
-    await store.release(request.userId, request.key);
+    await writeNowOrWhenBack(() => store.release(request.userId, key));
     throw error;
   }
-  await store.recordAnswer(request.userId, request.key, result.status, result.body);
+  await writeNowOrWhenBack(() => store.recordAnswer(request.userId, key, result.status, result.body));
   return { ...result, replayed: false };
+}
+
+/** How long an answer or a release the database could not take is tried again, in the background. */
+const retryWindowMs = 15 * 60_000;
+
+/**
+ * Writes the key's answer (or releases it) now; when PostgreSQL is away — killed or restarting between the claim
+ * and this write — writes it again in the background until it is back, instead of failing the request and leaving
+ * the key "in progress" for ever (every retry with it a 409, the client never told what became of its request).
+ * Meanwhile a retry gets 409 `request_in_progress`, then the answer, or a fresh run after a release. Found by the
+ * fault-injection run (bench/faults.ts); docs/decisions.md, "The fault-injection run".
+ */
+async function writeNowOrWhenBack(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    void retryInBackground(write);
+  }
+}
+
+async function retryInBackground(write: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + retryWindowMs;
+  for (let delayMs = 250; Date.now() < deadline; delayMs = Math.min(delayMs * 2, 5_000)) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    try {
+      await write();
+      return;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) {
+        console.error('idempotency: writing a key after the database came back failed', error);
+        return;
+      }
+    }
+  }
+  console.error(`idempotency: the database was away for more than ${retryWindowMs / 60_000} min; a key stays in progress`);
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createPgDriverFactory } from '@slonik/pg-driver';
-import { createPool, createTypeParserPreset, sql, type DatabasePool, type DriverFactory, type Interceptor, type QueryResultRow } from 'slonik';
+import { createPool, createTypeParserPreset, sql, type DatabasePool, type DriverClient, type DriverFactory, type Interceptor, type QueryResultRow } from 'slonik';
 import { SchemaValidationError } from 'slonik';
+import { isDatabaseUnavailable } from './unavailable.ts';
 
 /**
  * Rows are validated by the zod schema given to `sql.type(...)`. Slonik 47 leaves this to an interceptor.
@@ -62,14 +63,60 @@ function preparingDriverFactory(): DriverFactory {
       ...driver,
       createClient: async () => {
         const client = await driver.createClient();
-        return {
-          ...client,
-          // pg's client.query takes a { name, text } config where slonik passes the text; the driver hands it on.
-          query: (text, values) =>
-            text.startsWith(preparedMarker)
-              ? client.query({ name: nameOf(text), text } as unknown as string, values)
-              : client.query(text, values),
+        // The pool frees a connection's slot when the connection says 'destroy'. Slonik's driver never says it for
+        // a connection lost mid-query: its destroy awaits the failed query, which rejects, so the connection stays
+        // "pending destroy" for ever and its slot is lost; after a few PostgreSQL restarts requests wait for ever
+        // for a connection (found by bench/faults.ts; test/api/database-unavailable.test.ts). So the pool's
+        // 'destroy' listeners are called once, by the driver or, for such a connection, by us.
+        const destroyListeners = new Set<(...args: unknown[]) => void>();
+        let destroyed = false;
+        const announceDestroy = () => {
+          if (destroyed) return;
+          destroyed = true;
+          for (const listener of [...destroyListeners]) listener();
         };
+        const emitter = client.on('destroy', announceDestroy);
+        const send = (text: string, values?: readonly unknown[]) =>
+          // pg's client.query takes a { name, text } config where slonik passes the text; the driver hands it on.
+          text.startsWith(preparedMarker)
+            ? client.query({ name: nameOf(text), text } as unknown as string, values as unknown[])
+            : client.query(text, values as unknown[]);
+        type Listener = (...args: unknown[]) => void;
+        const wrapped: DriverClient = {
+          ...client,
+          on: ((event: string | symbol, listener: Listener) => {
+            if (event !== 'destroy') return client.on(event as never, listener);
+            destroyListeners.add(listener);
+            return emitter;
+          }) as DriverClient['on'],
+          off: ((event: string | symbol, listener: Listener) => {
+            if (event !== 'destroy') return client.off(event as never, listener);
+            destroyListeners.delete(listener);
+            return emitter;
+          }) as DriverClient['off'],
+          removeListener: ((event: string | symbol, listener: Listener) => {
+            if (event !== 'destroy') return client.removeListener(event as never, listener);
+            destroyListeners.delete(listener);
+            return emitter;
+          }) as DriverClient['removeListener'],
+          query: async (text, values) => {
+            try {
+              return await send(text, values);
+            } catch (error) {
+              if (isDatabaseUnavailable(error)) {
+                // Past the driver's graceful termination (5 s): a connection still pending destroy will stay so.
+                setTimeout(() => {
+                  if (client.state() === 'PENDING_DESTROY') {
+                    announceDestroy();
+                    void client.destroy().catch(() => {});
+                  }
+                }, 6_000).unref();
+              }
+              throw error;
+            }
+          },
+        };
+        return wrapped;
       },
     };
   };
