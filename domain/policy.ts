@@ -4,7 +4,8 @@ import { payoutPolicySchema, defaultPayoutPolicy } from './payout-policy.ts';
 import { durationText } from './duration.ts';
 import {
   adjustmentPolicySchema, chargebackPolicySchema, debtPolicySchema, defaultAdjustmentPolicy, defaultChargebackPolicy,
-  defaultDebtPolicy, defaultDisputePolicy, defaultRefundPolicy, disputePolicySchema, refundPolicySchema,
+  defaultDebtPolicy, defaultDisputePolicy, defaultFourEyesPolicy, defaultRefundPolicy, disputePolicySchema, fourEyesPolicySchema,
+  refundPolicySchema,
 } from './lifecycle-policy.ts';
 
 export { durationMs, durationText } from './duration.ts';
@@ -84,6 +85,8 @@ export const policySchema = z.object({
   chargebacks: chargebackPolicySchema.default(defaultChargebackPolicy),
   disputes: disputePolicySchema.default(defaultDisputePolicy),
   adjustments: adjustmentPolicySchema.default(defaultAdjustmentPolicy),
+  /** Issue #16's four eyes (domain/lifecycle-policy.ts); defaulted for versions stored before it. */
+  fourEyes: fourEyesPolicySchema.default(defaultFourEyesPolicy),
 });
 export type Policy = z.infer<typeof policySchema>;
 
