@@ -133,7 +133,7 @@ export const fourEyesPolicySchema = z.object({
   /** A dispute CORRECTION (either sign) or GOODWILL above this RUB-equivalent waits for a checker. */
   disputeCreditAboveRub: amountText.default('10000'),
   /** The amount thresholds in the amount's own currency, used where its RUB-equivalent is unknown. */
-  aboveByCurrency: z.record(z.string().regex(/^[A-Z]{3}$/), amountText).default({ RUB: '10000', USD: '100', EUR: '100' }),
+  aboveByCurrency: z.record(z.string().regex(/^[A-Z]{3,4}$/), amountText).default({ RUB: '10000', USD: '100', EUR: '100' }),
   /** Who may be the second person for money (senior admin or above). */
   moneyCheckerRoles: z.array(z.enum(adminRoles)).min(1).default(['senior_admin', 'finance_director']),
   /** A new FX rate more than this fraction away from the one in force waits for a checker. */
