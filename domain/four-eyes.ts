@@ -25,6 +25,12 @@ export interface CheckerRequirement {
   reason: string;
 }
 
+/** An amount above the threshold, as a workflow's input carries it: its RUB-equivalent and who may check it. */
+export interface CheckerNeeded {
+  amountRub: string | null;
+  checkerRoles: AdminRole[];
+}
+
 /**
  * Whether an amount (either sign: a large debit is as much an insider's lever as a large credit) is above the
  * threshold. Judged by its RUB-equivalent when the rates give one; otherwise by the policy's threshold in the

@@ -36,3 +36,7 @@ CREATE INDEX fx_rate_requests_pending ON fx_rate_requests (currency, created_at)
 
 REVOKE ALL ON fx_rate_requests FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE ON fx_rate_requests TO ledgerflow_app;
+
+-- A dispute CORRECTION or GOODWILL above the threshold waits here for its second person (the dispute's workflow
+-- holds the same; this copy is what the API shows): who resolved it, how, and who may approve it.
+ALTER TABLE disputes ADD COLUMN pending_resolution jsonb;
