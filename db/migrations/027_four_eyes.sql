@@ -40,3 +40,4 @@ GRANT SELECT, INSERT, UPDATE ON fx_rate_requests TO ledgerflow_app;
 -- A dispute CORRECTION or GOODWILL above the threshold waits here for its second person (the dispute's workflow
 -- holds the same; this copy is what the API shows): who resolved it, how, and who may approve it.
 ALTER TABLE disputes ADD COLUMN pending_resolution jsonb;
+GRANT UPDATE (pending_resolution) ON disputes TO ledgerflow_app;
