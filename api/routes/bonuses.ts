@@ -84,7 +84,7 @@ const createBonus = createRoute({
 const listAwaiting = createRoute({
   method: 'get',
   path: '/',
-  operationId: 'listBonusesAwaitingApproval',
+  operationId: 'listBonuses',
   summary: 'Bonuses waiting for a second person (AWAITING_APPROVAL), oldest first',
   security: bearerSecurity,
   request: { query: z.object({ status: z.literal('AWAITING_APPROVAL').openapi({ description: 'Only AWAITING_APPROVAL is listed' }) }) },
