@@ -114,7 +114,7 @@ export async function recordBonusDecision(
   });
 }
 
-/** A bonus whose workflow could not be started is PENDING again when a retry with its key starts it (see start-bonus.ts). */
+/** A bonus whose workflow could not be started is PENDING again when a retry with its key starts it (see modules/bonuses/start-bonus.ts). */
 export async function reopenUnstartedBonus(connection: CommonQueryMethods, bonusId: string): Promise<void> {
   await connection.query(sql.unsafe`
     UPDATE bonuses SET status = CASE WHEN needs_approval THEN 'AWAITING_APPROVAL' ELSE 'PENDING' END, failure = NULL, completed_at = NULL
