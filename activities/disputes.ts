@@ -1,5 +1,6 @@
 import type { Database } from '../db/pool.ts';
 import { closeDisputeWithoutInformation, closeExplainedDispute, openDispute } from '../modules/disputes/automatic-steps.ts';
+import { holdDisputeResolution, recordDisputeApprovalDecision } from '../modules/disputes/dispute-approval.ts';
 import { resolveDispute, type ResolveDisputeInput } from '../modules/disputes/resolve-dispute.ts';
 import { assignDispute, provideDisputeEvidence, requestDisputeEscalation } from '../modules/disputes/review-dispute.ts';
 import type { LedgerStore } from '../modules/ledger/ledger-store.ts';
@@ -19,6 +20,9 @@ export function createDisputeActivities({ database, ledger }: { database: Databa
     provideDisputeEvidence: (input: Input<typeof provideDisputeEvidence>) => refusing(disputeRefusedType, () => provideDisputeEvidence(database, input)),
     assignDispute: (input: Input<typeof assignDispute>) => refusing(disputeRefusedType, () => assignDispute(database, input)),
     resolveDispute: (input: ResolveDisputeInput) => refusing(disputeRefusedType, () => resolveDispute({ database, ledger }, input)),
+    holdDisputeResolution: (input: Input<typeof holdDisputeResolution>) => refusing(disputeRefusedType, () => holdDisputeResolution(database, input)),
+    recordDisputeApprovalDecision: (input: Input<typeof recordDisputeApprovalDecision>) =>
+      refusing(disputeRefusedType, () => recordDisputeApprovalDecision(database, input)),
     requestDisputeEscalation: (input: Input<typeof requestDisputeEscalation>) => refusing(disputeRefusedType, () => requestDisputeEscalation(database, input)),
     closeDisputeWithoutInformation: (input: Input<typeof closeDisputeWithoutInformation>) =>
       refusing(disputeRefusedType, () => closeDisputeWithoutInformation(database, input)),

@@ -22,6 +22,8 @@ export const permissions = {
   'partners.update': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'bonuses.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'bonuses.read.any': adminRoles,
+  /** Approving or rejecting a bonus above the four-eyes threshold; the policy's checker roles narrow it (docs/rules.md#four-eyes). */
+  'bonuses.decide': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   'ledger.read.any': adminRoles,
   /** Trigger events come from the shop and investment systems through an admin (service) account. */
   'events.ingest': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],

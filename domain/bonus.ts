@@ -1,14 +1,23 @@
 import { Money, formatMoney } from './money.ts';
+import type { AdminRole } from './access.ts';
 import type { PostingInput } from './ledger.ts';
 
 /** A bonus (docs/rules.md#bonuses): positive or negative, not subject to the hold, posted straight to `available`. */
-export const bonusStatuses = ['PENDING', 'COMPLETED', 'FAILED'] as const;
+/**
+ * AWAITING_APPROVAL: above the four-eyes threshold (docs/rules.md#four-eyes), waiting for a second person;
+ * PENDING: approved (or needing no approval), being posted; then COMPLETED or FAILED; or REJECTED by the checker,
+ * or EXPIRED when nobody decided within the policy's wait.
+ */
+export const bonusStatuses = ['AWAITING_APPROVAL', 'PENDING', 'COMPLETED', 'FAILED', 'REJECTED', 'EXPIRED'] as const;
 export type BonusStatus = (typeof bonusStatuses)[number];
 
 const transitions: Record<BonusStatus, readonly BonusStatus[]> = {
+  AWAITING_APPROVAL: ['PENDING', 'REJECTED', 'EXPIRED'],
   PENDING: ['COMPLETED', 'FAILED'],
   COMPLETED: [],
   FAILED: [],
+  REJECTED: [],
+  EXPIRED: [],
 };
 
 export function transitionBonus(from: BonusStatus, to: BonusStatus): BonusStatus {
@@ -25,6 +34,17 @@ export interface BonusRequest {
   reason: string;
   actorUserId: string;
   ip: string | null;
+  /**
+   * Set when the bonus is above the four-eyes threshold: the workflow waits for a second person of these roles.
+   * Absent in requests made before four eyes existed (their histories replay the direct path).
+   */
+  approval?: { checkerRoles: AdminRole[]; amountRub: string | null } | null;
+}
+
+/** A checker's decision on a bonus, as the API verified them (session, permission, a fresh TOTP code). */
+export interface BonusDecisionActor {
+  userId: string;
+  role: AdminRole;
 }
 
 /**

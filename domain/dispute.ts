@@ -133,4 +133,6 @@ export interface DisputeState {
   creditedCurrency: string | null;
   automaticReason: 'OUT_OF_WINDOW' | 'NO_INFORMATION' | null;
   policyVersion: number;
+  /** A CORRECTION or GOODWILL waiting for a second person (docs/rules.md#four-eyes); absent or null when none. */
+  pendingResolution?: { makerUserId: string; resolution: DisputeResolution; amount: string | null; currency: string | null; amountRub: string | null } | null;
 }

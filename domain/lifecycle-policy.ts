@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminRoles } from './access.ts';
 import { durationText } from './duration.ts';
 
 /**
@@ -116,3 +117,31 @@ export const defaultAdjustmentPolicy: AdjustmentPolicy = {
   bulkChunksPerRun: 25,
   activityTimeoutSeconds: 120,
 };
+
+/** A rate band as a decimal fraction: "0.10" is 10 %. */
+const bandText = z.string().regex(/^0(\.\d{1,4})?$|^1(\.0{1,4})?$/, 'a decimal fraction between 0 and 1, e.g. "0.10"');
+
+/**
+ * Four eyes (docs/rules.md#four-eyes): above these thresholds a second person of a named role, never the maker,
+ * approves with a fresh TOTP code. Amounts are judged by their RUB-equivalent at the rates in force; where no rate
+ * is known, by `aboveByCurrency` in the amount's own currency; a currency with neither always needs the second
+ * person. Defaulted as a whole, so versions stored before this section read as these defaults.
+ */
+export const fourEyesPolicySchema = z.object({
+  /** A bonus (either sign) above this RUB-equivalent waits for a checker. */
+  bonusAboveRub: amountText.default('10000'),
+  /** A dispute CORRECTION (either sign) or GOODWILL above this RUB-equivalent waits for a checker. */
+  disputeCreditAboveRub: amountText.default('10000'),
+  /** The amount thresholds in the amount's own currency, used where its RUB-equivalent is unknown. */
+  aboveByCurrency: z.record(z.string().regex(/^[A-Z]{3,4}$/), amountText).default({ RUB: '10000', USD: '100', EUR: '100' }),
+  /** Who may be the second person for money (senior admin or above). */
+  moneyCheckerRoles: z.array(z.enum(adminRoles)).min(1).default(['senior_admin', 'finance_director']),
+  /** A new FX rate more than this fraction away from the one in force waits for a checker. */
+  fxRateBand: bandText.default('0.10'),
+  /** Who may be the second person for an FX rate outside the band. */
+  fxCheckerRoles: z.array(z.enum(adminRoles)).min(1).default(['finance_director', 'finance_manager']),
+  /** How long a bonus or a dispute credit waits for its checker before it expires. */
+  approvalWait: durationText.default('7d'),
+});
+export type FourEyesPolicy = z.infer<typeof fourEyesPolicySchema>;
+export const defaultFourEyesPolicy: FourEyesPolicy = fourEyesPolicySchema.parse({});

@@ -4,7 +4,8 @@ import { payoutPolicySchema, defaultPayoutPolicy } from './payout-policy.ts';
 import { durationText } from './duration.ts';
 import {
   adjustmentPolicySchema, chargebackPolicySchema, debtPolicySchema, defaultAdjustmentPolicy, defaultChargebackPolicy,
-  defaultDebtPolicy, defaultDisputePolicy, defaultRefundPolicy, disputePolicySchema, refundPolicySchema,
+  defaultDebtPolicy, defaultDisputePolicy, defaultFourEyesPolicy, defaultRefundPolicy, disputePolicySchema, fourEyesPolicySchema,
+  refundPolicySchema,
 } from './lifecycle-policy.ts';
 import { defaultSignInPolicy, signInPolicySchema } from './sign-in-throttle.ts';
 
@@ -87,6 +88,8 @@ export const policySchema = z.object({
   adjustments: adjustmentPolicySchema.default(defaultAdjustmentPolicy),
   /** Sign-in throttling and the step-up limit (issue #16); defaulted for versions stored before it. */
   signIn: signInPolicySchema.default(defaultSignInPolicy),
+  /** Issue #16's four eyes (domain/lifecycle-policy.ts); defaulted for versions stored before it. */
+  fourEyes: fourEyesPolicySchema.default(defaultFourEyesPolicy),
 });
 export type Policy = z.infer<typeof policySchema>;
 

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DisputeActor, DisputeResolutionInput, DisputeState } from '../domain/dispute.ts';
+import type { CheckerNeeded } from '../domain/four-eyes.ts';
 
 /**
  * Messages of `dispute-<id>`. Every update carries who acts, as the API verified them (session, permission, and a
@@ -26,6 +27,18 @@ export interface ResolveDisputeInput {
   actor: DisputeActor;
   resolution: DisputeResolutionInput;
   ip?: string | null;
+  /**
+   * Set by the API when a CORRECTION or GOODWILL is above the four-eyes threshold (docs/rules.md#four-eyes): the
+   * workflow holds it for a second person instead of posting it. Absent in resolutions sent before four eyes existed.
+   */
+  fourEyes?: CheckerNeeded | null;
+}
+
+/** A second person's decision on a held resolution: the actor the API verified with a fresh TOTP code. */
+export interface DecideDisputeResolutionInput {
+  actor: DisputeActor;
+  reason?: string | null;
+  ip?: string | null;
 }
 
 export interface RequestDisputeEscalationInput {
@@ -37,6 +50,8 @@ export const provideDisputeEvidenceUpdate = defineUpdate<DisputeState, [ProvideD
 export const assignDisputeUpdate = defineUpdate<DisputeState, [AssignDisputeInput]>('assignDispute');
 /** A resolution: returns once any correction is posted and the state recorded. */
 export const resolveDisputeUpdate = defineUpdate<DisputeState, [ResolveDisputeInput]>('resolveDispute');
+export const approveDisputeResolutionUpdate = defineUpdate<DisputeState, [DecideDisputeResolutionInput]>('approveDisputeResolution');
+export const rejectDisputeResolutionUpdate = defineUpdate<DisputeState, [DecideDisputeResolutionInput]>('rejectDisputeResolution');
 export const requestDisputeEscalationUpdate = defineUpdate<DisputeState, [RequestDisputeEscalationInput]>('requestDisputeEscalation');
 export const getDisputeStateQuery = defineQuery<DisputeState>('getDisputeState');
 

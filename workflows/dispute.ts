@@ -12,15 +12,19 @@ import type { PartnerFlagActivities } from '../activities/partner-flags.ts';
 import { transitionDispute, type DisputeRequest, type DisputeState, type DisputeStatus } from '../domain/dispute.ts';
 import { checkResolution } from '../domain/dispute-resolution.ts';
 import { DomainError, domainErrorFailure, refusalFailure } from '../domain/errors.ts';
+import { checkerRefusal, type CheckerNeeded } from '../domain/four-eyes.ts';
 import { Money } from '../domain/money.ts';
 import { durationMs, type Policy } from '../domain/policy.ts';
 import {
+  approveDisputeResolutionUpdate,
   assignDisputeUpdate,
   disputeRefusedType,
+  rejectDisputeResolutionUpdate,
   getDisputeStateQuery,
   provideDisputeEvidenceUpdate,
   requestDisputeEscalationUpdate,
   resolveDisputeUpdate,
+  type ResolveDisputeInput,
 } from './dispute-messages.ts';
 import { nudgeHeldPayouts } from './payout-holds.ts';
 import { amountKey, currencyKey, partnerIdKey, statusKey } from './search-attributes.ts';
@@ -121,12 +125,8 @@ export async function disputeWorkflow(request: DisputeRequest, policy: DisputeWo
     },
   });
 
-  setHandler(resolveDisputeUpdate, ({ actor, resolution, ip }) => exclusive(async () => {
-    try {
-      checkResolution({ status: state.status, assigneeId: state.assigneeId, actor, resolution, policy: policy.disputes });
-    } catch (error) {
-      throw asRefusal(error);
-    }
+  /** Posts (through its activity) and records one resolution; the body of a resolution, whoever approved it. */
+  const applyResolution = async ({ actor, resolution, ip }: ResolveDisputeInput) => {
     const sequence = state.resolutions.length + 1;
     const before = state.status;
     const resolved = await activities.resolveDispute({
@@ -148,9 +148,38 @@ export async function disputeWorkflow(request: DisputeRequest, policy: DisputeWo
     upsertMemo({ summary: `Dispute ${request.type} ${request.transactionRef} of ${request.partnerId}: ${resolved.resolution} → ${resolved.status}` });
     if (resolved.holdEnded) await releaseHeldPayouts(`dispute ${request.disputeId} ${resolved.status === 'CLOSED' ? 'closed' : 'explained'}`);
     return state;
+  };
+
+  /**
+   * Four eyes (docs/rules.md#four-eyes): a CORRECTION or GOODWILL above the threshold is held here, not posted,
+   * until a second person approves it. Only resolutions that carry `fourEyes` (sent since four eyes existed) are held.
+   */
+  let held: (ResolveDisputeInput & { fourEyes: CheckerNeeded }) | null = null;
+  const refuseHeld = () => {
+    if (held) throw refuseState('a resolution of this dispute is waiting for its second person');
+  };
+
+  setHandler(resolveDisputeUpdate, (input) => exclusive(async () => {
+    const { actor, resolution, ip, fourEyes } = input;
+    try {
+      checkResolution({ status: state.status, assigneeId: state.assigneeId, actor, resolution, policy: policy.disputes });
+    } catch (error) {
+      throw asRefusal(error);
+    }
+    refuseHeld();
+    if (fourEyes) {
+      await activities.holdDisputeResolution({ disputeId: request.disputeId, maker: actor, resolution, fourEyes, ip: ip ?? null });
+      held = { ...input, fourEyes };
+      state.pendingResolution = {
+        makerUserId: actor.userId, resolution: resolution.resolution, amount: resolution.amount ?? null, currency: resolution.currency ?? null, amountRub: fourEyes.amountRub,
+      };
+      return state;
+    }
+    return applyResolution(input);
   }), {
     validator: ({ actor, resolution }) => {
       refuseClosed();
+      refuseHeld();
       try {
         checkResolution({ status: state.status, assigneeId: state.assigneeId, actor, resolution, policy: policy.disputes });
       } catch (error) {
@@ -159,6 +188,28 @@ export async function disputeWorkflow(request: DisputeRequest, policy: DisputeWo
       }
     },
   });
+
+  const validateCheck = ({ actor }: { actor: ResolveDisputeInput['actor'] }) => {
+    if (!held) throw refuseState('no resolution of this dispute is waiting for a second person');
+    const refusal = checkerRefusal({ makerUserId: held.actor.userId, checkerRoles: held.fourEyes.checkerRoles, reason: `a ${held.resolution.resolution} above the four-eyes threshold` }, actor);
+    if (refusal) throw domainErrorFailure(disputeRefusedType, refusal);
+  };
+  setHandler(approveDisputeResolutionUpdate, ({ actor, reason, ip }) => exclusive(async () => {
+    validateCheck({ actor });
+    const approved = held!;
+    await activities.recordDisputeApprovalDecision({ disputeId: request.disputeId, decision: 'APPROVED', actor, reason: reason ?? null, ip: ip ?? null });
+    held = null;
+    state.pendingResolution = null;
+    // Posted as the maker's resolution (the maker's checks hold), now that a second person has approved it.
+    return applyResolution(approved);
+  }), { validator: validateCheck });
+  setHandler(rejectDisputeResolutionUpdate, ({ actor, reason, ip }) => exclusive(async () => {
+    validateCheck({ actor });
+    await activities.recordDisputeApprovalDecision({ disputeId: request.disputeId, decision: 'REJECTED', actor, reason: reason ?? null, ip: ip ?? null });
+    held = null;
+    state.pendingResolution = null;
+    return state;
+  }), { validator: validateCheck });
 
   setHandler(requestDisputeEscalationUpdate, ({ actor, reason }) => exclusive(async () => {
     refuseEscalation();

@@ -5,10 +5,11 @@ import type { AdminRole } from '../../domain/access.ts';
 import { checkDocumentContent, documentContentTypes, documentMaxBytes } from '../../domain/documents.ts';
 import { disputeErrorKinds, disputeResolutions, disputeStatuses, disputeTypes, type DisputeActor } from '../../domain/dispute.ts';
 import { formatMoney } from '../../domain/money.ts';
-import { disputeWorkflowId } from '../../workflows/dispute-messages.ts';
 import { disputeEvidence, disputeTimeline, evidenceFile, listDisputes as listDisputeRows, loadDispute, type DisputeRow, type EvidenceInput, type EvidenceRow } from '../../modules/disputes/dispute-store.ts';
 import { fileDispute } from '../../modules/disputes/record-dispute.ts';
 import { checkResolutionRequest, sendDisputeResolution } from '../../modules/disputes/resolve-dispute.ts';
+import { disputeFourEyes, sendDisputeApprovalDecision } from '../../modules/disputes/dispute-approval.ts';
+import { disputeWorkflowId } from '../../workflows/dispute-messages.ts';
 import { sendDisputeAssignment, sendDisputeEscalationRequest, sendDisputeEvidence } from '../../modules/disputes/review-dispute.ts';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { clientIp, createSubApp, partnerScope, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies, type ApiEnv } from '../context.ts';
@@ -104,6 +105,10 @@ const disputeSchema = z
     automaticReason: z.enum(['OUT_OF_WINDOW', 'NO_INFORMATION']).nullable(), assigneeId: z.string().nullable(), openedBy: z.string(), openedRole: z.string(),
     openedAt: z.string(), informationDueAt: z.string().nullable(), escalatedAt: z.string().nullable(), explainedAt: z.string().nullable(), closedAt: z.string().nullable(),
     credited: z.object({ total: z.string(), currency: z.string().nullable() }),
+    pendingResolution: z.object({
+      makerUserId: z.string(), resolution: z.enum(disputeResolutions), errorKind: z.enum(disputeErrorKinds).nullable(), amount: z.string().nullable(),
+      currency: z.string().nullable(), amountRub: z.string().nullable(), note: z.string(), checkerRoles: z.array(z.string()), requestedAt: z.string(),
+    }).nullable().openapi({ description: 'A CORRECTION or GOODWILL above the four-eyes threshold, waiting for a second person (approve/reject)' }),
   })
   .openapi('Dispute');
 const disputeDetailSchema = disputeSchema
@@ -166,6 +171,17 @@ const resolveDispute = route({
   request: { params: idParam, headers: stepUpHeaders, body: { content: { 'application/json': { schema: resolveBody } }, required: true } },
   responses: { 200: detailResponse('Resolved'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('Not in a state that takes a resolution, or the same Idempotency-Key is in progress'), 422: errorResponse('Amount or error kind wrong for the resolution, or the Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable') },
 });
+const decisionHeaders = z.object({ 'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up)' }) });
+const decisionBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
+const decideResolution = (kind: 'approve' | 'reject') => route({
+  operationId: kind === 'approve' ? 'approveDisputeResolution' : 'rejectDisputeResolution', method: 'post', path: `/disputes/{id}/resolution/${kind}`,
+  summary: kind === 'approve'
+    ? 'Approve the CORRECTION or GOODWILL waiting for a second person (four eyes): it is posted'
+    : 'Reject the CORRECTION or GOODWILL waiting for a second person (four eyes): nothing is posted, the dispute stays open',
+  description: 'A second person: never the maker, one of the policy’s `fourEyes.moneyCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.',
+  request: { params: idParam, headers: decisionHeaders, body: { content: { 'application/json': { schema: decisionBody } }, required: false } },
+  responses: { 200: detailResponse('Decided'), ...errors, 404: errorResponse('No such dispute'), 409: errorResponse('No resolution is waiting'), 503: errorResponse('Temporal unavailable') },
+});
 const escalateDispute = route({
   operationId: 'escalateDispute', method: 'post', path: '/disputes/{id}/escalate', summary: 'The partner asks for a senior admin after an explanation',
   request: { params: idParam, body: { content: { 'application/json': { schema: escalateBody } }, required: true } },
@@ -200,6 +216,14 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
     openedAt: row.opened_at.toISOString(), informationDueAt: row.information_due_at?.toISOString() ?? null, escalatedAt: row.escalated_at?.toISOString() ?? null,
     explainedAt: row.explained_at?.toISOString() ?? null, closedAt: row.closed_at?.toISOString() ?? null,
     credited: { total: row.credited_currency ? formatMoney(row.credited_total, row.credited_currency) : '0', currency: row.credited_currency },
+    pendingResolution: row.pending_resolution
+      ? {
+          makerUserId: row.pending_resolution.maker.userId, resolution: row.pending_resolution.resolution as (typeof disputeResolutions)[number],
+          errorKind: row.pending_resolution.errorKind as (typeof disputeErrorKinds)[number] | null, amount: row.pending_resolution.amount,
+          currency: row.pending_resolution.currency, amountRub: row.pending_resolution.amountRub, note: row.pending_resolution.note,
+          checkerRoles: row.pending_resolution.checkerRoles, requestedAt: row.pending_resolution.requestedAt,
+        }
+      : null,
   });
   const toEvidence = (row: EvidenceRow) => ({
     id: row.id, text: row.text,
@@ -232,6 +256,17 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
       throw toApiError(error, 'the dispute');
     }
     return detail((await loadDispute(database, id))!);
+  };
+
+  /** A second person's decision on a held resolution: the row refuses what it can before the TOTP code is spent. */
+  const decide = async (user: AuthenticatedUser, decision: 'APPROVED' | 'REJECTED', id: string, totp: string | undefined, reason: string | null, ip: string | null) => {
+    if (user.role === 'partner') throw new ApiError(403, 'forbidden', 'an admin decides');
+    requirePermission(user, 'disputes.review');
+    const row = await readable(id, user);
+    if (!row.pending_resolution) throw new ApiError(409, 'invalid_state', 'no resolution of this dispute is waiting for a second person', 'status');
+    if (row.pending_resolution.maker.userId === user.id) throw new ApiError(403, 'maker_checker', 'the maker cannot approve or reject their own resolution; a second person decides');
+    await requireFreshTotp(identity, user, totp, `a ${decision === 'APPROVED' ? 'approval' : 'rejection'} of a dispute resolution`);
+    return update(id, () => sendDisputeApprovalDecision(temporal, id, decision, { actor: actorOf(user), reason, ip }));
   };
 
   return createSubApp()
@@ -319,12 +354,18 @@ export function disputeRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv
           resolution: body.resolution, errorKind: body.errorKind ?? null, note: body.note,
           amount: body.amount ?? null, currency: movesMoney ? currency : null,
         };
-        const detailBody = await update(id, () => sendDisputeResolution(temporal, id, { actor: actorOf(user), resolution, ip: clientIp(c) }));
+        // Four eyes (docs/rules.md#four-eyes): above the threshold the workflow holds it for a second person.
+        const fourEyes = movesMoney ? await disputeFourEyes(database, resolution, (await dependencies.policies.active()).policy.fourEyes) : null;
+        const detailBody = await update(id, () => sendDisputeResolution(temporal, id, {
+          actor: actorOf(user), resolution, ip: clientIp(c), ...(fourEyes ? { fourEyes } : {}),
+        }));
         return { status: 200, body: detailBody };
       });
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result.body as zod.infer<typeof disputeDetailSchema>, 200);
     })
+    .openapi(decideResolution('approve'), async (c) => c.json(await decide(c.get('user'), 'APPROVED', c.req.valid('param').id, c.req.valid('header')['x-totp-code'], c.req.valid('json')?.reason ?? null, clientIp(c)), 200))
+    .openapi(decideResolution('reject'), async (c) => c.json(await decide(c.get('user'), 'REJECTED', c.req.valid('param').id, c.req.valid('header')['x-totp-code'], c.req.valid('json')?.reason ?? null, clientIp(c)), 200))
     .openapi(escalateDispute, async (c) => {
       const user = c.get('user');
       const { id } = c.req.valid('param');

@@ -1,9 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { decimalPattern, parseMoney } from '../../domain/money.ts';
 import { addPolicyVersion } from '../../modules/policy/add-policy-version.ts';
-import { addFxRate, listFxRates, type FxRateRow } from '../../modules/policy/fx-rates.ts';
+import { isAdminRole } from '../../domain/access.ts';
+import {
+  decideFxRate, findFxRateRequest, fxRateRequestStatuses, listFxRateRequests, listFxRates, requestFxRate, type FxRateRequestRow, type FxRateRow,
+} from '../../modules/policy/fx-rates.ts';
 import type { PolicyVersion } from '../../modules/policy/policy-store.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePermission, type ApiDependencies } from '../context.ts';
+import { ApiError } from '../errors.ts';
 import { bearerSecurity, currencySchema, errorResponse } from '../schemas.ts';
 
 const versionSchema = z
@@ -83,6 +88,60 @@ const addVersion = createRoute({
 
 const rateSchema = z.object({ currency: z.string(), usdRate: z.string(), effectiveAt: z.string(), createdBy: z.string() }).openapi('FxRate');
 
+const rateRequestSchema = z
+  .object({
+    id: z.string(),
+    currency: z.string(),
+    usdRate: z.string(),
+    effectiveAt: z.string(),
+    previousUsdRate: z.string().nullable().openapi({ description: 'The rate in force it replaces (null: the currency’s first rate)' }),
+    status: z.enum(fxRateRequestStatuses).openapi({ description: 'APPLIED: in fx_rates; PENDING: outside the band, waiting for a second person; REJECTED' }),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    decisionReason: z.string().nullable(),
+  })
+  .openapi('FxRateRequest');
+
+const toRateRequest = (row: FxRateRequestRow) => ({
+  id: row.id, currency: row.currency, usdRate: row.usd_rate, effectiveAt: row.effective_at.toISOString(), previousUsdRate: row.previous_usd_rate,
+  status: row.status, createdBy: row.created_by, createdAt: row.created_at.toISOString(), decidedBy: row.decided_by,
+  decidedAt: row.decided_at?.toISOString() ?? null, decisionReason: row.decision_reason,
+});
+
+const listRateRequests = createRoute({
+  method: 'get',
+  path: '/fx-rates/requests',
+  operationId: 'listFxRateRequests',
+  summary: 'Requested FX rates (each POST /v1/fx-rates), newest first; ?status=PENDING lists those waiting for a second person',
+  security: bearerSecurity,
+  request: { query: z.object({ status: z.enum(fxRateRequestStatuses).optional() }) },
+  responses: { 200: { description: 'Requests', content: { 'application/json': { schema: z.object({ requests: z.array(rateRequestSchema) }) } } }, ...errors },
+});
+
+function rateDecisionRoute(kind: 'approve' | 'reject') {
+  return createRoute({
+    method: 'post',
+    path: `/fx-rates/{id}/${kind}`,
+    operationId: kind === 'approve' ? 'approveFxRate' : 'rejectFxRate',
+    summary: kind === 'approve' ? 'Apply a PENDING FX rate (four eyes)' : 'Reject a PENDING FX rate (four eyes)',
+    description: 'A second person: never the maker, one of the policy’s `fourEyes.fxCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.',
+    security: bearerSecurity,
+    request: {
+      params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+      headers: z.object({ 'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up)' }) }),
+      body: { content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict() } }, required: false },
+    },
+    responses: {
+      200: { description: 'The request after the decision', content: { 'application/json': { schema: rateRequestSchema } } },
+      ...errors,
+      404: errorResponse('No such request'),
+      409: errorResponse('The request is not PENDING, or a rate for that currency and time exists already'),
+    },
+  });
+}
+
 const listRates = createRoute({
   method: 'get',
   path: '/fx-rates',
@@ -97,9 +156,13 @@ const addRate = createRoute({
   method: 'post',
   path: '/fx-rates',
   operationId: 'createFxRate',
-  summary: 'Add a platform rate: USD per one unit of the currency, from effectiveAt on',
+  summary: 'Add a platform rate: USD per one unit of the currency, from effectiveAt on (needs X-TOTP-Code)',
+  description:
+    'Inside `fourEyes.fxRateBand` around the rate in force the rate is applied (201); outside it, it is stored PENDING (202) ' +
+    'until a second person approves it (`POST /v1/fx-rates/{id}/approve`). Either way it is audited with the rate before and after.',
   security: bearerSecurity,
   request: {
+    headers: z.object({ 'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up)' }) }),
     body: {
       content: {
         'application/json': {
@@ -114,7 +177,8 @@ const addRate = createRoute({
     },
   },
   responses: {
-    201: { description: 'Added', content: { 'application/json': { schema: rateSchema } } },
+    201: { description: 'Applied', content: { 'application/json': { schema: rateRequestSchema } } },
+    202: { description: 'Outside the band: PENDING until a second person approves it', content: { 'application/json': { schema: rateRequestSchema } } },
     ...errors,
     409: errorResponse('A rate for that currency and time exists already'),
   },
@@ -124,6 +188,20 @@ const toRate = (row: FxRateRow) => ({ currency: row.currency, usdRate: row.usd_r
 
 export function policyRoutes(dependencies: ApiDependencies) {
   const { database, policies, identity } = dependencies;
+  /** A checker's decision on a PENDING rate: the row refuses what it can before the TOTP code is spent. */
+  async function decideRate(
+    user: AuthenticatedUser, decision: 'APPROVED' | 'REJECTED', id: string, totp: string | undefined, reason: string | null, ip: string | null,
+  ): Promise<FxRateRequestRow> {
+    requirePermission(user, 'fx.manage');
+    if (!isAdminRole(user.role)) throw new ApiError(403, 'forbidden', 'an admin decides');
+    const requested = await findFxRateRequest(database, id);
+    if (!requested) throw new ApiError(404, 'not_found', `FX rate request ${id} does not exist`, 'id');
+    if (requested.status !== 'PENDING') throw new ApiError(409, 'invalid_state', `the FX rate request is ${requested.status}`, 'status');
+    if (requested.created_by === user.id) throw new ApiError(403, 'maker_checker', 'the maker cannot approve or reject their own rate; a second person decides');
+    await requireFreshTotp(identity, user, totp, `an FX rate ${decision === 'APPROVED' ? 'approval' : 'rejection'}`);
+    const { policy } = await policies.active();
+    return decideFxRate(database, { requestId: id, decision, actor: { userId: user.id, role: user.role }, reason, ip, policy: policy.fourEyes });
+  }
   return createSubApp()
     .openapi(getPolicy, async (c) => {
       const { at } = c.req.valid('query');
@@ -148,7 +226,18 @@ export function policyRoutes(dependencies: ApiDependencies) {
       const user = c.get('user');
       requirePermission(user, 'fx.manage');
       const body = c.req.valid('json');
-      const row = await addFxRate(database, { currency: body.currency, usdRate: body.usdRate, effectiveAt: body.effectiveAt, actor: user.id });
-      return c.json(toRate(row), 201);
-    });
+      await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'an FX rate change');
+      const { policy } = await policies.active();
+      const row = await requestFxRate(database, {
+        currency: body.currency, usdRate: body.usdRate, effectiveAt: body.effectiveAt, actor: { userId: user.id, role: user.role },
+        ip: clientIp(c), policy: policy.fourEyes,
+      });
+      return row.status === 'APPLIED' ? c.json(toRateRequest(row), 201) : c.json(toRateRequest(row), 202);
+    })
+    .openapi(listRateRequests, async (c) => {
+      requirePermission(c.get('user'), 'fx.manage');
+      return c.json({ requests: (await listFxRateRequests(database, c.req.valid('query').status)).map(toRateRequest) }, 200);
+    })
+    .openapi(rateDecisionRoute('approve'), async (c) => c.json(toRateRequest(await decideRate(c.get('user'), 'APPROVED', c.req.valid('param').id, c.req.valid('header')['x-totp-code'], c.req.valid('json')?.reason ?? null, clientIp(c))), 200))
+    .openapi(rateDecisionRoute('reject'), async (c) => c.json(toRateRequest(await decideRate(c.get('user'), 'REJECTED', c.req.valid('param').id, c.req.valid('header')['x-totp-code'], c.req.valid('json')?.reason ?? null, clientIp(c))), 200));
 }

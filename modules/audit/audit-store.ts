@@ -20,6 +20,9 @@ export const auditActions = [
   'API_KEY_CREATE', 'API_KEY_REVOKE',
   // Issue #16: a partner's TOTP enrolment.
   'USER_TOTP_ENROL',
+  // Issue #16's four eyes (docs/rules.md#four-eyes).
+  'BONUS_APPROVE', 'BONUS_REJECT', 'BONUS_EXPIRE', 'FX_RATE_CHANGE', 'FX_RATE_REQUEST', 'FX_RATE_APPROVE', 'FX_RATE_REJECT',
+  'DISPUTE_APPROVE', 'DISPUTE_REJECT',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -27,6 +27,10 @@ export async function postBonus(ledger: LedgerStore, request: BonusRequest): Pro
       SELECT status, entry_id FROM bonuses WHERE id = ${request.bonusId} FOR UPDATE`);
     if (!bonus) throw new DomainError('not_found', 'bonus_not_found', `bonus ${request.bonusId} does not exist`);
     if (bonus.status === 'COMPLETED' && bonus.entry_id) return { entryId: bonus.entry_id };
+    // Four eyes (docs/rules.md#four-eyes): a bonus waiting for its checker, or refused by one, never posts.
+    if (bonus.status !== 'PENDING') {
+      throw new DomainError('conflict', 'bonus_not_approved', `bonus ${request.bonusId} is ${bonus.status}; only an approved (PENDING) bonus posts`, 'status');
+    }
     if (!(await partnerExists(transaction, request.partnerId))) {
       throw new DomainError('not_found', 'partner_not_found', `partner ${request.partnerId} does not exist`);
     }

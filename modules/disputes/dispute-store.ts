@@ -37,6 +37,18 @@ export const disputeRow = z.object({
   credited_total: z.string(),
   credited_currency: z.string().nullable(),
   policy_version: z.number(),
+  /** A CORRECTION or GOODWILL waiting for its second person (docs/rules.md#four-eyes); null when none. */
+  pending_resolution: z.object({
+    maker: z.object({ userId: z.string(), role: z.string() }),
+    resolution: z.string(),
+    errorKind: z.string().nullable(),
+    amount: z.string().nullable(),
+    currency: z.string().nullable(),
+    amountRub: z.string().nullable(),
+    note: z.string(),
+    checkerRoles: z.array(z.string()),
+    requestedAt: z.string(),
+  }).nullable(),
   /** The keyset cursor's time, microseconds kept. */
   cursor_time: z.string(),
 });
@@ -46,7 +58,7 @@ export const disputeColumns = sql.fragment`
   id, partner_id, type, transaction_ref, transaction_at, transaction_amount::text AS transaction_amount, transaction_currency,
   description, status, resolution, resolution_note, automatic_reason, assignee_id::text AS assignee_id, assigned_at,
   opened_by::text AS opened_by, opened_role, opened_at, information_due_at, escalated_at, explained_at, closed_at,
-  credited_total::text AS credited_total, credited_currency, policy_version,
+  credited_total::text AS credited_total, credited_currency, policy_version, pending_resolution,
   to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time`;
 
 export async function loadDispute(connection: CommonQueryMethods, disputeId: string, { forUpdate = false } = {}): Promise<DisputeRow | null> {

@@ -95,6 +95,12 @@ describe('POST /v1/bonuses', () => {
       entryId: null,
       failure: null,
       createdAt: expect.any(String),
+      createdBy: admin.id,
+      // No RUB rate is known here: 25 USD is judged against the policy's USD threshold (100), below it.
+      needsApproval: false,
+      amountRub: null,
+      decidedBy: null,
+      decidedAt: null,
     });
 
     const after = await api.countRows();

@@ -244,10 +244,11 @@ describe('exactly once, FX, refusals', () => {
     const counts = await harness.countRows();
     const director = await harness.createAdmin('finance_director');
     const directorToken = await harness.signIn(director);
-    const rate = await harness.request('/v1/fx-rates', { token: directorToken, body: { currency: 'EUR', usdRate: '1.0850', effectiveAt: new Date(Date.now() - 7_200_000).toISOString() } });
+    // A rate change needs a fresh TOTP code (docs/rules.md#four-eyes).
+    const rate = await harness.request('/v1/fx-rates', { token: directorToken, headers: { 'x-totp-code': await harness.nextTotp(director) }, body: { currency: 'EUR', usdRate: '1.0850', effectiveAt: new Date(Date.now() - 7_200_000).toISOString() } });
     expect(rate.status).toBe(201);
-    // A later rate does not apply to an event that completed before it.
-    await harness.request('/v1/fx-rates', { token: directorToken, body: { currency: 'EUR', usdRate: '2.0000', effectiveAt: new Date(Date.now() - 60_000).toISOString() } });
+    // A later rate does not apply to an event that completed before it (this one, 84 % away, waits for a second person anyway).
+    await harness.request('/v1/fx-rates', { token: directorToken, headers: { 'x-totp-code': await harness.nextTotp(director) }, body: { currency: 'EUR', usdRate: '2.0000', effectiveAt: new Date(Date.now() - 60_000).toISOString() } });
     const externalId = `ev-${unique()}`;
     const converted = await send({ externalId, kind: 'ORDER_COMPLETED', partnerId: seller, amount: '1000.00', currency: 'EUR', completedAt });
     expect(converted.status).toBe(201);

@@ -233,13 +233,54 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Bonuses waiting for a second person (AWAITING_APPROVAL), oldest first */
+        get: operations["listBonuses"];
         put?: never;
         /**
          * Credit or debit a partner with a bonus (no hold); runs as workflow bonus-<id>
-         * @description Requires a fresh TOTP code in `X-TOTP-Code` (step-up). Honours `Idempotency-Key`.
+         * @description Requires a fresh TOTP code in `X-TOTP-Code` (step-up). Above `fourEyes.bonusAboveRub` (RUB-equivalent) the bonus is AWAITING_APPROVAL until a second person approves it. Honours `Idempotency-Key`: a retry with the same key finds the same bonus.
          */
         post: operations["createBonus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bonuses/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a bonus AWAITING_APPROVAL (four eyes): answers once it is posted
+         * @description A second person: never the maker, one of the policy’s `fourEyes.moneyCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: operations["approveBonus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/bonuses/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a bonus AWAITING_APPROVAL (four eyes)
+         * @description A second person: never the maker, one of the policy’s `fourEyes.moneyCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: operations["rejectBonus"];
         delete?: never;
         options?: never;
         head?: never;
@@ -413,8 +454,68 @@ export interface paths {
         /** Platform exchange rates to USD (used at each event’s completion time) */
         get: operations["listFxRates"];
         put?: never;
-        /** Add a platform rate: USD per one unit of the currency, from effectiveAt on */
+        /**
+         * Add a platform rate: USD per one unit of the currency, from effectiveAt on (needs X-TOTP-Code)
+         * @description Inside `fourEyes.fxRateBand` around the rate in force the rate is applied (201); outside it, it is stored PENDING (202) until a second person approves it (`POST /v1/fx-rates/{id}/approve`). Either way it is audited with the rate before and after.
+         */
         post: operations["createFxRate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fx-rates/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requested FX rates (each POST /v1/fx-rates), newest first; ?status=PENDING lists those waiting for a second person */
+        get: operations["listFxRateRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fx-rates/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a PENDING FX rate (four eyes)
+         * @description A second person: never the maker, one of the policy’s `fourEyes.fxCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: operations["approveFxRate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fx-rates/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a PENDING FX rate (four eyes)
+         * @description A second person: never the maker, one of the policy’s `fourEyes.fxCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: operations["rejectFxRate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1658,6 +1759,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/disputes/{id}/resolution/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve the CORRECTION or GOODWILL waiting for a second person (four eyes): it is posted
+         * @description A second person: never the maker, one of the policy’s `fourEyes.moneyCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: operations["approveDisputeResolution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/disputes/{id}/resolution/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject the CORRECTION or GOODWILL waiting for a second person (four eyes): nothing is posted, the dispute stays open
+         * @description A second person: never the maker, one of the policy’s `fourEyes.moneyCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: operations["rejectDisputeResolution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/disputes/{id}/escalate": {
         parameters: {
             query?: never;
@@ -1952,7 +2093,7 @@ export interface components {
             workflowId: string;
             workflowUrl: string | null;
             /** @enum {string} */
-            status: "PENDING" | "COMPLETED" | "FAILED";
+            status: "AWAITING_APPROVAL" | "PENDING" | "COMPLETED" | "FAILED" | "REJECTED" | "EXPIRED";
             partnerId: string;
             amount: string;
             currency: string;
@@ -1960,6 +2101,13 @@ export interface components {
             entryId: string | null;
             failure: string | null;
             createdAt: string;
+            createdBy: string;
+            /** @description Above the four-eyes threshold: a second person approves before it posts */
+            needsApproval: boolean;
+            /** @description RUB-equivalent at the rates in force when requested; null when unknown */
+            amountRub: string | null;
+            decidedBy: string | null;
+            decidedAt: string | null;
         };
         CreateBonusRequest: {
             partnerId: string;
@@ -1971,6 +2119,9 @@ export interface components {
             /** @example USD */
             currency: string;
             reason: string;
+        };
+        BonusDecisionRequest: {
+            reason?: string;
         };
         EventResult: {
             externalId: string;
@@ -2078,6 +2229,24 @@ export interface components {
             usdRate: string;
             effectiveAt: string;
             createdBy: string;
+        };
+        FxRateRequest: {
+            id: string;
+            currency: string;
+            usdRate: string;
+            effectiveAt: string;
+            /** @description The rate in force it replaces (null: the currency’s first rate) */
+            previousUsdRate: string | null;
+            /**
+             * @description APPLIED: in fx_rates; PENDING: outside the band, waiting for a second person; REJECTED
+             * @enum {string}
+             */
+            status: "PENDING" | "APPLIED" | "REJECTED";
+            createdBy: string;
+            createdAt: string;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            decisionReason: string | null;
         };
         /** @description The current invoice (the latest uploaded) */
         PayoutInvoice: {
@@ -3162,6 +3331,20 @@ export interface components {
                 total: string;
                 currency: string | null;
             };
+            /** @description A CORRECTION or GOODWILL above the four-eyes threshold, waiting for a second person (approve/reject) */
+            pendingResolution: {
+                makerUserId: string;
+                /** @enum {string} */
+                resolution: "CORRECTION" | "EXPLANATION" | "GOODWILL" | "ESCALATION" | "REJECTION";
+                /** @enum {string|null} */
+                errorKind: "CALCULATION" | "SYSTEM" | null;
+                amount: string | null;
+                currency: string | null;
+                amountRub: string | null;
+                note: string;
+                checkerRoles: string[];
+                requestedAt: string;
+            } | null;
         };
         DisputeDetail: components["schemas"]["Dispute"] & {
             timeline: components["schemas"]["DisputeTimelineStep"][];
@@ -4082,6 +4265,57 @@ export interface operations {
             };
         };
     };
+    listBonuses: {
+        parameters: {
+            query: {
+                status: "AWAITING_APPROVAL";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bonuses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        bonuses: components["schemas"]["Bonus"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     createBonus: {
         parameters: {
             query?: never;
@@ -4152,7 +4386,171 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Temporal unavailable; nothing was posted */
+            /** @description Temporal unavailable; nothing was posted (retry with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approveBonus: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BonusDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description The bonus after the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bonus"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such bonus */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The bonus is not AWAITING_APPROVAL */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal unavailable; nothing was decided */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rejectBonus: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BonusDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description The bonus after the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bonus"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such bonus */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The bonus is not AWAITING_APPROVAL */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal unavailable; nothing was decided */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4839,7 +5237,9 @@ export interface operations {
     createFxRate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4855,13 +5255,22 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Added */
+            /** @description Applied */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FxRate"];
+                    "application/json": components["schemas"]["FxRateRequest"];
+                };
+            };
+            /** @description Outside the band: PENDING until a second person approves it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRateRequest"];
                 };
             };
             /** @description Malformed request */
@@ -4892,6 +5301,207 @@ export interface operations {
                 };
             };
             /** @description A rate for that currency and time exists already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listFxRateRequests: {
+        parameters: {
+            query?: {
+                status?: "PENDING" | "APPLIED" | "REJECTED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requests: components["schemas"]["FxRateRequest"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approveFxRate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request after the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRateRequest"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request is not PENDING, or a rate for that currency and time exists already */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rejectFxRate: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request after the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRateRequest"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request is not PENDING, or a rate for that currency and time exists already */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10539,6 +11149,174 @@ export interface operations {
             };
             /** @description Amount or error kind wrong for the resolution, or the Idempotency-Key reused with another request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approveDisputeResolution: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDetail"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such dispute */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No resolution is waiting */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rejectDisputeResolution: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisputeDetail"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such dispute */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No resolution is waiting */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
