@@ -4,7 +4,7 @@ import { savePaymentMethod, savedPaymentMethods, type SavedPaymentMethod } from 
 import { readPayoutSwitches } from '../../modules/ops/ops-switches-store.ts';
 import { listDetailsChanges, requirePartnerTotpWhereDue } from '../../modules/payouts/payment-details-changes.ts';
 import { findPaymentMethod, validatePaymentDetails } from '../../domain/payout.ts';
-import { clientIp, createSubApp, requireFreshTotp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
+import { clientIp, createSubApp, personRole, requireFreshTotp, requirePartnerAccess, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError, withFields } from '../errors.ts';
 import { bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 
@@ -178,7 +178,7 @@ export function paymentMethodRoutes(dependencies: ApiDependencies) {
         await requireFreshTotp(identity, user, code, 'changing a partner’s payment details');
       }
       const saved = await savePaymentMethod(database, {
-        partnerId: id, methodId, details, changer: { userId: user.id, role: user.role }, ip: clientIp(c),
+        partnerId: id, methodId, details, changer: { userId: user.id, role: personRole(user) }, ip: clientIp(c),
       });
       return c.json(toSaved(saved), 200);
     });

@@ -7,7 +7,7 @@ import {
   decideFxRate, findFxRateRequest, fxRateRequestStatuses, listFxRateRequests, listFxRates, requestFxRate, type FxRateRequestRow, type FxRateRow,
 } from '../../modules/policy/fx-rates.ts';
 import type { PolicyVersion } from '../../modules/policy/policy-store.ts';
-import { clientIp, createSubApp, requireFreshTotp, requirePermission, type ApiDependencies } from '../context.ts';
+import { clientIp, createSubApp, personRole, requireFreshTotp, requirePermission, type ApiDependencies } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { bearerSecurity, currencySchema, errorResponse } from '../schemas.ts';
 
@@ -229,7 +229,7 @@ export function policyRoutes(dependencies: ApiDependencies) {
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'an FX rate change');
       const { policy } = await policies.active();
       const row = await requestFxRate(database, {
-        currency: body.currency, usdRate: body.usdRate, effectiveAt: body.effectiveAt, actor: { userId: user.id, role: user.role },
+        currency: body.currency, usdRate: body.usdRate, effectiveAt: body.effectiveAt, actor: { userId: user.id, role: personRole(user) },
         ip: clientIp(c), policy: policy.fourEyes,
       });
       return row.status === 'APPLIED' ? c.json(toRateRequest(row), 201) : c.json(toRateRequest(row), 202);
