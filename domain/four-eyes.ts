@@ -2,6 +2,7 @@ import type { AdminRole, UserRole } from './access.ts';
 import { DomainError } from './errors.ts';
 import type { FourEyesPolicy } from './lifecycle-policy.ts';
 import { Money } from './money.ts';
+import type { Policy } from './policy.ts';
 
 /**
  * Four eyes (docs/rules.md#four-eyes), the one piece every maker–checker path uses: which amounts and rate changes
@@ -77,4 +78,37 @@ export function checkerRefusal(requirement: CheckerRequirement, checker: FourEye
 export function assertMayCheck(requirement: CheckerRequirement, checker: FourEyesActor): void {
   const refusal = checkerRefusal(requirement, checker);
   if (refusal) throw refusal;
+}
+
+/**
+ * The sections of a policy that set limits (docs/rules.md#four-eyes): the payout approval tiers and the
+ * details-change window, the adjustment thresholds and bulk tiers, the dispute goodwill limit, the sign-in limits and
+ * the four-eyes settings themselves. A new version that changes any of them waits for a second person; every
+ * version's audit record keeps them before and after.
+ */
+export function policyLimits(policy: Policy) {
+  return {
+    payoutApprovalChain: policy.payouts.approvalChain,
+    payoutDetailsChange: policy.payouts.detailsChange,
+    adjustments: { seniorApprovalAboveRub: policy.adjustments.seniorApprovalAboveRub, bulkStandardBelowRub: policy.adjustments.bulkStandardBelowRub, bulkSeniorUpToRub: policy.adjustments.bulkSeniorUpToRub },
+    disputeGoodwillMax: policy.disputes.goodwillMax,
+    signIn: policy.signIn,
+    fourEyes: policy.fourEyes,
+  };
+}
+export type PolicyLimits = ReturnType<typeof policyLimits>;
+
+/** JSON with object keys sorted, so two equal sections compare equal whatever order their keys were written in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** Whether a policy change moves any limit section (then it needs a second person). */
+export function policyLimitsChanged(before: PolicyLimits, after: PolicyLimits): boolean {
+  return canonical(before) !== canonical(after);
 }

@@ -1,7 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AuthenticatedUser } from '../../modules/identity/identity.ts';
 import { decimalPattern, parseMoney } from '../../domain/money.ts';
-import { addPolicyVersion } from '../../modules/policy/add-policy-version.ts';
+import {
+  addPolicyVersion, decidePolicyChange, findPolicyChangeRequest, listPolicyChangeRequests, policyChangeRequestStatuses, type PolicyChangeRequestRow,
+} from '../../modules/policy/add-policy-version.ts';
 import { isAdminRole } from '../../domain/access.ts';
 import {
   decideFxRate, findFxRateRequest, fxRateRequestStatuses, listFxRateRequests, listFxRates, requestFxRate, type FxRateRequestRow, type FxRateRow,
@@ -58,11 +60,73 @@ const listVersions = createRoute({
   responses: { 200: { description: 'Versions', content: { 'application/json': { schema: z.object({ versions: z.array(versionSchema) }) } } }, ...errors },
 });
 
+const policyRequestSchema = z
+  .object({
+    id: z.string(),
+    baseVersion: z.number().openapi({ description: 'The latest version when it was requested; approving it after another version was added is refused' }),
+    effectiveFrom: z.string(),
+    reason: z.string(),
+    policy: z.object({}).passthrough().openapi({ description: 'The requested policy document' }),
+    tiersBefore: z.object({}).passthrough().openapi({ description: 'The limit sections of the base version' }),
+    tiersAfter: z.object({}).passthrough().openapi({ description: 'The limit sections of the requested document' }),
+    status: z.enum(policyChangeRequestStatuses),
+    appliedVersion: z.number().nullable().openapi({ description: 'The version it became (APPROVED)' }),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    decisionReason: z.string().nullable(),
+  })
+  .openapi('PolicyChangeRequest');
+
+const toPolicyRequest = (row: PolicyChangeRequestRow) => ({
+  id: row.id, baseVersion: row.base_version, effectiveFrom: row.effective_from.toISOString(), reason: row.reason, policy: row.document,
+  tiersBefore: row.tiers_before, tiersAfter: row.tiers_after, status: row.status, appliedVersion: row.applied_version,
+  createdBy: row.created_by, createdAt: row.created_at.toISOString(), decidedBy: row.decided_by, decidedAt: row.decided_at?.toISOString() ?? null,
+  decisionReason: row.decision_reason,
+});
+
+const listPolicyRequests = createRoute({
+  method: 'get',
+  path: '/policy/requests',
+  operationId: 'listPolicyChangeRequests',
+  summary: 'Policy changes that move a limit, newest first; ?status=PENDING lists those waiting for a second person',
+  security: bearerSecurity,
+  request: { query: z.object({ status: z.enum(policyChangeRequestStatuses).optional() }) },
+  responses: { 200: { description: 'Requests', content: { 'application/json': { schema: z.object({ requests: z.array(policyRequestSchema) }) } } }, ...errors },
+});
+
+function policyDecisionRoute(kind: 'approve' | 'reject') {
+  return createRoute({
+    method: 'post',
+    path: `/policy/requests/{id}/${kind}`,
+    operationId: kind === 'approve' ? 'approvePolicyChange' : 'rejectPolicyChange',
+    summary: kind === 'approve' ? 'Apply a PENDING policy change (four eyes)' : 'Reject a PENDING policy change (four eyes)',
+    description: 'A second person: never the maker, one of the latest version’s `fourEyes.moneyCheckerRoles` holding `policy.manage`, with a fresh TOTP code in `X-TOTP-Code`.',
+    security: bearerSecurity,
+    request: {
+      params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+      headers: z.object({ 'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up)' }) }),
+      body: { content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict() } }, required: false },
+    },
+    responses: {
+      200: { description: 'The request after the decision', content: { 'application/json': { schema: policyRequestSchema } } },
+      ...errors,
+      404: errorResponse('No such request'),
+      409: errorResponse('The request is not PENDING, or (approve) another policy version was added after it was requested'),
+    },
+  });
+}
+
 const addVersion = createRoute({
   method: 'post',
   path: '/policy/versions',
   operationId: 'createPolicyVersion',
   summary: 'Add a policy version that applies to events completing from effectiveFrom on (needs X-TOTP-Code)',
+  description:
+    'A version that changes no limit section (payout approval tiers and details-change window, adjustment thresholds, dispute ' +
+    'goodwill limit, sign-in limits, `fourEyes`) is applied (201). One that moves a limit is stored as a PENDING policy change ' +
+    'request (202) until a second person approves it (`POST /v1/policy/requests/{id}/approve`).',
   security: bearerSecurity,
   request: {
     headers: z.object({ 'x-totp-code': z.string().optional() }),
@@ -81,6 +145,7 @@ const addVersion = createRoute({
   },
   responses: {
     201: { description: 'Added', content: { 'application/json': { schema: versionSchema } } },
+    202: { description: 'It moves a limit: PENDING until a second person approves it', content: { 'application/json': { schema: policyRequestSchema } } },
     ...errors,
     422: errorResponse('The document is invalid (the field is named), or effectiveFrom is not after the latest version'),
   },
@@ -202,6 +267,19 @@ export function policyRoutes(dependencies: ApiDependencies) {
     const { policy } = await policies.active();
     return decideFxRate(database, { requestId: id, decision, actor: { userId: user.id, role: user.role }, reason, ip, policy: policy.fourEyes });
   }
+  /** A checker's decision on a PENDING policy change: what the row refuses is refused before the TOTP code is spent. */
+  async function decidePolicy(
+    user: AuthenticatedUser, decision: 'APPROVED' | 'REJECTED', id: string, totp: string | undefined, reason: string | null, ip: string | null,
+  ): Promise<PolicyChangeRequestRow> {
+    requirePermission(user, 'policy.manage');
+    const role = personRole(user);
+    const requested = await findPolicyChangeRequest(database, id);
+    if (!requested) throw new ApiError(404, 'not_found', `policy change request ${id} does not exist`, 'id');
+    if (requested.status !== 'PENDING') throw new ApiError(409, 'invalid_state', `the policy change request is ${requested.status}`, 'status');
+    if (requested.created_by === user.id) throw new ApiError(403, 'maker_checker', 'the maker cannot approve or reject their own policy change; a second person decides');
+    await requireFreshTotp(identity, user, totp, `a policy change ${decision === 'APPROVED' ? 'approval' : 'rejection'}`);
+    return decidePolicyChange({ database, policies }, { requestId: id, decision, actor: { userId: user.id, role }, reason, ip });
+  }
   return createSubApp()
     .openapi(getPolicy, async (c) => {
       const { at } = c.req.valid('query');
@@ -216,8 +294,14 @@ export function policyRoutes(dependencies: ApiDependencies) {
       const added = await addPolicyVersion({ database, policies }, {
         document: body.policy, effectiveFrom: body.effectiveFrom, reason: body.reason, actor: user.id, ip: clientIp(c),
       });
-      return c.json(toVersion(added), 201);
+      return added.status === 'APPLIED' ? c.json(toVersion(added.version), 201) : c.json(toPolicyRequest(added.request), 202);
     })
+    .openapi(listPolicyRequests, async (c) => {
+      requirePermission(c.get('user'), 'policy.manage');
+      return c.json({ requests: (await listPolicyChangeRequests(database, c.req.valid('query').status)).map(toPolicyRequest) }, 200);
+    })
+    .openapi(policyDecisionRoute('approve'), async (c) => c.json(toPolicyRequest(await decidePolicy(c.get('user'), 'APPROVED', c.req.valid('param').id, c.req.valid('header')['x-totp-code'], c.req.valid('json')?.reason ?? null, clientIp(c))), 200))
+    .openapi(policyDecisionRoute('reject'), async (c) => c.json(toPolicyRequest(await decidePolicy(c.get('user'), 'REJECTED', c.req.valid('param').id, c.req.valid('header')['x-totp-code'], c.req.valid('json')?.reason ?? null, clientIp(c))), 200))
     .openapi(listRates, async (c) => {
       const { currency } = c.req.valid('query');
       return c.json({ rates: (await listFxRates(database, currency)).map(toRate) }, 200);

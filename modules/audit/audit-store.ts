@@ -22,7 +22,7 @@ export const auditActions = [
   'USER_TOTP_ENROL',
   // Issue #16's four eyes (docs/rules.md#four-eyes).
   'BONUS_APPROVE', 'BONUS_REJECT', 'BONUS_EXPIRE', 'FX_RATE_CHANGE', 'FX_RATE_REQUEST', 'FX_RATE_APPROVE', 'FX_RATE_REJECT',
-  'DISPUTE_APPROVE', 'DISPUTE_REJECT',
+  'DISPUTE_APPROVE', 'DISPUTE_REJECT', 'POLICY_CHANGE_REQUEST', 'POLICY_CHANGE_REJECT',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -88,32 +88,44 @@ export class PolicyStore {
     return (await this.versions()).find((candidate) => candidate.version === version);
   }
 
+  /** The latest version (highest number) as the database has it now, read through `connection`. */
+  async latest(connection: CommonQueryMethods): Promise<PolicyVersion> {
+    return toVersion(await connection.one(sql.type(versionRow)`
+      SELECT version, ${finiteFrom}, reason, created_by, created_at, document
+      FROM policy_versions ORDER BY version DESC LIMIT 1`));
+  }
+
   /**
-   * Adds a version that takes effect at `effectiveFrom` (now or later: history is never rewritten). The document
-   * is validated whole; its `version` field is assigned here.
+   * Checks a new version against the latest, under the writers' lock (held to the end of `connection`'s
+   * transaction): it takes effect now or later (history is never rewritten) and after the latest version, and the
+   * document is valid whole (its `version` field is assigned here). Returns the latest version and the new policy.
    */
-  async add(input: { document: unknown; effectiveFrom: Date; reason: string; actor: string }, connection?: CommonQueryMethods): Promise<PolicyVersion> {
-    const now = Date.now();
-    if (input.effectiveFrom.getTime() < now - 1_000) {
+  async check(input: { document: unknown; effectiveFrom: Date }, connection: CommonQueryMethods): Promise<{ base: PolicyVersion; policy: Policy }> {
+    if (input.effectiveFrom.getTime() < Date.now() - 1_000) {
       throw new PolicyVersionError('a new policy version cannot take effect in the past', 'effectiveFrom');
     }
+    // One writer at a time: the next number and the effective order are read and written without a race.
+    await connection.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtext('ledgerflow.policy_versions'))`);
+    const base = await this.latest(connection);
+    const latestFrom = base.effectiveFrom?.getTime() ?? -Infinity;
+    if (input.effectiveFrom.getTime() <= latestFrom) {
+      throw new PolicyVersionError(`version ${base.version} takes effect at that time or later; a new version must come after it`, 'effectiveFrom');
+    }
+    const parsed = policySchema.safeParse({ ...(input.document as object), version: base.version + 1 });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new PolicyVersionError(issue.message, ['document', ...issue.path].join('.'));
+    }
+    return { base, policy: parsed.data };
+  }
+
+  /** Adds a version that takes effect at `effectiveFrom`, after `check`. */
+  async add(input: { document: unknown; effectiveFrom: Date; reason: string; actor: string }, connection?: CommonQueryMethods): Promise<PolicyVersion> {
     const run = async (db: CommonQueryMethods) => {
-      // One writer at a time: the next number and the effective order are read and written without a race.
-      await db.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtext('ledgerflow.policy_versions'))`);
-      const latest = await db.one(sql.type(z.object({ version: z.number(), effective_from: z.date().nullable() }))`
-        SELECT version, ${finiteFrom} FROM policy_versions ORDER BY version DESC LIMIT 1`);
-      const latestFrom = latest.effective_from?.getTime() ?? -Infinity;
-      if (input.effectiveFrom.getTime() <= latestFrom) {
-        throw new PolicyVersionError(`version ${latest.version} takes effect at that time or later; a new version must come after it`, 'effectiveFrom');
-      }
-      const parsed = policySchema.safeParse({ ...(input.document as object), version: latest.version + 1 });
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new PolicyVersionError(issue.message, ['document', ...issue.path].join('.'));
-      }
+      const { policy } = await this.check(input, db);
       const row = await db.one(sql.type(versionRow)`
         INSERT INTO policy_versions (version, effective_from, document, reason, created_by)
-        VALUES (${parsed.data.version}, ${input.effectiveFrom.toISOString()}, ${sql.jsonb(parsed.data as never)},
+        VALUES (${policy.version}, ${input.effectiveFrom.toISOString()}, ${sql.jsonb(policy as never)},
                 ${input.reason}, ${input.actor})
         RETURNING version, ${finiteFrom}, reason, created_by, created_at, document`);
       return toVersion(row);
