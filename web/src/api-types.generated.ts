@@ -436,8 +436,68 @@ export interface paths {
         /** Every policy version, oldest first */
         get: operations["listPolicyVersions"];
         put?: never;
-        /** Add a policy version that applies to events completing from effectiveFrom on (needs X-TOTP-Code) */
+        /**
+         * Add a policy version that applies to events completing from effectiveFrom on (needs X-TOTP-Code)
+         * @description A version that changes no limit section (payout approval tiers and details-change window, adjustment thresholds, dispute goodwill limit, sign-in limits, `fourEyes`) is applied (201). One that moves a limit is stored as a PENDING policy change request (202) until a second person approves it (`POST /v1/policy/requests/{id}/approve`).
+         */
         post: operations["createPolicyVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policy/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Policy changes that move a limit, newest first; ?status=PENDING lists those waiting for a second person */
+        get: operations["listPolicyChangeRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policy/requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a PENDING policy change (four eyes)
+         * @description A second person: never the maker, one of the latest version’s `fourEyes.moneyCheckerRoles` holding `policy.manage`, with a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: operations["approvePolicyChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policy/requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a PENDING policy change (four eyes)
+         * @description A second person: never the maker, one of the latest version’s `fourEyes.moneyCheckerRoles` holding `policy.manage`, with a fresh TOTP code in `X-TOTP-Code`.
+         */
+        post: operations["rejectPolicyChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2223,6 +2283,28 @@ export interface components {
             createdBy: string;
             createdAt: string;
             policy: Record<string, never>;
+        };
+        PolicyChangeRequest: {
+            id: string;
+            /** @description The latest version when it was requested; approving it after another version was added is refused */
+            baseVersion: number;
+            effectiveFrom: string;
+            reason: string;
+            /** @description The requested policy document */
+            policy: Record<string, never>;
+            /** @description The limit sections of the base version */
+            tiersBefore: Record<string, never>;
+            /** @description The limit sections of the requested document */
+            tiersAfter: Record<string, never>;
+            /** @enum {string} */
+            status: "PENDING" | "APPROVED" | "REJECTED";
+            /** @description The version it became (APPROVED) */
+            appliedVersion: number | null;
+            createdBy: string;
+            createdAt: string;
+            decidedBy: string | null;
+            decidedAt: string | null;
+            decisionReason: string | null;
         };
         FxRate: {
             currency: string;
@@ -5145,6 +5227,15 @@ export interface operations {
                     "application/json": components["schemas"]["PolicyVersion"];
                 };
             };
+            /** @description It moves a limit: PENDING until a second person approves it */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyChangeRequest"];
+                };
+            };
             /** @description Malformed request */
             400: {
                 headers: {
@@ -5174,6 +5265,207 @@ export interface operations {
             };
             /** @description The document is invalid (the field is named), or effectiveFrom is not after the latest version */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPolicyChangeRequests: {
+        parameters: {
+            query?: {
+                status?: "PENDING" | "APPROVED" | "REJECTED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Requests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requests: components["schemas"]["PolicyChangeRequest"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approvePolicyChange: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request after the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyChangeRequest"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request is not PENDING, or (approve) another policy version was added after it was requested */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rejectPolicyChange: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request after the decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyChangeRequest"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such request */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request is not PENDING, or (approve) another policy version was added after it was requested */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
