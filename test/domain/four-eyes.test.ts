@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amountNeedsChecker, checkerRefusal, rateOutsideBand } from '../../domain/four-eyes.ts';
+import { amountNeedsChecker, checkerRefusal, policyLimits, policyLimitsChanged, rateOutsideBand } from '../../domain/four-eyes.ts';
 import { defaultFourEyesPolicy } from '../../domain/lifecycle-policy.ts';
 import { defaultPolicy, policySchema } from '../../domain/policy.ts';
 
@@ -36,5 +36,26 @@ describe('four eyes (docs/rules.md#four-eyes)', () => {
     const { fourEyes: _omitted, ...older } = defaultPolicy;
     expect(policySchema.parse(older).fourEyes).toEqual(defaultFourEyesPolicy);
     expect(defaultFourEyesPolicy).toMatchObject({ bonusAboveRub: '10000', disputeCreditAboveRub: '10000', fxRateBand: '0.10' });
+  });
+});
+
+describe('policy limits (docs/rules.md#four-eyes): which policy changes need a second person', () => {
+  const limitsOf = (change: Record<string, unknown>) => policyLimits(policySchema.parse({ ...defaultPolicy, ...change }));
+  const before = policyLimits(defaultPolicy);
+
+  it('a change outside the limit sections moves no limit, whatever order the keys were written in', () => {
+    expect(policyLimitsChanged(before, limitsOf({ bonuses: { postTimeoutSeconds: 99 } }))).toBe(false);
+    const reordered = Object.fromEntries(Object.entries(defaultPolicy.fourEyes).reverse());
+    expect(policyLimitsChanged(before, limitsOf({ fourEyes: reordered }))).toBe(false);
+  });
+
+  it('a change of a payout tier, an adjustment threshold, the goodwill limit, the sign-in limits, the details-change window or the four-eyes settings moves a limit', () => {
+    const chain = defaultPolicy.payouts.approvalChain.map((tier, index) => (index === 0 ? { ...tier, maxAmountRub: '40000' } : tier));
+    expect(policyLimitsChanged(before, limitsOf({ payouts: { ...defaultPolicy.payouts, approvalChain: chain } }))).toBe(true);
+    expect(policyLimitsChanged(before, limitsOf({ payouts: { ...defaultPolicy.payouts, detailsChange: { ...defaultPolicy.payouts.detailsChange, windowDays: 0 } } }))).toBe(true);
+    expect(policyLimitsChanged(before, limitsOf({ adjustments: { ...defaultPolicy.adjustments, seniorApprovalAboveRub: '999999' } }))).toBe(true);
+    expect(policyLimitsChanged(before, limitsOf({ disputes: { ...defaultPolicy.disputes, goodwillMax: '5000' } }))).toBe(true);
+    expect(policyLimitsChanged(before, limitsOf({ signIn: { ...defaultPolicy.signIn, lockoutAfterFailures: 1000 } }))).toBe(true);
+    expect(policyLimitsChanged(before, limitsOf({ fourEyes: { ...defaultPolicy.fourEyes, moneyCheckerRoles: ['admin'] } }))).toBe(true);
   });
 });
