@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Database } from '../db/pool.ts';
 import { createBonusActivities } from './bonus.ts';
 import { createPayoutActivities, type PayoutProviderDependencies } from './payout.ts';
@@ -13,12 +14,24 @@ import { createAdjustmentActivities } from './adjustments.ts';
 import { createRefundActivities } from './refunds.ts';
 import { createChargebackActivities } from './chargebacks.ts';
 import { createDisputeActivities } from './disputes.ts';
+import { createPayoutDeliveryActivities } from './payout-delivery.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
- * methods, the payment provider (null: automatic payouts wait, retrying, until a worker with one runs them).
+ * methods, the payment provider (null: automatic payouts wait, retrying, until a worker with one runs them), and a
+ * Temporal client for the activities that deliver one decision to many payouts (null: those wait, retrying).
  */
-export function createActivities({ database, provider = null, smtp = null }: { database: Database; provider?: PayoutProviderDependencies | null; smtp?: NotificationSmtp | null }) {
+export function createActivities({
+  database,
+  provider = null,
+  smtp = null,
+  temporal = null,
+}: {
+  database: Database;
+  provider?: PayoutProviderDependencies | null;
+  smtp?: NotificationSmtp | null;
+  temporal?: Client | null;
+}) {
   const ledger = new LedgerStore(database);
   const policies = new PolicyStore(database);
   return {
@@ -34,6 +47,7 @@ export function createActivities({ database, provider = null, smtp = null }: { d
     ...createRefundActivities({ database, ledger }),
     ...createChargebackActivities({ database, ledger }),
     ...createDisputeActivities({ database, ledger }),
+    ...createPayoutDeliveryActivities({ temporal }),
   };
 }
 

@@ -26,6 +26,8 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger(config.LEDGERFLOW_WORKER_LOG_LEVEL) });
   const database = await createDatabase(applicationUrl(config.DATABASE_URL, config.DATABASE_APP_URL));
   const connection = await NativeConnection.connect(temporalConnectionOptions(config, config.TEMPORAL_ADDRESS));
+  // The client the batch decisions (pay runs, payment files) deliver their per-payout updates through.
+  const deliveryConnection = await Connection.connect(temporalConnectionOptions(config, config.TEMPORAL_ADDRESS));
   const worker = await Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -43,6 +45,7 @@ async function main() {
         : null,
       // Without an SMTP relay notifications wait in the outbox (GET /v1/notifications shows them).
       smtp: config.LEDGERFLOW_SMTP_URL ? { url: config.LEDGERFLOW_SMTP_URL, from: config.LEDGERFLOW_MAIL_FROM } : null,
+      temporal: new Client({ connection: deliveryConnection, namespace: config.TEMPORAL_NAMESPACE }),
     }),
   });
 
@@ -73,6 +76,7 @@ async function main() {
   } finally {
     clearInterval(sealer);
     await connection.close();
+    await deliveryConnection.close();
     await database.end();
   }
 }

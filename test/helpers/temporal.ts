@@ -41,13 +41,22 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 /** An in-process worker (on the test's Node) hosting the real workflows and activities. */
 export async function createInProcessWorker(input: { database: Database; taskQueue: string; provider?: PayoutProviderDependencies | null; temporalAddress?: string; smtp?: NotificationSmtp | null }) {
   quietRuntime();
-  const connection = await NativeConnection.connect({ address: input.temporalAddress ?? inject('temporalAddress') });
+  const address = input.temporalAddress ?? inject('temporalAddress');
+  const connection = await NativeConnection.connect({ address });
+  // The batch decisions' deliveries (pay runs, payment files) go through a client on the same server, connected
+  // on first use and closed with the worker's connection.
+  const deliveryConnection = Connection.lazy({ address });
   const worker = await Worker.create({
     connection,
     taskQueue: input.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ database: input.database, provider: input.provider ?? null, smtp: input.smtp ?? null }),
+    activities: createActivities({ database: input.database, provider: input.provider ?? null, smtp: input.smtp ?? null, temporal: new Client({ connection: deliveryConnection }) }),
   });
+  const close = connection.close.bind(connection);
+  connection.close = async () => {
+    await deliveryConnection.close();
+    await close();
+  };
   return { worker, connection };
 }
 
