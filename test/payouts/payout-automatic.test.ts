@@ -225,7 +225,26 @@ describe('automatic payouts through the provider', () => {
     expect(posts()).toBe(1);
     expect(paymentsFor(payout.id)).toHaveLength(1);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(payout.workflowId, 'payout-automatic-completed');
+    await recordHistory(payout.workflowId, 'payout-automatic-completed-lean');
+  });
+
+  it('an automatic payout with one approver records at most 30 history events: only the provider is an activity, the database steps are local (docs/rules.md#payout-lean-lifecycle)', async () => {
+    const { payout } = await approvedAutomaticPayout();
+    const done = await waitFor(payout.id, (row) => isTerminalPayoutStatus(row.status), 'COMPLETED');
+    expect(done.status).toBe('COMPLETED');
+    const handle = api.dependencies.temporal.workflow.getHandle(payout.workflowId);
+    expect(await handle.result()).toMatchObject({ status: 'COMPLETED', attempt: 1 });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const markers = events.flatMap((event) => (event.markerRecordedEventAttributes?.markerName ? [event.markerRecordedEventAttributes.markerName] : []));
+    const activities = events.flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name ? [event.activityTaskScheduledEventAttributes.activityType.name] : []));
+    // One patch marker (the lean patch), then checklist, approval-and-start and completion as local activity markers.
+    expect(markers).toEqual(['core_patch', 'core_local_activity', 'core_local_activity', 'core_local_activity']);
+    expect(activities).toEqual(['sendPayoutToProvider']);
+    expect(events.length, `${events.length} events`).toBeLessThanOrEqual(30);
+    // The chain's approval and the start of processing were one transaction: one PAYOUT_APPROVE, one PAYOUT_PROCESS.
+    const audits = await api.owner.any(sql.type(z.object({ action: z.string() }))`
+      SELECT action FROM audit_records WHERE target_type = 'payout' AND target_id = ${payout.id} ORDER BY id`);
+    expect(audits.map((row) => row.action)).toEqual(['PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE']);
   });
 
   it('when the provider fails it with INVALID_ACCOUNT (retry class none), it fails after one attempt and the amount returns to available', async () => {
@@ -236,7 +255,7 @@ describe('automatic payouts through the provider', () => {
     expect(paymentsFor(payout.id)).toHaveLength(0);
     expect(sendsOf(payout.id)).toHaveLength(1);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(payout.workflowId, 'payout-automatic-failed');
+    await recordHistory(payout.workflowId, 'payout-automatic-failed-lean');
   });
 
   it('when the provider answers PROVIDER_ERROR twice, the third attempt (after the backoff) pays it, once', async () => {
@@ -252,7 +271,7 @@ describe('automatic payouts through the provider', () => {
     expect(paymentsFor(payout.id).map((payment) => payment.idempotencyKey)).toEqual([`${payout.id}:3`]);
     expect(await balances(partnerId)).toMatchObject({ available: '900.00', payout_reserved: '0.00' });
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(payout.workflowId, 'payout-automatic-retried-completed');
+    await recordHistory(payout.workflowId, 'payout-automatic-retried-completed-lean');
   });
 
   it('when the provider accepts the payout but the answer is lost, it is still paid exactly once', async () => {
@@ -412,7 +431,7 @@ describe('emergency switches (docs/rules.md#emergency-switches)', () => {
       expect(paymentsFor(payout.id)).toHaveLength(1);
       expect((await decide(bank.id, 'process', 'finance_manager', { externalReference: 'BANK-RESUMED' })).status).toBe(200);
       await assertLedgerInvariants(api.testDatabase.ownerUrl);
-      await recordHistory(payout.workflowId, 'payout-automatic-paused-resumed');
+      await recordHistory(payout.workflowId, 'payout-automatic-paused-resumed-lean');
     } finally {
       await ops('PUT', '/v1/ops/switches/processing', { paused: false, reason: 'test cleanup' });
     }
@@ -432,7 +451,7 @@ describe('emergency switches (docs/rules.md#emergency-switches)', () => {
       expect(paymentsFor(payout.id)).toEqual([]);
       expect(await balances(partnerId)).toMatchObject({ available: '900.00', payout_reserved: '0.00' });
       await assertLedgerInvariants(api.testDatabase.ownerUrl);
-      await recordHistory(payout.workflowId, 'payout-automatic-switched-manual');
+      await recordHistory(payout.workflowId, 'payout-automatic-switched-manual-lean');
     } finally {
       await ops('PUT', '/v1/ops/switches/methods/PAYQUICKER', { forceManual: false, reason: 'provider back' });
     }
