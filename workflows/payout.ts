@@ -678,8 +678,9 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
    */
   async function startLean(): Promise<boolean> {
     for (;;) {
+      if (processing !== 'AUTOMATIC') return false;
       if (state.status === 'PROCESSING') return true;
-      if (state.status !== 'APPROVED' || processing !== 'AUTOMATIC') return false;
+      if (state.status !== 'APPROVED') return false;
       await condition(() => switchCheckRequested || isTerminalPayoutStatus(state.status), `${policy.payouts.automatic.switchRecheckMinutes} minutes`);
       await exclusive(async () => {
         if (state.status !== 'APPROVED') return;
