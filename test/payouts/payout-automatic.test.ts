@@ -247,6 +247,39 @@ describe('automatic payouts through the provider', () => {
     expect(audits.map((row) => row.action)).toEqual(['PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE']);
   });
 
+  it('the lean steps run twice (a local activity whose workflow task was lost after the commit) decide once: one approval, one start, the checklist as recorded', async () => {
+    const { partnerId, token } = await partnerWithLogin('1000.00');
+    const response = await api.request('/v1/payouts', { token, body: { partnerId, amount: '100', currency: 'USD', methodId: 'PAYQUICKER', paymentDetails: { email: 'twice@example.com' } } });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const created = (await response.json()) as Payout;
+    payoutIds.add(created.id);
+    const awaiting = await waitForStatus(created.id, 'AWAITING_APPROVAL');
+    // The workflow is stopped so only the steps below act; they are what a re-run local activity would do.
+    await api.dependencies.temporal.workflow.getHandle(created.workflowId).terminate('the test runs the steps itself');
+    const steps = createPayoutActivities({ ledger: api.dependencies.ledger });
+    const { policy } = await api.dependencies.policies.active();
+    // The partner's KYC lapsed after the checklist passed: a re-run answers what was decided, not a HOLD.
+    await api.owner.query(sql.unsafe`UPDATE partners SET kyc_status = 'PENDING' WHERE id = ${partnerId}`);
+    const rerun = await steps.runPayoutChecklist({ payoutId: created.id, checklist: policy.payouts.checklist });
+    expect(rerun).toMatchObject({ outcome: 'PASS', rejectionCode: null });
+    expect(rerun.checks.map((check) => [check.check, check.passed])).toEqual(awaiting.checklist.map((check) => [check.check, check.passed]));
+    await api.owner.query(sql.unsafe`UPDATE partners SET kyc_status = 'APPROVED' WHERE id = ${partnerId}`);
+
+    const approver = await api.createAdmin('admin');
+    const approval = { payoutId: created.id, actor: { userId: approver.id, role: 'admin' as const }, step: 0, amountSeen: '100.00', detailsHashSeen: created.detailsHash, completesChain: true };
+    const first = await steps.approvePayoutAndStartProcessing(approval);
+    const second = await steps.approvePayoutAndStartProcessing(approval);
+    expect(first).toMatchObject({ start: { started: true } });
+    expect(second).toEqual({ at: first.at, start: { started: true, switches: null } });
+    expect((await read(created.id)).status).toBe('PROCESSING');
+    const audits = await api.owner.any(sql.type(z.object({ action: z.string() }))`
+      SELECT action FROM audit_records WHERE target_type = 'payout' AND target_id = ${created.id} ORDER BY id`);
+    expect(audits.map((row) => row.action)).toEqual(['PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_PROCESS']);
+    const approvals = await api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`
+      SELECT count(*)::int AS count FROM payout_approvals WHERE payout_id = ${created.id}`);
+    expect(approvals).toBe(1);
+  });
+
   it('when the provider fails it with INVALID_ACCOUNT (retry class none), it fails after one attempt and the amount returns to available', async () => {
     const { payout, partnerId } = await approvedAutomaticPayout('FAIL_INVALID_ACCOUNT@example.com');
     const done = await waitFor(payout.id, (row) => isTerminalPayoutStatus(row.status), 'FAILED');
