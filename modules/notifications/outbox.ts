@@ -43,6 +43,8 @@ export const notificationKinds = [
   'BULK_ADJUSTMENT_FINISHED',
   // Issue #16 (migration 028): every change of a partner's payment details.
   'PAYMENT_DETAILS_CHANGED',
+  // Issue #17 (migration 031): a payment file's bulk close finished with failures.
+  'PAYMENT_FILE_FAILURES',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
