@@ -396,8 +396,10 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     (input) =>
       exclusive(async () => {
         requireTransition('REJECTED');
-        state.rejection = { code: input.code, reason: input.reason, by: input.actor.userId };
+        // Recorded once the settlement succeeded: a payout whose settlement was refused (it is in a payment file)
+        // stays as it was, without a rejection.
         await settle('REJECTED', { actor: input.actor.userId, destination: rejectionDestination(input.code), rejectionCode: input.code, reason: input.reason });
+        state.rejection = { code: input.code, reason: input.reason, by: input.actor.userId };
         return state;
       }),
     { validator: (_input) => requireTransition('REJECTED') },
