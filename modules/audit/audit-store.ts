@@ -23,6 +23,8 @@ export const auditActions = [
   // Issue #16's four eyes (docs/rules.md#four-eyes).
   'BONUS_APPROVE', 'BONUS_REJECT', 'BONUS_EXPIRE', 'FX_RATE_CHANGE', 'FX_RATE_REQUEST', 'FX_RATE_APPROVE', 'FX_RATE_REJECT',
   'DISPUTE_APPROVE', 'DISPUTE_REJECT', 'POLICY_CHANGE_REQUEST', 'POLICY_CHANGE_REJECT',
+  // Issue #18: daily reconciliation (docs/rules.md#daily-reconciliation).
+  'RECONCILIATION_RUN', 'RECONCILIATION_FINDING', 'RECONCILIATION_SIGN_OFF',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

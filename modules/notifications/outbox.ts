@@ -43,6 +43,8 @@ export const notificationKinds = [
   'BULK_ADJUSTMENT_FINISHED',
   // Issue #16 (migration 028): every change of a partner's payment details.
   'PAYMENT_DETAILS_CHANGED',
+  // Issue #18 (migration 033): a reconciled day with a variance or a rebuild finding.
+  'RECONCILIATION_VARIANCE',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
