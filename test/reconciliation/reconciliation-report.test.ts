@@ -14,6 +14,7 @@ import { rebuildFindings } from '../../modules/reconciliation/rebuild-check.ts';
 import { createHash } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
+import { partner, platform, reconciliationKit, usd } from './kit.ts';
 
 /**
  * The daily report (docs/rules.md#daily-reconciliation) over a ledger with known movements, the rebuild check, and
@@ -24,6 +25,8 @@ import { assertLedgerInvariants } from '../helpers/invariants.ts';
 let database: TestDatabase;
 let pool: Database;
 let owner: pg.Client;
+let postAt: ReturnType<typeof reconciliationKit>['postAt'];
+let accountId: ReturnType<typeof reconciliationKit>['accountId'];
 
 const openingDay = '2026-01-10';
 const day = '2026-01-11';
@@ -31,49 +34,12 @@ const tamperDay = '2026-01-12';
 const manager = { userId: '00000000-0000-4000-8000-000000000001', role: 'finance_manager' as const };
 const director = { userId: '00000000-0000-4000-8000-000000000002', role: 'finance_director' as const };
 
-type Account = { ownerType: 'partner' | 'platform'; ownerId: string; bucket: string };
-const partner = (ownerId: string, bucket: string): Account => ({ ownerType: 'partner', ownerId, bucket });
-const platform = (bucket: string): Account => ({ ownerType: 'platform', ownerId: 'platform', bucket });
-
-async function accountId(account: Account): Promise<string> {
-  const limits = account.ownerType === 'platform' ? [null, null, 16] : account.bucket === 'debt' ? [null, 0, 1] : [0, null, 1];
-  await owner.query(
-    `INSERT INTO accounts (owner_type, owner_id, bucket, currency, min_balance, max_balance, stripes) VALUES ($1, $2, $3, 'USD', $4, $5, $6)
-     ON CONFLICT (owner_type, owner_id, bucket, currency) DO NOTHING`,
-    [account.ownerType, account.ownerId, account.bucket, ...limits],
-  );
-  const { rows } = await owner.query(`SELECT id FROM accounts WHERE owner_type = $1 AND owner_id = $2 AND bucket = $3 AND currency = 'USD'`, [
-    account.ownerType, account.ownerId, account.bucket,
-  ]);
-  return rows[0].id as string;
-}
-
-/** An entry at a given time, as the owner writes it (postings and cached balances moved together). */
-async function postAt(at: string, key: string, kind: string, postings: [Account, string][]): Promise<void> {
-  await owner.query('BEGIN');
-  try {
-    const { rows } = await owner.query(`INSERT INTO journal_entries (idempotency_key, input_hash, kind, created_at) VALUES ($1, '\\x00', $2, $3) RETURNING id`, [key, kind, at]);
-    let line = 0;
-    for (const [account, amount] of postings) {
-      const id = await accountId(account);
-      line += 1;
-      await owner.query(`INSERT INTO postings (entry_id, line, account_id, currency, amount, created_at) VALUES ($1, $2, $3, 'USD', $4, $5)`, [rows[0].id, line, id, amount, at]);
-      await owner.query(`UPDATE account_balances SET balance = balance + $2 WHERE account_id = $1 AND stripe = 0`, [id, amount]);
-    }
-    await owner.query('COMMIT');
-  } catch (error) {
-    await owner.query('ROLLBACK');
-    throw error;
-  }
-}
-
-const usd = (ownerType: string, bucket: string, amount: string) => ({ ownerType, bucket, currency: 'USD', amount });
-
 beforeAll(async () => {
   database = await createTestDatabase();
   pool = await createDatabase(database.appUrl, { maximumPoolSize: 4 });
   owner = new pg.Client({ connectionString: database.ownerUrl });
   await owner.connect();
+  ({ postAt, accountId } = reconciliationKit(owner));
 
   // Before the day: 200.00 paid to p2's available balance.
   await postAt(`${openingDay}T09:00:00Z`, 'commission-pay:b0', 'commission_payment', [[platform('commission_expense'), '-200.00'], [partner('p2', 'available'), '200.00']]);
