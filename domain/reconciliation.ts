@@ -51,13 +51,18 @@ export function previousDay(day: string): string {
   return utcDay(at);
 }
 
+/** Whether the text is a real calendar day as YYYY-MM-DD. */
+export function isCalendarDay(text: string): boolean {
+  const at = new Date(`${text}T00:00:00.000Z`);
+  return dayPattern.test(text) && !Number.isNaN(at.getTime()) && utcDay(at) === text;
+}
+
 /**
  * A day that may be reconciled: a real calendar date (YYYY-MM-DD, UTC) that has ended. A future day, and today (its
  * figures still move), are refused naming `field`.
  */
 export function reconcilableDay(text: string, now: Date, field = 'date'): string {
-  const at = new Date(`${text}T00:00:00.000Z`);
-  if (!dayPattern.test(text) || Number.isNaN(at.getTime()) || utcDay(at) !== text) {
+  if (!isCalendarDay(text)) {
     throw new DomainError('invalid', 'invalid_date', `${field} must be a calendar date as YYYY-MM-DD (UTC)`, field);
   }
   const today = utcDay(now);

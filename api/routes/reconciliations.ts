@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
-import { movementGroups, reconcilableDay, signOffRefusal } from '../../domain/reconciliation.ts';
+import { isCalendarDay, movementGroups, reconcilableDay, signOffRefusal } from '../../domain/reconciliation.ts';
 import {
   archivedReport,
   getReconciliation,
@@ -25,7 +25,9 @@ const dateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
   .openapi({ description: 'A UTC calendar day, YYYY-MM-DD', example: '2026-12-05' });
-const dateParams = z.object({ date: dateSchema.openapi({ param: { name: 'date', in: 'path' } }) });
+/** A day addressed (path, query): a real calendar day, or 400 naming it. (A day to run is checked by reconcilableDay.) */
+const calendarDay = dateSchema.refine(isCalendarDay, 'not a calendar day');
+const dateParams = z.object({ date: calendarDay.openapi({ param: { name: 'date', in: 'path' } }) });
 
 const balanceLine = z.object({ ownerType: z.string(), bucket: z.string(), currency: z.string(), amount: z.string() });
 const reportSchema = z
@@ -109,7 +111,7 @@ const listRoute = createRoute({
   request: {
     query: z.object({
       limit: z.coerce.number().int().min(1).max(366).default(31),
-      before: dateSchema.optional().openapi({ description: 'The last day of the previous page' }),
+      before: calendarDay.optional().openapi({ description: 'The last day of the previous page' }),
     }),
   },
   responses: {
