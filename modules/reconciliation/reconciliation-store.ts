@@ -171,6 +171,9 @@ export async function listReconciliations(connection: CommonQueryMethods, page: 
   }));
 }
 
+/** How many items a variance notification lists by name (the day's page lists them all). */
+const notifiedItems = 50;
+
 /** Where finance is told of a variance: the roles that record findings and sign. */
 const financeRoles = ['finance_manager', 'finance_director'] as const;
 
@@ -186,6 +189,23 @@ export async function runReconciliation(
 ): Promise<{ reconciliation: Reconciliation; created: boolean }> {
   const existing = await getReconciliation(database, input.day);
   if (existing) return { reconciliation: existing, created: false };
+  let created: boolean;
+  try {
+    created = await storeReconciliation(database, input);
+  } catch (error) {
+    // A concurrent run of the same day stored it first (in this REPEATABLE READ snapshot its row conflicts invisibly,
+    // a serialization failure): the stored one is the answer.
+    const stored = await getReconciliation(database, input.day);
+    if (stored) return { reconciliation: stored, created: false };
+    throw error;
+  }
+  const reconciliation = await getReconciliation(database, input.day);
+  if (!reconciliation) throw new Error(`the reconciliation of ${input.day} was stored but cannot be read`);
+  return { reconciliation, created };
+}
+
+/** Computes and inserts the day unless present; true when this call inserted it. */
+async function storeReconciliation(database: Database, input: { day: string; requestedBy: string | null; ip?: string | null }): Promise<boolean> {
   return database.transaction(async (transaction) => {
     await transaction.query(sql.unsafe`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`);
     const report = await computeReport(transaction, input.day);
@@ -209,13 +229,13 @@ export async function runReconciliation(
           kind: 'RECONCILIATION_VARIANCE',
           recipient: { kind: 'admin_role', roles: financeRoles },
           subject: `Reconciliation of ${input.day}: ${items.length} item(s) to explain`,
-          text: `The reconciliation of ${input.day} found:\n${items.map((item) => `- ${item}`).join('\n')}\n\nRecord a finding for each (and link the correcting adjustment) before the day is signed off.`,
+          text: `The reconciliation of ${input.day} found:\n${items.slice(0, notifiedItems).map((item) => `- ${item}`).join('\n')}` +
+            `${items.length > notifiedItems ? `\n- … and ${items.length - notifiedItems} more` : ''}` +
+            `\n\nRecord a finding for each (and link the correcting adjustment) before the day is signed off.`,
         });
       }
     }
-    // Inserted now or by a concurrent run of the same day: either way, the stored one is the answer.
-    const row = await transaction.one(sql.type(reconciliationRow)`${selectReconciliation} WHERE day = ${input.day}::date`);
-    return { reconciliation: await toReconciliation(transaction, row), created: inserted !== null };
+    return inserted !== null;
   });
 }
 
@@ -237,8 +257,9 @@ export async function recordFinding(
       throw new DomainError('invalid', 'unknown_item', `${input.item} is not an item of ${input.day}; one of: ${row.open_items.join(', ') || '(none)'}`, 'body.item');
     }
     if (input.adjustmentId !== null) {
-      const found = await transaction.maybeOne(sql.type(z.object({ id: z.string() }))`
-        SELECT id::text AS id FROM adjustments WHERE id::text = ${input.adjustmentId}`);
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(input.adjustmentId);
+      const found = uuid && (await transaction.maybeOne(sql.type(z.object({ id: z.string() }))`
+        SELECT id::text AS id FROM adjustments WHERE id = ${input.adjustmentId}::uuid`));
       if (!found) throw new DomainError('invalid', 'adjustment_not_found', `adjustment ${input.adjustmentId} does not exist`, 'body.adjustmentId');
     }
     const inserted = await transaction.one(sql.type(findingRow)`

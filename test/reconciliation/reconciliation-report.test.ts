@@ -134,6 +134,20 @@ describe('the daily reconciliation report', () => {
   });
 });
 
+describe('two runs of one day at once', () => {
+  it('store it once: one run creates it, the other returns the same stored report', async () => {
+    const concurrentDay = '2026-01-15';
+    const runs = await Promise.all([
+      runReconciliation(pool, { day: concurrentDay, requestedBy: manager.userId }),
+      runReconciliation(pool, { day: concurrentDay, requestedBy: director.userId }),
+    ]);
+    expect(runs.map((run) => run.created).sort()).toEqual([false, true]);
+    expect(runs[0].reconciliation).toEqual(runs[1].reconciliation);
+    const { rows } = await owner.query(`SELECT count(*)::int AS n FROM audit_records WHERE action = 'RECONCILIATION_RUN' AND target_id = $1`, [concurrentDay]);
+    expect(rows[0].n).toBe(1);
+  });
+});
+
 describe('a tampered cached balance', () => {
   it('gives a rebuild finding and a variance, notifies finance, and blocks sign-off until each has a finding; then one signature archives and seals the day', async () => {
     const approved = await accountId(partner('p1', 'commission_approved'));
