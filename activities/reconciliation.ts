@@ -3,19 +3,10 @@ import type { Database } from '../db/pool.ts';
 import { DomainError, domainErrorFailure } from '../domain/errors.ts';
 import { reconcilableDay } from '../domain/reconciliation.ts';
 import { getReconciliation, runReconciliation } from '../modules/reconciliation/reconciliation-store.ts';
+import type { ReconciliationOutcome } from '../workflows/reconciliation-messages.ts';
 
 /** The failure type of a reconciliation refused for its input (a future day): retrying cannot cure it. */
 export const reconciliationRefused = 'ReconciliationRefused';
-
-/** What the workflow keeps of a reconciled day (the report itself stays in the database: it can be large). */
-export interface ReconciliationOutcome {
-  day: string;
-  status: 'AWAITING_SIGN_OFF' | 'SIGNED';
-  balanced: boolean;
-  items: number;
-  /** False when the day was already stored (a rerun, a retry after a crash): the stored report stands. */
-  created: boolean;
-}
 
 export function createReconciliationActivities({ database }: { database: Database }) {
   return {

@@ -2,8 +2,6 @@ import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlready
 import {
   ParentClosePolicy,
   condition,
-  defineQuery,
-  defineSignal,
   proxyActivities,
   setHandler,
   startChild,
@@ -11,36 +9,25 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReconciliationActivities, ReconciliationOutcome } from '../activities/reconciliation.ts';
+import type { ReconciliationActivities } from '../activities/reconciliation.ts';
 import { previousDay, utcDay } from '../domain/reconciliation.ts';
+import {
+  reconciliationSignedSignal,
+  reconciliationStateQuery,
+  reconciliationWorkflowId,
+  type ReconciliationRequest,
+  type ReconciliationWorkflowState,
+} from './reconciliation-messages.ts';
 import { statusKey } from './search-attributes.ts';
+
+export { reconciliationSignedSignal, reconciliationStateQuery, reconciliationWorkflowId };
 
 /** Set by the server on every workflow a Schedule starts: the time the action was due, not when it ran. */
 const scheduledStartTimeKey = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
-export const reconciliationWorkflowId = (day: string) => `reconciliation-${day}`;
-
-export interface ReconciliationRequest {
-  /** The UTC day, YYYY-MM-DD; it must have ended. */
-  day: string;
-  /** Who ran it on demand (who may then not sign it); null when its Schedule ran it. */
-  requestedBy: string | null;
-}
-
-export interface ReconciliationWorkflowState {
-  day: string;
-  status: 'COMPUTING' | 'AWAITING_SIGN_OFF' | 'SIGNED';
-  outcome: ReconciliationOutcome | null;
-  signedBy: string | null;
-}
-
-/** Sent by the sign-off (api/routes/reconciliations.ts) once the day is signed in the database. */
-export const reconciliationSignedSignal = defineSignal<[{ signedBy: string }]>('reconciliationSigned');
-export const reconciliationStateQuery = defineQuery<ReconciliationWorkflowState>('reconciliationState');
-
 /** Refusals retrying cannot cure (a future day); a database or worker failure is retried. */
 const { runReconciliation, reconciliationStatus } = proxyActivities<ReconciliationActivities>({
-  // A day of 10,000,000 postings is computed in a few minutes (bench/reconciliation.ts).
+  // A day of 10,000,000 postings took 98 s (bench/reconciliation.ts, README); the bound leaves room for larger ones.
   startToCloseTimeout: '30 minutes',
   // The activity heartbeats every 5 s while its statements run; a killed worker's attempt is retried after this.
   heartbeatTimeout: '20 seconds',

@@ -9,7 +9,7 @@ import {
   signOffReconciliation,
   type Reconciliation,
 } from '../../modules/reconciliation/reconciliation-store.ts';
-import { reconciliationSignedSignal, reconciliationWorkflow, reconciliationWorkflowId } from '../../workflows/reconciliation.ts';
+import { reconciliationSignedSignal, reconciliationWorkflowId, reconciliationWorkflowType, type ReconciliationRequest } from '../../workflows/reconciliation-messages.ts';
 import { clientIp, createSubApp, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError, withFields } from '../errors.ts';
 import { storedFileResponse } from '../files.ts';
@@ -222,10 +222,11 @@ export function reconciliationRoutes(dependencies: ApiDependencies) {
       const day = await withFields(Promise.resolve().then(() => reconcilableDay(date, new Date())), { date: 'body.date' });
       const workflowId = reconciliationWorkflowId(day);
       // A day already running (its Schedule, an earlier request) is joined; a finished one is run again, which returns it.
-      await temporal.workflow.start(reconciliationWorkflow, {
+      const request: ReconciliationRequest = { day, requestedBy: user.id };
+      await temporal.workflow.start(reconciliationWorkflowType, {
         workflowId,
         taskQueue: dependencies.taskQueue,
-        args: [{ day, requestedBy: user.id }],
+        args: [request],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       });
