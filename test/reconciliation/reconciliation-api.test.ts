@@ -82,10 +82,14 @@ describe('POST /v1/reconciliations', () => {
     expect(await errorOf(malformed)).toMatchObject({ field: 'body.date' });
   });
 
-  it('is refused to a role that may not run it', async () => {
+  it('is refused to a role that may not run it, and a partner may not even read the days', async () => {
     const { token } = await admin('admin');
     const response = await api.request('/v1/reconciliations', { token, body: { date: day } });
     expect(response.status).toBe(403);
+    const partnerUser = await api.createPartnerUser();
+    const partnerToken = await api.signIn(partnerUser);
+    expect((await api.request('/v1/reconciliations', { token: partnerToken })).status).toBe(403);
+    expect((await api.request(`/v1/reconciliations/${day}`, { token: partnerToken })).status).toBe(403);
   });
 });
 
