@@ -15,6 +15,8 @@ import { readStackState } from '../stack/state.ts';
 import { runNetworkImport } from './network-import.ts';
 import { createApiKey, listApiKeys, revokeApiKey } from '../modules/api-keys/api-key-store.ts';
 import { apiKeyScopeNames } from '../domain/api-keys.ts';
+import { reconcilableDay } from '../domain/reconciliation.ts';
+import { runReconciliation } from '../modules/reconciliation/reconciliation-store.ts';
 
 const usage = `usage: ledgerflow <command>
 
@@ -32,6 +34,8 @@ const usage = `usage: ledgerflow <command>
                                                                    shown this once (scopes: ${apiKeyScopeNames.join(', ')})
   api-key list                                                     every API key with its scopes, last use and revocation
   api-key revoke ID                                                revoke an API key: its next call is refused
+  reconcile DATE                                                   reconcile an ended UTC day (YYYY-MM-DD) now, or show the
+                                                                   stored one; prints JSON; exit 1 when items need a finding
 
 roles: ${userRoles.join(', ')}
 The database is DATABASE_URL when set, else the one of the stack \`npm start\` runs from LEDGERFLOW_DATA_DIR.`;
@@ -95,6 +99,18 @@ export async function run(argv: string[]): Promise<number> {
     const revoked = await withDatabase((database) => revokeApiKey(database, { id, actor: 'system:cli' }));
     console.log(JSON.stringify(revoked, null, 2));
     return 0;
+  }
+  if (positionals[0] === 'reconcile' && !values.help) {
+    const date = positionals[1];
+    if (!date || positionals.length > 2) throw new UsageError('usage: ledgerflow reconcile <YYYY-MM-DD>');
+    const day = reconcilableDay(date, new Date(), 'DATE');
+    const { reconciliation, created } = await withDatabase((database) => runReconciliation(database, { day, requestedBy: null }));
+    console.log(JSON.stringify({
+      day, created, status: reconciliation.status, balanced: reconciliation.report.balanced,
+      variance: reconciliation.report.variance.filter((line) => line.amount !== '0'), rebuildFindings: reconciliation.rebuildFindings,
+      unexplained: reconciliation.unexplained,
+    }, null, 2));
+    return reconciliation.unexplained.length === 0 ? 0 : 1;
   }
   if (values.help || command === '') {
     console.log(usage);
@@ -200,7 +216,7 @@ run(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof DomainError) {
       // A module's refusal names its field; the CLI names the option it came from.
-      const option = { name: '--name', scopes: '--scope', requestsPerMinute: '--requests-per-minute', id: 'ID' }[error.field?.split('.')[0] ?? ''];
+      const option = { name: '--name', scopes: '--scope', requestsPerMinute: '--requests-per-minute', id: 'ID', DATE: 'DATE' }[error.field?.split('.')[0] ?? ''];
       console.error(`ledgerflow: ${option ? `${option}: ` : ''}${error.message}`);
     }
     else if (error instanceof UsageError || error instanceof AuthError) console.error(`ledgerflow: ${error.message}`);

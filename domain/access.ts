@@ -68,6 +68,13 @@ export const permissions = {
    */
   'api_keys.read': adminRoles,
   'api_keys.manage': ['senior_admin', 'finance_director'],
+  /**
+   * Daily reconciliation (docs/rules.md#daily-reconciliation): admins who handle money read the days; finance runs a day
+   * on demand and records findings; a finance manager or director signs (checked with the four-eyes rule on sign-off).
+   */
+  'reconciliations.read': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'reconciliations.run': ['senior_admin', 'finance_manager', 'finance_director'],
+  'reconciliations.findings': ['finance_manager', 'finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 

@@ -7,6 +7,7 @@ import { commissionScheduleOptions } from '../stack/commission-schedules.ts';
 import { payoutScheduleOptions, payoutSweepScheduleOptions } from '../stack/payout-schedules.ts';
 import { ensurePoolSchedules, ensureSchedules } from '../stack/schedules.ts';
 import { notificationScheduleOptions } from '../stack/notification-schedules.ts';
+import { reconciliationScheduleOptions } from '../stack/reconciliation-schedules.ts';
 import { sealAuditRecords } from '../modules/audit/audit-store.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { ConfigError, loadConfig } from '../stack/config.ts';
@@ -61,6 +62,7 @@ async function main() {
       await ensureSchedules(client, payoutSweepScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
       await ensurePoolSchedules(client, config.LEDGERFLOW_TASK_QUEUE);
       await ensureSchedules(client, notificationScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
+      await ensureSchedules(client, reconciliationScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
     } finally {
       await clientConnection.close();
     }

@@ -25,6 +25,8 @@ export const auditActions = [
   'DISPUTE_APPROVE', 'DISPUTE_REJECT', 'POLICY_CHANGE_REQUEST', 'POLICY_CHANGE_REJECT',
   // Issue #17: a payment file's bulk close (docs/rules.md#payment-files).
   'PAYMENT_FILE_CLOSE',
+  // Issue #18: daily reconciliation (docs/rules.md#daily-reconciliation).
+  'RECONCILIATION_RUN', 'RECONCILIATION_FINDING', 'RECONCILIATION_SIGN_OFF',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -45,6 +45,8 @@ export const notificationKinds = [
   'PAYMENT_DETAILS_CHANGED',
   // Issue #17 (migration 031): a payment file's bulk close finished with failures.
   'PAYMENT_FILE_FAILURES',
+  // Issue #18 (migration 033): a reconciled day with a variance or a rebuild finding.
+  'RECONCILIATION_VARIANCE',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

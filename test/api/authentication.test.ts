@@ -139,6 +139,12 @@ const protectedRoutes = [
   { method: 'POST', route: '/v1/me/totp', path: () => '/v1/me/totp' },
   { method: 'POST', route: '/v1/me/totp/confirm', path: () => '/v1/me/totp/confirm' },
   { method: 'GET', route: '/v1/api-keys/:id/calls', path: () => '/v1/api-keys/0123456789abcdef/calls' },
+  { method: 'POST', route: '/v1/reconciliations', path: () => '/v1/reconciliations' },
+  { method: 'GET', route: '/v1/reconciliations', path: () => '/v1/reconciliations' },
+  { method: 'GET', route: '/v1/reconciliations/:date', path: () => '/v1/reconciliations/2026-01-01' },
+  { method: 'POST', route: '/v1/reconciliations/:date/findings', path: () => '/v1/reconciliations/2026-01-01/findings' },
+  { method: 'POST', route: '/v1/reconciliations/:date/sign-off', path: () => '/v1/reconciliations/2026-01-01/sign-off' },
+  { method: 'GET', route: '/v1/reconciliations/:date/archive.csv', path: () => '/v1/reconciliations/2026-01-01/archive.csv' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

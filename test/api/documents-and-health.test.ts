@@ -157,6 +157,12 @@ describe('GET /openapi.json', () => {
         'POST /v1/me/totp',
         'POST /v1/me/totp/confirm',
         'POST /v1/users/{id}/unlock',
+        'POST /v1/reconciliations',
+        'GET /v1/reconciliations',
+        'GET /v1/reconciliations/{date}',
+        'POST /v1/reconciliations/{date}/findings',
+        'POST /v1/reconciliations/{date}/sign-off',
+        'GET /v1/reconciliations/{date}/archive.csv',
       ].sort(),
     );
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

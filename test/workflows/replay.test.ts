@@ -108,6 +108,16 @@ describe('replaying recorded workflow histories', () => {
     expect(files).toEqual(expect.arrayContaining(['payment-file-locked.json', 'payment-file-closed.json']));
   });
 
+  // Recorded by test/reconciliation/reconciliation-workflow.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history for each daily reconciliation branch', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'reconciliation-signed.json', 'reconciliation-already-signed.json',
+        'reconciliation-schedule-started.json', 'reconciliation-schedule-already-started.json',
+      ]),
+    );
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(

@@ -1,0 +1,287 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { isCalendarDay, movementGroups, reconcilableDay, signOffRefusal } from '../../domain/reconciliation.ts';
+import {
+  archivedReport,
+  getReconciliation,
+  listReconciliations,
+  recordFinding,
+  signOffReconciliation,
+  type Reconciliation,
+} from '../../modules/reconciliation/reconciliation-store.ts';
+import { reconciliationSignedSignal, reconciliationWorkflowId, reconciliationWorkflowType, type ReconciliationRequest } from '../../workflows/reconciliation-messages.ts';
+import { clientIp, createSubApp, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
+import { ApiError, withFields } from '../errors.ts';
+import { storedFileResponse } from '../files.ts';
+import { bearerSecurity, errorResponse } from '../schemas.ts';
+
+/**
+ * Daily reconciliation (docs/rules.md#daily-reconciliation), mounted at /v1/reconciliations: run a day on demand (its
+ * workflow `reconciliation-<date>` computes and stores the report), list and read the days, record findings, sign a
+ * day off with a fresh TOTP code, and download the signed day's archived CSV.
+ */
+
+const dateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
+  .openapi({ description: 'A UTC calendar day, YYYY-MM-DD', example: '2026-12-05' });
+/** A day addressed (path, query): a real calendar day, or 400 naming it. (A day to run is checked by reconcilableDay.) */
+const calendarDay = dateSchema.refine(isCalendarDay, 'not a calendar day');
+const dateParams = z.object({ date: calendarDay.openapi({ param: { name: 'date', in: 'path' } }) });
+
+const balanceLine = z.object({ ownerType: z.string(), bucket: z.string(), currency: z.string(), amount: z.string() });
+const reportSchema = z
+  .object({
+    day: z.string(),
+    opening: z.array(balanceLine).openapi({ description: 'Per owner type, bucket and currency: the sum of every posting before the day' }),
+    movements: z.array(balanceLine.extend({ movement: z.string().openapi({ description: `One of ${movementGroups.join(', ')}` }) })),
+    closing: z.array(balanceLine).openapi({ description: 'The stored (cached) balances less every posting after the day' }),
+    variance: z.array(balanceLine).openapi({ description: 'opening + movements − closing; 0 on a healthy ledger' }),
+    balanced: z.boolean(),
+  })
+  .openapi('ReconciliationReport');
+
+const findingSchema = z
+  .object({ id: z.string(), item: z.string(), note: z.string(), adjustmentId: z.string().nullable(), recordedBy: z.string(), recordedAt: z.string() })
+  .openapi('ReconciliationFinding');
+
+const reconciliationSchema = z
+  .object({
+    day: z.string(),
+    status: z.enum(['AWAITING_SIGN_OFF', 'SIGNED']),
+    requestedBy: z.string().nullable().openapi({ description: 'Who ran it on demand (may not sign it); null when its Schedule ran it' }),
+    computedAt: z.string(),
+    report: reportSchema,
+    rebuildFindings: z.array(z.object({ check: z.string(), subject: z.string(), detail: z.record(z.unknown()) })),
+    items: z.array(z.string()).openapi({ description: 'Every non-zero variance line and rebuild finding: each needs a finding before sign-off' }),
+    unexplained: z.array(z.string()),
+    findings: z.array(findingSchema),
+    signedBy: z.string().nullable(),
+    signedRole: z.string().nullable(),
+    signedAt: z.string().nullable(),
+    archive: z.object({ fileName: z.string(), sha256: z.string(), archivedAt: z.string(), fileUrl: z.string() }).nullable(),
+  })
+  .openapi('Reconciliation');
+type ReconciliationBody = z.infer<typeof reconciliationSchema>;
+
+const summarySchema = z
+  .object({
+    day: z.string(),
+    status: z.enum(['AWAITING_SIGN_OFF', 'SIGNED']),
+    balanced: z.boolean(),
+    rebuildFindings: z.number(),
+    unexplained: z.number(),
+    signedBy: z.string().nullable(),
+    signedAt: z.string().nullable(),
+    archiveSha256: z.string().nullable(),
+  })
+  .openapi('ReconciliationSummary');
+
+const errors = {
+  400: errorResponse('Malformed request'),
+  401: errorResponse('Not signed in, or no fresh TOTP code'),
+  403: errorResponse('Not allowed'),
+};
+
+const runRoute = createRoute({
+  operationId: 'runReconciliation',
+  method: 'post',
+  path: '/',
+  summary: 'Reconcile a day on demand',
+  description:
+    'Starts (or joins) the workflow `reconciliation-<date>`, which computes and stores the day once; read it with GET ' +
+    '/v1/reconciliations/{date}. Only a day that has ended (UTC) may be reconciled.',
+  security: bearerSecurity,
+  request: { body: { content: { 'application/json': { schema: z.object({ date: dateSchema }).strict() } }, required: true } },
+  responses: {
+    202: {
+      description: 'Running (or already run): the workflow and where the report will be',
+      content: { 'application/json': { schema: z.object({ day: z.string(), workflowId: z.string(), workflowUrl: z.string().nullable(), reconciliationUrl: z.string() }) } },
+    },
+    ...errors,
+  },
+});
+
+const listRoute = createRoute({
+  operationId: 'listReconciliations',
+  method: 'get',
+  path: '/',
+  summary: 'Reconciled days, newest first',
+  security: bearerSecurity,
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(366).default(31),
+      before: calendarDay.optional().openapi({ description: 'The last day of the previous page' }),
+    }),
+  },
+  responses: {
+    200: { description: 'A page of days', content: { 'application/json': { schema: z.object({ reconciliations: z.array(summarySchema), nextBefore: z.string().nullable() }) } } },
+    ...errors,
+  },
+});
+
+const getRoute = createRoute({
+  operationId: 'getReconciliation',
+  method: 'get',
+  path: '/{date}',
+  summary: 'One reconciled day: the report, the rebuild findings, the findings recorded and the sign-off',
+  security: bearerSecurity,
+  request: { params: dateParams },
+  responses: {
+    200: { description: 'The day', content: { 'application/json': { schema: reconciliationSchema } } },
+    ...errors,
+    404: errorResponse('The day is not reconciled (yet)'),
+  },
+});
+
+const findingRoute = createRoute({
+  operationId: 'recordReconciliationFinding',
+  method: 'post',
+  path: '/{date}/findings',
+  summary: 'Record a finding against a variance line or a rebuild finding, optionally linking the correcting adjustment',
+  security: bearerSecurity,
+  request: {
+    params: dateParams,
+    body: {
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              item: z.string().min(1).max(300).openapi({ description: 'One of the day’s `items`' }),
+              note: z.string().trim().min(1).max(2000),
+              adjustmentId: z.string().uuid().optional().openapi({ description: 'The adjustment that corrects it (in an open day)' }),
+            })
+            .strict(),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: { description: 'Recorded', content: { 'application/json': { schema: findingSchema } } },
+    ...errors,
+    404: errorResponse('The day is not reconciled'),
+    409: errorResponse('The day is already signed off'),
+  },
+});
+
+const signOffRoute = createRoute({
+  operationId: 'signOffReconciliation',
+  method: 'post',
+  path: '/{date}/sign-off',
+  summary: 'Sign a day off (finance manager or director, fresh TOTP code, not the person who ran it on demand)',
+  description:
+    'Refused while a variance line or a rebuild finding has no finding recorded, and a second time. The signed report ' +
+    'is archived as CSV with its SHA-256 and the day is sealed: the ledger takes no entry dated in it.',
+  security: bearerSecurity,
+  request: { params: dateParams, headers: z.object({ 'x-totp-code': z.string().optional() }) },
+  responses: {
+    200: { description: 'Signed, archived and sealed', content: { 'application/json': { schema: reconciliationSchema } } },
+    ...errors,
+    404: errorResponse('The day is not reconciled'),
+    409: errorResponse('Already signed, or items without a finding'),
+  },
+});
+
+const archiveRoute = createRoute({
+  operationId: 'downloadReconciliationArchive',
+  method: 'get',
+  path: '/{date}/archive.csv',
+  summary: 'The signed day’s archived report (CSV), byte for byte, checked against its SHA-256',
+  security: bearerSecurity,
+  request: { params: dateParams },
+  responses: {
+    200: { description: 'The CSV (attachment)', content: { 'text/csv': { schema: z.string() } } },
+    ...errors,
+    404: errorResponse('The day is not signed off'),
+    500: errorResponse('The stored file no longer matches its checksum'),
+  },
+});
+
+function toBody(reconciliation: Reconciliation): ReconciliationBody {
+  return {
+    ...reconciliation,
+    archive: reconciliation.archive ? { ...reconciliation.archive, fileUrl: `/v1/reconciliations/${reconciliation.day}/archive.csv` } : null,
+  };
+}
+
+export function reconciliationRoutes(dependencies: ApiDependencies) {
+  const { database, identity, temporal } = dependencies;
+
+  const load = async (date: string): Promise<Reconciliation> => {
+    const reconciliation = await getReconciliation(database, date);
+    if (!reconciliation) throw new ApiError(404, 'not_found', `${date} is not reconciled; run it first`, 'params.date');
+    return reconciliation;
+  };
+
+  return createSubApp()
+    .openapi(runRoute, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'reconciliations.run');
+      const { date } = c.req.valid('json');
+      const day = await withFields(Promise.resolve().then(() => reconcilableDay(date, new Date())), { date: 'body.date' });
+      const workflowId = reconciliationWorkflowId(day);
+      // A day already running (its Schedule, an earlier request) is joined; a finished one is run again, which returns it.
+      const request: ReconciliationRequest = { day, requestedBy: user.id };
+      await temporal.workflow.start(reconciliationWorkflowType, {
+        workflowId,
+        taskQueue: dependencies.taskQueue,
+        args: [request],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      });
+      return c.json({ day, workflowId, workflowUrl: workflowUrl(dependencies, workflowId), reconciliationUrl: `/v1/reconciliations/${day}` }, 202);
+    })
+    .openapi(listRoute, async (c) => {
+      requirePermission(c.get('user'), 'reconciliations.read');
+      const query = c.req.valid('query');
+      const page = await listReconciliations(database, { limit: query.limit, before: query.before });
+      return c.json({ reconciliations: page, nextBefore: page.length === query.limit ? page.at(-1)!.day : null }, 200);
+    })
+    .openapi(getRoute, async (c) => {
+      requirePermission(c.get('user'), 'reconciliations.read');
+      return c.json(toBody(await load(c.req.valid('param').date)), 200);
+    })
+    .openapi(findingRoute, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'reconciliations.findings');
+      const { date } = c.req.valid('param');
+      const body = c.req.valid('json');
+      await load(date);
+      const finding = await recordFinding(database, { day: date, item: body.item, note: body.note, adjustmentId: body.adjustmentId ?? null, actor: user.id, ip: clientIp(c) });
+      return c.json(finding, 201);
+    })
+    .openapi(signOffRoute, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'reconciliations.read');
+      const { date } = c.req.valid('param');
+      const headers = c.req.valid('header');
+      const signer = { userId: user.id, role: user.role as Exclude<typeof user.role, 'api_key'> };
+      const current = await load(date);
+      // Refused before the TOTP is checked: a refusal consumes no code. Checked again under the row's lock.
+      const refusal = signOffRefusal({ status: current.status, requestedBy: current.requestedBy, items: current.items, findings: current.findings }, signer);
+      if (refusal) throw refusal;
+      await requireFreshTotp(identity, user, headers['x-totp-code'], 'a sign-off');
+      const signed = await signOffReconciliation(database, { day: date, signer, ip: clientIp(c) });
+      try {
+        await temporal.workflow.getHandle(reconciliationWorkflowId(date)).signal(reconciliationSignedSignal, { signedBy: user.id });
+      } catch (error) {
+        // No workflow for the day (closed, or never run through one), or Temporal unreachable: the database is the
+        // record, and a waiting workflow looks there every day (workflows/reconciliation.ts).
+        if (!(error instanceof WorkflowNotFoundError)) console.warn(`the sign-off of ${date} was not signalled to its workflow`, error);
+      }
+      return c.json(toBody(signed), 200);
+    })
+    .openapi(archiveRoute, async (c) => {
+      requirePermission(c.get('user'), 'reconciliations.read');
+      const { date } = c.req.valid('param');
+      const archive = await archivedReport(database, date);
+      if (!archive) throw new ApiError(404, 'not_found', `${date} is not signed off: it has no archive`, 'params.date');
+      return storedFileResponse(
+        c,
+        { file_name: archive.fileName, content_type: 'text/csv; charset=utf-8', content: archive.bytes, sha256: archive.sha256 },
+        `the archived reconciliation of ${date}`,
+        'archive_corrupted',
+      );
+    });
+}
