@@ -39,12 +39,15 @@ const chunksPerHistory = 20;
 export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
   const { policy } = input;
   const activities = proxyActivities<PayRunActivities>({
-    startToCloseTimeout: '1 minute',
+    // Short database steps: a worker that died mid-step is noticed after 30 s at most.
+    startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
   const delivery = proxyActivities<DeliveryActivities>({
+    // A chunk heartbeats after every payout it reaches: a worker that died mid-chunk is noticed within 10 s, and the
+    // chunk is delivered again (what was accepted answers with its first outcome).
     startToCloseTimeout: '15 minutes',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
   const state: PayRunState = {
