@@ -122,6 +122,8 @@ export async function createPayRun(
     policyVersion: number;
     payouts: PayoutPolicy;
     payRuns: PayRunPolicy;
+    /** A retry's run: its new payouts are included while their checklists still run. */
+    includeRequested?: boolean;
   },
 ): Promise<{ run: PayRunRow; created: boolean }> {
   return database.transaction(async (transaction) => {
@@ -163,7 +165,7 @@ export async function createPayRun(
       amountToTransfer: row.amount_to_transfer, amountRub: row.amount_rub, detailsHash: row.details_hash, status: row.status as PayoutStatus,
       hasPaymentDetails: row.has_details, belowMinimum: belowMinimum(row, input.payouts), flagged: row.flagged, inAnotherRun: row.in_another_run,
     }));
-    const chosen = selectPayRunItems(candidates);
+    const chosen = selectPayRunItems(candidates, { includeRequested: input.includeRequested ?? false });
     const totals = payRunTotals(chosen.included.map((item) => ({ ...item })));
     const runApproval = runApprovalFor(totals.amountRub, input.payRuns);
     const id = input.id ?? randomUUID();
@@ -640,4 +642,22 @@ export async function prepareScheduledPayRun(
     createdBy: input.createdBy, idempotencyKey: null, policyVersion: version, payouts: policy.payouts, payRuns: policy.payRuns,
   });
   return { ready: true, runApprovalRequired: run.run_approval_required, policy: policy.payRuns };
+}
+
+const failedRow = z.object({
+  payout_id: z.string(), partner_id: z.string(), method_id: z.string(), currency: z.string(), amount: z.string(),
+  payment_details: z.record(z.string(), z.string()), non_regular: z.boolean(),
+});
+
+/** The run's FAILED payouts (approved by the run, then failed at the bank or provider): what a retry pays again. */
+export async function failedPayRunPayouts(connection: CommonQueryMethods, runId: string) {
+  return connection.any(sql.type(failedRow)`
+    SELECT p.id AS payout_id, p.partner_id, p.method_id, p.currency, p.amount::text AS amount, p.payment_details, p.non_regular
+    FROM pay_run_items i JOIN payouts p ON p.id = i.payout_id
+    WHERE i.run_id = ${runId} AND i.state = 'APPROVED' AND p.status = 'FAILED'
+    ORDER BY p.id`);
+}
+
+export async function retryOfPayRun(connection: CommonQueryMethods, runId: string): Promise<string | null> {
+  return connection.maybeOneFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM pay_runs WHERE previous_run_id = ${runId}`);
 }

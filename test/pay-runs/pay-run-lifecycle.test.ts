@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import type { AdminRole } from '../../domain/access.ts';
 import { createApiHarness, errorOf, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
-import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile, repositoryRoot } from '../helpers/temporal.ts';
 
 let api: ApiHarness;
 let kit: ReturnType<typeof payoutKit>;
@@ -107,6 +111,20 @@ async function approveGroup(runId: string, approver: { admin: TestAdmin; token: 
   return { view, response, code };
 }
 
+/**
+ * With LEDGERFLOW_RECORD_HISTORIES=1, writes the pay run's history (its current run) to test/histories/<name>.json,
+ * which test/workflows/replay.test.ts replays against the current code from then on.
+ */
+async function recordHistory(workflowId: string, name: string) {
+  if (process.env.LEDGERFLOW_RECORD_HISTORIES !== '1') return;
+  const { stdout } = await promisify(execFile)(
+    inject('temporalCli'),
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', inject('temporalAddress'), '--namespace', 'default'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  await writeFile(path.join(repositoryRoot, 'test', 'histories', `${name}.json`), stdout.endsWith('\n') ? stdout : `${stdout}\n`);
+}
+
 const noticeKinds = (runId: string) =>
   api.owner.anyFirst(sql.type(z.object({ kind: z.string() }))`SELECT kind FROM notifications WHERE dedupe_key LIKE ${`%:${runId}`} ORDER BY id`);
 
@@ -163,6 +181,8 @@ describe('a pay run approved by tier groups', () => {
     const done = await waitForRun(run.id, creator.token, (current) => current.status === 'COMPLETED', 'COMPLETED');
     expect(done.run.progress.byPayoutStatus).toEqual({ COMPLETED: 5 });
     expect(await noticeKinds(run.id)).toEqual(['PAY_RUN_READY', 'PAY_RUN_APPROVED', 'PAY_RUN_PAID']);
+    expect(await api.dependencies.temporal.workflow.getHandle(`pay-run-${run.id}`).result()).toMatchObject({ status: 'COMPLETED' });
+    await recordHistory(`pay-run-${run.id}`, 'pay-run-completed');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 });
@@ -198,6 +218,32 @@ describe('refusals inside one decision', () => {
     const again = await createRun(rejecter.token, [own.id, plain.id]);
     expect(again.totals.byCurrency[0]).toMatchObject({ count: 1, amount: '120.00' });
     expect(again.excluded).toEqual([{ reason: 'not_awaiting_approval', count: 1 }]);
+
+    // The approved payout fails at the bank: the run finishes with failures, and is never called paid.
+    expect((await kit.decide(plain.id, 'process', 'finance_manager', { externalReference: 'BANK-F' })).status).toBe(200);
+    expect((await kit.decide(plain.id, 'fail', 'finance_manager', { failureCode: 'INVALID_ACCOUNT', reason: 'closed account' })).status).toBe(200);
+    const failed = await waitForRun(run.id, creator.token, (current) => current.status === 'COMPLETED_WITH_FAILURES', 'COMPLETED_WITH_FAILURES');
+    expect(failed.run.progress.byPayoutStatus).toMatchObject({ FAILED: 1 });
+    expect(await noticeKinds(run.id)).toEqual(['PAY_RUN_READY', 'PAY_RUN_APPROVED', 'PAY_RUN_FAILURES']);
+
+    // A retry requests the FAILED payout again (same partner, method, amount) in a new run, attempt 2, linked to the first.
+    const retrier = await signedIn('finance_manager');
+    const retried = await api.request(`/v1/pay-runs/${run.id}/retry`, { method: 'POST', token: retrier.token, headers: { 'x-totp-code': await api.nextTotp(retrier.admin) } });
+    expect(retried.status, await retried.clone().text()).toBe(201);
+    const second = (await retried.json()) as PayRun & { attempt: number; previousRunId: string; notRetried: unknown[] };
+    workflowIds.add(`pay-run-${second.id}`);
+    expect(second).toMatchObject({ attempt: 2, previousRunId: run.id, notRetried: [], excluded: [] });
+    expect(second.totals.byCurrency).toEqual([expect.objectContaining({ count: 1, amount: '100.00' })]);
+    const [newItem] = await items(second.id, creator.token);
+    expect(newItem!.payoutId).not.toBe(plain.id);
+    const newPayout = await kit.read(newItem!.payoutId);
+    workflowIds.add(`payout-${newItem!.payoutId}`);
+    expect(newPayout).toMatchObject({ partnerId: plain.partnerId, methodId: 'BANK_TRANSFER', amount: '100.00', detailsHash: plain.detailsHash });
+    expect((await kit.read(plain.id)).status).toBe('FAILED');
+    const twice = await api.request(`/v1/pay-runs/${run.id}/retry`, { method: 'POST', token: retrier.token, headers: { 'x-totp-code': await api.nextTotp(retrier.admin) } });
+    expect(twice.status).toBe(409);
+    expect(await errorOf(twice)).toMatchObject({ code: 'already_retried' });
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 
   it('refuses a stale hash with 409 items_changed before spending the code', async () => {
@@ -243,5 +289,7 @@ describe('funds per method', () => {
     expect(released.items.map((item) => item.payoutStatus)).toEqual(['APPROVED', 'APPROVED', 'APPROVED']);
     const funds = (await (await api.request('/v1/platform-funds', { token: creator.token })).json()) as { funds: { methodId: string; available: string }[] };
     expect(funds.funds).toEqual([expect.objectContaining({ methodId: 'BANK_TRANSFER', currency: 'USD', available: '500.00' })]);
+    await waitForRun(run.id, creator.token, (current) => current.status === 'IN_PROGRESS', 'IN_PROGRESS');
+    await recordHistory(`pay-run-${run.id}`, 'pay-run-funds-waited');
   });
 });
