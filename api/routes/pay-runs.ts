@@ -20,7 +20,7 @@ import {
   type PayRunRow,
 } from '../../modules/pay-runs/pay-run-store.ts';
 import { startPayRunWorkflow } from '../../modules/pay-runs/start-pay-run.ts';
-import { retryPayRun } from '../../modules/pay-runs/retry-pay-run.ts';
+import { assertRetryable, retryPayRun } from '../../modules/pay-runs/retry-pay-run.ts';
 import {
   approveGroupUpdate,
   approveRunUpdate,
@@ -304,6 +304,12 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
       const run = await loadRun(c.req.valid('param').id);
       const key = c.req.header('idempotency-key');
       const result = await runIdempotent(database, { userId: user.id, key, fingerprint: ['pay-run-retry', run.id] }, async () => {
+        // What the run's state refuses is answered before the code is spent.
+        try {
+          await assertRetryable(database, run.id);
+        } catch (error) {
+          throw toApiError(error, 'the pay run');
+        }
         await requireFreshTotp(identity, user, c.req.header('x-totp-code'), 'retrying a pay run');
         let retried;
         try {

@@ -8,6 +8,20 @@ import type { Database } from '../../db/pool.ts';
 import { createPayRun, failedPayRunPayouts, findPayRun, retryOfPayRun, type PayRunRow } from './pay-run-store.ts';
 import { startPayRunWorkflow } from './start-pay-run.ts';
 
+/** The run exists, has finished, was not retried yet, and has FAILED payouts: else the refusal. */
+export async function assertRetryable(database: Database, runId: string) {
+  const previous = await findPayRun(database, runId);
+  if (!previous) throw new DomainError('not_found', 'not_found', `no pay run ${runId}`, 'params.id');
+  if (previous.status !== 'COMPLETED_WITH_FAILURES' && previous.status !== 'COMPLETED') {
+    throw new DomainError('conflict', 'invalid_state', `the pay run is ${previous.status}; a run is retried once it has finished`, 'status');
+  }
+  const existing = await retryOfPayRun(database, previous.id);
+  if (existing) throw new DomainError('conflict', 'already_retried', `the pay run was retried as ${existing}`, 'status');
+  const failed = await failedPayRunPayouts(database, previous.id);
+  if (failed.length === 0) throw new DomainError('unprocessable', 'nothing_to_retry', 'the pay run has no FAILED payouts', 'status');
+  return { previous, failed };
+}
+
 /**
  * A retry of a finished run (docs/rules.md#pay-runs): for each of its FAILED payouts, a new payout request for the same
  * partner, method, currency, amount and payment details, initiated by the admin who retries (so they cannot approve
@@ -20,15 +34,7 @@ export async function retryPayRun(
   input: { runId: string; initiator: PayoutInitiator; ip: string | null },
 ): Promise<{ run: PayRunRow; notRetried: { payoutId: string; code: string; message: string }[] }> {
   const { database } = dependencies;
-  const previous = await findPayRun(database, input.runId);
-  if (!previous) throw new DomainError('not_found', 'not_found', `no pay run ${input.runId}`, 'params.id');
-  if (previous.status !== 'COMPLETED_WITH_FAILURES' && previous.status !== 'COMPLETED') {
-    throw new DomainError('conflict', 'invalid_state', `the pay run is ${previous.status}; a run is retried once it has finished`, 'status');
-  }
-  const existing = await retryOfPayRun(database, previous.id);
-  if (existing) throw new DomainError('conflict', 'already_retried', `the pay run was retried as ${existing}`, 'status');
-  const failed = await failedPayRunPayouts(database, previous.id);
-  if (failed.length === 0) throw new DomainError('unprocessable', 'nothing_to_retry', 'the pay run has no FAILED payouts', 'status');
+  const { previous, failed } = await assertRetryable(database, input.runId);
   const created: string[] = [];
   const notRetried: { payoutId: string; code: string; message: string }[] = [];
   for (const payout of failed) {

@@ -70,6 +70,19 @@ async function awaitingPayout(amount: string, options: { methodId?: 'BANK_TRANSF
   return kit.waitForStatus(id, 'AWAITING_APPROVAL');
 }
 
+/** A payout drafted by one admin and submitted (requested) by another, waited for until AWAITING_APPROVAL. */
+async function draftedAndSubmitted(amount: string, drafterToken: string) {
+  const { partnerId } = await kit.partnerWithLogin({ USD: '100000.00' });
+  const drafted = await api.request('/v1/payouts', { token: drafterToken, body: { partnerId, amount, currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails, draft: true } });
+  expect(drafted.status, await drafted.clone().text()).toBe(201);
+  const { id } = (await drafted.json()) as { id: string };
+  const submitter = await signedIn('admin');
+  const submitted = await api.request(`/v1/payouts/${id}/submit`, { token: submitter.token, headers: { 'x-totp-code': await api.nextTotp(submitter.admin) }, body: {} });
+  expect(submitted.status, await submitted.clone().text()).toBe(200);
+  workflowIds.add(`payout-${id}`);
+  return kit.waitForStatus(id, 'AWAITING_APPROVAL');
+}
+
 async function createRun(token: string, payoutIds: string[]): Promise<PayRun> {
   const response = await api.request('/v1/pay-runs', { token, body: { selection: { payoutIds }, note: 'test run' } });
   expect(response.status, await response.clone().text()).toBe(201);
@@ -192,7 +205,8 @@ describe('refusals inside one decision', () => {
     const creator = await signedIn('admin');
     const plain = await awaitingPayout('100');
     const changed = await awaitingPayout('110');
-    const own = await awaitingPayout('120', { byAdmin: creator });
+    // The creator drafts a payout (no code needed) that another admin submits: the drafter is its maker too.
+    const own = await draftedAndSubmitted('120', creator.token);
     const run = await createRun(creator.token, [plain.id, changed.id, own.id]);
     // The details the approver is shown are not the ones the payout was requested with (a change after the request).
     await api.owner.query(sql.unsafe`UPDATE payouts SET details_hash = ${'f'.repeat(64)} WHERE id = ${changed.id}`);
@@ -240,7 +254,8 @@ describe('refusals inside one decision', () => {
     workflowIds.add(`payout-${newItem!.payoutId}`);
     expect(newPayout).toMatchObject({ partnerId: plain.partnerId, methodId: 'BANK_TRANSFER', amount: '100.00', detailsHash: plain.detailsHash });
     expect((await kit.read(plain.id)).status).toBe('FAILED');
-    const twice = await api.request(`/v1/pay-runs/${run.id}/retry`, { method: 'POST', token: retrier.token, headers: { 'x-totp-code': await api.nextTotp(retrier.admin) } });
+    // Refused before the code is looked at: the same code again gets the state's answer, not a 401.
+    const twice = await api.request(`/v1/pay-runs/${run.id}/retry`, { method: 'POST', token: retrier.token, headers: { 'x-totp-code': '000000' } });
     expect(twice.status).toBe(409);
     expect(await errorOf(twice)).toMatchObject({ code: 'already_retried' });
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
@@ -266,8 +281,9 @@ describe('funds per method', () => {
     const creator = await signedIn('admin');
     const bank = [await awaitingPayout('100'), await awaitingPayout('100')];
     const webMoney = [await awaitingPayout('100', { methodId: 'WEBMONEY' })];
-    const finance = await signedIn('finance_manager');
+    // Each declaration by a newly signed-in finance manager: no waiting for the next TOTP step.
     const declare = async (available: string) => {
+      const finance = await signedIn('finance_manager');
       const response = await api.request('/v1/platform-funds/BANK_TRANSFER/USD', { method: 'PUT', token: finance.token, headers: { 'x-totp-code': await api.nextTotp(finance.admin) }, body: { available } });
       expect(response.status, await response.clone().text()).toBe(200);
     };
