@@ -76,6 +76,7 @@ const payRunSchema = z
 const itemSchema = z.object({
   payoutId: z.string(), partnerId: z.string(), partnerName: z.string(), methodId: z.string(), currency: z.string(), amount: z.string(),
   detailsHash: z.string(), state: z.enum(payRunItemStates), reason: z.string().nullable(), payoutStatus: z.string(),
+  note: z.string().nullable().openapi({ description: 'The admin’s words for an exclusion or rejection, or the payout’s refusal message' }),
 });
 const refusedItem = z.object({ payoutId: z.string(), code: z.string() });
 const decisionSchema = z
@@ -208,10 +209,15 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
       const key = c.req.header('idempotency-key');
       const result = await runIdempotent(database, { userId: user.id, key, fingerprint: ['pay-run', body] }, async () => {
         const active = await policies.active();
-        const { run } = await createPayRun(database, {
-          source: 'ADMIN', paymentDate: null, selection: body.selection, note: body.note ?? null, createdBy: user.id, idempotencyKey: key ?? null,
-          policyVersion: active.version, payouts: active.policy.payouts, payRuns: active.policy.payRuns,
-        });
+        let run: PayRunRow;
+        try {
+          ({ run } = await createPayRun(database, {
+            source: 'ADMIN', paymentDate: null, selection: body.selection, note: body.note ?? null, createdBy: user.id, idempotencyKey: key ?? null,
+            policyVersion: active.version, payouts: active.policy.payouts, payRuns: active.policy.payRuns,
+          }));
+        } catch (error) {
+          throw toApiError(error, 'the pay run');
+        }
         try {
           await startPayRunWorkflow(temporal, dependencies.taskQueue, run, active.policy.payRuns);
         } catch (error) {
@@ -279,7 +285,7 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
       const run = await loadRun(c.req.valid('param').id);
       if (['COMPLETED', 'COMPLETED_WITH_FAILURES', 'REJECTED'].includes(run.status)) throw new ApiError(409, 'invalid_state', `the pay run is ${run.status}`, 'status');
       const body = c.req.valid('json');
-      const excluded = await excludePayRunItems(database, { runId: run.id, payoutIds: body.payoutIds, reason: 'excluded_by_admin' });
+      const excluded = await excludePayRunItems(database, { runId: run.id, payoutIds: body.payoutIds, reason: 'excluded_by_admin', note: body.reason, by: user.id });
       await tell(run, (handle) => handle.executeUpdate(excludeItemsUpdate, { args: [{ payoutIds: excluded }] }));
       return c.json({ ...(await present(await loadRun(run.id))), excludedNow: excluded }, 200);
     })

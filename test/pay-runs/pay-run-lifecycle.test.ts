@@ -276,6 +276,38 @@ describe('refusals inside one decision', () => {
   });
 });
 
+describe('exclusions and bad input', () => {
+  it('takes an excluded item out with the admin’s reason, and refuses a selection with nothing to approve or a malformed body', async () => {
+    const creator = await signedIn('admin');
+    const kept = await awaitingPayout('100');
+    const dropped = await awaitingPayout('100');
+    const run = await createRun(creator.token, [kept.id, dropped.id]);
+    const excluded = await api.request(`/v1/pay-runs/${run.id}/exclude`, { token: creator.token, body: { payoutIds: [dropped.id], reason: 'partner asked to wait' } });
+    expect(excluded.status, await excluded.clone().text()).toBe(200);
+    expect(await excluded.json()).toMatchObject({ excludedNow: [dropped.id], excluded: [{ reason: 'excluded_by_admin', count: 1 }], totals: { byCurrency: [{ count: 1 }] } });
+    expect((await items(run.id, creator.token)).find((item) => item.payoutId === dropped.id)).toMatchObject({ state: 'EXCLUDED', reason: 'excluded_by_admin', note: 'partner asked to wait' });
+    const approver = await signedIn('admin');
+    const view = (await (await api.request(`/v1/pay-runs/${run.id}/decision`, { token: approver.token })).json()) as { items: number };
+    expect(view.items).toBe(1);
+
+    // The excluded payout is free for another run; the kept one is not (it is in this run).
+    const again = await api.request('/v1/pay-runs', { token: creator.token, body: { selection: { payoutIds: [kept.id] } } });
+    expect(again.status).toBe(422);
+    expect(await errorOf(again)).toMatchObject({ code: 'nothing_selected', field: 'body.selection' });
+    expect((await api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`SELECT count(*)::int AS count FROM pay_runs WHERE created_by = ${creator.admin.id}`))).toBe(1);
+    const second = await createRun(creator.token, [dropped.id]);
+    expect(second.totals.byCurrency[0]).toMatchObject({ count: 1 });
+
+    const malformed = await api.request(`/v1/pay-runs/${run.id}/exclude`, { token: creator.token, body: { payoutIds: [], reason: 'x' } });
+    expect(malformed.status).toBe(400);
+    expect((await errorOf(malformed)).field).toBe('body.payoutIds');
+    const partnerToken = (await kit.partnerWithLogin()).token;
+    expect((await api.request('/v1/pay-runs', { token: partnerToken })).status).toBe(403);
+    const support = await signedIn('financial_support');
+    expect((await api.request('/v1/pay-runs', { token: support.token, body: { selection: { payoutIds: [kept.id] } } })).status).toBe(403);
+  });
+});
+
 describe('funds per method', () => {
   it('holds back the method whose declared funds fall short while the other goes, and releases it when funds are declared', async () => {
     const creator = await signedIn('admin');
