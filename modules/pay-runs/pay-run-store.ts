@@ -669,3 +669,10 @@ export async function failedPayRunPayouts(connection: CommonQueryMethods, runId:
 export async function retryOfPayRun(connection: CommonQueryMethods, runId: string): Promise<string | null> {
   return connection.maybeOneFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM pay_runs WHERE previous_run_id = ${runId}`);
 }
+
+/** The id of a payment date's scheduled run: reserved once per date, the same answer every time after. */
+export async function reserveScheduledPayRunId(database: Database, paymentDate: string): Promise<string> {
+  await database.query(sql.unsafe`
+    INSERT INTO pay_run_schedule_ids (payment_date, run_id) VALUES (${paymentDate}::date, ${randomUUID()}) ON CONFLICT (payment_date) DO NOTHING`);
+  return database.oneFirst(sql.type(z.object({ run_id: z.string() }))`SELECT run_id FROM pay_run_schedule_ids WHERE payment_date = ${paymentDate}::date`);
+}
