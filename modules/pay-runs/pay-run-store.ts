@@ -558,7 +558,9 @@ const progressRow = z.object({ included: z.number(), approved: z.number(), refus
 export async function syncPayRun(database: Database, input: { runId: string; delivering: boolean }) {
   return database.transaction(async (transaction) => {
     const run = await transaction.one(sql.type(runRow)`SELECT ${runColumns} FROM pay_runs WHERE id = ${input.runId} FOR UPDATE`);
-    if (isTerminalPayRunStatus(run.status)) return { status: run.status, byPayoutStatus: {} as Record<string, number>, included: 0, approved: 0, refused: 0 };
+    if (isTerminalPayRunStatus(run.status)) {
+      return { status: run.status, byPayoutStatus: {} as Record<string, number>, included: 0, approved: 0, refused: 0, undeliveredDecisions: [] as string[], runApproved: run.run_approved_by !== null };
+    }
     // Payouts approved, rejected or cancelled outside the run while it held them, with no delivery of this run pending.
     await transaction.query(sql.unsafe`
       UPDATE pay_run_items i SET state = CASE WHEN p.status IN ('APPROVED', 'PROCESSING', 'COMPLETED', 'FAILED') THEN 'APPROVED' ELSE 'EXCLUDED' END,
@@ -577,7 +579,9 @@ export async function syncPayRun(database: Database, input: { runId: string; del
       SELECT p.status AS key, count(*)::int AS count FROM pay_run_items i JOIN payouts p ON p.id = i.payout_id
       WHERE i.run_id = ${input.runId} AND i.state = 'APPROVED' GROUP BY p.status`);
     const byPayoutStatus = Object.fromEntries(statuses.map((row) => [row.key, row.count])) as Record<string, number>;
-    const status: PayRunStatus = input.delivering || progress.pending > 0
+    // Recorded decisions count as being delivered only once nothing holds them back (the run-level approval).
+    const released = !run.run_approval_required || run.run_approved_by !== null;
+    const status: PayRunStatus = input.delivering || (progress.pending > 0 && released)
       ? 'DELIVERING'
       : settledPayRunStatus({ included: progress.included, approved: progress.approved, refused: progress.refused, rejected: run.rejected_by !== null, byPayoutStatus });
     const terminal = isTerminalPayRunStatus(status);
@@ -597,7 +601,13 @@ export async function syncPayRun(database: Database, input: { runId: string; del
           `Pay run ${run.id}: ${byPayoutStatus.COMPLETED ?? 0} COMPLETED, ${failed} failed or refused (${byPayoutStatus.FAILED ?? 0} FAILED, ${progress.refused} refused by their payouts). Retry: POST /v1/pay-runs/${run.id}/retry.`);
       }
     }
-    return { status, byPayoutStatus, included: progress.included, approved: progress.approved, refused: progress.refused };
+    // Decisions recorded but not delivered, oldest first: the workflow queues any it was not told about (the API's
+    // update failed after the decision was written), so no recorded decision is left behind.
+    const undeliveredDecisions = [
+      ...(await transaction.anyFirst(sql.type(z.object({ id: z.string() }))`
+        SELECT id FROM pay_run_decisions WHERE run_id = ${input.runId} AND delivered_at IS NULL ORDER BY decided_at, id`)),
+    ];
+    return { status, byPayoutStatus, included: progress.included, approved: progress.approved, refused: progress.refused, undeliveredDecisions, runApproved: run.run_approved_by !== null };
   });
 }
 

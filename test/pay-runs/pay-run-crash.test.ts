@@ -105,6 +105,8 @@ describe('a worker killed during a pay run’s fan-out', () => {
     expect(waiting.runApproval).toEqual({ required: true, roles: ['finance_manager', 'finance_director'], approvedBy: null });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await approvalRows()).toBe(0);
+    const held = (await (await api.request(`/v1/pay-runs/${run.id}`, { token: creatorToken })).json()) as { status: string; progress: { pending: number } };
+    expect(held).toMatchObject({ status: 'AWAITING_APPROVAL', progress: { pending: itemCount } });
     const byCreator = await api.request(`/v1/pay-runs/${run.id}/run-approval`, { method: 'POST', token: creatorToken, headers: { 'x-totp-code': await api.nextTotp(creator) } });
     expect(byCreator.status).toBe(403);
     const finance = await api.createAdmin('finance_manager');
@@ -149,6 +151,10 @@ describe('a worker killed during a pay run’s fan-out', () => {
       SELECT count(*)::int AS count FROM audit_records WHERE action = 'PAYOUT_APPROVE' AND target_id = ANY(${sql.array(payoutIds, 'text')})`)).toBe(itemCount);
     const runView = (await (await api.request(`/v1/pay-runs/${run.id}`, { token: creatorToken })).json()) as { status: string; progress: Record<string, unknown> };
     expect(runView.progress).toMatchObject({ delivered: itemCount, pending: 0, refused: 0 });
+    const span = await api.owner.one(sql.type(z.object({ seconds: z.string() }))`
+      SELECT extract(epoch FROM max(di.delivered_at) - min(d.decided_at))::text AS seconds
+      FROM pay_run_decision_items di JOIN pay_run_decisions d ON d.id = di.decision_id WHERE d.run_id = ${run.id}`);
+    console.info(`pay run crash test: ${itemCount} approvals delivered, ${atKill} before the kill; decision to last delivery ${Number(span.seconds).toFixed(1)} s (run-level approval wait and restart included)`);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 });
