@@ -202,6 +202,8 @@ describe('a pay run approved by tier groups', () => {
     const done = await waitForRun(run.id, creator.token, (current) => current.status === 'COMPLETED', 'COMPLETED');
     expect(done.run.progress.byPayoutStatus).toEqual({ COMPLETED: 6 });
     expect(await noticeKinds(run.id)).toEqual(['PAY_RUN_READY', 'PAY_RUN_APPROVED', 'PAY_RUN_PAID']);
+    expect(await api.owner.anyFirst(sql.type(z.object({ action: z.string() }))`
+      SELECT action FROM audit_records WHERE target_type = 'pay_run' AND target_id = ${run.id} ORDER BY id`)).toEqual(['PAY_RUN_CREATE', 'PAY_RUN_DECIDE', 'PAY_RUN_DECIDE', 'PAY_RUN_DECIDE']);
     expect(await api.dependencies.temporal.workflow.getHandle(`pay-run-${run.id}`).result()).toMatchObject({ status: 'COMPLETED' });
     await recordHistory(`pay-run-${run.id}`, 'pay-run-completed');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
@@ -294,6 +296,8 @@ describe('exclusions and bad input', () => {
     expect(excluded.status, await excluded.clone().text()).toBe(200);
     expect(await excluded.json()).toMatchObject({ excludedNow: [dropped.id], excluded: [{ reason: 'excluded_by_admin', count: 1 }], totals: { byCurrency: [{ count: 1 }] } });
     expect((await items(run.id, creator.token)).find((item) => item.payoutId === dropped.id)).toMatchObject({ state: 'EXCLUDED', reason: 'excluded_by_admin', note: 'partner asked to wait' });
+    expect(await api.owner.oneFirst(sql.type(z.object({ reason: z.string() }))`
+      SELECT reason FROM audit_records WHERE action = 'PAY_RUN_EXCLUDE' AND target_id = ${run.id}`)).toBe('partner asked to wait');
     const approver = await signedIn('admin');
     const view = (await (await api.request(`/v1/pay-runs/${run.id}/decision`, { token: approver.token })).json()) as { items: number };
     expect(view.items).toBe(1);
@@ -345,6 +349,9 @@ describe('funds per method', () => {
     expect(released.items.map((item) => item.payoutStatus)).toEqual(['APPROVED', 'APPROVED', 'APPROVED']);
     const funds = (await (await api.request('/v1/platform-funds', { token: creator.token })).json()) as { funds: { methodId: string; available: string }[] };
     expect(funds.funds).toEqual([expect.objectContaining({ methodId: 'BANK_TRANSFER', currency: 'USD', available: '500.00' })]);
+    const declarations = await api.owner.any(sql.type(z.object({ balance_before: z.string().nullable(), balance_after: z.string() }))`
+      SELECT balance_before::text, balance_after::text FROM audit_records WHERE action = 'PLATFORM_FUNDS_DECLARE' AND target_id = 'BANK_TRANSFER/USD' ORDER BY id`);
+    expect(declarations).toEqual([{ balance_before: null, balance_after: '100.00' }, { balance_before: '100.00', balance_after: '500.00' }]);
     await waitForRun(run.id, creator.token, (current) => current.status === 'IN_PROGRESS', 'IN_PROGRESS');
     await recordHistory(`pay-run-${run.id}`, 'pay-run-funds-waited');
   });
