@@ -17,6 +17,7 @@ import { createDisputeActivities } from './disputes.ts';
 import { createPayoutDeliveryActivities } from './payout-delivery.ts';
 import { createPaymentFileActivities } from './payment-files.ts';
 import { createReconciliationActivities } from './reconciliation.ts';
+import { createPayRunActivities } from './pay-runs.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -52,6 +53,7 @@ export function createActivities({
     ...createPayoutDeliveryActivities({ temporal }),
     ...createPaymentFileActivities({ database }),
     ...createReconciliationActivities({ database }),
+    ...createPayRunActivities({ database, policies }),
   };
 }
 

@@ -13,3 +13,4 @@ export { chargebackWorkflow, chargebackMonitoringWorkflow } from './chargeback.t
 export { disputeWorkflow } from './dispute.ts';
 export { paymentFileLockWorkflow, paymentFileCloseWorkflow } from './payment-file.ts';
 export { reconciliationWorkflow, reconciliationScheduleWorkflow } from './reconciliation.ts';
+export { payRunWorkflow } from './pay-run.ts';

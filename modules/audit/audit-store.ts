@@ -27,6 +27,8 @@ export const auditActions = [
   'PAYMENT_FILE_CLOSE',
   // Issue #18: daily reconciliation (docs/rules.md#daily-reconciliation).
   'RECONCILIATION_RUN', 'RECONCILIATION_FINDING', 'RECONCILIATION_SIGN_OFF',
+  // Issue #17's pay runs (docs/rules.md#pay-runs).
+  'PAY_RUN_CREATE', 'PAY_RUN_DECIDE', 'PAY_RUN_APPROVE', 'PAY_RUN_EXCLUDE', 'PAY_RUN_REJECT', 'PLATFORM_FUNDS_DECLARE',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

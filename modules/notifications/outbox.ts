@@ -47,6 +47,11 @@ export const notificationKinds = [
   'PAYMENT_FILE_FAILURES',
   // Issue #18 (migration 033): a reconciled day with a variance or a rebuild finding.
   'RECONCILIATION_VARIANCE',
+  // Issue #17 (migration 030): the finance team's notices about a pay run.
+  'PAY_RUN_READY',
+  'PAY_RUN_APPROVED',
+  'PAY_RUN_PAID',
+  'PAY_RUN_FAILURES',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -145,6 +145,18 @@ const protectedRoutes = [
   { method: 'POST', route: '/v1/reconciliations/:date/findings', path: () => '/v1/reconciliations/2026-01-01/findings' },
   { method: 'POST', route: '/v1/reconciliations/:date/sign-off', path: () => '/v1/reconciliations/2026-01-01/sign-off' },
   { method: 'GET', route: '/v1/reconciliations/:date/archive.csv', path: () => '/v1/reconciliations/2026-01-01/archive.csv' },
+  { method: 'GET', route: '/v1/pay-runs', path: () => '/v1/pay-runs' },
+  { method: 'POST', route: '/v1/pay-runs', path: () => '/v1/pay-runs' },
+  { method: 'GET', route: '/v1/pay-runs/:id', path: () => `/v1/pay-runs/${someUuid()}` },
+  { method: 'GET', route: '/v1/pay-runs/:id/items', path: () => `/v1/pay-runs/${someUuid()}/items` },
+  { method: 'GET', route: '/v1/pay-runs/:id/decision', path: () => `/v1/pay-runs/${someUuid()}/decision` },
+  { method: 'POST', route: '/v1/pay-runs/:id/approve', path: () => `/v1/pay-runs/${someUuid()}/approve` },
+  { method: 'POST', route: '/v1/pay-runs/:id/run-approval', path: () => `/v1/pay-runs/${someUuid()}/run-approval` },
+  { method: 'POST', route: '/v1/pay-runs/:id/exclude', path: () => `/v1/pay-runs/${someUuid()}/exclude` },
+  { method: 'POST', route: '/v1/pay-runs/:id/reject', path: () => `/v1/pay-runs/${someUuid()}/reject` },
+  { method: 'POST', route: '/v1/pay-runs/:id/retry', path: () => `/v1/pay-runs/${someUuid()}/retry` },
+  { method: 'GET', route: '/v1/platform-funds', path: () => '/v1/platform-funds' },
+  { method: 'PUT', route: '/v1/platform-funds/:methodId/:currency', path: () => '/v1/platform-funds/BANK_TRANSFER/USD' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */
