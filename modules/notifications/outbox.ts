@@ -43,6 +43,9 @@ export const notificationKinds = [
   'BULK_ADJUSTMENT_FINISHED',
   // Issue #16 (migration 028): every change of a partner's payment details.
   'PAYMENT_DETAILS_CHANGED',
+  // Issue #17 (migration 032): the partner hears when their payout is approved and when it goes to review.
+  'PAYOUT_APPROVED',
+  'PAYOUT_IN_REVIEW',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -10,6 +10,7 @@ import { lifecyclePages } from './pages/lifecycles.ts';
 import { loginPage } from './pages/login.ts';
 import { partnerCommissionsPage, partnerHomePage } from './pages/partner-home.ts';
 import { partnerPayoutPage, partnerPayoutsPage, partnerRequestPage } from './pages/partner-payouts.ts';
+import { payoutSchedulePage } from './pages/payout-schedule.ts';
 import { startRouter } from './router.ts';
 
 /**
@@ -40,6 +41,7 @@ startRouter({
     { path: '/app/admin/adjustments/:id', area: 'admin', page: lifecyclePages.adjustment },
     { path: '/app/admin/bulk-adjustments', area: 'admin', page: bulkAdjustmentsPage },
     { path: '/app/admin/bulk-adjustments/:id', area: 'admin', page: bulkAdjustmentPage },
+    { path: '/app/admin/payout-schedule', area: 'admin', page: payoutSchedulePage },
     { path: '/app/partner/disputes', area: 'partner', page: lifecyclePages.partnerDisputes },
     { path: '/app/partner/disputes/:id', area: 'partner', page: lifecyclePages.partnerDispute },
     { path: '/app/partner', area: 'partner', page: partnerHomePage },
@@ -57,6 +59,7 @@ startRouter({
     { href: '/app/admin/chargebacks', label: 'Chargebacks', area: 'admin' },
     { href: '/app/admin/disputes', label: 'Disputes', area: 'admin' },
     { href: '/app/admin/adjustments', label: 'Adjustments', area: 'admin' },
+    { href: '/app/admin/payout-schedule', label: 'Payment schedule', area: 'admin' },
     { href: '/app/admin/exports', label: 'Exports', area: 'admin' },
     { href: '/app/admin/reports', label: 'Charts', area: 'admin' },
     { href: '/app/admin/api-keys', label: 'API keys', area: 'admin' },
