@@ -43,6 +43,11 @@ export const notificationKinds = [
   'BULK_ADJUSTMENT_FINISHED',
   // Issue #16 (migration 028): every change of a partner's payment details.
   'PAYMENT_DETAILS_CHANGED',
+  // Issue #17 (migration 030): the finance team's notices about a pay run.
+  'PAY_RUN_READY',
+  'PAY_RUN_APPROVED',
+  'PAY_RUN_PAID',
+  'PAY_RUN_FAILURES',
   // Issue #17 (migration 032): the partner hears when their payout is approved and when it goes to review.
   'PAYOUT_APPROVED',
   'PAYOUT_IN_REVIEW',
