@@ -348,19 +348,6 @@ export const payRunPage: Page = async (context) => {
     });
     if (done) reload();
   };
-  const retry = async () => {
-    await formDialog({
-      title: 'Retry the failures',
-      intro: `A new attempt of this run takes its ${failedPayouts} failed payouts only (new payout requests for the same partners, methods and amounts); paid ones are not touched.`,
-      fields: [],
-      submitLabel: 'Create the new attempt',
-      submit: async () => {
-        const created = await api.post('/v1/pay-runs/{id}/retry', { params: { id: run.id }, idempotencyKey: newIdempotencyKey() });
-        toast('New attempt created.');
-        context.navigate(`${base}/${created.id}`);
-      },
-    });
-  };
   const decision = await decisionSection(context, run, reload);
   const progress = progressSection(run);
   replace(
@@ -384,7 +371,6 @@ export const payRunPage: Page = async (context) => {
         'div',
         { class: 'actions' },
         run.status === 'AWAITING_APPROVAL' ? h('button', { type: 'button', class: 'danger', onclick: reject }, 'Reject the run…') : null,
-        failedPayouts > 0 && !liveStatuses.has(run.status) ? h('button', { type: 'button', onclick: retry }, `Retry ${failedPayouts} failed…`) : null,
       ),
     ),
     h(
