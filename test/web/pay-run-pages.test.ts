@@ -1,19 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { defaultPolicy, type Policy } from '../../domain/policy.ts';
 import { createApiHarness, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { serve, type ServedApp } from '../helpers/http.ts';
 import { payoutKit } from '../helpers/payouts.ts';
-import { repositoryRoot } from '../helpers/temporal.ts';
+import { assertLedgerInvariants } from '../helpers/invariants.ts';
+import { createInProcessWorker, repositoryRoot } from '../helpers/temporal.ts';
 
 /**
- * Issue #17's console pages in headless Chromium against the real API and database: the payment schedule's preview
- * (who is due, who is below the minimum and why, totals). Screenshots go to .test-data/screenshots/.
+ * Issue #17's console pages in headless Chromium against the real API, database, Temporal and an in-process worker:
+ * the payment schedule's preview (who is due, who is below the minimum and why, totals); a pay run created from a
+ * filter, its approver's group approved with one TOTP code, its progress followed live; a payment file closed in bulk
+ * from a pasted reference list with one code. Screenshots go to .test-data/screenshots/.
  */
 
 const screenshots = path.join(repositoryRoot, '.test-data', 'screenshots');
@@ -23,6 +28,9 @@ let api: ApiHarness;
 let kit: ReturnType<typeof payoutKit>;
 let served: ServedApp;
 let browser: Browser;
+let worker: Worker;
+let workerConnection: NativeConnection;
+let workerRun: Promise<void>;
 const contexts: BrowserContext[] = [];
 const workflowIds = new Set<string>();
 
@@ -34,6 +42,8 @@ beforeAll(async () => {
   const everyDay = Array.from({ length: 31 }, (_, index) => index + 1);
   const document: Policy = { ...defaultPolicy, payouts: { ...defaultPolicy.payouts, schedule: { enabled: true, paymentDays: everyDay, holdDays: 0, includeBelowMinimum: false, runHourUtc: 6 } } };
   await api.dependencies.policies.add({ document, effectiveFrom: new Date(), reason: 'console pay-run pages test', actor: 'test' });
+  ({ worker, connection: workerConnection } = await createInProcessWorker({ database: api.database, taskQueue: api.taskQueue }));
+  workerRun = worker.run();
   served = await serve((request) => api.app.fetch(request));
   await mkdir(screenshots, { recursive: true });
   browser = await launchChromium();
@@ -43,7 +53,17 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => {});
   await browser?.close();
-  await Promise.allSettled([...workflowIds].map((id) => api.dependencies.temporal.workflow.getHandle(id).terminate('test file finished')));
+  const payoutIds = await api.owner.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM payouts`);
+  for (const id of payoutIds) workflowIds.add(`payout-${id}`);
+  await Promise.allSettled(
+    [...workflowIds].map(async (id) => {
+      const handle = api.dependencies.temporal.workflow.getHandle(id);
+      if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
+    }),
+  );
+  worker?.shutdown();
+  await workerRun;
+  await workerConnection?.close();
   await served?.close();
   await api?.close();
 });
@@ -119,3 +139,115 @@ describe('the payment schedule preview', () => {
     expect(page.url()).toContain('date=2031-01-15');
   }, 60_000);
 });
+
+/** `count` payouts of 100 USD by bank transfer (one approver each), requested by their partners, awaiting approval. */
+async function payoutsAwaitingApproval(count: number): Promise<{ partnerIds: string[]; payoutIds: string[] }> {
+  const partnerIds: string[] = [];
+  const payoutIds: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const { partnerId, token } = await kit.partnerWithLogin({ USD: '500.00' });
+    await api.owner.query(sql.unsafe`UPDATE partners SET name = 'Jane Doe' WHERE id = ${partnerId}`);
+    const response = await api.request('/v1/payouts', { token, body: { partnerId, amount: '100', currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails } });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const id = ((await response.json()) as { id: string }).id;
+    partnerIds.push(partnerId);
+    payoutIds.push(id);
+  }
+  for (const id of payoutIds) await kit.waitFor(id, (payout) => payout.status === 'AWAITING_APPROVAL', 'AWAITING_APPROVAL');
+  return { partnerIds, payoutIds };
+}
+
+describe('the pay-runs page', () => {
+  it('an admin creates a run from a filter; another approves their group of every item with one TOTP code and watches the payouts become APPROVED', async () => {
+    const { partnerIds, payoutIds } = await payoutsAwaitingApproval(3);
+
+    const { page: maker } = await adminPage('admin');
+    await maker.getByRole('link', { name: 'Pay runs' }).first().click();
+    await maker.getByRole('heading', { name: 'Pay runs' }).waitFor();
+    await maker.getByRole('button', { name: 'New pay run…' }).click();
+    const create = maker.getByRole('dialog', { name: 'New pay run' });
+    await create.getByLabel('Take the payouts of').selectOption('FILTER');
+    expect(await create.getByLabel('Payment date').isVisible()).toBe(false);
+    await create.getByLabel('Partner IDs').fill(partnerIds.join('\n'));
+    await create.getByLabel('Methods').fill('BANK_TRANSFER');
+    await create.getByRole('button', { name: 'Create the run' }).click();
+    await maker.waitForURL(/\/app\/admin\/pay-runs\/[0-9a-f-]{36}$/);
+    const runId = maker.url().split('/').at(-1)!;
+    workflowIds.add(`pay-run-${runId}`);
+    await maker.locator('[data-testid="pay-run-status"] [data-status="AWAITING_APPROVAL"]').waitFor();
+    // Totals per currency and per method: 3 × 100.00 USD, 5.00 fee each.
+    expect(await maker.locator('[data-testid="currency-total"][data-currency="USD"] td').allTextContents()).toEqual(['USD', '3', '300.00 USD', '15.00 USD', '285.00 USD', '30,000.00 RUB']);
+    expect(await maker.locator('[data-testid="method-total"][data-method="BANK_TRANSFER"] td').nth(2).textContent()).toBe('3');
+    expect(await maker.locator('tr[data-state="INCLUDED"]').count()).toBe(3);
+    await shot(maker, 'admin-pay-run-awaiting-approval');
+
+    const { page: approver, admin } = await adminPage('senior_admin');
+    await approver.goto(`${served.url}/app/admin/pay-runs/${runId}`);
+    await approver.getByTestId('my-group-count').waitFor();
+    expect(await approver.getByTestId('my-group-count').textContent()).toBe('3 payouts you may approve now.');
+    await approver.getByRole('button', { name: 'Approve 3 payouts…' }).click();
+    const approve = approver.getByRole('dialog', { name: 'Approve your group' });
+    expect(await approve.textContent()).toContain('3 × USD: 300.00 USD');
+    await approve.getByTestId('totp').fill(await api.nextTotp(admin));
+    await approve.getByRole('button', { name: 'Approve 3 payouts' }).click();
+    await approve.waitFor({ state: 'detached' });
+
+    // The page follows the run live: every item's payout ends APPROVED (manual bank transfers wait for processing).
+    await approver.locator('[data-testid="progress-status"][data-status="APPROVED"]').waitFor({ timeout: 30_000 });
+    await expect.poll(async () => approver.locator('[data-testid="progress-status"][data-status="APPROVED"] td').nth(1).textContent(), { timeout: 30_000 }).toBe('3');
+    expect(await approver.getByTestId('progress-text').textContent()).toContain('3 delivered');
+    await shot(approver, 'admin-pay-run-approved');
+    for (const id of payoutIds) expect((await kit.read(id)).status).toBe('APPROVED');
+    // One decision, one approval row per payout.
+    const approvals = await api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`
+      SELECT count(*)::int AS count FROM payout_approvals WHERE payout_id = ANY(${sql.array(payoutIds, 'uuid')}) AND approver_id = ${admin.id}`);
+    expect(approvals).toBe(3);
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  }, 120_000);
+});
+
+describe('the payment-file page', () => {
+  it('closes a file in bulk from pasted references with one TOTP code: the paid ones COMPLETED, the failed one FAILED with its code', async () => {
+    // The file lists only this test's payouts: those requested from now on.
+    const since = new Date(Date.now() - 1_000).toISOString();
+    const { payoutIds } = await payoutsAwaitingApproval(3);
+    for (const id of payoutIds) {
+      const approved = await kit.decide(id, 'approve', 'admin', { amount: '100.00', detailsHash: (await kit.read(id)).detailsHash });
+      expect(approved.status, await approved.clone().text()).toBe(200);
+    }
+    const exporter = await api.createAdmin('finance_manager');
+    const made = await api.request('/v1/payout-exports', { token: await api.signIn(exporter), body: { kind: 'METHOD_BATCH', methodId: 'BANK_TRANSFER', from: since } });
+    expect(made.status, await made.clone().text()).toBe(201);
+    const file = (await made.json()) as { id: string; rowCount: number };
+    workflowIds.add(`payment-file-${file.id}`);
+    expect(file.rowCount).toBe(3);
+
+    const { page, admin } = await adminPage('finance_manager');
+    await page.getByRole('link', { name: 'Payment files' }).first().click();
+    await page.getByRole('heading', { name: 'Payment files' }).waitFor();
+    await page.locator(`tr[data-id="${file.id}"] a`).first().click();
+    // The file locks its payouts (PROCESSING), then waits for the bank's result.
+    await page.locator('[data-testid="payment-file-status"][data-status="OPEN"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('payment-file-counts').textContent()).toBe('0 paid, 0 failed, 3 processing of 3');
+
+    await page.getByRole('button', { name: 'Mark paid or failed…' }).click();
+    const close = page.getByRole('dialog', { name: 'Mark paid or failed' });
+    await close.getByLabel('From').selectOption('LIST');
+    expect(await close.getByLabel('Result file').isVisible()).toBe(false);
+    await close.getByLabel('Paid references').fill(`${payoutIds[0]}\n${payoutIds[1]}`);
+    await close.getByLabel('Failed references').fill(`${payoutIds[2]},ACCOUNT_CLOSED,the bank returned it`);
+    await close.getByTestId('totp').fill(await api.nextTotp(admin));
+    await close.getByRole('button', { name: 'Close these payouts' }).click();
+    await close.waitFor({ state: 'detached' });
+
+    await page.locator('[data-testid="payment-file-status"][data-status="CLOSED"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('payment-file-counts').textContent()).toBe('2 paid, 1 failed, 0 processing of 3');
+    expect(await page.getByTestId('close-counts').textContent()).toContain('2 paid, 1 failed, 0 already decided');
+    expect(await page.locator(`tr[data-payout="${payoutIds[2]}"] td`).last().textContent()).toBe('ACCOUNT_CLOSED');
+    await shot(page, 'admin-payment-file-closed');
+    expect((await kit.read(payoutIds[0]!)).status).toBe('COMPLETED');
+    expect((await kit.read(payoutIds[2]!)).failure).toMatchObject({ code: 'ACCOUNT_CLOSED' });
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  }, 120_000);
+});
+
