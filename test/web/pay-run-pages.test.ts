@@ -158,8 +158,9 @@ async function payoutsAwaitingApproval(count: number): Promise<{ partnerIds: str
 }
 
 describe('the pay-runs page', () => {
-  it('an admin creates a run from a filter; another approves their group of every item with one TOTP code and watches the payouts become APPROVED', async () => {
-    const { partnerIds, payoutIds } = await payoutsAwaitingApproval(3);
+  it('an admin creates a run from a filter and excludes one item; another approves their group with one TOTP code and watches the payouts become APPROVED', async () => {
+    const { partnerIds, payoutIds } = await payoutsAwaitingApproval(4);
+    const [kept, left] = [payoutIds.slice(0, 3), payoutIds[3]!];
 
     const { page: maker } = await adminPage('admin');
     await maker.getByRole('link', { name: 'Pay runs' }).first().click();
@@ -175,11 +176,20 @@ describe('the pay-runs page', () => {
     const runId = maker.url().split('/').at(-1)!;
     workflowIds.add(`pay-run-${runId}`);
     await maker.locator('[data-testid="pay-run-status"] [data-status="AWAITING_APPROVAL"]').waitFor();
-    // Totals per currency and per method: 3 × 100.00 USD, 5.00 fee each.
-    expect(await maker.locator('[data-testid="currency-total"][data-currency="USD"] td').allTextContents()).toEqual(['USD', '3', '300.00 USD', '15.00 USD', '285.00 USD', '30,000.00 RUB']);
-    expect(await maker.locator('[data-testid="method-total"][data-method="BANK_TRANSFER"] td').nth(2).textContent()).toBe('3');
-    expect(await maker.locator('tr[data-state="INCLUDED"]').count()).toBe(3);
+    // Totals per currency and per method: 4 × 100.00 USD, 5.00 fee each.
+    expect(await maker.locator('[data-testid="currency-total"][data-currency="USD"] td').allTextContents()).toEqual(['USD', '4', '400.00 USD', '20.00 USD', '380.00 USD', '40,000.00 RUB']);
+    expect(await maker.locator('[data-testid="method-total"][data-method="BANK_TRANSFER"] td').nth(2).textContent()).toBe('4');
+    expect(await maker.locator('tr[data-state="INCLUDED"]').count()).toBe(4);
     await shot(maker, 'admin-pay-run-awaiting-approval');
+
+    // One item leaves the run with a reason; it stays awaiting approval on its own.
+    await maker.getByRole('checkbox', { name: `Select payout ${left}` }).check();
+    await maker.getByRole('button', { name: 'Exclude 1 selected…' }).click();
+    const exclude = maker.getByRole('dialog', { name: 'Exclude from the run' });
+    await exclude.getByLabel('Reason').fill('the partner asked to wait');
+    await exclude.getByRole('button', { name: 'Exclude' }).click();
+    await exclude.waitFor({ state: 'detached' });
+    await maker.locator(`tr[data-payout="${left}"][data-state="EXCLUDED"]`).waitFor();
 
     const { page: approver, admin } = await adminPage('senior_admin');
     await approver.goto(`${served.url}/app/admin/pay-runs/${runId}`);
@@ -197,7 +207,8 @@ describe('the pay-runs page', () => {
     await expect.poll(async () => approver.locator('[data-testid="progress-status"][data-status="APPROVED"] td').nth(1).textContent(), { timeout: 30_000 }).toBe('3');
     expect(await approver.getByTestId('progress-text').textContent()).toContain('3 delivered');
     await shot(approver, 'admin-pay-run-approved');
-    for (const id of payoutIds) expect((await kit.read(id)).status).toBe('APPROVED');
+    for (const id of kept) expect((await kit.read(id)).status).toBe('APPROVED');
+    expect((await kit.read(left)).status).toBe('AWAITING_APPROVAL');
     // One decision, one approval row per payout.
     const approvals = await api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`
       SELECT count(*)::int AS count FROM payout_approvals WHERE payout_id = ANY(${sql.array(payoutIds, 'uuid')}) AND approver_id = ${admin.id}`);

@@ -1,5 +1,6 @@
 import { Money, formatMoney as canonicalMoney } from '../../../domain/money.ts';
 import { api, query } from '../api.ts';
+import { createPayRunButton } from '../components/pay-runs.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table } from '../dom.ts';
 import type { Page } from '../router.ts';
 import type { ResponseOf } from '../types.ts';
@@ -86,6 +87,7 @@ export const payoutSchedulePage: Page = async (context) => {
     h('p', {}, link('/app/admin/pay-runs', 'Pay runs →')),
     h('h1', {}, `Payment schedule: ${preview.paymentDate}`),
     form,
+    h('div', { class: 'actions' }, createPayRunButton(context.navigate, { paymentDate: preview.paymentDate }, 'Pay run for this date…')),
     h(
       'section',
       { class: 'panel' },
