@@ -36,7 +36,8 @@ function activitiesFor(delivery: PaymentFileDelivery) {
     heartbeatTimeout: `${delivery.heartbeatSeconds} seconds`,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
-  return { ...steps, deliverPayoutUpdates };
+  // Proxies: their methods are looked up by name, never spread.
+  return { steps, deliverPayoutUpdates };
 }
 
 function startProgress(resume: PaymentFileProgress | null): PaymentFileProgress {
@@ -57,7 +58,7 @@ export interface PaymentFileLockInput {
  * `not_manual`; processing stopped by a switch) stays as it is and is recorded; the file is OPEN at the end.
  */
 export async function paymentFileLockWorkflow(input: PaymentFileLockInput, resume: PaymentFileProgress | null = null): Promise<PaymentFileProgress> {
-  const activities = activitiesFor(input.delivery);
+  const { steps: activities, deliverPayoutUpdates } = activitiesFor(input.delivery);
   const progress = startProgress(resume);
   setHandler(getPaymentFileProgressQuery, () => progress);
   let chunks = 0;
@@ -68,7 +69,7 @@ export async function paymentFileLockWorkflow(input: PaymentFileLockInput, resum
     }
     const chunk = await activities.loadPaymentFileLockChunk({ exportId: input.exportId, fromPosition: progress.nextPosition, limit: input.delivery.chunkSize });
     if (chunk.deliveries.length > 0) {
-      const outcomes = await activities.deliverPayoutUpdates({ deliveries: chunk.deliveries, concurrency: input.delivery.concurrency });
+      const outcomes = await deliverPayoutUpdates({ deliveries: chunk.deliveries, concurrency: input.delivery.concurrency });
       const refused = outcomes.filter((outcome) => outcome.outcome !== 'accepted');
       if (refused.length > 0) await activities.recordPaymentFileLockRefusals({ exportId: input.exportId, refused });
       progress.delivered += outcomes.length - refused.length;
@@ -95,7 +96,7 @@ export interface PaymentFileCloseInput {
  * records each answer, then marks the close DONE (and tells the finance team when it has failures).
  */
 export async function paymentFileCloseWorkflow(input: PaymentFileCloseInput, resume: PaymentFileProgress | null = null): Promise<PaymentFileProgress> {
-  const activities = activitiesFor(input.delivery);
+  const { steps: activities, deliverPayoutUpdates } = activitiesFor(input.delivery);
   const progress = startProgress(resume);
   setHandler(getPaymentFileProgressQuery, () => progress);
   let chunks = 0;
@@ -106,7 +107,7 @@ export async function paymentFileCloseWorkflow(input: PaymentFileCloseInput, res
     }
     const chunk = await activities.loadPaymentFileCloseChunk({ closeId: input.closeId, fromPosition: progress.nextPosition, limit: input.delivery.chunkSize });
     if (chunk.deliveries.length > 0) {
-      const outcomes = await activities.deliverPayoutUpdates({ deliveries: chunk.deliveries, concurrency: input.delivery.concurrency });
+      const outcomes = await deliverPayoutUpdates({ deliveries: chunk.deliveries, concurrency: input.delivery.concurrency });
       await activities.recordPaymentFileCloseOutcomes({ closeId: input.closeId, outcomes });
       const refused = outcomes.filter((outcome) => outcome.outcome !== 'accepted').length;
       progress.delivered += outcomes.length - refused;

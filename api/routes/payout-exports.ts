@@ -409,7 +409,7 @@ export function payoutExportRoutes(dependencies: ApiDependencies) {
             }
             throw refusal;
           }
-          await startPaymentFileClose(starter, { exportId: id, closeId: recorded.closeId, closeNo: recorded.closeNo });
+          if (recorded.deliver) await startPaymentFileClose(starter, { exportId: id, closeId: recorded.closeId, closeNo: recorded.closeNo });
           return { status: 202, body: { closeId: recorded.closeId, paid: recorded.paid, failed: recorded.failed, alreadyDecided: recorded.alreadyDecided, unknown: [] as string[] } };
         },
       );

@@ -154,6 +154,8 @@ const fileItemStatusRow = z.object({ position: z.number(), payout_id: z.string()
 const idRow = z.object({ id: z.string() });
 
 export interface RecordedClose {
+  /** False when every payout named was decided already: nothing to deliver, no workflow. */
+  deliver: boolean;
   closeId: string;
   closeNo: number;
   paid: number;
@@ -211,7 +213,10 @@ export async function recordPaymentFileClose(
         ${sql.array(column((entry) => (decided(entry.payoutId) ? `the payout is ${byReference.get(entry.payoutId.toLowerCase())!.status} already` : null)), 'text')}
       ) AS item (position, payout_id, line, decision, failure_code, reason, result, result_code, result_message)`);
     const toSend = matched.filter((entry) => !decided(entry.payoutId));
+    // Nothing to deliver (every payout named was decided already): the close is done as it is recorded.
+    if (toSend.length === 0) await transaction.query(sql.unsafe`UPDATE payment_file_closes SET status = 'DONE', finished_at = now() WHERE id = ${closeId}`);
     const recorded: RecordedClose = {
+      deliver: toSend.length > 0,
       closeId,
       closeNo,
       paid: toSend.filter((entry) => entry.line.decision === 'PAID').length,
