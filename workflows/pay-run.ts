@@ -79,7 +79,7 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
       wake = true;
       return { queued: state.queue.length };
     },
-    { validator: () => { if (terminal()) throw new Error(`the pay run is ${state.status}`); } },
+    { validator: (_input) => { if (terminal()) throw new Error(`the pay run is ${state.status}`); } },
   );
   setHandler(
     approveRunUpdate,
@@ -88,7 +88,7 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
       wake = true;
       return { runApproved: true };
     },
-    { validator: () => { if (terminal()) throw new Error(`the pay run is ${state.status}`); } },
+    { validator: (_input) => { if (terminal()) throw new Error(`the pay run is ${state.status}`); } },
   );
   setHandler(excludeItemsUpdate, ({ payoutIds }) => {
     wake = true;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
 import type { UserRole } from '../../domain/access.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { Money } from '../../domain/money.ts';
+import { Money, formatMoney } from '../../domain/money.ts';
 import {
   approverGroup,
   decisionLines,
@@ -268,7 +268,7 @@ export async function payRunView(connection: CommonQueryMethods, run: PayRunRow,
     const shortfall = fundsShortfall(needed, funds?.available ?? null, policy.requireDeclaredFunds);
     return {
       methodId: total.methodId, currency: total.currency, count: total.count, amountToTransfer: total.amountToTransfer,
-      fundsDeclared: funds?.available ?? null, fundsShort: shortfall.short, waitingForFunds: shortfall.waiting && delivery.pending > 0,
+      fundsDeclared: funds?.available ?? null, fundsShort: shortfall.short === null ? null : formatMoney(shortfall.short, total.currency), waitingForFunds: shortfall.waiting && delivery.pending > 0,
     };
   });
   return {

@@ -1,0 +1,247 @@
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { sql } from 'slonik';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { AdminRole } from '../../domain/access.ts';
+import { createApiHarness, errorOf, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
+import { assertLedgerInvariants } from '../helpers/invariants.ts';
+import { payoutKit } from '../helpers/payouts.ts';
+import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
+
+let api: ApiHarness;
+let kit: ReturnType<typeof payoutKit>;
+let worker: Worker;
+let workerConnection: NativeConnection;
+let workerRun: Promise<void>;
+const workflowIds = new Set<string>();
+
+beforeAll(async () => {
+  api = await createApiHarness();
+  kit = payoutKit(api);
+  ({ worker, connection: workerConnection } = await createInProcessWorker({ database: api.database, taskQueue: api.taskQueue }));
+  workerRun = worker.run();
+  await kit.insertRubRate();
+  // Progress is read every second here (30 s by default), so the run follows its payouts within the test's patience.
+  const { policy } = await api.dependencies.policies.active();
+  await api.dependencies.policies.add({
+    document: { ...policy, payRuns: { ...policy.payRuns, progressPollSeconds: 1, chunkSize: 2, concurrency: 2 } },
+    effectiveFrom: new Date(), reason: 'pay run tests', actor: 'test',
+  });
+});
+
+afterAll(() => endLifecycleTestFile({ api, workflowIds, worker, workerRun, workerConnection }));
+
+const bankDetails = { accountName: 'Robust Partner', accountNumber: '12345678', routingNumber: '021000021' };
+const webMoneyDetails = { purse: 'Z123456789012' };
+
+interface PayRun {
+  id: string;
+  status: string;
+  createdBy: string;
+  totals: { byCurrency: { currency: string; count: number; amount: string; amountRub: string | null }[]; byMethod: { methodId: string; currency: string; count: number; amountToTransfer: string; fundsDeclared: string | null; fundsShort: string | null; waitingForFunds: boolean }[] };
+  excluded: { reason: string; count: number }[];
+  runApproval: { required: boolean; roles: string[]; approvedBy: string | null };
+  progress: { byPayoutStatus: Record<string, number>; delivered: number; refused: number; pending: number };
+  decisions: { id: string; by: string; role: string; approved: number; refused: number }[];
+}
+interface Item { payoutId: string; state: string; reason: string | null; payoutStatus: string }
+
+async function signedIn(role: AdminRole) {
+  const admin = await api.createAdmin(role);
+  return { admin, token: await api.signIn(admin) };
+}
+
+/** A partner's payout by bank transfer (or WebMoney), waited for until its checklist put it AWAITING_APPROVAL. */
+async function awaitingPayout(amount: string, options: { methodId?: 'BANK_TRANSFER' | 'WEBMONEY'; byAdmin?: { admin: TestAdmin; token: string } } = {}) {
+  const { partnerId, token } = await kit.partnerWithLogin({ USD: '100000.00' });
+  const methodId = options.methodId ?? 'BANK_TRANSFER';
+  const response = await api.request('/v1/payouts', {
+    token: options.byAdmin?.token ?? token,
+    ...(options.byAdmin ? { headers: { 'x-totp-code': await api.nextTotp(options.byAdmin.admin) } } : {}),
+    body: { partnerId, amount, currency: 'USD', methodId, paymentDetails: methodId === 'BANK_TRANSFER' ? bankDetails : webMoneyDetails },
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  const { id } = (await response.json()) as { id: string };
+  workflowIds.add(`payout-${id}`);
+  return kit.waitForStatus(id, 'AWAITING_APPROVAL');
+}
+
+async function createRun(token: string, payoutIds: string[]): Promise<PayRun> {
+  const response = await api.request('/v1/pay-runs', { token, body: { selection: { payoutIds }, note: 'test run' } });
+  expect(response.status, await response.clone().text()).toBe(201);
+  const run = (await response.json()) as PayRun;
+  workflowIds.add(`pay-run-${run.id}`);
+  return run;
+}
+
+async function readRun(id: string, token: string): Promise<PayRun> {
+  const response = await api.request(`/v1/pay-runs/${id}`, { token });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as PayRun;
+}
+
+async function items(id: string, token: string): Promise<Item[]> {
+  const response = await api.request(`/v1/pay-runs/${id}/items?limit=1000`, { token });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { items: Item[] }).items;
+}
+
+async function waitForRun(id: string, token: string, done: (run: PayRun, items: Item[]) => boolean, what: string, timeoutMs = 40_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await readRun(id, token);
+    const list = await items(id, token);
+    if (done(run, list)) return { run, items: list };
+    if (Date.now() > deadline) throw new Error(`pay run ${id} is ${run.status} with items ${JSON.stringify(list.map((item) => [item.state, item.reason, item.payoutStatus]))}, expected ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** An approver's whole decision: what /decision shows, then /approve with that hash and one fresh code. */
+async function approveGroup(runId: string, approver: { admin: TestAdmin; token: string }) {
+  const decision = await api.request(`/v1/pay-runs/${runId}/decision`, { token: approver.token });
+  expect(decision.status, await decision.clone().text()).toBe(200);
+  const view = (await decision.json()) as { items: number; itemsHash: string; refusedUpfront: { payoutId: string; code: string }[] };
+  const code = await api.nextTotp(approver.admin);
+  const response = await api.request(`/v1/pay-runs/${runId}/approve`, { token: approver.token, headers: { 'x-totp-code': code }, body: { itemsHash: view.itemsHash } });
+  return { view, response, code };
+}
+
+const noticeKinds = (runId: string) =>
+  api.owner.anyFirst(sql.type(z.object({ kind: z.string() }))`SELECT kind FROM notifications WHERE dedupe_key LIKE ${`%:${runId}`} ORDER BY id`);
+
+describe('a pay run approved by tier groups', () => {
+  it('when an admin and a senior admin each approve their group with one code, every payout is approved once and the run follows them to COMPLETED', async () => {
+    const creator = await signedIn('admin');
+    const small = [await awaitingPayout('100'), await awaitingPayout('120'), await awaitingPayout('130')];
+    // 1,000 USD is 100,000 RUB: the senior admin tier.
+    const large = [await awaitingPayout('1000'), await awaitingPayout('1100')];
+    const run = await createRun(creator.token, [...small, ...large].map((payout) => payout.id));
+    expect(run).toMatchObject({ status: 'AWAITING_APPROVAL', runApproval: { required: false }, excluded: [] });
+    expect(run.totals.byCurrency).toEqual([{ currency: 'USD', count: 5, amount: '2450.00', fee: '36.00', amountToTransfer: '2414.00', amountRub: '245000.00' }]);
+
+    const admin = await signedIn('admin');
+    const first = await approveGroup(run.id, admin);
+    expect(first.view.items).toBe(3);
+    expect(first.view.refusedUpfront.map((item) => item.code)).toEqual(['role_not_in_chain', 'role_not_in_chain']);
+    expect(first.response.status, await first.response.clone().text()).toBe(202);
+    expect(await first.response.json()).toMatchObject({ approving: 3 });
+
+    // The same code again is refused (one code, one decision), before anything is recorded.
+    const view = (await (await api.request(`/v1/pay-runs/${run.id}/decision`, { token: admin.token })).json()) as { itemsHash: string; items: number };
+    expect(view.items).toBe(0);
+    const reused = await api.request(`/v1/pay-runs/${run.id}/approve`, { token: admin.token, headers: { 'x-totp-code': first.code }, body: { itemsHash: view.itemsHash } });
+    expect(reused.status).toBe(401);
+
+    const senior = await signedIn('senior_admin');
+    const second = await approveGroup(run.id, senior);
+    expect(second.view.items).toBe(2);
+    expect(second.response.status, await second.response.clone().text()).toBe(202);
+
+    const approved = await waitForRun(run.id, creator.token, (_, list) => list.every((item) => item.state === 'APPROVED'), 'every item APPROVED');
+    expect(approved.items.map((item) => item.payoutStatus)).toEqual(Array(5).fill('APPROVED'));
+    // Exactly one approval row per payout, by the approver of its tier.
+    const approvals = await api.owner.any(sql.type(z.object({ payout_id: z.string(), approver_id: z.string(), step: z.number() }))`
+      SELECT payout_id, approver_id::text AS approver_id, step FROM payout_approvals
+      WHERE payout_id = ANY(${sql.array([...small, ...large].map((payout) => payout.id), 'uuid')}) ORDER BY payout_id`);
+    expect(approvals).toHaveLength(5);
+    for (const payout of small) expect(approvals.find((row) => row.payout_id === payout.id)?.approver_id).toBe(admin.admin.id);
+    for (const payout of large) expect(approvals.find((row) => row.payout_id === payout.id)?.approver_id).toBe(senior.admin.id);
+
+    const inProgress = await waitForRun(run.id, creator.token, (current) => current.status === 'IN_PROGRESS', 'IN_PROGRESS');
+    expect(inProgress.run.progress).toMatchObject({ byPayoutStatus: { APPROVED: 5 }, delivered: 5, pending: 0, refused: 0 });
+    expect(inProgress.run.decisions.map((decision) => [decision.role, decision.approved, decision.refused])).toEqual([['admin', 3, 2], ['senior_admin', 2, 0]]);
+
+    // Paid one by one (manual bank transfers); the run never says COMPLETED while one is still open.
+    for (const [index, payout] of [...small, ...large].entries()) {
+      expect((await kit.decide(payout.id, 'process', 'finance_manager', { externalReference: `BANK-${index}` })).status).toBe(200);
+      if (index < 4) expect((await kit.decide(payout.id, 'complete', 'finance_manager')).status).toBe(200);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect((await readRun(run.id, creator.token)).status).toBe('IN_PROGRESS');
+    expect((await kit.decide(large[1]!.id, 'complete', 'finance_manager')).status).toBe(200);
+    const done = await waitForRun(run.id, creator.token, (current) => current.status === 'COMPLETED', 'COMPLETED');
+    expect(done.run.progress.byPayoutStatus).toEqual({ COMPLETED: 5 });
+    expect(await noticeKinds(run.id)).toEqual(['PAY_RUN_READY', 'PAY_RUN_APPROVED', 'PAY_RUN_PAID']);
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  });
+});
+
+describe('refusals inside one decision', () => {
+  it('refuses the creator’s own payout upfront and a payout whose details changed on delivery, naming both, and the rest proceed', async () => {
+    const creator = await signedIn('admin');
+    const plain = await awaitingPayout('100');
+    const changed = await awaitingPayout('110');
+    const own = await awaitingPayout('120', { byAdmin: creator });
+    const run = await createRun(creator.token, [plain.id, changed.id, own.id]);
+    // The details the approver is shown are not the ones the payout was requested with (a change after the request).
+    await api.owner.query(sql.unsafe`UPDATE payouts SET details_hash = ${'f'.repeat(64)} WHERE id = ${changed.id}`);
+
+    const decision = await approveGroup(run.id, creator);
+    expect(decision.response.status, await decision.response.clone().text()).toBe(202);
+    const accepted = (await decision.response.json()) as { approving: number; refused: { payoutId: string; code: string }[] };
+    expect(accepted.approving).toBe(2);
+    expect(accepted.refused).toEqual([{ payoutId: own.id, code: 'maker_checker', message: expect.any(String) }]);
+
+    const settled = await waitForRun(run.id, creator.token, (current) => current.progress.pending === 0 && current.progress.delivered === 2, 'both delivered');
+    const byId = new Map(settled.items.map((item) => [item.payoutId, item]));
+    expect(byId.get(plain.id)).toMatchObject({ state: 'APPROVED', payoutStatus: 'APPROVED' });
+    expect(byId.get(changed.id)).toMatchObject({ state: 'REFUSED', reason: 'details_changed', payoutStatus: 'AWAITING_APPROVAL' });
+    expect(byId.get(own.id)).toMatchObject({ state: 'INCLUDED', payoutStatus: 'AWAITING_APPROVAL' });
+
+    // Rejecting the rest: the creator's payout leaves the run and stays AWAITING_APPROVAL, free for another run.
+    const rejecter = await signedIn('senior_admin');
+    const rejected = await api.request(`/v1/pay-runs/${run.id}/reject`, { token: rejecter.token, headers: { 'x-totp-code': await api.nextTotp(rejecter.admin) }, body: { reason: 'not this week' } });
+    expect(rejected.status, await rejected.clone().text()).toBe(200);
+    const after = await waitForRun(run.id, creator.token, (current) => current.status === 'IN_PROGRESS', 'IN_PROGRESS');
+    expect(after.items.find((item) => item.payoutId === own.id)).toMatchObject({ state: 'EXCLUDED', reason: 'run_rejected', payoutStatus: 'AWAITING_APPROVAL' });
+    const again = await createRun(rejecter.token, [own.id, plain.id]);
+    expect(again.totals.byCurrency[0]).toMatchObject({ count: 1, amount: '120.00' });
+    expect(again.excluded).toEqual([{ reason: 'not_awaiting_approval', count: 1 }]);
+  });
+
+  it('refuses a stale hash with 409 items_changed before spending the code', async () => {
+    const creator = await signedIn('admin');
+    const payout = await awaitingPayout('100');
+    const run = await createRun(creator.token, [payout.id]);
+    const approver = await signedIn('admin');
+    const code = await api.nextTotp(approver.admin);
+    const stale = await api.request(`/v1/pay-runs/${run.id}/approve`, { token: approver.token, headers: { 'x-totp-code': code }, body: { itemsHash: '0'.repeat(64) } });
+    expect(stale.status).toBe(409);
+    expect(await errorOf(stale)).toMatchObject({ code: 'items_changed', field: 'body.itemsHash' });
+    const view = (await (await api.request(`/v1/pay-runs/${run.id}/decision`, { token: approver.token })).json()) as { itemsHash: string };
+    const fresh = await api.request(`/v1/pay-runs/${run.id}/approve`, { token: approver.token, headers: { 'x-totp-code': code }, body: { itemsHash: view.itemsHash } });
+    expect(fresh.status, await fresh.clone().text()).toBe(202);
+  });
+});
+
+describe('funds per method', () => {
+  it('holds back the method whose declared funds fall short while the other goes, and releases it when funds are declared', async () => {
+    const creator = await signedIn('admin');
+    const bank = [await awaitingPayout('100'), await awaitingPayout('100')];
+    const webMoney = [await awaitingPayout('100', { methodId: 'WEBMONEY' })];
+    const finance = await signedIn('finance_manager');
+    const declare = async (available: string) => {
+      const response = await api.request('/v1/platform-funds/BANK_TRANSFER/USD', { method: 'PUT', token: finance.token, headers: { 'x-totp-code': await api.nextTotp(finance.admin) }, body: { available } });
+      expect(response.status, await response.clone().text()).toBe(200);
+    };
+    await declare('100.00');
+    const run = await createRun(creator.token, [...bank, ...webMoney].map((payout) => payout.id));
+    expect(run.totals.byMethod.find((method) => method.methodId === 'BANK_TRANSFER')).toMatchObject({ amountToTransfer: '190.00', fundsDeclared: '100.00', fundsShort: '90.00' });
+
+    const approver = await signedIn('admin');
+    expect((await approveGroup(run.id, approver)).response.status).toBe(202);
+    const partial = await waitForRun(run.id, creator.token, (_, list) => list.some((item) => item.payoutId === webMoney[0]!.id && item.state === 'APPROVED'), 'WebMoney approved');
+    expect(partial.items.filter((item) => bank.some((payout) => payout.id === item.payoutId)).map((item) => item.state)).toEqual(['INCLUDED', 'INCLUDED']);
+    expect(partial.run.status).toBe('DELIVERING');
+    expect(partial.run.totals.byMethod.find((method) => method.methodId === 'BANK_TRANSFER')).toMatchObject({ waitingForFunds: true });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await items(run.id, creator.token)).filter((item) => item.state === 'INCLUDED')).toHaveLength(2);
+
+    await declare('500.00');
+    const released = await waitForRun(run.id, creator.token, (_, list) => list.every((item) => item.state === 'APPROVED'), 'every item APPROVED', 20_000);
+    expect(released.items.map((item) => item.payoutStatus)).toEqual(['APPROVED', 'APPROVED', 'APPROVED']);
+    const funds = (await (await api.request('/v1/platform-funds', { token: creator.token })).json()) as { funds: { methodId: string; available: string }[] };
+    expect(funds.funds).toEqual([expect.objectContaining({ methodId: 'BANK_TRANSFER', currency: 'USD', available: '500.00' })]);
+  });
+});
