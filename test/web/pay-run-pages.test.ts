@@ -243,7 +243,7 @@ describe('the payment-file page', () => {
 
     await page.getByRole('button', { name: 'Mark paid or failed…' }).click();
     const close = page.getByRole('dialog', { name: 'Mark paid or failed' });
-    await close.getByLabel('From').selectOption('LIST');
+    await close.getByLabel('Result source').selectOption('LIST');
     expect(await close.getByLabel('Result file').isVisible()).toBe(false);
     await close.getByLabel('Paid references').fill(`${payoutIds[0]}\n${payoutIds[1]}`);
     await close.getByLabel('Failed references').fill(`${payoutIds[2]},ACCOUNT_CLOSED,the bank returned it`);

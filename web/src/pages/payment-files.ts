@@ -69,7 +69,7 @@ function closeDialog(context: PageContext, file: PayoutExport): Promise<boolean>
     title: 'Mark paid or failed',
     intro: 'Every line is checked first: an unknown reference, one not in this file, a bad failure code or a duplicate refuses the whole request and changes nothing.',
     fields: [
-      { name: 'source', label: 'From', control: source },
+      { name: 'source', label: 'Result source', control: source },
       { name: 'resultFile', label: 'Result file', control: resultFile, hint: 'Columns reference,status,failureCode,reason; status PAID or FAILED' },
       { name: 'paid', label: 'Paid references', control: paid },
       { name: 'failed', label: 'Failed references', control: failed },
