@@ -213,6 +213,10 @@ describe('the pay-runs page', () => {
     const approvals = await api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`
       SELECT count(*)::int AS count FROM payout_approvals WHERE payout_id = ANY(${sql.array(payoutIds, 'uuid')}) AND approver_id = ${admin.id}`);
     expect(approvals).toBe(3);
+    // Approved through the run, each partner is told as for a single approval (docs/rules.md#partner-payout-notices).
+    const told = await api.owner.anyFirst(sql.type(z.object({ dedupe_key: z.string() }))`
+      SELECT dedupe_key FROM notifications WHERE kind = 'PAYOUT_APPROVED' AND dedupe_key = ANY(${sql.array(payoutIds.map((id) => `payout-approved:${id}`), 'text')}) ORDER BY dedupe_key`);
+    expect(told).toEqual(kept.map((id) => `payout-approved:${id}`).sort());
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   }, 120_000);
 });
