@@ -50,7 +50,7 @@ export function createActivities({
     ...createChargebackActivities({ database, ledger }),
     ...createDisputeActivities({ database, ledger }),
     ...createPayoutDeliveryActivities({ temporal }),
-    ...createPayRunActivities({ database }),
+    ...createPayRunActivities({ database, policies }),
     ...createPaymentFileActivities({ database }),
   };
 }

@@ -9,8 +9,11 @@ import type { PayRunPolicy, PayRunStatus } from '../domain/pay-run.ts';
 /** What `pay-run-<id>` is started with, and what it carries across continue-as-new. */
 export interface PayRunInput {
   runId: string;
-  policy: PayRunPolicy;
-  runApprovalRequired: boolean;
+  /** Absent for the schedule's run: it is read when the run is prepared. */
+  policy?: PayRunPolicy;
+  runApprovalRequired?: boolean;
+  /** The schedule's run: the run row is created by the workflow once the date's payouts finished their checklists. */
+  prepare?: { paymentDate: string };
   carried?: PayRunCarried;
 }
 export interface PayRunCarried {
@@ -22,7 +25,8 @@ export interface PayRunCarried {
 
 export interface PayRunState {
   runId: string;
-  status: PayRunStatus;
+  /** PREPARING: the schedule's run waiting for its date's payouts to finish their checklists (no run row yet). */
+  status: PayRunStatus | 'PREPARING';
   /** Decisions recorded and not yet fully delivered, oldest first. */
   queue: string[];
   runApproved: boolean;
@@ -41,9 +45,16 @@ export const fundsDeclaredSignal = defineSignal<[]>('fundsDeclared');
 export const getPayRunQuery = defineQuery<PayRunState>('getPayRun');
 
 export const payRunWorkflowId = (runId: string) => `pay-run-${runId}`;
-/** The schedule's run of a payment date: derived from the date, so the schedule repeated creates one. */
-export const scheduledPayRunId = (paymentDate: string) => {
-  // A UUID-shaped id from the date (version nibble 8, "custom"): 00000000-0000-8000-8000-0000YYYYMMDD.
-  const digits = paymentDate.replaceAll('-', '');
-  return `00000000-0000-8000-8000-0000${digits}`;
+/**
+ * The schedule's run of a payment date: its id derives from the date (and the task queue, so environments sharing a
+ * Temporal namespace never collide), so the schedule repeated for a date creates one run. UUID-shaped:
+ * `<fnv1a(taskQueue)>-0000-8000-8000-0000YYYYMMDD`.
+ */
+export const scheduledPayRunId = (paymentDate: string, taskQueue: string) => {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < taskQueue.length; index += 1) {
+    hash ^= taskQueue.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `${hash.toString(16).padStart(8, '0')}-0000-8000-8000-0000${paymentDate.replaceAll('-', '')}`;
 };

@@ -4,6 +4,7 @@ import {
   continueAsNew,
   proxyActivities,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -25,6 +26,9 @@ import { statusKey } from './search-attributes.ts';
 
 type DeliveryActivities = ReturnType<typeof createPayoutDeliveryActivities>;
 
+/** The schedule's run checks this many times (every few seconds) for payouts still in their checklist, then goes on without them. */
+const maxPreparationChecks = 120;
+
 /** After this many chunks in one run of the workflow it continues as new, so a 10,000-item run's history stays small. */
 const chunksPerHistory = 20;
 
@@ -37,21 +41,23 @@ const chunksPerHistory = 20;
  * the workflow carries only its queue of decisions across continue-as-new.
  */
 export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
-  const { policy } = input;
   const activities = proxyActivities<PayRunActivities>({
-    startToCloseTimeout: '1 minute',
+    // Short database steps: a worker that died mid-step is noticed after 30 s at most.
+    startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
   const delivery = proxyActivities<DeliveryActivities>({
+    // A chunk heartbeats after every payout it reaches: a worker that died mid-chunk is noticed within 10 s, and the
+    // chunk is delivered again (what was accepted answers with its first outcome).
     startToCloseTimeout: '15 minutes',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
   const state: PayRunState = {
     runId: input.runId,
-    status: input.carried?.status ?? 'AWAITING_APPROVAL',
+    status: input.carried?.status ?? (input.policy ? 'AWAITING_APPROVAL' : 'PREPARING'),
     queue: [...(input.carried?.queue ?? [])],
-    runApproved: input.carried?.runApproved ?? !input.runApprovalRequired,
+    runApproved: input.carried?.runApproved ?? !(input.runApprovalRequired ?? true),
     waitingForFunds: [],
     chunksDelivered: input.carried?.chunksDelivered ?? 0,
     byPayoutStatus: {},
@@ -69,7 +75,7 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
     if (statusChanged) upsertSearchAttributes([{ key: statusKey, value: state.status }]);
     upsertMemo({ summary });
   };
-  const terminal = () => isTerminalPayRunStatus(state.status);
+  const terminal = () => state.status !== 'PREPARING' && isTerminalPayRunStatus(state.status);
 
   setHandler(getPayRunQuery, () => state);
   setHandler(
@@ -103,6 +109,21 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
   });
 
   publish();
+  let policy = input.policy;
+  let runApprovalRequired = input.runApprovalRequired ?? true;
+  // The schedule's run: waits (bounded) for its date's payouts to leave REQUESTED, then the run row is created.
+  for (let attempt = 1; policy === undefined; attempt += 1) {
+    const prepared = await activities.prepareScheduledPayRun({ runId: state.runId, paymentDate: input.prepare!.paymentDate, force: attempt > maxPreparationChecks });
+    if (prepared.ready) {
+      policy = prepared.policy;
+      runApprovalRequired = prepared.runApprovalRequired;
+      state.runApproved = state.runApproved || !runApprovalRequired;
+      state.status = 'AWAITING_APPROVAL';
+      publish();
+    } else {
+      await sleep(`${prepared.pollSeconds} seconds`);
+    }
+  }
   for (;;) {
     const decisionId = state.queue[0];
     if (decisionId !== undefined && state.runApproved) {
@@ -146,7 +167,7 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
     return continueAsNew<typeof payRunWorkflow>({
       runId: input.runId,
       policy,
-      runApprovalRequired: input.runApprovalRequired,
+      runApprovalRequired,
       carried: { queue: state.queue, runApproved: state.runApproved, status: state.status, chunksDelivered: state.chunksDelivered },
     });
   }

@@ -617,3 +617,27 @@ export async function declarePlatformFunds(database: Database, input: { methodId
 export async function openPayRunIds(connection: CommonQueryMethods): Promise<string[]> {
   return [...(await connection.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM pay_runs WHERE status IN ('AWAITING_APPROVAL', 'DELIVERING')`))];
 }
+
+/**
+ * The schedule's run of a payment date (docs/rules.md#pay-runs): once none of the date's payouts is still REQUESTED
+ * (their checklists run right after the schedule starts them), or when `force` says the wait is over, the run is
+ * created from the date's payouts under the policy in force. Idempotent by the run id derived from the date.
+ */
+export async function prepareScheduledPayRun(
+  database: Database,
+  active: () => Promise<{ version: number; policy: { payouts: PayoutPolicy; payRuns: PayRunPolicy } }>,
+  input: { runId: string; paymentDate: string; force: boolean; createdBy: string },
+): Promise<{ ready: false; requested: number; pollSeconds: number } | { ready: true; runApprovalRequired: boolean; policy: PayRunPolicy }> {
+  const { version, policy } = await active();
+  if (!input.force) {
+    const requested = await database.oneFirst(sql.type(z.object({ count: z.number() }))`
+      SELECT count(*)::int AS count FROM payouts WHERE schedule_date = ${input.paymentDate}::date AND status = 'REQUESTED'`);
+    // Checklists take seconds: look again soon, however slowly the run's progress is polled later.
+    if (requested > 0) return { ready: false, requested, pollSeconds: Math.min(policy.payRuns.progressPollSeconds, 5) };
+  }
+  const { run } = await createPayRun(database, {
+    id: input.runId, source: 'SCHEDULE', paymentDate: input.paymentDate, selection: { scheduleDate: input.paymentDate }, note: null,
+    createdBy: input.createdBy, idempotencyKey: null, policyVersion: version, payouts: policy.payouts, payRuns: policy.payRuns,
+  });
+  return { ready: true, runApprovalRequired: run.run_approval_required, policy: policy.payRuns };
+}
