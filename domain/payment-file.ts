@@ -171,7 +171,8 @@ export function parseResultFile(text: string): CloseLine[] {
   for (const row of rows) {
     const at = (name: string) => (columns.has(name) ? cell(row.fields[columns.get(name)!]) : '');
     const reference = at('reference');
-    if (reference.toUpperCase() === 'TOTAL') continue;
+    // A control-total row (ours starts with TOTAL; a bank's may put it under the reference).
+    if (reference.toUpperCase() === 'TOTAL' || cell(row.fields[0]).toUpperCase() === 'TOTAL') continue;
     const field = `body.resultFile`;
     const where = `line ${row.line}`;
     const status = at('status').toUpperCase();

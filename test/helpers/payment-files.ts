@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import type { AdminRole } from '../../domain/access.ts';
 import { deliverPayoutUpdates } from '../../modules/payouts/payout-delivery.ts';
-import type { ApiHarness } from './api.ts';
+import type { ApiHarness, TestAdmin } from './api.ts';
 
 /**
  * Arranging payment-file tests quickly: many APPROVED manual payouts without a login per partner. Partners are
@@ -27,6 +27,13 @@ export type SeededPayout = z.infer<typeof payoutRow>;
 export const partnerName = 'File Partner';
 export const bankDetails = { accountName: partnerName, accountNumber: '12345678', routingNumber: '021000021' };
 
+/** An admin signed in, with the next TOTP code on demand. */
+export interface FileAdmin {
+  admin: TestAdmin;
+  token: string;
+  totp: () => Promise<string>;
+}
+
 export function paymentFileKit(api: ApiHarness, temporal: Client = api.dependencies.temporal) {
   let reader: Promise<string> | undefined;
 
@@ -37,7 +44,7 @@ export function paymentFileKit(api: ApiHarness, temporal: Client = api.dependenc
     },
 
     /** An admin of the role, signed in, with its next TOTP code ready. */
-    async admin(role: AdminRole = 'admin') {
+    async admin(role: AdminRole = 'admin'): Promise<FileAdmin> {
       const admin = await api.createAdmin(role);
       return { admin, token: await api.signIn(admin), totp: () => api.nextTotp(admin) };
     },
@@ -135,7 +142,7 @@ export function paymentFileKit(api: ApiHarness, temporal: Client = api.dependenc
       body: Record<string, unknown>,
       role: AdminRole = 'admin',
       headers: Record<string, string> = {},
-      as?: Awaited<ReturnType<typeof kit.admin>>,
+      as?: FileAdmin,
     ): Promise<Response> {
       const { token, totp } = as ?? (await kit.admin(role));
       return api.request(`/v1/payout-exports/${exportId}/results`, { token, headers: { 'x-totp-code': await totp(), ...headers }, body });
