@@ -40,7 +40,12 @@ beforeAll(async () => {
   await kit.insertRubRate();
   // Every day is a payment day, so today's preview has something to show whatever the date.
   const everyDay = Array.from({ length: 31 }, (_, index) => index + 1);
-  const document: Policy = { ...defaultPolicy, payouts: { ...defaultPolicy.payouts, schedule: { enabled: true, paymentDays: everyDay, holdDays: 0, includeBelowMinimum: false, runHourUtc: 6 } } };
+  // Pay runs read their payouts' statuses every second, so the page sees a failure soon after it happens.
+  const document: Policy = {
+    ...defaultPolicy,
+    payouts: { ...defaultPolicy.payouts, schedule: { enabled: true, paymentDays: everyDay, holdDays: 0, includeBelowMinimum: false, runHourUtc: 6 } },
+    payRuns: { ...defaultPolicy.payRuns, progressPollSeconds: 1 },
+  };
   await api.dependencies.policies.add({ document, effectiveFrom: new Date(), reason: 'console pay-run pages test', actor: 'test' });
   ({ worker, connection: workerConnection } = await createInProcessWorker({ database: api.database, taskQueue: api.taskQueue }));
   workerRun = worker.run();
@@ -222,14 +227,24 @@ describe('the pay-runs page', () => {
 });
 
 describe('the payment-file page', () => {
-  it('closes a file in bulk from pasted references with one TOTP code: the paid ones COMPLETED, the failed one FAILED with its code', async () => {
+  it('closes a file in bulk from pasted references with one TOTP code: the paid ones COMPLETED, the failed one FAILED with its code, shown as the run’s failure', async () => {
     // The file lists only this test's payouts: those requested from now on.
     const since = new Date(Date.now() - 1_000).toISOString();
     const { payoutIds } = await payoutsAwaitingApproval(3);
-    for (const id of payoutIds) {
-      const approved = await kit.decide(id, 'approve', 'admin', { amount: '100.00', detailsHash: (await kit.read(id)).detailsHash });
-      expect(approved.status, await approved.clone().text()).toBe(200);
-    }
+    // Approved as one pay run, through the API.
+    const maker = await api.createAdmin('admin');
+    const created = await api.request('/v1/pay-runs', { token: await api.signIn(maker), body: { selection: { payoutIds } } });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const runId = ((await created.json()) as { id: string }).id;
+    workflowIds.add(`pay-run-${runId}`);
+    const checker = await api.createAdmin('senior_admin');
+    const checkerToken = await api.signIn(checker);
+    const decision = (await (await api.request(`/v1/pay-runs/${runId}/decision`, { token: checkerToken })).json()) as { items: number; itemsHash: string };
+    expect(decision.items).toBe(3);
+    const approved = await api.request(`/v1/pay-runs/${runId}/approve`, { token: checkerToken, headers: { 'x-totp-code': await api.nextTotp(checker) }, body: { itemsHash: decision.itemsHash } });
+    expect(approved.status, await approved.clone().text()).toBe(202);
+    for (const id of payoutIds) await kit.waitFor(id, (payout) => payout.status === 'APPROVED', 'APPROVED');
+
     const exporter = await api.createAdmin('finance_manager');
     const made = await api.request('/v1/payout-exports', { token: await api.signIn(exporter), body: { kind: 'METHOD_BATCH', methodId: 'BANK_TRANSFER', from: since } });
     expect(made.status, await made.clone().text()).toBe(201);
@@ -262,6 +277,14 @@ describe('the payment-file page', () => {
     await shot(page, 'admin-payment-file-closed');
     expect((await kit.read(payoutIds[0]!)).status).toBe('COMPLETED');
     expect((await kit.read(payoutIds[2]!)).failure).toMatchObject({ code: 'ACCOUNT_CLOSED' });
+
+    // The run's page counts the payouts by status and names the failed one; it never says paid for it.
+    await page.goto(`${served.url}/app/admin/pay-runs/${runId}`);
+    await page.locator('[data-testid="pay-run-status"] [data-status="COMPLETED_WITH_FAILURES"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid="progress-status"][data-status="COMPLETED"] td').nth(1).textContent()).toBe('2');
+    expect(await page.locator('[data-testid="progress-status"][data-status="FAILED"] td').nth(1).textContent()).toBe('1');
+    expect(await page.getByTestId('failures').locator('tr[data-payout]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-payout')))).toEqual([payoutIds[2]]);
+    await shot(page, 'admin-pay-run-completed-with-failures');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   }, 120_000);
 });

@@ -254,7 +254,7 @@ export const payRunPage: Page = async (context) => {
   const id = context.params.id!;
   const state = context.search.get('state') ?? '';
   const cursor = context.search.get('cursor');
-  const [run, items, failed] = await Promise.all([
+  const [run, items, refused] = await Promise.all([
     api.get('/v1/pay-runs/{id}', { params: { id } }),
     api.get('/v1/pay-runs/{id}/items', { params: { id }, query: { state, cursor } }),
     api.get('/v1/pay-runs/{id}/items', { params: { id }, query: { state: 'REFUSED' } }),
@@ -262,6 +262,9 @@ export const payRunPage: Page = async (context) => {
   document.title = `Pay run ${run.id.slice(0, 8)} · ledgerflow`;
   const reload = () => context.navigate(`${base}/${run.id}${query({ state, cursor })}`);
   const failedPayouts = (run.progress.byPayoutStatus as Record<string, number>).FAILED ?? 0;
+  // The approved items whose payout then failed (the provider or the bank's result), from the first 1,000 approved.
+  const approved = failedPayouts > 0 ? await api.get('/v1/pay-runs/{id}/items', { params: { id }, query: { state: 'APPROVED', limit: 1000 } }) : null;
+  const failedItems = approved?.items.filter((item) => item.payoutStatus === 'FAILED') ?? [];
   const reject = async () => {
     const reason = h('input', { maxlength: 1000, required: true });
     const done = await formDialog({
@@ -360,15 +363,25 @@ export const payRunPage: Page = async (context) => {
           ),
         )
       : null,
-    failed.items.length > 0
+    refused.items.length > 0 || failedPayouts > 0
       ? h(
           'section',
           { class: 'panel', 'data-testid': 'failures' },
-          h('h2', {}, 'Refused items'),
-          table(
-            ['Payout', 'Partner', 'Amount', 'Why'],
-            failed.items.map((item) => h('tr', {}, h('td', {}, link(`/app/admin/payouts/${item.payoutId}`, item.payoutId.slice(0, 8))), h('td', {}, item.partnerName), h('td', { class: 'number' }, formatMoney(item.amount, item.currency)), h('td', {}, item.reason ?? '—'))),
-          ),
+          h('h2', {}, 'Failures'),
+          refused.items.length > 0
+            ? table(
+                ['Payout', 'Partner', 'Amount', 'Why'],
+                refused.items.map((item) => h('tr', { 'data-payout': item.payoutId }, h('td', {}, link(`/app/admin/payouts/${item.payoutId}`, item.payoutId.slice(0, 8))), h('td', {}, item.partnerName), h('td', { class: 'number' }, formatMoney(item.amount, item.currency)), h('td', {}, item.reason ?? '—'))),
+                { caption: `Refused by their payouts (not approved)${refused.nextCursor ? ', first page' : ''}` },
+              )
+            : null,
+          failedPayouts > 0
+            ? table(
+                ['Payout', 'Partner', 'Amount', 'Method'],
+                failedItems.map((item) => h('tr', { 'data-payout': item.payoutId }, h('td', {}, link(`/app/admin/payouts/${item.payoutId}`, item.payoutId.slice(0, 8))), h('td', {}, item.partnerName), h('td', { class: 'number' }, formatMoney(item.amount, item.currency)), h('td', {}, item.methodId))),
+                { caption: `${failedPayouts} approved payouts FAILED${failedItems.length < failedPayouts ? ` (${failedItems.length} shown)` : ''}; each payout’s page has its failure code` },
+              )
+            : null,
         )
       : null,
     itemsSection(context, run, items, state, reload),
