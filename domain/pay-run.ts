@@ -78,10 +78,14 @@ export interface PayRunSelection {
   excluded: { payoutId: string; reason: PayRunExclusionReason }[];
 }
 
-/** The first reason that leaves a candidate out, in the order the docs list them; null when it is included. */
-export function exclusionReasonOf(candidate: PayRunCandidate): PayRunExclusionReason | null {
+/**
+ * The first reason that leaves a candidate out, in the order the docs list them; null when it is included.
+ * `includeRequested`: a retry's new payouts are still in their checklist when the run is made; they are included
+ * and become approvable once AWAITING_APPROVAL.
+ */
+export function exclusionReasonOf(candidate: PayRunCandidate, options: { includeRequested?: boolean } = {}): PayRunExclusionReason | null {
   if (candidate.status === 'HELD') return 'held';
-  if (candidate.status !== 'AWAITING_APPROVAL') return 'not_awaiting_approval';
+  if (candidate.status !== 'AWAITING_APPROVAL' && !(options.includeRequested && candidate.status === 'REQUESTED')) return 'not_awaiting_approval';
   if (candidate.inAnotherRun) return 'in_another_run';
   if (!candidate.hasPaymentDetails) return 'no_payment_details';
   if (candidate.belowMinimum) return 'below_minimum';
@@ -89,10 +93,10 @@ export function exclusionReasonOf(candidate: PayRunCandidate): PayRunExclusionRe
   return null;
 }
 
-export function selectPayRunItems(candidates: readonly PayRunCandidate[]): PayRunSelection {
+export function selectPayRunItems(candidates: readonly PayRunCandidate[], options: { includeRequested?: boolean } = {}): PayRunSelection {
   const selection: PayRunSelection = { included: [], excluded: [] };
   for (const candidate of candidates) {
-    const reason = exclusionReasonOf(candidate);
+    const reason = exclusionReasonOf(candidate, options);
     if (reason === null) selection.included.push(candidate);
     else selection.excluded.push({ payoutId: candidate.payoutId, reason });
   }

@@ -29,6 +29,9 @@ type DeliveryActivities = ReturnType<typeof createPayoutDeliveryActivities>;
 /** The schedule's run checks this many times (every few seconds) for payouts still in their checklist, then goes on without them. */
 const maxPreparationChecks = 120;
 
+/** Events in one run of the workflow before it continues as new. */
+const maxHistoryEvents = 2_000;
+
 /** After this many chunks in one run of the workflow it continues as new, so a 10,000-item run's history stays small. */
 const chunksPerHistory = 20;
 
@@ -125,6 +128,8 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
     }
   }
   for (;;) {
+    // Waiting (for approvals, funds or payouts) polls on a timer: the history is handed on before it grows large.
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents) break;
     const decisionId = state.queue[0];
     if (decisionId !== undefined && state.runApproved) {
       const next = await activities.nextPayRunDeliveries({ runId: state.runId, decisionId, limit: policy.chunkSize, requireDeclaredFunds: policy.requireDeclaredFunds });
@@ -143,13 +148,13 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
         state.chunksDelivered += 1;
         chunksThisHistory += 1;
         publish();
-        if (chunksThisHistory >= chunksPerHistory || workflowInfo().continueAsNewSuggested) break;
+        if (chunksThisHistory >= chunksPerHistory) break;
         continue;
       }
       // Everything left of this decision waits for funds: re-checked when funds are declared, or on the timer.
       publish();
-      wake = false;
       await condition(() => wake, `${policy.progressPollSeconds} seconds`);
+      wake = false;
       continue;
     }
     const synced = await activities.syncPayRun({ runId: state.runId, delivering: false });
@@ -158,9 +163,9 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
     state.waitingForFunds = [];
     publish();
     if (terminal()) break;
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2_000) break;
-    wake = false;
+    // A message that arrived while the activities ran has set `wake`: it is handled at once.
     await condition(() => wake, `${policy.progressPollSeconds} seconds`);
+    wake = false;
   }
   await condition(allHandlersFinished);
   if (!terminal()) {
@@ -168,7 +173,7 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
       runId: input.runId,
       policy,
       runApprovalRequired,
-      carried: { queue: state.queue, runApproved: state.runApproved, status: state.status, chunksDelivered: state.chunksDelivered },
+      carried: { queue: state.queue, runApproved: state.runApproved, status: state.status === 'PREPARING' ? 'AWAITING_APPROVAL' : state.status, chunksDelivered: state.chunksDelivered },
     });
   }
   return state;

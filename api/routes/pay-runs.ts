@@ -20,6 +20,7 @@ import {
   type PayRunRow,
 } from '../../modules/pay-runs/pay-run-store.ts';
 import { startPayRunWorkflow } from '../../modules/pay-runs/start-pay-run.ts';
+import { assertRetryable, retryPayRun } from '../../modules/pay-runs/retry-pay-run.ts';
 import {
   approveGroupUpdate,
   approveRunUpdate,
@@ -28,7 +29,7 @@ import {
   payRunWorkflowId,
   rejectPayRunUpdate,
 } from '../../workflows/pay-run-messages.ts';
-import { createSubApp, personRole, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
+import { clientIp, createSubApp, personRole, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
 import { ApiError, toApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
@@ -75,6 +76,7 @@ const payRunSchema = z
 const itemSchema = z.object({
   payoutId: z.string(), partnerId: z.string(), partnerName: z.string(), methodId: z.string(), currency: z.string(), amount: z.string(),
   detailsHash: z.string(), state: z.enum(payRunItemStates), reason: z.string().nullable(), payoutStatus: z.string(),
+  note: z.string().nullable().openapi({ description: 'The admin’s words for an exclusion or rejection, or the payout’s refusal message' }),
 });
 const refusedItem = z.object({ payoutId: z.string(), code: z.string() });
 const decisionSchema = z
@@ -138,6 +140,15 @@ const rejectRoute = route({
   request: { params: idParam, headers: totpHeaders, body: { content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(1).max(1000) }).strict().openapi('RejectPayRunRequest') } }, required: true } },
   responses: { 200: { description: 'The run', content: { 'application/json': { schema: payRunSchema } } }, ...errors, 404: errorResponse('No such pay run'), 409: errorResponse('Closed') },
 });
+const retryRoute = route({
+  method: 'post', path: '/pay-runs/{id}/retry', operationId: 'retryPayRun', summary: 'A new attempt for a finished run’s FAILED payouts: new payout requests, a new linked run',
+  description: 'Each FAILED payout is requested again (same partner, method, currency, amount and details), initiated by the caller, who therefore cannot approve them; paid payouts are not touched. Needs a fresh TOTP code. Honours `Idempotency-Key`.',
+  request: { params: idParam, headers: totpHeaders },
+  responses: {
+    201: { description: 'The new run', content: { 'application/json': { schema: payRunSchema.extend({ notRetried: z.array(refusedItem.extend({ message: z.string() })) }) } } },
+    ...errors, 404: errorResponse('No such pay run'), 409: errorResponse('Not finished, or already retried'), 422: errorResponse('No FAILED payouts'),
+  },
+});
 const fundsListRoute = route({
   method: 'get', path: '/platform-funds', operationId: 'listPlatformFunds', summary: 'What the platform declares available per payment method and currency',
   responses: { 200: { description: 'Declared funds', content: { 'application/json': { schema: z.object({ funds: z.array(fundsSchema) }) } } }, ...errors },
@@ -198,10 +209,15 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
       const key = c.req.header('idempotency-key');
       const result = await runIdempotent(database, { userId: user.id, key, fingerprint: ['pay-run', body] }, async () => {
         const active = await policies.active();
-        const { run } = await createPayRun(database, {
-          source: 'ADMIN', paymentDate: null, selection: body.selection, note: body.note ?? null, createdBy: user.id, idempotencyKey: key ?? null,
-          policyVersion: active.version, payouts: active.policy.payouts, payRuns: active.policy.payRuns,
-        });
+        let run: PayRunRow;
+        try {
+          ({ run } = await createPayRun(database, {
+            source: 'ADMIN', paymentDate: null, selection: body.selection, note: body.note ?? null, createdBy: user.id, idempotencyKey: key ?? null,
+            policyVersion: active.version, payouts: active.policy.payouts, payRuns: active.policy.payRuns,
+          }));
+        } catch (error) {
+          throw toApiError(error, 'the pay run');
+        }
         try {
           await startPayRunWorkflow(temporal, dependencies.taskQueue, run, active.policy.payRuns);
         } catch (error) {
@@ -269,7 +285,7 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
       const run = await loadRun(c.req.valid('param').id);
       if (['COMPLETED', 'COMPLETED_WITH_FAILURES', 'REJECTED'].includes(run.status)) throw new ApiError(409, 'invalid_state', `the pay run is ${run.status}`, 'status');
       const body = c.req.valid('json');
-      const excluded = await excludePayRunItems(database, { runId: run.id, payoutIds: body.payoutIds, reason: 'excluded_by_admin' });
+      const excluded = await excludePayRunItems(database, { runId: run.id, payoutIds: body.payoutIds, reason: 'excluded_by_admin', note: body.reason, by: user.id });
       await tell(run, (handle) => handle.executeUpdate(excludeItemsUpdate, { args: [{ payoutIds: excluded }] }));
       return c.json({ ...(await present(await loadRun(run.id))), excludedNow: excluded }, 200);
     })
@@ -286,6 +302,34 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
       }
       await tell(run, (handle) => handle.executeUpdate(rejectPayRunUpdate, { args: [{ by: user.id, reason }] }));
       return c.json(await present(await loadRun(run.id)), 200);
+    })
+    .openapi(retryRoute, async (c) => {
+      const user = c.get('user');
+      requireAdmin(user, 'payRuns.create');
+      requirePermission(user, 'payouts.create.any');
+      const run = await loadRun(c.req.valid('param').id);
+      const key = c.req.header('idempotency-key');
+      const result = await runIdempotent(database, { userId: user.id, key, fingerprint: ['pay-run-retry', run.id] }, async () => {
+        // What the run's state refuses is answered before the code is spent.
+        try {
+          await assertRetryable(database, run.id);
+        } catch (error) {
+          throw toApiError(error, 'the pay run');
+        }
+        await requireFreshTotp(identity, user, c.req.header('x-totp-code'), 'retrying a pay run');
+        let retried;
+        try {
+          retried = await retryPayRun(
+            { database, ledger: dependencies.ledger, policies, temporal, taskQueue: dependencies.taskQueue },
+            { runId: run.id, initiator: { userId: user.id, role: personRole(user), auditActor: user.id }, ip: clientIp(c) },
+          );
+        } catch (error) {
+          throw toApiError(error, 'the pay run');
+        }
+        return { status: 201, body: { ...(await present(retried.run)), notRetried: retried.notRetried } };
+      });
+      if (result.replayed) c.header('Idempotent-Replayed', 'true');
+      return c.json(result.body as z.infer<typeof payRunSchema> & { notRetried: { payoutId: string; code: string; message: string }[] }, 201);
     })
     .openapi(fundsListRoute, async (c) => {
       requireAdmin(c.get('user'), 'payRuns.read');

@@ -46,6 +46,9 @@ CREATE TABLE pay_run_items (
   payout_id uuid NOT NULL REFERENCES payouts (id),
   state text NOT NULL CHECK (state IN ('INCLUDED', 'EXCLUDED', 'APPROVED', 'REFUSED')),
   reason text,
+  -- An admin's words when they excluded the item (reason excluded_by_admin), or the rejection's reason (run_rejected).
+  note text,
+  excluded_by text,
   -- The last refusal a payout answered a delivery with (details_changed, maker_checker, …) and its message.
   refusal_code text,
   refusal_message text,

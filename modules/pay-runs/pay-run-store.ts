@@ -97,7 +97,7 @@ function belowMinimum(row: z.infer<typeof candidateRow>, payouts: PayoutPolicy):
   return method !== undefined && !row.non_regular && new Money(row.amount).lessThan(method.minPayout);
 }
 
-export function payRunRefusal(kind: 'not_found' | 'conflict' | 'forbidden' | 'invalid', code: string, message: string, field: string | null = null): DomainError {
+export function payRunRefusal(kind: 'not_found' | 'conflict' | 'forbidden' | 'invalid' | 'unprocessable', code: string, message: string, field: string | null = null): DomainError {
   return new DomainError(kind, code, message, field ?? undefined);
 }
 
@@ -122,6 +122,8 @@ export async function createPayRun(
     policyVersion: number;
     payouts: PayoutPolicy;
     payRuns: PayRunPolicy;
+    /** A retry's run: its new payouts are included while their checklists still run. */
+    includeRequested?: boolean;
   },
 ): Promise<{ run: PayRunRow; created: boolean }> {
   return database.transaction(async (transaction) => {
@@ -163,7 +165,11 @@ export async function createPayRun(
       amountToTransfer: row.amount_to_transfer, amountRub: row.amount_rub, detailsHash: row.details_hash, status: row.status as PayoutStatus,
       hasPaymentDetails: row.has_details, belowMinimum: belowMinimum(row, input.payouts), flagged: row.flagged, inAnotherRun: row.in_another_run,
     }));
-    const chosen = selectPayRunItems(candidates);
+    const chosen = selectPayRunItems(candidates, { includeRequested: input.includeRequested ?? false });
+    if (chosen.included.length === 0 && input.source === 'ADMIN') {
+      const left = exclusionCounts(chosen.excluded).map((entry) => `${entry.count} ${entry.reason}`).join(', ');
+      throw payRunRefusal('unprocessable', 'nothing_selected', `the selection includes no payout awaiting approval${left ? ` (left out: ${left})` : ''}`, 'body.selection');
+    }
     const totals = payRunTotals(chosen.included.map((item) => ({ ...item })));
     const runApproval = runApprovalFor(totals.amountRub, input.payRuns);
     const id = input.id ?? randomUUID();
@@ -300,13 +306,14 @@ export type PayRunView = Awaited<ReturnType<typeof payRunView>>;
 const itemRow = z.object({
   payout_id: z.string(), partner_id: z.string(), partner_name: z.string(), method_id: z.string(), currency: z.string(), amount: z.string(),
   details_hash: z.string(), state: z.string(), reason: z.string().nullable(), refusal_code: z.string().nullable(), payout_status: z.string(),
+  note: z.string().nullable(),
 });
 
 /** GET /v1/pay-runs/{id}/items: by payout id, optionally one state; `reason` is the exclusion reason or the refusal code. */
 export async function payRunItems(connection: CommonQueryMethods, runId: string, input: { state?: PayRunItemState; after?: string; limit: number }) {
   const rows = await connection.any(sql.type(itemRow)`
     SELECT i.payout_id, p.partner_id, pa.name AS partner_name, p.method_id, p.currency, p.amount::text AS amount, p.details_hash,
-           i.state, i.reason, i.refusal_code, p.status AS payout_status
+           i.state, i.reason, i.refusal_code, p.status AS payout_status, coalesce(i.note, i.refusal_message) AS note
     FROM pay_run_items i JOIN payouts p ON p.id = i.payout_id JOIN partners pa ON pa.id = p.partner_id
     WHERE i.run_id = ${runId}
       ${input.state ? sql.fragment`AND i.state = ${input.state}` : sql.fragment``}
@@ -315,7 +322,7 @@ export async function payRunItems(connection: CommonQueryMethods, runId: string,
   return rows.map((row) => ({
     payoutId: row.payout_id, partnerId: row.partner_id, partnerName: row.partner_name, methodId: row.method_id, currency: row.currency,
     amount: row.amount, detailsHash: row.details_hash, state: row.state as PayRunItemState, reason: row.reason ?? row.refusal_code,
-    payoutStatus: row.payout_status,
+    payoutStatus: row.payout_status, note: row.note,
   }));
 }
 
@@ -436,10 +443,13 @@ export async function approvePayRunAsRun(database: Database, input: { runId: str
  * `reason` (excluded_by_admin, or run_rejected for what a rejection leaves undecided) and their payouts are free for
  * another run. Returns the payout ids that were taken out.
  */
-export async function excludePayRunItems(connection: CommonQueryMethods, input: { runId: string; payoutIds: string[] | null; reason: PayRunExclusionReason }): Promise<string[]> {
+export async function excludePayRunItems(
+  connection: CommonQueryMethods,
+  input: { runId: string; payoutIds: string[] | null; reason: PayRunExclusionReason; note: string; by: string },
+): Promise<string[]> {
   return [
     ...(await connection.anyFirst(sql.type(z.object({ payout_id: z.string() }))`
-      UPDATE pay_run_items i SET state = 'EXCLUDED', reason = ${input.reason}, active = false, updated_at = now()
+      UPDATE pay_run_items i SET state = 'EXCLUDED', reason = ${input.reason}, note = ${input.note}, excluded_by = ${input.by}, active = false, updated_at = now()
       WHERE i.run_id = ${input.runId} AND i.state = 'INCLUDED'
         ${input.payoutIds ? sql.fragment`AND i.payout_id = ANY(${sql.array(input.payoutIds, 'uuid')})` : sql.fragment``}
         AND NOT EXISTS (SELECT 1 FROM pay_run_decision_items di JOIN pay_run_decisions d ON d.id = di.decision_id
@@ -457,7 +467,7 @@ export async function rejectPayRun(database: Database, input: { runId: string; b
     if (run.rejected_by !== null) throw payRunRefusal('conflict', 'invalid_state', 'the pay run is already rejected', 'status');
     await transaction.query(sql.unsafe`
       UPDATE pay_runs SET rejected_by = ${input.by}, rejected_at = now(), rejection_reason = ${input.reason}, updated_at = now() WHERE id = ${input.runId}`);
-    return excludePayRunItems(transaction, { runId: input.runId, payoutIds: null, reason: 'run_rejected' });
+    return excludePayRunItems(transaction, { runId: input.runId, payoutIds: null, reason: 'run_rejected', note: input.reason, by: input.by });
   });
 }
 
@@ -640,4 +650,22 @@ export async function prepareScheduledPayRun(
     createdBy: input.createdBy, idempotencyKey: null, policyVersion: version, payouts: policy.payouts, payRuns: policy.payRuns,
   });
   return { ready: true, runApprovalRequired: run.run_approval_required, policy: policy.payRuns };
+}
+
+const failedRow = z.object({
+  payout_id: z.string(), partner_id: z.string(), method_id: z.string(), currency: z.string(), amount: z.string(),
+  payment_details: z.record(z.string(), z.string()), non_regular: z.boolean(),
+});
+
+/** The run's FAILED payouts (approved by the run, then failed at the bank or provider): what a retry pays again. */
+export async function failedPayRunPayouts(connection: CommonQueryMethods, runId: string) {
+  return connection.any(sql.type(failedRow)`
+    SELECT p.id AS payout_id, p.partner_id, p.method_id, p.currency, p.amount::text AS amount, p.payment_details, p.non_regular
+    FROM pay_run_items i JOIN payouts p ON p.id = i.payout_id
+    WHERE i.run_id = ${runId} AND i.state = 'APPROVED' AND p.status = 'FAILED'
+    ORDER BY p.id`);
+}
+
+export async function retryOfPayRun(connection: CommonQueryMethods, runId: string): Promise<string | null> {
+  return connection.maybeOneFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM pay_runs WHERE previous_run_id = ${runId}`);
 }

@@ -148,6 +148,7 @@ const protectedRoutes = [
   { method: 'POST', route: '/v1/pay-runs/:id/run-approval', path: () => `/v1/pay-runs/${someUuid()}/run-approval` },
   { method: 'POST', route: '/v1/pay-runs/:id/exclude', path: () => `/v1/pay-runs/${someUuid()}/exclude` },
   { method: 'POST', route: '/v1/pay-runs/:id/reject', path: () => `/v1/pay-runs/${someUuid()}/reject` },
+  { method: 'POST', route: '/v1/pay-runs/:id/retry', path: () => `/v1/pay-runs/${someUuid()}/retry` },
   { method: 'GET', route: '/v1/platform-funds', path: () => '/v1/platform-funds' },
   { method: 'PUT', route: '/v1/platform-funds/:methodId/:currency', path: () => '/v1/platform-funds/BANK_TRANSFER/USD' },
 ] as const;

@@ -166,6 +166,7 @@ describe('GET /openapi.json', () => {
         'POST /v1/pay-runs/{id}/run-approval',
         'POST /v1/pay-runs/{id}/exclude',
         'POST /v1/pay-runs/{id}/reject',
+        'POST /v1/pay-runs/{id}/retry',
         'GET /v1/platform-funds',
         'PUT /v1/platform-funds/{methodId}/{currency}',
       ].sort(),

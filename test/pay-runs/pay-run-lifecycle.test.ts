@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import type { AdminRole } from '../../domain/access.ts';
 import { createApiHarness, errorOf, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
-import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile, repositoryRoot } from '../helpers/temporal.ts';
 
 let api: ApiHarness;
 let kit: ReturnType<typeof payoutKit>;
@@ -66,6 +70,19 @@ async function awaitingPayout(amount: string, options: { methodId?: 'BANK_TRANSF
   return kit.waitForStatus(id, 'AWAITING_APPROVAL');
 }
 
+/** A payout drafted by one admin and submitted (requested) by another, waited for until AWAITING_APPROVAL. */
+async function draftedAndSubmitted(amount: string, drafterToken: string) {
+  const { partnerId } = await kit.partnerWithLogin({ USD: '100000.00' });
+  const drafted = await api.request('/v1/payouts', { token: drafterToken, body: { partnerId, amount, currency: 'USD', methodId: 'BANK_TRANSFER', paymentDetails: bankDetails, draft: true } });
+  expect(drafted.status, await drafted.clone().text()).toBe(201);
+  const { id } = (await drafted.json()) as { id: string };
+  const submitter = await signedIn('admin');
+  const submitted = await api.request(`/v1/payouts/${id}/submit`, { token: submitter.token, headers: { 'x-totp-code': await api.nextTotp(submitter.admin) }, body: {} });
+  expect(submitted.status, await submitted.clone().text()).toBe(200);
+  workflowIds.add(`payout-${id}`);
+  return kit.waitForStatus(id, 'AWAITING_APPROVAL');
+}
+
 async function createRun(token: string, payoutIds: string[]): Promise<PayRun> {
   const response = await api.request('/v1/pay-runs', { token, body: { selection: { payoutIds }, note: 'test run' } });
   expect(response.status, await response.clone().text()).toBe(201);
@@ -105,6 +122,20 @@ async function approveGroup(runId: string, approver: { admin: TestAdmin; token: 
   const code = await api.nextTotp(approver.admin);
   const response = await api.request(`/v1/pay-runs/${runId}/approve`, { token: approver.token, headers: { 'x-totp-code': code }, body: { itemsHash: view.itemsHash } });
   return { view, response, code };
+}
+
+/**
+ * With LEDGERFLOW_RECORD_HISTORIES=1, writes the pay run's history (its current run) to test/histories/<name>.json,
+ * which test/workflows/replay.test.ts replays against the current code from then on.
+ */
+async function recordHistory(workflowId: string, name: string) {
+  if (process.env.LEDGERFLOW_RECORD_HISTORIES !== '1') return;
+  const { stdout } = await promisify(execFile)(
+    inject('temporalCli'),
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', inject('temporalAddress'), '--namespace', 'default'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  await writeFile(path.join(repositoryRoot, 'test', 'histories', `${name}.json`), stdout.endsWith('\n') ? stdout : `${stdout}\n`);
 }
 
 const noticeKinds = (runId: string) =>
@@ -163,6 +194,8 @@ describe('a pay run approved by tier groups', () => {
     const done = await waitForRun(run.id, creator.token, (current) => current.status === 'COMPLETED', 'COMPLETED');
     expect(done.run.progress.byPayoutStatus).toEqual({ COMPLETED: 5 });
     expect(await noticeKinds(run.id)).toEqual(['PAY_RUN_READY', 'PAY_RUN_APPROVED', 'PAY_RUN_PAID']);
+    expect(await api.dependencies.temporal.workflow.getHandle(`pay-run-${run.id}`).result()).toMatchObject({ status: 'COMPLETED' });
+    await recordHistory(`pay-run-${run.id}`, 'pay-run-completed');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 });
@@ -172,7 +205,8 @@ describe('refusals inside one decision', () => {
     const creator = await signedIn('admin');
     const plain = await awaitingPayout('100');
     const changed = await awaitingPayout('110');
-    const own = await awaitingPayout('120', { byAdmin: creator });
+    // The creator drafts a payout (no code needed) that another admin submits: the drafter is its maker too.
+    const own = await draftedAndSubmitted('120', creator.token);
     const run = await createRun(creator.token, [plain.id, changed.id, own.id]);
     // The details the approver is shown are not the ones the payout was requested with (a change after the request).
     await api.owner.query(sql.unsafe`UPDATE payouts SET details_hash = ${'f'.repeat(64)} WHERE id = ${changed.id}`);
@@ -198,6 +232,33 @@ describe('refusals inside one decision', () => {
     const again = await createRun(rejecter.token, [own.id, plain.id]);
     expect(again.totals.byCurrency[0]).toMatchObject({ count: 1, amount: '120.00' });
     expect(again.excluded).toEqual([{ reason: 'not_awaiting_approval', count: 1 }]);
+
+    // The approved payout fails at the bank: the run finishes with failures, and is never called paid.
+    expect((await kit.decide(plain.id, 'process', 'finance_manager', { externalReference: 'BANK-F' })).status).toBe(200);
+    expect((await kit.decide(plain.id, 'fail', 'finance_manager', { failureCode: 'INVALID_ACCOUNT', reason: 'closed account' })).status).toBe(200);
+    const failed = await waitForRun(run.id, creator.token, (current) => current.status === 'COMPLETED_WITH_FAILURES', 'COMPLETED_WITH_FAILURES');
+    expect(failed.run.progress.byPayoutStatus).toMatchObject({ FAILED: 1 });
+    expect(await noticeKinds(run.id)).toEqual(['PAY_RUN_READY', 'PAY_RUN_APPROVED', 'PAY_RUN_FAILURES']);
+
+    // A retry requests the FAILED payout again (same partner, method, amount) in a new run, attempt 2, linked to the first.
+    const retrier = await signedIn('finance_manager');
+    const retried = await api.request(`/v1/pay-runs/${run.id}/retry`, { method: 'POST', token: retrier.token, headers: { 'x-totp-code': await api.nextTotp(retrier.admin) } });
+    expect(retried.status, await retried.clone().text()).toBe(201);
+    const second = (await retried.json()) as PayRun & { attempt: number; previousRunId: string; notRetried: unknown[] };
+    workflowIds.add(`pay-run-${second.id}`);
+    expect(second).toMatchObject({ attempt: 2, previousRunId: run.id, notRetried: [], excluded: [] });
+    expect(second.totals.byCurrency).toEqual([expect.objectContaining({ count: 1, amount: '100.00' })]);
+    const [newItem] = await items(second.id, creator.token);
+    expect(newItem!.payoutId).not.toBe(plain.id);
+    const newPayout = await kit.read(newItem!.payoutId);
+    workflowIds.add(`payout-${newItem!.payoutId}`);
+    expect(newPayout).toMatchObject({ partnerId: plain.partnerId, methodId: 'BANK_TRANSFER', amount: '100.00', detailsHash: plain.detailsHash });
+    expect((await kit.read(plain.id)).status).toBe('FAILED');
+    // Refused before the code is looked at: the same code again gets the state's answer, not a 401.
+    const twice = await api.request(`/v1/pay-runs/${run.id}/retry`, { method: 'POST', token: retrier.token, headers: { 'x-totp-code': '000000' } });
+    expect(twice.status).toBe(409);
+    expect(await errorOf(twice)).toMatchObject({ code: 'already_retried' });
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 
   it('refuses a stale hash with 409 items_changed before spending the code', async () => {
@@ -215,13 +276,46 @@ describe('refusals inside one decision', () => {
   });
 });
 
+describe('exclusions and bad input', () => {
+  it('takes an excluded item out with the admin’s reason, and refuses a selection with nothing to approve or a malformed body', async () => {
+    const creator = await signedIn('admin');
+    const kept = await awaitingPayout('100');
+    const dropped = await awaitingPayout('100');
+    const run = await createRun(creator.token, [kept.id, dropped.id]);
+    const excluded = await api.request(`/v1/pay-runs/${run.id}/exclude`, { token: creator.token, body: { payoutIds: [dropped.id], reason: 'partner asked to wait' } });
+    expect(excluded.status, await excluded.clone().text()).toBe(200);
+    expect(await excluded.json()).toMatchObject({ excludedNow: [dropped.id], excluded: [{ reason: 'excluded_by_admin', count: 1 }], totals: { byCurrency: [{ count: 1 }] } });
+    expect((await items(run.id, creator.token)).find((item) => item.payoutId === dropped.id)).toMatchObject({ state: 'EXCLUDED', reason: 'excluded_by_admin', note: 'partner asked to wait' });
+    const approver = await signedIn('admin');
+    const view = (await (await api.request(`/v1/pay-runs/${run.id}/decision`, { token: approver.token })).json()) as { items: number };
+    expect(view.items).toBe(1);
+
+    // The excluded payout is free for another run; the kept one is not (it is in this run).
+    const again = await api.request('/v1/pay-runs', { token: creator.token, body: { selection: { payoutIds: [kept.id] } } });
+    expect(again.status).toBe(422);
+    expect(await errorOf(again)).toMatchObject({ code: 'nothing_selected', field: 'body.selection' });
+    expect((await api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`SELECT count(*)::int AS count FROM pay_runs WHERE created_by = ${creator.admin.id}`))).toBe(1);
+    const second = await createRun(creator.token, [dropped.id]);
+    expect(second.totals.byCurrency[0]).toMatchObject({ count: 1 });
+
+    const malformed = await api.request(`/v1/pay-runs/${run.id}/exclude`, { token: creator.token, body: { payoutIds: [], reason: 'x' } });
+    expect(malformed.status).toBe(400);
+    expect((await errorOf(malformed)).field).toBe('body.payoutIds');
+    const partnerToken = (await kit.partnerWithLogin()).token;
+    expect((await api.request('/v1/pay-runs', { token: partnerToken })).status).toBe(403);
+    const support = await signedIn('financial_support');
+    expect((await api.request('/v1/pay-runs', { token: support.token, body: { selection: { payoutIds: [kept.id] } } })).status).toBe(403);
+  });
+});
+
 describe('funds per method', () => {
   it('holds back the method whose declared funds fall short while the other goes, and releases it when funds are declared', async () => {
     const creator = await signedIn('admin');
     const bank = [await awaitingPayout('100'), await awaitingPayout('100')];
     const webMoney = [await awaitingPayout('100', { methodId: 'WEBMONEY' })];
-    const finance = await signedIn('finance_manager');
+    // Each declaration by a newly signed-in finance manager: no waiting for the next TOTP step.
     const declare = async (available: string) => {
+      const finance = await signedIn('finance_manager');
       const response = await api.request('/v1/platform-funds/BANK_TRANSFER/USD', { method: 'PUT', token: finance.token, headers: { 'x-totp-code': await api.nextTotp(finance.admin) }, body: { available } });
       expect(response.status, await response.clone().text()).toBe(200);
     };
@@ -243,5 +337,7 @@ describe('funds per method', () => {
     expect(released.items.map((item) => item.payoutStatus)).toEqual(['APPROVED', 'APPROVED', 'APPROVED']);
     const funds = (await (await api.request('/v1/platform-funds', { token: creator.token })).json()) as { funds: { methodId: string; available: string }[] };
     expect(funds.funds).toEqual([expect.objectContaining({ methodId: 'BANK_TRANSFER', currency: 'USD', available: '500.00' })]);
+    await waitForRun(run.id, creator.token, (current) => current.status === 'IN_PROGRESS', 'IN_PROGRESS');
+    await recordHistory(`pay-run-${run.id}`, 'pay-run-funds-waited');
   });
 });
