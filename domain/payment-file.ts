@@ -292,4 +292,4 @@ export interface PaymentFileDelivery {
   chunksPerRun: number;
   heartbeatSeconds: number;
 }
-export const paymentFileDeliveryDefaults: PaymentFileDelivery = { chunkSize: 250, concurrency: 64, chunksPerRun: 8, heartbeatSeconds: 10 };
+export const paymentFileDeliveryDefaults: PaymentFileDelivery = { chunkSize: 500, concurrency: 64, chunksPerRun: 6, heartbeatSeconds: 10 };

@@ -1,12 +1,16 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { cancelPayoutUpdate, payoutWorkflowId } from '../../workflows/payout-messages.ts';
 import { createApiHarness, errorOf, someUuid, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { paymentFileKit, type SeededPayout } from '../helpers/payment-files.ts';
-import { createInProcessWorker } from '../helpers/temporal.ts';
+import { createInProcessWorker, repositoryRoot } from '../helpers/temporal.ts';
 
 /**
  * Issue #17 "Payment files lock what they contain" (docs/rules.md#payment-files), with a real Temporal server and
@@ -300,6 +304,20 @@ describe('an exported payment file locks what it lists', () => {
 
     it('the ledger invariants hold', async () => {
       await assertLedgerInvariants(api.testDatabase.ownerUrl);
+    });
+
+    // LEDGERFLOW_RECORD_HISTORIES=1: the file's lock and its first close become test/histories/*.json, replayed by
+    // test/workflows/replay.test.ts.
+    it.runIf(process.env.LEDGERFLOW_RECORD_HISTORIES === '1')('records the lock and close histories', async () => {
+      for (const [workflowId, file] of [[`payment-file-${fileId}`, 'payment-file-locked'], [`payment-file-${fileId}-close-1`, 'payment-file-closed']] as const) {
+        await api.dependencies.temporal.workflow.getHandle(workflowId).result();
+        const { stdout } = await promisify(execFile)(
+          inject('temporalCli'),
+          ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', inject('temporalAddress'), '--namespace', 'default'],
+          { maxBuffer: 64 * 1024 * 1024 },
+        );
+        await writeFile(path.join(repositoryRoot, 'test', 'histories', `${file}.json`), stdout.endsWith('\n') ? stdout : `${stdout}\n`);
+      }
     });
   });
 });

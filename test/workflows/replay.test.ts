@@ -84,6 +84,11 @@ describe('replaying recorded workflow histories', () => {
     expect(files).toEqual(expect.arrayContaining(['pay-run-completed.json', 'pay-run-funds-waited.json', 'payout-schedule-run-pay-run.json']));
   });
 
+  // Recorded by test/payouts/payment-files.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history of a payment file’s lock and close', () => {
+    expect(files).toEqual(expect.arrayContaining(['payment-file-locked.json', 'payment-file-closed.json']));
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(
