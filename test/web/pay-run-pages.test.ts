@@ -227,10 +227,10 @@ describe('the pay-runs page', () => {
 });
 
 describe('the payment-file page', () => {
-  it('closes a file in bulk from pasted references with one TOTP code: the paid ones COMPLETED, the failed one FAILED with its code, shown as the run’s failure', async () => {
+  it('closes a file in bulk from pasted references with one TOTP code: the paid ones COMPLETED, the failed one FAILED with its code, shown as the run’s failure and retried', async () => {
     // The file lists only this test's payouts: those requested from now on.
     const since = new Date(Date.now() - 1_000).toISOString();
-    const { payoutIds } = await payoutsAwaitingApproval(3);
+    const { partnerIds, payoutIds } = await payoutsAwaitingApproval(3);
     // Approved as one pay run, through the API.
     const maker = await api.createAdmin('admin');
     const created = await api.request('/v1/pay-runs', { token: await api.signIn(maker), body: { selection: { payoutIds } } });
@@ -285,6 +285,23 @@ describe('the payment-file page', () => {
     expect(await page.locator('[data-testid="progress-status"][data-status="FAILED"] td').nth(1).textContent()).toBe('1');
     expect(await page.getByTestId('failures').locator('tr[data-payout]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-payout')))).toEqual([payoutIds[2]]);
     await shot(page, 'admin-pay-run-completed-with-failures');
+
+    // Retried: a new linked attempt with the failed payout requested again; the paid ones are not touched.
+    const { page: retrier, admin: retryAdmin } = await adminPage('finance_manager');
+    await retrier.goto(`${served.url}/app/admin/pay-runs/${runId}`);
+    await retrier.getByRole('button', { name: 'Retry 1 failed…' }).click();
+    const retry = retrier.getByRole('dialog', { name: 'Retry the failures' });
+    await retry.getByTestId('totp').fill(await api.nextTotp(retryAdmin));
+    await retry.getByRole('button', { name: 'Create the new attempt' }).click();
+    await retrier.waitForURL((url) => /\/app\/admin\/pay-runs\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(runId));
+    const retryRunId = retrier.url().split('/').at(-1)!;
+    workflowIds.add(`pay-run-${retryRunId}`);
+    await retrier.getByText(/^2 \(retry of/).waitFor();
+    const retried = (await (await api.request(`/v1/pay-runs/${retryRunId}/items`, { token: checkerToken })).json()) as { items: { payoutId: string; partnerId: string }[] };
+    expect(retried.items.map((item) => item.partnerId)).toEqual([partnerIds[2]]);
+    expect(retried.items[0]!.payoutId).not.toBe(payoutIds[2]);
+    for (const id of payoutIds.slice(0, 2)) expect((await kit.read(id)).status).toBe('COMPLETED');
+    expect((await kit.read(payoutIds[2]!)).status).toBe('FAILED');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   }, 120_000);
 });

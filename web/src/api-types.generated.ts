@@ -2199,6 +2199,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pay-runs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new attempt for a finished run’s FAILED payouts: new payout requests, a new linked run
+         * @description Each FAILED payout is requested again (same partner, method, currency, amount and details), initiated by the caller, who therefore cannot approve them; paid payouts are not touched. Needs a fresh TOTP code. Honours `Idempotency-Key`.
+         */
+        post: operations["retryPayRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platform-funds": {
         parameters: {
             query?: never;
@@ -13014,6 +13034,8 @@ export interface operations {
                             state: "INCLUDED" | "EXCLUDED" | "APPROVED" | "REFUSED";
                             reason: string | null;
                             payoutStatus: string;
+                            /** @description The admin’s words for an exclusion or rejection, or the payout’s refusal message */
+                            note: string | null;
                         }[];
                         nextCursor: string | null;
                     };
@@ -13397,6 +13419,91 @@ export interface operations {
             };
             /** @description Closed */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    retryPayRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new run */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRun"] & {
+                        notRetried: {
+                            payoutId: string;
+                            code: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not finished, or already retried */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No FAILED payouts */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -281,6 +281,20 @@ export const payRunPage: Page = async (context) => {
     });
     if (done) reload();
   };
+  const retry = async () => {
+    await formDialog({
+      title: 'Retry the failures',
+      intro: `A new attempt of this run takes its ${failedPayouts} failed payouts only: each is requested again (same partner, method, amount and details) in a new linked run, initiated by you, so you cannot approve them. Paid payouts are not touched.`,
+      fields: [],
+      totp: true,
+      submitLabel: 'Create the new attempt',
+      submit: async (_values, totp) => {
+        const created = await api.post('/v1/pay-runs/{id}/retry', { params: { id: run.id }, totp, idempotencyKey: newIdempotencyKey() });
+        toast(`New attempt created${created.notRetried.length > 0 ? `; not retried: ${created.notRetried.map((item) => `${item.payoutId} (${item.code})`).join(', ')}` : ''}.`);
+        context.navigate(`${base}/${created.id}`);
+      },
+    });
+  };
   const decision = await decisionSection(context, run, reload);
   const progress = progressSection(run);
   replace(
@@ -304,6 +318,7 @@ export const payRunPage: Page = async (context) => {
         'div',
         { class: 'actions' },
         run.status === 'AWAITING_APPROVAL' ? h('button', { type: 'button', class: 'danger', onclick: reject }, 'Reject the run…') : null,
+        failedPayouts > 0 && !liveStatuses.has(run.status) ? h('button', { type: 'button', onclick: retry }, `Retry ${failedPayouts} failed…`) : null,
       ),
     ),
     h(
