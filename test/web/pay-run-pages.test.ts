@@ -137,6 +137,19 @@ describe('the payment schedule preview', () => {
     expect(await belowTotal.nth(2).textContent()).toBe('1');
     await shot(page, 'admin-payment-schedule-preview');
 
+    // A pay run for the date starts from here: the dialog opens on that date.
+    const date = (await page.getByTestId('schedule-date').inputValue());
+    await page.getByRole('button', { name: 'Pay run for this date…' }).click();
+    const create = page.getByRole('dialog', { name: 'New pay run' });
+    expect(await create.getByLabel('Take the payouts of').inputValue()).toBe('DATE');
+    expect(await create.getByLabel('Payment date').inputValue()).toBe(date);
+    expect(await create.getByLabel('Methods').isVisible()).toBe(false);
+    // Nobody's payout awaits approval yet: the server's refusal shows in the dialog, which stays open.
+    await create.getByRole('button', { name: 'Create the run' }).click();
+    await expect.poll(async () => create.locator('[role="alert"]').allTextContents()).toContainEqual(expect.stringMatching(/\S/));
+    await create.getByRole('button', { name: 'Cancel' }).click();
+    await create.waitFor({ state: 'detached' });
+
     // Another date through the form: the URL and the heading follow it.
     await page.getByTestId('schedule-date').fill('2031-01-15');
     await page.getByRole('button', { name: 'Preview' }).click();
