@@ -240,7 +240,7 @@ describe('the pay-runs page', () => {
 });
 
 describe('the payment-file page', () => {
-  it('closes a file in bulk from pasted references with one TOTP code: the paid ones COMPLETED, the failed one FAILED with its code, shown as the run’s failure and retried', async () => {
+  it('closes a file in bulk from the bank’s uploaded result file and from pasted references, one TOTP code each: paid COMPLETED, failed FAILED with its code, shown as the run’s failure and retried', async () => {
     // The file lists only this test's payouts: those requested from now on.
     const since = new Date(Date.now() - 1_000).toISOString();
     const { partnerIds, payoutIds } = await payoutsAwaitingApproval(3);
@@ -273,21 +273,36 @@ describe('the payment-file page', () => {
     await page.locator('[data-testid="payment-file-status"][data-status="OPEN"]').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('payment-file-counts').textContent()).toBe('0 paid, 0 failed, 3 processing of 3');
 
+    // First the bank's result file, uploaded: it names one payout paid.
     await page.getByRole('button', { name: 'Mark paid or failed…' }).click();
-    const close = page.getByRole('dialog', { name: 'Mark paid or failed' });
+    const upload = page.getByRole('dialog', { name: 'Mark paid or failed' });
+    await upload.getByLabel('Result file').setInputFiles({ name: 'bank-result.csv', mimeType: 'text/csv', buffer: Buffer.from(`reference,status,failureCode,reason\r\n${payoutIds[0]},PAID,,\r\n`) });
+    await upload.getByTestId('totp').fill(await api.nextTotp(admin));
+    await upload.getByRole('button', { name: 'Close these payouts' }).click();
+    await upload.waitFor({ state: 'detached' });
+    await page.locator('[data-testid="close-progress"][data-status="DONE"]').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('close-counts').textContent()).toContain('1 paid, 0 failed, 0 already decided');
+    expect(await page.getByTestId('payment-file-counts').textContent()).toBe('1 paid, 0 failed, 2 processing of 3');
+
+    // Then the rest from pasted references, by another admin with their own code.
+    const { page: second, admin: secondAdmin } = await adminPage('finance_manager');
+    await second.goto(`${served.url}/app/admin/payment-files/${file.id}`);
+    await second.getByRole('button', { name: 'Mark paid or failed…' }).click();
+    const close = second.getByRole('dialog', { name: 'Mark paid or failed' });
     await close.getByLabel('Result source').selectOption('LIST');
     expect(await close.getByLabel('Result file').isVisible()).toBe(false);
     await close.getByLabel('Paid references').fill(`${payoutIds[0]}\n${payoutIds[1]}`);
     await close.getByLabel('Failed references').fill(`${payoutIds[2]},ACCOUNT_CLOSED,the bank returned it`);
-    await close.getByTestId('totp').fill(await api.nextTotp(admin));
+    await close.getByTestId('totp').fill(await api.nextTotp(secondAdmin));
     await close.getByRole('button', { name: 'Close these payouts' }).click();
     await close.waitFor({ state: 'detached' });
 
-    await page.locator('[data-testid="payment-file-status"][data-status="CLOSED"]').waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('payment-file-counts').textContent()).toBe('2 paid, 1 failed, 0 processing of 3');
-    expect(await page.getByTestId('close-counts').textContent()).toContain('2 paid, 1 failed, 0 already decided');
-    expect(await page.locator(`tr[data-payout="${payoutIds[2]}"] td`).last().textContent()).toBe('ACCOUNT_CLOSED');
-    await shot(page, 'admin-payment-file-closed');
+    await second.locator('[data-testid="payment-file-status"][data-status="CLOSED"]').waitFor({ timeout: 30_000 });
+    expect(await second.getByTestId('payment-file-counts').textContent()).toBe('2 paid, 1 failed, 0 processing of 3');
+    // The payout the bank's file already paid is reported as already decided, not paid twice.
+    expect(await second.getByTestId('close-counts').textContent()).toContain('1 paid, 1 failed, 1 already decided');
+    expect(await second.locator(`tr[data-payout="${payoutIds[2]}"] td`).last().textContent()).toBe('ACCOUNT_CLOSED');
+    await shot(second, 'admin-payment-file-closed');
     expect((await kit.read(payoutIds[0]!)).status).toBe('COMPLETED');
     expect((await kit.read(payoutIds[2]!)).failure).toMatchObject({ code: 'ACCOUNT_CLOSED' });
 
