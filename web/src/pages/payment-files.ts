@@ -16,7 +16,7 @@ type ResultsBody = BodyOf<'/v1/payout-exports/{id}/results', 'post'>;
 
 const base = '/app/admin/payment-files';
 const refreshMs = 2_000;
-const paymentFileKinds = new Set(['PAYQUICKER', 'METHOD_BATCH']);
+const paymentFileKinds = ['PAYQUICKER', 'METHOD_BATCH'] as const;
 /** While the file is in one of these, its page polls for progress. */
 const liveStatuses = new Set(['LOCKING', 'CLOSING']);
 
@@ -26,9 +26,10 @@ function countsText(paymentFile: NonNullable<PayoutExport['paymentFile']>): stri
 }
 
 export const paymentFilesPage: Page = async (context) => {
-  const { exports } = await api.get('/v1/payout-exports', { query: { limit: 100 } });
+  // The two payment-file kinds, newest 100 of each, merged newest first.
+  const pages = await Promise.all(paymentFileKinds.map((kind) => api.get('/v1/payout-exports', { query: { kind, limit: 100 } })));
   document.title = 'Payment files · ledgerflow';
-  const files = exports.filter((item) => paymentFileKinds.has(item.kind));
+  const files = pages.flatMap((page) => page.exports).sort((left, right) => right.createdAt.localeCompare(left.createdAt));
   replace(
     context.root,
     h('p', {}, link('/app/admin/pay-runs', '← Pay runs'), ' · ', link('/app/admin/exports', 'Make an export')),
