@@ -52,6 +52,9 @@ export const notificationKinds = [
   'PAY_RUN_APPROVED',
   'PAY_RUN_PAID',
   'PAY_RUN_FAILURES',
+  // Issue #17 (migration 032): the partner hears when their payout is approved and when it goes to review.
+  'PAYOUT_APPROVED',
+  'PAYOUT_IN_REVIEW',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -19,6 +19,7 @@ import type { LedgerStore } from '../ledger/ledger-store.ts';
 import { lockBalances } from './payout-store.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { payoutNotices } from '../notifications/payout-notices.ts';
+import { noticePartnerPayoutApproved, noticePartnerPayoutInReview } from '../notifications/partner-payout-notices.ts';
 import { partnerFlags } from '../partner-flags/partner-flags-store.ts';
 import { readPayoutSwitches } from '../ops/ops-switches-store.ts';
 import { refuseApproverWhoChangedDetails } from './payment-details-changes.ts';
@@ -184,6 +185,7 @@ async function recordPayoutApprovalIn(transaction: CommonQueryMethods, input: Ap
   if (input.completesChain) {
     await transaction.query(sql.unsafe`
       UPDATE payouts SET status = 'APPROVED', updated_at = now() WHERE id = ${input.payoutId} AND status = 'AWAITING_APPROVAL'`);
+    await noticePartnerPayoutApproved(transaction, { ...noticeFacts(payout), methodId: payout.method_id });
   } else {
     await noticeApprovalRequested(transaction, payout);
   }
@@ -236,6 +238,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
           recipient: { kind: 'admin_role', roles: ['finance_manager'] },
           ...payoutNotices.needsReview({ ...noticeFacts(payout), failureCode: input.failureCode, reason: input.reason }),
         });
+        await noticePartnerPayoutInReview(transaction, { ...noticeFacts(payout), methodId: payout.method_id, reason: 'PROVIDER_ATTEMPTS_EXHAUSTED' });
       });
     },
 
@@ -310,6 +313,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
           }
         }
         if (next === 'AWAITING_APPROVAL') await noticeApprovalRequested(transaction, payout);
+        if (next === 'HELD') await noticePartnerPayoutInReview(transaction, { ...noticeFacts(payout), methodId: payout.method_id, reason: 'CHECKLIST_HOLD' });
         return outcome;
       });
     },

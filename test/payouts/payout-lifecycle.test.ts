@@ -207,9 +207,10 @@ describe('payout happy path', () => {
     for (const action of ['PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE']) {
       expect(await auditCount(created.id, action), action).toBe(1);
     }
-    // The approving admins were asked, and the partner told when it was paid (docs/rules.md#notifications).
+    // The approving admins were asked, and the partner told when it was approved and when paid (docs/rules.md#notifications).
     expect((await noticesFor(created.id)).map((notice) => [notice.kind, notice.partner_id ?? notice.recipient_roles])).toEqual([
       ['APPROVAL_REQUESTED', ['admin', 'senior_admin', 'finance_manager', 'finance_director']],
+      ['PAYOUT_APPROVED', partnerId],
       ['PAYOUT_COMPLETED', partnerId],
     ]);
 
@@ -339,10 +340,11 @@ describe('approvals', () => {
     expect(approved.approvals.map((row) => row.role).sort()).toEqual(['finance_manager', 'senior_admin']);
     expect(await auditCount(created.id, 'PAYOUT_APPROVE')).toBe(2);
     // Each approver in turn: every role with an open step (the steps may be taken in any order), then, after the
-    // finance manager's approval, only the senior admins.
+    // finance manager's approval, only the senior admins; the partner hears once the chain is complete.
     expect((await noticesFor(created.id)).map((notice) => [notice.kind, notice.recipient_roles])).toEqual([
       ['APPROVAL_REQUESTED', ['finance_manager', 'senior_admin']],
       ['APPROVAL_REQUESTED', ['senior_admin']],
+      ['PAYOUT_APPROVED', null],
     ]);
   });
 });

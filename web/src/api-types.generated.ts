@@ -1064,6 +1064,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payout-exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One export; a payment file with its status and counts */
+        get: operations["getPayoutExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-exports/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payouts of an export in file order, with their status now */
+        get: operations["listPaymentFileItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-exports/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark the payouts of a payment file paid or failed in bulk (the bank’s result file or lists of references); needs a fresh TOTP code
+         * @description docs/rules.md#payment-files. Permission payouts.process, one fresh TOTP code for the whole action, honours `Idempotency-Key`. Everything is checked first: an unknown reference, a payout not in this file, a bad failure code or a reference named twice is a 422 naming the line or field, and nothing changes. Then a workflow delivers each payout’s complete or fail; follow it at `results/{closeId}`.
+         */
+        post: operations["closePaymentFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payout-exports/{id}/results/{closeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress of one bulk close of a payment file */
+        get: operations["getPaymentFileClose"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payout-exports/{id}/file": {
         parameters: {
             query?: never;
@@ -1985,6 +2056,203 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pay-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pay runs, newest first */
+        get: operations["listPayRuns"];
+        put?: never;
+        /**
+         * Create a pay run from a selection of payouts awaiting approval; runs as pay-run-<id>
+         * @description Included: the selection’s payouts AWAITING_APPROVAL that are not held, flagged, below the minimum, without payment details or in another open run; the rest are listed with their reason. Honours `Idempotency-Key`.
+         */
+        post: operations["createPayRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pay-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pay run: totals, funds, exclusions, run-level approval, progress, decisions */
+        get: operations["getPayRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pay-runs/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pay run’s items by payout id, optionally in one state */
+        get: operations["listPayRunItems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pay-runs/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the signed-in approver may approve now, and the hash their decision binds */
+        get: operations["getPayRunDecision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pay-runs/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve everything the approver may approve now, with one fresh TOTP code
+         * @description `itemsHash` is what GET /decision gave; if the items changed since, 409 `items_changed` and nothing is decided. The workflow delivers the approval to each payout; a payout that refuses (details changed, amount changed, …) is reported on its item.
+         */
+        post: operations["approvePayRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pay-runs/{id}/run-approval": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run-level approval of a run whose total passes the policy’s run limits (not its creator) */
+        post: operations["approvePayRunTotal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pay-runs/{id}/exclude": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take items out of the run (not those a decision is delivering) */
+        post: operations["excludePayRunItems"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pay-runs/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject what is left undecided; those payouts stay AWAITING_APPROVAL */
+        post: operations["rejectPayRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pay-runs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new attempt for a finished run’s FAILED payouts: new payout requests, a new linked run
+         * @description Each FAILED payout is requested again (same partner, method, currency, amount and details), initiated by the caller, who therefore cannot approve them; paid payouts are not touched. Needs a fresh TOTP code. Honours `Idempotency-Key`.
+         */
+        post: operations["retryPayRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform-funds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the platform declares available per payment method and currency */
+        get: operations["listPlatformFunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform-funds/{methodId}/{currency}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Declare what a method and currency has available; needs a fresh TOTP code */
+        put: operations["declarePlatformFunds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2709,6 +2977,21 @@ export interface components {
             }[];
             next: string | null;
         };
+        /** @description PAYQUICKER and METHOD_BATCH exports only: the payment file’s status and counts */
+        PaymentFileSummary: {
+            /**
+             * @description LOCKING: its manual payouts are being moved to PROCESSING; OPEN: waiting for the bank’s result; CLOSING: a bulk close runs; CLOSED: every payout in it is COMPLETED, FAILED (or otherwise terminal)
+             * @enum {string}
+             */
+            status: "LOCKING" | "OPEN" | "CLOSING" | "CLOSED";
+            counts: {
+                total: number;
+                processing: number;
+                completed: number;
+                failed: number;
+                other: number;
+            };
+        };
         PayoutExport: {
             id: string;
             /** @enum {string} */
@@ -2735,6 +3018,7 @@ export interface components {
             /** @description SHA-256 (hex) of the file; every download is checked against it */
             checksumSha256: string;
             fileUrl: string;
+            paymentFile?: components["schemas"]["PaymentFileSummary"];
         };
         CreatePayoutExportRequest: {
             /**
@@ -2758,6 +3042,55 @@ export interface components {
              * @description Created before
              */
             to?: string;
+        };
+        PaymentFileItem: {
+            payoutId: string;
+            /** @description What the file and the bank’s result name the payout by (its id) */
+            reference: string;
+            partnerId: string;
+            methodId: string;
+            currency: string;
+            amountToTransfer: string;
+            /** @enum {string} */
+            payoutStatus: "REQUESTED" | "HELD" | "AWAITING_PARTNER" | "AWAITING_APPROVAL" | "APPROVED" | "PROCESSING" | "COMPLETED" | "REJECTED" | "CANCELLED" | "FAILED";
+            failureCode: string | null;
+        };
+        PaymentFileCloseAccepted: {
+            closeId: string;
+            /** @description Payouts to be marked paid */
+            paid: number;
+            /** @description Payouts to be marked failed */
+            failed: number;
+            /** @description Named payouts already COMPLETED or FAILED: left as they are */
+            alreadyDecided: number;
+            /** @description Always empty: an unknown reference refuses the whole request (422) */
+            unknown: string[];
+        };
+        ClosePaymentFileRequest: {
+            /** @description The bank’s result file (docs/rules.md#payment-files): CSV with a header naming reference,status,failureCode,reason; status PAID or FAILED */
+            resultFile?: string;
+            /** @description References (payout ids) the bank paid */
+            paid?: string[];
+            failed?: {
+                reference: string;
+                /** @description INVALID_ACCOUNT, ACCOUNT_CLOSED, NAME_MISMATCH, PROVIDER_ERROR, TIMEOUT, LIMIT_EXCEEDED */
+                failureCode: string;
+                reason?: string;
+            }[];
+        };
+        PaymentFileCloseProgress: {
+            /** @enum {string} */
+            status: "RUNNING" | "DONE";
+            paid: number;
+            failed: number;
+            alreadyDecided: number;
+            /** @description Decisions not yet answered by their payout */
+            pending: number;
+            refused: {
+                payoutId: string;
+                code: string;
+                message: string;
+            }[];
         };
         PaymentHistoryItem: {
             id: string;
@@ -2789,7 +3122,7 @@ export interface components {
         Notification: {
             id: string;
             /** @enum {string} */
-            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED";
+            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYMENT_FILE_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
             /** @enum {string} */
             recipientKind: "partner" | "admin_role";
             /** @description The partner it is addressed to (recipientKind partner) */
@@ -3536,6 +3869,131 @@ export interface components {
             scopes: ("events:write" | "events:read" | "reports:read")[];
             /** @description The key's rate limit (a token bucket of this many calls, refilled at this rate); default 600 */
             requestsPerMinute?: number;
+        };
+        PayRun: {
+            id: string;
+            workflowId: string;
+            workflowUrl: string | null;
+            /** @enum {string} */
+            status: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED";
+            /** @enum {string} */
+            source: "SCHEDULE" | "ADMIN";
+            paymentDate: string | null;
+            note: string | null;
+            createdBy: string;
+            createdAt: string;
+            attempt: number;
+            previousRunId: string | null;
+            totals: {
+                byCurrency: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                    fee: string;
+                    amountToTransfer: string;
+                    amountRub: string | null;
+                }[];
+                byMethod: {
+                    methodId: string;
+                    currency: string;
+                    count: number;
+                    amountToTransfer: string;
+                    fundsDeclared: string | null;
+                    fundsShort: string | null;
+                    waitingForFunds: boolean;
+                }[];
+            };
+            excluded: {
+                reason: string;
+                count: number;
+            }[];
+            runApproval: {
+                required: boolean;
+                roles: string[];
+                approvedBy: string | null;
+            };
+            rejection: {
+                by: string;
+                reason: string | null;
+            } | null;
+            progress: {
+                byPayoutStatus: {
+                    [key: string]: number;
+                };
+                delivered: number;
+                refused: number;
+                pending: number;
+            };
+            decisions: {
+                id: string;
+                by: string;
+                role: string;
+                at: string;
+                approved: number;
+                refused: number;
+            }[];
+            finishedAt: string | null;
+        };
+        CreatePayRunRequest: {
+            selection: {
+                methodIds?: string[];
+                currencies?: string[];
+                partnerIds?: string[];
+                payoutIds?: string[];
+                /** Format: date-time */
+                createdFrom?: string;
+                /**
+                 * Format: date-time
+                 * @description Exclusive
+                 */
+                createdTo?: string;
+            };
+            note?: string;
+        };
+        PayRunDecision: {
+            items: number;
+            totals: {
+                currency: string;
+                count: number;
+                amount: string;
+            }[];
+            itemsHash: string;
+            /** @description The lines the hash is taken over: `payoutId,amount,detailsHash` per item, sorted, newline-separated */
+            lines: string;
+            refusedUpfront: {
+                payoutId: string;
+                code: string;
+            }[];
+        };
+        PayRunDecisionAccepted: {
+            decisionId: string;
+            approving: number;
+            refused: {
+                payoutId: string;
+                code: string;
+                message: string;
+            }[];
+        };
+        ApprovePayRunRequest: {
+            itemsHash: string;
+        };
+        ExcludePayRunItemsRequest: {
+            payoutIds: string[];
+            reason: string;
+        };
+        RejectPayRunRequest: {
+            reason: string;
+        };
+        PlatformFunds: {
+            methodId: string;
+            currency: string;
+            available: string;
+            declaredBy: string;
+            declaredAt: string;
+        };
+        DeclarePlatformFundsRequest: {
+            /** @example 25.00 */
+            available: string;
         };
     };
     responses: never;
@@ -8174,6 +8632,270 @@ export interface operations {
             };
         };
     };
+    getPayoutExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutExport"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such export */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPaymentFileItems: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the file’s payouts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PaymentFileItem"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such export */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    closePaymentFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClosePaymentFileRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded; the decisions are being delivered */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentFileCloseAccepted"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such export */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The file is still locking, another close of it runs, or the Idempotency-Key is in progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not a payment file, or a line or reference that cannot be applied (named); nothing changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentFileClose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                closeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The close’s progress */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentFileCloseProgress"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such export or close */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     downloadPayoutExport: {
         parameters: {
             query?: never;
@@ -8302,7 +9024,7 @@ export interface operations {
         parameters: {
             query?: {
                 partnerId?: string;
-                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED";
+                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYMENT_FILE_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
                 status?: "PENDING" | "SENT" | "FAILED";
                 limit?: number;
                 after?: string;
@@ -12085,6 +12807,809 @@ export interface operations {
             };
             /** @description No such key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPayRuns: {
+        parameters: {
+            query?: {
+                status?: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        payRuns: components["schemas"]["PayRun"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPayRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePayRunRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRun"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing selected */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPayRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pay run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRun"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPayRunItems: {
+        parameters: {
+            query?: {
+                state?: "INCLUDED" | "EXCLUDED" | "APPROVED" | "REFUSED";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            payoutId: string;
+                            partnerId: string;
+                            partnerName: string;
+                            methodId: string;
+                            currency: string;
+                            amount: string;
+                            detailsHash: string;
+                            /** @enum {string} */
+                            state: "INCLUDED" | "EXCLUDED" | "APPROVED" | "REFUSED";
+                            reason: string | null;
+                            payoutStatus: string;
+                            /** @description The admin’s words for an exclusion or rejection, or the payout’s refusal message */
+                            note: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPayRunDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The decision */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRunDecision"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approvePayRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovePayRunRequest"];
+            };
+        };
+        responses: {
+            /** @description Recorded; being delivered */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRunDecisionAccepted"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Items changed, or nothing to approve */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Temporal unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approvePayRunTotal: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Approved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRun"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not required or already approved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    excludePayRunItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExcludePayRunItemsRequest"];
+            };
+        };
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRun"] & {
+                        excludedNow: string[];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rejectPayRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectPayRunRequest"];
+            };
+        };
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRun"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Closed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    retryPayRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new run */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayRun"] & {
+                        notRetried: {
+                            payoutId: string;
+                            code: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such pay run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not finished, or already retried */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No FAILED payouts */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPlatformFunds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Declared funds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        funds: components["schemas"]["PlatformFunds"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    declarePlatformFunds: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+                "idempotency-key"?: string;
+            };
+            path: {
+                methodId: string;
+                currency: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeclarePlatformFundsRequest"];
+            };
+        };
+        responses: {
+            /** @description Declared */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformFunds"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the TOTP code is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,9 @@ import { lifecyclePages } from './pages/lifecycles.ts';
 import { loginPage } from './pages/login.ts';
 import { partnerCommissionsPage, partnerHomePage } from './pages/partner-home.ts';
 import { partnerPayoutPage, partnerPayoutsPage, partnerRequestPage } from './pages/partner-payouts.ts';
+import { payRunPage, payRunsPage } from './pages/pay-runs.ts';
+import { paymentFilePage, paymentFilesPage } from './pages/payment-files.ts';
+import { payoutSchedulePage } from './pages/payout-schedule.ts';
 import { startRouter } from './router.ts';
 
 /**
@@ -40,6 +43,11 @@ startRouter({
     { path: '/app/admin/adjustments/:id', area: 'admin', page: lifecyclePages.adjustment },
     { path: '/app/admin/bulk-adjustments', area: 'admin', page: bulkAdjustmentsPage },
     { path: '/app/admin/bulk-adjustments/:id', area: 'admin', page: bulkAdjustmentPage },
+    { path: '/app/admin/payout-schedule', area: 'admin', page: payoutSchedulePage },
+    { path: '/app/admin/pay-runs', area: 'admin', page: payRunsPage },
+    { path: '/app/admin/pay-runs/:id', area: 'admin', page: payRunPage },
+    { path: '/app/admin/payment-files', area: 'admin', page: paymentFilesPage },
+    { path: '/app/admin/payment-files/:id', area: 'admin', page: paymentFilePage },
     { path: '/app/partner/disputes', area: 'partner', page: lifecyclePages.partnerDisputes },
     { path: '/app/partner/disputes/:id', area: 'partner', page: lifecyclePages.partnerDispute },
     { path: '/app/partner', area: 'partner', page: partnerHomePage },
@@ -57,6 +65,9 @@ startRouter({
     { href: '/app/admin/chargebacks', label: 'Chargebacks', area: 'admin' },
     { href: '/app/admin/disputes', label: 'Disputes', area: 'admin' },
     { href: '/app/admin/adjustments', label: 'Adjustments', area: 'admin' },
+    { href: '/app/admin/pay-runs', label: 'Pay runs', area: 'admin' },
+    { href: '/app/admin/payment-files', label: 'Payment files', area: 'admin' },
+    { href: '/app/admin/payout-schedule', label: 'Payment schedule', area: 'admin' },
     { href: '/app/admin/exports', label: 'Exports', area: 'admin' },
     { href: '/app/admin/reports', label: 'Charts', area: 'admin' },
     { href: '/app/admin/api-keys', label: 'API keys', area: 'admin' },

@@ -1,5 +1,6 @@
 import { csvRecord } from '../../../domain/csv.ts';
 import { api, query } from '../api.ts';
+import { openCreatePayRunDialog } from '../components/pay-runs.ts';
 import { approveDialog } from '../components/payouts.ts';
 import { countdown, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
 import type { PageContext } from '../router.ts';
@@ -94,9 +95,10 @@ export async function adminQueuePage(context: PageContext) {
   const bulkApprove = h('button', { type: 'button', disabled: true }, 'Approve selected…');
   const bulkExport = h('button', { type: 'button', disabled: true }, 'Export selected (CSV)');
   const bulkAssign = h('button', { type: 'button', disabled: true }, 'Assign selected to me');
+  const bulkPayRun = h('button', { type: 'button', disabled: true }, 'Pay run from selected…');
   const updateSelection = () => {
     selectionText.textContent = selected.size === 0 ? 'Nothing selected' : `${selected.size} selected`;
-    for (const button of [bulkApprove, bulkExport, bulkAssign]) button.disabled = selected.size === 0;
+    for (const button of [bulkApprove, bulkPayRun, bulkExport, bulkAssign]) button.disabled = selected.size === 0;
   };
   const chosen = () => payouts.filter((payout) => selected.has(payout.id));
 
@@ -133,6 +135,13 @@ export async function adminQueuePage(context: PageContext) {
     }
     toast(`${approved} approved.`);
     await adminQueuePage(context);
+  });
+
+  // Issue #17: many payouts are approved together as one pay run (one code per approver), not one dialog each.
+  bulkPayRun.addEventListener('click', () => {
+    const awaiting = chosen().filter((payout) => payout.status === 'AWAITING_APPROVAL');
+    if (awaiting.length === 0) return toast('None of the selected payouts awaits approval.', 'error');
+    void openCreatePayRunDialog(navigate, { payoutIds: awaiting.map((payout) => payout.id) });
   });
 
   const countdownCells: { cell: HTMLElement; due: string; open: boolean }[] = [];
@@ -192,7 +201,7 @@ export async function adminQueuePage(context: PageContext) {
       .filter((method) => method.forceManual)
       .map((method) => h('p', { class: 'warning', role: 'note' }, `${method.methodId} is switched to manual processing: ${method.reason ?? ''}`)),
     h('details', { class: 'filter-box', open: true }, h('summary', {}, 'Filters and sort'), filterForm),
-    h('div', { class: 'bulk-bar' }, selectionText, bulkApprove, bulkAssign, bulkExport, link('/app/admin/exports', 'Export files (CSV, PayQuicker, per method)…')),
+    h('div', { class: 'bulk-bar' }, selectionText, bulkApprove, bulkPayRun, bulkAssign, bulkExport, link('/app/admin/exports', 'Export files (CSV, PayQuicker, per method)…')),
     table(
       [selectAll, 'Request ID', 'Partner', 'Amount', 'Method', 'Requested at', 'Status', 'Priority', 'Assigned to', 'SLA'],
       rows,
