@@ -2056,6 +2056,98 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reconciled days, newest first */
+        get: operations["listReconciliations"];
+        put?: never;
+        /**
+         * Reconcile a day on demand
+         * @description Starts (or joins) the workflow `reconciliation-<date>`, which computes and stores the day once; read it with GET /v1/reconciliations/{date}. Only a day that has ended (UTC) may be reconciled.
+         */
+        post: operations["runReconciliation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One reconciled day: the report, the rebuild findings, the findings recorded and the sign-off */
+        get: operations["getReconciliation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a finding against a variance line or a rebuild finding, optionally linking the correcting adjustment */
+        post: operations["recordReconciliationFinding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/sign-off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a day off (finance manager or director, fresh TOTP code, not the person who ran it on demand)
+         * @description Refused while a variance line or a rebuild finding has no finding recorded, and a second time. The signed report is archived as CSV with its SHA-256 and the day is sealed: the ledger takes no entry dated in it.
+         */
+        post: operations["signOffReconciliation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/archive.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed day’s archived report (CSV), byte for byte, checked against its SHA-256 */
+        get: operations["downloadReconciliationArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/pay-runs": {
         parameters: {
             query?: never;
@@ -3122,7 +3214,7 @@ export interface components {
         Notification: {
             id: string;
             /** @enum {string} */
-            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYMENT_FILE_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
+            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
             /** @enum {string} */
             recipientKind: "partner" | "admin_role";
             /** @description The partner it is addressed to (recipientKind partner) */
@@ -3869,6 +3961,87 @@ export interface components {
             scopes: ("events:write" | "events:read" | "reports:read")[];
             /** @description The key's rate limit (a token bucket of this many calls, refilled at this rate); default 600 */
             requestsPerMinute?: number;
+        };
+        ReconciliationSummary: {
+            day: string;
+            /** @enum {string} */
+            status: "AWAITING_SIGN_OFF" | "SIGNED";
+            balanced: boolean;
+            rebuildFindings: number;
+            unexplained: number;
+            signedBy: string | null;
+            signedAt: string | null;
+            archiveSha256: string | null;
+        };
+        ReconciliationReport: {
+            day: string;
+            /** @description Per owner type, bucket and currency: the sum of every posting before the day */
+            opening: {
+                ownerType: string;
+                bucket: string;
+                currency: string;
+                amount: string;
+            }[];
+            movements: {
+                ownerType: string;
+                bucket: string;
+                currency: string;
+                amount: string;
+                /** @description One of commissions_created, commissions_approved, commissions_paid, commissions_reversed, payouts_requested, payouts_completed, payouts_failed, payouts_cancelled, payouts_rejected, adjustments, bonuses, pools, refunds, chargebacks, fees, other */
+                movement: string;
+            }[];
+            /** @description The stored (cached) balances less every posting after the day */
+            closing: {
+                ownerType: string;
+                bucket: string;
+                currency: string;
+                amount: string;
+            }[];
+            /** @description opening + movements − closing; 0 on a healthy ledger */
+            variance: {
+                ownerType: string;
+                bucket: string;
+                currency: string;
+                amount: string;
+            }[];
+            balanced: boolean;
+        };
+        ReconciliationFinding: {
+            id: string;
+            item: string;
+            note: string;
+            adjustmentId: string | null;
+            recordedBy: string;
+            recordedAt: string;
+        };
+        Reconciliation: {
+            day: string;
+            /** @enum {string} */
+            status: "AWAITING_SIGN_OFF" | "SIGNED";
+            /** @description Who ran it on demand (may not sign it); null when its Schedule ran it */
+            requestedBy: string | null;
+            computedAt: string;
+            report: components["schemas"]["ReconciliationReport"];
+            rebuildFindings: {
+                check: string;
+                subject: string;
+                detail: {
+                    [key: string]: unknown;
+                };
+            }[];
+            /** @description Every non-zero variance line and rebuild finding: each needs a finding before sign-off */
+            items: string[];
+            unexplained: string[];
+            findings: components["schemas"]["ReconciliationFinding"][];
+            signedBy: string | null;
+            signedRole: string | null;
+            signedAt: string | null;
+            archive: {
+                fileName: string;
+                sha256: string;
+                archivedAt: string;
+                fileUrl: string;
+            } | null;
         };
         PayRun: {
             id: string;
@@ -9024,7 +9197,7 @@ export interface operations {
         parameters: {
             query?: {
                 partnerId?: string;
-                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYMENT_FILE_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
+                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
                 status?: "PENDING" | "SENT" | "FAILED";
                 limit?: number;
                 after?: string;
@@ -12807,6 +12980,395 @@ export interface operations {
             };
             /** @description No such key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listReconciliations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reconciliations: components["schemas"]["ReconciliationSummary"][];
+                        nextBefore: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runReconciliation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A UTC calendar day, YYYY-MM-DD
+                     * @example 2026-12-05
+                     */
+                    date: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Running (or already run): the workflow and where the report will be */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        day: string;
+                        workflowId: string;
+                        workflowUrl: string | null;
+                        reconciliationUrl: string;
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReconciliation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is not reconciled (yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordReconciliationFinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description One of the day’s `items` */
+                    item: string;
+                    note: string;
+                    /**
+                     * Format: uuid
+                     * @description The adjustment that corrects it (in an open day)
+                     */
+                    adjustmentId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationFinding"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is not reconciled */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is already signed off */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signOffReconciliation: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed, archived and sealed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reconciliation"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is not reconciled */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Already signed, or items without a finding */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadReconciliationArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV (attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is not signed off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored file no longer matches its checksum */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
