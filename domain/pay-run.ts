@@ -44,7 +44,7 @@ export const payRunPolicySchema = z.object({
     ]),
   /** Payout updates per delivery activity, and how many of them are in flight at once. */
   chunkSize: z.number().int().min(1).max(5_000).default(500),
-  concurrency: z.number().int().min(1).max(200).default(20),
+  concurrency: z.number().int().min(1).max(200).default(50),
   /** How often the run reads its payouts' statuses (and re-checks funds a method waits for). */
   progressPollSeconds: z.number().int().min(1).max(86_400).default(30),
   /** When true, a method and currency with no declared funds waits like an underfunded one; when false it is not checked. */

@@ -45,16 +45,3 @@ export const fundsDeclaredSignal = defineSignal<[]>('fundsDeclared');
 export const getPayRunQuery = defineQuery<PayRunState>('getPayRun');
 
 export const payRunWorkflowId = (runId: string) => `pay-run-${runId}`;
-/**
- * The schedule's run of a payment date: its id derives from the date (and the task queue, so environments sharing a
- * Temporal namespace never collide), so the schedule repeated for a date creates one run. UUID-shaped:
- * `<fnv1a(taskQueue)>-0000-8000-8000-0000YYYYMMDD`.
- */
-export const scheduledPayRunId = (paymentDate: string, taskQueue: string) => {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < taskQueue.length; index += 1) {
-    hash ^= taskQueue.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return `${hash.toString(16).padStart(8, '0')}-0000-8000-8000-0000${paymentDate.replaceAll('-', '')}`;
-};

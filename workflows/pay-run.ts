@@ -158,6 +158,13 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
       continue;
     }
     const synced = await activities.syncPayRun({ runId: state.runId, delivering: false });
+    // What the database knows and a lost message did not say: a recorded decision, a run-level approval.
+    const missed = (synced.undeliveredDecisions ?? []).filter((id) => !state.queue.includes(id));
+    if (missed.length > 0 || (synced.runApproved === true && !state.runApproved)) {
+      state.queue.push(...missed);
+      state.runApproved ||= synced.runApproved === true;
+      continue;
+    }
     state.status = synced.status;
     state.byPayoutStatus = synced.byPayoutStatus;
     state.waitingForFunds = [];

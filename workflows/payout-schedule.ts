@@ -4,7 +4,8 @@ import type { PayoutScheduleActivities } from '../activities/payout-schedule.ts'
 import type { ScheduleRecordPage } from '../modules/payouts/payout-schedule.ts';
 import { utcDateOf } from '../domain/payout-schedule.ts';
 import { startPayoutChildren } from './payout-children.ts';
-import { payRunWorkflowId, scheduledPayRunId } from './pay-run-messages.ts';
+import type { PayRunActivities } from '../activities/pay-runs.ts';
+import { payRunWorkflowId } from './pay-run-messages.ts';
 import { payRunWorkflow } from './pay-run.ts';
 import { statusKey } from './search-attributes.ts';
 
@@ -14,9 +15,17 @@ import { statusKey } from './search-attributes.ts';
  */
 export const schedulePayRunPatch = 'payout-schedule-pay-run';
 
-/** Starts the date's pay run as an abandoned child; a run already started for the date (a repeated schedule run) is left as it is. */
-async function startScheduledPayRun(paymentDate: string): Promise<boolean> {
-  const runId = scheduledPayRunId(paymentDate, workflowInfo().taskQueue);
+const { reserveScheduledPayRunId } = proxyActivities<PayRunActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/**
+ * Starts the date's pay run as an abandoned child, under the id the database reserved for the date; a run already
+ * started for the date (a repeated schedule run) is left as it is.
+ */
+async function startScheduledPayRun(paymentDate: string): Promise<{ runId: string; started: boolean }> {
+  const runId = await reserveScheduledPayRunId({ paymentDate });
   try {
     await startChild(payRunWorkflow, {
       workflowId: payRunWorkflowId(runId),
@@ -26,9 +35,9 @@ async function startScheduledPayRun(paymentDate: string): Promise<boolean> {
       typedSearchAttributes: [{ key: statusKey, value: 'PREPARING' }],
       memo: { summary: `Pay run ${runId} of payment date ${paymentDate}: PREPARING` },
     });
-    return true;
+    return { runId, started: true };
   } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return false;
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { runId, started: false };
     throw error;
   }
 }
@@ -128,7 +137,7 @@ export async function payoutScheduleRunWorkflow(input: PayoutScheduleRunInput = 
   const skipped = Object.entries(totals.skipped).map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none';
   await upsertMemo({
     summary: `payment schedule ${paymentDate}: ${totals.created} payout(s) created, ${totals.started} started; skipped: ${skipped}`
-      + `${payRun === null ? '' : `; pay run pay-run-${scheduledPayRunId(paymentDate, workflowInfo().taskQueue)} ${payRun ? 'started' : 'already started'}`}`,
+      + `${payRun === null ? '' : `; pay run pay-run-${payRun.runId} ${payRun.started ? 'started' : 'already started'}`}`,
   });
   return { paymentDate, ran: true, reason: 'payment date', ...totals };
 }

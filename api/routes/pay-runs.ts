@@ -30,7 +30,7 @@ import {
   rejectPayRunUpdate,
 } from '../../workflows/pay-run-messages.ts';
 import { clientIp, createSubApp, personRole, requireFreshTotp, requirePermission, workflowUrl, type ApiDependencies } from '../context.ts';
-import { ApiError, toApiError } from '../errors.ts';
+import { ApiError, isTemporalUnavailable, toApiError } from '../errors.ts';
 import { runIdempotent } from '../idempotency.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../time-cursor.ts';
 import { amountSchema, currencySchema, errorResponse, partnerIdSchema } from '../schemas.ts';
@@ -182,10 +182,15 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
     workflowId: payRunWorkflowId(run.id),
     workflowUrl: workflowUrl(dependencies, payRunWorkflowId(run.id)),
   });
+  /**
+   * Tells the run's workflow what the database already holds. Temporal unreachable is not a refusal: the change is
+   * recorded and the run picks it up on its next progress check (docs/rules.md#pay-runs), so the answer stands.
+   */
   const tell = async (run: PayRunRow, send: (handle: ReturnType<typeof temporal.workflow.getHandle>) => Promise<unknown>) => {
     try {
       await send(temporal.workflow.getHandle(payRunWorkflowId(run.id)));
     } catch (error) {
+      if (isTemporalUnavailable(error)) return;
       throw toApiError(error, 'the pay run');
     }
   };

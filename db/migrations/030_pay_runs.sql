@@ -34,6 +34,13 @@ CREATE TABLE pay_runs (
   CHECK (run_approved_by IS NULL OR run_approved_by <> created_by),
   CHECK ((source = 'SCHEDULE') = (payment_date IS NOT NULL))
 );
+-- The id of a payment date's scheduled run, reserved when the schedule starts it (before the run's row exists), so
+-- the schedule repeated for the date starts the same run.
+CREATE TABLE pay_run_schedule_ids (
+  payment_date date PRIMARY KEY,
+  run_id uuid NOT NULL UNIQUE,
+  reserved_at timestamptz NOT NULL DEFAULT now()
+);
 CREATE UNIQUE INDEX pay_runs_one_per_payment_date ON pay_runs (payment_date) WHERE source = 'SCHEDULE' AND attempt = 1;
 CREATE UNIQUE INDEX pay_runs_by_idempotency_key ON pay_runs (created_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE UNIQUE INDEX pay_runs_one_retry ON pay_runs (previous_run_id) WHERE previous_run_id IS NOT NULL;
@@ -114,9 +121,9 @@ CREATE TABLE platform_funds_changes (
   declared_at timestamptz NOT NULL DEFAULT now()
 );
 
-REVOKE ALL ON pay_runs, pay_run_items, pay_run_decisions, pay_run_decision_items, platform_funds, platform_funds_changes FROM PUBLIC;
+REVOKE ALL ON pay_run_schedule_ids, pay_runs, pay_run_items, pay_run_decisions, pay_run_decision_items, platform_funds, platform_funds_changes FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE ON pay_runs, pay_run_items, pay_run_decisions, pay_run_decision_items, platform_funds TO ledgerflow_app;
-GRANT SELECT, INSERT ON platform_funds_changes TO ledgerflow_app;
+GRANT SELECT, INSERT ON platform_funds_changes, pay_run_schedule_ids TO ledgerflow_app;
 GRANT USAGE ON SEQUENCE platform_funds_changes_id_seq TO ledgerflow_app;
 
 -- The finance team's notices about a run: ready for approval, approved (delivered), paid, finished with failures.

@@ -26,6 +26,7 @@ import {
 } from '../../domain/pay-run.ts';
 import type { ApprovalStep, PayoutApproval, PayoutStatus } from '../../domain/payout.ts';
 import type { PayoutPolicy } from '../../domain/payout-policy.ts';
+import { appendAuditRecord } from '../audit/audit-store.ts';
 import { enqueueNotification, type NotificationKind } from '../notifications/outbox.ts';
 import type { PayoutDelivery, PayoutDeliveryOutcome } from '../payouts/payout-delivery.ts';
 
@@ -192,6 +193,13 @@ export async function createPayRun(
                     ${sql.array(items.map((item) => item.reason ?? ''), 'text')}, ${sql.array(items.map((item) => item.active), 'bool')})
              AS item(payout_id, state, reason_text, active)`);
     }
+    await appendAuditRecord(transaction, {
+      action: 'PAY_RUN_CREATE', actor: input.createdBy, targetType: 'pay_run', targetId: id,
+      details: {
+        source: input.source, paymentDate: input.paymentDate, selection, included: chosen.included.length, excluded: exclusionCounts(chosen.excluded),
+        totals: totals.byCurrency, totalRub: totals.amountRub, runApproval, attempt: input.attempt ?? 1, previousRunId: input.previousRunId ?? null,
+      },
+    });
     if (chosen.included.length > 0) {
       await notifyFinance(transaction, run, 'PAY_RUN_READY', `Pay run ${id} is ready for approval`,
         `Pay run ${id} (${run.source}${run.payment_date ? `, payment date ${run.payment_date}` : ''}) has ${chosen.included.length} payouts awaiting approval: ${totals.byCurrency.map((total) => `${total.amount} ${total.currency}`).join(', ')}.`);
@@ -412,6 +420,10 @@ export async function recordPayRunDecision(
       FROM unnest(${sql.array(group.approvable.map((item) => item.payoutId), 'uuid')}, ${sql.array(group.approvable.map((item) => item.step), 'int4')},
                   ${sql.array(group.approvable.map((item) => item.amount), 'numeric')}, ${sql.array(group.approvable.map((item) => item.detailsHash), 'text')})
            AS item(payout_id, step, amount, details_hash)`);
+    await appendAuditRecord(transaction, {
+      action: 'PAY_RUN_DECIDE', actor: input.approver.userId, targetType: 'pay_run', targetId: input.runId,
+      details: { decisionId, role: input.approver.role, itemsHash: input.itemsHash, items: group.approvable.length, refusedUpfront: group.refusedUpfront },
+    });
     return {
       decisionId,
       approving: group.approvable.length,
@@ -432,6 +444,10 @@ export async function approvePayRunAsRun(database: Database, input: { runId: str
     if (!run.run_approval_roles.includes(input.approver.role)) {
       throw payRunRefusal('forbidden', 'checker_role_required', `this run’s total is approved by one of ${run.run_approval_roles.join(', ')}`);
     }
+    await appendAuditRecord(transaction, {
+      action: 'PAY_RUN_APPROVE', actor: input.approver.userId, targetType: 'pay_run', targetId: input.runId,
+      amount: run.total_rub, currency: run.total_rub === null ? null : 'RUB', details: { role: input.approver.role, roles: run.run_approval_roles },
+    });
     return transaction.one(sql.type(runRow)`
       UPDATE pay_runs SET run_approved_by = ${input.approver.userId}, run_approved_role = ${input.approver.role}, run_approved_at = now(), updated_at = now()
       WHERE id = ${input.runId} RETURNING ${runColumns}`);
@@ -447,7 +463,7 @@ export async function excludePayRunItems(
   connection: CommonQueryMethods,
   input: { runId: string; payoutIds: string[] | null; reason: PayRunExclusionReason; note: string; by: string },
 ): Promise<string[]> {
-  return [
+  const excluded = [
     ...(await connection.anyFirst(sql.type(z.object({ payout_id: z.string() }))`
       UPDATE pay_run_items i SET state = 'EXCLUDED', reason = ${input.reason}, note = ${input.note}, excluded_by = ${input.by}, active = false, updated_at = now()
       WHERE i.run_id = ${input.runId} AND i.state = 'INCLUDED'
@@ -456,6 +472,11 @@ export async function excludePayRunItems(
                         WHERE d.run_id = i.run_id AND di.payout_id = i.payout_id AND di.outcome IS NULL)
       RETURNING i.payout_id`)),
   ];
+  await appendAuditRecord(connection, {
+    action: input.reason === 'run_rejected' ? 'PAY_RUN_REJECT' : 'PAY_RUN_EXCLUDE', actor: input.by, targetType: 'pay_run', targetId: input.runId,
+    reason: input.note, details: { payoutIds: excluded, requested: input.payoutIds },
+  });
+  return excluded;
 }
 
 /** Rejects what is left undecided (docs/rules.md#pay-runs): those items leave the run, their payouts stay AWAITING_APPROVAL. */
@@ -558,7 +579,9 @@ const progressRow = z.object({ included: z.number(), approved: z.number(), refus
 export async function syncPayRun(database: Database, input: { runId: string; delivering: boolean }) {
   return database.transaction(async (transaction) => {
     const run = await transaction.one(sql.type(runRow)`SELECT ${runColumns} FROM pay_runs WHERE id = ${input.runId} FOR UPDATE`);
-    if (isTerminalPayRunStatus(run.status)) return { status: run.status, byPayoutStatus: {} as Record<string, number>, included: 0, approved: 0, refused: 0 };
+    if (isTerminalPayRunStatus(run.status)) {
+      return { status: run.status, byPayoutStatus: {} as Record<string, number>, included: 0, approved: 0, refused: 0, undeliveredDecisions: [] as string[], runApproved: run.run_approved_by !== null };
+    }
     // Payouts approved, rejected or cancelled outside the run while it held them, with no delivery of this run pending.
     await transaction.query(sql.unsafe`
       UPDATE pay_run_items i SET state = CASE WHEN p.status IN ('APPROVED', 'PROCESSING', 'COMPLETED', 'FAILED') THEN 'APPROVED' ELSE 'EXCLUDED' END,
@@ -577,7 +600,9 @@ export async function syncPayRun(database: Database, input: { runId: string; del
       SELECT p.status AS key, count(*)::int AS count FROM pay_run_items i JOIN payouts p ON p.id = i.payout_id
       WHERE i.run_id = ${input.runId} AND i.state = 'APPROVED' GROUP BY p.status`);
     const byPayoutStatus = Object.fromEntries(statuses.map((row) => [row.key, row.count])) as Record<string, number>;
-    const status: PayRunStatus = input.delivering || progress.pending > 0
+    // Recorded decisions count as being delivered only once nothing holds them back (the run-level approval).
+    const released = !run.run_approval_required || run.run_approved_by !== null;
+    const status: PayRunStatus = input.delivering || (progress.pending > 0 && released)
       ? 'DELIVERING'
       : settledPayRunStatus({ included: progress.included, approved: progress.approved, refused: progress.refused, rejected: run.rejected_by !== null, byPayoutStatus });
     const terminal = isTerminalPayRunStatus(status);
@@ -597,7 +622,13 @@ export async function syncPayRun(database: Database, input: { runId: string; del
           `Pay run ${run.id}: ${byPayoutStatus.COMPLETED ?? 0} COMPLETED, ${failed} failed or refused (${byPayoutStatus.FAILED ?? 0} FAILED, ${progress.refused} refused by their payouts). Retry: POST /v1/pay-runs/${run.id}/retry.`);
       }
     }
-    return { status, byPayoutStatus, included: progress.included, approved: progress.approved, refused: progress.refused };
+    // Decisions recorded but not delivered, oldest first: the workflow queues any it was not told about (the API's
+    // update failed after the decision was written), so no recorded decision is left behind.
+    const undeliveredDecisions = [
+      ...(await transaction.anyFirst(sql.type(z.object({ id: z.string() }))`
+        SELECT id FROM pay_run_decisions WHERE run_id = ${input.runId} AND delivered_at IS NULL ORDER BY decided_at, id`)),
+    ];
+    return { status, byPayoutStatus, included: progress.included, approved: progress.approved, refused: progress.refused, undeliveredDecisions, runApproved: run.run_approved_by !== null };
   });
 }
 
@@ -619,6 +650,10 @@ export async function declarePlatformFunds(database: Database, input: { methodId
     await transaction.query(sql.unsafe`
       INSERT INTO platform_funds_changes (method_id, currency, available_before, available_after, declared_by)
       VALUES (${input.methodId}, ${input.currency}, ${before}, ${input.available}, ${input.by})`);
+    await appendAuditRecord(transaction, {
+      action: 'PLATFORM_FUNDS_DECLARE', actor: input.by, targetType: 'platform_funds', targetId: `${input.methodId}/${input.currency}`,
+      amount: input.available, currency: input.currency, balanceBefore: before, balanceAfter: input.available,
+    });
     return { methodId: input.methodId, currency: input.currency, availableBefore: before, available: input.available };
   });
 }
@@ -668,4 +703,11 @@ export async function failedPayRunPayouts(connection: CommonQueryMethods, runId:
 
 export async function retryOfPayRun(connection: CommonQueryMethods, runId: string): Promise<string | null> {
   return connection.maybeOneFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM pay_runs WHERE previous_run_id = ${runId}`);
+}
+
+/** The id of a payment date's scheduled run: reserved once per date, the same answer every time after. */
+export async function reserveScheduledPayRunId(database: Database, paymentDate: string): Promise<string> {
+  await database.query(sql.unsafe`
+    INSERT INTO pay_run_schedule_ids (payment_date, run_id) VALUES (${paymentDate}::date, ${randomUUID()}) ON CONFLICT (payment_date) DO NOTHING`);
+  return database.oneFirst(sql.type(z.object({ run_id: z.string() }))`SELECT run_id FROM pay_run_schedule_ids WHERE payment_date = ${paymentDate}::date`);
 }

@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'slonik';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
-import { startWorkerProcess, waitForExit } from '../helpers/temporal.ts';
+import { repositoryRoot, startWorkerProcess, waitForExit } from '../helpers/temporal.ts';
 
 /**
  * docs/rules.md#pay-runs: the production worker (workers/main.ts, a separate process) killed with SIGKILL while a pay
@@ -26,8 +30,9 @@ beforeAll(async () => {
   await api.dependencies.policies.add({
     document: {
       ...policy,
-      // Small chunks, few in flight: the fan-out lasts long enough to be interrupted; payout steps retry after 5 s.
-      payRuns: { ...policy.payRuns, chunkSize: 20, concurrency: 4, progressPollSeconds: 1 },
+      // Small chunks, few in flight: the fan-out lasts long enough to be interrupted, and its 25 chunks make the run
+      // continue as new (every 20 chunks) on the way; payout steps retry after 5 s.
+      payRuns: { ...policy.payRuns, chunkSize: 8, concurrency: 4, progressPollSeconds: 1 },
       payouts: { ...policy.payouts, activityTimeoutSeconds: 5 },
     },
     effectiveFrom: new Date(), reason: 'pay run crash test', actor: 'test',
@@ -88,6 +93,8 @@ describe('a worker killed during a pay run’s fan-out', () => {
     expect(created.status, await created.clone().text()).toBe(201);
     const run = (await created.json()) as { id: string; totals: { byCurrency: { count: number }[] } };
     workflowIds.add(`pay-run-${run.id}`);
+    const runHandle = api.dependencies.temporal.workflow.getHandle(`pay-run-${run.id}`);
+    const firstExecution = (await runHandle.describe()).runId;
     expect(run.totals.byCurrency).toEqual([expect.objectContaining({ count: itemCount, amount: '20000.00' })]);
 
     const approver = await api.createAdmin('admin');
@@ -105,6 +112,8 @@ describe('a worker killed during a pay run’s fan-out', () => {
     expect(waiting.runApproval).toEqual({ required: true, roles: ['finance_manager', 'finance_director'], approvedBy: null });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await approvalRows()).toBe(0);
+    const held = (await (await api.request(`/v1/pay-runs/${run.id}`, { token: creatorToken })).json()) as { status: string; progress: { pending: number } };
+    expect(held).toMatchObject({ status: 'AWAITING_APPROVAL', progress: { pending: itemCount } });
     const byCreator = await api.request(`/v1/pay-runs/${run.id}/run-approval`, { method: 'POST', token: creatorToken, headers: { 'x-totp-code': await api.nextTotp(creator) } });
     expect(byCreator.status).toBe(403);
     const finance = await api.createAdmin('finance_manager');
@@ -149,6 +158,21 @@ describe('a worker killed during a pay run’s fan-out', () => {
       SELECT count(*)::int AS count FROM audit_records WHERE action = 'PAYOUT_APPROVE' AND target_id = ANY(${sql.array(payoutIds, 'text')})`)).toBe(itemCount);
     const runView = (await (await api.request(`/v1/pay-runs/${run.id}`, { token: creatorToken })).json()) as { status: string; progress: Record<string, unknown> };
     expect(runView.progress).toMatchObject({ delivered: itemCount, pending: 0, refused: 0 });
+    // The fan-out continued as new on the way: the run's current execution is not its first.
+    expect((await runHandle.describe()).runId).not.toBe(firstExecution);
+    if (process.env.LEDGERFLOW_RECORD_HISTORIES === '1') {
+      // The continued execution's history (test/workflows/replay.test.ts replays it): it starts from the carried queue.
+      const { stdout } = await promisify(execFile)(
+        inject('temporalCli'),
+        ['workflow', 'show', '--workflow-id', `pay-run-${run.id}`, '--output', 'json', '--address', inject('temporalAddress'), '--namespace', 'default'],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
+      await writeFile(path.join(repositoryRoot, 'test', 'histories', 'pay-run-continued-as-new.json'), stdout.endsWith('\n') ? stdout : `${stdout}\n`);
+    }
+    const span = await api.owner.one(sql.type(z.object({ seconds: z.string() }))`
+      SELECT extract(epoch FROM max(di.delivered_at) - min(d.decided_at))::text AS seconds
+      FROM pay_run_decision_items di JOIN pay_run_decisions d ON d.id = di.decision_id WHERE d.run_id = ${run.id}`);
+    console.info(`pay run crash test: ${itemCount} approvals delivered, ${atKill} before the kill; decision to last delivery ${Number(span.seconds).toFixed(1)} s (run-level approval wait and restart included)`);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 });

@@ -142,19 +142,21 @@ const noticeKinds = (runId: string) =>
   api.owner.anyFirst(sql.type(z.object({ kind: z.string() }))`SELECT kind FROM notifications WHERE dedupe_key LIKE ${`%:${runId}`} ORDER BY id`);
 
 describe('a pay run approved by tier groups', () => {
-  it('when an admin and a senior admin each approve their group with one code, every payout is approved once and the run follows them to COMPLETED', async () => {
+  it('when an admin, a senior admin and a finance manager each approve their group with one code, every payout is approved once and the run follows them to COMPLETED', async () => {
     const creator = await signedIn('admin');
     const small = [await awaitingPayout('100'), await awaitingPayout('120'), await awaitingPayout('130')];
-    // 1,000 USD is 100,000 RUB: the senior admin tier.
+    // 1,000 USD is 100,000 RUB: the senior admin tier; 3,000 USD (300,000 RUB) needs a finance manager and a senior admin.
     const large = [await awaitingPayout('1000'), await awaitingPayout('1100')];
-    const run = await createRun(creator.token, [...small, ...large].map((payout) => payout.id));
+    const twoStep = await awaitingPayout('3000');
+    const all = [...small, ...large, twoStep];
+    const run = await createRun(creator.token, all.map((payout) => payout.id));
     expect(run).toMatchObject({ status: 'AWAITING_APPROVAL', runApproval: { required: false }, excluded: [] });
-    expect(run.totals.byCurrency).toEqual([{ currency: 'USD', count: 5, amount: '2450.00', fee: '36.00', amountToTransfer: '2414.00', amountRub: '245000.00' }]);
+    expect(run.totals.byCurrency).toEqual([{ currency: 'USD', count: 6, amount: '5450.00', fee: '66.00', amountToTransfer: '5384.00', amountRub: '545000.00' }]);
 
     const admin = await signedIn('admin');
     const first = await approveGroup(run.id, admin);
     expect(first.view.items).toBe(3);
-    expect(first.view.refusedUpfront.map((item) => item.code)).toEqual(['role_not_in_chain', 'role_not_in_chain']);
+    expect(first.view.refusedUpfront.map((item) => item.code)).toEqual(['role_not_in_chain', 'role_not_in_chain', 'role_not_in_chain']);
     expect(first.response.status, await first.response.clone().text()).toBe(202);
     expect(await first.response.json()).toMatchObject({ approving: 3 });
 
@@ -166,34 +168,42 @@ describe('a pay run approved by tier groups', () => {
 
     const senior = await signedIn('senior_admin');
     const second = await approveGroup(run.id, senior);
-    expect(second.view.items).toBe(2);
+    // The senior tier's two payouts, and the senior step of the two-step payout: one code.
+    expect(second.view.items).toBe(3);
     expect(second.response.status, await second.response.clone().text()).toBe(202);
+    const finance = await signedIn('finance_manager');
+    const third = await approveGroup(run.id, finance);
+    expect(third.view.items).toBe(1);
+    expect(third.response.status, await third.response.clone().text()).toBe(202);
 
     const approved = await waitForRun(run.id, creator.token, (_, list) => list.every((item) => item.state === 'APPROVED'), 'every item APPROVED');
-    expect(approved.items.map((item) => item.payoutStatus)).toEqual(Array(5).fill('APPROVED'));
-    // Exactly one approval row per payout, by the approver of its tier.
+    expect(approved.items.map((item) => item.payoutStatus)).toEqual(Array(6).fill('APPROVED'));
+    // Exactly one approval row per payout and step, by the approver of its tier.
     const approvals = await api.owner.any(sql.type(z.object({ payout_id: z.string(), approver_id: z.string(), step: z.number() }))`
       SELECT payout_id, approver_id::text AS approver_id, step FROM payout_approvals
-      WHERE payout_id = ANY(${sql.array([...small, ...large].map((payout) => payout.id), 'uuid')}) ORDER BY payout_id`);
-    expect(approvals).toHaveLength(5);
+      WHERE payout_id = ANY(${sql.array(all.map((payout) => payout.id), 'uuid')}) ORDER BY payout_id, step`);
+    expect(approvals).toHaveLength(7);
     for (const payout of small) expect(approvals.find((row) => row.payout_id === payout.id)?.approver_id).toBe(admin.admin.id);
     for (const payout of large) expect(approvals.find((row) => row.payout_id === payout.id)?.approver_id).toBe(senior.admin.id);
+    expect(approvals.filter((row) => row.payout_id === twoStep.id).map((row) => [row.step, row.approver_id])).toEqual([[0, finance.admin.id], [1, senior.admin.id]]);
 
     const inProgress = await waitForRun(run.id, creator.token, (current) => current.status === 'IN_PROGRESS', 'IN_PROGRESS');
-    expect(inProgress.run.progress).toMatchObject({ byPayoutStatus: { APPROVED: 5 }, delivered: 5, pending: 0, refused: 0 });
-    expect(inProgress.run.decisions.map((decision) => [decision.role, decision.approved, decision.refused])).toEqual([['admin', 3, 2], ['senior_admin', 2, 0]]);
+    expect(inProgress.run.progress).toMatchObject({ byPayoutStatus: { APPROVED: 6 }, delivered: 7, pending: 0, refused: 0 });
+    expect(inProgress.run.decisions.map((decision) => [decision.role, decision.approved, decision.refused])).toEqual([['admin', 3, 3], ['senior_admin', 3, 0], ['finance_manager', 1, 0]]);
 
     // Paid one by one (manual bank transfers); the run never says COMPLETED while one is still open.
-    for (const [index, payout] of [...small, ...large].entries()) {
+    for (const [index, payout] of all.entries()) {
       expect((await kit.decide(payout.id, 'process', 'finance_manager', { externalReference: `BANK-${index}` })).status).toBe(200);
-      if (index < 4) expect((await kit.decide(payout.id, 'complete', 'finance_manager')).status).toBe(200);
+      if (index < all.length - 1) expect((await kit.decide(payout.id, 'complete', 'finance_manager')).status).toBe(200);
     }
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect((await readRun(run.id, creator.token)).status).toBe('IN_PROGRESS');
-    expect((await kit.decide(large[1]!.id, 'complete', 'finance_manager')).status).toBe(200);
+    expect((await kit.decide(twoStep.id, 'complete', 'finance_manager')).status).toBe(200);
     const done = await waitForRun(run.id, creator.token, (current) => current.status === 'COMPLETED', 'COMPLETED');
-    expect(done.run.progress.byPayoutStatus).toEqual({ COMPLETED: 5 });
+    expect(done.run.progress.byPayoutStatus).toEqual({ COMPLETED: 6 });
     expect(await noticeKinds(run.id)).toEqual(['PAY_RUN_READY', 'PAY_RUN_APPROVED', 'PAY_RUN_PAID']);
+    expect(await api.owner.anyFirst(sql.type(z.object({ action: z.string() }))`
+      SELECT action FROM audit_records WHERE target_type = 'pay_run' AND target_id = ${run.id} ORDER BY id`)).toEqual(['PAY_RUN_CREATE', 'PAY_RUN_DECIDE', 'PAY_RUN_DECIDE', 'PAY_RUN_DECIDE']);
     expect(await api.dependencies.temporal.workflow.getHandle(`pay-run-${run.id}`).result()).toMatchObject({ status: 'COMPLETED' });
     await recordHistory(`pay-run-${run.id}`, 'pay-run-completed');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
@@ -286,6 +296,8 @@ describe('exclusions and bad input', () => {
     expect(excluded.status, await excluded.clone().text()).toBe(200);
     expect(await excluded.json()).toMatchObject({ excludedNow: [dropped.id], excluded: [{ reason: 'excluded_by_admin', count: 1 }], totals: { byCurrency: [{ count: 1 }] } });
     expect((await items(run.id, creator.token)).find((item) => item.payoutId === dropped.id)).toMatchObject({ state: 'EXCLUDED', reason: 'excluded_by_admin', note: 'partner asked to wait' });
+    expect(await api.owner.oneFirst(sql.type(z.object({ reason: z.string() }))`
+      SELECT reason FROM audit_records WHERE action = 'PAY_RUN_EXCLUDE' AND target_id = ${run.id}`)).toBe('partner asked to wait');
     const approver = await signedIn('admin');
     const view = (await (await api.request(`/v1/pay-runs/${run.id}/decision`, { token: approver.token })).json()) as { items: number };
     expect(view.items).toBe(1);
@@ -337,6 +349,9 @@ describe('funds per method', () => {
     expect(released.items.map((item) => item.payoutStatus)).toEqual(['APPROVED', 'APPROVED', 'APPROVED']);
     const funds = (await (await api.request('/v1/platform-funds', { token: creator.token })).json()) as { funds: { methodId: string; available: string }[] };
     expect(funds.funds).toEqual([expect.objectContaining({ methodId: 'BANK_TRANSFER', currency: 'USD', available: '500.00' })]);
+    const declarations = await api.owner.any(sql.type(z.object({ balance_before: z.string().nullable(), balance_after: z.string() }))`
+      SELECT balance_before::text, balance_after::text FROM audit_records WHERE action = 'PLATFORM_FUNDS_DECLARE' AND target_id = 'BANK_TRANSFER/USD' ORDER BY id`);
+    expect(declarations).toEqual([{ balance_before: null, balance_after: '100.00' }, { balance_before: '100.00', balance_after: '500.00' }]);
     await waitForRun(run.id, creator.token, (current) => current.status === 'IN_PROGRESS', 'IN_PROGRESS');
     await recordHistory(`pay-run-${run.id}`, 'pay-run-funds-waited');
   });

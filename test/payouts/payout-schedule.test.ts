@@ -19,7 +19,6 @@ import { payoutScheduleRunWorkflow, type PayoutScheduleRunResult } from '../../w
 import { createApiHarness, errorOf, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, repositoryRoot } from '../helpers/temporal.ts';
-import { scheduledPayRunId } from '../../workflows/pay-run-messages.ts';
 
 /**
  * The payment schedule (docs/rules.md#payment-schedule): the "next payment" figure from the ledger and the commissions
@@ -331,7 +330,8 @@ describe('the schedule run', () => {
     }
 
     // docs/rules.md#pay-runs: the run also started the date's pay run, which took the date's payouts once their checklists ran.
-    const payRunId = scheduledPayRunId(today, api.taskQueue);
+    const payRunId = await api.owner.oneFirst(sql.type(z.object({ run_id: z.string() }))`
+      SELECT run_id FROM pay_run_schedule_ids WHERE payment_date = ${today}::date`);
     let payRun: { source: string; paymentDate: string; status: string; totals: { byCurrency: { count: number }[] } } | undefined;
     for (let tries = 0; !payRun; tries += 1) {
       const response = await api.request(`/v1/pay-runs/${payRunId}`, { token: reader });

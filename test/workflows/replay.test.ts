@@ -79,9 +79,11 @@ describe('replaying recorded workflow histories', () => {
     );
   });
 
-  // Recorded by test/pay-runs/pay-run-lifecycle.test.ts and test/payouts/payout-schedule.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  // Recorded by test/pay-runs/pay-run-lifecycle.test.ts, pay-run-crash.test.ts and test/payouts/payout-schedule.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
   it('has a recorded history for each pay run branch, and the schedule run that starts one', () => {
-    expect(files).toEqual(expect.arrayContaining(['pay-run-completed.json', 'pay-run-funds-waited.json', 'payout-schedule-run-pay-run.json']));
+    expect(files).toEqual(expect.arrayContaining([
+      'pay-run-completed.json', 'pay-run-funds-waited.json', 'pay-run-continued-as-new.json', 'payout-schedule-run-pay-run.json',
+    ]));
   });
 
   // Recorded by test/payouts/payment-files.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
