@@ -331,7 +331,9 @@ export function payoutExportRoutes(dependencies: ApiDependencies) {
           const created = createPayoutExport(database, { ...body, policy: policy.payouts, actor: user.id, ip: clientIp(c) });
           const row = await withFields(created, { methodId: 'body.methodId', to: 'body.to' });
           // docs/rules.md#payment-files: the file's payouts are locked (committed); its manual ones now go to PROCESSING.
-          if (paymentFileKinds.includes(row.kind) && row.row_count > 0) await startPaymentFileLock(starter, row.id);
+          // The export is committed whatever Temporal says: a start that fails leaves the file LOCKING, and the next
+          // close request for it starts the lock again (docs/decisions.md, lost starts).
+          if (paymentFileKinds.includes(row.kind) && row.row_count > 0) await startPaymentFileLock(starter, row.id).catch(() => undefined);
           return { status: 201, body: toExport(row, (await paymentFileSummaries(database, [row.id])).get(row.id)) };
         },
       );

@@ -6,6 +6,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
+import { createPayoutExport } from '../../modules/payouts/exports.ts';
 import { cancelPayoutUpdate, payoutWorkflowId } from '../../workflows/payout-messages.ts';
 import { createApiHarness, errorOf, someUuid, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
@@ -319,5 +320,33 @@ describe('an exported payment file locks what it lists', () => {
         await writeFile(path.join(repositoryRoot, 'test', 'histories', `${file}.json`), stdout.endsWith('\n') ? stdout : `${stdout}\n`);
       }
     });
+  });
+});
+
+describe('a lock workflow that was never started', () => {
+  it('is started by the next close request, which answers 409 payment_file_locking until the file is OPEN', async () => {
+    const payouts = await kit.approvedBankPayouts(2);
+    // The export committed, and the API died before it started payment-file-<id>.
+    const exporter = await api.createAdmin('admin');
+    const { policy } = await api.dependencies.policies.active();
+    const row = await createPayoutExport(api.database, { kind: 'METHOD_BATCH', methodId: 'BANK_TRANSFER', policy: policy.payouts, actor: exporter.id, ip: null });
+    workflowIds.add(`payment-file-${row.id}`);
+    expect((await kit.getFile(row.id)).paymentFile).toEqual({ status: 'LOCKING', counts: { total: 2, processing: 0, completed: 0, failed: 0, other: 2 } });
+    const cancel = await decide(payouts[0]!.id, 'cancel', {});
+    expect(await errorOf(cancel)).toMatchObject({ code: 'in_payment_file' });
+
+    const early = await kit.close(row.id, { paid: payouts.map((payout) => payout.id) });
+    expect(early.status).toBe(409);
+    expect(await errorOf(early)).toMatchObject({ code: 'payment_file_locking', field: 'status' });
+    expect(await countOf(sql.fragment`SELECT count(*) FROM payment_file_closes WHERE export_id = ${row.id}`)).toBe(0);
+    await kit.waitForFile(row.id, 'OPEN');
+
+    const response = await kit.close(row.id, { paid: payouts.map((payout) => payout.id) });
+    expect(response.status, await response.clone().text()).toBe(202);
+    const { closeId } = (await response.json()) as { closeId: string };
+    workflowIds.add(`payment-file-${row.id}-close-1`);
+    expect(await kit.waitForClose(row.id, closeId)).toMatchObject({ status: 'DONE', paid: 2, refused: [] });
+    expect((await kit.getFile(row.id)).paymentFile).toMatchObject({ status: 'CLOSED' });
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 });
