@@ -321,7 +321,7 @@ async function seedPaymentFile(stack: PayoutStack, admins: Admins, payouts: Seed
   let cursor: string | null = null;
   do {
     const page: { items: { reference: string; payoutStatus: string }[]; nextCursor: string | null } = expectStatus(
-      await call<{ items: { reference: string; payoutStatus: string }[]; nextCursor: string | null }>(apiUrl, admins.processor, 'GET', `/v1/payout-exports/${exported.id}/items${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
+      await call<{ items: { reference: string; payoutStatus: string }[]; nextCursor: string | null }>(apiUrl, admins.processor, 'GET', `/v1/payout-exports/${exported.id}/items?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
       200,
       'GET /v1/payout-exports/{id}/items',
     );
@@ -367,7 +367,7 @@ async function fanOutSettings(owner: pg.Client): Promise<{ chunkSize: number; co
   const policy = policySchema.parse(rows[0]!.document) as unknown as { payRuns?: { chunkSize?: number; concurrency?: number; chunksPerRun?: number } };
   const chunkSize = Math.floor(positiveNumber('BENCH_CHUNK', policy.payRuns?.chunkSize ?? 500));
   const concurrency = Math.floor(positiveNumber('BENCH_FANOUT_CONCURRENCY', policy.payRuns?.concurrency ?? 50));
-  const chunksPerRun = Math.floor(positiveNumber('BENCH_CHUNKS_PER_RUN', policy.payRuns?.chunksPerRun ?? 10));
+  const chunksPerRun = Math.floor(positiveNumber('BENCH_CHUNKS_PER_RUN', policy.payRuns?.chunksPerRun ?? 20));
   return { chunkSize, concurrency, chunksPerRun, from: policy.payRuns ? "the policy's payRuns" : 'defaults (the policy has no payRuns section)' };
 }
 

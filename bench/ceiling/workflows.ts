@@ -55,14 +55,17 @@ export interface CeilingRunInput {
 /**
  * The pay run's ceiling: one decision delivered to `count` ceiling workflows, chunk after chunk through the real
  * delivery module (bench/ceiling/activities.ts), continuing as new every `chunksPerRun` chunks — the pay run's fan-out
- * with the database work taken out. Returns how many approvals were accepted.
+ * with the database work taken out: per chunk a no-op where the run loads the chunk's deliveries, the delivery, and a
+ * no-op where it records their outcomes. Returns how many approvals were accepted.
  */
 export async function ceilingRunWorkflow(input: CeilingRunInput): Promise<number> {
   let next = input.next ?? 0;
   let delivered = input.delivered ?? 0;
   for (let chunk = 0; chunk < input.chunksPerRun && next < input.count; chunk += 1) {
     const to = Math.min(input.count, next + input.chunkSize);
+    await noop('next-deliveries');
     delivered += await deliverApprovals({ run: input.run, from: next, to, concurrency: input.concurrency });
+    await noop('record-deliveries');
     next = to;
   }
   if (next < input.count) await continueAsNew<typeof ceilingRunWorkflow>({ ...input, next, delivered });
