@@ -482,7 +482,7 @@ async function main(): Promise<void> {
     if (runMarkPaid) {
       log(`seeding ${count(markPaidSize)} manual payouts in one payment file…`);
       const manual = await requestPayouts(stack, tokens, markPaidSize, 'BANK_TRANSFER', (index) => ({
-        accountName: `Bench Partner ${index + 1}`,
+        accountName: 'Bench Partner',
         accountNumber: String(1_000_000_000 + index),
         routingNumber: '021000021',
       }));
