@@ -40,6 +40,7 @@ import { ceilingPayoutId } from './ceiling/activities.ts';
 import { ceilingStageQuery, type ceilingRunWorkflow, type ceilingWorkflow } from './ceiling/workflows.ts';
 import {
   benchPartnerId,
+  benchPartnerName,
   cpuDelta,
   cpuSnapshot,
   cpuTable,
@@ -482,7 +483,7 @@ async function main(): Promise<void> {
     if (runMarkPaid) {
       log(`seeding ${count(markPaidSize)} manual payouts in one payment file…`);
       const manual = await requestPayouts(stack, tokens, markPaidSize, 'BANK_TRANSFER', (index) => ({
-        accountName: 'Bench Partner',
+        accountName: benchPartnerName(index),
         accountNumber: String(1_000_000_000 + index),
         routingNumber: '021000021',
       }));

@@ -250,6 +250,11 @@ export function benchPartnerId(index: number): string {
   return `bp${String(index + 1).padStart(6, '0')}`;
 }
 
+/** The i-th seeded partner's (KYC) name, letters only so that it is also a valid account holder name: "Bench Partner aaaaab"… */
+export function benchPartnerName(index: number): string {
+  return `Bench Partner ${[...String(index + 1).padStart(6, '0')].map((digit) => 'abcdefghij'[Number(digit)]).join('')}`;
+}
+
 /**
  * `count` partners who have been members for 60 days, KYC approved, each with a session (the tokens, in partner
  * order) and `amount` USD available (an opening-balance entry from the platform's commission expense). Also a RUB
@@ -260,7 +265,7 @@ export async function seedPayoutPartners(owner: pg.Client, ownerUrl: string, cou
   const hashes = tokens.map((token) => createHash('sha256').update(token).digest());
   await owner.query(`
     INSERT INTO partners (id, name, rank, status, kyc_status, joined_at)
-    SELECT 'bp' || lpad(g::text, 6, '0'), 'Bench Partner ' || g, '1', 'ACTIVE', 'APPROVED', now() - interval '60 days'
+    SELECT 'bp' || lpad(g::text, 6, '0'), 'Bench Partner ' || translate(lpad(g::text, 6, '0'), '0123456789', 'abcdefghij'), '1', 'ACTIVE', 'APPROVED', now() - interval '60 days'
     FROM generate_series(1, $1) AS g`, [count]);
   await owner.query(`
     INSERT INTO users (id, email, password_hash, role, partner_id)
