@@ -250,13 +250,8 @@ export function benchPartnerId(index: number): string {
   return `bp${String(index + 1).padStart(6, '0')}`;
 }
 
-/** The i-th seeded partner's (KYC) name, letters only so that it is also a valid account holder name: "Bench Partner aaaaab"… */
-export function benchPartnerName(index: number): string {
-  return `Bench Partner ${[...String(index + 1).padStart(6, '0')].map((digit) => 'abcdefghij'[Number(digit)]).join('')}`;
-}
-
 /**
- * `count` partners who have been members for 60 days, KYC approved, each with a session (the tokens, in partner
+ * `count` partners who have been members for 60 days, KYC approved (names of letters only, valid account holder names), each with a session (the tokens, in partner
  * order) and `amount` USD available (an opening-balance entry from the platform's commission expense). Also a RUB
  * rate (the approval chain and the checklist's caps need one).
  */
