@@ -134,15 +134,14 @@ interface SeededPayout {
 }
 
 /**
- * `size` payouts of `methodId` requested over HTTP by partners 0..size-1 (with `details`, or the partner's saved ones
- * when null), then waited for until every one is AWAITING_APPROVAL. */
-async function requestPayouts(stack: PayoutStack, tokens: string[], size: number, methodId: string, details: ((index: number) => Record<string, string>) | null): Promise<SeededPayout[]> {
+ * `size` payouts of `methodId` requested over HTTP by partners 0..size-1 (to their saved details), then waited for until every one is AWAITING_APPROVAL. */
+async function requestPayouts(stack: PayoutStack, tokens: string[], size: number, methodId: string): Promise<SeededPayout[]> {
   const payouts: SeededPayout[] = new Array(size);
   const started = performance.now();
   await pool(size, seedConcurrency, async (index) => {
     const partnerId = benchPartnerId(index);
     const answer = await call<SeededPayout & { status: string }>(stack.apiUrl, { token: tokens[index]! }, 'POST', '/v1/payouts', {
-      body: { partnerId, amount, currency: 'USD', methodId, ...(details ? { paymentDetails: details(index) } : {}) },
+      body: { partnerId, amount, currency: 'USD', methodId },
       idempotencyKey: `bench-${methodId}-${index}`,
     });
     const body = expectStatus(answer, 201, `POST /v1/payouts (${methodId}, ${partnerId})`);
@@ -446,9 +445,12 @@ async function main(): Promise<void> {
       log(`seeding ${count(partners)} partners with sessions and balances, and the admins…`);
       // Each partner pays one automatic and (up to BENCH_MARK_PAID) one manual payout of 100.00 USD.
       tokens = await seedPayoutPartners(owner, ownerUrl, partners, '200.00');
-      // Saved bank details, set 60 days ago when the partner joined: a bank transfer needs the single approver only.
+      // Saved payment details, set when the partner joined (60 days ago): a payout to them needs one approver (details
+      // sent with the request would be a change of details, whose payouts need a senior approver).
       await owner.query(`
         INSERT INTO partner_payment_methods (partner_id, method_id, details, updated_at)
+        SELECT id, 'PAYQUICKER', jsonb_build_object('email', id || '@payee.invalid'), joined_at FROM partners WHERE id LIKE 'bp%'
+        UNION ALL
         SELECT id, 'BANK_TRANSFER', jsonb_build_object('accountName', name, 'accountNumber', (1000000000 + row_number() OVER (ORDER BY id))::text, 'routingNumber', '021000021'), joined_at
         FROM partners WHERE id LIKE 'bp%'`);
       const admin = (role: string, name: string) => seedAdmin(owner, role, name, generateTotpSecret());
@@ -474,7 +476,7 @@ async function main(): Promise<void> {
     let runHistoryLength: number | undefined;
     if (runPayRun) {
       log(`seeding ${count(runSize)} automatic payouts (${seedConcurrency} requests in flight)…`);
-      const automatic = await requestPayouts(stack, tokens, runSize, 'PAYQUICKER', (index) => ({ email: `${benchPartnerId(index)}@payee.invalid` }));
+      const automatic = await requestPayouts(stack, tokens, runSize, 'PAYQUICKER');
       log(`pay run of ${count(runSize)} automatic payouts…`);
       const before = await cpuSnapshot(stack.processes(stack.worker.pid));
       payRun = await measurePayRun(stack, admins!, automatic);
@@ -488,8 +490,7 @@ async function main(): Promise<void> {
     let markPaidCpu: Map<string, number> | undefined;
     if (runMarkPaid) {
       log(`seeding ${count(markPaidSize)} manual payouts in one payment file…`);
-      // Their bank details were saved at seeding (the partner's first details for the method: no details-change tier).
-      const manual = await requestPayouts(stack, tokens, markPaidSize, 'BANK_TRANSFER', null);
+      const manual = await requestPayouts(stack, tokens, markPaidSize, 'BANK_TRANSFER');
       const file = await seedPaymentFile(stack, admins!, manual);
       log(`bulk mark-paid of ${count(markPaidSize)} manual payouts from one bank result file…`);
       const before = await cpuSnapshot(stack.processes(stack.worker.pid));
