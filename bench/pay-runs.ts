@@ -36,6 +36,7 @@ import { generateTotpSecret, totpCode, totpStep } from '../modules/identity/totp
 import { deliverPayoutUpdates } from '../modules/payouts/payout-delivery.ts';
 import { policySchema } from '../domain/policy.ts';
 import { payoutWorkflowId } from '../workflows/payout-messages.ts';
+import { amountKey, currencyKey, methodKey, partnerIdKey, payoutStatusKey, priorityKey } from '../workflows/search-attributes.ts';
 import { ceilingPayoutId } from './ceiling/activities.ts';
 import { ceilingStageQuery, type ceilingRunWorkflow, type ceilingWorkflow } from './ceiling/workflows.ts';
 import {
@@ -67,6 +68,8 @@ const durable = process.env.BENCH_DURABLE !== '0';
 const temporalInMemory = process.env.BENCH_TEMPORAL_MEMORY === '1';
 /** BENCH_ONLY: a comma list of `pay-run`, `mark-paid`, `ceiling` (default all): the other phases are skipped. */
 const phases = new Set((process.env.BENCH_ONLY ?? 'pay-run,mark-paid,ceiling').split(',').map((phase) => phase.trim()));
+/** BENCH_CEILING_SHAPE: `lean` (default: the lean payout lifecycle's commands) or `classic` (bench/payouts.ts's five activities). */
+const ceilingShape = process.env.BENCH_CEILING_SHAPE === 'classic' ? 'classic' : 'lean';
 const resultsFile = path.resolve(process.env.BENCH_RESULTS ?? path.join(benchDirectory, 'results', 'pay-runs.md'));
 const taskQueue = 'ledgerflow-pay-run-bench';
 const ceilingQueue = 'ledgerflow-pay-run-bench-ceiling';
@@ -383,7 +386,25 @@ async function measureCeiling(client: Client, size: number, fanOut: { chunkSize:
   const run = randomBytes(3).toString('hex');
   const workflowId = (index: number) => payoutWorkflowId(ceilingPayoutId(run, index));
   await pool(size, seedConcurrency, async (index) => {
-    await client.workflow.start<typeof ceilingWorkflow>('ceilingWorkflow', { workflowId: workflowId(index), taskQueue: ceilingQueue, args: [String(index)] });
+    await client.workflow.start<typeof ceilingWorkflow>(ceilingShape === 'lean' ? 'leanCeilingWorkflow' : 'ceilingWorkflow', {
+      workflowId: workflowId(index),
+      taskQueue: ceilingQueue,
+      args: [String(index)],
+      // What the API starts a payout with.
+      ...(ceilingShape === 'lean'
+        ? {
+            typedSearchAttributes: [
+              { key: partnerIdKey, value: benchPartnerId(index) },
+              { key: amountKey, value: 100 },
+              { key: currencyKey, value: 'USD' },
+              { key: payoutStatusKey, value: 'REQUESTED' },
+              { key: methodKey, value: 'PAYQUICKER' },
+              { key: priorityKey, value: 'NORMAL' },
+            ],
+            memo: { summary: `Ceiling payout ${index}` },
+          }
+        : {}),
+    });
   });
   // The last ones started waiting for their approval: the seeding's checklists are done.
   await waitFor('the ceiling workflows awaiting approval', 600, async () => {
@@ -523,7 +544,7 @@ async function main(): Promise<void> {
         ...(payRun
           ? [`- Pay run \`pay-run-${payRun.runId}\`: created in ${payRun.createSeconds.toFixed(1)} s, ready for approval ${payRun.readySeconds.toFixed(1)} s after the create call; run-level approvals: ${payRun.runApprovals.join(', ') || 'none needed'}; items refused up front ${payRun.refusedUpfront}, refused by their payouts ${payRun.refused}; the run said ${payRun.runStatus}${payRun.runDoneSeconds === null ? ' (not at its end within 5 minutes of its last payout)' : ` ${payRun.runDoneSeconds.toFixed(1)} s after the approve call`}; its current workflow run has ${runHistoryLength ?? '?'} history events.`]
           : []),
-        ...(ceiling ? [`- Ceiling fan-out: chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} updates in flight, continue-as-new every ${fanOut.chunksPerRun} chunks (${fanOut.from}); the ceiling's decision is the start of its no-op run.`] : []),
+        ...(ceiling ? [`- Ceiling: ${ceilingShape === 'lean' ? "the lean payout's shape (3 local activities, 1 activity, 1 update, 1 signal with a timer, 4 search-attribute upserts)" : "bench/payouts.ts's shape (5 activities, 1 update, 1 signal)"}; fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} updates in flight, continue-as-new every ${fanOut.chunksPerRun} chunks (${fanOut.from}); the ceiling's decision is the start of its no-op run.`] : []),
         ...(markPaid
           ? [`- Payment file ${markPaid.exportId}: exported and locked (all ${count(markPaidSize)} PROCESSING) in ${markPaid.lockSeconds.toFixed(1)} s (seeding, not in the measure); the close answered paid ${markPaid.answer.paid}, failed ${markPaid.answer.failed}, already decided ${markPaid.answer.alreadyDecided}; file status afterwards ${markPaid.fileStatus ?? 'not CLOSED within 2 minutes'}.`]
           : []),

@@ -1,4 +1,15 @@
-import { condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { payoutStatusKey } from '../../workflows/search-attributes.ts';
 import type { CeilingActivities } from './activities.ts';
 
 /**
@@ -14,6 +25,7 @@ export const ceilingStageQuery = defineQuery<string>('stage');
 
 const { noop } = proxyActivities<CeilingActivities>({ startToCloseTimeout: '30 seconds' });
 const { deliverApprovals } = proxyActivities<CeilingActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '60 seconds' });
+const { noop: localNoop } = proxyLocalActivities<CeilingActivities>({ startToCloseTimeout: '30 seconds' });
 
 export async function ceilingWorkflow(id: string): Promise<string> {
   let approved = false;
@@ -36,6 +48,40 @@ export async function ceilingWorkflow(id: string): Promise<string> {
   await noop('send');
   await condition(() => result !== null);
   await noop('complete');
+  stage = 'completed';
+  return `${id}: ${result}`;
+}
+
+/**
+ * The lean payout lifecycle's shape (workflows/payout.ts behind patch `payout-lean-lifecycle`) with the work taken
+ * out: the database steps as local activities (checklist; approval and start of processing in the update; complete),
+ * one activity (the send to the provider), the wait for the provider's signal bounded by a timer, and the status
+ * search attribute set at each step — each doing nothing. Started with the payout's search attributes and memo.
+ */
+export async function leanCeilingWorkflow(id: string): Promise<string> {
+  let approved = false;
+  let result: string | null = null;
+  let stage = 'checklist';
+  setHandler(ceilingStageQuery, () => stage);
+  setHandler(approveCeilingUpdate, async (approver) => {
+    await localNoop('record-approval-start-processing');
+    upsertSearchAttributes([{ key: payoutStatusKey, value: 'PROCESSING' }]);
+    approved = true;
+    return approver;
+  });
+  setHandler(providerResultCeilingSignal, (outcome) => {
+    result = outcome;
+  });
+  upsertSearchAttributes([{ key: payoutStatusKey, value: 'REQUESTED' }]);
+  await localNoop('checklist');
+  upsertSearchAttributes([{ key: payoutStatusKey, value: 'AWAITING_APPROVAL' }]);
+  stage = 'awaiting-approval';
+  await condition(() => approved);
+  stage = 'processing';
+  await noop('send');
+  await condition(() => result !== null, '1 hour');
+  await localNoop('complete');
+  upsertSearchAttributes([{ key: payoutStatusKey, value: 'COMPLETED' }]);
   stage = 'completed';
   return `${id}: ${result}`;
 }
