@@ -361,7 +361,15 @@ async function measureMarkPaid(stack: PayoutStack, admins: Admins, file: { expor
     'POST /v1/payout-exports/{id}/results',
   );
   log(`close ${answer.closeId}: paid ${answer.paid}, failed ${answer.failed}, already decided ${answer.alreadyDecided}`);
-  await waitFor(`${count(file.references.length)} manual payouts COMPLETED`, 1_800 + file.references.length / 2, async () => ((await statusCounts(owner, 'BANK_TRANSFER')).COMPLETED === file.references.length ? true : undefined), async () => describeCounts(await statusCounts(owner, 'BANK_TRANSFER')), 500);
+  if (answer.paid !== file.references.length) throw new Error(`the close marks ${answer.paid} of ${file.references.length} payouts paid: ${JSON.stringify(answer)}`);
+  let probes = 0;
+  await waitFor(`${count(file.references.length)} manual payouts COMPLETED`, 1_800 + file.references.length / 2, async () => {
+    if (++probes % 20 === 0) {
+      const close = expectStatus(await call<{ refused: unknown[] }>(apiUrl, admins.processor, 'GET', `/v1/payout-exports/${file.exportId}/results/${answer.closeId}`), 200, 'GET /v1/payout-exports/{id}/results/{closeId}');
+      if (close.refused.length > 0) throw new Error(`${close.refused.length} payouts refused the close, e.g. ${JSON.stringify(close.refused.slice(0, 3))}`);
+    }
+    return (await statusCounts(owner, 'BANK_TRANSFER')).COMPLETED === file.references.length ? true : undefined;
+  }, async () => describeCounts(await statusCounts(owner, 'BANK_TRANSFER')), 500);
   const seconds = (performance.now() - started) / 1000;
   let fileStatus: string | null = null;
   try {
