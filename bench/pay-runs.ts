@@ -22,8 +22,9 @@
  *
  * Settings: BENCH_PAY_RUN (10000), BENCH_MARK_PAID (= BENCH_PAY_RUN; 0 skips the bulk mark-paid),
  * BENCH_SEED_CONCURRENCY (50 requests in flight while seeding), BENCH_HISTORY_SAMPLE (20), BENCH_SANDBOX_DELAY_MS (200),
- * BENCH_DURABLE (1), BENCH_TEMPORAL_MEMORY (0), BENCH_CHUNK / BENCH_FANOUT_CONCURRENCY / BENCH_CHUNKS_PER_RUN (the
- * ceiling's fan-out; default the policy's pay-run settings), BENCH_RESULTS (bench/results/pay-runs.md).
+ * BENCH_DURABLE (1), BENCH_TEMPORAL_MEMORY (0), BENCH_PAY_RUN_CHUNK / BENCH_PAY_RUN_CONCURRENCY (a policy version with
+ * these delivery settings for the run and the ceiling; default the policy's), BENCH_CEILING_SHAPE (lean | classic),
+ * BENCH_ONLY (pay-run,mark-paid,ceiling), BENCH_RESULTS (bench/results/pay-runs.md).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -383,14 +384,30 @@ async function measureMarkPaid(stack: PayoutStack, admins: Admins, file: { expor
   return { exportId: file.exportId, lockSeconds: file.lockSeconds, seconds, fileStatus, answer };
 }
 
-/** The pay-run settings of the policy in force (chunk size and concurrency of the fan-out), for the ceiling's same fan-out. */
+/**
+ * BENCH_PAY_RUN_CHUNK / BENCH_PAY_RUN_CONCURRENCY: a new policy version with these pay-run delivery settings (chunk
+ * size, updates in flight), in force before anything is requested; the run and the ceiling both use them.
+ */
+async function applyPayRunSettings(owner: pg.Client): Promise<void> {
+  const chunkSize = process.env.BENCH_PAY_RUN_CHUNK ? Math.floor(positiveNumber('BENCH_PAY_RUN_CHUNK', 500)) : undefined;
+  const concurrency = process.env.BENCH_PAY_RUN_CONCURRENCY ? Math.floor(positiveNumber('BENCH_PAY_RUN_CONCURRENCY', 20)) : undefined;
+  if (chunkSize === undefined && concurrency === undefined) return;
+  const { rows } = await owner.query<{ version: number; document: Record<string, unknown> }>(`SELECT version, document FROM policy_versions ORDER BY version DESC LIMIT 1`);
+  const { version, document } = rows[0]!;
+  const payRuns = { ...((document.payRuns as Record<string, unknown> | undefined) ?? {}), ...(chunkSize === undefined ? {} : { chunkSize }), ...(concurrency === undefined ? {} : { concurrency }) };
+  const next = { ...document, version: version + 1, payRuns };
+  policySchema.parse(next);
+  await owner.query(`INSERT INTO policy_versions (version, effective_from, document, reason, created_by) VALUES ($1, now(), $2, 'pay-run bench: delivery settings', 'bench')`, [version + 1, next]);
+}
+
+/** The pay-run delivery settings of the policy in force, for the ceiling's same fan-out. */
 async function fanOutSettings(owner: pg.Client): Promise<{ chunkSize: number; concurrency: number; chunksPerRun: number; from: string }> {
   const { rows } = await owner.query<{ document: unknown }>(`SELECT document FROM policy_versions ORDER BY version DESC LIMIT 1`);
-  const policy = policySchema.parse(rows[0]!.document) as unknown as { payRuns?: { chunkSize?: number; concurrency?: number; chunksPerRun?: number } };
-  const chunkSize = Math.floor(positiveNumber('BENCH_CHUNK', policy.payRuns?.chunkSize ?? 500));
-  const concurrency = Math.floor(positiveNumber('BENCH_FANOUT_CONCURRENCY', policy.payRuns?.concurrency ?? 50));
-  const chunksPerRun = Math.floor(positiveNumber('BENCH_CHUNKS_PER_RUN', policy.payRuns?.chunksPerRun ?? 20));
-  return { chunkSize, concurrency, chunksPerRun, from: policy.payRuns ? "the policy's payRuns" : 'defaults (the policy has no payRuns section)' };
+  const policy = policySchema.parse(rows[0]!.document) as unknown as { payRuns?: { chunkSize: number; concurrency: number } };
+  // workflows/pay-run.ts continues as new after 20 chunks.
+  const chunksPerRun = Math.floor(positiveNumber('BENCH_CHUNKS_PER_RUN', 20));
+  if (!policy.payRuns) return { chunkSize: 500, concurrency: 20, chunksPerRun, from: 'defaults (the policy has no payRuns section)' };
+  return { chunkSize: policy.payRuns.chunkSize, concurrency: policy.payRuns.concurrency, chunksPerRun, from: "the policy's payRuns" };
 }
 
 interface CeilingPhase {
@@ -483,6 +500,7 @@ async function main(): Promise<void> {
     seed: async (owner, ownerUrl) => {
       log(`seeding ${count(partners)} partners with sessions and balances, and the admins…`);
       // Each partner pays one automatic and (up to BENCH_MARK_PAID) one manual payout of 100.00 USD.
+      await applyPayRunSettings(owner);
       tokens = await seedPayoutPartners(owner, ownerUrl, partners, '200.00');
       // Saved payment details, set when the partner joined (60 days ago): a payout to them needs one approver (details
       // sent with the request would be a change of details, whose payouts need a senior approver).
