@@ -165,7 +165,25 @@ export async function pool(count: number, limit: number, work: (index: number) =
   );
 }
 
-/** CPU seconds each process (with its children) has used so far; this benchmark's own process under "bench client". */
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat; zero where that file does not exist. */
+export async function machineCpuSeconds(): Promise<{ busy: number }> {
+  try {
+    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+    // Fields: user nice system idle iowait irq softirq steal, in clock ticks (USER_HZ, 100 on Linux).
+    const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
+    return { busy: (user! + nice! + system! + irq! + softirq! + steal!) / 100 };
+  } catch {
+    return { busy: 0 };
+  }
+}
+
+/** The key of `cpuSnapshot`'s busy CPU of the whole machine, every program on it included. */
+const machineKey = 'machine';
+
+/**
+ * CPU seconds each process (with its children) has used so far; this benchmark's own process under "bench client";
+ * and the whole machine's busy seconds (so a report can say what other programs took meanwhile).
+ */
 export async function cpuSnapshot(processes: Record<string, number | undefined>): Promise<Map<string, number>> {
   const snapshot = new Map<string, number>();
   for (const [name, pid] of Object.entries(processes)) {
@@ -174,6 +192,8 @@ export async function cpuSnapshot(processes: Record<string, number | undefined>)
   }
   const own = process.cpuUsage();
   snapshot.set('bench client', (own.user + own.system) / 1e6);
+  const machine = (await machineCpuSeconds()).busy;
+  if (machine > 0) snapshot.set(machineKey, machine);
   return snapshot;
 }
 
@@ -437,17 +457,22 @@ export async function startPayoutStack(options: PayoutStackOptions): Promise<Pay
   }
 }
 
-/** CPU seconds per process over phases, and per item of each phase (ms), as a markdown table. */
+/**
+ * CPU seconds per process over phases, and per item of each phase (ms), as a markdown table; with what other
+ * programs on the machine took meanwhile (the machine's busy time less the processes listed), where /proc/stat says.
+ */
 export function cpuTable(phases: { title: string; usage: Map<string, number>; items: number; seconds: number }[], unit: string): string {
-  const names = [...new Set(phases.flatMap((phase) => [...phase.usage.keys()]))];
+  const names = [...new Set(phases.flatMap((phase) => [...phase.usage.keys()]))].filter((name) => name !== machineKey);
   const cell = (phase: (typeof phases)[number], seconds: number | undefined) =>
     seconds === undefined ? '–' : `${seconds.toFixed(1)} s (${((1000 * seconds) / phase.items).toFixed(1)} ms)`;
-  const total = (usage: Map<string, number>) => [...usage.values()].reduce((sum, seconds) => sum + seconds, 0);
+  const total = (usage: Map<string, number>) => [...usage].filter(([name]) => name !== machineKey).reduce((sum, [, seconds]) => sum + seconds, 0);
+  const others = (usage: Map<string, number>) => (usage.has(machineKey) ? `${Math.max(0, usage.get(machineKey)! - total(usage)).toFixed(1)} s` : '–');
   return [
     `| CPU by process: seconds (per ${unit}) | ${phases.map((phase) => phase.title).join(' | ')} |`,
     `|---|${phases.map(() => '---').join('|')}|`,
     ...names.map((name) => `| ${name} | ${phases.map((phase) => cell(phase, phase.usage.get(name))).join(' | ')} |`),
     `| all of them | ${phases.map((phase) => cell(phase, total(phase.usage))).join(' | ')} |`,
+    `| other programs on the machine meanwhile | ${phases.map((phase) => others(phase.usage)).join(' | ')} |`,
     `| machine capacity over the phase (${os.cpus().length} cores × wall time) | ${phases.map((phase) => `${(os.cpus().length * phase.seconds).toFixed(1)} s`).join(' | ')} |`,
   ].join('\n');
 }
