@@ -414,10 +414,12 @@ interface CeilingPhase {
   seconds: number;
   fanOutSeconds: number;
   historyEvents: number[];
+  /** CPU per process over the measured part (after the seeding). */
+  cpu: Map<string, number>;
 }
 
 /** (5): `size` ceiling workflows waiting for approval (seeded), then one no-op run's decision to all of them until every one completes. */
-async function measureCeiling(client: Client, size: number, fanOut: { chunkSize: number; concurrency: number; chunksPerRun: number }): Promise<CeilingPhase> {
+async function measureCeiling(client: Client, size: number, fanOut: { chunkSize: number; concurrency: number; chunksPerRun: number }, cpu: () => Promise<Map<string, number>>): Promise<CeilingPhase> {
   const run = randomBytes(3).toString('hex');
   const workflowId = (index: number) => payoutWorkflowId(ceilingPayoutId(run, index));
   await pool(size, seedConcurrency, async (index) => {
@@ -450,6 +452,7 @@ async function measureCeiling(client: Client, size: number, fanOut: { chunkSize:
   }, undefined, 1_000);
   log(`ceiling: ${count(size)} no-op workflows awaiting approval; delivering one decision…`);
 
+  const cpuBefore = await cpu();
   const started = performance.now();
   const runHandle = await client.workflow.start<typeof ceilingRunWorkflow>('ceilingRunWorkflow', {
     workflowId: `ceiling-run-${run}`,
@@ -472,8 +475,9 @@ async function measureCeiling(client: Client, size: number, fanOut: { chunkSize:
     }
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpuUsed = cpuDelta(cpuBefore, await cpu());
   const historyEventsCounted = await historyEvents(client, sample(Array.from({ length: size }, (_, index) => workflowId(index)), historySample));
-  return { seconds, fanOutSeconds, historyEvents: historyEventsCounted };
+  return { seconds, fanOutSeconds, historyEvents: historyEventsCounted, cpu: cpuUsed };
 }
 
 function eventLine(counts: number[]): string {
@@ -557,14 +561,11 @@ async function main(): Promise<void> {
     }
 
     let ceiling: CeilingPhase | undefined;
-    let ceilingCpu: Map<string, number> | undefined;
     if (runCeiling) {
       await stopChild(stack.worker);
       log(`ceiling: ${count(runSize)} no-op workflows, fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} in flight (${fanOut.from})…`);
       const ceilingWorker = await stack.startChild('ceiling worker', 'bench/ceiling/worker.ts', { TEMPORAL_ADDRESS: stack.temporal.address, BENCH_TASK_QUEUE: ceilingQueue, BENCH_CEILING_SIGNAL_ON_SEND: '1' }, /ceiling worker polling/);
-      const before = await cpuSnapshot(stack.processes(ceilingWorker.pid));
-      ceiling = await measureCeiling(client, runSize, fanOut);
-      ceilingCpu = cpuDelta(before, await cpuSnapshot(stack.processes(ceilingWorker.pid)));
+      ceiling = await measureCeiling(client, runSize, fanOut, () => cpuSnapshot(stack.processes(ceilingWorker.pid)));
       log(`ceiling: ${count(runSize)} completed in ${ceiling.seconds.toFixed(1)} s; fan-out ${ceiling.fanOutSeconds.toFixed(1)} s`);
     }
 
@@ -589,7 +590,7 @@ async function main(): Promise<void> {
       cpuTable(
         [
           ...(payRun && payRunCpu ? [{ title: 'pay run', usage: payRunCpu, items: runSize, seconds: payRun.seconds }] : []),
-          ...(ceiling && ceilingCpu ? [{ title: 'ceiling (no-op)', usage: ceilingCpu, items: runSize, seconds: ceiling.seconds }] : []),
+          ...(ceiling ? [{ title: 'ceiling (no-op)', usage: ceiling.cpu, items: runSize, seconds: ceiling.seconds }] : []),
           ...(markPaid && markPaidCpu ? [{ title: 'bulk mark-paid', usage: markPaidCpu, items: markPaidSize, seconds: markPaid.seconds }] : []),
         ],
         'payout',
