@@ -172,6 +172,8 @@ interface PayRunView {
 
 interface PayRunPhase {
   runId: string;
+  /** CPU per process from the create call until the last payout COMPLETED. */
+  cpu: Map<string, number>;
   seconds: number;
   createSeconds: number;
   readySeconds: number;
@@ -185,8 +187,9 @@ interface PayRunPhase {
 }
 
 /** (1)+(2): create the run, the run-level approvals it asks for, one approver's decision, until every payout is COMPLETED. */
-async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: SeededPayout[]): Promise<PayRunPhase> {
+async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: SeededPayout[], cpu: () => Promise<Map<string, number>>): Promise<PayRunPhase> {
   const { apiUrl, owner } = stack;
+  const cpuBefore = await cpu();
   const started = performance.now();
   const created = expectStatus(
     await call<PayRunView>(apiUrl, admins.creator, 'POST', '/v1/pay-runs', {
@@ -252,6 +255,7 @@ async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: Seeded
     return undefined;
   }, async () => `${await approvalsRecorded()} approvals recorded; ${describeCounts(await statusCounts(owner, 'PAYQUICKER'))}`, 500);
   const seconds = (performance.now() - started) / 1000;
+  const cpuUsed = cpuDelta(cpuBefore, await cpu());
   const approvals = await owner.query<{ n: string; last: Date | null }>(`SELECT count(*) AS n, max(decided_at) AS last FROM payout_approvals WHERE approver_id = $1`, [admins.approver.id]);
   if (Number(approvals.rows[0]!.n) !== payouts.length) throw new Error(`${approvals.rows[0]!.n} approvals recorded, expected ${payouts.length}`);
   const fanOutSeconds = (approvals.rows[0]!.last!.getTime() - approveAt.getTime()) / 1000;
@@ -269,6 +273,7 @@ async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: Seeded
   }
   return {
     runId: run.id,
+    cpu: cpuUsed,
     seconds,
     createSeconds,
     readySeconds,
@@ -298,6 +303,8 @@ function sample<T>(items: readonly T[], size: number): T[] {
 
 interface MarkPaidPhase {
   exportId: string;
+  /** CPU per process from the close call until the last payout COMPLETED. */
+  cpu: Map<string, number>;
   lockSeconds: number;
   seconds: number;
   fileStatus: string | null;
@@ -347,10 +354,11 @@ async function seedPaymentFile(stack: PayoutStack, admins: Admins, payouts: Seed
   return { exportId: exported.id, lockSeconds, references };
 }
 
-async function measureMarkPaid(stack: PayoutStack, admins: Admins, file: { exportId: string; lockSeconds: number; references: string[] }): Promise<MarkPaidPhase> {
+async function measureMarkPaid(stack: PayoutStack, admins: Admins, file: { exportId: string; lockSeconds: number; references: string[] }, cpu: () => Promise<Map<string, number>>): Promise<MarkPaidPhase> {
   const { apiUrl, owner } = stack;
   // The bank's result file: every transfer paid.
   const resultFile = ['reference,status,failureCode,reason', ...file.references.map((reference) => `${reference},PAID,,`)].join('\n') + '\n';
+  const cpuBefore = await cpu();
   const started = performance.now();
   const answer = expectStatus(
     await call<{ closeId: string; paid: number; failed: number; alreadyDecided: number; unknown: unknown[] }>(apiUrl, admins.processor, 'POST', `/v1/payout-exports/${file.exportId}/results`, {
@@ -372,6 +380,7 @@ async function measureMarkPaid(stack: PayoutStack, admins: Admins, file: { expor
     return (await statusCounts(owner, 'BANK_TRANSFER')).COMPLETED === file.references.length ? true : undefined;
   }, async () => describeCounts(await statusCounts(owner, 'BANK_TRANSFER')), 500);
   const seconds = (performance.now() - started) / 1000;
+  const cpuUsed = cpuDelta(cpuBefore, await cpu());
   let fileStatus: string | null = null;
   try {
     fileStatus = await waitFor('the payment file CLOSED', 120, async () => {
@@ -381,7 +390,7 @@ async function measureMarkPaid(stack: PayoutStack, admins: Admins, file: { expor
   } catch (error) {
     log((error as Error).message);
   }
-  return { exportId: file.exportId, lockSeconds: file.lockSeconds, seconds, fileStatus, answer };
+  return { exportId: file.exportId, cpu: cpuUsed, lockSeconds: file.lockSeconds, seconds, fileStatus, answer };
 }
 
 /**
@@ -532,31 +541,25 @@ async function main(): Promise<void> {
     const fanOut = await fanOutSettings(owner);
 
     let payRun: PayRunPhase | undefined;
-    let payRunCpu: Map<string, number> | undefined;
     let payoutEvents: number[] = [];
     let runHistoryLength: number | undefined;
     if (runPayRun) {
       log(`seeding ${count(runSize)} automatic payouts (${seedConcurrency} requests in flight)…`);
       const automatic = await requestPayouts(stack, tokens, runSize, 'PAYQUICKER');
       log(`pay run of ${count(runSize)} automatic payouts…`);
-      const before = await cpuSnapshot(stack.processes(stack.worker.pid));
-      payRun = await measurePayRun(stack, admins!, automatic);
-      payRunCpu = cpuDelta(before, await cpuSnapshot(stack.processes(stack.worker.pid)));
+      payRun = await measurePayRun(stack, admins!, automatic, () => cpuSnapshot(stack.processes(stack.worker.pid)));
       log(`pay run: ${count(runSize)} COMPLETED in ${payRun.seconds.toFixed(1)} s; fan-out ${payRun.fanOutSeconds.toFixed(1)} s`);
       payoutEvents = await historyEvents(client, sample(automatic, historySample).map((payout) => payoutWorkflowId(payout.id)));
       runHistoryLength = (await client.workflow.getHandle(`pay-run-${payRun.runId}`).describe().catch(() => undefined))?.historyLength;
     }
 
     let markPaid: MarkPaidPhase | undefined;
-    let markPaidCpu: Map<string, number> | undefined;
     if (runMarkPaid) {
       log(`seeding ${count(markPaidSize)} manual payouts in one payment file…`);
       const manual = await requestPayouts(stack, tokens, markPaidSize, 'BANK_TRANSFER');
       const file = await seedPaymentFile(stack, admins!, manual);
       log(`bulk mark-paid of ${count(markPaidSize)} manual payouts from one bank result file…`);
-      const before = await cpuSnapshot(stack.processes(stack.worker.pid));
-      markPaid = await measureMarkPaid(stack, admins!, file);
-      markPaidCpu = cpuDelta(before, await cpuSnapshot(stack.processes(stack.worker.pid)));
+      markPaid = await measureMarkPaid(stack, admins!, file, () => cpuSnapshot(stack.processes(stack.worker.pid)));
       log(`bulk mark-paid: ${count(markPaidSize)} COMPLETED in ${markPaid.seconds.toFixed(1)} s`);
     }
 
@@ -589,9 +592,9 @@ async function main(): Promise<void> {
       '',
       cpuTable(
         [
-          ...(payRun && payRunCpu ? [{ title: 'pay run', usage: payRunCpu, items: runSize, seconds: payRun.seconds }] : []),
+          ...(payRun ? [{ title: 'pay run', usage: payRun.cpu, items: runSize, seconds: payRun.seconds }] : []),
           ...(ceiling ? [{ title: 'ceiling (no-op)', usage: ceiling.cpu, items: runSize, seconds: ceiling.seconds }] : []),
-          ...(markPaid && markPaidCpu ? [{ title: 'bulk mark-paid', usage: markPaidCpu, items: markPaidSize, seconds: markPaid.seconds }] : []),
+          ...(markPaid ? [{ title: 'bulk mark-paid', usage: markPaid.cpu, items: markPaidSize, seconds: markPaid.seconds }] : []),
         ],
         'payout',
       ),
