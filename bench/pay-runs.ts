@@ -335,7 +335,12 @@ async function seedPaymentFile(stack: PayoutStack, admins: Admins, payouts: Seed
     201,
     'POST /v1/payout-exports',
   );
-  await waitFor('the payment file locked (its payouts PROCESSING)', 600 + payouts.length / 10, async () => ((await statusCounts(owner, 'BANK_TRANSFER')).PROCESSING === payouts.length ? true : undefined), async () => describeCounts(await statusCounts(owner, 'BANK_TRANSFER')), 500);
+  await waitFor('the payment file locking (its payouts PROCESSING)', 600 + payouts.length / 10, async () => ((await statusCounts(owner, 'BANK_TRANSFER')).PROCESSING === payouts.length ? true : undefined), async () => describeCounts(await statusCounts(owner, 'BANK_TRANSFER')), 500);
+  // The file is OPEN (closable) once its lock workflow recorded the end of the lock.
+  await waitFor('the payment file OPEN', 300, async () => {
+    const view = expectStatus(await call<{ paymentFile?: { status: string } }>(apiUrl, admins.processor, 'GET', `/v1/payout-exports/${exported.id}`), 200, 'GET /v1/payout-exports/{id}');
+    return view.paymentFile?.status === 'OPEN' ? true : undefined;
+  }, undefined, 250);
   const lockSeconds = (performance.now() - exportStarted) / 1000;
   log(`payment file ${exported.id}: ${count(payouts.length)} payouts locked in PROCESSING in ${lockSeconds.toFixed(1)} s`);
 
