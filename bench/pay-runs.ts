@@ -35,6 +35,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { generateTotpSecret, totpCode, totpStep } from '../modules/identity/totp.ts';
 import { deliverPayoutUpdates } from '../modules/payouts/payout-delivery.ts';
+import { Money } from '../domain/money.ts';
 import { policySchema } from '../domain/policy.ts';
 import { payoutWorkflowId } from '../workflows/payout-messages.ts';
 import { amountKey, currencyKey, methodKey, partnerIdKey, payoutStatusKey, priorityKey } from '../workflows/search-attributes.ts';
@@ -451,7 +452,8 @@ async function measureCeiling(client: Client, size: number, fanOut: { chunkSize:
         ? {
             typedSearchAttributes: [
               { key: partnerIdKey, value: benchPartnerId(index) },
-              { key: amountKey, value: 100 },
+              // A Double search attribute, for filtering only (as workflows/search-attributes.ts sets it).
+              { key: amountKey, value: new Money(amount).toNumber() },
               { key: currencyKey, value: 'USD' },
               { key: payoutStatusKey, value: 'REQUESTED' },
               { key: methodKey, value: 'PAYQUICKER' },
