@@ -77,9 +77,9 @@ const taskQueue = 'ledgerflow-pay-run-bench';
 const ceilingQueue = 'ledgerflow-pay-run-bench-ceiling';
 const amount = '100.00';
 /** The progress lines printed (stderr) so far; the results file keeps them after the report, as the run's whole output. */
-const progress: string[] = [];
+const progressLines: string[] = [];
 const log = (line: string) => {
-  progress.push(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  progressLines.push(`${new Date().toISOString().slice(11, 19)} ${line}`);
   console.error(`pay-run bench: ${line}`);
 };
 const count = (value: number) => value.toLocaleString('en-US');
@@ -616,7 +616,7 @@ async function main(): Promise<void> {
     ].join('\n');
     console.log(report);
     await mkdir(path.dirname(resultsFile), { recursive: true });
-    await writeFile(resultsFile, `${report}\nProgress (stderr, UTC):\n\n\`\`\`\n${progress.join('\n')}\n\`\`\`\n`);
+    await writeFile(resultsFile, `${report}\nProgress (stderr, UTC):\n\n\`\`\`\n${progressLines.join('\n')}\n\`\`\`\n`);
   } catch (error) {
     printChildOutputs();
     throw error;
