@@ -15,6 +15,7 @@ import { createRefundActivities } from './refunds.ts';
 import { createChargebackActivities } from './chargebacks.ts';
 import { createDisputeActivities } from './disputes.ts';
 import { createPayoutDeliveryActivities } from './payout-delivery.ts';
+import { createPayRunActivities } from './pay-runs.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -48,6 +49,7 @@ export function createActivities({
     ...createChargebackActivities({ database, ledger }),
     ...createDisputeActivities({ database, ledger }),
     ...createPayoutDeliveryActivities({ temporal }),
+    ...createPayRunActivities({ database, policies }),
   };
 }
 

@@ -43,6 +43,7 @@ import { webRoutes } from './routes/web.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { userRoutes } from './routes/users.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { payRunRoutes } from './routes/pay-runs.ts';
 import { apiKeyAuthentication } from './api-key-authentication.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
@@ -182,6 +183,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', disputeRoutes(dependencies));
   app.route('/v1', reportRoutes(dependencies));
   app.route('/v1', apiKeyRoutes(dependencies));
+  app.route('/v1', payRunRoutes(dependencies));
   app.route('/', webRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

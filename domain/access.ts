@@ -68,6 +68,12 @@ export const permissions = {
    */
   'api_keys.read': adminRoles,
   'api_keys.manage': ['senior_admin', 'finance_director'],
+  /** Pay runs (docs/rules.md#pay-runs): every admin sees them; the roles that approve payouts create, edit and approve them (the chains narrow it). */
+  'payRuns.read': adminRoles,
+  'payRuns.create': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'payRuns.approve': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  /** What the platform declares available per method and currency (the pay runs' funds check): finance only. */
+  'platformFunds.manage': ['finance_manager', 'finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 

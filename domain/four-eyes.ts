@@ -82,8 +82,8 @@ export function assertMayCheck(requirement: CheckerRequirement, checker: FourEye
 
 /**
  * The sections of a policy that set limits (docs/rules.md#four-eyes): the payout approval tiers and the
- * details-change window, the adjustment thresholds and bulk tiers, the dispute goodwill limit, the sign-in limits and
- * the four-eyes settings themselves. A new version that changes any of them waits for a second person; every
+ * details-change window, the adjustment thresholds and bulk tiers, the dispute goodwill limit, the sign-in limits,
+ * the four-eyes settings themselves and the pay runs' run-level approval limits. A new version that changes any of them waits for a second person; every
  * version's audit record keeps them before and after.
  */
 export function policyLimits(policy: Policy) {
@@ -94,6 +94,7 @@ export function policyLimits(policy: Policy) {
     disputeGoodwillMax: policy.disputes.goodwillMax,
     signIn: policy.signIn,
     fourEyes: policy.fourEyes,
+    payRunApproval: policy.payRuns.runApproval,
   };
 }
 export type PolicyLimits = ReturnType<typeof policyLimits>;

@@ -8,6 +8,7 @@ import {
   refundPolicySchema,
 } from './lifecycle-policy.ts';
 import { defaultSignInPolicy, signInPolicySchema } from './sign-in-throttle.ts';
+import { defaultPayRunPolicy, payRunPolicySchema } from './pay-run.ts';
 
 export { durationMs, durationText } from './duration.ts';
 
@@ -90,6 +91,8 @@ export const policySchema = z.object({
   signIn: signInPolicySchema.default(defaultSignInPolicy),
   /** Issue #16's four eyes (domain/lifecycle-policy.ts); defaulted for versions stored before it. */
   fourEyes: fourEyesPolicySchema.default(defaultFourEyesPolicy),
+  /** Issue #17's pay runs (domain/pay-run.ts): run-level approval limits and the fan-out; defaulted for versions stored before it. */
+  payRuns: payRunPolicySchema.default(defaultPayRunPolicy),
 });
 export type Policy = z.infer<typeof policySchema>;
 

@@ -11,3 +11,4 @@ export { bulkAdjustmentWorkflow } from './bulk-adjustment.ts';
 export { refundWorkflow } from './refund.ts';
 export { chargebackWorkflow, chargebackMonitoringWorkflow } from './chargeback.ts';
 export { disputeWorkflow } from './dispute.ts';
+export { payRunWorkflow } from './pay-run.ts';

@@ -1,8 +1,46 @@
-import { continueAsNew, proxyActivities, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ParentClosePolicy, WorkflowIdReusePolicy, continueAsNew, patched, proxyActivities, startChild, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { PayoutScheduleActivities } from '../activities/payout-schedule.ts';
 import type { ScheduleRecordPage } from '../modules/payouts/payout-schedule.ts';
 import { utcDateOf } from '../domain/payout-schedule.ts';
 import { startPayoutChildren } from './payout-children.ts';
+import type { PayRunActivities } from '../activities/pay-runs.ts';
+import { payRunWorkflowId } from './pay-run-messages.ts';
+import { payRunWorkflow } from './pay-run.ts';
+import { statusKey } from './search-attributes.ts';
+
+/**
+ * From this patch on, a run that started its date's payouts also starts the date's pay run (docs/rules.md#pay-runs),
+ * `pay-run-<id>` with an id derived from the date; runs recorded before it replay without that command.
+ */
+export const schedulePayRunPatch = 'payout-schedule-pay-run';
+
+const { reserveScheduledPayRunId } = proxyActivities<PayRunActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/**
+ * Starts the date's pay run as an abandoned child, under the id the database reserved for the date; a run already
+ * started for the date (a repeated schedule run) is left as it is.
+ */
+async function startScheduledPayRun(paymentDate: string): Promise<{ runId: string; started: boolean }> {
+  const runId = await reserveScheduledPayRunId({ paymentDate });
+  try {
+    await startChild(payRunWorkflow, {
+      workflowId: payRunWorkflowId(runId),
+      args: [{ runId, prepare: { paymentDate } }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [{ key: statusKey, value: 'PREPARING' }],
+      memo: { summary: `Pay run ${runId} of payment date ${paymentDate}: PREPARING` },
+    });
+    return { runId, started: true };
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { runId, started: false };
+    throw error;
+  }
+}
 
 /**
  * The payment schedule's run (docs/rules.md#payment-schedule): started on each payment date by the `payout-schedule` Temporal Schedule
@@ -94,7 +132,12 @@ export async function payoutScheduleRunWorkflow(input: PayoutScheduleRunInput = 
     after = page.next;
   }
 
+  // docs/rules.md#pay-runs: the date's payouts are reviewed and approved as one pay run.
+  const payRun = patched(schedulePayRunPatch) ? await startScheduledPayRun(paymentDate) : null;
   const skipped = Object.entries(totals.skipped).map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none';
-  await upsertMemo({ summary: `payment schedule ${paymentDate}: ${totals.created} payout(s) created, ${totals.started} started; skipped: ${skipped}` });
+  await upsertMemo({
+    summary: `payment schedule ${paymentDate}: ${totals.created} payout(s) created, ${totals.started} started; skipped: ${skipped}`
+      + `${payRun === null ? '' : `; pay run pay-run-${payRun.runId} ${payRun.started ? 'started' : 'already started'}`}`,
+  });
   return { paymentDate, ran: true, reason: 'payment date', ...totals };
 }

@@ -23,6 +23,8 @@ export const auditActions = [
   // Issue #16's four eyes (docs/rules.md#four-eyes).
   'BONUS_APPROVE', 'BONUS_REJECT', 'BONUS_EXPIRE', 'FX_RATE_CHANGE', 'FX_RATE_REQUEST', 'FX_RATE_APPROVE', 'FX_RATE_REJECT',
   'DISPUTE_APPROVE', 'DISPUTE_REJECT', 'POLICY_CHANGE_REQUEST', 'POLICY_CHANGE_REJECT',
+  // Issue #17's pay runs (docs/rules.md#pay-runs).
+  'PAY_RUN_CREATE', 'PAY_RUN_DECIDE', 'PAY_RUN_APPROVE', 'PAY_RUN_EXCLUDE', 'PAY_RUN_REJECT', 'PLATFORM_FUNDS_DECLARE',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -43,6 +43,11 @@ export const notificationKinds = [
   'BULK_ADJUSTMENT_FINISHED',
   // Issue #16 (migration 028): every change of a partner's payment details.
   'PAYMENT_DETAILS_CHANGED',
+  // Issue #17 (migration 030): the finance team's notices about a pay run.
+  'PAY_RUN_READY',
+  'PAY_RUN_APPROVED',
+  'PAY_RUN_PAID',
+  'PAY_RUN_FAILURES',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -135,6 +135,18 @@ const protectedRoutes = [
   { method: 'POST', route: '/v1/me/totp', path: () => '/v1/me/totp' },
   { method: 'POST', route: '/v1/me/totp/confirm', path: () => '/v1/me/totp/confirm' },
   { method: 'GET', route: '/v1/api-keys/:id/calls', path: () => '/v1/api-keys/0123456789abcdef/calls' },
+  { method: 'GET', route: '/v1/pay-runs', path: () => '/v1/pay-runs' },
+  { method: 'POST', route: '/v1/pay-runs', path: () => '/v1/pay-runs' },
+  { method: 'GET', route: '/v1/pay-runs/:id', path: () => `/v1/pay-runs/${someUuid()}` },
+  { method: 'GET', route: '/v1/pay-runs/:id/items', path: () => `/v1/pay-runs/${someUuid()}/items` },
+  { method: 'GET', route: '/v1/pay-runs/:id/decision', path: () => `/v1/pay-runs/${someUuid()}/decision` },
+  { method: 'POST', route: '/v1/pay-runs/:id/approve', path: () => `/v1/pay-runs/${someUuid()}/approve` },
+  { method: 'POST', route: '/v1/pay-runs/:id/run-approval', path: () => `/v1/pay-runs/${someUuid()}/run-approval` },
+  { method: 'POST', route: '/v1/pay-runs/:id/exclude', path: () => `/v1/pay-runs/${someUuid()}/exclude` },
+  { method: 'POST', route: '/v1/pay-runs/:id/reject', path: () => `/v1/pay-runs/${someUuid()}/reject` },
+  { method: 'POST', route: '/v1/pay-runs/:id/retry', path: () => `/v1/pay-runs/${someUuid()}/retry` },
+  { method: 'GET', route: '/v1/platform-funds', path: () => '/v1/platform-funds' },
+  { method: 'PUT', route: '/v1/platform-funds/:methodId/:currency', path: () => '/v1/platform-funds/BANK_TRANSFER/USD' },
 ] as const;
 
 /** Login, and the provider's webhook, which is authenticated by its signature instead (test/payouts/payout-automatic). */

@@ -153,6 +153,18 @@ describe('GET /openapi.json', () => {
         'POST /v1/me/totp',
         'POST /v1/me/totp/confirm',
         'POST /v1/users/{id}/unlock',
+        'GET /v1/pay-runs',
+        'POST /v1/pay-runs',
+        'GET /v1/pay-runs/{id}',
+        'GET /v1/pay-runs/{id}/items',
+        'GET /v1/pay-runs/{id}/decision',
+        'POST /v1/pay-runs/{id}/approve',
+        'POST /v1/pay-runs/{id}/run-approval',
+        'POST /v1/pay-runs/{id}/exclude',
+        'POST /v1/pay-runs/{id}/reject',
+        'POST /v1/pay-runs/{id}/retry',
+        'GET /v1/platform-funds',
+        'PUT /v1/platform-funds/{methodId}/{currency}',
       ].sort(),
     );
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

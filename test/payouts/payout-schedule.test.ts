@@ -99,9 +99,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const ids = await api.owner.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM payouts WHERE schedule_date IS NOT NULL`);
+  const payRunIds = await api.owner.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id FROM pay_runs`);
   await Promise.allSettled(
-    ids.map(async (id) => {
-      const handle = api.dependencies.temporal.workflow.getHandle(`payout-${id}`);
+    [...ids.map((id) => `payout-${id}`), ...payRunIds.map((id) => `pay-run-${id}`)].map(async (workflowId) => {
+      const handle = api.dependencies.temporal.workflow.getHandle(workflowId);
       if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('test file finished');
     }),
   );
@@ -328,9 +329,25 @@ describe('the schedule run', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
 
-    // A second run of the date creates nothing.
+    // docs/rules.md#pay-runs: the run also started the date's pay run, which took the date's payouts once their checklists ran.
+    const payRunId = await api.owner.oneFirst(sql.type(z.object({ run_id: z.string() }))`
+      SELECT run_id FROM pay_run_schedule_ids WHERE payment_date = ${today}::date`);
+    let payRun: { source: string; paymentDate: string; status: string; totals: { byCurrency: { count: number }[] } } | undefined;
+    for (let tries = 0; !payRun; tries += 1) {
+      const response = await api.request(`/v1/pay-runs/${payRunId}`, { token: reader });
+      if (response.status === 200) payRun = (await response.json()) as typeof payRun;
+      else if (tries > 200) throw new Error(`no pay run ${payRunId}: ${response.status}`);
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(payRun).toMatchObject({ source: 'SCHEDULE', paymentDate: today, status: 'AWAITING_APPROVAL' });
+    expect(payRun!.totals.byCurrency[0]!.count).toBe(first.created);
+
+    // A second run of the date creates nothing, and no second pay run.
     const second = await runSchedule();
     expect(second).toMatchObject({ ran: true, created: 0, started: 0 });
+    const scheduledRuns = await api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`
+      SELECT count(*)::int AS count FROM pay_runs WHERE source = 'SCHEDULE' AND payment_date = ${today}::date`);
+    expect(scheduledRuns).toBe(1);
     expect(await scheduledPayouts(ready)).toHaveLength(1);
 
     // Even after the payout is cancelled and its money is back, the date has paid this wallet: nothing again.

@@ -79,6 +79,13 @@ describe('replaying recorded workflow histories', () => {
     );
   });
 
+  // Recorded by test/pay-runs/pay-run-lifecycle.test.ts, pay-run-crash.test.ts and test/payouts/payout-schedule.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history for each pay run branch, and the schedule run that starts one', () => {
+    expect(files).toEqual(expect.arrayContaining([
+      'pay-run-completed.json', 'pay-run-funds-waited.json', 'pay-run-continued-as-new.json', 'payout-schedule-run-pay-run.json',
+    ]));
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(
