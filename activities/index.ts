@@ -16,6 +16,7 @@ import { createChargebackActivities } from './chargebacks.ts';
 import { createDisputeActivities } from './disputes.ts';
 import { createPayoutDeliveryActivities } from './payout-delivery.ts';
 import { createPayRunActivities } from './pay-runs.ts';
+import { createPaymentFileActivities } from './payment-files.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -50,6 +51,7 @@ export function createActivities({
     ...createDisputeActivities({ database, ledger }),
     ...createPayoutDeliveryActivities({ temporal }),
     ...createPayRunActivities({ database, policies }),
+    ...createPaymentFileActivities({ database }),
   };
 }
 

@@ -68,6 +68,9 @@ export const bodyLimits: readonly BodyLimitRule[] = [
   // Multipart uploads: the route's own limit (5 MiB and the envelope) answers first, naming `body.file`.
   { method: 'POST', path: '/v1/payouts/:id/invoice', bytes: documentMaxBytes * 2 },
   { method: 'POST', path: '/v1/payouts/:id/confirmation', bytes: documentMaxBytes * 2 },
+  // A payment file's result: up to 50,000 rows (the most a file lists) of a 36-character reference, status, failure
+  // code and a reason of ~150 characters: 10 MB as a CSV in JSON, less as the lists.
+  { method: 'POST', path: '/v1/payout-exports/:id/results', bytes: 12 * mebibyte },
   { method: 'POST', path: '/v1/webhooks/provider', bytes: 64 * kibibyte },
   { method: 'POST', path: '/v1/webhooks/chargebacks', bytes: 64 * kibibyte },
 ];

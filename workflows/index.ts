@@ -12,3 +12,4 @@ export { refundWorkflow } from './refund.ts';
 export { chargebackWorkflow, chargebackMonitoringWorkflow } from './chargeback.ts';
 export { disputeWorkflow } from './dispute.ts';
 export { payRunWorkflow } from './pay-run.ts';
+export { paymentFileLockWorkflow, paymentFileCloseWorkflow } from './payment-file.ts';

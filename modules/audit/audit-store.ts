@@ -25,6 +25,8 @@ export const auditActions = [
   'DISPUTE_APPROVE', 'DISPUTE_REJECT', 'POLICY_CHANGE_REQUEST', 'POLICY_CHANGE_REJECT',
   // Issue #17's pay runs (docs/rules.md#pay-runs).
   'PAY_RUN_CREATE', 'PAY_RUN_DECIDE', 'PAY_RUN_APPROVE', 'PAY_RUN_EXCLUDE', 'PAY_RUN_REJECT', 'PLATFORM_FUNDS_DECLARE',
+  // Issue #17: a payment file's bulk close (docs/rules.md#payment-files).
+  'PAYMENT_FILE_CLOSE',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

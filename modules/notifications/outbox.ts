@@ -48,6 +48,8 @@ export const notificationKinds = [
   'PAY_RUN_APPROVED',
   'PAY_RUN_PAID',
   'PAY_RUN_FAILURES',
+  // Issue #17 (migration 031): a payment file's bulk close finished with failures.
+  'PAYMENT_FILE_FAILURES',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

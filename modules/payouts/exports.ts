@@ -16,6 +16,7 @@ import {
 } from '../../domain/payout-export.ts';
 import type { PaymentMethod, PayoutPolicy } from '../../domain/payout-policy.ts';
 import { appendAuditRecord } from '../audit/audit-store.ts';
+import { recordPaymentFile } from './payment-files.ts';
 
 /**
  * Payout exports (docs/rules.md#payout-exports): CSV of all or only new requests, the PayQuicker file, and a batch file per method.
@@ -112,6 +113,10 @@ async function selectPayouts(connection: CommonQueryMethods, body: PayoutExportR
   if (body.from) conditions.push(sql.fragment`p.created_at >= ${body.from}::timestamptz`);
   if (body.to) conditions.push(sql.fragment`p.created_at < ${body.to}::timestamptz`);
   const excluded = excludedBy[body.kind];
+  // A payment file locks what it lists (docs/rules.md#payment-files): its rows are locked as they are read, and a row
+  // a concurrent cancel changed meanwhile is read again (READ COMMITTED re-checks the conditions), so the file never
+  // lists a payout whose reserve was just released.
+  const lockRows = paymentFileKinds.includes(body.kind);
   if (excluded.length > 0) {
     conditions.push(sql.fragment`NOT EXISTS (
       SELECT 1 FROM payout_export_items i JOIN payout_exports e ON e.id = i.export_id
@@ -123,7 +128,8 @@ async function selectPayouts(connection: CommonQueryMethods, body: PayoutExportR
     FROM payouts p JOIN partners pa ON pa.id = p.partner_id
     WHERE ${sql.join(conditions, sql.fragment` AND `)}
     ORDER BY p.created_at, p.id
-    LIMIT ${maxExportRows + 1}`);
+    LIMIT ${maxExportRows + 1}
+    ${lockRows ? sql.fragment`FOR UPDATE OF p` : sql.fragment``}`);
   return rows.map((row) => ({
     id: row.id,
     partnerId: row.partner_id,
@@ -199,6 +205,7 @@ export async function createPayoutExport(
         SELECT ${id}, item.ordinality - 1, item.payout_id
         FROM unnest(${sql.array(payouts.map((payout) => payout.id), 'uuid')}) WITH ORDINALITY AS item (payout_id, ordinality)`);
     }
+    if (paymentFileKinds.includes(input.kind)) await recordPaymentFile(transaction, id, payouts.map((payout) => payout.id));
     await appendAuditRecord(transaction, {
       action: 'PAYOUT_EXPORT',
       actor: input.actor,
@@ -224,9 +231,10 @@ export async function createPayoutExport(
 /** Exports newest first, optionally of one kind, after a (created_at, id) cursor. */
 export async function listPayoutExports(
   connection: CommonQueryMethods,
-  query: { kind?: PayoutExportKind; after?: { cursorTime: string; id: string }; limit: number },
+  query: { kind?: PayoutExportKind; id?: string; after?: { cursorTime: string; id: string }; limit: number },
 ): Promise<readonly PayoutExportRow[]> {
   const conditions = [sql.fragment`TRUE`];
+  if (query.id) conditions.push(sql.fragment`id = ${query.id}`);
   if (query.kind) conditions.push(sql.fragment`kind = ${query.kind}`);
   if (query.after) conditions.push(sql.fragment`(created_at, id) < (${query.after.cursorTime}::timestamptz, ${query.after.id}::uuid)`);
   return connection.any(sql.type(exportRow)`

@@ -22,6 +22,7 @@ import { payoutNotices } from '../notifications/payout-notices.ts';
 import { partnerFlags } from '../partner-flags/partner-flags-store.ts';
 import { readPayoutSwitches } from '../ops/ops-switches-store.ts';
 import { refuseApproverWhoChangedDetails } from './payment-details-changes.ts';
+import { refuseInPaymentFile } from './payment-files.ts';
 
 const payoutRow = z.object({
   id: z.string(),
@@ -360,6 +361,8 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
       return database.transaction(async (transaction) => {
         const payout = await lockPayout(transaction, input.payoutId);
         if (payout.status === input.outcome && payout.settle_entry_id) return { entryId: payout.settle_entry_id };
+        // docs/rules.md#payment-files: under the row lock, a payout an exported payment file lists is never cancelled or rejected.
+        if (input.outcome !== 'FAILED') await refuseInPaymentFile(transaction, input.payoutId);
         const reserved = partnerAccount(payout.partner_id, 'payout_reserved', payout.currency);
         const destination = partnerAccount(payout.partner_id, input.destination, payout.currency);
         const [, destinationBefore] = await lockBalances(ledger, transaction, [reserved, destination]);

@@ -86,6 +86,11 @@ describe('replaying recorded workflow histories', () => {
     ]));
   });
 
+  // Recorded by test/payouts/payment-files.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history of a payment file’s lock and close', () => {
+    expect(files).toEqual(expect.arrayContaining(['payment-file-locked.json', 'payment-file-closed.json']));
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(

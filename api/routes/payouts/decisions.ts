@@ -6,6 +6,7 @@ import { Money, fitsScale, formatMoney } from '../../../domain/money.ts';
 import { isTerminalPayoutStatus, payoutFailureCodes, payoutRejectionCodes, type PayoutActor } from '../../../domain/payout.ts';
 import type { AuthenticatedUser } from '../../../modules/identity/identity.ts';
 import { currentInvoiceId } from '../../../modules/payouts/invoices.ts';
+import { refuseInPaymentFile } from '../../../modules/payouts/payment-files.ts';
 import type { QueueRow } from '../../../modules/payouts/payout-queue.ts';
 import type { payoutWorkflow } from '../../../workflows/payout.ts';
 import {
@@ -153,7 +154,10 @@ export function payoutDecisionRoutes(dependencies: ApiDependencies) {
         partnerMay: false,
         totpAction: 'a rejection',
         fingerprint: ['reject', id, body],
-        send: (handle, actor) => handle.executeUpdate(rejectPayoutUpdate, { args: [{ actor, code: body.code, reason: body.reason }] }),
+        send: async (handle, actor) => {
+          await refuseInPaymentFile(database, id);
+          return handle.executeUpdate(rejectPayoutUpdate, { args: [{ actor, code: body.code, reason: body.reason }] });
+        },
       });
     })
     .openapi(cancelPayout, async (c) => {
@@ -165,7 +169,10 @@ export function payoutDecisionRoutes(dependencies: ApiDependencies) {
         partnerMay: true,
         totpAction: null,
         fingerprint: ['cancel', id, body],
-        send: (handle, actor) => handle.executeUpdate(cancelPayoutUpdate, { args: [{ actor, reason: body.reason ?? null }] }),
+        send: async (handle, actor) => {
+          await refuseInPaymentFile(database, id);
+          return handle.executeUpdate(cancelPayoutUpdate, { args: [{ actor, reason: body.reason ?? null }] });
+        },
       });
     })
     .openapi(releasePayout, async (c) => {
