@@ -5,13 +5,14 @@ import {
   ActivityFailure,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { PayoutActivities } from '../activities/payout.ts';
-import type { PayoutSettlement } from '../modules/payouts/payout-steps.ts';
+import type { PayoutSettlement, StartedProcessing } from '../modules/payouts/payout-steps.ts';
 import type { ProviderAttemptResult } from '../modules/payouts/provider-attempts.ts';
 import {
   attemptOfKey,
@@ -67,15 +68,39 @@ export const payoutNonRetryableErrors = ['PayoutNotFound'];
  */
 export const emergencySwitchesPatch = 'payout-emergency-switches';
 
+/**
+ * docs/rules.md#payout-lean-lifecycle: workflows started from this patch on run their short database steps (checklist, approval, the
+ * start of automatic processing, partner validation, manual processing, completion) as local activities, fold the
+ * approval that completes an automatic payout's chain and the start of its processing into one, and write the
+ * PayoutStatus search attribute once per step. Older workflows replay their recorded activities unchanged.
+ */
+export const leanLifecyclePatch = 'payout-lean-lifecycle';
+
+const payoutRetry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  nonRetryableErrorTypes: payoutNonRetryableErrors,
+} as const;
+
 function payoutActivities(policy: PayoutWorkflowPolicy) {
   return proxyActivities<PayoutActivities>({
     startToCloseTimeout: `${policy.payouts.activityTimeoutSeconds} seconds`,
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      nonRetryableErrorTypes: payoutNonRetryableErrors,
-    },
+    retry: payoutRetry,
+  });
+}
+
+/**
+ * The same steps as local activities: run by the worker inside the workflow task and recorded as one marker each.
+ * A failed attempt is retried by the workflow task itself while the backoff is under `localRetryThreshold`, then
+ * through a workflow timer, so a database outage does not keep the task open; a worker lost before the task
+ * completes runs the step again, which every step allows (it locks the payout and finds its work done).
+ */
+function payoutLocalActivities(policy: PayoutWorkflowPolicy) {
+  return proxyLocalActivities<PayoutActivities>({
+    startToCloseTimeout: `${policy.payouts.activityTimeoutSeconds} seconds`,
+    localRetryThreshold: '10 seconds',
+    retry: payoutRetry,
   });
 }
 
@@ -132,8 +157,14 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
 
   // Workflows started before the emergency switches replay as they ran (see `emergencySwitchesPatch`): evaluated
   // once, in the first workflow task, so every later path of one run agrees.
-  const switchesAware = patched(emergencySwitchesPatch);
+  // A lean workflow reads the switches too; it records only its own patch marker (each marker also costs a
+  // search attribute upsert), so `patched(emergencySwitchesPatch)` is asked only of older workflows.
+  const lean = patched(leanLifecyclePatch);
+  const switchesAware = lean || patched(emergencySwitchesPatch);
+  // The database steps: local activities in a lean workflow, activities before it.
+  const steps = lean ? payoutLocalActivities(policy) : activities;
   let publishedNotes = '';
+  let publishedStatus: PayoutStatus = 'REQUESTED';
 
   /**
    * The status goes to the PayoutStatus search attribute at every transition. The memo says what the payout is and,
@@ -141,7 +172,9 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
    * switched to manual): each change is a write to the server's visibility store.
    */
   const publish = () => {
-    upsertSearchAttributes([{ key: payoutStatusKey, value: state.status }]);
+    // Lean: only a status that changed since the last upsert is written (the workflow starts with REQUESTED).
+    if (!lean || state.status !== publishedStatus) upsertSearchAttributes([{ key: payoutStatusKey, value: state.status }]);
+    publishedStatus = state.status;
     const subject = `Payout ${state.amount} ${state.currency} (fee ${state.fee}) to partner ${state.partnerId} via ${request.methodId}`;
     if (!switchesAware) {
       upsertMemo({
@@ -162,9 +195,35 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     upsertMemo({ summary: notes === '' ? subject : `${subject} (${notes})`, needsReview: state.needsReview === true });
   };
 
-  const moveTo = (status: PayoutStatus) => {
+  /** `quietly`: part of a step that publishes once it is done (lean workflows only). */
+  const moveTo = (status: PayoutStatus, quietly = false) => {
     state.status = transitionPayout(state.status, status);
+    if (!quietly) publish();
+  };
+
+  /**
+   * What the activity that starts automatic processing answered, applied to the state: started (PROCESSING), the
+   * method forced to manual (it leaves the provider path for good), or waiting on a switch. Publishes once.
+   */
+  const applyStart = (result: StartedProcessing | null | undefined): 'started' | 'manual' | 'waiting' => {
+    if (result?.started) {
+      state.attempt = 0;
+      state.providerReference = null;
+      state.needsReview = false;
+      state.waitingFor = [];
+      moveTo('PROCESSING');
+      return 'started';
+    }
+    if (result?.switches?.methodForcedManual) {
+      processing = 'MANUAL';
+      state.processing = 'MANUAL';
+      state.waitingFor = [];
+      publish();
+      return 'manual';
+    }
+    state.waitingFor = result?.switches?.reasons ?? [];
     publish();
+    return 'waiting';
   };
 
   const settle = async (outcome: PayoutSettlement, input: { actor: string; destination: 'available' | 'held'; rejectionCode?: PayoutRejectionCode; failureCode?: PayoutFailureCode; reason: string | null }) => {
@@ -276,14 +335,23 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       return exclusive(async () => {
         const step = checkApproval(input);
         const completes = chainComplete(state.requiredChain, [...state.approvals, { userId: input.actor.userId, role: input.actor.role, step, at: '' }]);
-        const { at } = await activities.recordPayoutApproval({
+        const approval = {
           payoutId: request.payoutId,
           actor: input.actor,
           step,
           amountSeen: input.amount,
           detailsHashSeen: input.detailsHash,
           completesChain: completes,
-        });
+        };
+        if (lean && completes && processing === 'AUTOMATIC') {
+          // The last approval of an automatic payout starts its processing in the same transaction (switches allowing).
+          const { at, start } = await steps.approvePayoutAndStartProcessing(approval);
+          state.approvals.push({ userId: input.actor.userId, role: input.actor.role, step, at });
+          moveTo('APPROVED', true);
+          applyStart(start);
+          return state;
+        }
+        const { at } = await steps.recordPayoutApproval(approval);
         state.approvals.push({ userId: input.actor.userId, role: input.actor.role, step, at });
         if (completes) moveTo('APPROVED');
         return state;
@@ -300,7 +368,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
         checkPartnerValidation(input);
         let validated: { at: string; invoiceId: string | null };
         try {
-          validated = await activities.recordPartnerValidation({
+          validated = await steps.recordPartnerValidation({
             payoutId: request.payoutId,
             actor: input.actor,
             amountSeen: input.amount,
@@ -382,7 +450,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       exclusive(async () => {
         requireTransition('PROCESSING');
         try {
-          await activities.markPayoutProcessing({
+          await steps.markPayoutProcessing({
             payoutId: request.payoutId,
             actor: input.actor,
             externalReference: input.externalReference,
@@ -411,7 +479,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     (input) =>
       exclusive(async () => {
         requireTransition('COMPLETED');
-        const { entryId } = await activities.completePayout({ payoutId: request.payoutId, actor: input.actor });
+        const { entryId } = await steps.completePayout({ payoutId: request.payoutId, actor: input.actor });
         state.settleEntryId = entryId;
         moveTo('COMPLETED');
         return state;
@@ -437,7 +505,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     await exclusive(async () => {
       if (state.status !== 'REQUESTED' && state.status !== 'HELD') return;
       // Without partner validation the input is exactly what it always was: the same command as in older histories.
-      const outcome = await activities.runPayoutChecklist({
+      const outcome = await steps.runPayoutChecklist({
         payoutId: request.payoutId,
         checklist: policy.payouts.checklist,
         ...(partnerValidation.required ? { awaitPartnerSeconds: partnerValidationWait(partnerValidation).milliseconds / 1_000 } : {}),
@@ -481,8 +549,9 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
    */
   async function processAutomatically(): Promise<void> {
     const automatic = policy.payouts.automatic;
-    await condition(() => state.status === 'APPROVED' || isTerminalPayoutStatus(state.status));
-    const started = switchesAware ? await startWhenSwitchesAllow() : await exclusive(async () => {
+    // Lean: the approval that completed the chain may have started processing already.
+    await condition(() => state.status === 'APPROVED' || (lean && state.status === 'PROCESSING') || isTerminalPayoutStatus(state.status));
+    const started = lean ? await startLean() : switchesAware ? await startWhenSwitchesAllow() : await exclusive(async () => {
       if (state.status !== 'APPROVED') return false;
       await activities.startAutomaticProcessing({ payoutId: request.payoutId });
       state.attempt = 0;
@@ -511,7 +580,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       if (result.outcome === 'COMPLETED') {
         await exclusive(async () => {
           if (state.status !== 'PROCESSING') return;
-          const { entryId } = await activities.completePayout({ payoutId: request.payoutId, actor: { userId: 'system:payout-provider', role: 'system' } });
+          const { entryId } = await steps.completePayout({ payoutId: request.payoutId, actor: { userId: 'system:payout-provider', role: 'system' } });
           state.settleEntryId = entryId;
           moveTo('COMPLETED');
         });
@@ -542,7 +611,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     await exclusive(async () => {
       if (state.status !== 'PROCESSING') return;
       const reason = `the provider did not pay after ${attempt} attempt(s): ${last.failureCode ?? 'request refused'}: ${last.message}`;
-      await activities.markPayoutNeedsReview({ payoutId: request.payoutId, failureCode: last.failureCode, reason });
+      await steps.markPayoutNeedsReview({ payoutId: request.payoutId, failureCode: last.failureCode, reason });
       state.needsReview = true;
       if (last.failureCode) state.failure = { code: last.failureCode, reason };
       publish();
@@ -602,6 +671,26 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     }
   }
 
+  /**
+   * `startWhenSwitchesAllow` of a lean workflow: the approval that completed the chain already asked (and the
+   * payout is PROCESSING, switched to manual, or waiting); while a switch holds it, it asks again after the
+   * re-check period or at once on an admin's release.
+   */
+  async function startLean(): Promise<boolean> {
+    for (;;) {
+      if (processing !== 'AUTOMATIC') return false;
+      if (state.status === 'PROCESSING') return true;
+      if (state.status !== 'APPROVED') return false;
+      await condition(() => switchCheckRequested || isTerminalPayoutStatus(state.status), `${policy.payouts.automatic.switchRecheckMinutes} minutes`);
+      await exclusive(async () => {
+        if (state.status !== 'APPROVED') return;
+        const result = await steps.startAutomaticProcessing({ payoutId: request.payoutId, checkSwitches: true });
+        switchCheckRequested = false;
+        applyStart(result);
+      });
+    }
+  }
+
   function waitingOnSwitches(): boolean {
     return state.status === 'APPROVED' && (state.waitingFor ?? []).length > 0;
   }
@@ -609,7 +698,8 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
   /** Waits for the attempt's webhook; without one for `resultTimeoutMinutes`, asks the provider, and again. */
   async function awaitOutcome(attempt: number): Promise<ProviderAttemptResult> {
     for (;;) {
-      const arrived = await condition(() => providerResults.has(attempt), `${policy.payouts.automatic.resultTimeoutMinutes} minutes`);
+      // Lean: a webhook that came while the send ran needs no timer.
+      const arrived = (lean && providerResults.has(attempt)) || (await condition(() => providerResults.has(attempt), `${policy.payouts.automatic.resultTimeoutMinutes} minutes`));
       if (arrived) {
         const signalled = providerResults.get(attempt)!;
         return signalled.status === 'COMPLETED'

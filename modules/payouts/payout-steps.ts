@@ -118,6 +118,78 @@ async function noticeApprovalRequested(connection: CommonQueryMethods, payout: L
 /** Who acts for automatic processing, as the audit log and `closed_by` record it. */
 export const providerActor = 'system:payout-provider';
 
+/** What `startAutomaticProcessing` answers: moved to PROCESSING, or not, with the switches that say why. */
+export type StartedProcessing = { started: boolean; switches: PayoutSwitches | null };
+
+/** One approval as the workflow hands it to `recordPayoutApproval`. */
+export interface ApprovalInput {
+  payoutId: string;
+  actor: PayoutActor;
+  step: number;
+  amountSeen: string;
+  detailsHashSeen: string;
+  completesChain: boolean;
+}
+
+/** The body of `startAutomaticProcessing`, inside the caller's transaction. */
+async function startAutomaticProcessingIn(transaction: CommonQueryMethods, input: { payoutId: string; checkSwitches?: boolean }): Promise<StartedProcessing> {
+  const payout = await lockPayout(transaction, input.payoutId);
+  if (payout.status === 'PROCESSING') return { started: true, switches: null };
+  const switches = input.checkSwitches ? await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id }) : null;
+  if (switches && (switches.methodForcedManual || !mayStartProcessing(switches))) return { started: false, switches };
+  await transaction.query(sql.unsafe`
+    UPDATE payouts SET status = 'PROCESSING', updated_at = now() WHERE id = ${input.payoutId} AND status = 'APPROVED'`);
+  await appendAuditRecord(transaction, {
+    action: 'PAYOUT_PROCESS',
+    actor: providerActor,
+    targetType: 'payout',
+    targetId: input.payoutId,
+    amount: formatMoney(payout.amount_to_transfer, payout.currency),
+    currency: payout.currency,
+    details: { partnerId: payout.partner_id, automatic: true },
+  });
+  return { started: true, switches };
+}
+
+/** The body of `recordPayoutApproval`, inside the caller's transaction. */
+async function recordPayoutApprovalIn(transaction: CommonQueryMethods, input: ApprovalInput): Promise<{ at: string }> {
+  const payout = await lockPayout(transaction, input.payoutId);
+  // docs/rules.md#details-change-controls: decided here, in the approval's transaction, and reaching the workflow
+  // as this activity's refusal (the workflow never reads the database). A retry of an approval that committed
+  // is not judged again.
+  const approvedBefore = await transaction.exists(sql.unsafe`
+    SELECT 1 FROM payout_approvals WHERE payout_id = ${input.payoutId} AND approver_id = ${input.actor.userId}`);
+  if (!approvedBefore) await refuseApproverWhoChangedDetails(transaction, { payoutId: input.payoutId, approverId: input.actor.userId });
+  const inserted = await transaction.maybeOne(sql.type(z.object({ decided_at: z.date() }))`
+    INSERT INTO payout_approvals (payout_id, approver_id, role, decision, step, amount_seen, details_hash_seen)
+    VALUES (${input.payoutId}, ${input.actor.userId}, ${input.actor.role}, 'APPROVE', ${input.step},
+            ${input.amountSeen}, ${input.detailsHashSeen})
+    ON CONFLICT (payout_id, approver_id) DO NOTHING
+    RETURNING decided_at`);
+  if (!inserted) {
+    // A retry of a committed attempt: the approval and its audit record are already there.
+    const existing = await transaction.one(sql.type(z.object({ decided_at: z.date() }))`
+      SELECT decided_at FROM payout_approvals WHERE payout_id = ${input.payoutId} AND approver_id = ${input.actor.userId}`);
+    return { at: existing.decided_at.toISOString() };
+  }
+  await appendAuditRecord(transaction, {
+    action: 'PAYOUT_APPROVE',
+    actor: input.actor.userId,
+    targetType: 'payout',
+    targetId: input.payoutId,
+    amount: formatMoney(payout.amount, payout.currency),
+    currency: payout.currency,
+    details: { partnerId: payout.partner_id, role: input.actor.role, step: input.step, detailsHash: input.detailsHashSeen, completesChain: input.completesChain },
+  });
+  if (input.completesChain) {
+    await transaction.query(sql.unsafe`
+      UPDATE payouts SET status = 'APPROVED', updated_at = now() WHERE id = ${input.payoutId} AND status = 'AWAITING_APPROVAL'`);
+  } else {
+    await noticeApprovalRequested(transaction, payout);
+  }
+  return { at: inserted.decided_at.toISOString() };
+}
+
 /**
  * Every step of `payout-<id>` that touches the database (the workflow runs each as an activity). Each runs in one
  * transaction with its audit record, locks the payout row first (a retry racing a slow first attempt waits for it
@@ -136,24 +208,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
      * why not. Without it (histories from before) it always moves, as it did.
      */
     async startAutomaticProcessing(input: { payoutId: string; checkSwitches?: boolean }): Promise<{ started: boolean; switches: PayoutSwitches | null }> {
-      return database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        if (payout.status === 'PROCESSING') return { started: true, switches: null };
-        const switches = input.checkSwitches ? await readPayoutSwitches(transaction, { methodId: payout.method_id, partnerId: payout.partner_id }) : null;
-        if (switches && (switches.methodForcedManual || !mayStartProcessing(switches))) return { started: false, switches };
-        await transaction.query(sql.unsafe`
-          UPDATE payouts SET status = 'PROCESSING', updated_at = now() WHERE id = ${input.payoutId} AND status = 'APPROVED'`);
-        await appendAuditRecord(transaction, {
-          action: 'PAYOUT_PROCESS',
-          actor: providerActor,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount: formatMoney(payout.amount_to_transfer, payout.currency),
-          currency: payout.currency,
-          details: { partnerId: payout.partner_id, automatic: true },
-        });
-        return { started: true, switches };
-      });
+      return database.transaction((transaction) => startAutomaticProcessingIn(transaction, input));
     },
 
     /** Attempts ran out (or the provider refused our request): the payout waits in the manual review queue. */
@@ -193,6 +248,13 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
     async runPayoutChecklist(input: { payoutId: string; checklist: PayoutPolicy['checklist']; awaitPartnerSeconds?: number }): Promise<ChecklistOutcome> {
       return database.transaction(async (transaction) => {
         const payout = await lockPayout(transaction, input.payoutId);
+        // docs/rules.md#payout-lean-lifecycle: a retry of a run that passed and committed (a local activity runs again when
+        // its workflow task is lost after the commit) answers what was decided then, not a second opinion.
+        if (payout.status === 'AWAITING_APPROVAL' || payout.status === 'AWAITING_PARTNER') {
+          const recorded = await transaction.oneFirst(sql.type(z.object({ checklist: z.custom<ChecklistOutcome['checks']>() }))`
+            SELECT checklist FROM payouts WHERE id = ${input.payoutId}`);
+          return { outcome: 'PASS' as const, rejectionCode: null, reason: null, checks: recorded };
+        }
         // The partner's other payouts: drafts are not requests, and rejected or cancelled ones asked for nothing.
         const facts = await transaction.one(sql.type(partnerFactsRow)`
           SELECT p.kyc_status, p.status, p.name, (extract(epoch FROM now() - p.joined_at) / 86400)::float8 AS age_days,
@@ -313,42 +375,21 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
       detailsHashSeen: string;
       completesChain: boolean;
     }): Promise<{ at: string }> {
+      return database.transaction((transaction) => recordPayoutApprovalIn(transaction, input));
+    },
+
+    /**
+     * docs/rules.md#payout-lean-lifecycle: the approval that completes the chain of an AUTOMATIC payout and the start of its
+     * processing, in one transaction (one local activity of the workflow instead of two activities): the approval
+     * exactly as `recordPayoutApproval` records it, then, when it completes the chain, `startAutomaticProcessing`
+     * with the emergency switches read in the same transaction. Idempotent like both: a retry after a commit finds
+     * the approval there and the payout PROCESSING (or still APPROVED behind a switch, judged again).
+     */
+    async approvePayoutAndStartProcessing(input: ApprovalInput): Promise<{ at: string; start: StartedProcessing | null }> {
       return database.transaction(async (transaction) => {
-        const payout = await lockPayout(transaction, input.payoutId);
-        // docs/rules.md#details-change-controls: decided here, in the approval's transaction, and reaching the workflow
-        // as this activity's refusal (the workflow never reads the database). A retry of an approval that committed
-        // is not judged again.
-        const approvedBefore = await transaction.exists(sql.unsafe`
-          SELECT 1 FROM payout_approvals WHERE payout_id = ${input.payoutId} AND approver_id = ${input.actor.userId}`);
-        if (!approvedBefore) await refuseApproverWhoChangedDetails(transaction, { payoutId: input.payoutId, approverId: input.actor.userId });
-        const inserted = await transaction.maybeOne(sql.type(z.object({ decided_at: z.date() }))`
-          INSERT INTO payout_approvals (payout_id, approver_id, role, decision, step, amount_seen, details_hash_seen)
-          VALUES (${input.payoutId}, ${input.actor.userId}, ${input.actor.role}, 'APPROVE', ${input.step},
-                  ${input.amountSeen}, ${input.detailsHashSeen})
-          ON CONFLICT (payout_id, approver_id) DO NOTHING
-          RETURNING decided_at`);
-        if (!inserted) {
-          // A retry of a committed attempt: the approval and its audit record are already there.
-          const existing = await transaction.one(sql.type(z.object({ decided_at: z.date() }))`
-            SELECT decided_at FROM payout_approvals WHERE payout_id = ${input.payoutId} AND approver_id = ${input.actor.userId}`);
-          return { at: existing.decided_at.toISOString() };
-        }
-        await appendAuditRecord(transaction, {
-          action: 'PAYOUT_APPROVE',
-          actor: input.actor.userId,
-          targetType: 'payout',
-          targetId: input.payoutId,
-          amount: formatMoney(payout.amount, payout.currency),
-          currency: payout.currency,
-          details: { partnerId: payout.partner_id, role: input.actor.role, step: input.step, detailsHash: input.detailsHashSeen, completesChain: input.completesChain },
-        });
-        if (input.completesChain) {
-          await transaction.query(sql.unsafe`
-            UPDATE payouts SET status = 'APPROVED', updated_at = now() WHERE id = ${input.payoutId} AND status = 'AWAITING_APPROVAL'`);
-        } else {
-          await noticeApprovalRequested(transaction, payout);
-        }
-        return { at: inserted.decided_at.toISOString() };
+        const { at } = await recordPayoutApprovalIn(transaction, input);
+        const start = input.completesChain ? await startAutomaticProcessingIn(transaction, { payoutId: input.payoutId, checkSwitches: true }) : null;
+        return { at, start };
       });
     },
 

@@ -225,7 +225,59 @@ describe('automatic payouts through the provider', () => {
     expect(posts()).toBe(1);
     expect(paymentsFor(payout.id)).toHaveLength(1);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(payout.workflowId, 'payout-automatic-completed');
+    await recordHistory(payout.workflowId, 'payout-automatic-completed-lean');
+  });
+
+  it('an automatic payout with one approver records at most 30 history events: only the provider is an activity, the database steps are local (docs/rules.md#payout-lean-lifecycle)', async () => {
+    const { payout } = await approvedAutomaticPayout();
+    const done = await waitFor(payout.id, (row) => isTerminalPayoutStatus(row.status), 'COMPLETED');
+    expect(done.status).toBe('COMPLETED');
+    const handle = api.dependencies.temporal.workflow.getHandle(payout.workflowId);
+    expect(await handle.result()).toMatchObject({ status: 'COMPLETED', attempt: 1 });
+    const events = (await handle.fetchHistory()).events ?? [];
+    const markers = events.flatMap((event) => (event.markerRecordedEventAttributes?.markerName ? [event.markerRecordedEventAttributes.markerName] : []));
+    const activities = events.flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name ? [event.activityTaskScheduledEventAttributes.activityType.name] : []));
+    // One patch marker (the lean patch), then checklist, approval-and-start and completion as local activity markers.
+    expect(markers).toEqual(['core_patch', 'core_local_activity', 'core_local_activity', 'core_local_activity']);
+    expect(activities).toEqual(['sendPayoutToProvider']);
+    expect(events.length, `${events.length} events`).toBeLessThanOrEqual(30);
+    // The chain's approval and the start of processing were one transaction: one PAYOUT_APPROVE, one PAYOUT_PROCESS.
+    const audits = await api.owner.any(sql.type(z.object({ action: z.string() }))`
+      SELECT action FROM audit_records WHERE target_type = 'payout' AND target_id = ${payout.id} ORDER BY id`);
+    expect(audits.map((row) => row.action)).toEqual(['PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_PROCESS', 'PAYOUT_COMPLETE']);
+  });
+
+  it('the lean steps run twice (a local activity whose workflow task was lost after the commit) decide once: one approval, one start, the checklist as recorded', async () => {
+    const { partnerId, token } = await partnerWithLogin('1000.00');
+    const response = await api.request('/v1/payouts', { token, body: { partnerId, amount: '100', currency: 'USD', methodId: 'PAYQUICKER', paymentDetails: { email: 'twice@example.com' } } });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const created = (await response.json()) as Payout;
+    payoutIds.add(created.id);
+    const awaiting = await waitForStatus(created.id, 'AWAITING_APPROVAL');
+    // The workflow is stopped so only the steps below act; they are what a re-run local activity would do.
+    await api.dependencies.temporal.workflow.getHandle(created.workflowId).terminate('the test runs the steps itself');
+    const steps = createPayoutActivities({ ledger: api.dependencies.ledger });
+    const { policy } = await api.dependencies.policies.active();
+    // The partner's KYC lapsed after the checklist passed: a re-run answers what was decided, not a HOLD.
+    await api.owner.query(sql.unsafe`UPDATE partners SET kyc_status = 'PENDING' WHERE id = ${partnerId}`);
+    const rerun = await steps.runPayoutChecklist({ payoutId: created.id, checklist: policy.payouts.checklist });
+    expect(rerun).toMatchObject({ outcome: 'PASS', rejectionCode: null });
+    expect(rerun.checks.map((check) => [check.check, check.passed])).toEqual(awaiting.checklist.map((check) => [check.check, check.passed]));
+    await api.owner.query(sql.unsafe`UPDATE partners SET kyc_status = 'APPROVED' WHERE id = ${partnerId}`);
+
+    const approver = await api.createAdmin('admin');
+    const approval = { payoutId: created.id, actor: { userId: approver.id, role: 'admin' as const }, step: 0, amountSeen: '100.00', detailsHashSeen: created.detailsHash, completesChain: true };
+    const first = await steps.approvePayoutAndStartProcessing(approval);
+    const second = await steps.approvePayoutAndStartProcessing(approval);
+    expect(first).toMatchObject({ start: { started: true } });
+    expect(second).toEqual({ at: first.at, start: { started: true, switches: null } });
+    expect((await read(created.id)).status).toBe('PROCESSING');
+    const audits = await api.owner.any(sql.type(z.object({ action: z.string() }))`
+      SELECT action FROM audit_records WHERE target_type = 'payout' AND target_id = ${created.id} ORDER BY id`);
+    expect(audits.map((row) => row.action)).toEqual(['PAYOUT_REQUEST', 'PAYOUT_APPROVE', 'PAYOUT_PROCESS']);
+    const approvals = await api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`
+      SELECT count(*)::int AS count FROM payout_approvals WHERE payout_id = ${created.id}`);
+    expect(approvals).toBe(1);
   });
 
   it('when the provider fails it with INVALID_ACCOUNT (retry class none), it fails after one attempt and the amount returns to available', async () => {
@@ -236,7 +288,7 @@ describe('automatic payouts through the provider', () => {
     expect(paymentsFor(payout.id)).toHaveLength(0);
     expect(sendsOf(payout.id)).toHaveLength(1);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(payout.workflowId, 'payout-automatic-failed');
+    await recordHistory(payout.workflowId, 'payout-automatic-failed-lean');
   });
 
   it('when the provider answers PROVIDER_ERROR twice, the third attempt (after the backoff) pays it, once', async () => {
@@ -252,7 +304,7 @@ describe('automatic payouts through the provider', () => {
     expect(paymentsFor(payout.id).map((payment) => payment.idempotencyKey)).toEqual([`${payout.id}:3`]);
     expect(await balances(partnerId)).toMatchObject({ available: '900.00', payout_reserved: '0.00' });
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(payout.workflowId, 'payout-automatic-retried-completed');
+    await recordHistory(payout.workflowId, 'payout-automatic-retried-completed-lean');
   });
 
   it('when the provider accepts the payout but the answer is lost, it is still paid exactly once', async () => {
@@ -412,7 +464,7 @@ describe('emergency switches (docs/rules.md#emergency-switches)', () => {
       expect(paymentsFor(payout.id)).toHaveLength(1);
       expect((await decide(bank.id, 'process', 'finance_manager', { externalReference: 'BANK-RESUMED' })).status).toBe(200);
       await assertLedgerInvariants(api.testDatabase.ownerUrl);
-      await recordHistory(payout.workflowId, 'payout-automatic-paused-resumed');
+      await recordHistory(payout.workflowId, 'payout-automatic-paused-resumed-lean');
     } finally {
       await ops('PUT', '/v1/ops/switches/processing', { paused: false, reason: 'test cleanup' });
     }
@@ -432,7 +484,7 @@ describe('emergency switches (docs/rules.md#emergency-switches)', () => {
       expect(paymentsFor(payout.id)).toEqual([]);
       expect(await balances(partnerId)).toMatchObject({ available: '900.00', payout_reserved: '0.00' });
       await assertLedgerInvariants(api.testDatabase.ownerUrl);
-      await recordHistory(payout.workflowId, 'payout-automatic-switched-manual');
+      await recordHistory(payout.workflowId, 'payout-automatic-switched-manual-lean');
     } finally {
       await ops('PUT', '/v1/ops/switches/methods/PAYQUICKER', { forceManual: false, reason: 'provider back' });
     }

@@ -220,8 +220,13 @@ describe('payout happy path', () => {
     expect(attributes.get(payoutStatusKey)).toBe('COMPLETED');
     expect(attributes.get(methodKey)).toBe('BANK_TRANSFER');
     expect(attributes.get(priorityKey)).toBe('NORMAL');
+    // docs/rules.md#payout-lean-lifecycle: checklist, approval, processing and completion are local activities, one
+    // marker each, and the update's workflow task records them: 50 events before, at most 30 now.
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.filter((event) => event.activityTaskScheduledEventAttributes)).toEqual([]);
+    expect(events.length, `${events.length} events`).toBeLessThanOrEqual(30);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(created.workflowId, 'payout-completed');
+    await recordHistory(created.workflowId, 'payout-completed-lean');
   });
 
   it('when a partner asks for a non-regular payout below the method’s minimum, it is made at the surcharge, which the platform keeps', async () => {
@@ -268,7 +273,7 @@ describe('approvals', () => {
     expect(body.checklist.every((check) => check.passed)).toBe(true);
     expect(await auditCount(created.id, 'PAYOUT_APPROVE')).toBe(1);
     expect((await decide(created.id, 'cancel', 'admin', {})).status).toBe(200);
-    await recordHistory(created.workflowId, 'payout-approved-before-checklist');
+    await recordHistory(created.workflowId, 'payout-approved-before-checklist-lean');
   });
 
   it('when an early approval meets a checklist that holds the payout, the approval is refused and nothing is recorded', async () => {
@@ -403,7 +408,7 @@ describe('rejections and cancellations', () => {
     const again = await decide(created.id, 'approve', 'admin', { amount: '120.00', detailsHash: created.detailsHash });
     expect(again.status).toBe(409);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(created.workflowId, 'payout-rejected');
+    await recordHistory(created.workflowId, 'payout-rejected-lean');
   });
 
   it('when an admin rejects a payout with FRAUD_SUSPECTED, the amount is frozen in held', async () => {
@@ -425,7 +430,7 @@ describe('rejections and cancellations', () => {
     expect(await cancelled.json()).toMatchObject({ status: 'CANCELLED' });
     expect(await balances(partnerId)).toMatchObject({ available: '80.00', payout_reserved: '0.00' });
     expect(await auditCount(created.id, 'PAYOUT_CANCEL')).toBe(1);
-    await recordHistory(created.workflowId, 'payout-cancelled');
+    await recordHistory(created.workflowId, 'payout-cancelled-lean');
 
     const approve = await decide(created.id, 'approve', 'admin', { amount: '80.00', detailsHash: created.detailsHash });
     expect(approve.status).toBe(409);
@@ -451,7 +456,7 @@ describe('rejections and cancellations', () => {
     expect(await failed.json()).toMatchObject({ status: 'FAILED', failure: { code: 'ACCOUNT_CLOSED' } });
     expect(await balances(partnerId)).toMatchObject({ available: '100.00', payout_reserved: '0.00' });
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(created.workflowId, 'payout-failed');
+    await recordHistory(created.workflowId, 'payout-failed-lean');
   });
 });
 
@@ -531,7 +536,7 @@ describe('the review checklist', () => {
     expect((await decide(created.id, 'approve', 'admin', { amount: '100.00', detailsHash: created.detailsHash })).status).toBe(200);
     expect((await decide(created.id, 'process', 'admin', { externalReference: 'REF-HELD' })).status).toBe(200);
     expect((await decide(created.id, 'complete', 'admin')).status).toBe(200);
-    await recordHistory(created.workflowId, 'payout-held-released-completed');
+    await recordHistory(created.workflowId, 'payout-held-released-completed-lean');
   });
 
   it('when the partner is SUSPENDED the payout is rejected with ACCOUNT_SUSPENDED and the amount returns', async () => {
@@ -540,6 +545,6 @@ describe('the review checklist', () => {
     const rejected = await waitForStatus(created.id, 'REJECTED');
     expect(rejected.rejection).toMatchObject({ code: 'ACCOUNT_SUSPENDED' });
     expect(await balances(partnerId)).toMatchObject({ available: '500.00', payout_reserved: '0.00' });
-    await recordHistory(created.workflowId, 'payout-checklist-rejected');
+    await recordHistory(created.workflowId, 'payout-checklist-rejected-lean');
   });
 });

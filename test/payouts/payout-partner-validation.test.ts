@@ -254,7 +254,7 @@ describe('with partner validation required', () => {
     expect(await completed.json()).toMatchObject({ status: 'COMPLETED' });
     expect(await balances(partnerId)).toMatchObject({ available: '400.00', payout_reserved: '0.00' });
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(created.workflowId, 'payout-partner-validated');
+    await recordHistory(created.workflowId, 'payout-partner-validated-lean');
   });
 
   it('while the payout waits for its partner, an admin may reject it and the partner may cancel it; the reserve returns', async () => {
@@ -374,6 +374,6 @@ describe('when the partner does not validate in time', () => {
     const late = await validate(token, created.id, { amount: '200.00', detailsHash: created.detailsHash });
     expect(late.status).toBe(409);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-    await recordHistory(created.workflowId, 'payout-partner-timeout-cancelled');
+    await recordHistory(created.workflowId, 'payout-partner-timeout-cancelled-lean');
   });
 });

@@ -42,6 +42,30 @@ describe('replaying recorded workflow histories', () => {
     );
   });
 
+  // docs/rules.md#payout-lean-lifecycle: workflows under patch `payout-lean-lifecycle`, recorded by the payout tests above
+  // with LEDGERFLOW_RECORD_HISTORIES=1 (the files without `-lean` keep the older paths replaying).
+  it('has a recorded history for each payout branch of the lean lifecycle', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'payout-completed-lean.json', 'payout-approved-before-checklist-lean.json', 'payout-rejected-lean.json', 'payout-cancelled-lean.json',
+        'payout-failed-lean.json', 'payout-held-released-completed-lean.json', 'payout-checklist-rejected-lean.json',
+        'payout-automatic-completed-lean.json', 'payout-automatic-failed-lean.json', 'payout-automatic-retried-completed-lean.json',
+        'payout-automatic-paused-resumed-lean.json', 'payout-automatic-switched-manual-lean.json',
+        'payout-partner-validated-lean.json', 'payout-partner-timeout-cancelled-lean.json',
+      ]),
+    );
+  });
+
+  it.each(files.filter((file) => file.startsWith('payout-') && file.endsWith('-lean.json')))('%s ran under the lean lifecycle patch', async (file) => {
+    const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8')) as {
+      events: { markerRecordedEventAttributes?: { markerName: string; details?: Record<string, { payloads: { data: string }[] }> } }[];
+    };
+    const patches = history.events
+      .filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((event) => JSON.parse(Buffer.from(event.markerRecordedEventAttributes!.details!['patch-data']!.payloads[0]!.data, 'base64').toString('utf8')).id);
+    expect(patches).toEqual(['payout-lean-lifecycle']);
+  });
+
   // Recorded by test/adjustments/manual-commission.test.ts and bulk-adjustment.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
   it('has a recorded history for each adjustment and bulk adjustment branch', () => {
     expect(files).toEqual(
