@@ -57,7 +57,7 @@ CREATE TABLE payment_file_close_items (
 REVOKE ALL ON payment_files, payment_file_closes, payment_file_close_items FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE ON payment_files, payment_file_closes, payment_file_close_items TO ledgerflow_app;
 
--- The finance team is told when a close finishes with failures.
+-- The finance team is told when a close finishes with failures. The list keeps migration 030's pay-run notices.
 ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
   CHECK (kind IN ('PAYOUT_REJECTED', 'PAYOUT_FAILED', 'PAYOUT_COMPLETED', 'PAYOUT_CANCELLED', 'PAYOUT_NEEDS_REVIEW',
@@ -66,4 +66,5 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
                   'CHARGEBACK_OPENED', 'CHARGEBACK_DECIDED', 'CHARGEBACK_PENALTY',
                   'DISPUTE_OPENED', 'DISPUTE_INFORMATION_REQUESTED', 'DISPUTE_ESCALATED', 'DISPUTE_RESOLVED',
                   'ADJUSTMENT_POSTED', 'ADJUSTMENT_APPROVAL_REQUESTED', 'BULK_ADJUSTMENT_FINISHED',
-                  'PAYMENT_DETAILS_CHANGED', 'PAYMENT_FILE_FAILURES'));
+                  'PAYMENT_DETAILS_CHANGED', 'PAY_RUN_READY', 'PAY_RUN_APPROVED', 'PAY_RUN_PAID', 'PAY_RUN_FAILURES',
+                  'PAYMENT_FILE_FAILURES'));
