@@ -421,13 +421,11 @@ async function applyPayRunSettings(owner: pg.Client): Promise<void> {
 }
 
 /** The pay-run delivery settings of the policy in force, for the ceiling's same fan-out. */
-async function fanOutSettings(owner: pg.Client): Promise<{ chunkSize: number; concurrency: number; chunksPerRun: number; from: string }> {
+async function fanOutSettings(owner: pg.Client): Promise<{ chunkSize: number; concurrency: number; chunksPerRun: number }> {
   const { rows } = await owner.query<{ document: unknown }>(`SELECT document FROM policy_versions ORDER BY version DESC LIMIT 1`);
-  const policy = policySchema.parse(rows[0]!.document) as unknown as { payRuns?: { chunkSize: number; concurrency: number } };
+  const { payRuns } = policySchema.parse(rows[0]!.document);
   // workflows/pay-run.ts continues as new after 20 chunks.
-  const chunksPerRun = Math.floor(positiveNumber('BENCH_CHUNKS_PER_RUN', 20));
-  if (!policy.payRuns) return { chunkSize: 500, concurrency: 20, chunksPerRun, from: 'defaults (the policy has no payRuns section)' };
-  return { chunkSize: policy.payRuns.chunkSize, concurrency: policy.payRuns.concurrency, chunksPerRun, from: "the policy's payRuns" };
+  return { chunkSize: payRuns.chunkSize, concurrency: payRuns.concurrency, chunksPerRun: Math.floor(positiveNumber('BENCH_CHUNKS_PER_RUN', 20)) };
 }
 
 interface CeilingPhase {
@@ -580,7 +578,7 @@ async function main(): Promise<void> {
     let ceiling: CeilingPhase | undefined;
     if (runCeiling) {
       await stopChild(stack.worker);
-      log(`ceiling: ${count(runSize)} no-op workflows, fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} in flight (${fanOut.from})…`);
+      log(`ceiling: ${count(runSize)} no-op workflows, fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} in flight (the policy's payRuns)…`);
       const ceilingWorker = await stack.startChild('ceiling worker', 'bench/ceiling/worker.ts', { TEMPORAL_ADDRESS: stack.temporal.address, BENCH_TASK_QUEUE: ceilingQueue, BENCH_CEILING_SIGNAL_ON_SEND: '1' }, /ceiling worker polling/);
       ceiling = await measureCeiling(client, runSize, fanOut, () => cpuSnapshot(stack.processes(ceilingWorker.pid)));
       log(`ceiling: ${count(runSize)} completed in ${ceiling.seconds.toFixed(1)} s; fan-out ${ceiling.fanOutSeconds.toFixed(1)} s`);
@@ -598,7 +596,7 @@ async function main(): Promise<void> {
         ...(payRun
           ? [`- Pay run \`pay-run-${payRun.runId}\`: created in ${payRun.createSeconds.toFixed(1)} s, ready for approval ${payRun.readySeconds.toFixed(1)} s after the create call; run-level approvals: ${payRun.runApprovals.join(', ') || 'none needed'}; items refused up front ${payRun.refusedUpfront}, refused by their payouts ${payRun.refused}; the run said ${payRun.runStatus}${payRun.runDoneSeconds === null ? ' (not at its end within 5 minutes of its last payout)' : ` ${payRun.runDoneSeconds.toFixed(1)} s after the approve call`}; its current workflow run has ${runHistoryLength ?? '?'} history events.`]
           : []),
-        ...(ceiling ? [`- Ceiling: ${ceilingShape === 'lean' ? "the lean payout's shape (3 local activities, 1 activity, 1 update, 1 signal with a timer, 4 search-attribute upserts)" : "bench/payouts.ts's shape (5 activities, 1 update, 1 signal)"}; fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} updates in flight, continue-as-new every ${fanOut.chunksPerRun} chunks (${fanOut.from}); the ceiling's decision is the start of its no-op run.`] : []),
+        ...(ceiling ? [`- Ceiling: ${ceilingShape === 'lean' ? "the lean payout's shape (3 local activities, 1 activity, 1 update, 1 signal with a timer, 4 search-attribute upserts)" : "bench/payouts.ts's shape (5 activities, 1 update, 1 signal)"}; fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} updates in flight, continue-as-new every ${fanOut.chunksPerRun} chunks (the policy's payRuns); the ceiling's decision is the start of its no-op run.`] : []),
         ...(markPaid
           ? [`- Payment file ${markPaid.exportId}: exported and locked (all ${count(markPaidSize)} PROCESSING) in ${markPaid.lockSeconds.toFixed(1)} s (seeding, not in the measure); the close answered paid ${markPaid.answer.paid}, failed ${markPaid.answer.failed}, already decided ${markPaid.answer.alreadyDecided}; file status afterwards ${markPaid.fileStatus ?? 'not CLOSED within 2 minutes'}.`]
           : []),
