@@ -31,7 +31,7 @@ import { InsufficientFundsError, LedgerStore, entryInputHash } from '../modules/
 import { LedgerWriter } from '../modules/ledger/ledger-writer.ts';
 import type { AccountRef, EntryInput } from '../domain/ledger.ts';
 import { platformStripes } from '../domain/ledger.ts';
-import { describeServer, freshDatabase, nonNegativeNumber, positiveNumber, resolveServer } from './support.ts';
+import { describeServer, freshDatabase, machineCpuSeconds, nonNegativeNumber, positiveNumber, resolveServer } from './support.ts';
 
 const benchDirectory = path.dirname(fileURLToPath(import.meta.url));
 const resultsFile = path.join(benchDirectory, 'results', 'ledger.md');
@@ -693,18 +693,6 @@ async function walBytesSince(ownerClient: pg.Client, before: string): Promise<nu
   const { rows } = await ownerClient.query<{ bytes: string }>(
     'SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::text AS bytes', [before]);
   return Number(rows[0]!.bytes);
-}
-
-/** Busy CPU seconds of the whole machine (all cores), from /proc/stat; zero where that file does not exist. */
-async function machineCpuSeconds(): Promise<{ busy: number }> {
-  try {
-    const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
-    // Fields: user nice system idle iowait irq softirq steal, in clock ticks (USER_HZ, 100 on Linux).
-    const [user, nice, system, , , irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number);
-    return { busy: (user! + nice! + system! + irq! + softirq! + steal!) / 100 };
-  } catch {
-    return { busy: 0 };
-  }
 }
 
 /** The invariants the tests assert, checked once after all workloads: a benchmark that corrupts money is void. */
