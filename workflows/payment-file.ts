@@ -2,6 +2,8 @@ import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHand
 import type { createPayoutDeliveryActivities } from '../activities/payout-delivery.ts';
 import type { PaymentFileActivities } from '../activities/payment-files.ts';
 import type { PaymentFileDelivery } from '../domain/payment-file.ts';
+import type { PayoutDeliveryOutcome } from '../modules/payouts/payout-delivery.ts';
+import type { DeliveryChunk } from '../modules/payouts/payment-files.ts';
 
 /**
  * The payment file's workflows (docs/rules.md#payment-files). Both walk the file (or the close request) in chunks of
@@ -47,6 +49,36 @@ function startProgress(resume: PaymentFileProgress | null): PaymentFileProgress 
 const timeToContinue = (chunksThisRun: number, delivery: PaymentFileDelivery) =>
   chunksThisRun >= delivery.chunksPerRun || workflowInfo().continueAsNewSuggested;
 
+/**
+ * The walk both workflows share: chunk after chunk, load its deliveries, deliver them, record the answers, until
+ * the last chunk ('done') or until it is time to continue as new ('continue': the caller does, with `progress`).
+ */
+async function deliverInChunks(
+  delivery: PaymentFileDelivery,
+  progress: PaymentFileProgress,
+  deliverPayoutUpdates: DeliveryActivities['deliverPayoutUpdates'],
+  chunk: {
+    load: (fromPosition: number) => Promise<DeliveryChunk>;
+    record: (outcomes: PayoutDeliveryOutcome[]) => Promise<unknown>;
+  },
+): Promise<'done' | 'continue'> {
+  let chunks = 0;
+  for (;;) {
+    if (timeToContinue(chunks, delivery)) return 'continue';
+    const loaded = await chunk.load(progress.nextPosition);
+    if (loaded.deliveries.length > 0) {
+      const outcomes = await deliverPayoutUpdates({ deliveries: loaded.deliveries, concurrency: delivery.concurrency });
+      await chunk.record(outcomes);
+      const refused = outcomes.filter((outcome) => outcome.outcome !== 'accepted').length;
+      progress.delivered += outcomes.length - refused;
+      progress.refused += refused;
+    }
+    chunks += 1;
+    if (loaded.nextPosition === null) return 'done';
+    progress.nextPosition = loaded.nextPosition;
+  }
+}
+
 export interface PaymentFileLockInput {
   exportId: string;
   delivery: PaymentFileDelivery;
@@ -61,23 +93,16 @@ export async function paymentFileLockWorkflow(input: PaymentFileLockInput, resum
   const { steps: activities, deliverPayoutUpdates } = activitiesFor(input.delivery);
   const progress = startProgress(resume);
   setHandler(getPaymentFileProgressQuery, () => progress);
-  let chunks = 0;
-  for (;;) {
-    if (timeToContinue(chunks, input.delivery)) {
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof paymentFileLockWorkflow>(input, progress);
-    }
-    const chunk = await activities.loadPaymentFileLockChunk({ exportId: input.exportId, fromPosition: progress.nextPosition, limit: input.delivery.chunkSize });
-    if (chunk.deliveries.length > 0) {
-      const outcomes = await deliverPayoutUpdates({ deliveries: chunk.deliveries, concurrency: input.delivery.concurrency });
+  const walked = await deliverInChunks(input.delivery, progress, deliverPayoutUpdates, {
+    load: (fromPosition) => activities.loadPaymentFileLockChunk({ exportId: input.exportId, fromPosition, limit: input.delivery.chunkSize }),
+    record: async (outcomes) => {
       const refused = outcomes.filter((outcome) => outcome.outcome !== 'accepted');
       if (refused.length > 0) await activities.recordPaymentFileLockRefusals({ exportId: input.exportId, refused });
-      progress.delivered += outcomes.length - refused.length;
-      progress.refused += refused.length;
-    }
-    chunks += 1;
-    if (chunk.nextPosition === null) break;
-    progress.nextPosition = chunk.nextPosition;
+    },
+  });
+  if (walked === 'continue') {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof paymentFileLockWorkflow>(input, progress);
   }
   await activities.finishPaymentFileLock({ exportId: input.exportId });
   progress.done = true;
@@ -99,23 +124,13 @@ export async function paymentFileCloseWorkflow(input: PaymentFileCloseInput, res
   const { steps: activities, deliverPayoutUpdates } = activitiesFor(input.delivery);
   const progress = startProgress(resume);
   setHandler(getPaymentFileProgressQuery, () => progress);
-  let chunks = 0;
-  for (;;) {
-    if (timeToContinue(chunks, input.delivery)) {
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof paymentFileCloseWorkflow>(input, progress);
-    }
-    const chunk = await activities.loadPaymentFileCloseChunk({ closeId: input.closeId, fromPosition: progress.nextPosition, limit: input.delivery.chunkSize });
-    if (chunk.deliveries.length > 0) {
-      const outcomes = await deliverPayoutUpdates({ deliveries: chunk.deliveries, concurrency: input.delivery.concurrency });
-      await activities.recordPaymentFileCloseOutcomes({ closeId: input.closeId, outcomes });
-      const refused = outcomes.filter((outcome) => outcome.outcome !== 'accepted').length;
-      progress.delivered += outcomes.length - refused;
-      progress.refused += refused;
-    }
-    chunks += 1;
-    if (chunk.nextPosition === null) break;
-    progress.nextPosition = chunk.nextPosition;
+  const walked = await deliverInChunks(input.delivery, progress, deliverPayoutUpdates, {
+    load: (fromPosition) => activities.loadPaymentFileCloseChunk({ closeId: input.closeId, fromPosition, limit: input.delivery.chunkSize }),
+    record: (outcomes) => activities.recordPaymentFileCloseOutcomes({ closeId: input.closeId, outcomes }),
+  });
+  if (walked === 'continue') {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof paymentFileCloseWorkflow>(input, progress);
   }
   await activities.finishPaymentFileClose({ closeId: input.closeId });
   progress.done = true;

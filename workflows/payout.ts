@@ -648,24 +648,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
         if (state.status !== 'APPROVED') return 'closed' as const;
         const result = await activities.startAutomaticProcessing({ payoutId: request.payoutId, checkSwitches: true });
         switchCheckRequested = false;
-        if (result?.started) {
-          state.attempt = 0;
-          state.providerReference = null;
-          state.needsReview = false;
-          state.waitingFor = [];
-          moveTo('PROCESSING');
-          return 'started' as const;
-        }
-        if (result?.switches?.methodForcedManual) {
-          processing = 'MANUAL';
-          state.processing = 'MANUAL';
-          state.waitingFor = [];
-          publish();
-          return 'manual' as const;
-        }
-        state.waitingFor = result?.switches?.reasons ?? [];
-        publish();
-        return 'waiting' as const;
+        return applyStart(result);
       });
       if (outcome === 'started') return true;
       if (outcome !== 'waiting') return false;

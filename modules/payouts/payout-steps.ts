@@ -371,14 +371,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
     },
 
     /** Records one approval (and APPROVED when it completes the chain), with its PAYOUT_APPROVE audit record. */
-    async recordPayoutApproval(input: {
-      payoutId: string;
-      actor: PayoutActor;
-      step: number;
-      amountSeen: string;
-      detailsHashSeen: string;
-      completesChain: boolean;
-    }): Promise<{ at: string }> {
+    async recordPayoutApproval(input: ApprovalInput): Promise<{ at: string }> {
       return database.transaction((transaction) => recordPayoutApprovalIn(transaction, input));
     },
 
