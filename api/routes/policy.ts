@@ -96,13 +96,20 @@ const listPolicyRequests = createRoute({
   responses: { 200: { description: 'Requests', content: { 'application/json': { schema: z.object({ requests: z.array(policyRequestSchema) }) } } }, ...errors },
 });
 
-function policyDecisionRoute(kind: 'approve' | 'reject') {
+/**
+ * A second person's decision on a PENDING four-eyes request (docs/rules.md#four-eyes): the one route shape of the policy
+ * changes and the FX rates, approve or reject, with a fresh TOTP code and an optional reason.
+ */
+function fourEyesDecisionRoute<Schema extends z.ZodTypeAny>(
+  kind: 'approve' | 'reject',
+  request: { path: string; operationIds: { approve: string; reject: string }; subject: string; checkers: string; schema: Schema; conflict: string },
+) {
   return createRoute({
     method: 'post',
-    path: `/policy/requests/{id}/${kind}`,
-    operationId: kind === 'approve' ? 'approvePolicyChange' : 'rejectPolicyChange',
-    summary: kind === 'approve' ? 'Apply a PENDING policy change (four eyes)' : 'Reject a PENDING policy change (four eyes)',
-    description: 'A second person: never the maker, one of the latest version’s `fourEyes.moneyCheckerRoles` holding `policy.manage`, with a fresh TOTP code in `X-TOTP-Code`.',
+    path: `${request.path}/{id}/${kind}`,
+    operationId: request.operationIds[kind],
+    summary: `${kind === 'approve' ? 'Apply' : 'Reject'} a PENDING ${request.subject} (four eyes)`,
+    description: `A second person: never the maker, ${request.checkers}, with a fresh TOTP code in \`X-TOTP-Code\`.`,
     security: bearerSecurity,
     request: {
       params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
@@ -110,13 +117,23 @@ function policyDecisionRoute(kind: 'approve' | 'reject') {
       body: { content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict() } }, required: false },
     },
     responses: {
-      200: { description: 'The request after the decision', content: { 'application/json': { schema: policyRequestSchema } } },
+      200: { description: 'The request after the decision', content: { 'application/json': { schema: request.schema } } },
       ...errors,
       404: errorResponse('No such request'),
-      409: errorResponse('The request is not PENDING, or (approve) another policy version was added after it was requested'),
+      409: errorResponse(request.conflict),
     },
   });
 }
+
+const policyDecisionRoute = (kind: 'approve' | 'reject') =>
+  fourEyesDecisionRoute(kind, {
+    path: '/policy/requests',
+    operationIds: { approve: 'approvePolicyChange', reject: 'rejectPolicyChange' },
+    subject: 'policy change',
+    checkers: 'one of the latest version’s `fourEyes.moneyCheckerRoles` holding `policy.manage`',
+    schema: policyRequestSchema,
+    conflict: 'The request is not PENDING, or (approve) another policy version was added after it was requested',
+  });
 
 const addVersion = createRoute({
   method: 'post',
@@ -185,27 +202,15 @@ const listRateRequests = createRoute({
   responses: { 200: { description: 'Requests', content: { 'application/json': { schema: z.object({ requests: z.array(rateRequestSchema) }) } } }, ...errors },
 });
 
-function rateDecisionRoute(kind: 'approve' | 'reject') {
-  return createRoute({
-    method: 'post',
-    path: `/fx-rates/{id}/${kind}`,
-    operationId: kind === 'approve' ? 'approveFxRate' : 'rejectFxRate',
-    summary: kind === 'approve' ? 'Apply a PENDING FX rate (four eyes)' : 'Reject a PENDING FX rate (four eyes)',
-    description: 'A second person: never the maker, one of the policy’s `fourEyes.fxCheckerRoles`, with a fresh TOTP code in `X-TOTP-Code`.',
-    security: bearerSecurity,
-    request: {
-      params: z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
-      headers: z.object({ 'x-totp-code': z.string().optional().openapi({ description: 'A fresh TOTP code (step-up)' }) }),
-      body: { content: { 'application/json': { schema: z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict() } }, required: false },
-    },
-    responses: {
-      200: { description: 'The request after the decision', content: { 'application/json': { schema: rateRequestSchema } } },
-      ...errors,
-      404: errorResponse('No such request'),
-      409: errorResponse('The request is not PENDING, or a rate for that currency and time exists already'),
-    },
+const rateDecisionRoute = (kind: 'approve' | 'reject') =>
+  fourEyesDecisionRoute(kind, {
+    path: '/fx-rates',
+    operationIds: { approve: 'approveFxRate', reject: 'rejectFxRate' },
+    subject: 'FX rate',
+    checkers: 'one of the policy’s `fourEyes.fxCheckerRoles`',
+    schema: rateRequestSchema,
+    conflict: 'The request is not PENDING, or a rate for that currency and time exists already',
   });
-}
 
 const listRates = createRoute({
   method: 'get',
