@@ -1,6 +1,7 @@
 import type { Database } from '../db/pool.ts';
 import type { PayoutDeliveryOutcome } from '../modules/payouts/payout-delivery.ts';
 import { nextPayRunDeliveries, prepareScheduledPayRun, recordPayRunDeliveries, reserveScheduledPayRunId, syncPayRun } from '../modules/pay-runs/pay-run-store.ts';
+import { approvePayRunChunkForWorkflow } from '../modules/pay-runs/pay-run-approvals.ts';
 import { payoutScheduleActor } from '../modules/payouts/payout-schedule.ts';
 import type { PolicyStore } from '../modules/policy/policy-store.ts';
 
@@ -13,6 +14,8 @@ export function createPayRunActivities({ database, policies }: { database: Datab
     nextPayRunDeliveries: (input: { runId: string; decisionId: string; limit: number; requireDeclaredFunds: boolean }) => nextPayRunDeliveries(database, input),
     recordPayRunDeliveries: (input: { runId: string; decisionId: string; outcomes: PayoutDeliveryOutcome[] }) => recordPayRunDeliveries(database, input),
     syncPayRun: (input: { runId: string; delivering: boolean }) => syncPayRun(database, input),
+    /** Fan-out design 2: one chunk's approvals in one set-based transaction; answers the outcomes and the signals to send. */
+    approvePayRunChunk: (input: { runId: string; decisionId: string; payoutIds: string[] }) => approvePayRunChunkForWorkflow(database, input),
   };
 }
 export type PayRunActivities = ReturnType<typeof createPayRunActivities>;

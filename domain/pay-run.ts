@@ -49,6 +49,13 @@ export const payRunPolicySchema = z.object({
   progressPollSeconds: z.number().int().min(1).max(86_400).default(30),
   /** When true, a method and currency with no declared funds waits like an underfunded one; when false it is not checked. */
   requireDeclaredFunds: z.boolean().default(false),
+  /**
+   * How a decision reaches its payouts (docs/decisions.md, pay-run fan-out): `signal` (design 2, the default) records
+   * each chunk's approvals in one set-based transaction and wakes each payout with a `payRunApproved` signal;
+   * `update` (design 1) sends each payout the `approve` update a single approval sends. A run started before this
+   * setting existed delivers by update, as it did.
+   */
+  fanOut: z.enum(['signal', 'update']).default('signal'),
 });
 export type PayRunPolicy = z.infer<typeof payRunPolicySchema>;
 export const defaultPayRunPolicy: PayRunPolicy = payRunPolicySchema.parse({});

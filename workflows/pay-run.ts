@@ -40,7 +40,10 @@ const chunksPerHistory = 20;
  * run-level approval when the run's total needs one; delivers each decision to its items' `payout-<id>` in chunks
  * through `deliverPayoutUpdates` (each update keyed by run, decision and payout, so a chunk retried after a worker
  * died approves nothing twice), a method+currency group whose declared funds fall short waiting while the others go;
- * then follows its payouts' statuses on a timer until every one is closed. All item state lives in the database, so
+ * then follows its payouts' statuses on a timer until every one is closed. With the policy's `fanOut: 'signal'`
+ * (design 2) a chunk is approved in the database in one set-based transaction (`approvePayRunChunk`, whose retry
+ * approves nothing twice and answers the same signals) and each approved payout is woken by a `payRunApproved`
+ * signal; a policy without `fanOut` (runs started before it) delivers by update. All item state lives in the database, so
  * the workflow carries only its queue of decisions across continue-as-new.
  */
 export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
@@ -143,8 +146,15 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
           state.status = (await activities.syncPayRun({ runId: state.runId, delivering: true })).status;
           publish();
         }
-        const outcomes = await delivery.deliverPayoutUpdates({ deliveries: next.deliveries, concurrency: policy.concurrency });
-        await activities.recordPayRunDeliveries({ runId: state.runId, decisionId, outcomes });
+        if (policy.fanOut === 'signal') {
+          // Design 2: the chunk's approvals in one set-based transaction, then a fire-and-forget signal to each payout.
+          const { wake } = await activities.approvePayRunChunk({ runId: state.runId, decisionId, payoutIds: next.deliveries.map((item) => item.payoutId) });
+          if (wake.items.length > 0) await delivery.signalPayRunApprovals({ wake, concurrency: policy.concurrency });
+        } else {
+          // Design 1 (and every run started before `fanOut` existed): one `approve` update per payout.
+          const outcomes = await delivery.deliverPayoutUpdates({ deliveries: next.deliveries, concurrency: policy.concurrency });
+          await activities.recordPayRunDeliveries({ runId: state.runId, decisionId, outcomes });
+        }
         state.chunksDelivered += 1;
         chunksThisHistory += 1;
         publish();

@@ -9,6 +9,7 @@ import type {
   PayoutStatus,
 } from '../domain/payout.ts';
 import type { PayoutPriority } from '../domain/payout-policy.ts';
+import type { PayoutSwitches } from '../domain/ops-switches.ts';
 
 /**
  * The payout lifecycle's messages (kept beside workflows/messages.ts, which holds the bonus's). Every update
@@ -145,6 +146,24 @@ export const providerResultSignal = defineSignal<[ProviderResultInput]>('provide
  * a HELD payout runs its checklist now instead of at the next re-check. Any other status ignores it.
  */
 export const holdCauseClearedSignal = defineSignal<[{ reason: string }]>('holdCauseCleared');
+
+/**
+ * A pay run's set-based approval (docs/rules.md#pay-runs, fan-out design 2): the run already recorded this approval
+ * (and, when it completed an automatic payout's chain, the start of its processing) in the database, in one
+ * transaction for its chunk; the signal tells the payout to take it into its state and go on. Repeated signals of
+ * one decision are ignored.
+ */
+export interface PayRunApprovedInput {
+  runId: string;
+  decisionId: string;
+  actor: PayoutActor;
+  step: number;
+  at: string;
+  completesChain: boolean;
+  /** The start of automatic processing recorded with the approval (null: not started by the run). */
+  start: { started: boolean; switches: PayoutSwitches | null } | null;
+}
+export const payRunApprovedSignal = defineSignal<[PayRunApprovedInput]>('payRunApproved');
 
 /** The payout lifecycle's workflow id: one workflow per payout, addressed by its id. */
 export const payoutWorkflowId = (payoutId: string) => `payout-${payoutId}`;

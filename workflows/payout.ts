@@ -44,6 +44,7 @@ import {
   getPayoutStateQuery,
   holdCauseClearedSignal,
   markPayoutProcessingUpdate,
+  payRunApprovedSignal,
   payoutRefusedType,
   providerResultSignal,
   rejectPayoutUpdate,
@@ -75,6 +76,13 @@ export const emergencySwitchesPatch = 'payout-emergency-switches';
  * PayoutStatus search attribute once per step. Older workflows replay their recorded activities unchanged.
  */
 export const leanLifecyclePatch = 'payout-lean-lifecycle';
+
+/**
+ * docs/rules.md#pay-runs, fan-out design 2: a pay run records a payout's approval in the database itself and wakes
+ * the payout with the `payRunApproved` signal. Asked only when such a signal arrives, so lifecycles that never get
+ * one record nothing; a history from before it (where such a signal had no handler) replays without taking it in.
+ */
+export const payRunSignalPatch = 'payout-pay-run-signal';
 
 const payoutRetry = {
   initialInterval: '1 second',
@@ -359,6 +367,31 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     },
     { validator: (input) => void checkApproval(input, true) },
   );
+
+  // docs/rules.md#pay-runs (design 2): the run's transaction recorded this approval (and, when it completed an
+  // automatic chain, the start of processing); the payout mirrors it into its state, as the `approve` update would
+  // after its own activity. One decision is taken in once; a payout that has moved on meanwhile (cancelled by an
+  // admin before the signal came) keeps its state.
+  const payRunDecisions = new Set<string>();
+  setHandler(payRunApprovedSignal, async (input) => {
+    if (!patched(payRunSignalPatch)) return;
+    if (payRunDecisions.has(input.decisionId)) return;
+    payRunDecisions.add(input.decisionId);
+    await condition(() => state.status !== 'REQUESTED');
+    await exclusive(async () => {
+      if (state.status !== 'AWAITING_APPROVAL' || state.approvals.some((approval) => approval.userId === input.actor.userId)) return;
+      state.approvals.push({ userId: input.actor.userId, role: input.actor.role, step: input.step, at: input.at });
+      if (!input.completesChain) return;
+      if (lean && processing === 'AUTOMATIC') {
+        moveTo('APPROVED', true);
+        // Not started by the run (an emergency switch): the payout asks again at once, as a release would make it.
+        if (input.start === null) switchCheckRequested = true;
+        applyStart(input.start);
+        return;
+      }
+      moveTo('APPROVED');
+    });
+  });
 
   setHandler(
     validatePayoutUpdate,

@@ -541,7 +541,13 @@ export async function nextPayRunDeliveries(connection: CommonQueryMethods, input
  */
 export async function recordPayRunDeliveries(database: Database, input: { runId: string; decisionId: string; outcomes: PayoutDeliveryOutcome[] }): Promise<void> {
   if (input.outcomes.length === 0) return;
-  await database.transaction(async (transaction) => {
+  await database.transaction((transaction) => recordPayRunDeliveriesIn(transaction, input));
+}
+
+/** The body of `recordPayRunDeliveries`, inside the caller's transaction (fan-out design 2 records with its approvals). */
+export async function recordPayRunDeliveriesIn(transaction: CommonQueryMethods, input: { runId: string; decisionId: string; outcomes: PayoutDeliveryOutcome[] }): Promise<void> {
+  if (input.outcomes.length === 0) return;
+  {
     await transaction.query(sql.unsafe`
       UPDATE pay_run_decision_items di SET outcome = o.outcome, code = NULLIF(o.code, ''), message = NULLIF(o.message, ''), delivered_at = now()
       FROM unnest(${sql.array(input.outcomes.map((o) => o.payoutId), 'uuid')}, ${sql.array(input.outcomes.map((o) => o.outcome), 'text')},
@@ -566,7 +572,7 @@ export async function recordPayRunDeliveries(database: Database, input: { runId:
       UPDATE pay_run_decisions d SET delivered_at = now()
       WHERE d.id = ${input.decisionId} AND d.delivered_at IS NULL
         AND NOT EXISTS (SELECT 1 FROM pay_run_decision_items di WHERE di.decision_id = d.id AND di.outcome IS NULL)`);
-  });
+  }
 }
 
 const progressRow = z.object({ included: z.number(), approved: z.number(), refused: z.number(), pending: z.number() });

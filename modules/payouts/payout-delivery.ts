@@ -90,3 +90,41 @@ async function deliverOne(client: Client, delivery: PayoutDelivery): Promise<Pay
     throw error;
   }
 }
+
+/**
+ * Fan-out design 2 (docs/rules.md#pay-runs): wakes each payout whose approval a pay run already recorded in the
+ * database with the fire-and-forget `payRunApproved` signal, at most `concurrency` in flight. A signal is not a round
+ * trip through the payout's workflow task: the server appends it and answers. Sending the same signal again (the
+ * activity retried) is harmless: the payout ignores a decision it already took in. Answers how many were signalled
+ * and which payouts have no running workflow (closed meanwhile: reported, their recorded approval stands).
+ */
+export async function signalPayRunApprovals(
+  client: Client,
+  signals: readonly { payoutId: string; input: unknown }[],
+  options: { concurrency: number; onDelivered?: (delivered: number) => void },
+): Promise<{ signalled: number; missing: string[] }> {
+  let next = 0;
+  let signalled = 0;
+  const missing: string[] = [];
+  let failure: unknown = null;
+  const lane = async () => {
+    while (failure === null && next < signals.length) {
+      const { payoutId, input } = signals[next++]!;
+      try {
+        await client.workflow.getHandle(payoutWorkflowId(payoutId)).signal('payRunApproved', input);
+        signalled += 1;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) {
+          missing.push(payoutId);
+          continue;
+        }
+        failure ??= error;
+        return;
+      }
+      options.onDelivered?.(signalled + missing.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, signals.length)) }, lane));
+  if (failure !== null) throw failure;
+  return { signalled, missing };
+}
