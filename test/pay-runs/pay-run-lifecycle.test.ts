@@ -83,6 +83,12 @@ async function draftedAndSubmitted(amount: string, drafterToken: string) {
   return kit.waitForStatus(id, 'AWAITING_APPROVAL');
 }
 
+/** A policy version whose pay runs deliver by `fanOut` (docs/decisions.md, pay-run fan-out); runs created after it use it. */
+async function setFanOut(fanOut: 'signal' | 'update') {
+  const { policy } = await api.dependencies.policies.active();
+  await api.dependencies.policies.add({ document: { ...policy, payRuns: { ...policy.payRuns, fanOut } }, effectiveFrom: new Date(), reason: `pay run tests: fan-out by ${fanOut}`, actor: 'test' });
+}
+
 async function createRun(token: string, payoutIds: string[]): Promise<PayRun> {
   const response = await api.request('/v1/pay-runs', { token, body: { selection: { payoutIds }, note: 'test run' } });
   expect(response.status, await response.clone().text()).toBe(201);
@@ -217,7 +223,11 @@ describe('refusals inside one decision', () => {
     const changed = await awaitingPayout('110');
     // The creator drafts a payout (no code needed) that another admin submits: the drafter is its maker too.
     const own = await draftedAndSubmitted('120', creator.token);
+    // Design 1 (one `approve` update per payout): the payout's own workflow compares the details it was requested
+    // with. Design 2's refusals (the database's current row against what the approver saw) are in pay-run-fan-out.test.ts.
+    await setFanOut('update');
     const run = await createRun(creator.token, [plain.id, changed.id, own.id]);
+    await setFanOut('signal');
     // The details the approver is shown are not the ones the payout was requested with (a change after the request).
     await api.owner.query(sql.unsafe`UPDATE payouts SET details_hash = ${'f'.repeat(64)} WHERE id = ${changed.id}`);
 
