@@ -15,6 +15,10 @@
  *       (POST /v1/payout-exports/{id}/results, one TOTP code) until every payout is COMPLETED;
  *   (5) the ceiling: as many no-op workflows of the payout's shape (bench/ceiling/), and one decision delivered to
  *       them by a no-op run through the real delivery module, same chunk size and concurrency, until all complete.
+ * (1)–(3) run once per fan-out design (docs/decisions.md, pay-run fan-out), each on its own BENCH_PAY_RUN payouts, in
+ * the same run: `signal` (design 2, the default: each chunk's approvals in one set-based transaction, then one
+ * `payRunApproved` signal per payout) and `update` (design 1: one `approve` update per payout). The design is the
+ * policy's `payRuns.fanOut`, set by a new policy version before each phase.
  * With the CPU each process used in each measured phase (read from /proc), per payout.
  *
  *   npm run bench:pay-runs
@@ -24,7 +28,8 @@
  * BENCH_SEED_CONCURRENCY (50 requests in flight while seeding), BENCH_HISTORY_SAMPLE (20), BENCH_SANDBOX_DELAY_MS (200),
  * BENCH_DURABLE (1), BENCH_TEMPORAL_MEMORY (0), BENCH_PAY_RUN_CHUNK / BENCH_PAY_RUN_CONCURRENCY (a policy version with
  * these delivery settings for the run and the ceiling; default the policy's), BENCH_CEILING_SHAPE (lean | classic),
- * BENCH_ONLY (pay-run,mark-paid,ceiling), BENCH_RESULTS (bench/results/pay-runs.md).
+ * BENCH_ONLY (pay-run,pay-run-update,mark-paid,ceiling; `pay-run` is design 2, `pay-run-update` design 1),
+ * BENCH_RESULTS (bench/results/pay-runs.md).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -69,7 +74,7 @@ const sandboxDelayMs = Math.floor(nonNegativeNumber('BENCH_SANDBOX_DELAY_MS', 20
 const durable = process.env.BENCH_DURABLE !== '0';
 const temporalInMemory = process.env.BENCH_TEMPORAL_MEMORY === '1';
 /** BENCH_ONLY: a comma list of `pay-run`, `mark-paid`, `ceiling` (default all): the other phases are skipped. */
-const phases = new Set((process.env.BENCH_ONLY ?? 'pay-run,mark-paid,ceiling').split(',').map((phase) => phase.trim()));
+const phases = new Set((process.env.BENCH_ONLY ?? 'pay-run,pay-run-update,mark-paid,ceiling').split(',').map((phase) => phase.trim()));
 /** BENCH_CEILING_SHAPE: `lean` (default: the lean payout lifecycle's commands) or `classic` (bench/payouts.ts's five activities). */
 const ceilingShape = process.env.BENCH_CEILING_SHAPE === 'classic' ? 'classic' : 'lean';
 const resultsFile = path.resolve(process.env.BENCH_RESULTS ?? path.join(benchDirectory, 'results', 'pay-runs.md'));
@@ -130,8 +135,10 @@ async function waitFor<T>(what: string, timeoutSeconds: number, probe: () => Pro
 }
 
 /** Payouts of one method by status. */
-async function statusCounts(owner: pg.Client, methodId: string): Promise<Record<string, number>> {
-  const { rows } = await owner.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM payouts WHERE method_id = $1 GROUP BY status`, [methodId]);
+async function statusCounts(owner: pg.Client, methodId: string, ids?: readonly string[]): Promise<Record<string, number>> {
+  const { rows } = ids
+    ? await owner.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM payouts WHERE method_id = $1 AND id = ANY($2::uuid[]) GROUP BY status`, [methodId, ids])
+    : await owner.query<{ status: string; n: string }>(`SELECT status, count(*) AS n FROM payouts WHERE method_id = $1 GROUP BY status`, [methodId]);
   return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
 }
 
@@ -145,25 +152,26 @@ interface SeededPayout {
 
 /**
  * `size` payouts of `methodId` requested over HTTP by partners 0..size-1 (to their saved details), then waited for until every one is AWAITING_APPROVAL. */
-async function requestPayouts(stack: PayoutStack, tokens: string[], size: number, methodId: string): Promise<SeededPayout[]> {
+async function requestPayouts(stack: PayoutStack, tokens: string[], size: number, methodId: string, tag = 'a'): Promise<SeededPayout[]> {
   const payouts: SeededPayout[] = new Array(size);
   const started = performance.now();
   await pool(size, seedConcurrency, async (index) => {
     const partnerId = benchPartnerId(index);
     const answer = await call<SeededPayout & { status: string }>(stack.apiUrl, { token: tokens[index]! }, 'POST', '/v1/payouts', {
       body: { partnerId, amount, currency: 'USD', methodId },
-      idempotencyKey: `bench-${methodId}-${index}`,
+      idempotencyKey: `bench-${methodId}-${tag}-${index}`,
     });
     const body = expectStatus(answer, 201, `POST /v1/payouts (${methodId}, ${partnerId})`);
     payouts[index] = { id: body.id, amount: body.amount, detailsHash: body.detailsHash };
   });
+  const ids = () => payouts.map((payout) => payout.id);
   await waitFor(`${count(size)} ${methodId} payouts awaiting approval`, 600 + size / 5, async () => {
-    const counts = await statusCounts(stack.owner, methodId);
+    const counts = await statusCounts(stack.owner, methodId, ids());
     if ((counts.AWAITING_APPROVAL ?? 0) === size) return true;
     const settled = Object.entries(counts).filter(([status]) => status !== 'REQUESTED').reduce((sum, [, n]) => sum + n, 0);
     if (settled === size) throw new Error(`the checklists left ${methodId} payouts ${describeCounts(counts)}, expected all AWAITING_APPROVAL`);
     return undefined;
-  }, async () => describeCounts(await statusCounts(stack.owner, methodId)), 1_000);
+  }, async () => describeCounts(await statusCounts(stack.owner, methodId, ids())), 1_000);
   log(`${count(size)} ${methodId} payouts awaiting approval after ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return payouts;
 }
@@ -177,7 +185,10 @@ interface PayRunView {
 }
 
 interface PayRunPhase {
+  design: FanOutDesign;
   runId: string;
+  /** Design 2: from the approve call until the run's last `signalPayRunApprovals` activity completed (every payout signalled). */
+  signalledSeconds: number | null;
   /** CPU per process from the create call until the last payout COMPLETED. */
   cpu: Map<string, number>;
   seconds: number;
@@ -193,13 +204,14 @@ interface PayRunPhase {
 }
 
 /** (1)+(2): create the run, the run-level approvals it asks for, one approver's decision, until every payout is COMPLETED. */
-async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: SeededPayout[], cpu: () => Promise<Map<string, number>>): Promise<PayRunPhase> {
+async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: SeededPayout[], design: FanOutDesign, cpu: () => Promise<Map<string, number>>): Promise<PayRunPhase> {
   const { apiUrl, owner } = stack;
+  const ids = payouts.map((payout) => payout.id);
   const cpuBefore = await cpu();
   const started = performance.now();
   const created = expectStatus(
     await call<PayRunView>(apiUrl, admins.creator, 'POST', '/v1/pay-runs', {
-      body: { selection: { methodIds: ['PAYQUICKER'] }, note: `bench: ${count(payouts.length)} automatic payouts` },
+      body: { selection: { payoutIds: ids }, note: `bench: ${count(payouts.length)} automatic payouts, fan-out by ${design}` },
       idempotencyKey: `bench-pay-run-${randomBytes(4).toString('hex')}`,
     }),
     201,
@@ -244,7 +256,7 @@ async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: Seeded
   // Until every payout is COMPLETED (or, if some end otherwise, every one is at an end).
   let runDoneSeconds: number | null = null;
   let runStatus = run.status;
-  const approvalsRecorded = async () => Number((await owner.query<{ n: string }>(`SELECT count(*) AS n FROM payout_approvals WHERE approver_id = $1`, [admins.approver.id])).rows[0]!.n);
+  const approvalsRecorded = async () => Number((await owner.query<{ n: string }>(`SELECT count(*) AS n FROM payout_approvals WHERE approver_id = $1 AND payout_id = ANY($2::uuid[])`, [admins.approver.id, ids])).rows[0]!.n);
   let probes = 0;
   await waitFor(`${count(payouts.length)} payouts of the run COMPLETED`, 1_800 + payouts.length / 2, async () => {
     if (++probes % 20 === 0) {
@@ -254,15 +266,15 @@ async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: Seeded
         throw new Error(`${view.progress.refused} items refused the delivered approval, e.g. ${JSON.stringify(refused.body.items?.slice(0, 3))}`);
       }
     }
-    const counts = await statusCounts(owner, 'PAYQUICKER');
+    const counts = await statusCounts(owner, 'PAYQUICKER', ids);
     const ended = (counts.COMPLETED ?? 0) + (counts.FAILED ?? 0) + (counts.REJECTED ?? 0) + (counts.CANCELLED ?? 0);
     if ((counts.COMPLETED ?? 0) === payouts.length) return true;
     if (ended === payouts.length) throw new Error(`the run's payouts ended ${describeCounts(counts)}`);
     return undefined;
-  }, async () => `${await approvalsRecorded()} approvals recorded; ${describeCounts(await statusCounts(owner, 'PAYQUICKER'))}`, 500);
+  }, async () => `${await approvalsRecorded()} approvals recorded; ${describeCounts(await statusCounts(owner, 'PAYQUICKER', ids))}`, 500);
   const seconds = (performance.now() - started) / 1000;
   const cpuUsed = cpuDelta(cpuBefore, await cpu());
-  const approvals = await owner.query<{ n: string; last: Date | null }>(`SELECT count(*) AS n, max(decided_at) AS last FROM payout_approvals WHERE approver_id = $1`, [admins.approver.id]);
+  const approvals = await owner.query<{ n: string; last: Date | null }>(`SELECT count(*) AS n, max(decided_at) AS last FROM payout_approvals WHERE approver_id = $1 AND payout_id = ANY($2::uuid[])`, [admins.approver.id, ids]);
   if (Number(approvals.rows[0]!.n) !== payouts.length) throw new Error(`${approvals.rows[0]!.n} approvals recorded, expected ${payouts.length}`);
   const fanOutSeconds = (approvals.rows[0]!.last!.getTime() - approveAt.getTime()) / 1000;
 
@@ -277,8 +289,11 @@ async function measurePayRun(stack: PayoutStack, admins: Admins, payouts: Seeded
   } catch (error) {
     log(`the run did not reach its end: ${(error as Error).message}`);
   }
+  const lastSignal = design === 'signal' ? await lastSignalActivity(stack.client, `pay-run-${run.id}`) : null;
   return {
+    design,
     runId: run.id,
+    signalledSeconds: lastSignal === null ? null : (lastSignal.getTime() - approveAt.getTime()) / 1000,
     cpu: cpuUsed,
     seconds,
     createSeconds,
@@ -300,6 +315,40 @@ async function historyEvents(client: Client, workflowIds: string[]): Promise<num
     counts.push(history.events?.length ?? 0);
   }
   return counts;
+}
+
+type FanOutDesign = 'signal' | 'update';
+
+/**
+ * When the last `signalPayRunApprovals` activity of a pay run completed (every execution of the workflow, across
+ * continue-as-new): design 2's "the decision reached every payout workflow" (a signal is in the payout's history once
+ * the server accepted it).
+ */
+async function lastSignalActivity(client: Client, workflowId: string): Promise<Date | null> {
+  let last: Date | null = null;
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+    const signalling = new Set<string>();
+    for (const event of history.events ?? []) {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name === 'signalPayRunApprovals') signalling.add(String(event.eventId));
+      const completed = event.activityTaskCompletedEventAttributes;
+      if (completed && signalling.has(String(completed.scheduledEventId)) && event.eventTime?.seconds != null) {
+        const at = new Date(Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6));
+        if (last === null || at > last) last = at;
+      }
+    }
+  }
+  return last;
+}
+
+/** A new policy version whose pay runs deliver by `design` (payRuns.fanOut), in force at once (the API reads it within 5 s). */
+async function setFanOut(owner: pg.Client, design: FanOutDesign): Promise<void> {
+  const { rows } = await owner.query<{ version: number; document: Record<string, unknown> }>(`SELECT version, document FROM policy_versions ORDER BY version DESC LIMIT 1`);
+  const { version, document } = rows[0]!;
+  const next = { ...document, version: version + 1, payRuns: { ...((document.payRuns as Record<string, unknown> | undefined) ?? {}), fanOut: design } };
+  policySchema.parse(next);
+  await owner.query(`INSERT INTO policy_versions (version, effective_from, document, reason, created_by) VALUES ($1, now(), $2, $3, 'bench')`, [version + 1, next, `pay-run bench: fan-out by ${design}`]);
 }
 
 function sample<T>(items: readonly T[], size: number): T[] {
@@ -429,6 +478,7 @@ async function fanOutSettings(owner: pg.Client): Promise<{ chunkSize: number; co
 }
 
 interface CeilingPhase {
+  design: FanOutDesign;
   seconds: number;
   fanOutSeconds: number;
   historyEvents: number[];
@@ -437,7 +487,7 @@ interface CeilingPhase {
 }
 
 /** (5): `size` ceiling workflows waiting for approval (seeded), then one no-op run's decision to all of them until every one completes. */
-async function measureCeiling(client: Client, size: number, fanOut: { chunkSize: number; concurrency: number; chunksPerRun: number }, cpu: () => Promise<Map<string, number>>): Promise<CeilingPhase> {
+async function measureCeiling(client: Client, size: number, fanOut: { chunkSize: number; concurrency: number; chunksPerRun: number }, design: FanOutDesign, cpu: () => Promise<Map<string, number>>): Promise<CeilingPhase> {
   const run = randomBytes(3).toString('hex');
   const workflowId = (index: number) => payoutWorkflowId(ceilingPayoutId(run, index));
   await pool(size, seedConcurrency, async (index) => {
@@ -478,7 +528,7 @@ async function measureCeiling(client: Client, size: number, fanOut: { chunkSize:
   const runHandle = await client.workflow.start<typeof ceilingRunWorkflow>('ceilingRunWorkflow', {
     workflowId: `ceiling-run-${run}`,
     taskQueue: ceilingQueue,
-    args: [{ run, count: size, ...fanOut }],
+    args: [{ run, count: size, ...fanOut, fanOut: design }],
   });
   const delivered = await runHandle.result();
   const fanOutSeconds = (performance.now() - started) / 1000;
@@ -498,7 +548,7 @@ async function measureCeiling(client: Client, size: number, fanOut: { chunkSize:
   const seconds = (performance.now() - started) / 1000;
   const cpuUsed = cpuDelta(cpuBefore, await cpu());
   const historyEventsCounted = await historyEvents(client, sample(Array.from({ length: size }, (_, index) => workflowId(index)), historySample));
-  return { seconds, fanOutSeconds, historyEvents: historyEventsCounted, cpu: cpuUsed };
+  return { design, seconds, fanOutSeconds, historyEvents: historyEventsCounted, cpu: cpuUsed };
 }
 
 function eventLine(counts: number[]): string {
@@ -510,9 +560,10 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadAverageAtStart = os.loadavg()[0]!;
   const runPayRun = phases.has('pay-run');
+  const runPayRunUpdate = phases.has('pay-run-update');
   const runMarkPaid = phases.has('mark-paid') && markPaidSize > 0;
   const runCeiling = phases.has('ceiling');
-  const partners = Math.max(runPayRun ? runSize : 0, runMarkPaid ? markPaidSize : 0, 1);
+  const partners = Math.max(runPayRun || runPayRunUpdate ? runSize : 0, runMarkPaid ? markPaidSize : 0, 1);
   let tokens: string[] = [];
   let admins: Admins | undefined;
   const stack = await startPayoutStack({
@@ -524,9 +575,9 @@ async function main(): Promise<void> {
     taskQueue,
     seed: async (owner, ownerUrl) => {
       log(`seeding ${count(partners)} partners with sessions and balances, and the admins…`);
-      // Each partner pays one automatic and (up to BENCH_MARK_PAID) one manual payout of 100.00 USD.
+      // Each partner pays one automatic payout per design and (up to BENCH_MARK_PAID) one manual payout of 100.00 USD.
       await applyPayRunSettings(owner);
-      tokens = await seedPayoutPartners(owner, ownerUrl, partners, '200.00');
+      tokens = await seedPayoutPartners(owner, ownerUrl, partners, '300.00');
       // Saved payment details, set when the partner joined (60 days ago): a payout to them needs one approver (details
       // sent with the request would be a change of details, whose payouts need a senior approver).
       await owner.query(`
@@ -552,17 +603,19 @@ async function main(): Promise<void> {
     const { client, owner } = stack;
     const fanOut = await fanOutSettings(owner);
 
-    let payRun: PayRunPhase | undefined;
-    let payoutEvents: number[] = [];
-    let runHistoryLength: number | undefined;
-    if (runPayRun) {
-      log(`seeding ${count(runSize)} automatic payouts (${seedConcurrency} requests in flight)…`);
-      const automatic = await requestPayouts(stack, tokens, runSize, 'PAYQUICKER');
-      log(`pay run of ${count(runSize)} automatic payouts…`);
-      payRun = await measurePayRun(stack, admins!, automatic, () => cpuSnapshot(stack.processes(stack.worker.pid)));
-      log(`pay run: ${count(runSize)} COMPLETED in ${payRun.seconds.toFixed(1)} s; fan-out ${payRun.fanOutSeconds.toFixed(1)} s`);
-      payoutEvents = await historyEvents(client, sample(automatic, historySample).map((payout) => payoutWorkflowId(payout.id)));
-      runHistoryLength = (await client.workflow.getHandle(`pay-run-${payRun.runId}`).describe().catch(() => undefined))?.historyLength;
+    const payRuns: PayRunPhase[] = [];
+    const payoutEvents = new Map<FanOutDesign, number[]>();
+    const runHistoryLength = new Map<FanOutDesign, number | undefined>();
+    for (const design of [...(runPayRun ? ['signal' as const] : []), ...(runPayRunUpdate ? ['update' as const] : [])]) {
+      await setFanOut(owner, design);
+      log(`seeding ${count(runSize)} automatic payouts for the ${design} design (${seedConcurrency} requests in flight)…`);
+      const automatic = await requestPayouts(stack, tokens, runSize, 'PAYQUICKER', design);
+      log(`pay run of ${count(runSize)} automatic payouts, fan-out by ${design}…`);
+      const phase = await measurePayRun(stack, admins!, automatic, design, () => cpuSnapshot(stack.processes(stack.worker.pid)));
+      payRuns.push(phase);
+      log(`pay run (${design}): ${count(runSize)} COMPLETED in ${phase.seconds.toFixed(1)} s; approvals recorded ${phase.fanOutSeconds.toFixed(1)} s${phase.signalledSeconds === null ? '' : `, every payout signalled ${phase.signalledSeconds.toFixed(1)} s`} after the approve call`);
+      payoutEvents.set(design, await historyEvents(client, sample(automatic, historySample).map((payout) => payoutWorkflowId(payout.id))));
+      runHistoryLength.set(design, (await client.workflow.getHandle(`pay-run-${phase.runId}`).describe().catch(() => undefined))?.historyLength);
     }
 
     let markPaid: MarkPaidPhase | undefined;
@@ -575,13 +628,18 @@ async function main(): Promise<void> {
       log(`bulk mark-paid: ${count(markPaidSize)} COMPLETED in ${markPaid.seconds.toFixed(1)} s`);
     }
 
-    let ceiling: CeilingPhase | undefined;
+    const ceilings: CeilingPhase[] = [];
     if (runCeiling) {
       await stopChild(stack.worker);
       log(`ceiling: ${count(runSize)} no-op workflows, fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} in flight (the policy's payRuns)…`);
       const ceilingWorker = await stack.startChild('ceiling worker', 'bench/ceiling/worker.ts', { TEMPORAL_ADDRESS: stack.temporal.address, BENCH_TASK_QUEUE: ceilingQueue, BENCH_CEILING_SIGNAL_ON_SEND: '1' }, /ceiling worker polling/);
-      ceiling = await measureCeiling(client, runSize, fanOut, () => cpuSnapshot(stack.processes(ceilingWorker.pid)));
-      log(`ceiling: ${count(runSize)} completed in ${ceiling.seconds.toFixed(1)} s; fan-out ${ceiling.fanOutSeconds.toFixed(1)} s`);
+      // One ceiling per design measured (both when no pay run is), each on its own no-op workflows.
+      const designs: FanOutDesign[] = payRuns.length > 0 ? payRuns.map((payRun) => payRun.design) : ['signal', 'update'];
+      for (const design of designs) {
+        const ceiling = await measureCeiling(client, runSize, fanOut, design, () => cpuSnapshot(stack.processes(ceilingWorker.pid)));
+        ceilings.push(ceiling);
+        log(`ceiling (${design}): ${count(runSize)} completed in ${ceiling.seconds.toFixed(1)} s; fan-out ${ceiling.fanOutSeconds.toFixed(1)} s`);
+      }
     }
 
     const report = [
@@ -590,13 +648,12 @@ async function main(): Promise<void> {
       `${new Date().toISOString()} · ${stack.description} · Temporal dev server ${temporalInMemory ? 'in memory' : 'on a SQLite file'} · ${os.cpus().length} cores, load average ${loadAverageAtStart.toFixed(2)} at start`,
       `${count(runSize)} PAYQUICKER payouts of ${amount} USD in one pay run (sandbox settles after ${sandboxDelayMs} ms)${markPaid ? `; ${count(markPaidSize)} BANK_TRANSFER payouts of ${amount} USD in one payment file` : ''}.`,
       '',
-      measuresTable({ payRun, ceiling, markPaid, payoutEvents }),
+      measuresTable({ payRuns, ceilings, markPaid, payoutEvents }),
       '',
       [
-        ...(payRun
-          ? [`- Pay run \`pay-run-${payRun.runId}\`: created in ${payRun.createSeconds.toFixed(1)} s, ready for approval ${payRun.readySeconds.toFixed(1)} s after the create call; run-level approvals: ${payRun.runApprovals.join(', ') || 'none needed'}; items refused up front ${payRun.refusedUpfront}, refused by their payouts ${payRun.refused}; the run said ${payRun.runStatus}${payRun.runDoneSeconds === null ? ' (not at its end within 5 minutes of its last payout)' : ` ${payRun.runDoneSeconds.toFixed(1)} s after the approve call`}; its current workflow run has ${runHistoryLength ?? '?'} history events.`]
-          : []),
-        ...(ceiling ? [`- Ceiling: ${ceilingShape === 'lean' ? "the lean payout's shape (3 local activities, 1 activity, 1 update, 1 signal with a timer, 4 search-attribute upserts)" : "bench/payouts.ts's shape (5 activities, 1 update, 1 signal)"}; fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} updates in flight, continue-as-new every ${fanOut.chunksPerRun} chunks (the policy's payRuns); the ceiling's decision is the start of its no-op run.`] : []),
+        ...payRuns.map((payRun) =>
+          `- Pay run (fan-out by ${payRun.design}) \`pay-run-${payRun.runId}\`: created in ${payRun.createSeconds.toFixed(1)} s, ready for approval ${payRun.readySeconds.toFixed(1)} s after the create call; run-level approvals: ${payRun.runApprovals.join(', ') || 'none needed'}; items refused up front ${payRun.refusedUpfront}, refused by their payouts ${payRun.refused}; the run said ${payRun.runStatus}${payRun.runDoneSeconds === null ? ' (not at its end within 5 minutes of its last payout)' : ` ${payRun.runDoneSeconds.toFixed(1)} s after the approve call`}; its current workflow run has ${runHistoryLength.get(payRun.design) ?? '?'} history events.`),
+        ...(ceilings.length > 0 ? [`- Ceilings: ${ceilingShape === 'lean' ? "the lean payout's shape (3 local activities, 1 activity, 1 update, 1 signal with a timer, 4 search-attribute upserts; design 2's ceiling takes its approval as a signal without the approval's local activity, as the payout does)" : "bench/payouts.ts's shape (5 activities, 1 update, 1 signal)"}; fan-out in chunks of ${fanOut.chunkSize}, ${fanOut.concurrency} in flight, continue-as-new every ${fanOut.chunksPerRun} chunks (the policy's payRuns); design 1's ceiling delivers one no-op update per workflow, design 2's one no-op chunk activity then one signal per workflow; the ceiling's decision is the start of its no-op run.`] : []),
         ...(markPaid
           ? [`- Payment file ${markPaid.exportId}: exported and locked (all ${count(markPaidSize)} PROCESSING) in ${markPaid.lockSeconds.toFixed(1)} s (seeding, not in the measure); the close answered paid ${markPaid.answer.paid}, failed ${markPaid.answer.failed}, already decided ${markPaid.answer.alreadyDecided}; file status afterwards ${markPaid.fileStatus ?? 'not CLOSED within 2 minutes'}.`]
           : []),
@@ -604,8 +661,8 @@ async function main(): Promise<void> {
       '',
       cpuTable(
         [
-          ...(payRun ? [{ title: 'pay run', usage: payRun.cpu, items: runSize, seconds: payRun.seconds }] : []),
-          ...(ceiling ? [{ title: 'ceiling (no-op)', usage: ceiling.cpu, items: runSize, seconds: ceiling.seconds }] : []),
+          ...payRuns.map((payRun) => ({ title: `pay run, ${designTitle(payRun.design)}`, usage: payRun.cpu, items: runSize, seconds: payRun.seconds })),
+          ...ceilings.map((ceiling) => ({ title: `ceiling (no-op), ${designTitle(ceiling.design)}`, usage: ceiling.cpu, items: runSize, seconds: ceiling.seconds })),
           ...(markPaid ? [{ title: 'bulk mark-paid', usage: markPaid.cpu, items: markPaidSize, seconds: markPaid.seconds }] : []),
         ],
         'payout',
@@ -634,23 +691,35 @@ function commandLine(): string {
   return [...settings, 'npm run bench:pay-runs'].join(' ');
 }
 
-/** The goals' table: a row per measure, the pay run beside its ceiling. */
-function measuresTable(input: { payRun?: PayRunPhase; ceiling?: CeilingPhase; markPaid?: MarkPaidPhase; payoutEvents: number[] }): string {
-  const { payRun, ceiling, markPaid, payoutEvents } = input;
+const designTitle = (design: FanOutDesign) => (design === 'signal' ? 'design 2 (signal)' : 'design 1 (update)');
+
+/** The goals' table: a row per measure; each design's pay run, then each design's no-op ceiling; `met` per design. */
+function measuresTable(input: { payRuns: PayRunPhase[]; ceilings: CeilingPhase[]; markPaid?: MarkPaidPhase; payoutEvents: Map<FanOutDesign, number[]> }): string {
+  const { payRuns, ceilings, markPaid, payoutEvents } = input;
   const none = '–';
-  const rate = payRun ? runSize / payRun.seconds : undefined;
-  const ceilingRate = ceiling ? runSize / ceiling.seconds : undefined;
-  const share = rate !== undefined && ceilingRate !== undefined ? rate / ceilingRate : undefined;
+  const ceilingOf = (design: FanOutDesign) => ceilings.find((ceiling) => ceiling.design === design);
+  // Against the ceiling of the same design (same shape), and design 1's ceiling (the first design's yardstick).
+  const share = (payRun: PayRunPhase, design = payRun.design) => {
+    const ceiling = ceilingOf(design);
+    return ceiling === undefined ? undefined : ceiling.seconds / payRun.seconds;
+  };
+  const percent = (value: number | undefined) => (value === undefined ? none : `${(value * 100).toFixed(0)} %`);
   const extrapolated = (seconds: number, size: number) => (size === 10_000 ? `${seconds.toFixed(1)} s` : `${seconds.toFixed(1)} s (≈ ${(seconds * (10_000 / size)).toFixed(0)} s at 10,000, linearly)`);
-  const met = (value: boolean | undefined, size: number) => (value === undefined ? none : `${value ? 'yes' : 'no'}${size === 10_000 ? '' : ' (extrapolated)'}`);
+  const yesNo = (value: boolean | undefined, size: number) => (value === undefined ? none : `${value ? 'yes' : 'no'}${size === 10_000 ? '' : ' (extrapolated)'}`);
+  // The decision has reached a payout once its approval is recorded and (design 2) its signal is accepted.
+  const reached = (payRun: PayRunPhase) => Math.max(payRun.fanOutSeconds, payRun.signalledSeconds ?? 0);
+  const row = (measure: string, runCell: (payRun: PayRunPhase) => string, ceilingCell: (ceiling: CeilingPhase) => string, goal: string, met: ((payRun: PayRunPhase) => string) | null) =>
+    `| ${measure} | ${[...payRuns.map(runCell), ...ceilings.map(ceilingCell)].join(' | ')} | ${goal} | ${met ? payRuns.map(met).join(' / ') || none : '—'} |`;
   return [
-    '| measure | pay run | ceiling (no-op) | goal | met |',
-    '|---|---|---|---|---|',
-    `| payouts/s, run created → every payout COMPLETED | ${payRun ? `${rate!.toFixed(1)} (${payRun.seconds.toFixed(1)} s)` : none} | ${ceiling ? `${ceilingRate!.toFixed(1)} (${ceiling.seconds.toFixed(1)} s)` : none} | — | — |`,
-    `| share of the ceiling | ${share === undefined ? none : `${(share * 100).toFixed(0)} %`} | 100 % | ≥ 70 % | ${share === undefined ? none : share >= 0.7 ? 'yes' : 'no'} |`,
-    `| decision fan-out: approve call → every payout has the approval | ${payRun ? extrapolated(payRun.fanOutSeconds, runSize) : none} | ${ceiling ? `${ceiling.fanOutSeconds.toFixed(1)} s` : none} | < 60 s for 10,000 | ${met(payRun ? payRun.fanOutSeconds * (10_000 / runSize) < 60 : undefined, runSize)} |`,
-    `| history events of an automatic single-approver payout, min / median / max of ${Math.max(payoutEvents.length, ceiling?.historyEvents.length ?? 0)} | ${eventLine(payoutEvents)} | ${ceiling ? eventLine(ceiling.historyEvents) : none} | ≤ 30 | ${payoutEvents.length === 0 ? none : Math.max(...payoutEvents) <= 30 ? 'yes' : 'no'} |`,
-    `| bulk mark-paid of ${count(markPaidSize)} manual payouts: result file posted → every payout COMPLETED | ${markPaid ? extrapolated(markPaid.seconds, markPaidSize) : none} | — | < 120 s for 10,000 | ${met(markPaid ? markPaid.seconds * (10_000 / markPaidSize) < 120 : undefined, markPaidSize)} |`,
+    `| measure | ${[...payRuns.map((payRun) => `pay run, ${designTitle(payRun.design)}`), ...ceilings.map((ceiling) => `ceiling (no-op), ${designTitle(ceiling.design)}`)].join(' | ')} | goal | met (${payRuns.map((payRun) => payRun.design).join(' / ')}) |`,
+    `|---|${[...payRuns, ...ceilings].map(() => '---|').join('')}---|---|`,
+    row('payouts/s, run created → every payout COMPLETED', (payRun) => `${(runSize / payRun.seconds).toFixed(1)} (${payRun.seconds.toFixed(1)} s)`, (ceiling) => `${(runSize / ceiling.seconds).toFixed(1)} (${ceiling.seconds.toFixed(1)} s)`, '—', null),
+    row('share of the same design’s ceiling', (payRun) => percent(share(payRun)), () => '100 %', '≥ 70 %', (payRun) => { const value = share(payRun); return value === undefined ? none : value >= 0.7 ? 'yes' : 'no'; }),
+    row('share of design 1’s ceiling (the first design’s yardstick)', (payRun) => percent(share(payRun, 'update')), (ceiling) => percent(ceilingOf('update') ? ceilingOf('update')!.seconds / ceiling.seconds : undefined), '—', null),
+    row('decision fan-out: approve call → every payout has the approval recorded', (payRun) => extrapolated(payRun.fanOutSeconds, runSize), (ceiling) => `${ceiling.fanOutSeconds.toFixed(1)} s`, '—', null),
+    row('decision fan-out: approve call → every payout workflow reached (design 2: its signal accepted; design 1: its update answered)', (payRun) => extrapolated(reached(payRun), runSize), (ceiling) => `${ceiling.fanOutSeconds.toFixed(1)} s`, '< 60 s for 10,000', (payRun) => yesNo(reached(payRun) * (10_000 / runSize) < 60, runSize)),
+    row(`history events of an automatic single-approver payout, min / median / max of ${historySample}`, (payRun) => eventLine(payoutEvents.get(payRun.design) ?? []), (ceiling) => eventLine(ceiling.historyEvents), '≤ 30', (payRun) => { const counts = payoutEvents.get(payRun.design) ?? []; return counts.length === 0 ? none : Math.max(...counts) <= 30 ? 'yes' : 'no'; }),
+    `| bulk mark-paid of ${count(markPaidSize)} manual payouts: result file posted → every payout COMPLETED | ${markPaid ? extrapolated(markPaid.seconds, markPaidSize) : none} |${[...payRuns, ...ceilings].slice(1).map(() => ' |').join('')} < 120 s for 10,000 | ${yesNo(markPaid ? markPaid.seconds * (10_000 / markPaidSize) < 120 : undefined, markPaidSize)} |`,
   ].join('\n');
 }
 

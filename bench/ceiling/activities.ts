@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { deliverPayoutUpdates } from '../../modules/payouts/payout-delivery.ts';
+import { deliverPayoutUpdates, signalPayRunApprovals } from '../../modules/payouts/payout-delivery.ts';
 
 /** The id of the i-th ceiling workflow of a run: `payout-<…>`, so the real delivery module addresses it as a payout. */
 export function ceilingPayoutId(run: string, index: number): string {
@@ -39,6 +39,16 @@ export function createCeilingActivities(options: { client: Client | null; signal
         onDelivered: (delivered) => Context.current().heartbeat({ delivered }),
       });
       return outcomes.filter((outcome) => outcome.outcome === 'accepted').length;
+    },
+    /** Design 2's fan-out with the work taken out: the real `signalPayRunApprovals` to a range of ceiling workflows. */
+    async signalApprovals(input: { run: string; from: number; to: number; concurrency: number }): Promise<number> {
+      if (!client) throw new Error('the ceiling worker has no Temporal client');
+      const signals = Array.from({ length: input.to - input.from }, (_, offset) => ({ payoutId: ceilingPayoutId(input.run, input.from + offset), input: 'bench' }));
+      const { signalled } = await signalPayRunApprovals(client, signals, {
+        concurrency: input.concurrency,
+        onDelivered: (delivered) => Context.current().heartbeat({ delivered }),
+      });
+      return signalled;
     },
   };
 }

@@ -20,11 +20,13 @@ import type { CeilingActivities } from './activities.ts';
  */
 export const approveCeilingUpdate = defineUpdate<string, [string]>('approve');
 export const providerResultCeilingSignal = defineSignal<[string]>('providerResult');
+/** Fan-out design 2's wake-up (workflows/payout.ts `payRunApproved`): the approval is recorded by the run; the payout only takes it in. */
+export const payRunApprovedCeilingSignal = defineSignal<[unknown]>('payRunApproved');
 /** Where a ceiling workflow is: `checklist` until its first step returned, then `awaiting-approval`, … (no history events). */
 export const ceilingStageQuery = defineQuery<string>('stage');
 
 const { noop } = proxyActivities<CeilingActivities>({ startToCloseTimeout: '30 seconds' });
-const { deliverApprovals } = proxyActivities<CeilingActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '60 seconds' });
+const { deliverApprovals, signalApprovals } = proxyActivities<CeilingActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '60 seconds' });
 const { noop: localNoop } = proxyLocalActivities<CeilingActivities>({ startToCloseTimeout: '30 seconds' });
 
 export async function ceilingWorkflow(id: string): Promise<string> {
@@ -69,6 +71,12 @@ export async function leanCeilingWorkflow(id: string): Promise<string> {
     approved = true;
     return approver;
   });
+  // Design 2's shape: the run's chunk recorded the approval and the start; the signal sets the status only.
+  setHandler(payRunApprovedCeilingSignal, () => {
+    if (approved) return;
+    upsertSearchAttributes([{ key: payoutStatusKey, value: 'PROCESSING' }]);
+    approved = true;
+  });
   setHandler(providerResultCeilingSignal, (outcome) => {
     result = outcome;
   });
@@ -93,6 +101,8 @@ export interface CeilingRunInput {
   concurrency: number;
   /** Chunks delivered per workflow run before it continues as new (history stays small for any count). */
   chunksPerRun: number;
+  /** `signal`: fan-out design 2's shape (a no-op set-based chunk, then one signal per workflow); `update` (absent): design 1's. */
+  fanOut?: 'signal' | 'update';
   /** Where this run (after continue-as-new) starts. */
   next?: number;
   delivered?: number;
@@ -110,8 +120,13 @@ export async function ceilingRunWorkflow(input: CeilingRunInput): Promise<number
   for (let chunk = 0; chunk < input.chunksPerRun && next < input.count; chunk += 1) {
     const to = Math.min(input.count, next + input.chunkSize);
     await noop('next-deliveries');
-    delivered += await deliverApprovals({ run: input.run, from: next, to, concurrency: input.concurrency });
-    await noop('record-deliveries');
+    if (input.fanOut === 'signal') {
+      await noop('approve-chunk');
+      delivered += await signalApprovals({ run: input.run, from: next, to, concurrency: input.concurrency });
+    } else {
+      delivered += await deliverApprovals({ run: input.run, from: next, to, concurrency: input.concurrency });
+      await noop('record-deliveries');
+    }
     next = to;
   }
   if (next < input.count) await continueAsNew<typeof ceilingRunWorkflow>({ ...input, next, delivered });

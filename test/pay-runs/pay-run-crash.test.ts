@@ -9,6 +9,7 @@ import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
 import { repositoryRoot, startWorkerProcess, waitForExit } from '../helpers/temporal.ts';
+import { getPayoutStateQuery } from '../../workflows/payout-messages.ts';
 
 /**
  * docs/rules.md#pay-runs: the production worker (workers/main.ts, a separate process) killed with SIGKILL while a pay
@@ -81,8 +82,12 @@ async function requestPayouts(count: number): Promise<string[]> {
 
 const countOf = (query: ReturnType<typeof sql.unsafe>) => api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`${query}`);
 
-describe('a worker killed during a pay run’s fan-out', () => {
+// Both fan-out designs (docs/decisions.md, pay-run fan-out): `signal` (the default; set-based chunk then signals) and
+// `update` (one approve update per payout). The run takes the design of the policy in force when it is created.
+describe.each(['signal', 'update'] as const)('a worker killed during a pay run’s fan-out (fanOut %s)', (fanOut) => {
   it('when the worker dies mid-delivery and is restarted, every one of 200 payouts is approved exactly once', { timeout: 240_000 }, async () => {
+    const { policy } = await api.dependencies.policies.active();
+    await api.dependencies.policies.add({ document: { ...policy, payRuns: { ...policy.payRuns, fanOut } }, effectiveFrom: new Date(), reason: `pay run crash test: ${fanOut}`, actor: 'test' });
     const first = await startWorker();
     const payoutIds = await requestPayouts(itemCount);
     for (const id of payoutIds) await kit.waitForStatus(id, 'AWAITING_APPROVAL', 60_000);
@@ -156,11 +161,21 @@ describe('a worker killed during a pay run’s fan-out', () => {
       WHERE d.run_id = ${run.id} AND di.outcome = 'accepted'`)).toBe(itemCount);
     expect(await countOf(sql.unsafe`
       SELECT count(*)::int AS count FROM audit_records WHERE action = 'PAYOUT_APPROVE' AND target_id = ANY(${sql.array(payoutIds, 'text')})`)).toBe(itemCount);
+    // Each payout's workflow took its approval in (design 2: by the signal, sent again by a retried chunk if need be).
+    for (const id of payoutIds) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const state = await api.dependencies.temporal.workflow.getHandle(`payout-${id}`).query(getPayoutStateQuery);
+        if (state.status === 'APPROVED' && state.approvals.length === 1) break;
+        if (Date.now() > deadline) throw new Error(`payout-${id} is ${state.status} with ${state.approvals.length} approvals in its workflow`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
     const runView = (await (await api.request(`/v1/pay-runs/${run.id}`, { token: creatorToken })).json()) as { status: string; progress: Record<string, unknown> };
     expect(runView.progress).toMatchObject({ delivered: itemCount, pending: 0, refused: 0 });
     // The fan-out continued as new on the way: the run's current execution is not its first.
     expect((await runHandle.describe()).runId).not.toBe(firstExecution);
-    if (process.env.LEDGERFLOW_RECORD_HISTORIES === '1') {
+    if (process.env.LEDGERFLOW_RECORD_HISTORIES === '1' && fanOut === 'update') {
       // The continued execution's history (test/workflows/replay.test.ts replays it): it starts from the carried queue.
       const { stdout } = await promisify(execFile)(
         inject('temporalCli'),
@@ -172,7 +187,7 @@ describe('a worker killed during a pay run’s fan-out', () => {
     const span = await api.owner.one(sql.type(z.object({ seconds: z.string() }))`
       SELECT extract(epoch FROM max(di.delivered_at) - min(d.decided_at))::text AS seconds
       FROM pay_run_decision_items di JOIN pay_run_decisions d ON d.id = di.decision_id WHERE d.run_id = ${run.id}`);
-    console.info(`pay run crash test: ${itemCount} approvals delivered, ${atKill} before the kill; decision to last delivery ${Number(span.seconds).toFixed(1)} s (run-level approval wait and restart included)`);
+    console.info(`pay run crash test (${fanOut}): ${itemCount} approvals delivered, ${atKill} before the kill; decision to last delivery ${Number(span.seconds).toFixed(1)} s (run-level approval wait and restart included)`);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 });
