@@ -13,6 +13,8 @@ import { isTerminalPayoutStatus, openStepFor, chainComplete, type ApprovalStep, 
 
 export const payRunStatuses = [
   'AWAITING_APPROVAL', 'DELIVERING', 'IN_PROGRESS', 'COMPLETED', 'COMPLETED_WITH_FAILURES', 'REJECTED',
+  // The schedule's run before its row exists (its date's payouts still in their checklists): listed from its reserved id.
+  'PREPARING',
 ] as const;
 export type PayRunStatus = (typeof payRunStatuses)[number];
 export const terminalPayRunStatuses = ['COMPLETED', 'COMPLETED_WITH_FAILURES', 'REJECTED'] as const satisfies readonly PayRunStatus[];

@@ -218,10 +218,26 @@ async function notifyFinance(connection: CommonQueryMethods, run: { id: string }
   });
 }
 
+/**
+ * docs/rules.md#pay-runs "The schedule's run": a run the schedule reserved an id for and started, whose row the
+ * workflow has not created yet (its date's payouts are still in their checklists), as a PREPARING row: listed and
+ * readable with its payment date, nothing in it yet.
+ */
+const preparingRuns = sql.fragment`
+  SELECT s.run_id AS id, 'PREPARING' AS status, 'SCHEDULE' AS source, to_char(s.payment_date, 'YYYY-MM-DD') AS payment_date,
+         jsonb_build_object('scheduleDate', to_char(s.payment_date, 'YYYY-MM-DD')) AS selection, NULL::text AS note,
+         'system:payout-schedule' AS created_by, s.reserved_at AS created_at, 1 AS attempt, NULL::uuid AS previous_run_id,
+         (SELECT max(version) FROM policy_versions) AS policy_version, NULL::text AS total_rub, false AS run_approval_required,
+         '[]'::jsonb AS run_approval_roles, NULL::text AS run_approved_by, NULL::timestamptz AS run_approved_at, NULL::text AS rejected_by,
+         NULL::text AS rejection_reason, NULL::timestamptz AS finished_at
+  FROM pay_run_schedule_ids s WHERE NOT EXISTS (SELECT 1 FROM pay_runs r WHERE r.id = s.run_id)`;
+
 export async function findPayRun(connection: CommonQueryMethods, id: string): Promise<PayRunRow | null> {
-  return connection.maybeOne(sql.type(runRow)`SELECT ${runColumns} FROM pay_runs WHERE id = ${id}`);
+  return (await connection.maybeOne(sql.type(runRow)`SELECT ${runColumns} FROM pay_runs WHERE id = ${id}`))
+    ?? connection.maybeOne(sql.type(runRow)`SELECT * FROM (${preparingRuns}) preparing WHERE id = ${id}`);
 }
 
+/** Newest first, the schedule's PREPARING runs among them. */
 export async function listPayRuns(connection: CommonQueryMethods, input: { status?: PayRunStatus; cursor?: { cursorTime: string; id: string }; limit: number }): Promise<PayRunRow[]> {
   const conditions = [
     input.status ? sql.fragment`status = ${input.status}` : null,
@@ -229,7 +245,8 @@ export async function listPayRuns(connection: CommonQueryMethods, input: { statu
   ].filter((condition) => condition !== null);
   return [
     ...(await connection.any(sql.type(runRow)`
-      SELECT ${runColumns} FROM pay_runs ${conditions.length > 0 ? sql.fragment`WHERE ${sql.join(conditions, sql.fragment` AND `)}` : sql.fragment``}
+      SELECT * FROM (SELECT ${runColumns} FROM pay_runs UNION ALL ${preparingRuns}) runs
+      ${conditions.length > 0 ? sql.fragment`WHERE ${sql.join(conditions, sql.fragment` AND `)}` : sql.fragment``}
       ORDER BY created_at DESC, id DESC LIMIT ${input.limit}`)),
   ];
 }

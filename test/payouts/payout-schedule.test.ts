@@ -335,7 +335,10 @@ describe('the schedule run', () => {
     let payRun: { source: string; paymentDate: string; status: string; totals: { byCurrency: { count: number }[] } } | undefined;
     for (let tries = 0; !payRun; tries += 1) {
       const response = await api.request(`/v1/pay-runs/${payRunId}`, { token: reader });
-      if (response.status === 200) payRun = (await response.json()) as typeof payRun;
+      // Listed from the start: PREPARING until its row is created (docs/rules.md#pay-runs, the schedule's run).
+      const read = response.status === 200 ? ((await response.json()) as NonNullable<typeof payRun>) : undefined;
+      if (read && read.status !== 'PREPARING') payRun = read;
+      else if (read && tries <= 200) await new Promise((resolve) => setTimeout(resolve, 100));
       else if (tries > 200) throw new Error(`no pay run ${payRunId}: ${response.status}`);
       else await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -4048,7 +4048,7 @@ export interface components {
             workflowId: string;
             workflowUrl: string | null;
             /** @enum {string} */
-            status: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED";
+            status: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED" | "PREPARING";
             /** @enum {string} */
             source: "SCHEDULE" | "ADMIN";
             paymentDate: string | null;
@@ -13381,7 +13381,7 @@ export interface operations {
     listPayRuns: {
         parameters: {
             query?: {
-                status?: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED";
+                status?: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED" | "PREPARING";
                 cursor?: string;
                 limit?: number;
             };
