@@ -262,14 +262,24 @@ const decisionSummaryRow = z.object({
   accepted: z.number(), refused: z.number(),
 });
 
-/** The funds each method and currency still needs: what the run's INCLUDED items (not yet approved) will transfer. */
+/**
+ * The funds each method and currency still needs (what the run's INCLUDED items, not yet approved, will transfer) and
+ * what is left of each declaration after the approvals of every run since it was made.
+ */
 async function fundsNeeded(connection: CommonQueryMethods, runId: string) {
   const rows = await connection.any(sql.type(totalsRow)`
     SELECT p.method_id, p.currency, p.amount::text AS amount, p.fee::text AS fee, p.amount_to_transfer::text AS amount_to_transfer,
            p.amount_rub::text AS amount_rub, i.state
     FROM pay_run_items i JOIN payouts p ON p.id = i.payout_id
     WHERE i.run_id = ${runId} AND i.state IN ('INCLUDED', 'APPROVED')`);
-  const declared = await connection.any(sql.type(fundsRow)`SELECT method_id, currency, available::text AS available FROM platform_funds`);
+  // docs/rules.md#pay-runs, funds: what runs approved since a declaration is drawn from it, so a second run sees what
+  // the first committed (a new declaration is finance's figure of what is available beside what is approved).
+  const declared = await connection.any(sql.type(fundsRow)`
+    SELECT f.method_id, f.currency,
+           (f.available - coalesce((SELECT sum(p.amount_to_transfer) FROM pay_run_items i JOIN payouts p ON p.id = i.payout_id
+                                    WHERE i.state = 'APPROVED' AND i.updated_at >= f.declared_at
+                                      AND p.method_id = f.method_id AND p.currency = f.currency), 0))::text AS available
+    FROM platform_funds f`);
   return { rows, declared };
 }
 

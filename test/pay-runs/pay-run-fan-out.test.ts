@@ -162,6 +162,32 @@ describe('fan-out design 2: set-based approval and a signal per payout', () => {
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 
+  it('draws the declared funds down across runs: a second run sees what the first approved, until funds are declared again', { timeout: 120_000 }, async () => {
+    const creator = await signedIn('admin');
+    const first = [await awaitingPayout('100'), await awaitingPayout('100')];
+    const second = [await awaitingPayout('100')];
+    const need = async (ids: string[]) => (await api.owner.oneFirst(sql.type(z.object({ sum: z.string() }))`
+      SELECT sum(amount_to_transfer)::text AS sum FROM payouts WHERE id = ANY(${sql.array(ids, 'uuid')})`));
+    const firstNeed = Number(await need(first.map((payout) => payout.id)));
+    const secondNeed = Number(await need(second.map((payout) => payout.id)));
+    // Enough for the first run, not for both.
+    const declared = (firstNeed + secondNeed / 2).toFixed(2);
+    await declare(declared);
+    const one = await runAndDecide(creator.token, await signedIn('admin'), first.map((payout) => payout.id));
+    await waitForItems(one.runId, creator.token, (current) => current.every((item) => item.state === 'APPROVED'), 'the first run approved');
+    const two = await runAndDecide(creator.token, await signedIn('admin'), second.map((payout) => payout.id));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await items(two.runId, creator.token)).map((item) => item.state)).toEqual(['INCLUDED']);
+    const view = (await (await api.request(`/v1/pay-runs/${two.runId}`, { token: creator.token })).json()) as { totals: { byMethod: { methodId: string; fundsDeclared: string | null; fundsShort: string | null; waitingForFunds: boolean }[] } };
+    expect(view.totals.byMethod).toEqual([expect.objectContaining({
+      methodId: 'BANK_TRANSFER', fundsDeclared: (Number(declared) - firstNeed).toFixed(2), fundsShort: (secondNeed - (Number(declared) - firstNeed)).toFixed(2), waitingForFunds: true,
+    })]);
+    // Finance declares the figure again: what is available now, beside what was approved.
+    await declare('10000.00');
+    await waitForItems(two.runId, creator.token, (current) => current.every((item) => item.state === 'APPROVED'), 'the second run approved');
+    await assertLedgerInvariants(api.testDatabase.ownerUrl);
+  });
+
   it('keeps design 1 reachable: with fanOut update the same decision is delivered as one approve update per payout', { timeout: 120_000 }, async () => {
     await setPolicy({ fanOut: 'update' });
     const creator = await signedIn('admin');
