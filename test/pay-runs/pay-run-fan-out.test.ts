@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import type { AdminRole } from '../../domain/access.ts';
 import { approvePayRunChunk, signalsOf } from '../../modules/pay-runs/pay-run-approvals.ts';
@@ -9,7 +13,7 @@ import { getPayoutStateQuery } from '../../workflows/payout-messages.ts';
 import { createApiHarness, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { payoutKit } from '../helpers/payouts.ts';
-import { createInProcessWorker, endLifecycleTestFile } from '../helpers/temporal.ts';
+import { createInProcessWorker, endLifecycleTestFile, repositoryRoot } from '../helpers/temporal.ts';
 
 /**
  * docs/rules.md#pay-runs, fan-out design 2 (`payRuns.fanOut: 'signal'`, the default) next to design 1 (`update`):
@@ -103,6 +107,17 @@ const auditsOf = (payoutIds: string[]) =>
   api.owner.any(sql.type(z.object({ target_id: z.string(), pay_run_id: z.string().nullable() }))`
     SELECT target_id, details->>'payRunId' AS pay_run_id FROM audit_records
     WHERE action = 'PAYOUT_APPROVE' AND target_id = ANY(${sql.array(payoutIds, 'text')}) ORDER BY target_id`);
+/** With LEDGERFLOW_RECORD_HISTORIES=1, writes the workflow's history to test/histories/<name>.json (replayed by test/workflows/replay.test.ts). */
+async function recordHistory(workflowId: string, name: string) {
+  if (process.env.LEDGERFLOW_RECORD_HISTORIES !== '1') return;
+  const { stdout } = await promisify(execFile)(
+    inject('temporalCli'),
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', inject('temporalAddress'), '--namespace', 'default'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  await writeFile(path.join(repositoryRoot, 'test', 'histories', `${name}.json`), stdout.endsWith('\n') ? stdout : `${stdout}\n`);
+}
+
 const workflowState = (payoutId: string) => api.dependencies.temporal.workflow.getHandle(`payout-${payoutId}`).query(getPayoutStateQuery);
 
 describe('fan-out design 2: set-based approval and a signal per payout', () => {
@@ -159,6 +174,8 @@ describe('fan-out design 2: set-based approval and a signal per payout', () => {
     expect((await kit.decide(kept!.id, 'process', 'finance_manager', { externalReference: 'BANK-FO-1' })).status).toBe(200);
     expect((await kit.decide(kept!.id, 'complete', 'finance_manager')).status).toBe(200);
     expect((await kit.read(kept!.id)).status).toBe('COMPLETED');
+    // A lean payout approved by a run's signal (twice: the repeat ignored), then processed and completed by hand.
+    await recordHistory(`payout-${kept!.id}`, 'payout-pay-run-signal-completed');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   });
 

@@ -131,4 +131,18 @@ describe('replaying recorded workflow histories', () => {
       Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${file}`),
     ).resolves.toBeUndefined();
   });
+
+  // docs/rules.md#pay-runs, fan-out design 2: a lean payout approved by a pay run's `payRunApproved` signal (recorded by
+  // test/pay-runs/pay-run-fan-out.test.ts with LEDGERFLOW_RECORD_HISTORIES=1) records the signal patch beside the lean one.
+  it('has a recorded lean payout approved by a pay run’s signal, under both patches', async () => {
+    expect(files).toContain('payout-pay-run-signal-completed.json');
+    const history = JSON.parse(await readFile(path.join(historiesDirectory, 'payout-pay-run-signal-completed.json'), 'utf8')) as {
+      events: { eventType: string; markerRecordedEventAttributes?: { markerName: string; details?: Record<string, { payloads: { data: string }[] }> } }[];
+    };
+    const patches = history.events
+      .filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((event) => JSON.parse(Buffer.from(event.markerRecordedEventAttributes!.details!['patch-data']!.payloads[0]!.data, 'base64').toString('utf8')).id);
+    expect(patches).toEqual(['payout-lean-lifecycle', 'payout-pay-run-signal']);
+    expect(history.events.filter((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED')).toHaveLength(2);
+  });
 });
