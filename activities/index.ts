@@ -53,7 +53,7 @@ export function createActivities({
     ...createPayoutDeliveryActivities({ temporal }),
     ...createPaymentFileActivities({ database }),
     ...createReconciliationActivities({ database }),
-    ...createPayRunActivities({ database, policies }),
+    ...createPayRunActivities({ database, policies, temporal }),
   };
 }
 

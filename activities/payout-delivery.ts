@@ -1,13 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { signalsOf, type PayRunWake } from '../modules/pay-runs/pay-run-approvals.ts';
-import { deliverPayoutUpdates, signalPayRunApprovals, type PayoutDelivery, type PayoutDeliveryOutcome } from '../modules/payouts/payout-delivery.ts';
+import { deliverPayoutUpdates, type PayoutDelivery, type PayoutDeliveryOutcome } from '../modules/payouts/payout-delivery.ts';
 
 /**
  * The activity a batch decision (a pay run's approval, a payment file's bulk close) delivers its chunk through:
  * the Temporal updates to each `payout-<id>`, at most `concurrency` at once, heartbeating the count delivered.
  * Retried whole on a worker's death: every delivery carries its update id, so what was accepted is not run again.
- * `signalPayRunApprovals` is fan-out design 2's wake-up of payouts whose approval the run recorded itself.
  */
 export function createPayoutDeliveryActivities({ temporal }: { temporal: Client | null }) {
   const requireClient = () => {
@@ -18,12 +16,6 @@ export function createPayoutDeliveryActivities({ temporal }: { temporal: Client 
   return {
     deliverPayoutUpdates: async (input: { deliveries: PayoutDelivery[]; concurrency: number }): Promise<PayoutDeliveryOutcome[]> => {
       return deliverPayoutUpdates(requireClient(), input.deliveries, {
-        concurrency: input.concurrency,
-        onDelivered: (delivered) => Context.current().heartbeat({ delivered }),
-      });
-    },
-    signalPayRunApprovals: async (input: { wake: PayRunWake; concurrency: number }): Promise<{ signalled: number; missing: string[] }> => {
-      return signalPayRunApprovals(requireClient(), signalsOf(input.wake), {
         concurrency: input.concurrency,
         onDelivered: (delivered) => Context.current().heartbeat({ delivered }),
       });

@@ -41,9 +41,9 @@ const chunksPerHistory = 20;
  * through `deliverPayoutUpdates` (each update keyed by run, decision and payout, so a chunk retried after a worker
  * died approves nothing twice), a method+currency group whose declared funds fall short waiting while the others go;
  * then follows its payouts' statuses on a timer until every one is closed. With the policy's `fanOut: 'signal'`
- * (design 2) a chunk is approved in the database in one set-based transaction (`approvePayRunChunk`, whose retry
- * approves nothing twice and answers the same signals) and each approved payout is woken by a `payRunApproved`
- * signal; a policy without `fanOut` (runs started before it) delivers by update. All item state lives in the database, so
+ * (design 2) one activity per decision (`approveAndWakeDecision`) approves its funded items in the database chunk by
+ * chunk, each chunk in one set-based transaction whose retry approves nothing twice, and wakes each approved payout
+ * with a `payRunApproved` signal; a policy without `fanOut` (runs started before it) delivers by update. All item state lives in the database, so
  * the workflow carries only its queue of decisions across continue-as-new.
  */
 export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
@@ -52,7 +52,7 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
-  const delivery = proxyActivities<DeliveryActivities>({
+  const delivery = proxyActivities<DeliveryActivities & Pick<PayRunActivities, 'approveAndWakeDecision'>>({
     // A chunk heartbeats after every payout it reaches: a worker that died mid-chunk is noticed within 10 s, and the
     // chunk is delivered again (what was accepted answers with its first outcome).
     startToCloseTimeout: '15 minutes',
@@ -134,6 +134,27 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
     // Waiting (for approvals, funds or payouts) polls on a timer: the history is handed on before it grows large.
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents) break;
     const decisionId = state.queue[0];
+    if (decisionId !== undefined && state.runApproved && policy.fanOut === 'signal') {
+      // Design 2: the decision's funded items approved chunk by chunk and woken by signals, in one activity.
+      if (state.status !== 'DELIVERING') {
+        state.status = (await activities.syncPayRun({ runId: state.runId, delivering: true })).status;
+        publish();
+      }
+      const result = await delivery.approveAndWakeDecision({
+        runId: state.runId, decisionId, chunkSize: policy.chunkSize, concurrency: policy.concurrency, requireDeclaredFunds: policy.requireDeclaredFunds,
+      });
+      state.chunksDelivered += result.chunks;
+      state.waitingForFunds = result.waiting;
+      if (result.remaining === 0) {
+        state.queue.shift();
+        continue;
+      }
+      // What is left waits for funds: re-checked when funds are declared, or on the timer.
+      publish();
+      await condition(() => wake, `${policy.progressPollSeconds} seconds`);
+      wake = false;
+      continue;
+    }
     if (decisionId !== undefined && state.runApproved) {
       const next = await activities.nextPayRunDeliveries({ runId: state.runId, decisionId, limit: policy.chunkSize, requireDeclaredFunds: policy.requireDeclaredFunds });
       state.waitingForFunds = next.waiting;
@@ -146,15 +167,9 @@ export async function payRunWorkflow(input: PayRunInput): Promise<PayRunState> {
           state.status = (await activities.syncPayRun({ runId: state.runId, delivering: true })).status;
           publish();
         }
-        if (policy.fanOut === 'signal') {
-          // Design 2: the chunk's approvals in one set-based transaction, then a fire-and-forget signal to each payout.
-          const { wake } = await activities.approvePayRunChunk({ runId: state.runId, decisionId, payoutIds: next.deliveries.map((item) => item.payoutId) });
-          if (wake.items.length > 0) await delivery.signalPayRunApprovals({ wake, concurrency: policy.concurrency });
-        } else {
-          // Design 1 (and every run started before `fanOut` existed): one `approve` update per payout.
-          const outcomes = await delivery.deliverPayoutUpdates({ deliveries: next.deliveries, concurrency: policy.concurrency });
-          await activities.recordPayRunDeliveries({ runId: state.runId, decisionId, outcomes });
-        }
+        // Design 1 (and every run started before `fanOut` existed): one `approve` update per payout.
+        const outcomes = await delivery.deliverPayoutUpdates({ deliveries: next.deliveries, concurrency: policy.concurrency });
+        await activities.recordPayRunDeliveries({ runId: state.runId, decisionId, outcomes });
         state.chunksDelivered += 1;
         chunksThisHistory += 1;
         publish();

@@ -36,41 +36,6 @@ export interface PayRunApprovalSignal {
   input: PayRunApprovedInput;
 }
 
-/**
- * What a chunk's approval hands the signalling activity, compact (it is recorded in the run's history twice): the
- * decision's common fields once, then per payout what its signal says.
- */
-export interface PayRunWake {
-  runId: string;
-  decisionId: string;
-  actor: PayRunApprovedInput['actor'];
-  items: { payoutId: string; step: number; at: string; completesChain: boolean; start: PayRunApprovedInput['start'] }[];
-}
-
-/** The signals of a wake, one per payout. */
-export function signalsOf(wake: PayRunWake): PayRunApprovalSignal[] {
-  return wake.items.map((item) => ({
-    payoutId: item.payoutId,
-    input: { runId: wake.runId, decisionId: wake.decisionId, actor: wake.actor, step: item.step, at: item.at, completesChain: item.completesChain, start: item.start },
-  }));
-}
-
-/** The activity's answer: counts for the record, and the wake (not the per-item outcomes, which are in the database). */
-export async function approvePayRunChunkForWorkflow(database: Database, input: { runId: string; decisionId: string; payoutIds: string[] }): Promise<{ accepted: number; refused: number; wake: PayRunWake }> {
-  const { outcomes, signals } = await approvePayRunChunk(database, input);
-  const first = signals[0]?.input;
-  return {
-    accepted: outcomes.filter((outcome) => outcome.outcome === 'accepted').length,
-    refused: outcomes.filter((outcome) => outcome.outcome !== 'accepted').length,
-    wake: {
-      runId: input.runId,
-      decisionId: input.decisionId,
-      actor: first?.actor ?? { userId: '', role: 'admin' },
-      items: signals.map(({ payoutId, input: signal }) => ({ payoutId, step: signal.step, at: signal.at, completesChain: signal.completesChain, start: signal.start })),
-    },
-  };
-}
-
 const lockedRow = z.object({
   id: z.string(),
   partner_id: z.string(),

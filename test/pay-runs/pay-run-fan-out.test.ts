@@ -7,7 +7,7 @@ import { sql } from 'slonik';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import type { AdminRole } from '../../domain/access.ts';
-import { approvePayRunChunk, signalsOf } from '../../modules/pay-runs/pay-run-approvals.ts';
+import { approvePayRunChunk } from '../../modules/pay-runs/pay-run-approvals.ts';
 import { signalPayRunApprovals } from '../../modules/payouts/payout-delivery.ts';
 import { getPayoutStateQuery } from '../../workflows/payout-messages.ts';
 import { createApiHarness, type ApiHarness, type TestAdmin } from '../helpers/api.ts';
@@ -164,7 +164,6 @@ describe('fan-out design 2: set-based approval and a signal per payout', () => {
     expect(again.signals.map((signal) => signal.payoutId).sort()).toEqual([kept!.id, other!.id].sort());
     const sent = await signalPayRunApprovals(api.dependencies.temporal, again.signals, { concurrency: 2 });
     expect(sent).toEqual({ signalled: 2, missing: [] });
-    expect(signalsOf({ runId, decisionId, actor: again.signals[0]!.input.actor, items: [] })).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await workflowState(kept!.id)).approvals).toHaveLength(1);
     expect(await approvalsOf(ids)).toEqual([kept!.id, other!.id].sort().map((id) => ({ payout_id: id, rows: 1 })));
