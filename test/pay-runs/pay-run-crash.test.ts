@@ -173,8 +173,13 @@ describe.each(['signal', 'update'] as const)('a worker killed during a pay runâ€
     }
     const runView = (await (await api.request(`/v1/pay-runs/${run.id}`, { token: creatorToken })).json()) as { status: string; progress: Record<string, unknown> };
     expect(runView.progress).toMatchObject({ delivered: itemCount, pending: 0, refused: 0 });
-    // The fan-out continued as new on the way: the run's current execution is not its first.
-    expect((await runHandle.describe()).runId).not.toBe(firstExecution);
+    if (fanOut === 'update') {
+      // The fan-out continued as new on the way: the run's current execution is not its first.
+      expect((await runHandle.describe()).runId).not.toBe(firstExecution);
+    } else {
+      // Design 2 approves and wakes a decision in one activity (retried once after the kill): the history stays small.
+      expect((await runHandle.describe()).historyLength).toBeLessThan(200);
+    }
     if (process.env.LEDGERFLOW_RECORD_HISTORIES === '1' && fanOut === 'update') {
       // The continued execution's history (test/workflows/replay.test.ts replays it): it starts from the carried queue.
       const { stdout } = await promisify(execFile)(
