@@ -472,7 +472,7 @@ const exceptionColumns = sql.fragment`
 const selectException = sql.fragment`SELECT ${exceptionColumns} FROM statement_exceptions`;
 const toException = (row: z.infer<typeof exceptionRow>): StatementExceptionView => ({
   id: row.id, day: row.day, source: row.source, kind: row.kind, subject: row.subject, payoutId: row.payout_id, lineId: row.line_id,
-  amount: row.amount, currency: row.currency, detail: row.detail, status: row.status, createdAt: row.created_at.toISOString(),
+  amount: row.amount === null ? null : normal(row.amount), currency: row.currency, detail: row.detail, status: row.status, createdAt: row.created_at.toISOString(),
   acknowledgedBy: row.acknowledged_by, acknowledgedAt: row.acknowledged_at?.toISOString() ?? null, closedBy: row.closed_by,
   closedAt: row.closed_at?.toISOString() ?? null, note: row.note, correctingEntryId: row.correcting_entry_id, resolvedByMatchId: row.resolved_by_match_id,
 });
