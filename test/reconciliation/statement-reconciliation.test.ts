@@ -239,7 +239,7 @@ describe('the provider statement in reconciliation-<date>', () => {
     const signed = await signOff(faithfulDay, await admin('finance_director'));
     expect(signed.status, await signed.clone().text()).toBe(200);
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
-  });
+  }, 120_000);
 
   it('a missing line, an amount off, a split and an extra line: matched where the rules allow, exceptions for the rest, once however often the day is rerun; their lifecycle gates the sign-off', async () => {
     const [omitted, split, amountOff, faithful] = await providerPayoutsCompletedOn(faultyDay, 4) as [Payout, Payout, Payout, Payout];
@@ -331,7 +331,7 @@ describe('the provider statement in reconciliation-<date>', () => {
     expect(afterSign.status).toBe(409);
     expect(await api.owner.oneFirst(sql.type(countSchema)`
       SELECT count(*)::int AS count FROM audit_records WHERE action = 'STATEMENT_EXCEPTION_ACT' AND (details ->> 'day') = ${faultyDay}`)).toBe(6);
-  });
+  }, 180_000);
 
   it('a provider that stays down: the ledger part completes, the statement is MISSING (an exception) and blocks the sign-off', async () => {
     const handle = await api.dependencies.temporal.workflow.start(reconciliationWorkflowType, {
@@ -391,5 +391,5 @@ describe('an uploaded bank statement (manual methods)', () => {
     const again = await upload(`${header}B4,,7.00,USD,${bankDay}\n`);
     expect(again.status).toBe(422);
     expect(await again.json()).toMatchObject({ error: { field: 'file.line.2.line_id' } });
-  });
+  }, 120_000);
 });
