@@ -186,13 +186,52 @@ export function matchStatement(payouts: readonly PayoutItem[], lines: readonly L
     });
   };
 
+  // Lines by reference, and by currency in amount order: a payout looks only at the lines that can match it.
+  const linesByReference = new Map<string, LineItem[]>();
+  for (const line of openLines.values()) {
+    if (line.reference === null || line.reference === '') continue;
+    const list = linesByReference.get(line.reference) ?? [];
+    list.push(line);
+    linesByReference.set(line.reference, list);
+  }
+  const linesByCurrency = new Map<string, { amount: Money; line: LineItem }[]>();
+  for (const line of openLines.values()) {
+    const list = linesByCurrency.get(line.currency) ?? [];
+    list.push({ amount: new Money(line.amount), line });
+    linesByCurrency.set(line.currency, list);
+  }
+  for (const list of linesByCurrency.values()) list.sort((a, b) => a.amount.comparedTo(b.amount) || byId(a.line, b.line));
+  /** Open lines that may match the payout under the rule (a superset by reference or amount range; `compatible` decides). */
+  const candidateLines = (rule: MatchingRule, payout: PayoutItem, tolerance: Money | null): LineItem[] => {
+    let found: LineItem[];
+    if (rule.matchReference) {
+      found = [...new Set(payout.references.flatMap((reference) => linesByReference.get(reference) ?? []))];
+    } else if (tolerance !== null) {
+      const list = linesByCurrency.get(payout.currency) ?? [];
+      const low = new Money(payout.amount).minus(tolerance);
+      const high = new Money(payout.amount).plus(tolerance);
+      let start = 0;
+      let end = list.length;
+      while (start < end) {
+        const middle = (start + end) >> 1;
+        if (list[middle]!.amount.lt(low)) start = middle + 1;
+        else end = middle;
+      }
+      found = [];
+      for (let index = start; index < list.length && list[index]!.amount.lte(high); index += 1) found.push(list[index]!.line);
+    } else {
+      found = (linesByCurrency.get(payout.currency) ?? []).map((entry) => entry.line);
+    }
+    return found.filter((line) => openLines.has(line.id)).sort(byId);
+  };
+
   for (const rule of rules) {
     const tolerance = new Money(rule.amountTolerance);
     const maxGroupSize = rule.maxGroupSize ?? 4;
     if (rule.shape === 'one_to_one') {
       for (const payout of [...openPayouts.values()]) {
         let best: { line: LineItem; distance: Money; days: number } | null = null;
-        for (const line of openLines.values()) {
+        for (const line of candidateLines(rule, payout, tolerance)) {
           if (!compatible(rule, payout, line)) continue;
           const distance = new Money(payout.amount).minus(line.amount).abs();
           if (distance.gt(tolerance)) continue;
@@ -203,7 +242,7 @@ export function matchStatement(payouts: readonly PayoutItem[], lines: readonly L
       }
     } else if (rule.shape === 'one_to_many') {
       for (const payout of [...openPayouts.values()]) {
-        const candidates = [...openLines.values()].filter((line) => compatible(rule, payout, line));
+        const candidates = candidateLines(rule, payout, null).filter((line) => compatible(rule, payout, line));
         const group = bestGroup(candidates, new Money(payout.amount), tolerance, maxGroupSize);
         if (group) record(rule, [payout], group);
       }
