@@ -191,7 +191,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', apiKeyRoutes(dependencies));
   app.route('/v1/reconciliations', reconciliationRoutes(dependencies));
   app.route('/v1', payRunRoutes(dependencies));
-  app.route('/v1/reconciliations', statementRoutes(dependencies));
+  app.route('/v1', statementRoutes(dependencies));
   app.route('/', webRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -304,7 +304,7 @@ export function reconciliationRoutes(dependencies: ApiDependencies) {
 }
 
 /* ------------------------------------------------------------------------------------------------------------------------
- * Statement matching (docs/rules.md#statement-matching), mounted with the routes above: the day's statements, lines,
+ * Statement matching (docs/rules.md#statement-matching), mounted at /v1: the day's statements, lines,
  * matches and payouts-vs-statement comparison; a bank statement upload (manual methods); the exceptions and their
  * lifecycle; the matching rules.
  * ---------------------------------------------------------------------------------------------------------------------- */
@@ -372,7 +372,7 @@ const ruleSchema = z
 const statementsRoute = createRoute({
   operationId: 'getReconciliationStatements',
   method: 'get',
-  path: '/{date}/statements',
+  path: '/reconciliations/{date}/statements',
   summary: 'The day’s statements, lines, matches, exception counts and the comparison of completed payouts with the statements',
   security: bearerSecurity,
   request: { params: dateParams },
@@ -382,7 +382,7 @@ const statementsRoute = createRoute({
 const uploadRoute = createRoute({
   operationId: 'uploadBankStatement',
   method: 'post',
-  path: '/{date}/statements',
+  path: '/reconciliations/{date}/statements',
   summary: 'Upload a bank statement of the day (manual methods) and match it',
   description:
     `The CSV (comma, header \`line_id,reference,amount,currency,value_date\`, at most ${maximumStatementLines} lines) is checked whole first: ` +
@@ -414,7 +414,7 @@ const uploadRoute = createRoute({
 const exceptionsRoute = createRoute({
   operationId: 'listStatementExceptions',
   method: 'get',
-  path: '/{date}/exceptions',
+  path: '/reconciliations/{date}/exceptions',
   summary: 'The day’s statement exceptions, oldest first',
   security: bearerSecurity,
   request: {
@@ -427,7 +427,7 @@ const exceptionsRoute = createRoute({
 const exceptionActionRoute = createRoute({
   operationId: 'actOnStatementException',
   method: 'post',
-  path: '/{date}/exceptions/{id}/{action}',
+  path: '/reconciliations/{date}/exceptions/{id}/{action}',
   summary: 'Acknowledge, resolve (note and the correcting entry) or accept (note) a statement exception',
   security: bearerSecurity,
   request: {
@@ -463,7 +463,7 @@ const rulesParams = z.object({ source: statementSourceSchema.openapi({ param: { 
 const rulesRoute = createRoute({
   operationId: 'getStatementMatchingRules',
   method: 'get',
-  path: '/statement-rules/{source}',
+  path: '/statement-matching-rules/{source}',
   summary: 'The matching rules of a statement source, in the order they are applied',
   security: bearerSecurity,
   request: { params: rulesParams },
@@ -472,7 +472,7 @@ const rulesRoute = createRoute({
 const replaceRulesRoute = createRoute({
   operationId: 'replaceStatementMatchingRules',
   method: 'put',
-  path: '/statement-rules/{source}',
+  path: '/statement-matching-rules/{source}',
   summary: 'Replace the matching rules of a statement source (finance director); applies to matching from now on',
   security: bearerSecurity,
   request: { params: rulesParams, body: { content: { 'application/json': { schema: z.object({ rules: z.array(z.unknown()) }).strict() } }, required: true } },

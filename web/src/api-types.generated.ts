@@ -2345,7 +2345,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/reconciliations/statement-rules/{source}": {
+    "/v1/statement-matching-rules/{source}": {
         parameters: {
             query?: never;
             header?: never;
