@@ -13,6 +13,7 @@ import { createApiHarness, type ApiHarness, type TestAdmin } from '../helpers/ap
 import { serve, type ServedApp } from '../helpers/http.ts';
 import { assertLedgerInvariants } from '../helpers/invariants.ts';
 import { createInProcessWorker, uniqueTaskQueue } from '../helpers/temporal.ts';
+import { recordHistory } from './kit.ts';
 
 /**
  * Statement matching inside `reconciliation-<date>` (docs/rules.md#statement-matching), end to end: real Postgres,
@@ -238,6 +239,10 @@ describe('the provider statement in reconciliation-<date>', () => {
 
     const signed = await signOff(faithfulDay, await admin('finance_director'));
     expect(signed.status, await signed.clone().text()).toBe(200);
+    // The sign-off's signal ends the workflow.
+    const finished = await api.dependencies.temporal.workflow.getHandle(reconciliationWorkflowId(faithfulDay)).result();
+    expect(finished).toMatchObject({ status: 'SIGNED', statement: { provider: 'RECEIVED', matches: 3, exceptions: 0 } });
+    await recordHistory(reconciliationWorkflowId(faithfulDay), 'reconciliation-statement-matched');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   }, 120_000);
 
