@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/pool.ts';
+import { DomainError } from '../domain/errors.ts';
 import { ProviderRequestRejectedError } from '../providers/adapter.ts';
 import {
   isSettlementStatementSource,
@@ -30,22 +31,38 @@ export function createStatementActivities({ database, provider }: { database: Da
         if (error instanceof ProviderRequestRejectedError) throw ApplicationFailure.nonRetryable(error.message, 'StatementRequestRejected');
         throw error;
       }
-      const stored = await recordProviderStatement(database, { day: input.day, statement, receivedBy: `system:provider:${provider.name}` });
+      const stored = await signedDayIsNoOp(recordProviderStatement(database, { day: input.day, statement, receivedBy: `system:provider:${provider.name}` }), false);
       return { status: stored ? 'STORED' : 'ALREADY_STORED', lines: statement.lines.length };
     },
 
     /** Records the day's provider statement as missing (deduplicated per day). */
     async recordProviderStatementMissing(input: { day: string; detail: string }): Promise<void> {
-      await recordStatementMissing(database, input);
+      await signedDayIsNoOp(recordStatementMissing(database, input), 0);
     },
 
     /** Matches the day's payouts of each source against its statements; idempotent. */
     async matchStatements(input: { day: string }): Promise<MatchDayResult[]> {
       const results: MatchDayResult[] = [];
-      for (const source of statementSources) results.push(await matchDay(database, { day: input.day, source, actor: 'system:statement-matching' }));
+      for (const source of statementSources) {
+        const result = await signedDayIsNoOp(matchDay(database, { day: input.day, source, actor: 'system:statement-matching' }), null);
+        if (result) results.push(result);
+      }
       return results;
     },
   };
 }
 
 export type StatementActivities = ReturnType<typeof createStatementActivities>;
+
+/**
+ * A day signed off while its workflow was between steps takes no more statements or exceptions: the step is then a
+ * no-op (retrying could never succeed), and the workflow sees the signature at its next look.
+ */
+async function signedDayIsNoOp<T, F>(work: Promise<T>, fallback: F): Promise<T | F> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'already_signed') return fallback;
+    throw error;
+  }
+}
