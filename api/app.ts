@@ -43,7 +43,7 @@ import { webRoutes } from './routes/web.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { userRoutes } from './routes/users.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
-import { reconciliationRoutes } from './routes/reconciliations.ts';
+import { reconciliationRoutes, statementRoutes } from './routes/reconciliations.ts';
 import { payRunRoutes } from './routes/pay-runs.ts';
 import { apiKeyAuthentication } from './api-key-authentication.ts';
 
@@ -74,6 +74,8 @@ export const bodyLimits: readonly BodyLimitRule[] = [
   { method: 'POST', path: '/v1/payout-exports/:id/results', bytes: 12 * mebibyte },
   { method: 'POST', path: '/v1/webhooks/provider', bytes: 64 * kibibyte },
   { method: 'POST', path: '/v1/webhooks/chargebacks', bytes: 64 * kibibyte },
+  // A bank statement of up to 50,000 lines (the most one upload takes) of ~120 characters: 6 MB as CSV text in JSON.
+  { method: 'POST', path: '/v1/reconciliations/:date/statements', bytes: 8 * mebibyte },
 ];
 
 const swaggerDirectory = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -189,6 +191,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', apiKeyRoutes(dependencies));
   app.route('/v1/reconciliations', reconciliationRoutes(dependencies));
   app.route('/v1', payRunRoutes(dependencies));
+  app.route('/v1', statementRoutes(dependencies));
   app.route('/', webRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -81,6 +81,13 @@ export const permissions = {
   'payRuns.approve': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   /** What the platform declares available per method and currency (the pay runs' funds check): finance only. */
   'platformFunds.manage': ['finance_manager', 'finance_director'],
+  /**
+   * Statement matching (docs/rules.md#statement-matching): finance uploads bank statements and acknowledges, resolves or
+   * accepts the exceptions; the matching rules are changed by a finance director. Reading is `reconciliations.read`.
+   */
+  'statements.upload': ['finance_manager', 'finance_director'],
+  'statements.exceptions': ['finance_manager', 'finance_director'],
+  'statements.rules': ['finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 

@@ -32,6 +32,11 @@ export interface ReconciliationWorkflowState {
   status: 'COMPUTING' | 'AWAITING_SIGN_OFF' | 'SIGNED';
   outcome: ReconciliationOutcome | null;
   signedBy: string | null;
+  /**
+   * Statement matching (docs/rules.md#statement-matching), once done: whether the provider's statement was received,
+   * and how many matches and new exceptions this run recorded. Absent before it ran (and on days started before it existed).
+   */
+  statement?: { provider: 'RECEIVED' | 'MISSING' | 'NO_PROVIDER'; matches: number; exceptions: number };
 }
 
 /** Sent by the sign-off (api/routes/reconciliations.ts) once the day is signed in the database. */

@@ -1,7 +1,9 @@
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
+  ActivityFailure,
   ParentClosePolicy,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -10,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ReconciliationActivities } from '../activities/reconciliation.ts';
+import type { StatementActivities } from '../activities/statements.ts';
 import { previousDay, utcDay } from '../domain/reconciliation.ts';
 import {
   reconciliationSignedSignal,
@@ -33,6 +36,23 @@ const { runReconciliation, reconciliationStatus } = proxyActivities<Reconciliati
   heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['ReconciliationRefused'] },
 });
+
+/**
+ * Statement matching (docs/rules.md#statement-matching). The provider's statement is asked for a few times over about
+ * a minute; a provider still down after that leaves the statement MISSING (an exception that blocks sign-off), and the
+ * day's reconciliation goes on. Matching and recording are database work, retried like the report.
+ */
+const { fetchProviderStatement } = proxyActivities<StatementActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['StatementRequestRejected'] },
+});
+const { matchStatements, recordProviderStatementMissing } = proxyActivities<StatementActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** Days started before statement matching existed replay without it. */
+export const statementMatchingPatch = 'reconciliation-statement-matching';
 
 /** How often a day waiting for sign-off looks in the database, in case a sign-off's signal was lost. */
 const signOffCheckInterval = '1 day';
@@ -60,16 +80,43 @@ export async function reconciliationWorkflow(request: ReconciliationRequest): Pr
   });
   upsertSearchAttributes([{ key: statusKey, value: state.status }]);
 
+  if (state.status !== 'SIGNED' && patched(statementMatchingPatch)) await matchTheStatements(state, request.day);
+
   while (state.status !== 'SIGNED') {
     if (await condition(() => state.status === 'SIGNED', signOffCheckInterval)) break;
     const stored = await reconciliationStatus({ day: request.day });
     if (stored.status === 'SIGNED') {
       state.status = 'SIGNED';
       state.signedBy = stored.signedBy;
+    } else if (state.statement?.provider === 'MISSING') {
+      // The provider may be back: ask for the statement again (only days that ran the matching can be here).
+      await matchTheStatements(state, request.day);
     }
   }
   upsertSearchAttributes([{ key: statusKey, value: 'SIGNED' }]);
   return state;
+}
+
+/**
+ * Fetches the provider's statement (retried; still down: recorded as MISSING, an exception that blocks the sign-off),
+ * then matches every source's statement of the day and records the exceptions (docs/rules.md#statement-matching).
+ */
+async function matchTheStatements(state: ReconciliationWorkflowState, day: string): Promise<void> {
+  let provider: NonNullable<ReconciliationWorkflowState['statement']>['provider'] = 'RECEIVED';
+  try {
+    const fetched = await fetchProviderStatement({ day });
+    if (fetched.status === 'NO_PROVIDER') provider = 'NO_PROVIDER';
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    provider = 'MISSING';
+    await recordProviderStatementMissing({ day, detail: error.cause?.message ?? error.message });
+  }
+  const matched = await matchStatements({ day });
+  state.statement = {
+    provider,
+    matches: (state.statement?.matches ?? 0) + matched.reduce((sum, result) => sum + result.matchesCreated, 0),
+    exceptions: (state.statement?.exceptions ?? 0) + matched.reduce((sum, result) => sum + result.exceptionsCreated, 0),
+  };
 }
 
 /**

@@ -14,6 +14,18 @@ import { clientIp, createSubApp, requireFreshTotp, requirePermission, workflowUr
 import { ApiError, withFields } from '../errors.ts';
 import { storedFileResponse } from '../files.ts';
 import { bearerSecurity, errorResponse } from '../schemas.ts';
+import { exceptionActions, exceptionStatuses, maximumStatementLines } from '../../domain/statement-matching.ts';
+import {
+  actOnException,
+  blockingExceptionCount,
+  dayStatements,
+  listExceptions,
+  loadMatchingRules,
+  matchDay,
+  replaceMatchingRules,
+  statementSources,
+  uploadBankStatement,
+} from '../../modules/reconciliation/statement-store.ts';
 
 /**
  * Daily reconciliation (docs/rules.md#daily-reconciliation), mounted at /v1/reconciliations: run a day on demand (its
@@ -261,6 +273,11 @@ export function reconciliationRoutes(dependencies: ApiDependencies) {
       // Refused before the TOTP is checked: a refusal consumes no code. Checked again under the row's lock.
       const refusal = signOffRefusal({ status: current.status, requestedBy: current.requestedBy, items: current.items, findings: current.findings }, signer);
       if (refusal) throw refusal;
+      // Statement exceptions not yet resolved or accepted block the sign-off (docs/decisions.md); migration 035 checks it again.
+      const blocking = await blockingExceptionCount(database, date);
+      if (blocking > 0) {
+        throw new ApiError(409, 'open_statement_exceptions', `${date} has ${blocking} statement exception(s) open or acknowledged: resolve or accept each first`, 'exceptions');
+      }
       await requireFreshTotp(identity, user, headers['x-totp-code'], 'a sign-off');
       const signed = await signOffReconciliation(database, { day: date, signer, ip: clientIp(c) });
       try {
@@ -283,5 +300,229 @@ export function reconciliationRoutes(dependencies: ApiDependencies) {
         `the archived reconciliation of ${date}`,
         'archive_corrupted',
       );
+    });
+}
+
+/* ------------------------------------------------------------------------------------------------------------------------
+ * Statement matching (docs/rules.md#statement-matching), mounted at /v1: the day's statements, lines,
+ * matches and payouts-vs-statement comparison; a bank statement upload (manual methods); the exceptions and their
+ * lifecycle; the matching rules.
+ * ---------------------------------------------------------------------------------------------------------------------- */
+
+const statementSourceSchema = z.enum(statementSources);
+const exceptionSchema = z
+  .object({
+    id: z.string(),
+    day: z.string(),
+    source: statementSourceSchema,
+    kind: z.enum(['UNMATCHED_PAYOUT', 'UNMATCHED_LINE', 'STATEMENT_MISSING']),
+    subject: z.string(),
+    payoutId: z.string().nullable(),
+    lineId: z.string().nullable(),
+    amount: z.string().nullable(),
+    currency: z.string().nullable(),
+    detail: z.string(),
+    status: z.enum(exceptionStatuses),
+    createdAt: z.string(),
+    acknowledgedBy: z.string().nullable(),
+    acknowledgedAt: z.string().nullable(),
+    closedBy: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    note: z.string().nullable(),
+    correctingEntryId: z.string().nullable(),
+    resolvedByMatchId: z.string().nullable(),
+  })
+  .openapi('StatementException');
+
+const dayStatementsSchema = z
+  .object({
+    day: z.string(),
+    statements: z.array(z.object({ id: z.string(), source: statementSourceSchema, origin: z.string(), sha256: z.string().nullable(), lineCount: z.number(), receivedBy: z.string(), receivedAt: z.string() })),
+    missing: z.array(statementSourceSchema).openapi({ description: 'Sources with completed payouts on the day and no statement' }),
+    comparison: z.array(
+      z.object({ source: statementSourceSchema, currency: z.string(), payouts: z.number(), payoutsTotal: z.string(), lines: z.number(), linesTotal: z.string(), difference: z.string() }),
+    ).openapi({ description: 'Per source and currency: the day’s completed payouts (amount transferred) against the statement lines' }),
+    lines: z.array(z.object({
+      id: z.string(), statementId: z.string(), source: statementSourceSchema, lineRef: z.string(), reference: z.string().nullable(), amount: z.string(),
+      currency: z.string(), valueDate: z.string(), matchId: z.string().nullable(),
+    })),
+    matches: z.array(z.object({
+      id: z.string(), source: statementSourceSchema, rule: z.string(), shape: z.enum(['one_to_one', 'one_to_many', 'many_to_one']), difference: z.string(),
+      payoutIds: z.array(z.string()), lineIds: z.array(z.string()), matchedAt: z.string(),
+    })),
+    exceptions: z.object({ open: z.number(), acknowledged: z.number(), resolved: z.number(), accepted: z.number() }),
+  })
+  .openapi('DayStatements');
+
+const matchResultSchema = z.object({
+  day: z.string(), source: statementSourceSchema, statements: z.number(), matchesCreated: z.number(), exceptionsCreated: z.number(), exceptionsResolvedByMatch: z.number(),
+});
+
+const ruleSchema = z
+  .object({
+    name: z.string(),
+    shape: z.enum(['one_to_one', 'one_to_many', 'many_to_one']),
+    matchReference: z.boolean(),
+    amountTolerance: z.string(),
+    dateToleranceDays: z.number().int(),
+    maxGroupSize: z.number().int().optional(),
+  })
+  .openapi('StatementMatchingRule');
+
+const statementsRoute = createRoute({
+  operationId: 'getReconciliationStatements',
+  method: 'get',
+  path: '/reconciliations/{date}/statements',
+  summary: 'The day’s statements, lines, matches, exception counts and the comparison of completed payouts with the statements',
+  security: bearerSecurity,
+  request: { params: dateParams },
+  responses: { 200: { description: 'The day’s statement matching', content: { 'application/json': { schema: dayStatementsSchema } } }, ...errors },
+});
+
+const uploadRoute = createRoute({
+  operationId: 'uploadBankStatement',
+  method: 'post',
+  path: '/reconciliations/{date}/statements',
+  summary: 'Upload a bank statement of the day (manual methods) and match it',
+  description:
+    `The CSV (comma, header \`line_id,reference,amount,currency,value_date\`, at most ${maximumStatementLines} lines) is checked whole first: ` +
+    'any bad line is refused with 422 naming the first line and field (`file.line.<n>.<column>`) and listing every problem; nothing is stored. ' +
+    'A line id already stated for the day is refused the same way. The day’s manual payouts are then matched against the bank lines.',
+  security: bearerSecurity,
+  request: {
+    params: dateParams,
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({ fileName: z.string().trim().min(1).max(255), csv: z.string().min(1).max(8 * 1024 * 1024) }).strict(),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    201: {
+      description: 'Stored and matched',
+      content: { 'application/json': { schema: z.object({ statementId: z.string(), lines: z.number(), matching: matchResultSchema }) } },
+    },
+    ...errors,
+    409: errorResponse('The day is signed off'),
+    422: errorResponse('A line of the file is invalid (line and field named); nothing stored'),
+  },
+});
+
+const exceptionsRoute = createRoute({
+  operationId: 'listStatementExceptions',
+  method: 'get',
+  path: '/reconciliations/{date}/exceptions',
+  summary: 'The day’s statement exceptions, oldest first',
+  security: bearerSecurity,
+  request: {
+    params: dateParams,
+    query: z.object({ status: z.enum(exceptionStatuses).optional().openapi({ description: 'Only those in this status' }) }),
+  },
+  responses: { 200: { description: 'The exceptions', content: { 'application/json': { schema: z.object({ exceptions: z.array(exceptionSchema) }) } } }, ...errors },
+});
+
+const exceptionActionRoute = createRoute({
+  operationId: 'actOnStatementException',
+  method: 'post',
+  path: '/reconciliations/{date}/exceptions/{id}/{action}',
+  summary: 'Acknowledge, resolve (note and the correcting entry) or accept (note) a statement exception',
+  security: bearerSecurity,
+  request: {
+    params: z.object({
+      date: calendarDay.openapi({ param: { name: 'date', in: 'path' } }),
+      id: z.string().regex(/^\d{1,18}$/, 'an exception id').openapi({ param: { name: 'id', in: 'path' } }),
+      action: z.enum(exceptionActions).openapi({ param: { name: 'action', in: 'path' } }),
+    }),
+    body: {
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              note: z.string().trim().min(1).max(2000).optional(),
+              entryId: z.string().regex(/^\d{1,18}$/, 'a journal entry id').optional().openapi({ description: 'resolve: the posted correcting entry' }),
+              adjustmentId: z.string().uuid().optional().openapi({ description: 'resolve: the adjustment whose posted entry corrects it' }),
+            })
+            .strict(),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: { description: 'The exception after the action', content: { 'application/json': { schema: exceptionSchema } } },
+    ...errors,
+    404: errorResponse('No such exception on the day'),
+    409: errorResponse('The exception is final, or the day is signed off'),
+  },
+});
+
+const rulesParams = z.object({ source: statementSourceSchema.openapi({ param: { name: 'source', in: 'path' } }) });
+const rulesRoute = createRoute({
+  operationId: 'getStatementMatchingRules',
+  method: 'get',
+  path: '/statement-matching-rules/{source}',
+  summary: 'The matching rules of a statement source, in the order they are applied',
+  security: bearerSecurity,
+  request: { params: rulesParams },
+  responses: { 200: { description: 'The rules', content: { 'application/json': { schema: z.object({ source: statementSourceSchema, rules: z.array(ruleSchema) }) } } }, ...errors },
+});
+const replaceRulesRoute = createRoute({
+  operationId: 'replaceStatementMatchingRules',
+  method: 'put',
+  path: '/statement-matching-rules/{source}',
+  summary: 'Replace the matching rules of a statement source (finance director); applies to matching from now on',
+  security: bearerSecurity,
+  request: { params: rulesParams, body: { content: { 'application/json': { schema: z.object({ rules: z.array(z.unknown()) }).strict() } }, required: true } },
+  responses: { 200: { description: 'The rules now', content: { 'application/json': { schema: z.object({ source: statementSourceSchema, rules: z.array(ruleSchema) }) } } }, ...errors },
+});
+
+export function statementRoutes(dependencies: ApiDependencies) {
+  const { database } = dependencies;
+  return createSubApp()
+    .openapi(rulesRoute, async (c) => {
+      requirePermission(c.get('user'), 'reconciliations.read');
+      const { source } = c.req.valid('param');
+      return c.json({ source, rules: await loadMatchingRules(database, source) }, 200);
+    })
+    .openapi(replaceRulesRoute, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'statements.rules');
+      const { source } = c.req.valid('param');
+      const rules = await replaceMatchingRules(database, { source, rules: c.req.valid('json').rules, actor: user.id, ip: clientIp(c) });
+      return c.json({ source, rules }, 200);
+    })
+    .openapi(statementsRoute, async (c) => {
+      requirePermission(c.get('user'), 'reconciliations.read');
+      return c.json(await dayStatements(database, c.req.valid('param').date), 200);
+    })
+    .openapi(uploadRoute, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'statements.upload');
+      const { date } = c.req.valid('param');
+      const body = c.req.valid('json');
+      // A statement of a day that has not ended is refused like its reconciliation.
+      reconcilableDay(date, new Date(), 'params.date');
+      const stored = await uploadBankStatement(database, { day: date, fileName: body.fileName, text: body.csv, actor: user.id, ip: clientIp(c) });
+      const matching = await matchDay(database, { day: date, source: 'bank', actor: user.id });
+      return c.json({ ...stored, matching }, 201);
+    })
+    .openapi(exceptionsRoute, async (c) => {
+      requirePermission(c.get('user'), 'reconciliations.read');
+      const { date } = c.req.valid('param');
+      const { status } = c.req.valid('query');
+      return c.json({ exceptions: await listExceptions(database, date, status ? [status] : undefined) }, 200);
+    })
+    .openapi(exceptionActionRoute, async (c) => {
+      const user = c.get('user');
+      requirePermission(user, 'statements.exceptions');
+      const { date, id, action } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const exception = await actOnException(database, {
+        day: date, id, action, note: body.note ?? null, entryId: body.entryId ?? null, adjustmentId: body.adjustmentId ?? null, actor: user.id, ip: clientIp(c),
+      });
+      return c.json(exception, 200);
     });
 }

@@ -31,6 +31,23 @@ const batchAnswerSchema = z.object({
 });
 const statusManyAnswerSchema = z.object({ statuses: z.array(providerPayoutStatusSchema) });
 
+/** The provider's settlement statement of one value date (GET /statements/:day). */
+export const settlementStatementSchema = z.object({
+  provider: z.string().min(1),
+  day: z.string(),
+  lines: z.array(
+    z.object({
+      lineId: z.string().min(1).max(100),
+      providerReference: z.string().min(1),
+      amount: z.string().regex(/^(0|[1-9]\d{0,17})(\.\d{1,18})?$/),
+      currency: z.string().min(3).max(5),
+      valueDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      status: z.literal('SETTLED'),
+    }),
+  ),
+});
+export type SettlementStatement = z.infer<typeof settlementStatementSchema>;
+
 /**
  * What an answer to one payout request means (POST /payouts, or one item of a batch). Throws
  * ProviderRequestRejectedError for a refusal that is our bug (400, 409).
@@ -170,6 +187,25 @@ export class SandboxProvider implements BatchPayoutProvider {
       error.success ? error.data.error.code : 'UNKNOWN',
       error.success ? error.data.error.message : `sandbox answered HTTP ${response.status}`,
     );
+  }
+
+  /**
+   * The settlement statement of a value date (YYYY-MM-DD). Throws ProviderUnavailableError when the sandbox cannot be
+   * reached or answers 5xx or unreadably (the caller retries), ProviderRequestRejectedError for a 4xx.
+   */
+  async settlementStatement(day: string): Promise<SettlementStatement> {
+    const outcome = await this.call(`/statements/${encodeURIComponent(day)}`, { method: 'GET' });
+    if (outcome.kind === 'timeout') throw new ProviderUnavailableError('TIMEOUT', `sandbox did not answer within ${this.timeoutMs} ms`);
+    if (outcome.kind === 'unreachable') throw new ProviderUnavailableError('PROVIDER_ERROR', outcome.message);
+    const { response, body } = outcome;
+    if (response.status >= 500) throw new ProviderUnavailableError(response.status === 504 ? 'TIMEOUT' : 'PROVIDER_ERROR', `sandbox answered HTTP ${response.status}`);
+    if (response.status !== 200) {
+      const error = errorSchema.safeParse(body);
+      throw new ProviderRequestRejectedError(response.status, error.success ? error.data.error.code : 'UNKNOWN', error.success ? error.data.error.message : `sandbox answered HTTP ${response.status}`);
+    }
+    const parsed = settlementStatementSchema.safeParse(body);
+    if (!parsed.success || parsed.data.day !== day) throw new ProviderUnavailableError('PROVIDER_ERROR', 'sandbox answered a statement with an unreadable body');
+    return parsed.data;
   }
 
   /** One request with the timeout covering the answer's body too. */

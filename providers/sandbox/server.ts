@@ -32,6 +32,17 @@ import { signatureHeaderName, signWebhook } from '../webhooks.ts';
  *                                  and only the answer is lost — the case that makes idempotency keys necessary.
  *   DELETE /control/next-response  forgets the queued failures
  *   GET  /control/ledger           {payments: [...]}: every payment actually executed
+ *   GET  /statements/:day          the settlement statement of a value date (YYYY-MM-DD): {provider: 'sandbox', day,
+ *                                  lines: [{lineId, providerReference, amount, currency, valueDate, status: 'SETTLED'}]},
+ *                                  one line per payment executed with that value date, in execution order — unless a
+ *                                  statement fault below was queued for the day
+ *   POST /control/value-date       {day: 'YYYY-MM-DD' | null}: the value date of the payments settled from now on (null:
+ *                                  the UTC day they settle, the default), so a test can settle into a day that has ended
+ *   POST /control/statement-faults {day, kind, ...}: make the day's statement disagree with what was settled:
+ *                                  `omit` (providerReference) leaves its line out; `amount` (providerReference, amount)
+ *                                  states another amount; `split` (providerReference, parts: [amounts]) states it as
+ *                                  several lines; `extra` (amount, currency?, reference?) adds a line nothing settled
+ *   DELETE /control/statement-faults forgets them
  *
  * Failures by payment details: any value containing `FAIL_<CODE>` (INVALID_ACCOUNT, ACCOUNT_CLOSED,
  * NAME_MISMATCH, LIMIT_EXCEEDED, PROVIDER_ERROR) is accepted with 202 and then fails by webhook with that code;
@@ -96,7 +107,34 @@ export interface SandboxPayment {
   method: string;
   paymentDetails: Record<string, string>;
   executedAt: string;
+  /** The day the statement shows it on (YYYY-MM-DD). */
+  valueDate: string;
 }
+
+/** One line of a settlement statement (GET /statements/:day). */
+export interface SandboxStatementLine {
+  lineId: string;
+  providerReference: string;
+  amount: string;
+  currency: string;
+  valueDate: string;
+  status: 'SETTLED';
+}
+
+const statementDaySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').refine((text) => {
+  const at = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === text;
+}, 'not a calendar day');
+const amountTextSchema = z.string().regex(/^(0|[1-9]\d{0,17})(\.\d{1,18})?$/, 'a positive decimal amount');
+
+const statementFaultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('omit'), day: statementDaySchema, providerReference: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('amount'), day: statementDaySchema, providerReference: z.string().min(1), amount: amountTextSchema }).strict(),
+  z.object({ kind: z.literal('split'), day: statementDaySchema, providerReference: z.string().min(1), parts: z.array(amountTextSchema).min(2).max(10) }).strict(),
+  z.object({ kind: z.literal('extra'), day: statementDaySchema, amount: amountTextSchema, currency: z.string().min(3).max(5).default('USD'), reference: z.string().min(1).optional() }).strict(),
+]);
+type StatementFault = z.infer<typeof statementFaultSchema>;
+const valueDateSchema = z.object({ day: statementDaySchema.nullable() }).strict();
 
 export interface SandboxRequestRecord {
   method: string;
@@ -289,6 +327,8 @@ export async function startSandboxProvider(options: SandboxProviderOptions): Pro
   const requestLog: SandboxRequestRecord[] = [];
   const deliveries: WebhookDeliveryRecord[] = [];
   const failureQueue: QueuedFailure[] = [];
+  const statementFaults: StatementFault[] = [];
+  let valueDateOverride: string | null = null;
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const inFlight = new AbortController();
   let stopped = false;
@@ -372,6 +412,7 @@ export async function startSandboxProvider(options: SandboxProviderOptions): Pro
         method: payout.request.method,
         paymentDetails: { ...payout.request.paymentDetails },
         executedAt: payout.settledAt,
+        valueDate: valueDateOverride ?? payout.settledAt.slice(0, 10),
       });
     } else {
       payout.status = 'FAILED';
@@ -521,6 +562,40 @@ export async function startSandboxProvider(options: SandboxProviderOptions): Pro
     return reference === undefined ? undefined : payoutsByReference.get(reference);
   };
 
+  /** What the sandbox settled with that value date, as stated (with any fault queued for the day applied). */
+  const statementOf = (day: string): SandboxStatementLine[] => {
+    const faults = statementFaults.filter((fault) => fault.day === day);
+    const lines: SandboxStatementLine[] = [];
+    for (const payment of executedPayments) {
+      if (payment.valueDate !== day) continue;
+      const line: SandboxStatementLine = {
+        lineId: `sbl_${payment.providerReference.slice(4)}`,
+        providerReference: payment.providerReference,
+        amount: payment.amount,
+        currency: payment.currency,
+        valueDate: payment.valueDate,
+        status: 'SETTLED',
+      };
+      const fault = faults.find((candidate) => 'providerReference' in candidate && candidate.providerReference === payment.providerReference);
+      if (fault?.kind === 'omit') continue;
+      if (fault?.kind === 'amount') lines.push({ ...line, amount: fault.amount });
+      else if (fault?.kind === 'split') fault.parts.forEach((amount, index) => lines.push({ ...line, lineId: `${line.lineId}_${index + 1}`, amount }));
+      else lines.push(line);
+    }
+    faults.forEach((fault, index) => {
+      if (fault.kind !== 'extra') return;
+      lines.push({
+        lineId: `sbl_extra_${day.replaceAll('-', '')}_${index + 1}`,
+        providerReference: fault.reference ?? `sbx_unknown_${index + 1}`,
+        amount: fault.amount,
+        currency: fault.currency,
+        valueDate: day,
+        status: 'SETTLED',
+      });
+    });
+    return lines;
+  };
+
   const route = async (request: IncomingMessage, record: SandboxRequestRecord): Promise<Answer & { replayed?: boolean; hang?: boolean }> => {
     const url = new URL(request.url ?? '/', 'http://sandbox');
     const method = request.method ?? 'GET';
@@ -565,7 +640,32 @@ export async function startSandboxProvider(options: SandboxProviderOptions): Pro
     if (path === '/control/ledger' && method === 'GET') {
       return { status: 200, body: { payments: executedPayments } };
     }
-    const known = ['/payouts', '/payout-batches', '/payouts/status-query', '/control/next-response', '/control/ledger'].includes(path) || match !== null;
+    const statementMatch = /^\/statements\/([^/]+)$/.exec(path);
+    if (statementMatch && method === 'GET') {
+      const day = statementDaySchema.safeParse(decodeURIComponent(statementMatch[1]!));
+      if (!day.success) throw new HttpError(400, 'INVALID_REQUEST', `day: ${day.error.issues[0]!.message}`, 'day');
+      return { status: 200, body: { provider: 'sandbox', day: day.data, lines: statementOf(day.data) } };
+    }
+    if (path === '/control/value-date' && method === 'POST') {
+      const parsed = valueDateSchema.safeParse(parseJson(await readBody(request)));
+      if (!parsed.success) throw zodFailure(parsed.error);
+      valueDateOverride = parsed.data.day;
+      return { status: 200, body: { day: valueDateOverride } };
+    }
+    if (path === '/control/statement-faults' && method === 'POST') {
+      const parsed = statementFaultSchema.safeParse(parseJson(await readBody(request)));
+      if (!parsed.success) throw zodFailure(parsed.error);
+      statementFaults.push(parsed.data);
+      return { status: 200, body: { faults: statementFaults } };
+    }
+    if (path === '/control/statement-faults' && method === 'DELETE') {
+      statementFaults.length = 0;
+      return { status: 200, body: { faults: [] } };
+    }
+    const known =
+      ['/payouts', '/payout-batches', '/payouts/status-query', '/control/next-response', '/control/ledger', '/control/value-date', '/control/statement-faults'].includes(path) ||
+      match !== null ||
+      statementMatch !== null;
     throw known
       ? new HttpError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`)
       : new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);

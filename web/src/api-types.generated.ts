@@ -2345,6 +2345,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/statement-matching-rules/{source}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The matching rules of a statement source, in the order they are applied */
+        get: operations["getStatementMatchingRules"];
+        /** Replace the matching rules of a statement source (finance director); applies to matching from now on */
+        put: operations["replaceStatementMatchingRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The day’s statements, lines, matches, exception counts and the comparison of completed payouts with the statements */
+        get: operations["getReconciliationStatements"];
+        put?: never;
+        /**
+         * Upload a bank statement of the day (manual methods) and match it
+         * @description The CSV (comma, header `line_id,reference,amount,currency,value_date`, at most 50000 lines) is checked whole first: any bad line is refused with 422 naming the first line and field (`file.line.<n>.<column>`) and listing every problem; nothing is stored. A line id already stated for the day is refused the same way. The day’s manual payouts are then matched against the bank lines.
+         */
+        post: operations["uploadBankStatement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The day’s statement exceptions, oldest first */
+        get: operations["listStatementExceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/exceptions/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge, resolve (note and the correcting entry) or accept (note) a statement exception */
+        post: operations["actOnStatementException"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3214,7 +3287,7 @@ export interface components {
         Notification: {
             id: string;
             /** @enum {string} */
-            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
+            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW" | "STATEMENT_EXCEPTIONS";
             /** @enum {string} */
             recipientKind: "partner" | "admin_role";
             /** @description The partner it is addressed to (recipientKind partner) */
@@ -4167,6 +4240,95 @@ export interface components {
         DeclarePlatformFundsRequest: {
             /** @example 25.00 */
             available: string;
+        };
+        StatementMatchingRule: {
+            name: string;
+            /** @enum {string} */
+            shape: "one_to_one" | "one_to_many" | "many_to_one";
+            matchReference: boolean;
+            amountTolerance: string;
+            dateToleranceDays: number;
+            maxGroupSize?: number;
+        };
+        DayStatements: {
+            day: string;
+            statements: {
+                id: string;
+                /** @enum {string} */
+                source: "provider" | "bank";
+                origin: string;
+                sha256: string | null;
+                lineCount: number;
+                receivedBy: string;
+                receivedAt: string;
+            }[];
+            /** @description Sources with completed payouts on the day and no statement */
+            missing: ("provider" | "bank")[];
+            /** @description Per source and currency: the day’s completed payouts (amount transferred) against the statement lines */
+            comparison: {
+                /** @enum {string} */
+                source: "provider" | "bank";
+                currency: string;
+                payouts: number;
+                payoutsTotal: string;
+                lines: number;
+                linesTotal: string;
+                difference: string;
+            }[];
+            lines: {
+                id: string;
+                statementId: string;
+                /** @enum {string} */
+                source: "provider" | "bank";
+                lineRef: string;
+                reference: string | null;
+                amount: string;
+                currency: string;
+                valueDate: string;
+                matchId: string | null;
+            }[];
+            matches: {
+                id: string;
+                /** @enum {string} */
+                source: "provider" | "bank";
+                rule: string;
+                /** @enum {string} */
+                shape: "one_to_one" | "one_to_many" | "many_to_one";
+                difference: string;
+                payoutIds: string[];
+                lineIds: string[];
+                matchedAt: string;
+            }[];
+            exceptions: {
+                open: number;
+                acknowledged: number;
+                resolved: number;
+                accepted: number;
+            };
+        };
+        StatementException: {
+            id: string;
+            day: string;
+            /** @enum {string} */
+            source: "provider" | "bank";
+            /** @enum {string} */
+            kind: "UNMATCHED_PAYOUT" | "UNMATCHED_LINE" | "STATEMENT_MISSING";
+            subject: string;
+            payoutId: string | null;
+            lineId: string | null;
+            amount: string | null;
+            currency: string | null;
+            detail: string;
+            /** @enum {string} */
+            status: "OPEN" | "ACKNOWLEDGED" | "RESOLVED" | "ACCEPTED";
+            createdAt: string;
+            acknowledgedBy: string | null;
+            acknowledgedAt: string | null;
+            closedBy: string | null;
+            closedAt: string | null;
+            note: string | null;
+            correctingEntryId: string | null;
+            resolvedByMatchId: string | null;
         };
     };
     responses: never;
@@ -9197,7 +9359,7 @@ export interface operations {
         parameters: {
             query?: {
                 partnerId?: string;
-                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
+                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW" | "STATEMENT_EXCEPTIONS";
                 status?: "PENDING" | "SENT" | "FAILED";
                 limit?: number;
                 after?: string;
@@ -14172,6 +14334,388 @@ export interface operations {
             };
             /** @description Not allowed (permission, maker–checker, or approval tier) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getStatementMatchingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: "provider" | "bank";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        source: "provider" | "bank";
+                        rules: components["schemas"]["StatementMatchingRule"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replaceStatementMatchingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: "provider" | "bank";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: unknown[];
+                };
+            };
+        };
+        responses: {
+            /** @description The rules now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        source: "provider" | "bank";
+                        rules: components["schemas"]["StatementMatchingRule"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReconciliationStatements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day’s statement matching */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayStatements"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadBankStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    fileName: string;
+                    csv: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored and matched */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statementId: string;
+                        lines: number;
+                        matching: {
+                            day: string;
+                            /** @enum {string} */
+                            source: "provider" | "bank";
+                            statements: number;
+                            matchesCreated: number;
+                            exceptionsCreated: number;
+                            exceptionsResolvedByMatch: number;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is signed off */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A line of the file is invalid (line and field named); nothing stored */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listStatementExceptions: {
+        parameters: {
+            query?: {
+                status?: "OPEN" | "ACKNOWLEDGED" | "RESOLVED" | "ACCEPTED";
+            };
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The exceptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        exceptions: components["schemas"]["StatementException"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    actOnStatementException: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+                id: string;
+                action: "acknowledge" | "resolve" | "accept";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                    /** @description resolve: the posted correcting entry */
+                    entryId?: string;
+                    /**
+                     * Format: uuid
+                     * @description resolve: the adjustment whose posted entry corrects it
+                     */
+                    adjustmentId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The exception after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementException"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such exception on the day */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The exception is final, or the day is signed off */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

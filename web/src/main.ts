@@ -13,6 +13,7 @@ import { partnerPayoutPage, partnerPayoutsPage, partnerRequestPage } from './pag
 import { payRunPage, payRunsPage } from './pages/pay-runs.ts';
 import { paymentFilePage, paymentFilesPage } from './pages/payment-files.ts';
 import { payoutSchedulePage } from './pages/payout-schedule.ts';
+import { reconciliationPage, reconciliationsPage } from './pages/reconciliations.ts';
 import { startRouter } from './router.ts';
 
 /**
@@ -55,6 +56,8 @@ startRouter({
     { path: '/app/partner/payouts', area: 'partner', page: partnerPayoutsPage },
     { path: '/app/partner/payouts/new', area: 'partner', page: partnerRequestPage },
     { path: '/app/partner/payouts/:id', area: 'partner', page: partnerPayoutPage },
+    { path: '/app/admin/reconciliations', area: 'admin', page: reconciliationsPage },
+    { path: '/app/admin/reconciliations/:date', area: 'admin', page: reconciliationPage },
   ],
   // New queues are added here as their APIs land: one entry and one route each.
   navigation: [
@@ -76,5 +79,6 @@ startRouter({
     { href: '/app/partner/payouts', label: 'Payouts', area: 'partner' },
     { href: '/app/partner/payouts/new', label: 'Request a payout', area: 'partner' },
     { href: '/app/partner/disputes', label: 'Disputes', area: 'partner' },
+    { href: '/app/admin/reconciliations', label: 'Reconciliation', area: 'admin' },
   ],
 });
