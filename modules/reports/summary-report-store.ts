@@ -58,7 +58,7 @@ function toStored(row: z.infer<typeof storedRow>): StoredSummaryReport {
   };
 }
 
-/** The summary of one kind over a range (read-only; see summary-reports.ts). */
+/** The summary of one kind over a range (read-only; see modules/reports/summary-reports.ts). */
 export async function summaryOf(database: DatabasePool, kind: SummaryReportKind, request: ReportPeriod & { partnerRows?: number }): Promise<SummaryReport> {
   return kind === 'commissions' ? commissionSummary(database, request) : payoutSummary(database, request);
 }

@@ -5,7 +5,7 @@ import { currencyScale, Money } from '../../domain/money.ts';
 import { bucketStart, checkedRange, defaultPartnerRows, maximumPartnerRows, trendBucket, type ReportPeriod } from '../../domain/summary-reports.ts';
 
 /**
- * The commission and payout summary reports of a period (docs/rules.md#summary-reports), with every field source 000
+ * The commission and payout summary reports of a period (docs/rules.md#summary-reports), with every field the finance guide
  * lists. Read-only: each report is read in one REPEATABLE READ, READ ONLY transaction (one consistent snapshot, no
  * row locks, so a report never blocks a payout) under a statement timeout. SQL groups the period's events at a small
  * grain (day × level × source, or day × method × status × failure code, per currency) and sums NUMERIC; everything
@@ -26,7 +26,7 @@ export interface CommissionTotals {
   approved: CountAmount[];
   paid: CountAmount[];
   reversed: CountAmount[];
-  /** Generated minus reversed, per currency (source 000: "Net Commissions: generated minus reversed"). */
+  /** Generated minus reversed, per currency (docs/rules.md#summary-reports: net is generated minus reversed). */
   net: { currency: string; amount: string }[];
 }
 
@@ -61,7 +61,7 @@ export interface PayoutTotals {
   failed: CountAmount[];
   cancelled: CountAmount[];
   rejected: CountAmount[];
-  /** The sum of the payouts completed in the period (source 000: "Total Amount: sum of completed payouts"). */
+  /** The sum of the payouts completed in the period (docs/rules.md#summary-reports: the total is of completed payouts). */
   totalAmount: { currency: string; amount: string }[];
   /** Their mean, rounded half-even to the currency's scale. */
   averageAmount: { currency: string; amount: string }[];
