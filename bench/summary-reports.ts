@@ -52,7 +52,7 @@ async function main() {
       INSERT INTO commissions (id, event_id, partner_id, income_type, level, source_type, base, rate, amount, currency, status, release_at,
                                breakdown, policy_version, created_at, approved_at, paid_at)
       OVERRIDING SYSTEM VALUE
-      SELECT n, n, 'p' || (1 + (n * 7919) % $2::int), 1, 1 + n % 10, (ARRAY['PRODUCT', 'INVESTMENT', 'INVESTMENT_PROFIT', 'PORTFOLIO_YIELD'])[1 + n % 4],
+      SELECT n, n, 'p' || (1 + (n::bigint * 7919) % $2::int), 1, 1 + n % 10, (ARRAY['PRODUCT', 'INVESTMENT', 'INVESTMENT_PROFIT', 'PORTFOLIO_YIELD'])[1 + n % 4],
              round(((n % 9999) + 1) / 100.0, 2), 1, round(((n % 9999) + 1) / 100.0, 2), CASE WHEN n % 20 = 0 THEN 'RUB' ELSE 'USD' END,
              CASE WHEN n % 6 = 0 THEN 'PAID' WHEN n % 3 = 0 THEN 'APPROVED' ELSE 'PENDING' END, t + interval '7 days', '{}', $4,
              t, CASE WHEN n % 3 = 0 THEN t + interval '7 days' END, CASE WHEN n % 6 = 0 THEN t + interval '14 days' END
@@ -63,7 +63,7 @@ async function main() {
       INSERT INTO payouts (id, partner_id, method_id, currency, amount, fee, amount_to_transfer, status, priority, payment_details, details_hash,
                            required_chain, policy_version, initiated_by, initiated_role, created_at, updated_at, requested_at, sla_due_at,
                            reserve_entry_id, closed_at, closed_by, failure_code)
-      SELECT md5(n::text)::uuid, 'p' || (1 + (n * 104729) % $2::int), (ARRAY['BANK_TRANSFER', 'YOOMONEY', 'QIWI', 'WEBMONEY'])[1 + n % 4],
+      SELECT md5(n::text)::uuid, 'p' || (1 + (n::bigint * 104729) % $2::int), (ARRAY['BANK_TRANSFER', 'YOOMONEY', 'QIWI', 'WEBMONEY'])[1 + n % 4],
              CASE WHEN n % 20 = 0 THEN 'RUB' ELSE 'USD' END, round(((n % 99999) + 100) / 100.0, 2), 0, round(((n % 99999) + 100) / 100.0, 2),
              s.status, 'NORMAL', '{}', 'h', '[]', $4, '00000000-0000-4000-8000-0000000000b1', 'admin', t, t, t, t, 1,
              CASE WHEN s.status IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN t + (1 + n % 48) * interval '1 hour' END,
