@@ -191,9 +191,10 @@ export async function adminSummaryReportsPage({ root, search, navigate }: PageCo
             h(
               'td',
               {},
-              ...(['json', 'csv', 'pdf'] as const).map((format) =>
+              ...(['json', 'csv', 'pdf'] as const).flatMap((format, index) => [
+                index === 0 ? '' : ' · ',
                 h('button', { type: 'button', class: 'link', title: `SHA-256 ${report.sha256[format]}`, onclick: () => download(report.files[format], `${report.kind}-summary.${format}`).catch((error: unknown) => toast(String(error), 'error')) }, format.toUpperCase()),
-              ),
+              ]),
             ),
           ),
         ),
