@@ -28,6 +28,7 @@ export interface ReportPeriod {
 }
 
 const dayMilliseconds = 86_400_000;
+const latestInstant = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * Checks a requested range: both ends real instants, `to` after `from`, at most `maximumRangeDays` apart. A refusal
@@ -38,6 +39,9 @@ export function checkedRange(from: string, to: string): ReportPeriod {
   const end = new Date(to);
   if (Number.isNaN(start.getTime())) throw new DomainError('invalid', 'invalid_range', 'from is not an instant', 'from');
   if (Number.isNaN(end.getTime())) throw new DomainError('invalid', 'invalid_range', 'to is not an instant', 'to');
+  // Instants outside 1970..9999 are no period anyone reports on, and some are no timestamp PostgreSQL accepts.
+  if (start.getTime() < 0 || start.getTime() > latestInstant) throw new DomainError('invalid', 'invalid_range', 'from must be between 1970 and 9999', 'from');
+  if (end.getTime() < 0 || end.getTime() > latestInstant) throw new DomainError('invalid', 'invalid_range', 'to must be between 1970 and 9999', 'to');
   if (end.getTime() <= start.getTime()) throw new DomainError('invalid', 'invalid_range', 'to must be after from', 'to');
   if (end.getTime() - start.getTime() > maximumRangeDays * dayMilliseconds) {
     throw new DomainError('invalid', 'range_too_long', `a report covers at most ${maximumRangeDays} days: narrow from..to or page by period`, 'to');

@@ -194,6 +194,7 @@ describe('ranges and stored files', () => {
     expect(await refusal(period.from, period.from)).toEqual({ code: 'invalid_range', field: 'to' });
     expect(await refusal('2024-01-01T00:00:00Z', '2025-01-02T00:00:01Z')).toEqual({ code: 'range_too_long', field: 'to' });
     expect(await refusal('yesterday', period.to)).toEqual({ code: 'invalid_range', field: 'from' });
+    expect(await refusal('0000-01-01T00:00:00Z', '0000-01-02T00:00:00Z')).toEqual({ code: 'invalid_range', field: 'from' });
     // 366 days exactly is allowed.
     await expect(commissionSummary(pool, { from: '2024-01-01T00:00:00Z', to: '2025-01-01T00:00:00Z' })).resolves.toMatchObject({ kind: 'commissions' });
   });
