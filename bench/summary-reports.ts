@@ -58,7 +58,8 @@ async function main() {
              t, CASE WHEN n % 3 = 0 THEN t + interval '7 days' END, CASE WHEN n % 6 = 0 THEN t + interval '14 days' END
       FROM generate_series(1, $1::int) AS n, LATERAL (SELECT $3::timestamptz + (n::float8 / $1::int * $5::int) * interval '1 day' AS t) times`,
       [commissions, partners, firstDay, policyVersion, days]);
-    // Payout n: requested at an even spread; 80 % completed 1..48 hours later, 10 % failed, 5 % cancelled, the rest open.
+    // Payout n: requested at an even spread; 80 % completed 1..48 hours later, 10 % failed, 5 % cancelled, the rest open (at most one
+    // open per partner, as the database requires; past that, cancelled).
     await owner.query(`
       INSERT INTO payouts (id, partner_id, method_id, currency, amount, fee, amount_to_transfer, status, priority, payment_details, details_hash,
                            required_chain, policy_version, initiated_by, initiated_role, created_at, updated_at, requested_at, sla_due_at,
@@ -71,7 +72,7 @@ async function main() {
              CASE WHEN s.status = 'FAILED' THEN (ARRAY['ACCOUNT_CLOSED', 'INVALID_ACCOUNT', 'PROVIDER_ERROR'])[1 + n % 3] END
       FROM generate_series(1, $1::int) AS n,
            LATERAL (SELECT $3::timestamptz + (n::float8 / $1::int * $5::int) * interval '1 day' AS t) times,
-           LATERAL (SELECT CASE WHEN n % 20 < 16 THEN 'COMPLETED' WHEN n % 20 < 18 THEN 'FAILED' WHEN n % 20 = 18 THEN 'CANCELLED' ELSE 'APPROVED' END AS status) s`,
+           LATERAL (SELECT CASE WHEN n % 20 < 16 THEN 'COMPLETED' WHEN n % 20 < 18 THEN 'FAILED' WHEN n % 20 = 18 OR n > $2 THEN 'CANCELLED' ELSE 'APPROVED' END AS status) s`,
       [payouts, partners, firstDay, policyVersion, days]);
     // Their audit records: the approval that completed the chain and the start of processing (an hour after the
     // request), and a reversal of 1 in 50 commissions two days after it was created.
