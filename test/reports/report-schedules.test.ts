@@ -10,6 +10,7 @@ import { ensureSchedules } from '../../stack/schedules.ts';
 import { summaryReportScheduleWorkflow } from '../../workflows/reports.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { connectClient, createInProcessWorker, uniqueTaskQueue } from '../helpers/temporal.ts';
+import { recordHistory } from '../reconciliation/kit.ts';
 import { at, pdfText, reportKit, utcMidnight } from './kit.ts';
 
 /**
@@ -70,6 +71,8 @@ describe('summaryReportScheduleWorkflow', () => {
     const yesterday = { from: utcMidnight(-1).toISOString(), to: utcMidnight(0).toISOString() };
     expect(first).toMatchObject({ period: 'DAILY', ...yesterday, created: 2 });
     expect(second).toMatchObject({ period: 'DAILY', ...yesterday, created: 0, reportIds: first.reportIds });
+    await recordHistory(`${taskQueue}-run-1`, 'summary-reports-daily-created');
+    await recordHistory(`${taskQueue}-run-2`, 'summary-reports-daily-stored-before');
     const stored = await listSummaryReports(database, { period: 'DAILY', limit: 10 });
     expect(stored.map((report) => report.kind).sort()).toEqual(['commissions', 'payouts']);
     const payouts = stored.find((report) => report.kind === 'payouts')!;
