@@ -177,6 +177,13 @@ const commissionEventRow = z.object({
  *   reversed   what reversals and clawbacks recorded in the period took back (their audit records carry the amount
  *              of each commission; partial refunds included)
  */
+/**
+ * An audit record's target id as the key of the row it names, so the join probes that table's primary key for each of
+ * the period's records instead of scanning the whole table; a target id of another shape names no row (NULL).
+ */
+const auditTargetBigint = sql.fragment`(CASE WHEN r.target_id ~ '^[0-9]{1,18}$' THEN r.target_id::bigint END)`;
+const auditTargetUuid = sql.fragment`(CASE WHEN r.target_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN r.target_id::uuid END)`;
+
 const commissionEvents = (period: ReportPeriod, partnerFilter = sql.fragment`TRUE`) => sql.fragment`
   SELECT 'generated' AS event, created_at AS at, partner_id, level, source_type, currency, amount
   FROM commissions c WHERE created_at >= ${period.from} AND created_at < ${period.to} AND ${partnerFilter}
@@ -188,7 +195,7 @@ const commissionEvents = (period: ReportPeriod, partnerFilter = sql.fragment`TRU
   FROM commissions c WHERE paid_at >= ${period.from} AND paid_at < ${period.to} AND ${partnerFilter}
   UNION ALL
   SELECT 'reversed', r.created_at, c.partner_id, c.level, c.source_type, c.currency, r.amount
-  FROM audit_records r JOIN commissions c ON c.id::text = r.target_id
+  FROM audit_records r JOIN commissions c ON c.id = ${auditTargetBigint}
   WHERE r.action IN ('COMMISSION_REVERSE', 'COMMISSION_CLAWBACK') AND r.target_type = 'commission' AND r.amount IS NOT NULL
     AND r.created_at >= ${period.from} AND r.created_at < ${period.to} AND ${partnerFilter}`;
 
@@ -332,12 +339,12 @@ const payoutEvents = (period: ReportPeriod) => sql.fragment`
   FROM payouts p WHERE p.requested_at >= ${period.from} AND p.requested_at < ${period.to}
   UNION ALL
   SELECT 'approved', r.created_at, p.id, p.partner_id, p.method_id, p.currency, p.amount, p.status, p.failure_code
-  FROM audit_records r JOIN payouts p ON p.id::text = r.target_id
+  FROM audit_records r JOIN payouts p ON p.id = ${auditTargetUuid}
   WHERE r.action = 'PAYOUT_APPROVE' AND r.target_type = 'payout' AND r.details->>'completesChain' = 'true'
     AND r.created_at >= ${period.from} AND r.created_at < ${period.to}
   UNION ALL
   SELECT 'processed', min(r.created_at), p.id, p.partner_id, p.method_id, p.currency, p.amount, p.status, p.failure_code
-  FROM audit_records r JOIN payouts p ON p.id::text = r.target_id
+  FROM audit_records r JOIN payouts p ON p.id = ${auditTargetUuid}
   WHERE r.action = 'PAYOUT_PROCESS' AND r.target_type = 'payout' AND coalesce(r.details->>'needsReview', 'false') <> 'true'
     AND r.created_at >= ${period.from} AND r.created_at < ${period.to}
   GROUP BY p.id
