@@ -227,7 +227,7 @@ const payoutSummaryRoute = summaryRoute('payouts');
 const generateSummaryRoute = createRoute({
   method: 'post',
   path: '/reports/summaries',
-  operationId: 'generateSummaryReport',
+  operationId: 'createSummaryReport',
   summary: 'Generate and store a summary report on demand (JSON, CSV and PDF, each with its SHA-256)',
   security: bearerSecurity,
   request: { body: { content: { 'application/json': { schema: z.object({ kind: z.enum(summaryReportKinds), ...summaryRangeFields }).strict() } }, required: true } },
@@ -256,7 +256,7 @@ const summaryIdParams = z.object({ id: z.string().regex(/^[1-9]\d{0,17}$/).opena
 const getSummaryRoute = createRoute({
   method: 'get',
   path: '/reports/summaries/{id}',
-  operationId: 'getStoredSummaryReport',
+  operationId: 'getSummaryReport',
   summary: 'One stored summary report: its period, hashes and file links',
   security: bearerSecurity,
   request: { params: summaryIdParams },
@@ -265,7 +265,7 @@ const getSummaryRoute = createRoute({
 const downloadSummaryRoute = createRoute({
   method: 'get',
   path: '/reports/summaries/{id}/{format}',
-  operationId: 'downloadStoredSummaryReport',
+  operationId: 'downloadSummaryReport',
   summary: 'A stored summary report’s file (json, csv or pdf), byte for byte, checked against its SHA-256',
   security: bearerSecurity,
   request: { params: summaryIdParams.extend({ format: z.enum(summaryReportFormats).openapi({ param: { name: 'format', in: 'path' } }) }) },

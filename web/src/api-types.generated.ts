@@ -2049,7 +2049,7 @@ export interface paths {
         get: operations["listSummaryReports"];
         put?: never;
         /** Generate and store a summary report on demand (JSON, CSV and PDF, each with its SHA-256) */
-        post: operations["generateSummaryReport"];
+        post: operations["createSummaryReport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2064,7 +2064,7 @@ export interface paths {
             cookie?: never;
         };
         /** One stored summary report: its period, hashes and file links */
-        get: operations["getStoredSummaryReport"];
+        get: operations["getSummaryReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2081,7 +2081,7 @@ export interface paths {
             cookie?: never;
         };
         /** A stored summary report’s file (json, csv or pdf), byte for byte, checked against its SHA-256 */
-        get: operations["downloadStoredSummaryReport"];
+        get: operations["downloadSummaryReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -13259,7 +13259,7 @@ export interface operations {
             };
         };
     };
-    generateSummaryReport: {
+    createSummaryReport: {
         parameters: {
             query?: never;
             header?: never;
@@ -13323,7 +13323,7 @@ export interface operations {
             };
         };
     };
-    getStoredSummaryReport: {
+    getSummaryReport: {
         parameters: {
             query?: never;
             header?: never;
@@ -13381,7 +13381,7 @@ export interface operations {
             };
         };
     };
-    downloadStoredSummaryReport: {
+    downloadSummaryReport: {
         parameters: {
             query?: never;
             header?: never;
