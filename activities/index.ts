@@ -19,6 +19,7 @@ import { createPaymentFileActivities } from './payment-files.ts';
 import { createReconciliationActivities } from './reconciliation.ts';
 import { createPayRunActivities } from './pay-runs.ts';
 import { createStatementActivities } from './statements.ts';
+import { createReportActivities } from './reports.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -56,6 +57,7 @@ export function createActivities({
     ...createReconciliationActivities({ database }),
     ...createPayRunActivities({ database, policies, temporal }),
     ...createStatementActivities({ database, provider: provider?.provider ?? null }),
+    ...createReportActivities({ database }),
   };
 }
 

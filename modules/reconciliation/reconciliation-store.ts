@@ -18,6 +18,7 @@ import {
 import { appendAuditRecord } from '../audit/audit-store.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { rebuildFindings } from './rebuild-check.ts';
+import { archiveReconciliationPdf } from '../reports/reconciliation-pdf.ts';
 
 /**
  * Daily reconciliation (docs/rules.md#daily-reconciliation): computes a day's report and the balance rebuild in SQL
@@ -304,6 +305,8 @@ export async function signOffReconciliation(
     await transaction.query(sql.unsafe`
       INSERT INTO reconciliation_archives (day, file_name, csv, sha256, signed_by)
       VALUES (${input.day}::date, ${archiveFileName(input.day)}, ${sql.binary(bytes)}, ${sha256}, ${input.signer.userId})`);
+    // issue #18: the signed report is archived as PDF too, beside the CSV, in the same transaction (modules/reports).
+    await archiveReconciliationPdf(transaction, { report: row.report as ReconciliationReport, rebuild: row.rebuild_findings as RebuildFinding[], findings: archived, signOff: { signedBy: input.signer.userId, role: input.signer.role, signedAt: signedAt.toISOString() } });
     await appendAuditRecord(transaction, {
       action: 'RECONCILIATION_SIGN_OFF', actor: input.signer.userId, targetType: 'reconciliation', targetId: input.day, ip: input.ip ?? null,
       reason: 'day signed off and sealed', details: { role: input.signer.role, sha256, findings: findings.length },

@@ -125,6 +125,11 @@ describe('replaying recorded workflow histories', () => {
     ]));
   });
 
+  // Recorded by test/reports/report-schedules.test.ts with LEDGERFLOW_RECORD_HISTORIES=1.
+  it('has a recorded history of the summary reports’ scheduled run, storing and finding its period', () => {
+    expect(files).toEqual(expect.arrayContaining(['summary-reports-daily-created.json', 'summary-reports-daily-stored-before.json']));
+  });
+
   it.each(files)('%s replays without nondeterminism', async (file) => {
     const history = JSON.parse(await readFile(path.join(historiesDirectory, file), 'utf8'));
     await expect(

@@ -1998,6 +1998,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/commission-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Commission summary of a period: generated, approved, paid, reversed, net; by level, source, day, partner; trend
+         * @description Computed now, read-only (one snapshot, statement timeout), not stored: POST /v1/reports/summaries stores one. Money as decimal strings per currency.
+         */
+        get: operations["getCommissionSummaryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/payout-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payout summary of a period: submitted, approved, processed, completed, failed, cancelled; amounts, processing time; by method, status, day, partner; failures
+         * @description Computed now, read-only (one snapshot, statement timeout), not stored: POST /v1/reports/summaries stores one. Money as decimal strings per currency.
+         */
+        get: operations["getPayoutSummaryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/summaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored summary reports (scheduled and on demand), newest first */
+        get: operations["listSummaryReports"];
+        put?: never;
+        /** Generate and store a summary report on demand (JSON, CSV and PDF, each with its SHA-256) */
+        post: operations["createSummaryReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/summaries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored summary report: its period, hashes and file links */
+        get: operations["getSummaryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/summaries/{id}/{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored summary report’s file (json, csv or pdf), byte for byte, checked against its SHA-256 */
+        get: operations["downloadSummaryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/archive.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed day’s archived report as PDF, byte for byte, checked against its SHA-256 */
+        get: operations["downloadReconciliationArchivePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -4013,6 +4122,232 @@ export interface components {
             reason: string | null;
             entryId: string | null;
             createdAt: string;
+        };
+        CommissionSummaryReport: {
+            /** @enum {string} */
+            kind: "commissions";
+            period: {
+                from: string;
+                to: string;
+            };
+            totals: {
+                generated: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                approved: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                paid: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                reversed: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                net: {
+                    currency: string;
+                    amount: string;
+                }[];
+            };
+            byLevel: {
+                level: number;
+                currency: string;
+                generatedCount: number;
+                generated: string;
+                approved: string;
+                paid: string;
+                reversed: string;
+                net: string;
+                sharePercent: string | null;
+            }[];
+            bySource: {
+                sourceType: string;
+                /** @enum {string} */
+                sourceGroup: "ORDER" | "INVESTMENT" | "OTHER";
+                currency: string;
+                generatedCount: number;
+                generated: string;
+                approved: string;
+                paid: string;
+                reversed: string;
+                net: string;
+                sharePercent: string | null;
+            }[];
+            daily: {
+                day: string;
+                currency: string;
+                generatedCount: number;
+                generated: string;
+                approved: string;
+                paid: string;
+                reversed: string;
+                net: string;
+            }[];
+            byPartner: {
+                partners: number;
+                rows: {
+                    partnerId: string;
+                    currency: string;
+                    generatedCount: number;
+                    generated: string;
+                    reversed: string;
+                    net: string;
+                }[];
+            };
+            trend: {
+                /** @enum {string} */
+                bucket: "day" | "week" | "month";
+                rows: {
+                    start: string;
+                    currency: string;
+                    generated: string;
+                    net: string;
+                    changePercent: string | null;
+                }[];
+            };
+        };
+        PayoutSummaryReport: {
+            /** @enum {string} */
+            kind: "payouts";
+            period: {
+                from: string;
+                to: string;
+            };
+            totals: {
+                submitted: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                approved: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                processed: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                completed: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                failed: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                cancelled: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                rejected: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                totalAmount: {
+                    currency: string;
+                    amount: string;
+                }[];
+                averageAmount: {
+                    currency: string;
+                    amount: string;
+                }[];
+                processingTime: {
+                    completed: number;
+                    meanSeconds: string | null;
+                    p90Seconds: string | null;
+                };
+            };
+            daily: {
+                day: string;
+                currency: string;
+                submitted: number;
+                approved: number;
+                processed: number;
+                completed: number;
+                failed: number;
+                cancelled: number;
+                completedAmount: string;
+            }[];
+            byMethod: {
+                methodId: string;
+                currency: string;
+                submitted: number;
+                completed: number;
+                failed: number;
+                cancelled: number;
+                completedAmount: string;
+                averageAmount: string | null;
+                processingTime: {
+                    completed: number;
+                    meanSeconds: string | null;
+                    p90Seconds: string | null;
+                };
+            }[];
+            byStatus: {
+                status: string;
+                currency: string;
+                count: number;
+                amount: string;
+            }[];
+            byPartner: {
+                partners: number;
+                rows: {
+                    partnerId: string;
+                    currency: string;
+                    submitted: number;
+                    completed: number;
+                    failed: number;
+                    cancelled: number;
+                    completedAmount: string;
+                }[];
+            };
+            failures: {
+                rows: {
+                    failureCode: string;
+                    methodId: string;
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                failureRatePercent: {
+                    currency: string;
+                    percent: string | null;
+                }[];
+            };
+        };
+        StoredSummaryReport: {
+            id: string;
+            /** @enum {string} */
+            kind: "commissions" | "payouts";
+            /** @enum {string} */
+            period: "DAILY" | "WEEKLY" | "MONTHLY" | "ON_DEMAND";
+            from: string;
+            to: string;
+            requestedBy: string | null;
+            sha256: {
+                json: string;
+                csv: string;
+                pdf: string;
+            };
+            createdAt: string;
+            files: {
+                json: string;
+                csv: string;
+                pdf: string;
+            };
         };
         ApiKey: {
             /** @description The public part of the key (`lf_<id>_…`): how it is listed, revoked and audited */
@@ -12914,6 +13249,428 @@ export interface operations {
             };
             /** @description Admins only */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCommissionSummaryReport: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                format?: "json" | "csv" | "pdf";
+                partnerRows?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON), or its CSV or PDF as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionSummaryReport"];
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPayoutSummaryReport: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                format?: "json" | "csv" | "pdf";
+                partnerRows?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON), or its CSV or PDF as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutSummaryReport"];
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSummaryReports: {
+        parameters: {
+            query?: {
+                kind?: "commissions" | "payouts";
+                period?: "DAILY" | "WEEKLY" | "MONTHLY" | "ON_DEMAND";
+                limit?: number;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reports: components["schemas"]["StoredSummaryReport"][];
+                        nextBefore: string | null;
+                    };
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSummaryReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "commissions" | "payouts";
+                    /**
+                     * Format: date-time
+                     * @description Start of the period, inclusive (an ISO 8601 instant)
+                     */
+                    from: string;
+                    /**
+                     * Format: date-time
+                     * @description End of the period, exclusive; at most 366 days after from
+                     */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredSummaryReport"];
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSummaryReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredSummaryReport"];
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadSummaryReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                format: "json" | "csv" | "pdf";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored file no longer matches its checksum */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadReconciliationArchivePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF (attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is not signed off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored file no longer matches its checksum */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ import { adminPartnerPage, adminPartnersPage } from './pages/admin-partners.ts';
 import { adminPayoutPage } from './pages/admin-payout.ts';
 import { adminQueuePage } from './pages/admin-queue.ts';
 import { adminReportsPage } from './pages/admin-reports.ts';
+import { adminSummaryReportsPage } from './pages/admin-summary-reports.ts';
 import { bulkAdjustmentPage, bulkAdjustmentsPage } from './pages/bulk-adjustments.ts';
 import { lifecyclePages } from './pages/lifecycles.ts';
 import { loginPage } from './pages/login.ts';
@@ -58,6 +59,7 @@ startRouter({
     { path: '/app/partner/payouts/:id', area: 'partner', page: partnerPayoutPage },
     { path: '/app/admin/reconciliations', area: 'admin', page: reconciliationsPage },
     { path: '/app/admin/reconciliations/:date', area: 'admin', page: reconciliationPage },
+    { path: '/app/admin/summary-reports', area: 'admin', page: adminSummaryReportsPage },
   ],
   // New queues are added here as their APIs land: one entry and one route each.
   navigation: [
@@ -80,5 +82,6 @@ startRouter({
     { href: '/app/partner/payouts/new', label: 'Request a payout', area: 'partner' },
     { href: '/app/partner/disputes', label: 'Disputes', area: 'partner' },
     { href: '/app/admin/reconciliations', label: 'Reconciliation', area: 'admin' },
+    { href: '/app/admin/summary-reports', label: 'Summary reports', area: 'admin' },
   ],
 });
