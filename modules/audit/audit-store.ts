@@ -29,6 +29,8 @@ export const auditActions = [
   'RECONCILIATION_RUN', 'RECONCILIATION_FINDING', 'RECONCILIATION_SIGN_OFF',
   // Issue #17's pay runs (docs/rules.md#pay-runs).
   'PAY_RUN_CREATE', 'PAY_RUN_DECIDE', 'PAY_RUN_APPROVE', 'PAY_RUN_EXCLUDE', 'PAY_RUN_REJECT', 'PLATFORM_FUNDS_DECLARE',
+  // Issue #18: the audit schedule (docs/rules.md#audit-schedule).
+  'AUDIT_RUN', 'AUDIT_FINDING_DECIDE', 'AUDIT_SIGN_OFF',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

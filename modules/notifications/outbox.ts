@@ -55,6 +55,8 @@ export const notificationKinds = [
   // Issue #17 (migration 032): the partner hears when their payout is approved and when it goes to review.
   'PAYOUT_APPROVED',
   'PAYOUT_IN_REVIEW',
+  // Issue #18 (migration 037): an audit run of the audit schedule found problems.
+  'AUDIT_FINDINGS',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
