@@ -18,6 +18,7 @@ import { createPayoutDeliveryActivities } from './payout-delivery.ts';
 import { createPaymentFileActivities } from './payment-files.ts';
 import { createReconciliationActivities } from './reconciliation.ts';
 import { createPayRunActivities } from './pay-runs.ts';
+import { createAuditActivities } from './audits.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -54,6 +55,7 @@ export function createActivities({
     ...createPaymentFileActivities({ database }),
     ...createReconciliationActivities({ database }),
     ...createPayRunActivities({ database, policies }),
+    ...createAuditActivities({ database }),
   };
 }
 

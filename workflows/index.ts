@@ -14,3 +14,4 @@ export { disputeWorkflow } from './dispute.ts';
 export { paymentFileLockWorkflow, paymentFileCloseWorkflow } from './payment-file.ts';
 export { reconciliationWorkflow, reconciliationScheduleWorkflow } from './reconciliation.ts';
 export { payRunWorkflow } from './pay-run.ts';
+export { auditWorkflow, auditScheduleWorkflow } from './audits.ts';

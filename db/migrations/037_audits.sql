@@ -59,19 +59,24 @@ CREATE TRIGGER audit_exports_no_truncate BEFORE TRUNCATE ON audit_exports
   FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();
 
 -- A signed run and its findings do not change any more.
-CREATE FUNCTION refuse_signed_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION refuse_signed_audit_run_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_TABLE_NAME = 'audit_runs' AND OLD.status = 'SIGNED' THEN
+  IF OLD.status = 'SIGNED' THEN
     RAISE EXCEPTION 'audit run % is signed off: it does not change', OLD.id USING ERRCODE = 'check_violation', CONSTRAINT = 'audit_run_signed';
   END IF;
-  IF TG_TABLE_NAME = 'audit_findings' AND EXISTS (SELECT 1 FROM audit_runs WHERE id = OLD.run_id AND status = 'SIGNED') THEN
+  RETURN NEW;
+END
+$$;
+CREATE FUNCTION refuse_signed_audit_finding_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM audit_runs WHERE id = OLD.run_id AND status = 'SIGNED') THEN
     RAISE EXCEPTION 'audit run % is signed off: its findings do not change', OLD.run_id USING ERRCODE = 'check_violation', CONSTRAINT = 'audit_run_signed';
   END IF;
   RETURN NEW;
 END
 $$;
-CREATE TRIGGER audit_runs_signed_immutable BEFORE UPDATE ON audit_runs FOR EACH ROW EXECUTE FUNCTION refuse_signed_audit_change();
-CREATE TRIGGER audit_findings_signed_immutable BEFORE UPDATE ON audit_findings FOR EACH ROW EXECUTE FUNCTION refuse_signed_audit_change();
+CREATE TRIGGER audit_runs_signed_immutable BEFORE UPDATE OR DELETE ON audit_runs FOR EACH ROW EXECUTE FUNCTION refuse_signed_audit_run_change();
+CREATE TRIGGER audit_findings_signed_immutable BEFORE UPDATE OR DELETE ON audit_findings FOR EACH ROW EXECUTE FUNCTION refuse_signed_audit_finding_change();
 
 -- "Step-up recorded" for the weekly check of large payouts (docs/rules.md#audit-schedule): every approval or rejection
 -- row keeps the time step of the approver's last accepted TOTP code as it stood when the decision was written. The
