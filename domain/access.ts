@@ -81,6 +81,13 @@ export const permissions = {
   'payRuns.approve': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
   /** What the platform declares available per method and currency (the pay runs' funds check): finance only. */
   'platformFunds.manage': ['finance_manager', 'finance_director'],
+  /**
+   * The audit schedule (docs/rules.md#audit-schedule): admins who handle money read the runs; finance starts one on
+   * demand and resolves or accepts findings; a finance manager or director signs (four eyes on sign-off).
+   */
+  'audits.read': ['admin', 'senior_admin', 'finance_manager', 'finance_director'],
+  'audits.run': ['senior_admin', 'finance_manager', 'finance_director'],
+  'audits.findings': ['finance_manager', 'finance_director'],
 } as const satisfies Record<string, readonly UserRole[]>;
 export type Permission = keyof typeof permissions;
 

@@ -499,11 +499,12 @@ export const getAuditRunFor = (connection: CommonQueryMethods, kind: AuditKind, 
 /** Runs, newest first, a page at a time (`before`: the last id of the previous page), optionally of one kind or status. */
 export async function listAuditRuns(
   connection: CommonQueryMethods,
-  page: { limit: number; before?: string; kind?: AuditKind; status?: 'AWAITING_SIGN_OFF' | 'SIGNED' },
+  page: { limit: number; before?: string; kind?: AuditKind; period?: string; status?: 'AWAITING_SIGN_OFF' | 'SIGNED' },
 ): Promise<AuditRunSummary[]> {
   const conditions = [sql.fragment`true`];
   if (page.before !== undefined) conditions.push(sql.fragment`r.id < ${page.before}`);
   if (page.kind !== undefined) conditions.push(sql.fragment`r.kind = ${page.kind}`);
+  if (page.period !== undefined) conditions.push(sql.fragment`r.period = ${page.period}`);
   if (page.status !== undefined) conditions.push(sql.fragment`r.status = ${page.status}`);
   const rows = await connection.any(sql.type(runRow)`${selectRuns} WHERE ${sql.join(conditions, sql.fragment` AND `)} ORDER BY r.id DESC LIMIT ${page.limit}`);
   return rows.map(toSummary);
