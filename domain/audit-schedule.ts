@@ -153,14 +153,29 @@ export function auditablePeriod(kind: AuditKind, text: string, now: Date, field 
 // The seeded sample. A run records a 256-bit seed; xoshiro128** seeded from it draws the sample. The same seed over
 // the same population (ids in ascending order) yields the same sample, on any machine, at any time.
 
-/** xoshiro128** over a 64-hex-digit seed (its eight 32-bit words folded into four). */
+/** One round of the MurmurHash3 finaliser over a golden-ratio increment: spreads every input bit over the output. */
+function mix32(value: number): number {
+  let z = (value + 0x9e3779b9) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * xoshiro128** seeded from a 64-hex-digit seed: each of its four state words mixes all eight 32-bit words of the seed
+ * (in a different order), so seeds that differ anywhere give unrelated sequences; the first outputs are discarded.
+ */
 export function seededRandom(seed: string): () => number {
   if (!/^[0-9a-f]{64}$/.test(seed)) throw new RangeError('a seed is 64 lowercase hex digits');
   const words = Array.from({ length: 8 }, (_, index) => Number.parseInt(seed.slice(index * 8, index * 8 + 8), 16) >>> 0);
-  const s = [words[0]! ^ words[4]!, words[1]! ^ words[5]!, words[2]! ^ words[6]!, words[3]! ^ words[7]!].map((word) => word >>> 0);
+  const s = [0, 1, 2, 3].map((k) => {
+    let accumulator = Math.imul(0x9e3779b9, k + 1) >>> 0;
+    for (let j = 0; j < 8; j += 1) accumulator = mix32((accumulator ^ words[(j + 2 * k) % 8]!) >>> 0);
+    return accumulator;
+  });
   if (s.every((word) => word === 0)) s[0] = 0x9e3779b9;
   const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
-  return () => {
+  const next = () => {
     const result = Math.imul(rotl(Math.imul(s[1]!, 5) >>> 0, 7), 9) >>> 0;
     const t = (s[1]! << 9) >>> 0;
     s[2] = (s[2]! ^ s[0]!) >>> 0;
@@ -171,6 +186,8 @@ export function seededRandom(seed: string): () => number {
     s[3] = rotl(s[3]!, 11);
     return result;
   };
+  for (let burn = 0; burn < 8; burn += 1) next();
+  return next;
 }
 
 /** How many of `population` a sample of `percent` % takes: rounded up, so a non-empty population gives at least one. */
