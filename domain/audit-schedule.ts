@@ -38,7 +38,7 @@ export const transactionSamplePercent = 5;
 /** The share of the month's commissions the recalculation takes: 5 %, rounded up, at least 1, at most this many. */
 export const commissionSamplePercent = 5;
 export const commissionSampleMax = 2_000;
-/** Payouts above this RUB-equivalent are checked every week (SPEC: "every payout above 100,000 RUB"). */
+/** Payouts above this RUB-equivalent are checked every week (docs/rules.md#audit-schedule: "every payout above 100,000 RUB"). */
 export const largePayoutRub = '100000';
 /** A step-up counts for a decision when its TOTP step began at most this long before the decision was written. */
 export const stepUpFreshSeconds = 300;

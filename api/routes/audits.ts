@@ -67,7 +67,7 @@ const errors = {
 };
 
 const startRoute = createRoute({
-  operationId: 'startAudit',
+  operationId: 'createAuditRun',
   method: 'post',
   path: '/',
   summary: 'Start an audit for a period on demand',
@@ -86,7 +86,7 @@ const startRoute = createRoute({
 });
 
 const listRoute = createRoute({
-  operationId: 'listAudits',
+  operationId: 'listAuditRuns',
   method: 'get',
   path: '/',
   summary: 'Audit runs, newest first',
@@ -107,7 +107,7 @@ const listRoute = createRoute({
 });
 
 const getRoute = createRoute({
-  operationId: 'getAudit',
+  operationId: 'getAuditRun',
   method: 'get',
   path: '/{id}',
   summary: 'One audit run: what it examined, its findings and its sign-off',
@@ -138,7 +138,7 @@ const decideRoute = createRoute({
 });
 
 const signOffRoute = createRoute({
-  operationId: 'signOffAudit',
+  operationId: 'signOffAuditRun',
   method: 'post',
   path: '/{id}/sign-off',
   summary: 'Sign a run off (finance manager or director, fresh TOTP code, not the person who started it on demand)',
