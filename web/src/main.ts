@@ -11,6 +11,7 @@ import { loginPage } from './pages/login.ts';
 import { partnerCommissionsPage, partnerHomePage } from './pages/partner-home.ts';
 import { partnerPayoutPage, partnerPayoutsPage, partnerRequestPage } from './pages/partner-payouts.ts';
 import { payRunPage, payRunsPage } from './pages/pay-runs.ts';
+import { auditPage, auditsPage } from './pages/audits.ts';
 import { paymentFilePage, paymentFilesPage } from './pages/payment-files.ts';
 import { payoutSchedulePage } from './pages/payout-schedule.ts';
 import { startRouter } from './router.ts';
@@ -55,6 +56,8 @@ startRouter({
     { path: '/app/partner/payouts', area: 'partner', page: partnerPayoutsPage },
     { path: '/app/partner/payouts/new', area: 'partner', page: partnerRequestPage },
     { path: '/app/partner/payouts/:id', area: 'partner', page: partnerPayoutPage },
+    { path: '/app/admin/audits', area: 'admin', page: auditsPage },
+    { path: '/app/admin/audits/:id', area: 'admin', page: auditPage },
   ],
   // New queues are added here as their APIs land: one entry and one route each.
   navigation: [
@@ -76,5 +79,6 @@ startRouter({
     { href: '/app/partner/payouts', label: 'Payouts', area: 'partner' },
     { href: '/app/partner/payouts/new', label: 'Request a payout', area: 'partner' },
     { href: '/app/partner/disputes', label: 'Disputes', area: 'partner' },
+    { href: '/app/admin/audits', label: 'Audits', area: 'admin' },
   ],
 });
