@@ -168,12 +168,12 @@ function mix32(value: number): number {
 export function seededRandom(seed: string): () => number {
   if (!/^[0-9a-f]{64}$/.test(seed)) throw new RangeError('a seed is 64 lowercase hex digits');
   const words = Array.from({ length: 8 }, (_, index) => Number.parseInt(seed.slice(index * 8, index * 8 + 8), 16) >>> 0);
-  const s = [0, 1, 2, 3].map((k) => {
+  const s: number[] = [0, 1, 2, 3].map((k): number => {
     let accumulator = Math.imul(0x9e3779b9, k + 1) >>> 0;
     for (let j = 0; j < 8; j += 1) accumulator = mix32((accumulator ^ words[(j + 2 * k) % 8]!) >>> 0);
     return accumulator;
   });
-  if (s.every((word) => word === 0)) s[0] = 0x9e3779b9;
+  if (Math.max(...s) === 0) s[0] = 0x9e3779b9;
   const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
   const next = () => {
     const result = Math.imul(rotl(Math.imul(s[1]!, 5) >>> 0, 7), 9) >>> 0;

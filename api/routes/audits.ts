@@ -168,7 +168,7 @@ const exportRoute = createRoute({
   },
 });
 
-function toBody(run: Pick<AuditRun, 'id' | 'hasExport'> & Record<string, unknown>) {
+function toBody<T extends { id: string; hasExport: boolean }>(run: T): Omit<T, 'hasExport'> & { exportUrl: string | null } {
   const { hasExport, ...rest } = run;
   return { ...rest, exportUrl: hasExport ? `/v1/audits/${run.id}/export.tar` : null };
 }
@@ -204,11 +204,11 @@ export function auditRoutes(dependencies: ApiDependencies) {
       requirePermission(c.get('user'), 'audits.read');
       const query = c.req.valid('query');
       const runs = await listAuditRuns(database, query);
-      return c.json({ runs: runs.map(toBody) as never, nextBefore: runs.length === query.limit ? runs.at(-1)!.id : null }, 200);
+      return c.json({ runs: runs.map((run) => toBody(run)), nextBefore: runs.length === query.limit ? runs.at(-1)!.id : null }, 200);
     })
     .openapi(getRoute, async (c) => {
       requirePermission(c.get('user'), 'audits.read');
-      return c.json(toBody(await load(c.req.valid('param').id)) as never, 200);
+      return c.json(toBody(await load(c.req.valid('param').id)), 200);
     })
     .openapi(decideRoute, async (c) => {
       const user = c.get('user');
@@ -228,7 +228,7 @@ export function auditRoutes(dependencies: ApiDependencies) {
       const refusal = auditSignOffRefusal({ status: current.status, requestedBy: current.requestedBy, openFindings: current.findings.open }, signer);
       if (refusal) throw refusal;
       await requireFreshTotp(identity, user, c.req.valid('header')['x-totp-code'], 'a sign-off');
-      return c.json(toBody(await signOffAuditRun(database, { runId: id, signer, ip: clientIp(c) })) as never, 200);
+      return c.json(toBody(await signOffAuditRun(database, { runId: id, signer, ip: clientIp(c) })), 200);
     })
     .openapi(exportRoute, async (c) => {
       requirePermission(c.get('user'), 'audits.read');

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import { sql, type CommonQueryMethods } from 'slonik';
+import { sql, type CommonQueryMethods, type QuerySqlToken } from 'slonik';
 import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
 import {
@@ -316,7 +316,7 @@ async function accessReview(connection: CommonQueryMethods, period: AuditPeriod)
 
 const textRow = z.record(z.string().nullable());
 
-async function csvOf(connection: CommonQueryMethods, header: readonly string[], query: ReturnType<typeof sql.type>): Promise<{ csv: string; rows: number }> {
+async function csvOf(connection: CommonQueryMethods, header: readonly string[], query: QuerySqlToken): Promise<{ csv: string; rows: number }> {
   const rows = (await connection.any(query)) as readonly Record<string, string | null>[];
   let csv = csvRecord(header);
   for (const row of rows) csv += csvRecord(header.map((column) => row[column] ?? ''));
@@ -328,7 +328,7 @@ export const exportFiles = ['ledger.csv', 'postings.csv', 'audit_log.csv', 'appr
 async function fullExport(connection: CommonQueryMethods, period: AuditPeriod): Promise<Computed> {
   const start = period.start.toISOString();
   const end = period.end.toISOString();
-  const files: { name: string; header: string[]; query: ReturnType<typeof sql.type> }[] = [
+  const files: { name: string; header: string[]; query: QuerySqlToken }[] = [
     {
       name: 'ledger.csv',
       header: ['account_id', 'owner_type', 'owner_id', 'bucket', 'currency', 'opening', 'movements', 'closing'],
