@@ -57,7 +57,7 @@ async function entriesOf(connection: CommonQueryMethods, period: AuditPeriod): P
   const rows = await connection.any(sql.type(idRow)`
     SELECT id::text AS id FROM journal_entries
     WHERE created_at >= ${period.start.toISOString()}::timestamptz AND created_at < ${period.end.toISOString()}::timestamptz
-    ORDER BY id`);
+    ORDER BY journal_entries.id`);
   return rows.map((row) => row.id);
 }
 
@@ -486,7 +486,7 @@ async function loadRun(connection: CommonQueryMethods, where: ReturnType<typeof 
   const row = await connection.maybeOne(sql.type(runRow)`${selectRuns} WHERE ${where}`);
   if (!row) return null;
   const findings = await connection.any(sql.type(findingRow)`
-    SELECT id::text AS id, subject, check_name, detail, status, note, resolved_by, resolved_at FROM audit_findings WHERE run_id = ${row.id} ORDER BY id`);
+    SELECT id::text AS id, subject, check_name, detail, status, note, resolved_by, resolved_at FROM audit_findings WHERE run_id = ${row.id} ORDER BY audit_findings.id`);
   return { ...toSummary(row), report: row.report, findingList: findings.map(toFinding) };
 }
 

@@ -146,6 +146,8 @@ describe('the weekly random 5 % transaction sample', () => {
     expect(clean.report).toMatchObject({ population: 30, percent: 5, sampled: 2 });
     expect(clean.findingList).toEqual([]);
     const sample = (clean.report as { sample: string[] }).sample;
+    // Drawn from the entries in ascending id order (numeric, not as text), and listed so.
+    expect(sample.map(Number)).toEqual(sample.map(Number).sort((left, right) => left - right));
     // Re-running the sample from the recorded seed yields the same set; another seed, almost surely another one.
     const again = await sampleTransactions(pool, auditablePeriod('transaction-sample', '2010-W14', later), clean.seed!);
     expect(again).toEqual({ population: 30, sample });
