@@ -20,6 +20,7 @@ import { createReconciliationActivities } from './reconciliation.ts';
 import { createPayRunActivities } from './pay-runs.ts';
 import { createStatementActivities } from './statements.ts';
 import { createReportActivities } from './reports.ts';
+import { createAuditActivities } from './audits.ts';
 
 /**
  * Every activity the worker hosts, built from its dependencies: the database pool and, for AUTOMATIC payout
@@ -58,6 +59,7 @@ export function createActivities({
     ...createPayRunActivities({ database, policies, temporal }),
     ...createStatementActivities({ database, provider: provider?.provider ?? null }),
     ...createReportActivities({ database }),
+    ...createAuditActivities({ database }),
   };
 }
 

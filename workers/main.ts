@@ -9,6 +9,7 @@ import { ensurePoolSchedules, ensureSchedules } from '../stack/schedules.ts';
 import { notificationScheduleOptions } from '../stack/notification-schedules.ts';
 import { reconciliationScheduleOptions } from '../stack/reconciliation-schedules.ts';
 import { reportScheduleOptions } from '../stack/report-schedules.ts';
+import { auditScheduleOptions } from '../stack/audit-schedules.ts';
 import { sealAuditRecords } from '../modules/audit/audit-store.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
 import { ConfigError, loadConfig } from '../stack/config.ts';
@@ -65,6 +66,7 @@ async function main() {
       await ensureSchedules(client, notificationScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
       await ensureSchedules(client, reconciliationScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
       await ensureSchedules(client, reportScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
+      await ensureSchedules(client, auditScheduleOptions(config.LEDGERFLOW_TASK_QUEUE));
     } finally {
       await clientConnection.close();
     }

@@ -15,3 +15,4 @@ export { paymentFileLockWorkflow, paymentFileCloseWorkflow } from './payment-fil
 export { reconciliationWorkflow, reconciliationScheduleWorkflow } from './reconciliation.ts';
 export { payRunWorkflow } from './pay-run.ts';
 export { summaryReportScheduleWorkflow } from './reports.ts';
+export { auditWorkflow, auditScheduleWorkflow } from './audits.ts';

@@ -31,6 +31,8 @@ export const auditActions = [
   'PAY_RUN_CREATE', 'PAY_RUN_DECIDE', 'PAY_RUN_APPROVE', 'PAY_RUN_EXCLUDE', 'PAY_RUN_REJECT', 'PLATFORM_FUNDS_DECLARE',
   // Issue #18: statement matching (docs/rules.md#statement-matching).
   'STATEMENT_RECEIVE', 'STATEMENT_MATCH', 'STATEMENT_EXCEPTION_ACT', 'STATEMENT_RULES_CHANGE',
+  // Issue #18: the audit schedule (docs/rules.md#audit-schedule).
+  'AUDIT_RUN', 'AUDIT_FINDING_DECIDE', 'AUDIT_SIGN_OFF',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

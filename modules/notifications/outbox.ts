@@ -57,6 +57,7 @@ export const notificationKinds = [
   'PAYOUT_IN_REVIEW',
   // Issue #18 (migration 035): a day's statement matching left exceptions.
   'STATEMENT_EXCEPTIONS',
+  'AUDIT_FINDINGS',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -12,6 +12,7 @@ import { loginPage } from './pages/login.ts';
 import { partnerCommissionsPage, partnerHomePage } from './pages/partner-home.ts';
 import { partnerPayoutPage, partnerPayoutsPage, partnerRequestPage } from './pages/partner-payouts.ts';
 import { payRunPage, payRunsPage } from './pages/pay-runs.ts';
+import { auditPage, auditsPage } from './pages/audits.ts';
 import { paymentFilePage, paymentFilesPage } from './pages/payment-files.ts';
 import { payoutSchedulePage } from './pages/payout-schedule.ts';
 import { reconciliationPage, reconciliationsPage } from './pages/reconciliations.ts';
@@ -60,6 +61,8 @@ startRouter({
     { path: '/app/admin/reconciliations', area: 'admin', page: reconciliationsPage },
     { path: '/app/admin/reconciliations/:date', area: 'admin', page: reconciliationPage },
     { path: '/app/admin/summary-reports', area: 'admin', page: adminSummaryReportsPage },
+    { path: '/app/admin/audits', area: 'admin', page: auditsPage },
+    { path: '/app/admin/audits/:id', area: 'admin', page: auditPage },
   ],
   // New queues are added here as their APIs land: one entry and one route each.
   navigation: [
@@ -83,5 +86,6 @@ startRouter({
     { href: '/app/partner/disputes', label: 'Disputes', area: 'partner' },
     { href: '/app/admin/reconciliations', label: 'Reconciliation', area: 'admin' },
     { href: '/app/admin/summary-reports', label: 'Summary reports', area: 'admin' },
+    { href: '/app/admin/audits', label: 'Audits', area: 'admin' },
   ],
 });
