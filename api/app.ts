@@ -45,6 +45,7 @@ import { userRoutes } from './routes/users.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { reconciliationRoutes } from './routes/reconciliations.ts';
 import { payRunRoutes } from './routes/pay-runs.ts';
+import { poolRoutes } from './routes/pools.ts';
 import { apiKeyAuthentication } from './api-key-authentication.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
@@ -189,6 +190,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', apiKeyRoutes(dependencies));
   app.route('/v1/reconciliations', reconciliationRoutes(dependencies));
   app.route('/v1', payRunRoutes(dependencies));
+  app.route('/v1/pools', poolRoutes(dependencies));
   app.route('/', webRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
