@@ -2345,6 +2345,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pools/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Preview a pool period: qualified partners, volumes, pool amount, share and remainder (nothing is written) */
+        get: operations["previewPoolPeriod"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pools/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run every pool of a frequency for one past period (idempotent per period)
+         * @description Starts, or joins, the workflow the pool Schedule starts for that period (same workflow id); a period already run is not run again. Read the result with GET /v1/pools/preview (its `run` fields).
+         */
+        post: operations["runPoolPeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3937,8 +3974,20 @@ export interface components {
             targetId: string;
             amount: string | null;
             currency: string | null;
+            /** @description The partner balance before the action (decimal string); null when it moved none */
+            balanceBefore: string | null;
+            /** @description The same balance after the action */
+            balanceAfter: string | null;
+            /** @description Which account, owner:id:bucket:currency, when the database chose it */
+            balanceAccount: string | null;
             reason: string | null;
+            /** @description The client address of the person who acted; null for automatic steps */
+            clientAddress: string | null;
             entryId: string | null;
+            /** @description SHA-256 of the record’s content, hex */
+            checksum: string;
+            /** @description Whether the content still hashes to the checksum */
+            checksumValid: boolean;
             createdAt: string;
         };
         ApiKey: {
@@ -4167,6 +4216,54 @@ export interface components {
         DeclarePlatformFundsRequest: {
             /** @example 25.00 */
             available: string;
+        };
+        PoolPeriodPreview: {
+            /** @enum {string} */
+            frequency: "WEEKLY" | "MONTHLY";
+            periodStart: string;
+            periodEnd: string;
+            policyVersion: number;
+            currency: string;
+            /** @description How each amount is rounded */
+            rounding: {
+                poolAmount: string;
+                share: string;
+                remainder: string;
+            };
+            pools: {
+                pool: string;
+                turnover: string;
+                turnoverShare: string;
+                poolAmount: string;
+                candidates: number;
+                qualifiedCount: number;
+                share: string;
+                remainder: string;
+                qualified: {
+                    partnerId: string;
+                    rank: string;
+                    share: string;
+                    volume: {
+                        requirement: string;
+                        legCap: string;
+                        personal: string;
+                        structure: string;
+                        counted: string;
+                        legs: number;
+                        largestLeg: string;
+                    } | null;
+                }[];
+                /** @description The run already recorded for the period, or null */
+                run: {
+                    runId: string;
+                    entryId: string | null;
+                    poolAmount: string;
+                    qualified: number;
+                    share: string;
+                    remainder: string;
+                    policyVersion: number;
+                } | null;
+            }[];
         };
     };
     responses: never;
@@ -14171,6 +14268,129 @@ export interface operations {
                 };
             };
             /** @description Not allowed (permission, maker–checker, or approval tier) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewPoolPeriod: {
+        parameters: {
+            query: {
+                frequency: "WEEKLY" | "MONTHLY";
+                periodStart: string;
+                partnerLimit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preview */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolPeriodPreview"];
+                };
+            };
+            /** @description Malformed request, or a period that is not over */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runPoolPeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description WEEKLY (Monday to Sunday) or MONTHLY (the calendar month)
+                     * @enum {string}
+                     */
+                    frequency: "WEEKLY" | "MONTHLY";
+                    /**
+                     * Format: date-time
+                     * @description The period’s first instant: a Monday (weekly) or the 1st (monthly), 00:00 UTC
+                     * @example 2025-03-03T00:00:00.000Z
+                     */
+                    periodStart: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Running, or already run */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        frequency: "WEEKLY" | "MONTHLY";
+                        periodStart: string;
+                        periodEnd: string;
+                        workflowId: string;
+                        /** @description The Temporal run: the same one for every request of the period */
+                        runId: string;
+                        workflowUrl: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request, or a period that is not over */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
