@@ -180,6 +180,43 @@ describe('the audit trail of actions a workflow runs', () => {
   });
 });
 
+describe('a manual adjustment approved through its workflow', () => {
+  it('records the approver’s client address on the decision and on the posting, with the commission bucket’s balances from the ledger', async () => {
+    const partnerId = `p_${randomBytes(5).toString('hex')}`;
+    await api.owner.query(sql.unsafe`
+      INSERT INTO partners (id, name, rank, status, kyc_status, joined_at)
+      VALUES (${partnerId}, 'Jane Doe', '3', 'ACTIVE', 'APPROVED', now() - interval '30 days')`);
+    const maker = await api.createAdmin('senior_admin');
+    const created = await api.request('/v1/adjustments', {
+      token: await api.signIn(maker), peer: '192.0.2.80', headers: { 'x-totp-code': await api.nextTotp(maker) },
+      body: { partnerId, type: 'ADJUSTMENT', amount: '200', currency: 'USD', reason: 'calculation error in October', status: 'PENDING' },
+    });
+    expect(created.status, await created.clone().text()).toBe(202);
+    const adjustment = (await created.json()) as { id: string; workflowId: string };
+    workflowIds.add(adjustment.workflowId);
+    const senior = await api.createAdmin('senior_admin');
+    const approved = await api.request(`/v1/adjustments/${adjustment.id}/approve`, {
+      token: await api.signIn(senior), peer: '198.51.100.77', headers: { 'x-totp-code': await api.nextTotp(senior) }, body: { reason: 'checked' },
+    });
+    expect(approved.status, await approved.clone().text()).toBe(200);
+    const { commissionId } = (await approved.json()) as { commissionId: string };
+
+    const records = await api.owner.any(sql.type(z.object({ action: z.string(), ip: z.string().nullable(), entry_id: z.string().nullable(), before: z.string().nullable(), after: z.string().nullable() }))`
+      SELECT action, host(ip) AS ip, entry_id::text AS entry_id, balance_before::text AS before, balance_after::text AS after
+      FROM audit_records WHERE (target_type = 'adjustment' AND target_id = ${adjustment.id}) OR (target_type = 'commission' AND target_id = ${commissionId})
+      ORDER BY id`);
+    expect(records.find((record) => record.action === 'ADJUSTMENT_APPROVE')?.ip).toBe('198.51.100.77');
+    const posting = records.find((record) => record.action === 'COMMISSION_ADJUST')!;
+    expect(posting.ip).toBe('198.51.100.77');
+    const ledger = await ledgerBalancesAround(partnerId, 'commission_pending', posting.entry_id!);
+    expect(same(posting.before, ledger.before) && same(posting.after, ledger.after), `${posting.before}/${posting.after} vs ${ledger.before}/${ledger.after}`).toBe(true);
+    expect(new Decimal(posting.after!).minus(posting.before!).toFixed(2)).toBe('200.00');
+    // The trail API shows the same for the commission.
+    const [shown] = await trail(`targetType=commission&targetId=${commissionId}`);
+    expect(shown).toMatchObject({ action: 'COMMISSION_ADJUST', clientAddress: '198.51.100.77', balanceAccount: `partner:${partnerId}:commission_pending:USD`, checksumValid: true });
+  });
+});
+
 describe('balances the database records for an entry', () => {
   it('fills balance before and after from the entry’s postings, names the account, and the checksum covers them', async () => {
     const partnerId = `p_${randomBytes(5).toString('hex')}`;
