@@ -108,22 +108,17 @@ const runRoute = createRoute({
 
 export function poolRoutes(dependencies: ApiDependencies) {
   const { database, ledger, policies, temporal } = dependencies;
-  const fields = { periodStart: 'periodStart', frequency: 'frequency' };
   return createSubApp()
     .openapi(previewRoute, async (c) => {
       requirePermission(c.get('user'), 'commissions.run');
       const query = c.req.valid('query');
-      const preview = await withFields(previewPoolPeriod({ database, ledger, policies }, query), {
-        periodStart: `query.${fields.periodStart}`,
-      });
+      const preview = await withFields(previewPoolPeriod({ database, ledger, policies }, query), { periodStart: 'query.periodStart' });
       return c.json(preview, 200);
     })
     .openapi(runRoute, async (c) => {
       requirePermission(c.get('user'), 'commissions.run');
       const body = c.req.valid('json');
-      const period = await withFields(Promise.resolve().then(() => pastPoolPeriod(body.frequency, body.periodStart, new Date())), {
-        periodStart: `body.${fields.periodStart}`,
-      });
+      const period = await withFields(Promise.resolve().then(() => pastPoolPeriod(body.frequency, body.periodStart, new Date())), { periodStart: 'body.periodStart' });
       const workflowId = scheduledPoolWorkflowId(body.frequency, period.end);
       const request: PoolDistributionRequest = { frequency: body.frequency, periodStart: period.start.toISOString() };
       let runId: string;
