@@ -17,34 +17,35 @@ CREATE FUNCTION set_audit_balances() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   named_partner text;
   chosen record;
+  balance numeric;
 BEGIN
   IF NEW.entry_id IS NULL OR NEW.balance_before IS NOT NULL OR NEW.balance_after IS NOT NULL THEN
     RETURN NEW;
   END IF;
   named_partner := CASE WHEN NEW.target_type = 'partner' THEN NEW.target_id ELSE NEW.details ->> 'partnerId' END;
-  -- One statement (a batch step appends thousands of records): the entry's partner accounts, the one chosen, how
-  -- many partners the entry moves, and the chosen account's balance after the entry.
-  WITH moved AS (
-    SELECT a.id, a.owner_id, a.bucket, a.currency, sum(p.amount) AS moved, min(p.line) AS line, min(p.created_at) AS posted_at
-      FROM postings p JOIN accounts a ON a.id = p.account_id
-     WHERE p.entry_id = NEW.entry_id AND a.owner_type = 'partner'
-     GROUP BY a.id, a.owner_id, a.bucket, a.currency
-  ), picked AS (
-    SELECT * FROM moved WHERE named_partner IS NULL OR owner_id = named_partner
-     ORDER BY (moved > 0) DESC, line LIMIT 1
-  )
-  SELECT c.id, c.owner_id, c.bucket, c.currency, c.moved,
-         (SELECT count(DISTINCT m.owner_id) FROM moved m) AS partners,
-         (SELECT sum(b.balance) FROM account_balances b WHERE b.account_id = c.id)
-           - coalesce((SELECT sum(p.amount) FROM postings p
-                        WHERE p.account_id = c.id AND p.created_at >= c.posted_at AND p.entry_id > NEW.entry_id), 0) AS balance_after
+  SELECT a.id, a.owner_id, a.bucket, a.currency, sum(p.amount) AS moved, min(p.created_at) AS posted_at
     INTO chosen
-    FROM picked c;
-  IF NOT FOUND OR (named_partner IS NULL AND chosen.partners > 1) THEN
+    FROM postings p JOIN accounts a ON a.id = p.account_id
+   WHERE p.entry_id = NEW.entry_id AND a.owner_type = 'partner' AND (named_partner IS NULL OR a.owner_id = named_partner)
+   GROUP BY a.id, a.owner_id, a.bucket, a.currency
+   ORDER BY (sum(p.amount) > 0) DESC, min(p.line)
+   LIMIT 1;
+  IF NOT FOUND THEN
     RETURN NEW;
   END IF;
-  NEW.balance_after := chosen.balance_after;
-  NEW.balance_before := chosen.balance_after - chosen.moved;
+  IF named_partner IS NULL AND EXISTS (
+    SELECT 1 FROM postings p JOIN accounts a ON a.id = p.account_id
+     WHERE p.entry_id = NEW.entry_id AND a.owner_type = 'partner' AND a.owner_id <> chosen.owner_id
+  ) THEN
+    RETURN NEW;
+  END IF;
+  SELECT sum(b.balance) INTO balance FROM account_balances b WHERE b.account_id = chosen.id;
+  balance := balance - coalesce((
+    SELECT sum(p.amount) FROM postings p
+     WHERE p.account_id = chosen.id AND p.created_at >= chosen.posted_at AND p.entry_id > NEW.entry_id
+  ), 0);
+  NEW.balance_after := balance;
+  NEW.balance_before := balance - chosen.moved;
   NEW.details := NEW.details || jsonb_build_object(
     'balanceAccount', concat_ws(':', 'partner', chosen.owner_id, chosen.bucket, chosen.currency));
   RETURN NEW;
