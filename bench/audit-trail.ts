@@ -14,6 +14,7 @@ import pg from 'pg';
 import { sql } from 'slonik';
 import { migrate } from '../db/migrate.ts';
 import { applicationUrl, createDatabase } from '../db/pool.ts';
+import type { EntryInput } from '../domain/ledger.ts';
 import { appendAuditRecords, type AuditRecordInput } from '../modules/audit/audit-store.ts';
 import { LedgerStore } from '../modules/ledger/ledger-store.ts';
 import { describeServer, freshDatabase, positiveNumber, resolveServer } from './support.ts';
@@ -36,12 +37,12 @@ async function main(): Promise<void> {
       let milliseconds = 0;
       for (let offset = 0; offset < records; offset += batch) {
         await database.transaction(async (transaction) => {
-          const entries = Array.from({ length: Math.min(batch, records - offset) }, (_, index) => ({
+          const entries: EntryInput[] = Array.from({ length: Math.min(batch, records - offset) }, (_, index) => ({
             idempotencyKey: `bench-${label}-${offset + index}`,
             kind: 'bonus',
             postings: [
-              { account: { ownerType: 'platform' as const, ownerId: 'platform', bucket: 'bonus_expense', currency: 'USD' }, amount: '-1.00' },
-              { account: { ownerType: 'partner' as const, ownerId: `bench-${offset + index}`, bucket: 'available', currency: 'USD' }, amount: '1.00' },
+              { account: { ownerType: 'platform', ownerId: 'platform', bucket: 'bonus_expense', currency: 'USD' }, amount: '-1.00' },
+              { account: { ownerType: 'partner', ownerId: `bench-${offset + index}`, bucket: 'available', currency: 'USD' }, amount: '1.00' },
             ],
           }));
           const posted = await ledger.postEntries(entries, transaction);
