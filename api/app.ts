@@ -46,6 +46,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { reconciliationRoutes, statementRoutes } from './routes/reconciliations.ts';
 import { payRunRoutes } from './routes/pay-runs.ts';
 import { auditRoutes } from './routes/audits.ts';
+import { poolRoutes } from './routes/pools.ts';
 import { apiKeyAuthentication } from './api-key-authentication.ts';
 
 /** The /v1 routes without a session: login, and the provider's webhook (authenticated by its signature). */
@@ -194,6 +195,7 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1', payRunRoutes(dependencies));
   app.route('/v1', statementRoutes(dependencies));
   app.route('/v1/audits', auditRoutes(dependencies));
+  app.route('/v1/pools', poolRoutes(dependencies));
   app.route('/', webRoutes());
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -17,6 +17,7 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../modules/api-keys/api
 import { apiKeyScopeNames } from '../domain/api-keys.ts';
 import { reconcilableDay } from '../domain/reconciliation.ts';
 import { runReconciliation } from '../modules/reconciliation/reconciliation-store.ts';
+import { rebuildFindings } from '../modules/reconciliation/rebuild-check.ts';
 
 const usage = `usage: ledgerflow <command>
 
@@ -24,7 +25,8 @@ const usage = `usage: ledgerflow <command>
   user disable --email E                                           disable a user and revoke their sessions
   user unlock --email E | user unlock E                            lift a user's sign-in lockout and delays (audited)
   user unlock --address IP                                         forget a client address's failed sign-ins
-  audit verify                                                     check every audit record against the hash chain
+  audit verify                                                     check every audit record against the hash chain, and rebuild
+                                                                   every balance from the postings (exit 1 on any finding)
   audit seal                                                       seal committed audit records into the chain now
   totp code --secret S [--next]                                    the current (or next) TOTP code for a secret, for trying the API
   network import FILE [--report ERRORS.ndjson]                     add partners from FILE (.csv or .ndjson), sponsors first;
@@ -167,16 +169,15 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'audit verify': {
-      const result = await withDatabase(async (database) => {
+      // docs/rules.md#audit-trail: the chain, and the balances rebuilt from the postings (ledger_rebuild_findings).
+      const { chain, rebuild } = await withDatabase(async (database) => {
         await sealAuditRecords(database);
-        return verifyAuditLog(database);
+        return { chain: await verifyAuditLog(database), rebuild: await rebuildFindings(database) };
       });
-      console.log(JSON.stringify(result, null, 2));
-      if (!result.ok) {
-        console.error(`audit log broken at record ${result.firstBrokenRecordId}: ${result.problem}`);
-        return 1;
-      }
-      return 0;
+      console.log(JSON.stringify({ ...chain, balanceRebuild: { ok: rebuild.length === 0, findings: rebuild } }, null, 2));
+      if (!chain.ok) console.error(`audit log broken at record ${chain.firstBrokenRecordId}: ${chain.problem}`);
+      for (const finding of rebuild) console.error(`balance rebuild: ${finding.check} ${finding.subject} ${JSON.stringify(finding.detail)}`);
+      return chain.ok && rebuild.length === 0 ? 0 : 1;
     }
     case 'audit seal': {
       const sealed = await withDatabase(sealAuditRecords);

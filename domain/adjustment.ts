@@ -140,6 +140,8 @@ export type BulkSkipReason = (typeof bulkSkipReasons)[number];
 export interface AdjustmentActor {
   userId: string;
   role: AdminRole;
+  /** The client address the API saw (docs/rules.md#audit-trail); optional, so histories recorded before it replay unchanged. */
+  ip?: string | null;
 }
 
 /** What `adjustment-<id>` starts with. */

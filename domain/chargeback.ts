@@ -76,6 +76,8 @@ export function amountWonOf(outcome: ChargebackOutcome, amount: string, amountWo
 export interface ChargebackActor {
   userId: string;
   role: AdminRole | 'provider';
+  /** The client address the API saw (docs/rules.md#audit-trail); optional, so histories recorded before it replay unchanged. */
+  ip?: string | null;
 }
 
 export const providerActor: ChargebackActor = { userId: 'system:provider-webhook', role: 'provider' };

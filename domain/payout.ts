@@ -135,6 +135,11 @@ export function millisecondsToNextUtcDay(nowMs: number): number {
 export interface PayoutActor {
   userId: string;
   role: UserRole;
+  /**
+   * The client address the API saw (docs/rules.md#audit-trail), carried in the update so that the audit record the
+   * workflow's activity writes has it. Optional: histories recorded before it replay unchanged.
+   */
+  ip?: string | null;
 }
 
 export interface ApprovalStep {

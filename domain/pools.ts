@@ -456,3 +456,22 @@ export interface PoolDistributionResult {
   policyVersion: number;
   runs: PoolRunResult[];
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pools on demand (docs/rules.md#pools-on-demand).
+
+/**
+ * The period a finance manager may preview or run on demand: a period boundary (`periodStart`) of a period that
+ * is over at `now`. A period that has not begun is `future_period`, one still under way `period_not_ended`; both
+ * name `periodStart`, the only instant the request carries.
+ */
+export function pastPoolPeriod(frequency: PoolFrequency, periodStart: string, now: Date): PoolPeriod {
+  const period = periodStartingAt(frequency, new Date(periodStart));
+  if (period.start.getTime() > now.getTime()) {
+    throw new DomainError('invalid', 'future_period', `the ${frequency.toLowerCase()} period starting ${period.start.toISOString()} has not begun`, 'periodStart');
+  }
+  if (period.end.getTime() > now.getTime()) {
+    throw new DomainError('invalid', 'period_not_ended', `the ${frequency.toLowerCase()} period starting ${period.start.toISOString()} runs until ${period.end.toISOString()}`, 'periodStart');
+  }
+  return period;
+}

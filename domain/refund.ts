@@ -68,6 +68,8 @@ export function proportionalReversal(input: { original: string; remaining: strin
 export interface RefundActor {
   userId: string;
   role: AdminRole;
+  /** The client address the API saw (docs/rules.md#audit-trail); optional, so histories recorded before it replay unchanged. */
+  ip?: string | null;
 }
 
 /** What `refund-<id>` starts with: the recorded request (the row in `refunds` is the source of truth). */

@@ -71,3 +71,14 @@ export async function ensureSchedules(client: Client, schedules: ScheduleOptions
 export function poolDistributionWorkflowId(frequency: PoolFrequency, periodStart: string): string {
   return `${poolScheduleIds[frequency]}-${periodStart}`;
 }
+
+/**
+ * The workflow id the pool Schedule gives its run for a period (docs/rules.md#pools-on-demand): the schedule id and
+ * the time the run is due (the period's end plus the quarter hour of poolScheduleSpecs), as Temporal writes it
+ * (RFC 3339, whole seconds): `pool-distribution-weekly-2025-03-10T00:15:00Z` for the week of 3 March 2025. A run on
+ * demand takes the same id, so it and the Schedule's run of that period are one workflow.
+ */
+export function scheduledPoolWorkflowId(frequency: PoolFrequency, periodEnd: Date, ids: Record<PoolFrequency, string> = poolScheduleIds): string {
+  const due = new Date(periodEnd.getTime() + 15 * 60_000);
+  return `${ids[frequency]}-${due.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+}

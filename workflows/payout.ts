@@ -234,7 +234,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     return 'waiting';
   };
 
-  const settle = async (outcome: PayoutSettlement, input: { actor: string; destination: 'available' | 'held'; rejectionCode?: PayoutRejectionCode; failureCode?: PayoutFailureCode; reason: string | null }) => {
+  const settle = async (outcome: PayoutSettlement, input: { actor: string; destination: 'available' | 'held'; rejectionCode?: PayoutRejectionCode; failureCode?: PayoutFailureCode; reason: string | null; ip?: string | null }) => {
     const result = await activities.releasePayoutReserve({
       payoutId: request.payoutId,
       outcome,
@@ -243,6 +243,8 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       rejectionCode: input.rejectionCode ?? null,
       failureCode: input.failureCode ?? null,
       reason: input.reason,
+      // docs/rules.md#audit-trail: the deciding person's client address, sent only when there is one (older histories replay unchanged).
+      ...(input.ip ? { ip: input.ip } : {}),
     });
     state.settleEntryId = result.entryId;
     moveTo(outcome);
@@ -431,7 +433,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
         requireTransition('REJECTED');
         // Recorded once the settlement succeeded: a payout whose settlement was refused (it is in a payment file)
         // stays as it was, without a rejection.
-        await settle('REJECTED', { actor: input.actor.userId, destination: rejectionDestination(input.code), rejectionCode: input.code, reason: input.reason });
+        await settle('REJECTED', { actor: input.actor.userId, destination: rejectionDestination(input.code), rejectionCode: input.code, reason: input.reason, ip: input.actor.ip });
         state.rejection = { code: input.code, reason: input.reason, by: input.actor.userId };
         return state;
       }),
@@ -443,7 +445,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
     (input) =>
       exclusive(async () => {
         requireTransition('CANCELLED');
-        await settle('CANCELLED', { actor: input.actor.userId, destination: 'available', reason: input.reason });
+        await settle('CANCELLED', { actor: input.actor.userId, destination: 'available', reason: input.reason, ip: input.actor.ip });
         return state;
       }),
     { validator: (_input) => requireTransition('CANCELLED') },
@@ -528,7 +530,7 @@ export async function payoutWorkflow(request: PayoutRequest, policy: PayoutWorkf
       exclusive(async () => {
         requireTransition('FAILED');
         state.failure = { code: input.failureCode, reason: input.reason };
-        await settle('FAILED', { actor: input.actor.userId, destination: 'available', failureCode: input.failureCode, reason: input.reason });
+        await settle('FAILED', { actor: input.actor.userId, destination: 'available', failureCode: input.failureCode, reason: input.reason, ip: input.actor.ip });
         return state;
       }),
     { validator: (_input) => { requireTransition('FAILED'); requireManualDecision(); } },

@@ -31,8 +31,8 @@ export const createdByQuery = z.string().uuid().optional().openapi({ description
 /** Every adjustment operation needs a session. */
 export const route = <T extends Parameters<typeof createRoute>[0]>(definition: T) => createRoute({ security: bearerSecurity, ...definition });
 
-export function actorOf(user: AuthenticatedUser): AdjustmentActor {
-  return { userId: user.id, role: user.role as AdminRole };
+export function actorOf(user: AuthenticatedUser, ip: string | null = null): AdjustmentActor {
+  return { userId: user.id, role: user.role as AdminRole, ...(ip ? { ip } : {}) };
 }
 
 /** Adjustments are made and decided by admins only, each with the permission the action needs. */

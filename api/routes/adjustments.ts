@@ -244,7 +244,7 @@ export function adjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
         await requireFreshTotp(identity, user, headers['x-totp-code'], 'an approval');
         const handle = temporal.workflow.getHandle<typeof adjustmentWorkflow>(adjustmentWorkflowId(id));
         try {
-          await handle.executeUpdate(approveAdjustmentUpdate, { args: [{ actor: actorOf(user), reason: typeof body.reason === 'string' ? body.reason : null }] });
+          await handle.executeUpdate(approveAdjustmentUpdate, { args: [{ actor: actorOf(user, clientIp(c)), reason: typeof body.reason === 'string' ? body.reason : null }] });
         } catch (error) {
           throw toApiError(error, 'the adjustment');
         }
@@ -263,7 +263,7 @@ export function adjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['reject-adjustment', id, body] }, async () => {
         await requireFreshTotp(identity, user, headers['x-totp-code'], 'a rejection');
         try {
-          await temporal.workflow.getHandle<typeof adjustmentWorkflow>(adjustmentWorkflowId(id)).executeUpdate(rejectAdjustmentUpdate, { args: [{ actor: actorOf(user), reason: body.reason }] });
+          await temporal.workflow.getHandle<typeof adjustmentWorkflow>(adjustmentWorkflowId(id)).executeUpdate(rejectAdjustmentUpdate, { args: [{ actor: actorOf(user, clientIp(c)), reason: body.reason }] });
         } catch (error) {
           throw toApiError(error, 'the adjustment');
         }

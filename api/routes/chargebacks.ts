@@ -189,8 +189,8 @@ const webhook = createRoute({
   },
 });
 
-function actorOf(user: AuthenticatedUser): ChargebackActor {
-  return { userId: user.id, role: user.role as AdminRole };
+function actorOf(user: AuthenticatedUser, ip: string | null = null): ChargebackActor {
+  return { userId: user.id, role: user.role as AdminRole, ...(ip ? { ip } : {}) };
 }
 
 export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv> {
@@ -269,7 +269,7 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
       const row = await requireChargeback(database, c.req.valid('param').id);
       const body = c.req.valid('json');
       try {
-        await sendChargebackStep(temporal, row.id, { actor: actorOf(user), step: body.step, note: body.note ?? null });
+        await sendChargebackStep(temporal, row.id, { actor: actorOf(user, clientIp(c)), step: body.step, note: body.note ?? null });
       } catch (error) {
         throw toApiError(error, 'the chargeback');
       }
@@ -287,7 +287,7 @@ export function chargebackRoutes(dependencies: ApiDependencies): OpenAPIHono<Api
         checkChargebackUndecided(row);
         await requireFreshTotp(identity, user, headers['x-totp-code'], 'a chargeback decision');
         try {
-          await sendChargebackDecision(temporal, row.id, { actor: actorOf(user), outcome: body.outcome, amountWon: body.amountWon ?? null, note: body.note ?? null });
+          await sendChargebackDecision(temporal, row.id, { actor: actorOf(user, clientIp(c)), outcome: body.outcome, amountWon: body.amountWon ?? null, note: body.note ?? null });
         } catch (error) {
           throw toApiError(error, 'the chargeback');
         }

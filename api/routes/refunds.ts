@@ -133,8 +133,8 @@ const rejectRefund = route({
   responses: { 200: { description: 'Rejected', content: { 'application/json': { schema: refundDetailSchema } } }, ...errors, 404: errorResponse('No such refund'), 409: errorResponse('Not PENDING, or the same Idempotency-Key is in progress'), 422: errorResponse('Idempotency-Key reused with another request'), 503: errorResponse('Temporal unavailable') },
 });
 
-function actorOf(user: AuthenticatedUser): RefundActor {
-  return { userId: user.id, role: user.role as AdminRole };
+function actorOf(user: AuthenticatedUser, ip: string | null = null): RefundActor {
+  return { userId: user.id, role: user.role as AdminRole, ...(ip ? { ip } : {}) };
 }
 
 export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv> {
@@ -162,14 +162,14 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
     if (user.role === 'partner') throw new ApiError(403, 'forbidden', 'refunds are requested and decided by admins');
     requirePermission(user, permission);
   };
-  const decide = async (kind: RefundDecisionKind, id: string, user: AuthenticatedUser, headers: { 'x-totp-code'?: string; 'idempotency-key'?: string }, reason: string | null) => {
+  const decide = async (kind: RefundDecisionKind, id: string, user: AuthenticatedUser, headers: { 'x-totp-code'?: string; 'idempotency-key'?: string }, reason: string | null, ip: string | null) => {
     const row = await requireRefund(database, id);
     return runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: [`${kind}-refund`, id, reason] }, async () => {
       // Refused before the TOTP is checked: a refusal consumes no code.
       checkRefundDecision(row, kind, user.id);
       await requireFreshTotp(identity, user, headers['x-totp-code'], kind === 'approve' ? 'an approval' : 'a rejection');
       try {
-        await sendRefundDecision(temporal, id, kind, { actor: actorOf(user), reason });
+        await sendRefundDecision(temporal, id, kind, { actor: actorOf(user, ip), reason });
       } catch (error) {
         throw toApiError(error, 'the refund');
       }
@@ -218,7 +218,7 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
       requireAdmin(user, 'refunds.approve');
       const body = (await c.req.json().catch(() => ({}))) as { reason?: unknown };
       const reason = typeof body.reason === 'string' && body.reason.trim().length > 0 ? body.reason.trim().slice(0, 1000) : null;
-      const result = await decide('approve', c.req.valid('param').id, user, c.req.valid('header'), reason);
+      const result = await decide('approve', c.req.valid('param').id, user, c.req.valid('header'), reason, clientIp(c));
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result.body as zod.infer<typeof refundDetailSchema>, 200);
     })
@@ -226,7 +226,7 @@ export function refundRoutes(dependencies: ApiDependencies): OpenAPIHono<ApiEnv>
       const user = c.get('user');
       requireAdmin(user, 'refunds.approve');
       const body = c.req.valid('json');
-      const result = await decide('reject', c.req.valid('param').id, user, c.req.valid('header'), body.reason);
+      const result = await decide('reject', c.req.valid('param').id, user, c.req.valid('header'), body.reason, clientIp(c));
       if (result.replayed) c.header('Idempotent-Replayed', 'true');
       return c.json(result.body as zod.infer<typeof refundDetailSchema>, 200);
     });

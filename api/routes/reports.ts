@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { auditTrail as readAuditTrail, commissionsByLevelSource, payoutsByStatusMethod } from '../../modules/reports/report-store.ts';
+import { commissionsByLevelSource, payoutsByStatusMethod } from '../../modules/reports/report-store.ts';
+import { readAuditTrail } from '../../modules/audit/audit-store.ts';
 import { createSubApp, requirePermission, type ApiDependencies } from '../context.ts';
 import { apiKeySecurity, bearerSecurity, errorResponse, partnerIdSchema } from '../schemas.ts';
 import { maximumPartnerRows, maximumRangeDays, summaryFileName, summaryReportFormats, summaryReportKinds, summaryReportPeriods, type SummaryReportKind } from '../../domain/summary-reports.ts';
@@ -68,8 +69,15 @@ const auditRecordSchema = z
     targetId: z.string(),
     amount: z.string().nullable(),
     currency: z.string().nullable(),
+    // docs/rules.md#audit-trail: the balance the action moved, the client address, the checksum.
+    balanceBefore: z.string().nullable().openapi({ description: 'The partner balance before the action (decimal string); null when it moved none' }),
+    balanceAfter: z.string().nullable().openapi({ description: 'The same balance after the action' }),
+    balanceAccount: z.string().nullable().openapi({ description: 'Which account, owner:id:bucket:currency, when the database chose it' }),
     reason: z.string().nullable(),
+    clientAddress: z.string().nullable().openapi({ description: 'The client address of the person who acted; null for automatic steps' }),
     entryId: z.string().nullable(),
+    checksum: z.string().openapi({ description: 'SHA-256 of the record’s content, hex' }),
+    checksumValid: z.boolean().openapi({ description: 'Whether the content still hashes to the checksum' }),
     createdAt: z.string(),
   })
   .openapi('AuditTrailRecord');

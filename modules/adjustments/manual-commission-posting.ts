@@ -92,6 +92,7 @@ export async function postManualCommission({ database, ledger }: { database: Dat
     await appendAuditRecord(transaction, {
       action: 'COMMISSION_ADJUST', actor: input.actor.userId, targetType: 'commission', targetId: commissionId,
       amount: formatMoney(adjustment.amount, currency), currency, reason: adjustment.reason, entryId: posted.entryId,
+      ip: input.actor.ip ?? null,
       details: { adjustmentId: adjustment.id, partnerId: adjustment.partner_id, type: adjustment.type, status: adjustment.commission_status, maker: adjustment.created_by },
     });
     await enqueueNotification(transaction, {
@@ -123,6 +124,7 @@ export async function recordAdjustmentDecision(database: Database, input: { adju
       actor: input.actor?.userId ?? 'system:adjustment', targetType: 'adjustment', targetId: adjustment.id,
       amount: formatMoney(adjustment.amount, adjustment.currency), currency: adjustment.currency,
       reason: input.reason ?? (input.decision === 'EXPIRED' ? 'approval window ended' : null),
+      ip: input.actor?.ip ?? null,
       details: { decision: input.decision, partnerId: adjustment.partner_id },
     });
   });

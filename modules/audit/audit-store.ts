@@ -176,3 +176,84 @@ export async function verifyAuditLog(database: Database, pageSize = 5_000): Prom
 function sha256(data: Buffer): Buffer {
   return createHash('sha256').update(data).digest();
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The audit trail as the API and the console show it (docs/rules.md#audit-trail).
+
+/** Whose audit records: one target (a payout's history), or a partner's own and those of their payouts. */
+export type AuditTrailSubject = { targetType: string; targetId: string } | { partnerId: string };
+
+const trailRow = z.object({
+  id: z.string(),
+  action: z.string(),
+  actor: z.string(),
+  target_type: z.string(),
+  target_id: z.string(),
+  amount: z.string().nullable(),
+  currency: z.string().nullable(),
+  balance_before: z.string().nullable(),
+  balance_after: z.string().nullable(),
+  balance_account: z.string().nullable(),
+  reason: z.string().nullable(),
+  ip: z.string().nullable(),
+  entry_id: z.string().nullable(),
+  checksum: z.string(),
+  checksum_valid: z.boolean(),
+  created_at: z.date(),
+});
+
+export interface AuditTrailRecord {
+  id: string;
+  action: string;
+  actor: string;
+  targetType: string;
+  targetId: string;
+  amount: string | null;
+  currency: string | null;
+  /** The partner balance the action moved, before and after it (null when it moved none), and which account it is. */
+  balanceBefore: string | null;
+  balanceAfter: string | null;
+  balanceAccount: string | null;
+  reason: string | null;
+  /** The client address of the person who acted (null for automatic steps). */
+  clientAddress: string | null;
+  entryId: string | null;
+  /** SHA-256 of the record's content (hex), and whether the content still hashes to it. */
+  checksum: string;
+  checksumValid: boolean;
+  createdAt: string;
+}
+
+/** Newest first, at most `limit`; every field of the record, and whether its checksum still matches its content. */
+export async function readAuditTrail(connection: CommonQueryMethods, subject: AuditTrailSubject, limit: number): Promise<AuditTrailRecord[]> {
+  const condition =
+    'partnerId' in subject
+      ? sql.fragment`(r.target_type = 'partner' AND r.target_id = ${subject.partnerId})
+          OR (r.target_type = 'payout' AND r.target_id IN (SELECT id::text FROM payouts WHERE partner_id = ${subject.partnerId}))`
+      : sql.fragment`r.target_type = ${subject.targetType} AND r.target_id = ${subject.targetId}`;
+  const rows = await connection.any(sql.type(trailRow)`
+    SELECT r.id::text AS id, r.action, r.actor, r.target_type, r.target_id, r.amount::text AS amount, r.currency,
+           r.balance_before::text AS balance_before, r.balance_after::text AS balance_after,
+           r.details ->> 'balanceAccount' AS balance_account, r.reason, host(r.ip) AS ip, r.entry_id::text AS entry_id,
+           encode(r.checksum, 'hex') AS checksum, r.checksum = audit_record_checksum(r) AS checksum_valid, r.created_at
+    FROM audit_records r WHERE ${condition}
+    ORDER BY r.id DESC LIMIT ${limit}`);
+  return rows.map((row) => ({
+    id: row.id,
+    action: row.action,
+    actor: row.actor,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    amount: row.amount,
+    currency: row.currency,
+    balanceBefore: row.balance_before,
+    balanceAfter: row.balance_after,
+    balanceAccount: row.balance_account,
+    reason: row.reason,
+    clientAddress: row.ip,
+    entryId: row.entry_id,
+    checksum: row.checksum,
+    checksumValid: row.checksum_valid,
+    createdAt: row.created_at.toISOString(),
+  }));
+}

@@ -157,7 +157,8 @@ export async function decideChargeback({ database, ledger }: ChargebackLedgerDep
       audits.push({
         action: 'COMMISSION_ADJUST', actor: input.actor.userId, targetType: 'commission', targetId: line.commission_id,
         amount: formatMoney(amount, currency), currency, reason: `re-credited: chargeback ${chargeback.id} ${input.outcome}`,
-        details: { chargebackId: chargeback.id, outcome: input.outcome, statusBefore: line.status, statusAfter: status, debtRepaid: formatMoney(toDebt, currency) },
+        ip: input.actor.ip ?? null,
+        details: { partnerId: line.partner_id, chargebackId: chargeback.id, outcome: input.outcome, statusBefore: line.status, statusAfter: status, debtRepaid: formatMoney(toDebt, currency) },
       });
     }
     for (const [key, total] of platformTotals) {
@@ -205,6 +206,7 @@ export async function decideChargeback({ database, ledger }: ChargebackLedgerDep
     await appendAuditRecord(transaction, {
       action: 'CHARGEBACK_DECIDE', actor: input.actor.userId, targetType: 'chargeback', targetId: chargeback.id,
       amount: formatMoney(chargeback.amount, chargeback.currency), currency: chargeback.currency, reason: input.outcome, entryId: entry?.entryId ?? null,
+      ip: input.actor.ip ?? null,
       details: {
         outcome: input.outcome, amountWon: won, note: input.note, role: input.actor.role, released: won,
         recreditedCount: targets.length, recreditedTotal: currency ? formatMoney(total, currency) : '0', superseded,

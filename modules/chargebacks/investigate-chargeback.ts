@@ -45,6 +45,7 @@ export async function recordChargebackStep(database: Database, input: RecordStep
     if (!isDecided(chargeback.status)) await transaction.query(sql.unsafe`UPDATE chargebacks SET status = ${input.step} WHERE id = ${chargeback.id}`);
     await appendAuditRecord(transaction, {
       action: 'CHARGEBACK_UPDATE', actor: input.actor.userId, targetType: 'chargeback', targetId: chargeback.id, reason: input.step,
+      ip: input.actor.ip ?? null,
       details: { sequence: input.sequence, step: input.step, note: input.note, role: input.actor.role },
     });
     return { recordedAt: inserted.recorded_at.toISOString() };

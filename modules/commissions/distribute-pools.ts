@@ -2,7 +2,7 @@ import type { Database } from '../../db/pool.ts';
 import { incomeTypeNames } from '../../domain/commission.ts';
 import type { AccountRef, PostingInput } from '../../domain/ledger.ts';
 import { Money, currencyScale, formatMoney } from '../../domain/money.ts';
-import { durationMs, type PoolName } from '../../domain/policy.ts';
+import { durationMs, type CommissionPolicy, type PoolName, type PoolPolicy } from '../../domain/policy.ts';
 import {
   equalShareRate,
   fromCents,
@@ -245,8 +245,26 @@ export async function distributePoolsForPeriod(
   const pending = pools.filter((pool) => !done.has(pool.pool));
   if (pending.length === 0) return result(pools.map((pool) => done.get(pool.pool)!));
 
-  // One snapshot for everything the qualification reads, so turnover, volumes, ranks and statuses agree.
-  const snapshot = await inSnapshot(deps.database, async (transaction) => {
+  const { turnover, plans } = await planPeriod(deps.database, period, pending, commissions);
+  for (const plan of plans) {
+    done.set(plan.pool.pool, await writePoolRun(deps, { plan, period, turnover, policy, now }));
+  }
+  return result(pools.map((pool) => done.get(pool.pool)!));
+}
+
+/**
+ * Reads, in one snapshot, everything the qualification needs (turnover, volumes, ranks and statuses agree) and
+ * plans the pools: who qualifies for each. Writes nothing; the run and the preview share it, so a preview shows
+ * exactly what a run of the same data posts.
+ */
+export async function planPeriod(
+  database: Database,
+  period: PoolPeriod,
+  pools: readonly PoolPolicy[],
+  commissions: CommissionPolicy,
+): Promise<{ turnover: string; plans: PoolPlan[] }> {
+  const pending = pools;
+  const snapshot = await inSnapshot(database, async (transaction) => {
     const turnover = await loadPeriodTurnover(transaction, period);
     const ranks = [...new Set(pending.flatMap((pool) => pool.ranks))];
     const candidates = await loadPoolCandidates(transaction, period.end, ranks);
@@ -269,8 +287,5 @@ export async function distributePoolsForPeriod(
     branchRuleShare: commissions.branchRuleShare,
     currency: commissions.currency,
   });
-  for (const plan of plans) {
-    done.set(plan.pool.pool, await writePoolRun(deps, { plan, period, turnover: snapshot.turnover, policy, now }));
-  }
-  return result(pools.map((pool) => done.get(pool.pool)!));
+  return { turnover: snapshot.turnover, plans };
 }

@@ -67,6 +67,8 @@ export interface ReleasePayoutReserveInput {
   destination: 'available' | 'held';
   /** A user id, or system:<component>. */
   actor: string;
+  /** The client address of the person who decided it (docs/rules.md#audit-trail); absent for system steps and old histories. */
+  ip?: string | null;
   rejectionCode: PayoutRejectionCode | null;
   failureCode: PayoutFailureCode | null;
   reason: string | null;
@@ -180,6 +182,7 @@ async function recordPayoutApprovalIn(transaction: CommonQueryMethods, input: Ap
     targetId: input.payoutId,
     amount: formatMoney(payout.amount, payout.currency),
     currency: payout.currency,
+    ip: input.actor.ip ?? null,
     details: { partnerId: payout.partner_id, role: input.actor.role, step: input.step, detailsHash: input.detailsHashSeen, completesChain: input.completesChain },
   });
   if (input.completesChain) {
@@ -363,6 +366,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
           targetId: input.payoutId,
           amount: formatMoney(payout.amount, payout.currency),
           currency: payout.currency,
+          ip: input.actor.ip ?? null,
           details: { partnerId: payout.partner_id, detailsHash: input.detailsHashSeen, invoiceId: invoice?.id ?? null, invoiceSha256: invoice?.sha256 ?? null },
         });
         await noticeApprovalRequested(transaction, payout);
@@ -440,6 +444,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
           balanceBefore: formatMoney(destinationBefore!, payout.currency),
           balanceAfter: formatMoney(new Money(destinationBefore!).plus(amount), payout.currency),
           reason: input.reason,
+          ip: input.ip ?? null,
           entryId: posted.entryId,
           details: {
             partnerId: payout.partner_id,
@@ -482,6 +487,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
           targetId: input.payoutId,
           amount: formatMoney(payout.amount_to_transfer, payout.currency),
           currency: payout.currency,
+          ip: input.actor.ip ?? null,
           details: { partnerId: payout.partner_id, externalReference: input.externalReference },
         });
       });
@@ -527,6 +533,7 @@ export function createPayoutSteps({ ledger }: { ledger: LedgerStore }) {
           currency: payout.currency,
           balanceBefore: formatMoney(reservedBefore!, payout.currency),
           balanceAfter: formatMoney(new Money(reservedBefore!).minus(payout.amount), payout.currency),
+          ip: 'ip' in input.actor ? (input.actor.ip ?? null) : null,
           entryId: posted.entryId,
           details: { partnerId: payout.partner_id, fee: formatMoney(payout.fee, payout.currency), amountToTransfer: formatMoney(payout.amount_to_transfer, payout.currency) },
         });

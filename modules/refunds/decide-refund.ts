@@ -65,6 +65,7 @@ export async function recordRefundDecision(database: Database, input: RecordRefu
     await appendAuditRecord(transaction, {
       action: input.decision === 'APPROVED' ? 'REFUND_APPROVE' : 'REFUND_REJECT', actor: input.actor.userId, targetType: 'refund',
       targetId: refund.id, amount: formatMoney(refund.amount, refund.currency), currency: refund.currency, reason: input.reason,
+      ip: input.actor.ip ?? null,
       details: { orderId: refund.order_id, role: input.actor.role, reversal: refund.reversal, ...(input.decision === 'REJECTED' ? { released: refund.amount } : {}) },
     });
     return { status: input.decision };

@@ -71,6 +71,7 @@ export async function processRefund({ database, ledger }: { database: Database; 
     await appendAuditRecord(transaction, {
       action: 'REFUND_PROCESS', actor: input.actor.userId, targetType: 'refund', targetId: refund.id,
       amount: formatMoney(refund.amount, refund.currency), currency: refund.currency, reason: refund.reason, entryId,
+      ip: input.actor.ip ?? null,
       details: {
         orderId: refund.order_id, reversal: refund.reversal, commissionsReversed: lines.length,
         reversedTotal: currency ? formatMoney(total, currency) : '0', reversedCurrency: currency,

@@ -175,6 +175,8 @@ describe('GET /openapi.json', () => {
         'POST /v1/pay-runs/{id}/retry',
         'GET /v1/platform-funds',
         'PUT /v1/platform-funds/{methodId}/{currency}',
+        'GET /v1/pools/preview',
+        'POST /v1/pools/runs',
       ].sort(),
     );
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -45,6 +45,37 @@ export async function createPoolScenario(): Promise<PoolScenario> {
     database,
     owner,
     deps,
+    ...poolSeeder(owner),
+    async close() {
+      await owner.end();
+      await database.end();
+      await testDatabase.drop();
+    },
+  };
+}
+
+/** Amount credited to each partner's commission_pending, by partner id. */
+export async function pendingBalances(owner: pg.Client): Promise<Record<string, string>> {
+  const { rows } = await owner.query<{ owner_id: string; balance: string }>(`
+    SELECT a.owner_id, sum(p.amount)::text AS balance
+    FROM accounts a JOIN postings p ON p.account_id = a.id
+    WHERE a.owner_type = 'partner' AND a.bucket = 'commission_pending'
+    GROUP BY a.owner_id`);
+  return Object.fromEntries(rows.map((row) => [row.owner_id, row.balance]));
+}
+
+export async function platformBalance(owner: pg.Client, bucket: string): Promise<string> {
+  const { rows } = await owner.query<{ balance: string | null }>(
+    `SELECT sum(p.amount)::text AS balance FROM accounts a JOIN postings p ON p.account_id = a.id
+     WHERE a.owner_type = 'platform' AND a.bucket = $1`,
+    [bucket],
+  );
+  return rows[0]!.balance ?? '0';
+}
+
+/** Partners, events and rank/status changes written straight into a database (the owner's connection). */
+export function poolSeeder(owner: pg.Client): Pick<PoolScenario, 'partner' | 'event' | 'change'> {
+  return {
     async partner(input) {
       await owner.query(
         `INSERT INTO partners (id, name, sponsor_id, rank, status, kyc_status, joined_at) VALUES ($1, $1, $2, $3, $4, 'APPROVED', $5)`,
@@ -80,29 +111,5 @@ export async function createPoolScenario(): Promise<PoolScenario> {
       );
       await owner.query(`UPDATE partners SET ${input.field} = $1 WHERE id = $2`, [input.newValue, input.partnerId]);
     },
-    async close() {
-      await owner.end();
-      await database.end();
-      await testDatabase.drop();
-    },
   };
-}
-
-/** Amount credited to each partner's commission_pending, by partner id. */
-export async function pendingBalances(owner: pg.Client): Promise<Record<string, string>> {
-  const { rows } = await owner.query<{ owner_id: string; balance: string }>(`
-    SELECT a.owner_id, sum(p.amount)::text AS balance
-    FROM accounts a JOIN postings p ON p.account_id = a.id
-    WHERE a.owner_type = 'partner' AND a.bucket = 'commission_pending'
-    GROUP BY a.owner_id`);
-  return Object.fromEntries(rows.map((row) => [row.owner_id, row.balance]));
-}
-
-export async function platformBalance(owner: pg.Client, bucket: string): Promise<string> {
-  const { rows } = await owner.query<{ balance: string | null }>(
-    `SELECT sum(p.amount)::text AS balance FROM accounts a JOIN postings p ON p.account_id = a.id
-     WHERE a.owner_type = 'platform' AND a.bucket = $1`,
-    [bucket],
-  );
-  return rows[0]!.balance ?? '0';
 }

@@ -2345,36 +2345,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/audits": {
+    "/v1/pools/preview": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Audit runs, newest first */
-        get: operations["listAuditRuns"];
-        put?: never;
-        /**
-         * Start an audit for a period on demand
-         * @description Starts (or joins) the workflow `audit-<kind>-<period>`, which computes and stores the run once: a second start of the same period returns the first run. Only a period that has ended may be audited.
-         */
-        post: operations["createAuditRun"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/audits/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One audit run: what it examined, its findings and its sign-off */
-        get: operations["getAuditRun"];
+        /** Preview a pool period: qualified partners, volumes, pool amount, share and remainder (nothing is written) */
+        get: operations["previewPoolPeriod"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2383,24 +2362,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/audits/{id}/findings/{findingId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Resolve (the problem was corrected) or accept (it stands, for the reason given) one open finding, with a note */
-        post: operations["decideAuditFinding"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/audits/{id}/sign-off": {
+    "/v1/pools/runs": {
         parameters: {
             query?: never;
             header?: never;
@@ -2410,27 +2372,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sign a run off (finance manager or director, fresh TOTP code, not the person who started it on demand)
-         * @description Refused while a finding is open, and a second time. A signed run and its findings never change.
+         * Run every pool of a frequency for one past period (idempotent per period)
+         * @description Starts, or joins, the workflow the pool Schedule starts for that period (same workflow id); a period already run is not run again. Read the result with GET /v1/pools/preview (its `run` fields).
          */
-        post: operations["signOffAuditRun"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/audits/{id}/export.tar": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The annual full-audit export: a tar of ledger.csv, postings.csv, audit_log.csv, approvals.csv and manifest.csv (their SHA-256s) */
-        get: operations["downloadAuditExport"];
-        put?: never;
-        post?: never;
+        post: operations["runPoolPeriod"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3306,7 +3251,7 @@ export interface components {
         Notification: {
             id: string;
             /** @enum {string} */
-            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW" | "AUDIT_FINDINGS";
+            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
             /** @enum {string} */
             recipientKind: "partner" | "admin_role";
             /** @description The partner it is addressed to (recipientKind partner) */
@@ -4029,8 +3974,20 @@ export interface components {
             targetId: string;
             amount: string | null;
             currency: string | null;
+            /** @description The partner balance before the action (decimal string); null when it moved none */
+            balanceBefore: string | null;
+            /** @description The same balance after the action */
+            balanceAfter: string | null;
+            /** @description Which account, owner:id:bucket:currency, when the database chose it */
+            balanceAccount: string | null;
             reason: string | null;
+            /** @description The client address of the person who acted; null for automatic steps */
+            clientAddress: string | null;
             entryId: string | null;
+            /** @description SHA-256 of the record’s content, hex */
+            checksum: string;
+            /** @description Whether the content still hashes to the checksum */
+            checksumValid: boolean;
             createdAt: string;
         };
         ApiKey: {
@@ -4260,81 +4217,53 @@ export interface components {
             /** @example 25.00 */
             available: string;
         };
-        AuditRunSummary: {
-            id: string;
-            /**
-             * @description `transaction-sample` (weekly): a random 5 % sample of the week’s journal entries, reproducible from the recorded seed, each checked for balance and form; `balances` (monthly): every balance rebuilt from its postings and compared with the stored one (the ledger’s invariants); `commission-recalc` (monthly): a sample of the month’s commissions recalculated under the policy in force when their event completed, compared with what was posted; `large-payouts` (weekly): every payout above 100,000 RUB (equivalent): complete approval chain, distinct approvers, step-up recorded; `access-review` (quarterly): admins, roles, last sign-in and second factor, reviewed and signed off; `full-export` (annual): the year’s ledger, postings, audit log and approvals as CSV files with a manifest of SHA-256s
-             * @enum {string}
-             */
-            kind: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
-            period: string;
+        PoolPeriodPreview: {
+            /** @enum {string} */
+            frequency: "WEEKLY" | "MONTHLY";
             periodStart: string;
             periodEnd: string;
-            /** @description The recorded seed of a sampling kind: re-running the sample from it yields the same set */
-            seed: string | null;
-            /** @enum {string} */
-            status: "AWAITING_SIGN_OFF" | "SIGNED";
-            /** @description Who started it on demand (may not sign it); null when its Schedule did */
-            requestedBy: string | null;
-            startedAt: string;
-            finishedAt: string;
-            /** @description SHA-256 of the run’s evidence and findings as computed (of the archive, for the export) */
-            sha256: string;
-            findings: {
-                total: number;
-                open: number;
+            policyVersion: number;
+            currency: string;
+            /** @description How each amount is rounded */
+            rounding: {
+                poolAmount: string;
+                share: string;
+                remainder: string;
             };
-            signedBy: string | null;
-            signedRole: string | null;
-            signedAt: string | null;
-            exportUrl: string | null;
-        };
-        AuditFinding: {
-            id: string;
-            check: string;
-            subject: string;
-            detail: {
-                [key: string]: unknown;
-            };
-            /** @enum {string} */
-            status: "OPEN" | "RESOLVED" | "ACCEPTED";
-            note: string | null;
-            resolvedBy: string | null;
-            resolvedAt: string | null;
-        };
-        AuditRun: {
-            id: string;
-            /**
-             * @description `transaction-sample` (weekly): a random 5 % sample of the week’s journal entries, reproducible from the recorded seed, each checked for balance and form; `balances` (monthly): every balance rebuilt from its postings and compared with the stored one (the ledger’s invariants); `commission-recalc` (monthly): a sample of the month’s commissions recalculated under the policy in force when their event completed, compared with what was posted; `large-payouts` (weekly): every payout above 100,000 RUB (equivalent): complete approval chain, distinct approvers, step-up recorded; `access-review` (quarterly): admins, roles, last sign-in and second factor, reviewed and signed off; `full-export` (annual): the year’s ledger, postings, audit log and approvals as CSV files with a manifest of SHA-256s
-             * @enum {string}
-             */
-            kind: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
-            period: string;
-            periodStart: string;
-            periodEnd: string;
-            /** @description The recorded seed of a sampling kind: re-running the sample from it yields the same set */
-            seed: string | null;
-            /** @enum {string} */
-            status: "AWAITING_SIGN_OFF" | "SIGNED";
-            /** @description Who started it on demand (may not sign it); null when its Schedule did */
-            requestedBy: string | null;
-            startedAt: string;
-            finishedAt: string;
-            /** @description SHA-256 of the run’s evidence and findings as computed (of the archive, for the export) */
-            sha256: string;
-            findings: {
-                total: number;
-                open: number;
-            };
-            signedBy: string | null;
-            signedRole: string | null;
-            signedAt: string | null;
-            exportUrl: string | null;
-            /** @description What the run examined */
-            report: {
-                [key: string]: unknown;
-            };
-            findingList: components["schemas"]["AuditFinding"][];
+            pools: {
+                pool: string;
+                turnover: string;
+                turnoverShare: string;
+                poolAmount: string;
+                candidates: number;
+                qualifiedCount: number;
+                share: string;
+                remainder: string;
+                qualified: {
+                    partnerId: string;
+                    rank: string;
+                    share: string;
+                    volume: {
+                        requirement: string;
+                        legCap: string;
+                        personal: string;
+                        structure: string;
+                        counted: string;
+                        legs: number;
+                        largestLeg: string;
+                    } | null;
+                }[];
+                /** @description The run already recorded for the period, or null */
+                run: {
+                    runId: string;
+                    entryId: string | null;
+                    poolAmount: string;
+                    qualified: number;
+                    share: string;
+                    remainder: string;
+                    policyVersion: number;
+                } | null;
+            }[];
         };
     };
     responses: never;
@@ -9365,7 +9294,7 @@ export interface operations {
         parameters: {
             query?: {
                 partnerId?: string;
-                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW" | "AUDIT_FINDINGS";
+                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
                 status?: "PENDING" | "SENT" | "FAILED";
                 limit?: number;
                 after?: string;
@@ -14349,14 +14278,12 @@ export interface operations {
             };
         };
     };
-    listAuditRuns: {
+    previewPoolPeriod: {
         parameters: {
-            query?: {
-                kind?: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
-                period?: string;
-                status?: "AWAITING_SIGN_OFF" | "SIGNED";
-                limit?: number;
-                before?: string;
+            query: {
+                frequency: "WEEKLY" | "MONTHLY";
+                periodStart: string;
+                partnerLimit?: number;
             };
             header?: never;
             path?: never;
@@ -14364,19 +14291,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of runs */
+            /** @description The preview */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        runs: components["schemas"]["AuditRunSummary"][];
-                        nextBefore: string | null;
-                    };
+                    "application/json": components["schemas"]["PoolPeriodPreview"];
                 };
             };
-            /** @description Malformed request */
+            /** @description Malformed request, or a period that is not over */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14385,7 +14309,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not signed in, or no fresh TOTP code */
+            /** @description Not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14405,7 +14329,7 @@ export interface operations {
             };
         };
     };
-    createAuditRun: {
+    runPoolPeriod: {
         parameters: {
             query?: never;
             header?: never;
@@ -14416,39 +14340,39 @@ export interface operations {
             content: {
                 "application/json": {
                     /**
-                     * @description `transaction-sample` (weekly): a random 5 % sample of the week’s journal entries, reproducible from the recorded seed, each checked for balance and form; `balances` (monthly): every balance rebuilt from its postings and compared with the stored one (the ledger’s invariants); `commission-recalc` (monthly): a sample of the month’s commissions recalculated under the policy in force when their event completed, compared with what was posted; `large-payouts` (weekly): every payout above 100,000 RUB (equivalent): complete approval chain, distinct approvers, step-up recorded; `access-review` (quarterly): admins, roles, last sign-in and second factor, reviewed and signed off; `full-export` (annual): the year’s ledger, postings, audit log and approvals as CSV files with a manifest of SHA-256s
+                     * @description WEEKLY (Monday to Sunday) or MONTHLY (the calendar month)
                      * @enum {string}
                      */
-                    kind: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
+                    frequency: "WEEKLY" | "MONTHLY";
                     /**
-                     * @description The period of the kind’s cadence: 2026-W49 (ISO week), 2026-11 (month), 2026-Q3 (quarter), 2025 (year)
-                     * @example 2026-11
+                     * Format: date-time
+                     * @description The period’s first instant: a Monday (weekly) or the 1st (monthly), 00:00 UTC
+                     * @example 2025-03-03T00:00:00.000Z
                      */
-                    period: string;
+                    periodStart: string;
                 };
             };
         };
         responses: {
-            /** @description Running (or already run): the workflow and where the run will be listed */
+            /** @description Running, or already run */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /**
-                         * @description `transaction-sample` (weekly): a random 5 % sample of the week’s journal entries, reproducible from the recorded seed, each checked for balance and form; `balances` (monthly): every balance rebuilt from its postings and compared with the stored one (the ledger’s invariants); `commission-recalc` (monthly): a sample of the month’s commissions recalculated under the policy in force when their event completed, compared with what was posted; `large-payouts` (weekly): every payout above 100,000 RUB (equivalent): complete approval chain, distinct approvers, step-up recorded; `access-review` (quarterly): admins, roles, last sign-in and second factor, reviewed and signed off; `full-export` (annual): the year’s ledger, postings, audit log and approvals as CSV files with a manifest of SHA-256s
-                         * @enum {string}
-                         */
-                        kind: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
-                        period: string;
+                        /** @enum {string} */
+                        frequency: "WEEKLY" | "MONTHLY";
+                        periodStart: string;
+                        periodEnd: string;
                         workflowId: string;
+                        /** @description The Temporal run: the same one for every request of the period */
+                        runId: string;
                         workflowUrl: string | null;
-                        runsUrl: string;
                     };
                 };
             };
-            /** @description Malformed request */
+            /** @description Malformed request, or a period that is not over */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14457,7 +14381,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not signed in, or no fresh TOTP code */
+            /** @description Not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14468,276 +14392,6 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getAuditRun: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The run */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditRun"];
-                };
-            };
-            /** @description Malformed request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in, or no fresh TOTP code */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such run */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    decideAuditFinding: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                findingId: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    /** @enum {string} */
-                    status: "RESOLVED" | "ACCEPTED";
-                    note: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Decided */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditFinding"];
-                };
-            };
-            /** @description Malformed request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in, or no fresh TOTP code */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such run or finding */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The finding is already decided, or the run is signed off */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    signOffAuditRun: {
-        parameters: {
-            query?: never;
-            header?: {
-                "x-totp-code"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Signed */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditRun"];
-                };
-            };
-            /** @description Malformed request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in, or no fresh TOTP code */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such run */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Already signed, or findings open */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    downloadAuditExport: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The archive (attachment) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/x-tar": string;
-                };
-            };
-            /** @description Malformed request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not signed in, or no fresh TOTP code */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Not allowed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description No such run, or the run has no archive */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description The stored archive no longer matches its checksum */
-            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,7 @@ import { auditPage, auditsPage } from './pages/audits.ts';
 import { paymentFilePage, paymentFilesPage } from './pages/payment-files.ts';
 import { payoutSchedulePage } from './pages/payout-schedule.ts';
 import { reconciliationPage, reconciliationsPage } from './pages/reconciliations.ts';
+import { poolsPage } from './pages/pools.ts';
 import { startRouter } from './router.ts';
 
 /**
@@ -51,6 +52,7 @@ startRouter({
     { path: '/app/admin/pay-runs/:id', area: 'admin', page: payRunPage },
     { path: '/app/admin/payment-files', area: 'admin', page: paymentFilesPage },
     { path: '/app/admin/payment-files/:id', area: 'admin', page: paymentFilePage },
+    { path: '/app/admin/pools', area: 'admin', page: poolsPage },
     { path: '/app/partner/disputes', area: 'partner', page: lifecyclePages.partnerDisputes },
     { path: '/app/partner/disputes/:id', area: 'partner', page: lifecyclePages.partnerDispute },
     { path: '/app/partner', area: 'partner', page: partnerHomePage },
@@ -79,6 +81,7 @@ startRouter({
     { href: '/app/admin/exports', label: 'Exports', area: 'admin' },
     { href: '/app/admin/reports', label: 'Charts', area: 'admin' },
     { href: '/app/admin/api-keys', label: 'API keys', area: 'admin' },
+    { href: '/app/admin/pools', label: 'Pools', area: 'admin' },
     { href: '/app/partner', label: 'Balances', area: 'partner' },
     { href: '/app/partner/commissions', label: 'Commissions', area: 'partner' },
     { href: '/app/partner/payouts', label: 'Payouts', area: 'partner' },

@@ -20,7 +20,7 @@ import {
   releasePayoutUpdate,
   validatePayoutUpdate,
 } from '../../../workflows/payout-messages.ts';
-import { createSubApp, personRole, requireFreshTotp, requirePermission, type ApiDependencies, type ApiEnv } from '../../context.ts';
+import { clientIp, createSubApp, personRole, requireFreshTotp, requirePermission, type ApiDependencies, type ApiEnv } from '../../context.ts';
 import { ApiError, toApiError } from '../../errors.ts';
 import { runIdempotent } from '../../idempotency.ts';
 import { amountSchema, bearerSecurity } from '../../schemas.ts';
@@ -115,7 +115,7 @@ export function payoutDecisionRoutes(dependencies: ApiDependencies) {
         if (isTerminalPayoutStatus(row.status)) throw new ApiError(409, 'invalid_state', `the payout is ${row.status}`, 'status');
         const handle = temporal.workflow.getHandle<typeof payoutWorkflow>(payoutWorkflowId(input.id));
         try {
-          await input.send(handle, { userId: user.id, role: personRole(user) }, row);
+          await input.send(handle, { userId: user.id, role: personRole(user), ip: clientIp(c) }, row);
         } catch (error) {
           throw toApiError(error, 'the payout');
         }

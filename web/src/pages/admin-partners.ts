@@ -1,5 +1,6 @@
 import { api, query } from '../api.ts';
 import { balanceCards } from '../components/balances.ts';
+import { auditTrailTable } from '../components/audit-trail.ts';
 import { formDialog } from '../dialog.ts';
 import { definitionList, field, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
 import type { PageContext } from '../router.ts';
@@ -233,13 +234,7 @@ export async function adminPartnerPage(context: PageContext) {
       'section',
       { class: 'panel' },
       h('h2', {}, 'Audit trail'),
-      table(
-        ['When', 'Action', 'Target', 'By', 'Amount', 'Reason'],
-        trail.records.map((record) =>
-          h('tr', {}, h('td', {}, formatTime(record.createdAt)), h('td', {}, record.action), h('td', {}, `${record.targetType} ${record.targetId.slice(0, 12)}`), h('td', {}, record.actor.slice(0, 12)), h('td', { class: 'number' }, formatMoney(record.amount, record.currency)), h('td', {}, record.reason ?? '')),
-        ),
-        { empty: 'No audit records.' },
-      ),
+      auditTrailTable(trail.records, { showTarget: true, empty: 'No audit records.' }),
     ),
   );
 }

@@ -1,6 +1,7 @@
 import { failureCodes, payoutFailureCodes, payoutRejectionCodes, rejectionDestination, type PayoutFailureCode, type PayoutRejectionCode } from '../../../domain/payout.ts';
 import { ApiFailure, api, download, newIdempotencyKey } from '../api.ts';
 import { approveDialog } from '../components/payouts.ts';
+import { auditTrailTable } from '../components/audit-trail.ts';
 import { formDialog } from '../dialog.ts';
 import { countdown, definitionList, formatMoney, formatTime, h, link, replace, statusBadge, table, toast } from '../dom.ts';
 import type { PageContext } from '../router.ts';
@@ -328,13 +329,7 @@ export async function adminPayoutPage(context: PageContext) {
         'section',
         { class: 'panel' },
         h('h2', {}, 'History'),
-        table(
-          ['When', 'Action', 'By', 'Amount', 'Reason'],
-          trail.map((record) =>
-            h('tr', {}, h('td', {}, formatTime(record.createdAt)), h('td', {}, record.action), h('td', {}, record.actor.length > 20 ? record.actor.slice(0, 8) : record.actor), h('td', { class: 'number' }, formatMoney(record.amount, record.currency)), h('td', {}, record.reason ?? '')),
-          ),
-          { empty: 'No audit records yet.' },
-        ),
+        auditTrailTable(trail, { showTarget: false, empty: 'No audit records yet.' }),
       ),
     );
     if (timer === undefined && open) {
