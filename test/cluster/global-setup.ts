@@ -19,6 +19,13 @@ import { findTemporalCli } from '../../stack/temporal.ts';
  * files' databases. The test files are the dev-server run's own, unchanged: they dial `temporalAddress`.
  */
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The cluster's frontend address in the cluster run; absent in the dev-server run (test/cluster files skip there). */
+    temporalCluster: string;
+  }
+}
+
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const testDataDirectory = path.join(repositoryRoot, '.test-data');
 const templateDatabase = 'ledgerflow_template';
@@ -70,6 +77,7 @@ export default async function setup(project: TestProject) {
     project.provide('templateDatabase', templateDatabase);
     project.provide('temporalAddress', cluster.address);
     project.provide('temporalCli', cli);
+    project.provide('temporalCluster', cluster.address);
     console.log(`cluster global setup ready in ${Date.now() - startedAt} ms (Temporal frontend ${cluster.address}, services ${[...cluster.services.values()].map((service) => `${service.name} pid ${service.process.pid}`).join(', ')})`);
   } catch (error) {
     await teardown();

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isTerminalPayoutStatus } from '../../domain/payout.ts';
 import { createApiHarness, type ApiHarness } from '../helpers/api.ts';
 import { serve, type ServedApp } from '../helpers/http.ts';
@@ -48,7 +48,8 @@ async function workersInHistory(handle: WorkflowHandle) {
   return { workflowTaskPids, activityRuns };
 }
 
-describe('two worker processes on one task queue of the cluster', () => {
+// Part of the cluster run (vitest.cluster.config.ts) only: `npm test`'s dev-server run skips it.
+describe.skipIf(!inject('temporalCluster'))('two worker processes on one task queue of the cluster', () => {
   const secret = 'whsec_cluster_shared_queue';
   const environmentNames = ['LEDGERFLOW_PROVIDER_URL', 'LEDGERFLOW_PUBLIC_URL'] as const;
   const savedEnvironment = Object.fromEntries(environmentNames.map((name) => [name, process.env[name]]));
