@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import pg from 'pg';
@@ -9,7 +9,7 @@ import { searchAttributeTypes } from '../workflows/search-attributes.ts';
 import type { ClusterBinaries } from './cluster-binaries.ts';
 import { freePort } from './ports.ts';
 import { ensureDatabase } from './postgres.ts';
-import { oneLine, StackError } from './state.ts';
+import { commandLineOf, isProcessAlive, oneLine, StackError } from './state.ts';
 import { ensureSearchAttributes, isPortFree } from './temporal.ts';
 
 /**
@@ -273,6 +273,9 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   await mkdir(configDirectory, { recursive: true });
   await mkdir(logDirectory, { recursive: true });
 
+  const pidFile = path.join(options.directory, 'services.pid.json');
+  await stopLeftoverServices(pidFile, configDirectory, log);
+
   log('ledgerflow: setting up the Temporal databases with the Temporal SQL tool');
   await setUpClusterSchemas({
     sqlTool: options.binaries.sqlTool,
@@ -359,10 +362,13 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
   startService('history');
   await waitForClusterMetadata(databaseUrl(options.postgresUrl, persistenceDatabase), services.get('history')!);
   for (const name of clusterServices) if (name !== 'history') startService(name);
+  const savePids = () => writeFile(pidFile, `${JSON.stringify(Object.fromEntries([...services].map(([name, service]) => [name, service.process.pid])))}\n`);
+  await savePids();
 
   const stop = async () => {
     // Clients first (worker, frontend), then matching, then history, which owns the shards.
     for (const name of ['worker', 'frontend', 'matching', 'history'] as const) await services.get(name)?.stop();
+    await rm(pidFile, { force: true });
   };
 
   const address = `127.0.0.1:${frontendPort}`;
@@ -381,7 +387,11 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     address,
     namespace: options.namespace,
     services,
-    startService: async (name) => startService(name),
+    startService: async (name) => {
+      const service = startService(name);
+      await savePids();
+      return service;
+    },
     configFile,
     stop,
   };
@@ -419,6 +429,30 @@ async function waitUntilClusterReady(address: string, namespace: string, service
     await connection?.close().catch(() => {});
   }
   throw new Error(`not ready after ${readyTimeoutMs / 1000} s (${oneLine((lastError as Error)?.message ?? '')})`);
+}
+
+/**
+ * A supervisor killed outright leaves its services running (each in its own process group), holding their ports. Their
+ * pids are kept next to the configuration; one that still runs this configuration is stopped before a new start.
+ */
+async function stopLeftoverServices(pidFile: string, configDirectory: string, log: (line: string) => void): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  let pids: Record<string, number> = {};
+  try {
+    pids = JSON.parse(readFileSync(pidFile, 'utf8')) as Record<string, number>;
+  } catch {
+    // An unreadable file names no process.
+  }
+  for (const [name, pid] of Object.entries(pids)) {
+    if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid) || !commandLineOf(pid).includes(configDirectory)) continue;
+    log(`ledgerflow: stopping the Temporal ${name} service (pid ${pid}) left running by an earlier start`);
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + stopTimeoutMs;
+    while (isProcessAlive(pid) && Date.now() < deadline) await sleep(100);
+    if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    while (isProcessAlive(pid)) await sleep(100);
+  }
+  await rm(pidFile, { force: true });
 }
 
 async function waitForClusterMetadata(url: string, history: ClusterServiceProcess): Promise<void> {
