@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import pg from 'pg';
 import { searchAttributeTypes } from '../workflows/search-attributes.ts';
 import type { ClusterBinaries } from './cluster-binaries.ts';
@@ -488,7 +489,7 @@ async function ensureNamespace(connection: Connection, namespace: string): Promi
       namespace,
       description: 'ledgerflow',
       // Closed workflows stay readable (histories, the UI) for 30 days, as the dev server's one day is too short for ops.
-      workflowExecutionRetentionPeriod: { seconds: 30 * 24 * 3600 },
+      workflowExecutionRetentionPeriod: msToTs('30 days'),
     });
   } catch (error) {
     if (!(isGrpcServiceError(error) && error.code === 6)) throw error;
