@@ -62,6 +62,12 @@ export const configSchema = z.object({
   LEDGERFLOW_SMTP_URL: z.string().url().optional(),
   /** The From address of notifications. */
   LEDGERFLOW_MAIL_FROM: z.string().min(1).default('ledgerflow <no-reply@localhost>'),
+  /**
+   * Without TEMPORAL_ADDRESS, what `npm start` runs Temporal as: `dev` (the CLI's dev server, one process, SQLite) or
+   * `cluster` (stack/cluster.ts: the server's four services as processes, PostgreSQL persistence and SQL visibility),
+   * with two workers and two API processes (PORT and PORT + 1).
+   */
+  LEDGERFLOW_TEMPORAL: z.enum(['dev', 'cluster']).default('dev'),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; publicUrl: string };

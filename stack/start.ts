@@ -21,6 +21,8 @@ import {
   StackError,
   writeStackState,
 } from './state.ts';
+import { findClusterBinaries } from './cluster-binaries.ts';
+import { clusterServices, startTemporalCluster, type ClusterService, type ClusterServiceProcess } from './cluster.ts';
 import {
   connectTemporal,
   ensureSearchAttributes,
@@ -44,8 +46,10 @@ const childStopTimeoutMs = 10_000;
 const apiWaitTimeoutMs = 60_000;
 
 interface ChildDefinition {
-  name: 'worker' | 'api' | 'sandbox-provider' | 'mail-sink';
+  name: 'worker' | 'api' | 'sandbox-provider' | 'mail-sink' | 'worker-2' | 'api-2';
   script: string;
+  /** Settings of this child only (cluster mode's second API listens on PORT + 1). */
+  environment?: NodeJS.ProcessEnv;
 }
 
 const childDefinitions: ChildDefinition[] = [
@@ -327,6 +331,14 @@ async function main() {
     throw error;
   }
   const paths = dataPaths(config);
+  const clusterMode = !config.TEMPORAL_ADDRESS && config.LEDGERFLOW_TEMPORAL === 'cluster';
+  if (clusterMode) {
+    // Two of each, as on two machines: the second worker leaves the Schedules to the first.
+    childDefinitions.push(
+      { name: 'worker-2', script: path.join(repositoryRoot, 'workers', 'main.ts'), environment: { LEDGERFLOW_SCHEDULES: '0' } },
+      { name: 'api-2', script: path.join(repositoryRoot, 'api', 'server.ts'), environment: { PORT: String(config.PORT + 1) } },
+    );
+  }
 
   await step('creating the data directory', `set LEDGERFLOW_DATA_DIR to a writable directory (now ${config.dataDir})`, async () => {
     await mkdir(paths.logs, { recursive: true });
@@ -396,6 +408,41 @@ async function main() {
     );
     await checkpoint();
     say(`ledgerflow: Temporal ready (${temporalAddress}, namespace ${config.TEMPORAL_NAMESPACE})`);
+  } else if (clusterMode) {
+    const binaries = await step('finding the Temporal server', 'set TEMPORAL_SERVER and TEMPORAL_SQL_TOOL, or TEMPORAL_ADDRESS to a running cluster', () =>
+      findClusterBinaries({ log: say }),
+    );
+    await checkpoint();
+    const clusterDirectory = path.join(config.dataDir, 'temporal-cluster');
+    const cluster = await step('starting the Temporal cluster', `see the logs in ${path.join(clusterDirectory, 'logs')}`, () =>
+      startTemporalCluster({
+        binaries,
+        postgresUrl: database.ownerUrl,
+        directory: clusterDirectory,
+        namespace: config.TEMPORAL_NAMESPACE,
+        frontendPort: config.TEMPORAL_DEV_PORT,
+        detached: true,
+        log: say,
+      }),
+    );
+    // Each service is kept running on its own, as the dev server is: restarted in place with the same configuration.
+    const keepers = new Map<ClusterService, ServerKeeper<ClusterServiceProcess>>();
+    for (const name of clusterServices) {
+      const keeper = keepRunning(cluster.services.get(name)!, `the Temporal ${name} service`, 'its state in PostgreSQL', () => cluster.startService(name));
+      keepers.set(name, keeper);
+      emergencyKills.set(`temporal-${name}`, () => keeper.kill('SIGKILL'));
+    }
+    onCleanup('the Temporal cluster', async () => {
+      say('ledgerflow: stopping the Temporal cluster');
+      for (const name of ['worker', 'frontend', 'matching', 'history'] as const) {
+        await keepers.get(name)!.stop();
+        emergencyKills.delete(`temporal-${name}`);
+      }
+    });
+    await checkpoint();
+    temporalAddress = cluster.address;
+    temporalUiUrl = config.TEMPORAL_UI_URL;
+    say(`ledgerflow: Temporal cluster ready (${temporalAddress}; ${[...cluster.services.values()].map((service) => `${service.name} pid ${service.process.pid}`).join(', ')}; logs in ${path.join(clusterDirectory, 'logs')})`);
   } else {
     const cli = await step('finding the Temporal CLI', 'set TEMPORAL_CLI to a temporal binary, or TEMPORAL_ADDRESS to a running cluster', () =>
       findTemporalCli(config, { log: say }),
@@ -504,7 +551,7 @@ async function main() {
       : {}),
   };
   for (const definition of childDefinitions) {
-    const child = new SupervisedChild(definition, childEnvironment, paths.logs, onPidChange);
+    const child = new SupervisedChild(definition, { ...childEnvironment, ...definition.environment }, paths.logs, onPidChange);
     children.push(child);
     emergencyKills.set(definition.name, () => child.kill());
     child.start();
@@ -523,6 +570,7 @@ async function main() {
   say(`ledgerflow is running${apiAnswers ? '' : ` (the API is not answering on port ${config.PORT} yet; see its output above)`}`);
   say(`  Web console  ${apiUrl}/app/ (admins and partners sign in with the logins above)`);
   say(`  API          ${apiUrl}`);
+  if (clusterMode) say(`  Second API   http://localhost:${config.PORT + 1} (the same service, another process; two workers poll ${config.LEDGERFLOW_TASK_QUEUE})`);
   say(`  API docs     ${apiUrl}/docs`);
   say(`  Temporal UI  ${temporalUiUrl ?? '(none: TEMPORAL_UI_URL is not set)'}`);
   say(`  Temporal     ${temporalAddress}, namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.LEDGERFLOW_TASK_QUEUE}`);

@@ -404,7 +404,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   }
 }
 
-function isExecutableFile(file: string): boolean {
+export function isExecutableFile(file: string): boolean {
   try {
     if (!statSync(file).isFile()) return false;
     accessSync(file, constants.X_OK);
@@ -414,7 +414,7 @@ function isExecutableFile(file: string): boolean {
   }
 }
 
-function findOnPath(name: string, environment: NodeJS.ProcessEnv): string | undefined {
+export function findOnPath(name: string, environment: NodeJS.ProcessEnv): string | undefined {
   for (const directory of (environment.PATH ?? '').split(path.delimiter)) {
     if (!directory) continue;
     const candidate = path.join(directory, name);
@@ -423,11 +423,11 @@ function findOnPath(name: string, environment: NodeJS.ProcessEnv): string | unde
   return undefined;
 }
 
-function executableName(name: string): string {
+export function executableName(name: string): string {
   return process.platform === 'win32' ? `${name}.exe` : name;
 }
 
-function isPortFree(host: string, port: number): Promise<boolean> {
+export function isPortFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
