@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Database } from '../db/pool.ts';
 import { deliverNotifications, type NotificationSmtp } from '../modules/notifications/delivery.ts';
+import { nextNotificationAttemptAt } from '../modules/notifications/next-attempt.ts';
 
 export type { NotificationSmtp };
 
@@ -18,6 +19,10 @@ export function createNotificationActivities({ database, smtp = null }: { databa
   return {
     async deliverNotifications(input: { batchSize?: number } = {}) {
       return deliverNotifications(database, smtp, { ...input, progress: heartbeat });
+    },
+    /** The earliest time a PENDING row may be sent (ISO), or null: how long the delivery workflow may sleep. */
+    async nextNotificationAttemptAt(): Promise<string | null> {
+      return (await nextNotificationAttemptAt(database))?.toISOString() ?? null;
     },
   };
 }

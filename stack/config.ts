@@ -62,6 +62,18 @@ export const configSchema = z.object({
   LEDGERFLOW_SMTP_URL: z.string().url().optional(),
   /** The From address of notifications. */
   LEDGERFLOW_MAIL_FROM: z.string().min(1).default('ledgerflow <no-reply@localhost>'),
+  /**
+   * Worker versioning (docs/operations.md#safe-deploys): with both set, the worker joins the Worker Deployment
+   * `LEDGERFLOW_DEPLOYMENT_NAME` as version `LEDGERFLOW_BUILD_ID`, and workflows it starts stay on that version
+   * (PINNED) unless LEDGERFLOW_VERSIONING_BEHAVIOR says AUTO_UPGRADE. Unset: unversioned, as before.
+   */
+  LEDGERFLOW_DEPLOYMENT_NAME: z.string().min(1).max(200).optional(),
+  LEDGERFLOW_BUILD_ID: z.string().min(1).max(200).optional(),
+  LEDGERFLOW_VERSIONING_BEHAVIOR: z.enum(['PINNED', 'AUTO_UPGRADE']).default('PINNED'),
+  /** host:port where the worker serves the Temporal SDK's metrics in Prometheus format (unset: not served). */
+  LEDGERFLOW_WORKER_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port').optional(),
+  /** When set, GET /metrics on the API answers only `Authorization: Bearer <this token>` (unset: open). */
+  LEDGERFLOW_METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; publicUrl: string };
