@@ -27,22 +27,24 @@ export const releaseStepMs = 60_000;
 /**
  * Releases what is due by the run's time. With `followDueTimesForMs` (the Schedule's interval, e.g. an hour) the
  * run then stays up until one step before the next scheduled run, sleeping until each hold end it finds in that
- * window and releasing at that time (docs/rules.md#release-cadence): holds end on time to the minute, while the
+ * window and releasing at that time, and ends as soon as no hold ends in the rest of the window
+ * (docs/rules.md#release-cadence): holds end on time to the minute, while the
  * Temporal UI shows one run per interval instead of one a minute. Holds are days long, so an hour is a fitting
  * interval. Behind a patch: a recorded run of the old code replays as it ran.
  */
-export async function commissionReleaseWorkflow(input: { asOf?: string; followDueTimesForMs?: number } = {}) {
+export async function commissionReleaseWorkflow(input: { asOf?: string; followDueTimesForMs?: number; stepMs?: number } = {}) {
+  const stepMs = input.stepMs ?? releaseStepMs;
   const startedFor = input.asOf ? new Date(input.asOf) : scheduledTime();
   let asOf = startedFor.toISOString();
   const result = await releaseDueCommissions({ asOf });
   let releases = 1;
-  if (input.followDueTimesForMs && input.followDueTimesForMs > releaseStepMs && patched('commission-release-follows-due-times')) {
-    const windowEndMs = startedFor.getTime() + input.followDueTimesForMs - releaseStepMs;
+  if (input.followDueTimesForMs && input.followDueTimesForMs > stepMs && patched('commission-release-follows-due-times')) {
+    const windowEndMs = startedFor.getTime() + input.followDueTimesForMs - stepMs;
     for (;;) {
       const next = await nextCommissionReleaseAt({ after: asOf });
       if (next === null) break;
       // At least a step after the last release: a burst of hold ends a second apart costs one release, not many.
-      const releaseAtMs = Math.max(Date.parse(next), Date.parse(asOf) + releaseStepMs);
+      const releaseAtMs = Math.max(Date.parse(next), Date.parse(asOf) + stepMs);
       if (releaseAtMs >= windowEndMs) break;
       await sleep(Math.max(0, releaseAtMs - Date.now()));
       asOf = new Date(releaseAtMs).toISOString();
