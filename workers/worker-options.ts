@@ -26,7 +26,7 @@ export function workerTelemetryOptions(config: Pick<Config, 'LEDGERFLOW_WORKER_M
   if (!config.LEDGERFLOW_WORKER_METRICS_ADDRESS) return undefined;
   return {
     metrics: {
-      prometheus: { bindAddress: config.LEDGERFLOW_WORKER_METRICS_ADDRESS, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
+      prometheus: { bindAddress: config.LEDGERFLOW_WORKER_METRICS_ADDRESS, unitSuffix: true, useSecondsForDurations: true },
       globalTags: { service: 'ledgerflow-worker' },
     },
   };
