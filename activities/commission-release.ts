@@ -11,9 +11,10 @@ export function createCommissionActivities({ database, ledger }: { database: Dat
     async releaseDueCommissions(input: { asOf: string }): Promise<ReleaseResult> {
       return release.releaseDue(new Date(input.asOf));
     },
-    /** The earliest hold end after `after` (ISO), or null (docs/rules.md#release-cadence). */
-    async nextCommissionReleaseAt(input: { after: string }): Promise<string | null> {
-      return (await nextCommissionReleaseAt(database, new Date(input.after)))?.toISOString() ?? null;
+    /** When the next release is due (ISO) and how long until then, or null (docs/rules.md#release-cadence). */
+    async nextCommissionReleaseAt(input: { after: string; notBefore: string }): Promise<{ releaseAt: string; waitMs: number } | null> {
+      const next = await nextCommissionReleaseAt(database, new Date(input.after), new Date(input.notBefore));
+      return next && { releaseAt: next.releaseAt.toISOString(), waitMs: next.waitMs };
     },
     async payApprovedCommissions(input: { key: string; asOf: string }): Promise<PayBatchResult> {
       return release.payBatch(input.key, new Date(input.asOf));

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Database } from '../db/pool.ts';
 import { deliverNotifications, type NotificationSmtp } from '../modules/notifications/delivery.ts';
-import { nextNotificationAttemptAt } from '../modules/notifications/next-attempt.ts';
+import { millisecondsToNextNotificationAttempt } from '../modules/notifications/next-attempt.ts';
 
 export type { NotificationSmtp };
 
@@ -20,9 +20,9 @@ export function createNotificationActivities({ database, smtp = null }: { databa
     async deliverNotifications(input: { batchSize?: number } = {}) {
       return deliverNotifications(database, smtp, { ...input, progress: heartbeat });
     },
-    /** The earliest time a PENDING row may be sent (ISO), or null: how long the delivery workflow may sleep. */
-    async nextNotificationAttemptAt(): Promise<string | null> {
-      return (await nextNotificationAttemptAt(database))?.toISOString() ?? null;
+    /** Milliseconds until the earliest PENDING row may be sent, or null: how long the delivery workflow may sleep. */
+    async millisecondsToNextNotificationAttempt(): Promise<number | null> {
+      return millisecondsToNextNotificationAttempt(database);
     },
   };
 }

@@ -41,13 +41,11 @@ export async function commissionReleaseWorkflow(input: { asOf?: string; followDu
   if (input.followDueTimesForMs && input.followDueTimesForMs > stepMs && patched('commission-release-follows-due-times')) {
     const windowEndMs = startedFor.getTime() + input.followDueTimesForMs - stepMs;
     for (;;) {
-      const next = await nextCommissionReleaseAt({ after: asOf });
-      if (next === null) break;
       // At least a step after the last release: a burst of hold ends a second apart costs one release, not many.
-      const releaseAtMs = Math.max(Date.parse(next), Date.parse(asOf) + stepMs);
-      if (releaseAtMs >= windowEndMs) break;
-      await sleep(Math.max(0, releaseAtMs - Date.now()));
-      asOf = new Date(releaseAtMs).toISOString();
+      const next = await nextCommissionReleaseAt({ after: asOf, notBefore: new Date(Date.parse(asOf) + stepMs).toISOString() });
+      if (next === null || Date.parse(next.releaseAt) >= windowEndMs) break;
+      await sleep(next.waitMs);
+      asOf = next.releaseAt;
       const later = await releaseDueCommissions({ asOf });
       releases += 1;
       result.approved += later.approved;

@@ -16,7 +16,7 @@ import {
  * is retried a few times and then the workflow simply waits for the next wake-up or sweep. It continues as new
  * every `notificationIterationsPerRun` iterations, or sooner when the SDK suggests it, so its history stays small.
  */
-const { deliverNotifications, nextNotificationAttemptAt } = proxyActivities<NotificationActivities>({
+const { deliverNotifications, millisecondsToNextNotificationAttempt } = proxyActivities<NotificationActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3 },
@@ -80,8 +80,8 @@ export async function notificationDeliveryWorkflow(input: NotificationDeliveryIn
     // Sleep until the earliest failed row may be retried, if that comes before the safety-net sweep.
     let waitMs = sweepIntervalMs;
     if (total.configured) {
-      const next = await nextNotificationAttemptAt().catch(() => null);
-      if (next !== null) waitMs = Math.max(1_000, Math.min(waitMs, Date.parse(next) - Date.now()));
+      const untilNextMs = await millisecondsToNextNotificationAttempt().catch(() => null);
+      if (untilNextMs !== null) waitMs = Math.max(1_000, Math.min(waitMs, untilNextMs));
     }
     await condition(() => woken, waitMs);
   }

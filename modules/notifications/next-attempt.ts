@@ -2,13 +2,15 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import type { Database } from '../../db/pool.ts';
 
-const nextAttemptRow = z.object({ next: z.date().nullable() });
+const nextAttemptRow = z.object({ wait_ms: z.number().nullable() });
 
 /**
- * When the earliest PENDING notification may next be sent (now or earlier for a row that is due, later for a row
- * waiting out a retry delay), or null when nothing is pending: the delivery workflow sleeps until then at most.
+ * How long from now (the database's clock; 0 when a row is due) until the earliest PENDING notification may be
+ * sent, or null when nothing is pending: the delivery workflow sleeps that long at most. Measured here because
+ * workflow code reads no clock of its own (docs/style.md#workflow-code).
  */
-export async function nextNotificationAttemptAt(database: Database): Promise<Date | null> {
+export async function millisecondsToNextNotificationAttempt(database: Database): Promise<number | null> {
   return database.oneFirst(sql.type(nextAttemptRow)`
-    SELECT min(next_attempt_at) AS next FROM notifications WHERE status = 'PENDING'`);
+    SELECT greatest(0, ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000))::float8 AS wait_ms
+    FROM notifications WHERE status = 'PENDING'`);
 }

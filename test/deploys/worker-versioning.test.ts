@@ -143,6 +143,14 @@ describe('a deploy with worker versioning', () => {
     const fresh = await requestPayout('90.00');
     await kit.waitForStatus(fresh.id, 'AWAITING_APPROVAL');
 
+    // The documented saved views (docs/operations.md#visibility-queries) find them: awaiting approval, a partner's
+    // lifecycles, and what still runs on the old build.
+    const count = async (query: string) => (await client.workflow.count(query)).count;
+    const mine = `(${[...inFlight, fresh].map((payout) => `WorkflowId = '${payout.workflowId}'`).join(' OR ')})`;
+    await expect.poll(() => count(`WorkflowType = 'payoutWorkflow' AND PayoutStatus = 'AWAITING_APPROVAL' AND ${mine}`), { timeout: 10_000 }).toBe(3);
+    await expect.poll(() => count(`PartnerId = '${fresh.partnerId}' AND ExecutionStatus = 'Running'`), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => count(`TemporalWorkerDeploymentVersion = '${deploymentName}:${buildN}' AND ExecutionStatus = 'Running' AND ${mine}`), { timeout: 10_000 }).toBe(2);
+
     // The in-flight payouts are approved after the deploy: they complete, on build N.
     for (const payout of inFlight) expect((await approveProcessComplete(payout)).status).toBe('COMPLETED');
     expect((await approveProcessComplete(fresh)).status).toBe('COMPLETED');
