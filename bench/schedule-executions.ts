@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type ScheduleOptions } from '@temporalio/client';
+import { msToTs, tsToMs } from '@temporalio/common/lib/time';
 import { defaultPolicy, type Policy } from '../domain/policy.ts';
 import { commissionScheduleOptions } from '../stack/commission-schedules.ts';
 import { payoutScheduleOptions, payoutSweepScheduleOptions } from '../stack/payout-schedules.ts';
@@ -76,10 +77,16 @@ async function countPerDay(client: Client, schedules: ScheduleOptions[], label: 
     const times = new Set<string>();
     // The server answers at most 1,000 times per call: a window that comes back full is asked again in halves.
     const collect = async (fromMs: number, toMs: number): Promise<void> => {
-      const matching = await client.workflowService.listScheduleMatchingTimes({
-        namespace: 'default', scheduleId,
-        startTime: { seconds: Math.floor(fromMs / 1_000) }, endTime: { seconds: Math.floor(toMs / 1_000) },
-      });
+      // A loaded machine makes the dev server miss its deadline now and then: ask again, a few times.
+      let matching;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          matching = await client.workflowService.listScheduleMatchingTimes({ namespace: 'default', scheduleId, startTime: msToTs(fromMs), endTime: msToTs(toMs) });
+          break;
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== 4 || attempt >= 5) throw error;
+        }
+      }
       const found = matching.startTime ?? [];
       if (found.length >= 1_000) {
         const middleMs = fromMs + Math.floor((toMs - fromMs) / 2 / 1_000) * 1_000;
@@ -88,9 +95,9 @@ async function countPerDay(client: Client, schedules: ScheduleOptions[], label: 
         return;
       }
       for (const time of found) {
-        const atMs = Number(time.seconds) * 1_000;
+        const atMs = tsToMs(time);
         // Each window is inclusive at both ends on the server; the set removes the repeats at the seams.
-        if (atMs >= start.getTime() && atMs < end.getTime()) times.add(String(time.seconds));
+        if (atMs >= start.getTime() && atMs < end.getTime()) times.add(String(atMs));
       }
     };
     // Half-day windows: at most 720 times for a per-minute spec.
