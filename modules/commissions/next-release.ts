@@ -20,8 +20,10 @@ export interface NextRelease {
 export async function nextCommissionReleaseAt(database: Database, after: Date, notBefore: Date = after): Promise<NextRelease | null> {
   const row = await database.one(sql.type(nextReleaseRow)`
     WITH next AS (SELECT min(release_at) AS next FROM commissions WHERE status = 'PENDING' AND release_at > ${after.toISOString()})
-    SELECT greatest(next, ${notBefore.toISOString()}::timestamptz) AS next,
-           greatest(0, ceil(extract(epoch FROM greatest(next, ${notBefore.toISOString()}::timestamptz) - now()) * 1000))::float8 AS wait_ms
-    FROM next`);
+    SELECT at AS next, greatest(0, ceil(extract(epoch FROM at - now()) * 1000))::float8 AS wait_ms
+    FROM next, LATERAL (
+      -- greatest() skips NULLs: without this CASE "nothing pending" would read as "due at notBefore".
+      SELECT CASE WHEN next IS NULL THEN NULL ELSE greatest(next, ${notBefore.toISOString()}::timestamptz) END AS at
+    ) AS due`);
   return row.next === null ? null : { releaseAt: row.next, waitMs: row.wait_ms ?? 0 };
 }
