@@ -11,6 +11,8 @@ const nextAttemptRow = z.object({ wait_ms: z.number().nullable() });
  */
 export async function millisecondsToNextNotificationAttempt(database: Database): Promise<number | null> {
   return database.oneFirst(sql.type(nextAttemptRow)`
-    SELECT greatest(0, ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000))::float8 AS wait_ms
+    SELECT CASE WHEN min(next_attempt_at) IS NULL THEN NULL
+                -- greatest() skips NULLs, hence the CASE: "nothing pending" must not read as "due now".
+                ELSE greatest(0, ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)) END::float8 AS wait_ms
     FROM notifications WHERE status = 'PENDING'`);
 }

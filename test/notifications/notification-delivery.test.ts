@@ -103,6 +103,12 @@ describe('notification delivery', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(wake.signals()).toBe(signalsBefore);
 
+    // Idle, it sleeps: with nothing pending its history does not grow (no polling every second).
+    const handle = api.dependencies.temporal.workflow.getHandle(workflowId);
+    const idleFrom = (await handle.fetchHistory()).events!.length;
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await handle.fetchHistory()).events!.length).toBe(idleFrom);
+
     // One execution did all of it, and it is still running, waiting for the next wake-up.
     const runs = await executionsOf(workflowId);
     expect(runs).toEqual([{ runId: expect.any(String), status: 'RUNNING' }]);
