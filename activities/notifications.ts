@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Database } from '../db/pool.ts';
 import { deliverNotifications, type NotificationSmtp } from '../modules/notifications/delivery.ts';
+import { millisecondsToNextNotificationAttempt } from '../modules/notifications/next-attempt.ts';
 
 export type { NotificationSmtp };
 
@@ -18,6 +19,10 @@ export function createNotificationActivities({ database, smtp = null }: { databa
   return {
     async deliverNotifications(input: { batchSize?: number } = {}) {
       return deliverNotifications(database, smtp, { ...input, progress: heartbeat });
+    },
+    /** Milliseconds until the earliest PENDING row may be sent, or null: how long the delivery workflow may sleep. */
+    async millisecondsToNextNotificationAttempt(): Promise<number | null> {
+      return millisecondsToNextNotificationAttempt(database);
     },
   };
 }

@@ -15,6 +15,7 @@ import { authRoutes } from './routes/auth.ts';
 import { bonusRoutes } from './routes/bonuses.ts';
 import { commissionRoutes } from './routes/commissions.ts';
 import { policyRoutes } from './routes/policy.ts';
+import { HttpMetrics, prometheusContentType } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
 import { networkRoutes } from './routes/network.ts';
 import { partnerRoutes } from './routes/partners.ts';
@@ -110,7 +111,7 @@ export const openApiConfiguration = {
 };
 
 /** The HTTP API: one sub-app per resource under /v1, health at /healthz, the OpenAPI 3.1 document and its docs. */
-export function createApp(dependencies: ApiDependencies) {
+export function createApp(dependencies: ApiDependencies, options: { metricsToken?: string | null } = {}) {
   const app = new OpenAPIHono<ApiEnv>();
 
   app.onError((error, c) => {
@@ -129,6 +130,10 @@ export function createApp(dependencies: ApiDependencies) {
     return c.json(errorBody('internal', 'internal error'), 500);
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  // First of all middleware: every request is counted and timed, refusals included (GET /metrics, api/metrics.ts).
+  const metrics = new HttpMetrics();
+  app.use('*', metrics.middleware());
 
   // The client's address, once per request: the socket's peer, or X-Forwarded-For behind a trusted proxy only.
   app.use('*', async (c, next) => {
@@ -197,6 +202,13 @@ export function createApp(dependencies: ApiDependencies) {
   app.route('/v1/audits', auditRoutes(dependencies));
   app.route('/v1/pools', poolRoutes(dependencies));
   app.route('/', webRoutes());
+  // Prometheus scrapes this (docs/operations.md#metrics); with LEDGERFLOW_METRICS_TOKEN only with that bearer token.
+  app.get('/metrics', (c) => {
+    if (options.metricsToken && c.req.header('authorization') !== `Bearer ${options.metricsToken}`) {
+      return sendError(c, new ApiError(401, 'unauthenticated', 'the metrics token is required', 'Authorization'));
+    }
+    return c.body(metrics.render(), 200, { 'content-type': prometheusContentType, 'cache-control': 'no-store' });
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {

@@ -23,6 +23,7 @@ async function main() {
       providerWebhookSecret: config.LEDGERFLOW_PROVIDER_WEBHOOK_SECRET ?? null,
       trustedProxies: config.LEDGERFLOW_TRUSTED_PROXIES ?? null,
     }),
+    { metricsToken: config.LEDGERFLOW_METRICS_TOKEN ?? null },
   );
   // Bun passes the server as the app's env, so api/client-address.ts reads the peer with server.requestIP().
   // A bulk request (500 payouts, 5,000 events) can take longer than Bun's default 10-s idle timeout on a busy machine.

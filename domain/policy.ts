@@ -58,7 +58,10 @@ export const commissionPolicySchema = z.object({
   pools: z.array(poolSchema),
   /** No direct leg counts for more than this share of a weekly pool's volume requirement (the 50 % rule). */
   branchRuleShare: rate,
-  /** How often the release sweep approves commissions whose hold has ended. */
+  /**
+   * How often the Schedule starts a release run; each run releases the holds that end before the next one at their
+   * end time (docs/rules.md#release-cadence), so this sets how busy the Temporal UI looks, not how late a hold ends.
+   */
   releaseSweepInterval: durationText,
   /** The pay batch (APPROVED → PAID into `available`) runs at this hour, UTC, every day. */
   payBatchHourUtc: z.number().int().min(0).max(23),
@@ -144,7 +147,7 @@ export const defaultPolicy: Policy = policySchema.parse({
       { pool: 'POOL_11', ranks: ['11', '11_PRO'], turnoverShare: '0.01', frequency: 'MONTHLY' },
     ],
     branchRuleShare: '0.5',
-    releaseSweepInterval: '1m',
+    releaseSweepInterval: '1h',
     payBatchHourUtc: 2,
   },
   payouts: defaultPayoutPolicy,

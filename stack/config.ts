@@ -68,6 +68,17 @@ export const configSchema = z.object({
    * with two workers and two API processes (PORT and PORT + 1).
    */
   LEDGERFLOW_TEMPORAL: z.enum(['dev', 'cluster']).default('dev'),
+   * Worker versioning (docs/operations.md#safe-deploys): with both set, the worker joins the Worker Deployment
+   * `LEDGERFLOW_DEPLOYMENT_NAME` as version `LEDGERFLOW_BUILD_ID`, and workflows it starts stay on that version
+   * (PINNED) unless LEDGERFLOW_VERSIONING_BEHAVIOR says AUTO_UPGRADE. Unset: unversioned, as before.
+   */
+  LEDGERFLOW_DEPLOYMENT_NAME: z.string().min(1).max(200).optional(),
+  LEDGERFLOW_BUILD_ID: z.string().min(1).max(200).optional(),
+  LEDGERFLOW_VERSIONING_BEHAVIOR: z.enum(['PINNED', 'AUTO_UPGRADE']).default('PINNED'),
+  /** host:port where the worker serves the Temporal SDK's metrics in Prometheus format (unset: not served). */
+  LEDGERFLOW_WORKER_METRICS_ADDRESS: z.string().regex(/^[^:\s]+:\d{1,5}$/, 'host:port').optional(),
+  /** When set, GET /metrics on the API answers only `Authorization: Bearer <this token>` (unset: open). */
+  LEDGERFLOW_METRICS_TOKEN: z.string().min(16).optional(),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string; publicUrl: string };

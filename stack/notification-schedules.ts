@@ -1,22 +1,24 @@
-import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 
 /**
- * The Schedule that empties the notification outbox: `notification-delivery` runs notificationDeliveryWorkflow
- * every minute, one run at a time (overlap SKIP). A run missed while the workers were down is not worth catching
- * up one by one: the next run sends everything due, so the catch-up window is a single interval.
+ * Notifications used to be sent by the `notification-delivery` Schedule, which started a workflow every minute
+ * (1,440 runs a day that buried the lifecycles ops look for in the Temporal UI). They are now sent by one
+ * long-lived workflow woken by the outbox (workflows/notifications.ts, workers/notification-wake.ts;
+ * docs/rules.md#notification-delivery). A worker that keeps the calendar work deletes the old Schedule on start.
  */
-export const notificationScheduleIds = { delivery: 'notification-delivery' } as const;
+export const retiredNotificationScheduleIds = ['notification-delivery'] as const;
 
-export const notificationDeliveryInterval = '1 minute';
-
-export function notificationScheduleOptions(taskQueue: string, ids: { delivery: string } = notificationScheduleIds): ScheduleOptions[] {
-  return [
-    {
-      scheduleId: ids.delivery,
-      spec: { intervals: [{ every: notificationDeliveryInterval }] },
-      action: { type: 'startWorkflow', workflowType: 'notificationDeliveryWorkflow', workflowId: ids.delivery, taskQueue, args: [] },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: notificationDeliveryInterval },
-      memo: { summary: 'sends pending partner and admin notifications by SMTP' },
-    },
-  ];
+/** Deletes the retired Schedules; those already gone are fine. Safe to call from many workers at once. */
+export async function removeRetiredNotificationSchedules(client: Client, ids: readonly string[] = retiredNotificationScheduleIds): Promise<string[]> {
+  const removed: string[] = [];
+  for (const id of ids) {
+    try {
+      await client.schedule.getHandle(id).delete();
+      removed.push(id);
+    } catch (error) {
+      // NOT_FOUND (gRPC 5) where the client does not translate it.
+      if (!(error instanceof ScheduleNotFoundError) && (error as { code?: unknown }).code !== 5) throw error;
+    }
+  }
+  return removed;
 }

@@ -131,6 +131,26 @@ const branches: { file: string; record(context: Context): Promise<string> }[] = 
       return workflowId;
     },
   },
+  {
+    // Orders whose 14-day product hold ends 4 seconds after the run starts: the run (following due times within its
+    // 30-second window, issue #19's hourly cadence in miniature) releases nothing at first, sleeps until the hold
+    // ends and approves them then, behind patched('commission-release-follows-due-times').
+    file: 'commission-release-followed',
+    async record({ client, taskQueue, owner, engine }) {
+      await partners(owner, [
+        { id: 'record-follow-top', sponsor: null, rank: '6' },
+        { id: 'record-follow-seller', sponsor: 'record-follow-top', rank: '2' },
+      ]);
+      const completedAt = new Date(Date.now() - 14 * dayMs + 4_000).toISOString();
+      await ingestOrders(engine, [{ partnerId: 'record-follow-seller', amount: '100.00', completedAt }]);
+      const workflowId = `record-commission-release-followed-${suffix()}`;
+      const result = await client.workflow.execute(commissionReleaseWorkflow, {
+        taskQueue, workflowId, args: [{ asOf: new Date().toISOString(), followDueTimesForMs: 30_000, stepMs: 1_000 }],
+      });
+      expect(result.approved > 0, `approved after sleeping to the hold end, got ${JSON.stringify(result)}`);
+      return workflowId;
+    },
+  },
 ];
 
 function suffix(): string {
