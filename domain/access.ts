@@ -88,6 +88,7 @@ export const permissions = {
   'statements.upload': ['finance_manager', 'finance_director'],
   'statements.exceptions': ['finance_manager', 'finance_director'],
   'statements.rules': ['finance_director'],
+  /**
    * The audit schedule (docs/rules.md#audit-schedule): admins who handle money read the runs; finance starts one on
    * demand and resolves or accepts findings; a finance manager or director signs (four eyes on sign-off).
    */

@@ -68,6 +68,7 @@ export const configSchema = z.object({
    * with two workers and two API processes (PORT and PORT + 1).
    */
   LEDGERFLOW_TEMPORAL: z.enum(['dev', 'cluster']).default('dev'),
+  /**
    * Worker versioning (docs/operations.md#safe-deploys): with both set, the worker joins the Worker Deployment
    * `LEDGERFLOW_DEPLOYMENT_NAME` as version `LEDGERFLOW_BUILD_ID`, and workflows it starts stay on that version
    * (PINNED) unless LEDGERFLOW_VERSIONING_BEHAVIOR says AUTO_UPGRADE. Unset: unversioned, as before.
