@@ -1998,6 +1998,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/commission-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Commission summary of a period: generated, approved, paid, reversed, net; by level, source, day, partner; trend
+         * @description Computed now, read-only (one snapshot, statement timeout), not stored: POST /v1/reports/summaries stores one. Money as decimal strings per currency.
+         */
+        get: operations["getCommissionSummaryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/payout-summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payout summary of a period: submitted, approved, processed, completed, failed, cancelled; amounts, processing time; by method, status, day, partner; failures
+         * @description Computed now, read-only (one snapshot, statement timeout), not stored: POST /v1/reports/summaries stores one. Money as decimal strings per currency.
+         */
+        get: operations["getPayoutSummaryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/summaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stored summary reports (scheduled and on demand), newest first */
+        get: operations["listSummaryReports"];
+        put?: never;
+        /** Generate and store a summary report on demand (JSON, CSV and PDF, each with its SHA-256) */
+        post: operations["createSummaryReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/summaries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored summary report: its period, hashes and file links */
+        get: operations["getSummaryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/summaries/{id}/{format}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored summary report’s file (json, csv or pdf), byte for byte, checked against its SHA-256 */
+        get: operations["downloadSummaryReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/archive.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed day’s archived report as PDF, byte for byte, checked against its SHA-256 */
+        get: operations["downloadReconciliationArchivePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -2338,6 +2447,171 @@ export interface paths {
         get?: never;
         /** Declare what a method and currency has available; needs a fresh TOTP code */
         put: operations["declarePlatformFunds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/statement-matching-rules/{source}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The matching rules of a statement source, in the order they are applied */
+        get: operations["getStatementMatchingRules"];
+        /** Replace the matching rules of a statement source (finance director); applies to matching from now on */
+        put: operations["replaceStatementMatchingRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The day’s statements, lines, matches, exception counts and the comparison of completed payouts with the statements */
+        get: operations["getReconciliationStatements"];
+        put?: never;
+        /**
+         * Upload a bank statement of the day (manual methods) and match it
+         * @description The CSV (comma, header `line_id,reference,amount,currency,value_date`, at most 50000 lines) is checked whole first: any bad line is refused with 422 naming the first line and field (`file.line.<n>.<column>`) and listing every problem; nothing is stored. A line id already stated for the day is refused the same way. The day’s manual payouts are then matched against the bank lines.
+         */
+        post: operations["uploadBankStatement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The day’s statement exceptions, oldest first */
+        get: operations["listStatementExceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliations/{date}/exceptions/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge, resolve (note and the correcting entry) or accept (note) a statement exception */
+        post: operations["actOnStatementException"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Audit runs, newest first */
+        get: operations["listAuditRuns"];
+        put?: never;
+        /**
+         * Start an audit for a period on demand
+         * @description Starts (or joins) the workflow `audit-<kind>-<period>`, which computes and stores the run once: a second start of the same period returns the first run. Only a period that has ended may be audited.
+         */
+        post: operations["createAuditRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audits/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One audit run: what it examined, its findings and its sign-off */
+        get: operations["getAuditRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audits/{id}/findings/{findingId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve (the problem was corrected) or accept (it stands, for the reason given) one open finding, with a note */
+        post: operations["decideAuditFinding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audits/{id}/sign-off": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a run off (finance manager or director, fresh TOTP code, not the person who started it on demand)
+         * @description Refused while a finding is open, and a second time. A signed run and its findings never change.
+         */
+        post: operations["signOffAuditRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audits/{id}/export.tar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The annual full-audit export: a tar of ledger.csv, postings.csv, audit_log.csv, approvals.csv and manifest.csv (their SHA-256s) */
+        get: operations["downloadAuditExport"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -3251,7 +3525,7 @@ export interface components {
         Notification: {
             id: string;
             /** @enum {string} */
-            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
+            kind: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW" | "STATEMENT_EXCEPTIONS" | "AUDIT_FINDINGS";
             /** @enum {string} */
             recipientKind: "partner" | "admin_role";
             /** @description The partner it is addressed to (recipientKind partner) */
@@ -3990,6 +4264,232 @@ export interface components {
             checksumValid: boolean;
             createdAt: string;
         };
+        CommissionSummaryReport: {
+            /** @enum {string} */
+            kind: "commissions";
+            period: {
+                from: string;
+                to: string;
+            };
+            totals: {
+                generated: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                approved: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                paid: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                reversed: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                net: {
+                    currency: string;
+                    amount: string;
+                }[];
+            };
+            byLevel: {
+                level: number;
+                currency: string;
+                generatedCount: number;
+                generated: string;
+                approved: string;
+                paid: string;
+                reversed: string;
+                net: string;
+                sharePercent: string | null;
+            }[];
+            bySource: {
+                sourceType: string;
+                /** @enum {string} */
+                sourceGroup: "ORDER" | "INVESTMENT" | "OTHER";
+                currency: string;
+                generatedCount: number;
+                generated: string;
+                approved: string;
+                paid: string;
+                reversed: string;
+                net: string;
+                sharePercent: string | null;
+            }[];
+            daily: {
+                day: string;
+                currency: string;
+                generatedCount: number;
+                generated: string;
+                approved: string;
+                paid: string;
+                reversed: string;
+                net: string;
+            }[];
+            byPartner: {
+                partners: number;
+                rows: {
+                    partnerId: string;
+                    currency: string;
+                    generatedCount: number;
+                    generated: string;
+                    reversed: string;
+                    net: string;
+                }[];
+            };
+            trend: {
+                /** @enum {string} */
+                bucket: "day" | "week" | "month";
+                rows: {
+                    start: string;
+                    currency: string;
+                    generated: string;
+                    net: string;
+                    changePercent: string | null;
+                }[];
+            };
+        };
+        PayoutSummaryReport: {
+            /** @enum {string} */
+            kind: "payouts";
+            period: {
+                from: string;
+                to: string;
+            };
+            totals: {
+                submitted: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                approved: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                processed: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                completed: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                failed: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                cancelled: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                rejected: {
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                totalAmount: {
+                    currency: string;
+                    amount: string;
+                }[];
+                averageAmount: {
+                    currency: string;
+                    amount: string;
+                }[];
+                processingTime: {
+                    completed: number;
+                    meanSeconds: string | null;
+                    p90Seconds: string | null;
+                };
+            };
+            daily: {
+                day: string;
+                currency: string;
+                submitted: number;
+                approved: number;
+                processed: number;
+                completed: number;
+                failed: number;
+                cancelled: number;
+                completedAmount: string;
+            }[];
+            byMethod: {
+                methodId: string;
+                currency: string;
+                submitted: number;
+                completed: number;
+                failed: number;
+                cancelled: number;
+                completedAmount: string;
+                averageAmount: string | null;
+                processingTime: {
+                    completed: number;
+                    meanSeconds: string | null;
+                    p90Seconds: string | null;
+                };
+            }[];
+            byStatus: {
+                status: string;
+                currency: string;
+                count: number;
+                amount: string;
+            }[];
+            byPartner: {
+                partners: number;
+                rows: {
+                    partnerId: string;
+                    currency: string;
+                    submitted: number;
+                    completed: number;
+                    failed: number;
+                    cancelled: number;
+                    completedAmount: string;
+                }[];
+            };
+            failures: {
+                rows: {
+                    failureCode: string;
+                    methodId: string;
+                    currency: string;
+                    count: number;
+                    amount: string;
+                }[];
+                failureRatePercent: {
+                    currency: string;
+                    percent: string | null;
+                }[];
+            };
+        };
+        StoredSummaryReport: {
+            id: string;
+            /** @enum {string} */
+            kind: "commissions" | "payouts";
+            /** @enum {string} */
+            period: "DAILY" | "WEEKLY" | "MONTHLY" | "ON_DEMAND";
+            from: string;
+            to: string;
+            requestedBy: string | null;
+            sha256: {
+                json: string;
+                csv: string;
+                pdf: string;
+            };
+            createdAt: string;
+            files: {
+                json: string;
+                csv: string;
+                pdf: string;
+            };
+        };
         ApiKey: {
             /** @description The public part of the key (`lf_<id>_…`): how it is listed, revoked and audited */
             id: string;
@@ -4097,7 +4597,7 @@ export interface components {
             workflowId: string;
             workflowUrl: string | null;
             /** @enum {string} */
-            status: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED";
+            status: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED" | "PREPARING";
             /** @enum {string} */
             source: "SCHEDULE" | "ADMIN";
             paymentDate: string | null;
@@ -4216,6 +4716,171 @@ export interface components {
         DeclarePlatformFundsRequest: {
             /** @example 25.00 */
             available: string;
+        };
+        StatementMatchingRule: {
+            name: string;
+            /** @enum {string} */
+            shape: "one_to_one" | "one_to_many" | "many_to_one";
+            matchReference: boolean;
+            amountTolerance: string;
+            dateToleranceDays: number;
+            maxGroupSize?: number;
+        };
+        DayStatements: {
+            day: string;
+            statements: {
+                id: string;
+                /** @enum {string} */
+                source: "provider" | "bank";
+                origin: string;
+                sha256: string | null;
+                lineCount: number;
+                receivedBy: string;
+                receivedAt: string;
+            }[];
+            /** @description Sources with completed payouts on the day and no statement */
+            missing: ("provider" | "bank")[];
+            /** @description Per source and currency: the day’s completed payouts (amount transferred) against the statement lines */
+            comparison: {
+                /** @enum {string} */
+                source: "provider" | "bank";
+                currency: string;
+                payouts: number;
+                payoutsTotal: string;
+                lines: number;
+                linesTotal: string;
+                difference: string;
+            }[];
+            lines: {
+                id: string;
+                statementId: string;
+                /** @enum {string} */
+                source: "provider" | "bank";
+                lineRef: string;
+                reference: string | null;
+                amount: string;
+                currency: string;
+                valueDate: string;
+                matchId: string | null;
+            }[];
+            matches: {
+                id: string;
+                /** @enum {string} */
+                source: "provider" | "bank";
+                rule: string;
+                /** @enum {string} */
+                shape: "one_to_one" | "one_to_many" | "many_to_one";
+                difference: string;
+                payoutIds: string[];
+                lineIds: string[];
+                matchedAt: string;
+            }[];
+            exceptions: {
+                open: number;
+                acknowledged: number;
+                resolved: number;
+                accepted: number;
+            };
+        };
+        StatementException: {
+            id: string;
+            day: string;
+            /** @enum {string} */
+            source: "provider" | "bank";
+            /** @enum {string} */
+            kind: "UNMATCHED_PAYOUT" | "UNMATCHED_LINE" | "STATEMENT_MISSING";
+            subject: string;
+            payoutId: string | null;
+            lineId: string | null;
+            amount: string | null;
+            currency: string | null;
+            detail: string;
+            /** @enum {string} */
+            status: "OPEN" | "ACKNOWLEDGED" | "RESOLVED" | "ACCEPTED";
+            createdAt: string;
+            acknowledgedBy: string | null;
+            acknowledgedAt: string | null;
+            closedBy: string | null;
+            closedAt: string | null;
+            note: string | null;
+            correctingEntryId: string | null;
+            resolvedByMatchId: string | null;
+        };
+        AuditRunSummary: {
+            id: string;
+            /**
+             * @description `transaction-sample` (weekly): a random 5 % sample of the week’s journal entries, reproducible from the recorded seed, each checked for balance and form; `balances` (monthly): every balance rebuilt from its postings and compared with the stored one (the ledger’s invariants); `commission-recalc` (monthly): a sample of the month’s commissions recalculated under the policy in force when their event completed, compared with what was posted; `large-payouts` (weekly): every payout above 100,000 RUB (equivalent): complete approval chain, distinct approvers, step-up recorded; `access-review` (quarterly): admins, roles, last sign-in and second factor, reviewed and signed off; `full-export` (annual): the year’s ledger, postings, audit log and approvals as CSV files with a manifest of SHA-256s
+             * @enum {string}
+             */
+            kind: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
+            period: string;
+            periodStart: string;
+            periodEnd: string;
+            /** @description The recorded seed of a sampling kind: re-running the sample from it yields the same set */
+            seed: string | null;
+            /** @enum {string} */
+            status: "AWAITING_SIGN_OFF" | "SIGNED";
+            /** @description Who started it on demand (may not sign it); null when its Schedule did */
+            requestedBy: string | null;
+            startedAt: string;
+            finishedAt: string;
+            /** @description SHA-256 of the run’s evidence and findings as computed (of the archive, for the export) */
+            sha256: string;
+            findings: {
+                total: number;
+                open: number;
+            };
+            signedBy: string | null;
+            signedRole: string | null;
+            signedAt: string | null;
+            exportUrl: string | null;
+        };
+        AuditFinding: {
+            id: string;
+            check: string;
+            subject: string;
+            detail: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            status: "OPEN" | "RESOLVED" | "ACCEPTED";
+            note: string | null;
+            resolvedBy: string | null;
+            resolvedAt: string | null;
+        };
+        AuditRun: {
+            id: string;
+            /**
+             * @description `transaction-sample` (weekly): a random 5 % sample of the week’s journal entries, reproducible from the recorded seed, each checked for balance and form; `balances` (monthly): every balance rebuilt from its postings and compared with the stored one (the ledger’s invariants); `commission-recalc` (monthly): a sample of the month’s commissions recalculated under the policy in force when their event completed, compared with what was posted; `large-payouts` (weekly): every payout above 100,000 RUB (equivalent): complete approval chain, distinct approvers, step-up recorded; `access-review` (quarterly): admins, roles, last sign-in and second factor, reviewed and signed off; `full-export` (annual): the year’s ledger, postings, audit log and approvals as CSV files with a manifest of SHA-256s
+             * @enum {string}
+             */
+            kind: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
+            period: string;
+            periodStart: string;
+            periodEnd: string;
+            /** @description The recorded seed of a sampling kind: re-running the sample from it yields the same set */
+            seed: string | null;
+            /** @enum {string} */
+            status: "AWAITING_SIGN_OFF" | "SIGNED";
+            /** @description Who started it on demand (may not sign it); null when its Schedule did */
+            requestedBy: string | null;
+            startedAt: string;
+            finishedAt: string;
+            /** @description SHA-256 of the run’s evidence and findings as computed (of the archive, for the export) */
+            sha256: string;
+            findings: {
+                total: number;
+                open: number;
+            };
+            signedBy: string | null;
+            signedRole: string | null;
+            signedAt: string | null;
+            exportUrl: string | null;
+            /** @description What the run examined */
+            report: {
+                [key: string]: unknown;
+            };
+            findingList: components["schemas"]["AuditFinding"][];
         };
         PoolPeriodPreview: {
             /** @enum {string} */
@@ -9294,7 +9959,7 @@ export interface operations {
         parameters: {
             query?: {
                 partnerId?: string;
-                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW";
+                kind?: "PAYOUT_REJECTED" | "PAYOUT_FAILED" | "PAYOUT_COMPLETED" | "PAYOUT_CANCELLED" | "PAYOUT_NEEDS_REVIEW" | "APPROVAL_REQUESTED" | "PARTNER_VALIDATION_REQUESTED" | "REFUND_REQUESTED" | "REFUND_DECIDED" | "COMMISSIONS_REVERSED" | "DEBT_LIMIT_REACHED" | "CHARGEBACK_OPENED" | "CHARGEBACK_DECIDED" | "CHARGEBACK_PENALTY" | "DISPUTE_OPENED" | "DISPUTE_INFORMATION_REQUESTED" | "DISPUTE_ESCALATED" | "DISPUTE_RESOLVED" | "ADJUSTMENT_POSTED" | "ADJUSTMENT_APPROVAL_REQUESTED" | "BULK_ADJUSTMENT_FINISHED" | "PAYMENT_DETAILS_CHANGED" | "PAYMENT_FILE_FAILURES" | "RECONCILIATION_VARIANCE" | "PAY_RUN_READY" | "PAY_RUN_APPROVED" | "PAY_RUN_PAID" | "PAY_RUN_FAILURES" | "PAYOUT_APPROVED" | "PAYOUT_IN_REVIEW" | "STATEMENT_EXCEPTIONS" | "AUDIT_FINDINGS";
                 status?: "PENDING" | "SENT" | "FAILED";
                 limit?: number;
                 after?: string;
@@ -12858,6 +13523,428 @@ export interface operations {
             };
         };
     };
+    getCommissionSummaryReport: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                format?: "json" | "csv" | "pdf";
+                partnerRows?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON), or its CSV or PDF as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionSummaryReport"];
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPayoutSummaryReport: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                format?: "json" | "csv" | "pdf";
+                partnerRows?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON), or its CSV or PDF as an attachment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutSummaryReport"];
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSummaryReports: {
+        parameters: {
+            query?: {
+                kind?: "commissions" | "payouts";
+                period?: "DAILY" | "WEEKLY" | "MONTHLY" | "ON_DEMAND";
+                limit?: number;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of reports */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        reports: components["schemas"]["StoredSummaryReport"][];
+                        nextBefore: string | null;
+                    };
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSummaryReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "commissions" | "payouts";
+                    /**
+                     * Format: date-time
+                     * @description Start of the period, inclusive (an ISO 8601 instant)
+                     */
+                    from: string;
+                    /**
+                     * Format: date-time
+                     * @description End of the period, exclusive; at most 366 days after from
+                     */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredSummaryReport"];
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSummaryReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredSummaryReport"];
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadSummaryReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                format: "json" | "csv" | "pdf";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file (attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/csv": string;
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such report */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored file no longer matches its checksum */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadReconciliationArchivePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The PDF (attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Malformed query, or a range that is reversed or longer than the maximum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is not signed off */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored file no longer matches its checksum */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listApiKeys: {
         parameters: {
             query?: never;
@@ -13478,7 +14565,7 @@ export interface operations {
     listPayRuns: {
         parameters: {
             query?: {
-                status?: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED";
+                status?: "AWAITING_APPROVAL" | "DELIVERING" | "IN_PROGRESS" | "COMPLETED" | "COMPLETED_WITH_FAILURES" | "REJECTED" | "PREPARING";
                 cursor?: string;
                 limit?: number;
             };
@@ -14269,6 +15356,786 @@ export interface operations {
             };
             /** @description Not allowed (permission, maker–checker, or approval tier) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getStatementMatchingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: "provider" | "bank";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        source: "provider" | "bank";
+                        rules: components["schemas"]["StatementMatchingRule"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replaceStatementMatchingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source: "provider" | "bank";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rules: unknown[];
+                };
+            };
+        };
+        responses: {
+            /** @description The rules now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        source: "provider" | "bank";
+                        rules: components["schemas"]["StatementMatchingRule"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReconciliationStatements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The day’s statement matching */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayStatements"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    uploadBankStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    fileName: string;
+                    csv: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored and matched */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        statementId: string;
+                        lines: number;
+                        matching: {
+                            day: string;
+                            /** @enum {string} */
+                            source: "provider" | "bank";
+                            statements: number;
+                            matchesCreated: number;
+                            exceptionsCreated: number;
+                            exceptionsResolvedByMatch: number;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The day is signed off */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A line of the file is invalid (line and field named); nothing stored */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listStatementExceptions: {
+        parameters: {
+            query?: {
+                status?: "OPEN" | "ACKNOWLEDGED" | "RESOLVED" | "ACCEPTED";
+            };
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The exceptions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        exceptions: components["schemas"]["StatementException"][];
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    actOnStatementException: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+                id: string;
+                action: "acknowledge" | "resolve" | "accept";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                    /** @description resolve: the posted correcting entry */
+                    entryId?: string;
+                    /**
+                     * Format: uuid
+                     * @description resolve: the adjustment whose posted entry corrects it
+                     */
+                    adjustmentId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The exception after the action */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementException"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such exception on the day */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The exception is final, or the day is signed off */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditRuns: {
+        parameters: {
+            query?: {
+                kind?: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
+                period?: string;
+                status?: "AWAITING_SIGN_OFF" | "SIGNED";
+                limit?: number;
+                before?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runs: components["schemas"]["AuditRunSummary"][];
+                        nextBefore: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createAuditRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description `transaction-sample` (weekly): a random 5 % sample of the week’s journal entries, reproducible from the recorded seed, each checked for balance and form; `balances` (monthly): every balance rebuilt from its postings and compared with the stored one (the ledger’s invariants); `commission-recalc` (monthly): a sample of the month’s commissions recalculated under the policy in force when their event completed, compared with what was posted; `large-payouts` (weekly): every payout above 100,000 RUB (equivalent): complete approval chain, distinct approvers, step-up recorded; `access-review` (quarterly): admins, roles, last sign-in and second factor, reviewed and signed off; `full-export` (annual): the year’s ledger, postings, audit log and approvals as CSV files with a manifest of SHA-256s
+                     * @enum {string}
+                     */
+                    kind: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
+                    /**
+                     * @description The period of the kind’s cadence: 2026-W49 (ISO week), 2026-11 (month), 2026-Q3 (quarter), 2025 (year)
+                     * @example 2026-11
+                     */
+                    period: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Running (or already run): the workflow and where the run will be listed */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description `transaction-sample` (weekly): a random 5 % sample of the week’s journal entries, reproducible from the recorded seed, each checked for balance and form; `balances` (monthly): every balance rebuilt from its postings and compared with the stored one (the ledger’s invariants); `commission-recalc` (monthly): a sample of the month’s commissions recalculated under the policy in force when their event completed, compared with what was posted; `large-payouts` (weekly): every payout above 100,000 RUB (equivalent): complete approval chain, distinct approvers, step-up recorded; `access-review` (quarterly): admins, roles, last sign-in and second factor, reviewed and signed off; `full-export` (annual): the year’s ledger, postings, audit log and approvals as CSV files with a manifest of SHA-256s
+                         * @enum {string}
+                         */
+                        kind: "transaction-sample" | "balances" | "commission-recalc" | "large-payouts" | "access-review" | "full-export";
+                        period: string;
+                        workflowId: string;
+                        workflowUrl: string | null;
+                        runsUrl: string;
+                    };
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAuditRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRun"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    decideAuditFinding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                findingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "RESOLVED" | "ACCEPTED";
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Decided */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditFinding"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run or finding */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The finding is already decided, or the run is signed off */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    signOffAuditRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-totp-code"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRun"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Already signed, or findings open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    downloadAuditExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive (attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or no fresh TOTP code */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such run, or the run has no archive */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The stored archive no longer matches its checksum */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
