@@ -187,7 +187,7 @@ interface PayRunView {
 interface PayRunPhase {
   design: FanOutDesign;
   runId: string;
-  /** Design 2: from the approve call until the run's last `signalPayRunApprovals` activity completed (every payout signalled). */
+  /** Design 2: from the approve call until the run's last `approveAndWakeDecision` activity completed (every payout signalled). */
   signalledSeconds: number | null;
   /** CPU per process from the create call until the last payout COMPLETED. */
   cpu: Map<string, number>;
@@ -320,11 +320,11 @@ async function historyEvents(client: Client, workflowIds: string[]): Promise<num
 type FanOutDesign = 'signal' | 'update';
 
 /**
- * When the last `signalPayRunApprovals` activity of a pay run completed (every execution of the workflow, across
+ * When the last `approveAndWakeDecision` activity of a pay run completed (it returns once its last signal is accepted) (every execution of the workflow, across
  * continue-as-new): design 2's "the decision reached every payout workflow" (a signal is in the payout's history once
  * the server accepted it).
  */
-async function lastSignalActivity(client: Client, workflowId: string, activity = 'signalPayRunApprovals'): Promise<Date | null> {
+async function lastSignalActivity(client: Client, workflowId: string, activity = 'approveAndWakeDecision'): Promise<Date | null> {
   let last: Date | null = null;
   for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
     const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();

@@ -117,16 +117,17 @@ export interface CeilingRunInput {
 export async function ceilingRunWorkflow(input: CeilingRunInput): Promise<number> {
   let next = input.next ?? 0;
   let delivered = input.delivered ?? 0;
+  if (input.fanOut === 'signal') {
+    // Design 2's shape: one activity for the whole decision, its signals (the set-based approvals are database work,
+    // taken out), as workflows/pay-run.ts's `approveAndWakeDecision`.
+    await noop('next-deliveries');
+    return signalApprovals({ run: input.run, from: 0, to: input.count, concurrency: input.concurrency });
+  }
   for (let chunk = 0; chunk < input.chunksPerRun && next < input.count; chunk += 1) {
     const to = Math.min(input.count, next + input.chunkSize);
     await noop('next-deliveries');
-    if (input.fanOut === 'signal') {
-      await noop('approve-chunk');
-      delivered += await signalApprovals({ run: input.run, from: next, to, concurrency: input.concurrency });
-    } else {
-      delivered += await deliverApprovals({ run: input.run, from: next, to, concurrency: input.concurrency });
-      await noop('record-deliveries');
-    }
+    delivered += await deliverApprovals({ run: input.run, from: next, to, concurrency: input.concurrency });
+    await noop('record-deliveries');
     next = to;
   }
   if (next < input.count) await continueAsNew<typeof ceilingRunWorkflow>({ ...input, next, delivered });

@@ -332,11 +332,12 @@ describe('the schedule run', () => {
     // docs/rules.md#pay-runs: the run also started the date's pay run, which took the date's payouts once their checklists ran.
     const payRunId = await api.owner.oneFirst(sql.type(z.object({ run_id: z.string() }))`
       SELECT run_id FROM pay_run_schedule_ids WHERE payment_date = ${today}::date`);
-    let payRun: { source: string; paymentDate: string; status: string; totals: { byCurrency: { count: number }[] } } | undefined;
+    type PayRunRead = { source: string; paymentDate: string; status: string; totals: { byCurrency: { count: number }[] } };
+    let payRun: PayRunRead | undefined;
     for (let tries = 0; !payRun; tries += 1) {
       const response = await api.request(`/v1/pay-runs/${payRunId}`, { token: reader });
       // Listed from the start: PREPARING until its row is created (docs/rules.md#pay-runs, the schedule's run).
-      const read = response.status === 200 ? ((await response.json()) as NonNullable<typeof payRun>) : undefined;
+      const read = response.status === 200 ? ((await response.json()) as PayRunRead) : undefined;
       if (read && read.status !== 'PREPARING') payRun = read;
       else if (read && tries <= 200) await new Promise((resolve) => setTimeout(resolve, 100));
       else if (tries > 200) throw new Error(`no pay run ${payRunId}: ${response.status}`);
