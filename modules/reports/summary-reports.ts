@@ -428,8 +428,8 @@ function processingTimeOf(row: z.infer<typeof processingRow> | undefined): Proce
 function buildPayoutSummary(
   period: ReportPeriod,
   events: PayoutEvent[],
-  processing: z.infer<typeof processingRow>[],
-  partners: z.infer<typeof payoutPartnerRow>[],
+  processing: readonly z.infer<typeof processingRow>[],
+  partners: readonly z.infer<typeof payoutPartnerRow>[],
   partnerCount: number,
 ): PayoutSummary {
   const of = (event: PayoutEvent['event']) => events.filter((row) => row.event === event);

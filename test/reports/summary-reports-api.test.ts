@@ -54,12 +54,12 @@ describe('GET /v1/reports/payout-summary and /commission-summary', () => {
   it('answers the period’s report as JSON, money as decimal strings per currency', async () => {
     const response = await api.request(`/v1/reports/payout-summary?${query()}`, { token: adminToken });
     expect(response.status, await response.clone().text()).toBe(200);
-    const report = await response.json();
+    const report = (await response.json()) as { totals: Record<string, unknown> };
     expect(report.totals.completed).toEqual([{ currency: 'USD', count: 2, amount: '200.00' }]);
     expect(report.totals.averageAmount).toEqual([{ currency: 'USD', amount: '100.00' }]);
     // 3,600 s and 1,800 s.
     expect(report.totals.processingTime).toEqual({ completed: 2, meanSeconds: '2700.000', p90Seconds: '3600.000' });
-    const commissions = await (await api.request(`/v1/reports/commission-summary?${query()}`, { token: adminToken })).json();
+    const commissions = (await (await api.request(`/v1/reports/commission-summary?${query()}`, { token: adminToken })).json()) as { totals: Record<string, unknown> };
     expect(commissions.totals.generated).toEqual([{ currency: 'USD', count: 1, amount: '33.30' }]);
   });
 
@@ -105,10 +105,10 @@ describe('stored summary reports', () => {
   it('stores one on demand, lists it and serves each file byte for byte with its SHA-256', async () => {
     const created = await api.request('/v1/reports/summaries', { token: adminToken, body: { kind: 'payouts', from, to } });
     expect(created.status, await created.clone().text()).toBe(201);
-    const stored = await created.json();
+    const stored = (await created.json()) as { id: string; files: Record<'json' | 'csv' | 'pdf', string>; sha256: Record<'json' | 'csv' | 'pdf', string> };
     expect(stored).toMatchObject({ kind: 'payouts', period: 'ON_DEMAND', from, to, files: { pdf: `/v1/reports/summaries/${stored.id}/pdf` } });
 
-    const listed = await (await api.request('/v1/reports/summaries?kind=payouts', { token: adminToken })).json();
+    const listed = (await (await api.request('/v1/reports/summaries?kind=payouts', { token: adminToken })).json()) as { reports: { id: string }[] };
     expect(listed.reports.map((report: { id: string }) => report.id)).toContain(stored.id);
 
     for (const format of ['json', 'csv', 'pdf'] as const) {
