@@ -7,6 +7,7 @@ import { maximumPartnerRows, maximumRangeDays, summaryFileName, summaryReportFor
 import { contentTypes, summaryFile } from '../../modules/reports/summary-files.ts';
 import { generateSummaryReport, getSummaryReport, listSummaryReports, summaryOf, summaryReportFile, type StoredSummaryReport } from '../../modules/reports/summary-report-store.ts';
 import { archivedReportPdf } from '../../modules/reports/reconciliation-pdf.ts';
+import { isCalendarDay } from '../../domain/reconciliation.ts';
 import { ApiError, withFields } from '../errors.ts';
 import { attachmentDisposition, storedFileResponse } from '../files.ts';
 
@@ -290,7 +291,7 @@ const reconciliationPdfRoute = createRoute({
   operationId: 'downloadReconciliationArchivePdf',
   summary: 'The signed day’s archived report as PDF, byte for byte, checked against its SHA-256',
   security: bearerSecurity,
-  request: { params: z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).openapi({ param: { name: 'date', in: 'path' }, example: '2026-01-31' }) }) },
+  request: { params: z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(isCalendarDay, 'not a calendar day').openapi({ param: { name: 'date', in: 'path' }, example: '2026-01-31' }) }) },
   responses: {
     200: { description: 'The PDF (attachment)', content: { 'application/pdf': { schema: z.string().openapi({ format: 'binary' }) } } },
     ...summaryErrors,
