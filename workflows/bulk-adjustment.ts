@@ -89,7 +89,9 @@ export async function bulkAdjustmentWorkflow(
       return continueAsNew<typeof bulkAdjustmentWorkflow>(request, policy, progress);
     }
     const toSeq = Math.min(progress.nextSeq + chunkSize, request.partners);
-    const result = await applyBulkAdjustmentChunk({ bulkId: request.bulkId, fromSeq: progress.nextSeq, toSeq });
+    // The maker's client address, when the request carries it (docs/rules.md#audit-trail); older requests have none.
+    const ip = request.maker.ip ?? null;
+    const result = await applyBulkAdjustmentChunk({ bulkId: request.bulkId, fromSeq: progress.nextSeq, toSeq, ...(ip ? { ip } : {}) });
     progress.nextSeq = toSeq;
     progress.processed += result.processed;
     progress.applied += result.applied;

@@ -259,7 +259,7 @@ export function bulkAdjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono
         }
         await requireFreshTotp(identity, user, headers['x-totp-code'], 'an approval');
         try {
-          await temporal.workflow.getHandle<typeof bulkAdjustmentWorkflow>(bulkAdjustmentWorkflowId(id)).executeUpdate(approveBulkAdjustmentUpdate, { args: [{ actor: actorOf(user), reason: typeof body.reason === 'string' ? body.reason : null }] });
+          await temporal.workflow.getHandle<typeof bulkAdjustmentWorkflow>(bulkAdjustmentWorkflowId(id)).executeUpdate(approveBulkAdjustmentUpdate, { args: [{ actor: actorOf(user, clientIp(c)), reason: typeof body.reason === 'string' ? body.reason : null }] });
         } catch (error) {
           throw toApiError(error, 'the bulk adjustment');
         }
@@ -278,7 +278,7 @@ export function bulkAdjustmentRoutes(dependencies: ApiDependencies): OpenAPIHono
       const result = await runIdempotent(database, { userId: user.id, key: headers['idempotency-key'], fingerprint: ['reject-bulk', id, body] }, async () => {
         await requireFreshTotp(identity, user, headers['x-totp-code'], 'a rejection');
         try {
-          await temporal.workflow.getHandle<typeof bulkAdjustmentWorkflow>(bulkAdjustmentWorkflowId(id)).executeUpdate(rejectBulkAdjustmentUpdate, { args: [{ actor: actorOf(user), reason: body.reason }] });
+          await temporal.workflow.getHandle<typeof bulkAdjustmentWorkflow>(bulkAdjustmentWorkflowId(id)).executeUpdate(rejectBulkAdjustmentUpdate, { args: [{ actor: actorOf(user, clientIp(c)), reason: body.reason }] });
         } catch (error) {
           throw toApiError(error, 'the bulk adjustment');
         }

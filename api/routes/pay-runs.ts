@@ -263,7 +263,7 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
       await requireFreshTotp(identity, user, c.req.header('x-totp-code'), 'approving a pay run');
       let decision;
       try {
-        decision = await recordPayRunDecision(database, { runId: run.id, approver, itemsHash, totpVerifiedAt: new Date() });
+        decision = await recordPayRunDecision(database, { runId: run.id, approver, itemsHash, totpVerifiedAt: new Date(), ip: clientIp(c) });
       } catch (error) {
         throw toApiError(error, 'the pay run');
       }
@@ -277,7 +277,7 @@ export function payRunRoutes(dependencies: ApiDependencies): OpenAPIHono<import(
       await requireFreshTotp(identity, user, c.req.header('x-totp-code'), 'approving a pay run’s total');
       let approved: PayRunRow;
       try {
-        approved = await approvePayRunAsRun(database, { runId: run.id, approver: { userId: user.id, role: personRole(user) } });
+        approved = await approvePayRunAsRun(database, { runId: run.id, approver: { userId: user.id, role: personRole(user) }, ip: clientIp(c) });
       } catch (error) {
         throw toApiError(error, 'the pay run');
       }

@@ -283,7 +283,9 @@ export async function createBulkAdjustment(
     ...request, bulkId, value, policyVersion: policy.version, policy: policy.adjustments,
   }));
   const workflowRequest: BulkAdjustmentRequest = {
-    bulkId, partners: created.partners, totalImpact: created.totalImpact, currency: input.currency, approverRoles: created.approverRoles, maker: input.maker,
+    bulkId, partners: created.partners, totalImpact: created.totalImpact, currency: input.currency, approverRoles: created.approverRoles,
+    // The maker's client address rides in the workflow input (docs/rules.md#audit-trail): the execution's postings are the maker's.
+    maker: input.ip ? { ...input.maker, ip: input.ip } : input.maker,
   };
   try {
     await startBulkAdjustmentWorkflow(temporal, taskQueue, workflowRequest, { direction: input.direction, ...created }, policy);

@@ -51,7 +51,7 @@ export async function startBulkAdjustmentExecution(database: Database, input: { 
       UPDATE bulk_adjustments SET status = 'EXECUTING', decided_by = ${input.actor.userId}, decided_at = now(), started_at = now()
       WHERE id = ${input.bulkId}`);
     await appendAuditRecord(transaction, {
-      action: 'BULK_ADJUSTMENT_APPROVE', actor: input.actor.userId, targetType: 'bulk_adjustment', targetId: bulk.id,
+      action: 'BULK_ADJUSTMENT_APPROVE', actor: input.actor.userId, targetType: 'bulk_adjustment', targetId: bulk.id, ip: input.actor.ip ?? null,
       amount: bulk.total_impact, currency: bulk.currency, reason: bulk.reason, details: { role: input.actor.role, partners: bulk.partners },
     });
   });
@@ -66,7 +66,7 @@ export async function closeBulkAdjustment(database: Database, input: { bulkId: s
                                   decision_reason = ${input.reason}, finished_at = now()
       WHERE id = ${input.bulkId}`);
     await appendAuditRecord(transaction, {
-      action: 'BULK_ADJUSTMENT_REJECT', actor: input.actor?.userId ?? 'system:bulk-adjustment', targetType: 'bulk_adjustment',
+      action: 'BULK_ADJUSTMENT_REJECT', actor: input.actor?.userId ?? 'system:bulk-adjustment', targetType: 'bulk_adjustment', ip: input.actor?.ip ?? null,
       targetId: bulk.id, amount: bulk.total_impact, currency: bulk.currency,
       reason: input.reason ?? 'approval window ended', details: { decision: input.status },
     });
@@ -78,7 +78,7 @@ export async function closeBulkAdjustment(database: Database, input: { bulkId: s
  * retry after a crash (the first attempt committed or rolled back as a whole) never applies an item twice;
  * each entry also carries the per-partner key `bulk-adjustment-<id>:<partnerId>`.
  */
-export async function applyBulkAdjustmentChunk({ database, ledger }: { database: Database; ledger: LedgerStore }, input: { bulkId: string; fromSeq: number; toSeq: number }): Promise<BulkChunkResult> {
+export async function applyBulkAdjustmentChunk({ database, ledger }: { database: Database; ledger: LedgerStore }, input: { bulkId: string; fromSeq: number; toSeq: number; ip?: string | null }): Promise<BulkChunkResult> {
   return database.transaction(async (transaction) => {
     const bulk = await transaction.one(sql.type(bulkRow)`${bulkSelect} WHERE id = ${input.bulkId}`);
     if (bulk.status !== 'EXECUTING') throw new DomainError('conflict', 'invalid_state', `bulk adjustment ${bulk.id} is ${bulk.status}`, 'status');
@@ -143,7 +143,7 @@ export async function applyBulkAdjustmentChunk({ database, ledger }: { database:
     const audits: AuditRecordInput[] = applied.map((item, index) => ({
       action: 'BALANCE_ADJUST', actor: bulk.created_by, targetType: 'partner', targetId: item.partnerId,
       amount: direction === 'ADD' ? item.amount : formatMoney(new Money(item.amount).negated(), currency), currency,
-      balanceBefore: item.before, balanceAfter: item.after, reason: bulk.reason, entryId: posted[index]!.entryId,
+      balanceBefore: item.before, balanceAfter: item.after, reason: bulk.reason, entryId: posted[index]!.entryId, ip: input.ip ?? null,
       details: { bulkAdjustmentId: bulk.id, direction },
     }));
     await appendAuditRecords(transaction, audits);

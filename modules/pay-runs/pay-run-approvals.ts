@@ -54,7 +54,7 @@ const lockedRow = z.object({
   outcome: z.string().nullable(),
 });
 const approvalRow = z.object({ payout_id: z.string(), approver_id: z.string(), role: z.string(), step: z.number(), decided_at: z.date() });
-const decisionRow = z.object({ approver_id: z.string(), role: z.string() });
+const decisionRow = z.object({ approver_id: z.string(), role: z.string(), client_ip: z.string().nullable() });
 const documentRow = z.object({ version: z.number(), document: z.unknown() });
 const changedRow = z.object({ partner_id: z.string(), changed_at: z.date() });
 
@@ -101,7 +101,7 @@ export async function approvePayRunChunk(
   if (input.payoutIds.length === 0) return { outcomes: [], signals: [] };
   return database.transaction(async (transaction) => {
     const decision = await transaction.one(sql.type(decisionRow)`
-      SELECT approver_id::text AS approver_id, role FROM pay_run_decisions WHERE id = ${input.decisionId} AND run_id = ${input.runId}`);
+      SELECT approver_id::text AS approver_id, role, host(client_ip) AS client_ip FROM pay_run_decisions WHERE id = ${input.decisionId} AND run_id = ${input.runId}`);
     const approver = { userId: decision.approver_id, role: decision.role as UserRole };
     // Row locks in id order (every multi-payout writer locks in this order): a cancel, a change of amount or details
     // racing the chunk is either before it (and judged here) or waits for it. The decision items are locked too, so
@@ -189,7 +189,7 @@ export async function approvePayRunChunk(
     // Each payout's row was locked and judged without an approval by this approver: every insert took place.
     const approved = accepted.filter((item) => decidedAt.has(item.row.id));
     const audits: AuditRecordInput[] = approved.map((item): AuditRecordInput => ({
-      action: 'PAYOUT_APPROVE', actor: approver.userId, targetType: 'payout', targetId: item.row.id,
+      action: 'PAYOUT_APPROVE', actor: approver.userId, targetType: 'payout', targetId: item.row.id, ip: decision.client_ip,
       amount: formatMoney(item.row.amount, item.row.currency), currency: item.row.currency,
       details: { partnerId: item.row.partner_id, role: approver.role, step: item.step, detailsHash: item.row.details_hash_seen, completesChain: item.completes, payRunId: input.runId, decisionId: input.decisionId },
     }));

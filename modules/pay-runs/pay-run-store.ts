@@ -425,7 +425,7 @@ const refusalMessages: Record<ApproverGroup['refusedUpfront'][number]['code'], s
  */
 export async function recordPayRunDecision(
   database: Database,
-  input: { runId: string; approver: { userId: string; role: UserRole }; itemsHash: string; totpVerifiedAt: Date },
+  input: { runId: string; approver: { userId: string; role: UserRole }; itemsHash: string; totpVerifiedAt: Date; ip?: string | null },
 ) {
   return database.transaction(async (transaction) => {
     const run = await transaction.maybeOne(sql.type(runRow)`SELECT ${runColumns} FROM pay_runs WHERE id = ${input.runId} FOR UPDATE`);
@@ -438,9 +438,9 @@ export async function recordPayRunDecision(
     if (group.approvable.length === 0) throw payRunRefusal('conflict', 'nothing_to_approve', 'there is nothing in this run you may approve now', 'body.itemsHash');
     const decisionId = randomUUID();
     await transaction.query(sql.unsafe`
-      INSERT INTO pay_run_decisions (id, run_id, approver_id, role, totp_verified_at, items_hash, items, refused_upfront)
+      INSERT INTO pay_run_decisions (id, run_id, approver_id, role, totp_verified_at, items_hash, items, refused_upfront, client_ip)
       VALUES (${decisionId}, ${input.runId}, ${input.approver.userId}, ${input.approver.role}, ${input.totpVerifiedAt.toISOString()},
-              ${input.itemsHash}, ${group.approvable.length}, ${group.refusedUpfront.length})`);
+              ${input.itemsHash}, ${group.approvable.length}, ${group.refusedUpfront.length}, ${input.ip ?? null}::inet)`);
     await transaction.query(sql.unsafe`
       INSERT INTO pay_run_decision_items (decision_id, payout_id, step, amount_seen, details_hash_seen)
       SELECT ${decisionId}, item.payout_id, item.step, item.amount, item.details_hash
@@ -448,7 +448,7 @@ export async function recordPayRunDecision(
                   ${sql.array(group.approvable.map((item) => item.amount), 'numeric')}, ${sql.array(group.approvable.map((item) => item.detailsHash), 'text')})
            AS item(payout_id, step, amount, details_hash)`);
     await appendAuditRecord(transaction, {
-      action: 'PAY_RUN_DECIDE', actor: input.approver.userId, targetType: 'pay_run', targetId: input.runId,
+      action: 'PAY_RUN_DECIDE', actor: input.approver.userId, targetType: 'pay_run', targetId: input.runId, ip: input.ip ?? null,
       details: { decisionId, role: input.approver.role, itemsHash: input.itemsHash, items: group.approvable.length, refusedUpfront: group.refusedUpfront },
     });
     return {
@@ -460,7 +460,7 @@ export async function recordPayRunDecision(
 }
 
 /** Run-level approval (docs/rules.md#pay-runs): one of the roles the run's total needs, never its creator; once. */
-export async function approvePayRunAsRun(database: Database, input: { runId: string; approver: { userId: string; role: UserRole } }): Promise<PayRunRow> {
+export async function approvePayRunAsRun(database: Database, input: { runId: string; approver: { userId: string; role: UserRole }; ip?: string | null }): Promise<PayRunRow> {
   return database.transaction(async (transaction) => {
     const run = await transaction.maybeOne(sql.type(runRow)`SELECT ${runColumns} FROM pay_runs WHERE id = ${input.runId} FOR UPDATE`);
     if (!run) throw payRunRefusal('not_found', 'not_found', `no pay run ${input.runId}`, 'params.id');
@@ -472,7 +472,7 @@ export async function approvePayRunAsRun(database: Database, input: { runId: str
       throw payRunRefusal('forbidden', 'checker_role_required', `this run’s total is approved by one of ${run.run_approval_roles.join(', ')}`);
     }
     await appendAuditRecord(transaction, {
-      action: 'PAY_RUN_APPROVE', actor: input.approver.userId, targetType: 'pay_run', targetId: input.runId,
+      action: 'PAY_RUN_APPROVE', actor: input.approver.userId, targetType: 'pay_run', targetId: input.runId, ip: input.ip ?? null,
       amount: run.total_rub, currency: run.total_rub === null ? null : 'RUB', details: { role: input.approver.role, roles: run.run_approval_roles },
     });
     return transaction.one(sql.type(runRow)`
@@ -521,7 +521,7 @@ export async function rejectPayRun(database: Database, input: { runId: string; b
 
 const deliveryRow = z.object({
   payout_id: z.string(), step: z.number(), amount_seen: z.string(), details_hash_seen: z.string(), method_id: z.string(), currency: z.string(),
-  approver_id: z.string(), role: z.string(),
+  approver_id: z.string(), role: z.string(), client_ip: z.string().nullable(),
 });
 
 /** The update id of one decision's delivery to one payout: the same id is applied at most once (modules/payouts/payout-delivery.ts). */
@@ -534,7 +534,8 @@ export const payRunUpdateId = (runId: string, decisionId: string, payoutId: stri
  */
 export async function nextPayRunDeliveries(connection: CommonQueryMethods, input: { runId: string; decisionId: string; limit: number; requireDeclaredFunds: boolean }) {
   const rows = await connection.any(sql.type(deliveryRow)`
-    SELECT di.payout_id, di.step, di.amount_seen::text AS amount_seen, di.details_hash_seen, p.method_id, p.currency, d.approver_id::text AS approver_id, d.role
+    SELECT di.payout_id, di.step, di.amount_seen::text AS amount_seen, di.details_hash_seen, p.method_id, p.currency, d.approver_id::text AS approver_id, d.role,
+           host(d.client_ip) AS client_ip
     FROM pay_run_decision_items di JOIN pay_run_decisions d ON d.id = di.decision_id JOIN payouts p ON p.id = di.payout_id
     WHERE di.decision_id = ${input.decisionId} AND di.outcome IS NULL
     ORDER BY di.payout_id`);
@@ -557,7 +558,8 @@ export async function nextPayRunDeliveries(connection: CommonQueryMethods, input
       payoutId: row.payout_id,
       updateId: payRunUpdateId(input.runId, input.decisionId, row.payout_id),
       update: 'approve',
-      input: { actor: { userId: row.approver_id, role: row.role }, amount: row.amount_seen, detailsHash: row.details_hash_seen },
+      // The approver's client address rides with the actor (docs/rules.md#audit-trail); absent when none was stored.
+      input: { actor: { userId: row.approver_id, role: row.role, ...(row.client_ip ? { ip: row.client_ip } : {}) }, amount: row.amount_seen, detailsHash: row.details_hash_seen },
     }));
   return { deliveries, waiting, remaining: rows.length };
 }

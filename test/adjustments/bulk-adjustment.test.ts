@@ -39,9 +39,10 @@ interface BulkView {
 }
 interface PreviewView { partners: number; affected: number; skipped: number; totalImpact: string; items: { partnerId: string; amount: string; status: string; skipReason: string | null }[]; nextOffset: number | null }
 
-async function createBulk(body: Record<string, unknown>): Promise<{ bulk: BulkView; maker: Awaited<ReturnType<typeof kit.admin>> }> {
+/** `peer`: the maker's client address, when the test looks at it (docs/rules.md#audit-trail). */
+async function createBulk(body: Record<string, unknown>, peer?: string): Promise<{ bulk: BulkView; maker: Awaited<ReturnType<typeof kit.admin>> }> {
   const maker = await kit.admin('admin');
-  const response = await api.request('/v1/bulk-adjustments', { token: maker.token, body });
+  const response = await api.request('/v1/bulk-adjustments', { token: maker.token, body, ...(peer ? { peer } : {}) });
   if (response.status !== 202) throw new Error(`POST /v1/bulk-adjustments answered ${response.status}: ${await response.text()}`);
   const bulk = (await response.json()) as BulkView;
   workflowIds.add(bulk.workflowId);
@@ -58,8 +59,11 @@ async function preview(id: string, token: string, offset = 0, limit = 100): Prom
   return (await response.json()) as PreviewView;
 }
 
-async function approveAndFinish(bulk: BulkView, role: 'admin' | 'senior_admin' | 'finance_director', token: string): Promise<BulkView> {
-  const approved = await kit.asNew(role, `/v1/bulk-adjustments/${bulk.id}/approve`, {});
+async function approveAndFinish(bulk: BulkView, role: 'admin' | 'senior_admin' | 'finance_director', token: string, peer?: string): Promise<BulkView> {
+  const checker = await kit.admin(role);
+  const approved = await api.request(`/v1/bulk-adjustments/${bulk.id}/approve`, {
+    token: checker.token, headers: { 'x-totp-code': await api.nextTotp(checker.admin) }, body: {}, ...(peer ? { peer } : {}),
+  });
   expect(approved.status, await approved.clone().text()).toBe(200);
   expect(((await approved.json()) as BulkView).status).toBe('EXECUTING');
   return kit.poll(() => read(bulk.id, token), (view) => view.status === 'COMPLETED', `bulk ${bulk.id} COMPLETED`);
@@ -86,7 +90,7 @@ describe('a bulk adjustment by partner IDs, ADD, fixed amount', () => {
         { account: { ownerType: 'platform', ownerId: 'platform', bucket: 'refunds', currency: 'USD' }, amount: '10.00' },
       ],
     });
-    const { bulk, maker } = await createBulk({ direction: 'ADD', amountKind: 'FIXED', value: '25', currency: 'USD', reason: 'seasonal bonus', target: { kind: 'IDS', partnerIds: partners } });
+    const { bulk, maker } = await createBulk({ direction: 'ADD', amountKind: 'FIXED', value: '25', currency: 'USD', reason: 'seasonal bonus', target: { kind: 'IDS', partnerIds: partners } }, '192.0.2.61');
     expect(bulk).toMatchObject({ status: 'AWAITING_APPROVAL', partners: 7, affected: 7, totalImpact: '175.00', totalImpactRub: '17500.00', tier: 'STANDARD' });
     const page = await preview(bulk.id, maker.token, 0, 5);
     expect(page.items).toHaveLength(5);
@@ -100,8 +104,19 @@ describe('a bulk adjustment by partner IDs, ADD, fixed amount', () => {
     const noTotp = await api.request(`/v1/bulk-adjustments/${bulk.id}/approve`, { token: (await kit.admin('admin')).token, body: {} });
     expect(noTotp.status).toBe(401);
 
-    const done = await approveAndFinish(bulk, 'admin', maker.token);
+    const done = await approveAndFinish(bulk, 'admin', maker.token, '198.51.100.62');
     expect(done.progress).toMatchObject({ processed: 7, applied: 7, skipped: 0, appliedTotal: '175.00', percent: 100 });
+    // docs/rules.md#audit-trail: the approval has the approver's client address; each partner's posting (its actor is
+    // the maker) has the maker's, carried in the workflow's input, in both runs (the first continued as new).
+    const addresses = await api.owner.any(sql.type(z.object({ action: z.string(), actor: z.string(), ip: z.string().nullable() }))`
+      SELECT action, actor, host(ip) AS ip FROM audit_records
+      WHERE (target_type = 'bulk_adjustment' AND target_id = ${bulk.id}) OR (action = 'BALANCE_ADJUST' AND details->>'bulkAdjustmentId' = ${bulk.id})
+      ORDER BY id`);
+    expect(addresses.filter((row) => row.action === 'BULK_ADJUSTMENT_CREATE').map((row) => row.ip)).toEqual(['192.0.2.61']);
+    expect(addresses.filter((row) => row.action === 'BULK_ADJUSTMENT_APPROVE').map((row) => row.ip)).toEqual(['198.51.100.62']);
+    const postings = addresses.filter((row) => row.action === 'BALANCE_ADJUST');
+    expect(postings).toHaveLength(7);
+    expect(postings.every((row) => row.actor === maker.admin.id && row.ip === '192.0.2.61'), JSON.stringify(postings)).toBe(true);
     const moves = await partnerMoves(bulk.id);
     expect([...moves.values()].every((moved) => moved === '25.00')).toBe(true);
     expect(moves.size).toBe(7);

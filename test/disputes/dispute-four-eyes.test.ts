@@ -46,9 +46,9 @@ const disputeEntries = (disputeId: string) =>
   api.owner.oneFirst(sql.type(z.object({ count: z.number() }))`
     SELECT count(*)::int AS count FROM journal_entries WHERE metadata->>'disputeId' = ${disputeId}`);
 
-async function decide(disputeId: string, kind: 'approve' | 'reject', admin: Awaited<ReturnType<ApiHarness['createAdmin']>>, token?: string): Promise<Response> {
+async function decide(disputeId: string, kind: 'approve' | 'reject', admin: Awaited<ReturnType<ApiHarness['createAdmin']>>, token?: string, peer?: string): Promise<Response> {
   const session = token ?? (await api.signIn(admin));
-  return api.request(`/v1/disputes/${disputeId}/resolution/${kind}`, { token: session, headers: { 'x-totp-code': await api.nextTotp(admin) }, body: {} });
+  return api.request(`/v1/disputes/${disputeId}/resolution/${kind}`, { token: session, headers: { 'x-totp-code': await api.nextTotp(admin) }, body: {}, ...(peer ? { peer } : {}) });
 }
 
 describe('a dispute credit above the four-eyes threshold', () => {
@@ -56,7 +56,7 @@ describe('a dispute credit above the four-eyes threshold', () => {
     const { dispute } = await underReview();
     const maker = await api.createAdmin('financial_support');
     const correction = { resolution: 'CORRECTION', errorKind: 'CALCULATION', amount: '250.00', currency: 'USD', note: 'the base was 2,500 short' };
-    const held = await kit.resolve(dispute.id, maker, correction);
+    const held = await kit.resolve(dispute.id, maker, correction, { peer: '192.0.2.91' });
     expect(held.status, await held.clone().text()).toBe(200);
     expect(await held.json()).toMatchObject({
       status: 'UNDER_REVIEW', credited: { total: '0' },
@@ -76,11 +76,20 @@ describe('a dispute credit above the four-eyes threshold', () => {
     expect(await disputeEntries(dispute.id)).toBe(0);
 
     const senior = await api.createAdmin('senior_admin');
-    const approved = await decide(dispute.id, 'approve', senior);
+    const approved = await decide(dispute.id, 'approve', senior, undefined, '198.51.100.92');
     expect(approved.status, await approved.clone().text()).toBe(200);
     expect(await approved.json()).toMatchObject({ status: 'CLOSED', resolution: 'CORRECTION', credited: { total: '250.00', currency: 'USD' }, pendingResolution: null });
     expect(await disputeEntries(dispute.id)).toBe(1);
     expect(await kit.auditActions(dispute.id)).toEqual(expect.arrayContaining(['DISPUTE_UPDATE', 'DISPUTE_APPROVE', 'DISPUTE_RESOLVE']));
+    // docs/rules.md#audit-trail: the posting is the maker's resolution, with the maker's client address (held in the
+    // workflow until the approval); the approval has the senior admin's.
+    const addresses = await api.owner.any(sql.type(z.object({ action: z.string(), actor: z.string(), ip: z.string().nullable(), entry: z.boolean() }))`
+      SELECT action, actor, host(ip) AS ip, entry_id IS NOT NULL AS entry FROM audit_records
+      WHERE (target_type = 'dispute' AND target_id = ${dispute.id}) OR details->>'disputeId' = ${dispute.id} ORDER BY id`);
+    const byAction = (action: string) => addresses.filter((row) => row.action === action).map(({ actor, ip, entry }) => ({ actor, ip, entry }));
+    expect(byAction('COMMISSION_ADJUST')).toEqual([{ actor: maker.id, ip: '192.0.2.91', entry: true }]);
+    expect(byAction('DISPUTE_RESOLVE')).toEqual([{ actor: maker.id, ip: '192.0.2.91', entry: true }]);
+    expect(byAction('DISPUTE_APPROVE')).toEqual([{ actor: senior.id, ip: '198.51.100.92', entry: false }]);
     await kit.recordHistory(dispute.workflowId, 'dispute-correction-approved');
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
   }, 180_000);

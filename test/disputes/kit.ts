@@ -72,11 +72,12 @@ export function disputeKit(api: ApiHarness) {
       return base.poll(() => kit.read(id), (dispute) => dispute.status === status, `dispute ${id} ${status}`, timeoutMs);
     },
     /** Resolves as `who` (a role: a new admin; or an admin already made), with a fresh TOTP unless `totp: false`. */
-    async resolve(id: string, who: AdminRole | TestAdmin, body: Record<string, unknown>, { totp = true } = {}): Promise<Response> {
+    /** `peer`: the client address the request comes from (docs/rules.md#audit-trail), when a test looks at it. */
+    async resolve(id: string, who: AdminRole | TestAdmin, body: Record<string, unknown>, { totp = true, peer }: { totp?: boolean; peer?: string } = {}): Promise<Response> {
       const admin = typeof who === 'string' ? await api.createAdmin(who) : who;
       const token = await api.signIn(admin);
       const headers: Record<string, string> = totp ? { 'x-totp-code': await api.nextTotp(admin) } : {};
-      return api.request(`/v1/disputes/${id}/resolve`, { token, headers, body });
+      return api.request(`/v1/disputes/${id}/resolve`, { token, headers, body, ...(peer ? { peer } : {}) });
     },
     async activeDisputeFlags(partnerId: string): Promise<number> {
       return (await partnerFlags(api.database, partnerId, { activeOnly: true })).filter((flag) => flag.kind === 'OPEN_DISPUTE').length;

@@ -106,7 +106,7 @@ describe.each(['signal', 'update'] as const)('a worker killed during a pay runâ€
     const approverToken = await api.signIn(approver);
     const view = (await (await api.request(`/v1/pay-runs/${run.id}/decision`, { token: approverToken })).json()) as { items: number; itemsHash: string };
     expect(view.items).toBe(itemCount);
-    const approved = await api.request(`/v1/pay-runs/${run.id}/approve`, { token: approverToken, headers: { 'x-totp-code': await api.nextTotp(approver) }, body: { itemsHash: view.itemsHash } });
+    const approved = await api.request(`/v1/pay-runs/${run.id}/approve`, { token: approverToken, peer: '198.51.100.41', headers: { 'x-totp-code': await api.nextTotp(approver) }, body: { itemsHash: view.itemsHash } });
     expect(approved.status, await approved.clone().text()).toBe(202);
 
     // 200 Ã— 100 USD is 2,000,000 RUB: past the policy's first run limit, so nothing is delivered before a finance
@@ -123,7 +123,7 @@ describe.each(['signal', 'update'] as const)('a worker killed during a pay runâ€
     expect(byCreator.status).toBe(403);
     const finance = await api.createAdmin('finance_manager');
     const financeToken = await api.signIn(finance);
-    const runApproved = await api.request(`/v1/pay-runs/${run.id}/run-approval`, { method: 'POST', token: financeToken, headers: { 'x-totp-code': await api.nextTotp(finance) } });
+    const runApproved = await api.request(`/v1/pay-runs/${run.id}/run-approval`, { method: 'POST', token: financeToken, peer: '198.51.100.42', headers: { 'x-totp-code': await api.nextTotp(finance) } });
     expect(runApproved.status, await runApproved.clone().text()).toBe(200);
 
     // Kill the worker once some payouts have their approval and most do not yet.
@@ -161,6 +161,13 @@ describe.each(['signal', 'update'] as const)('a worker killed during a pay runâ€
       WHERE d.run_id = ${run.id} AND di.outcome = 'accepted'`)).toBe(itemCount);
     expect(await countOf(sql.unsafe`
       SELECT count(*)::int AS count FROM audit_records WHERE action = 'PAYOUT_APPROVE' AND target_id = ANY(${sql.array(payoutIds, 'text')})`)).toBe(itemCount);
+    // docs/rules.md#audit-trail: every approval record, written before and after the kill, has the approver's client
+    // address (stored with the decision), and the run-level approval the finance manager's.
+    expect(await countOf(sql.unsafe`
+      SELECT count(*)::int AS count FROM audit_records WHERE action = 'PAYOUT_APPROVE' AND target_id = ANY(${sql.array(payoutIds, 'text')})
+        AND host(ip) = '198.51.100.41'`)).toBe(itemCount);
+    expect(await countOf(sql.unsafe`
+      SELECT count(*)::int AS count FROM audit_records WHERE action = 'PAY_RUN_APPROVE' AND target_id = ${run.id} AND host(ip) = '198.51.100.42'`)).toBe(1);
     // Each payout's workflow took its approval in (design 2: by the signal, sent again by a retried chunk if need be).
     for (const id of payoutIds) {
       const deadline = Date.now() + 30_000;

@@ -86,15 +86,18 @@ async function waitForItems(id: string, token: string, done: (list: Item[]) => b
   }
 }
 
-/** Creates a run of `payoutIds` and has `approver` approve their whole group with one code; answers the run and decision ids. */
-async function runAndDecide(creatorToken: string, approver: { admin: TestAdmin; token: string }, payoutIds: string[]) {
+/**
+ * Creates a run of `payoutIds` and has `approver` approve their whole group with one code, from the client address
+ * `peer` when given; answers the run and decision ids.
+ */
+async function runAndDecide(creatorToken: string, approver: { admin: TestAdmin; token: string }, payoutIds: string[], peer?: string) {
   const created = await api.request('/v1/pay-runs', { token: creatorToken, body: { selection: { payoutIds }, note: 'fan-out test' } });
   expect(created.status, await created.clone().text()).toBe(201);
   const run = (await created.json()) as { id: string };
   workflowIds.add(`pay-run-${run.id}`);
   const view = (await (await api.request(`/v1/pay-runs/${run.id}/decision`, { token: approver.token })).json()) as { items: number; itemsHash: string };
   expect(view.items).toBe(payoutIds.length);
-  const approved = await api.request(`/v1/pay-runs/${run.id}/approve`, { token: approver.token, headers: { 'x-totp-code': await api.nextTotp(approver.admin) }, body: { itemsHash: view.itemsHash } });
+  const approved = await api.request(`/v1/pay-runs/${run.id}/approve`, { token: approver.token, ...(peer ? { peer } : {}), headers: { 'x-totp-code': await api.nextTotp(approver.admin) }, body: { itemsHash: view.itemsHash } });
   expect(approved.status, await approved.clone().text()).toBe(202);
   const { decisionId } = (await approved.json()) as { decisionId: string };
   return { runId: run.id, decisionId };
@@ -107,6 +110,11 @@ const auditsOf = (payoutIds: string[]) =>
   api.owner.any(sql.type(z.object({ target_id: z.string(), pay_run_id: z.string().nullable() }))`
     SELECT target_id, details->>'payRunId' AS pay_run_id FROM audit_records
     WHERE action = 'PAYOUT_APPROVE' AND target_id = ANY(${sql.array(payoutIds, 'text')}) ORDER BY target_id`);
+/** The client address of each audit record `action` wrote for these targets (docs/rules.md#audit-trail). */
+const addressesOf = (action: string, targetIds: string[]) =>
+  api.owner.any(sql.type(z.object({ target_id: z.string(), ip: z.string().nullable() }))`
+    SELECT target_id, host(ip) AS ip FROM audit_records
+    WHERE action = ${action} AND target_id = ANY(${sql.array(targetIds, 'text')}) ORDER BY target_id`);
 /** With LEDGERFLOW_RECORD_HISTORIES=1, writes the workflow's history to test/histories/<name>.json (replayed by test/workflows/replay.test.ts). */
 async function recordHistory(workflowId: string, name: string) {
   if (process.env.LEDGERFLOW_RECORD_HISTORIES !== '1') return;
@@ -126,7 +134,7 @@ describe('fan-out design 2: set-based approval and a signal per payout', () => {
     const approver = await signedIn('admin');
     const [kept, changed, cancelled, other] = [await awaitingPayout('100'), await awaitingPayout('110'), await awaitingPayout('120'), await awaitingPayout('130')];
     const ids = [kept!.id, changed!.id, cancelled!.id, other!.id];
-    const { runId, decisionId } = await runAndDecide(creator.token, approver, ids);
+    const { runId, decisionId } = await runAndDecide(creator.token, approver, ids, '198.51.100.31');
 
     // No funds declared: the decision is recorded and waits; nothing is approved yet.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
@@ -146,6 +154,10 @@ describe('fan-out design 2: set-based approval and a signal per payout', () => {
     // Recorded by the run's transaction (its audit names the run), one row each, and taken in by each payout's workflow.
     expect(await approvalsOf(ids)).toEqual([kept!.id, other!.id].sort().map((id) => ({ payout_id: id, rows: 1 })));
     expect(await auditsOf(ids)).toEqual([kept!.id, other!.id].sort().map((id) => ({ target_id: id, pay_run_id: runId })));
+    // The approver's client address, stored with the decision by the API, is on the decision's record and on each
+    // approval the worker's chunk wrote (docs/rules.md#audit-trail).
+    expect(await addressesOf('PAY_RUN_DECIDE', [runId])).toEqual([{ target_id: runId, ip: '198.51.100.31' }]);
+    expect(await addressesOf('PAYOUT_APPROVE', ids)).toEqual([kept!.id, other!.id].sort().map((id) => ({ target_id: id, ip: '198.51.100.31' })));
     for (const id of [kept!.id, other!.id]) {
       // The signal is taken in by the payout's next workflow task: shortly after the chunk committed.
       const deadline = Date.now() + 10_000;
@@ -210,10 +222,12 @@ describe('fan-out design 2: set-based approval and a signal per payout', () => {
     const approver = await signedIn('admin');
     const payouts = [await awaitingPayout('100'), await awaitingPayout('100')];
     const ids = payouts.map((payout) => payout.id);
-    const { runId } = await runAndDecide(creator.token, approver, ids);
+    const { runId } = await runAndDecide(creator.token, approver, ids, '2001:db8::31');
     await waitForItems(runId, creator.token, (current) => current.every((item) => item.state === 'APPROVED'), 'every item APPROVED');
-    // Recorded by each payout's own approval step: its audit names no run.
+    // Recorded by each payout's own approval step: its audit names no run, and has the approver's client address,
+    // which the delivery's update carried with the actor.
     expect(await auditsOf(ids)).toEqual([...ids].sort().map((id) => ({ target_id: id, pay_run_id: null })));
+    expect(await addressesOf('PAYOUT_APPROVE', ids)).toEqual([...ids].sort().map((id) => ({ target_id: id, ip: '2001:db8::31' })));
     expect(await approvalsOf(ids)).toEqual([...ids].sort().map((id) => ({ payout_id: id, rows: 1 })));
     await setPolicy({ fanOut: 'signal' });
     await assertLedgerInvariants(api.testDatabase.ownerUrl);
