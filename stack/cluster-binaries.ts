@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { oneLine, StackError } from './state.ts';
-import { executableName, findOnPath, isExecutableFile, temporalCliCacheDirectory } from './temporal.ts';
+import { StackError } from './state.ts';
+import { executableName, findOnPath, goInstall, isExecutableFile, temporalCliCacheDirectory } from './temporal.ts';
 
 /**
  * The Temporal server release cluster mode runs (the same server the CLI v1.5.1 embeds for `start-dev`), and its
@@ -99,7 +98,7 @@ export async function findClusterBinaries(options: FindClusterBinariesOptions = 
   const staging = path.join(cacheDirectory, `.staging-${process.pid}`);
   await mkdir(staging, { recursive: true });
   try {
-    await goInstall(go, staging, missing.map((name) => `${specs[name].goPackage}@${temporalServerVersion}`), environment);
+    await goInstallServer(go, staging, missing.map((name) => `${specs[name].goPackage}@${temporalServerVersion}`), environment);
     for (const name of missing) {
       const built = path.join(staging, executableName(specs[name].goName));
       const cached = path.join(cacheDirectory, executableName(specs[name].cachedName));
@@ -114,20 +113,10 @@ export async function findClusterBinaries(options: FindClusterBinariesOptions = 
   return { server: server!, sqlTool: sqlTool! };
 }
 
-async function goInstall(go: string, bin: string, packages: string[], environment: NodeJS.ProcessEnv): Promise<void> {
-  const output: string[] = [];
-  const child = spawn(go, ['install', ...packages], {
-    env: { ...environment, GOBIN: bin },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', resolve);
-  });
-  if (code !== 0) {
-    const lastLine = output.join('').trim().split('\n').at(-1) ?? '';
-    throw new StackError(`building the Temporal server failed (go install exit code ${code}: ${oneLine(lastLine)})`, noBinaryAdvice);
+async function goInstallServer(go: string, bin: string, packages: string[], environment: NodeJS.ProcessEnv): Promise<void> {
+  try {
+    await goInstall(go, bin, packages, environment);
+  } catch (error) {
+    throw new StackError(`building the Temporal server failed (go install ${error instanceof Error ? error.message : String(error)})`, noBinaryAdvice);
   }
 }

@@ -10,7 +10,7 @@ import { searchAttributeTypes } from '../workflows/search-attributes.ts';
 import type { ClusterBinaries } from './cluster-binaries.ts';
 import { freePort } from './ports.ts';
 import { ensureDatabase } from './postgres.ts';
-import { commandLineOf, isProcessAlive, oneLine, StackError } from './state.ts';
+import { commandLineOf, isProcessAlive, oneLine, StackError, watchExit } from './state.ts';
 import { ensureSearchAttributes, isPortFree } from './temporal.ts';
 
 /**
@@ -326,29 +326,8 @@ export async function startTemporalCluster(options: TemporalClusterOptions): Pro
     } finally {
       closeSync(descriptor);
     }
-    let exited = false;
-    const exit = new Promise<void>((resolve) => {
-      child.once('exit', () => {
-        exited = true;
-        resolve();
-      });
-      child.once('error', () => {
-        exited = true;
-        resolve();
-      });
-    });
-    const service: ClusterServiceProcess = {
-      name,
-      process: child,
-      logFile,
-      stop: async () => {
-        if (exited) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
-        await exit;
-        clearTimeout(timer);
-      },
-    };
+    const watched = watchExit(child, 'SIGTERM', 'SIGKILL', stopTimeoutMs);
+    const service: ClusterServiceProcess = { name, process: child, logFile, stop: watched.stop };
     services.set(name, service);
     return service;
   };

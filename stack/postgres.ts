@@ -17,7 +17,7 @@ import {
   type Binaries,
   type ServerUser,
 } from './postgres-location.ts';
-import { commandLineOf, isProcessAlive, oneLine, StackError } from './state.ts';
+import { commandLineOf, isProcessAlive, oneLine, StackError, watchExit } from './state.ts';
 
 /**
  * The embedded server listens on loopback only, so a fixed password is enough; it keeps the owner URL stable
@@ -128,31 +128,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     closeSync(logDescriptor);
   }
 
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.once('error', () => {
-      exited = true;
-      resolve();
-    });
-  });
+  const { hasExited, stop } = watchExit(child, 'SIGINT', 'SIGQUIT', stopTimeoutMs);
 
   const ownerUrl = (database = 'postgres') =>
     `postgres://${postgresRole}:${password}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`;
 
-  const stop = async () => {
-    if (exited) return;
-    child.kill('SIGINT');
-    const timer = setTimeout(() => child.kill('SIGQUIT'), stopTimeoutMs);
-    await exit;
-    clearTimeout(timer);
-  };
-
   try {
-    await waitUntilReady(ownerUrl(), directory, () => exited);
+    await waitUntilReady(ownerUrl(), directory, hasExited);
   } catch (error) {
     await stop();
     const log = await readLogFrom(logFile, logOffset);

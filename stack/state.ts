@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +20,30 @@ export class StackError extends Error {
 }
 
 /** Collapses a multi-line message (a server's log excerpt, a driver error) into one line. */
+/**
+ * A child process's exit as a promise, and a stop that sends `gentle`, then `hard` if the process has not exited
+ * after `timeoutMs` (an exit or a spawn error both count as exited).
+ */
+export function watchExit(child: ChildProcess, gentle: NodeJS.Signals, hard: NodeJS.Signals, timeoutMs: number) {
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    const done = () => {
+      exited = true;
+      resolve();
+    };
+    child.once('exit', done);
+    child.once('error', done);
+  });
+  const stop = async () => {
+    if (exited) return;
+    child.kill(gentle);
+    const timer = setTimeout(() => child.kill(hard), timeoutMs);
+    await exit;
+    clearTimeout(timer);
+  };
+  return { exit, hasExited: () => exited, stop };
+}
+
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }

@@ -94,9 +94,14 @@ export async function findTemporalCli(
 
 async function buildWithGo(go: string, cacheDirectory: string, environment: NodeJS.ProcessEnv): Promise<void> {
   await mkdir(cacheDirectory, { recursive: true });
+  await goInstall(go, cacheDirectory, [`${temporalCliModule}@${temporalCliVersion}`], environment);
+}
+
+/** `go install` of `packages` into `bin`; a failure throws with the exit code and go's last line of output. */
+export async function goInstall(go: string, bin: string, packages: string[], environment: NodeJS.ProcessEnv): Promise<void> {
   const output: string[] = [];
-  const child = spawn(go, ['install', `${temporalCliModule}@${temporalCliVersion}`], {
-    env: { ...environment, GOBIN: cacheDirectory },
+  const child = spawn(go, ['install', ...packages], {
+    env: { ...environment, GOBIN: bin },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
