@@ -337,7 +337,8 @@ export async function matchDay(database: Database, input: { day: string; source:
   });
 }
 
-interface ExceptionInput {
+/** What an exception records when it is found; its view adds the lifecycle. */
+export interface ExceptionInput {
   day: string;
   source: StatementSource;
   kind: ExceptionKind;
@@ -414,17 +415,8 @@ export interface StatementMatchView {
   matchedAt: string;
 }
 
-export interface StatementExceptionView {
+export interface StatementExceptionView extends ExceptionInput {
   id: string;
-  day: string;
-  source: StatementSource;
-  kind: ExceptionKind;
-  subject: string;
-  payoutId: string | null;
-  lineId: string | null;
-  amount: string | null;
-  currency: string | null;
-  detail: string;
   status: ExceptionStatus;
   createdAt: string;
   acknowledgedBy: string | null;
