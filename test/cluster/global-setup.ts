@@ -1,9 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { migrate } from '../../db/migrate.ts';
 import { findClusterBinaries } from '../../stack/cluster-binaries.ts';
 import { startTemporalCluster } from '../../stack/cluster.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres.ts';
@@ -11,6 +9,7 @@ import { removeCluster } from '../../stack/postgres-location.ts';
 import { freePort } from '../../stack/ports.ts';
 import { isProcessAlive } from '../../stack/state.ts';
 import { findTemporalCli } from '../../stack/temporal.ts';
+import { createTemplate, templateDatabase } from '../helpers/template-database.ts';
 
 /**
  * The cluster run's global setup (vitest.cluster.config.ts): what test/helpers/global-setup.ts provides, with the
@@ -28,7 +27,6 @@ declare module 'vitest' {
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const testDataDirectory = path.join(repositoryRoot, '.test-data');
-const templateDatabase = 'ledgerflow_template';
 
 export default async function setup(project: TestProject) {
   const startedAt = Date.now();
@@ -84,20 +82,6 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   return teardown;
-}
-
-async function createTemplate(ownerUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${templateDatabase}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(ownerUrl);
-  url.pathname = `/${templateDatabase}`;
-  await migrate(url.toString());
 }
 
 /** A killed run leaves `.test-data/cluster-{postgres,temporal}-<pid>` behind; its servers died with it (same process group). */

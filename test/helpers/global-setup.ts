@@ -1,14 +1,13 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { migrate } from '../../db/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../stack/postgres.ts';
 import { removeCluster } from '../../stack/postgres-location.ts';
 import { isProcessAlive } from '../../stack/state.ts';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../stack/temporal.ts';
 import { freePort } from '../../stack/ports.ts';
+import { createTemplate, templateDatabase } from './template-database.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,7 +24,6 @@ declare module 'vitest' {
 
 const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const testDataDirectory = path.join(repositoryRoot, '.test-data');
-const templateDatabase = 'ledgerflow_template';
 
 /**
  * Once per `vitest run`: a throwaway PostgreSQL (unless TEST_DATABASE_URL names one) holding a migrated
@@ -105,21 +103,6 @@ async function startTemporal(stops: (() => Promise<void>)[]): Promise<{ address:
     await rm(logFile, { force: true });
   });
   return { address: server.address, cli };
-}
-
-/** A fresh template each run: dropped if a previous run against TEST_DATABASE_URL left one, then migrated. */
-async function createTemplate(ownerUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${templateDatabase} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${templateDatabase}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(ownerUrl);
-  url.pathname = `/${templateDatabase}`;
-  await migrate(url.toString());
 }
 
 /**
